@@ -1,0 +1,63 @@
+// Instantiates every generic piece of ApusCore the way the kernel will, so that compiling
+// this file together with the core in Embedded mode proves the core is Embedded-clean:
+// Embedded Swift reports most of its restrictions only for code it actually specializes.
+
+/// The kernel's window: all of RAM mapped at a fixed offset in the kernel half.
+struct DirectMap: PhysicalMemory {
+    var offset: UInt64
+    func pointer(to address: PhysicalAddress) -> UnsafeMutableRawPointer {
+        UnsafeMutableRawPointer(bitPattern: UInt(address.raw &+ offset))!
+    }
+    func invalidateTranslation(of address: VirtualAddress, inAddressSpaceOf root: PhysicalAddress) {}
+}
+
+final class RamFile: MappableFile {
+    let bytes: UnsafeRawBufferPointer
+    init(bytes: UnsafeRawBufferPointer) { self.bytes = bytes }
+    var size: UInt64 { UInt64(bytes.count) }
+    func read(at offset: UInt64, into buffer: UnsafeMutableRawBufferPointer) -> Int {
+        let count = min(buffer.count, bytes.count - Int(offset))
+        buffer.baseAddress!.copyMemory(from: bytes.baseAddress! + Int(offset), byteCount: count)
+        return count
+    }
+}
+
+struct OneFileTable: MappableFileSource {
+    let file: RamFile
+    func mappableFile(_ descriptor: Int32) throws(KernelError) -> any MappableFile {
+        guard descriptor == 3 else { throw descriptor < 3 && descriptor >= 0 ? .invalidArgument : .badFileDescriptor }
+        return file
+    }
+}
+
+@_cdecl("apus_embedded_check")
+public func embeddedCheck(offset: UInt64, start: UInt64, end: UInt64, file: UnsafeRawPointer, fileSize: Int) -> Int64 {
+    let frames = FrameAllocator(memory: DirectMap(offset: offset), range: PhysicalRange(start: PhysicalAddress(start), end: PhysicalAddress(end)))
+    var total: Int64 = 0
+    do throws(KernelError) {
+        var mm = try MmStruct(frames: frames, pager: EagerPager())
+        let files = OneFileTable(file: RamFile(bytes: UnsafeRawBufferPointer(start: file, count: fileSize)))
+        total += MemorySyscalls.mmap(SyscallArguments(0x1000_0000, 0x2000, 3, UInt64.max, 0), memory: &mm, files: files)
+        total += MemorySyscalls.mmap(SyscallArguments(0x2000_0000, 0x2000, 1, 3, 0), memory: &mm, files: files)
+        var word: UInt64 = 0x4150_5553
+        try withUnsafeBytes(of: &word) { bytes throws(KernelError) in try mm.copyOut(bytes, to: VirtualAddress(0x1000_0010)) }
+        try withUnsafeMutableBytes(of: &word) { bytes throws(KernelError) in try mm.copyIn(from: VirtualAddress(0x2000_0000), into: bytes) }
+        total += Int64(try mm.copyInCString(at: VirtualAddress(0x1000_0010), maximumLength: 64).count)
+        total += mm.accessOK(VirtualAddress(0x1000_0000), length: 0x2000, write: true) ? 1 : 0
+        if case .segmentationFault(let cause) = mm.handlePageFault(at: VirtualAddress(0x2000_0000), access: .write) {
+            total += Int64(cause.description.utf8.count)
+        }
+        total += Int64((try? mm.pageTable.walk(VirtualAddress(0x1000_0000)))?.raw ?? 0 & 0xFFF)
+        total += MemorySyscalls.munmap(SyscallArguments(0x1000_0000), memory: &mm)
+        total += Int64(mm.regionCount) + Int64(mm.pageTable.tableCount())
+        mm.forEachRegion { region in total += Int64(region.range.pageCount) }
+        total += Int64(mm.region(containing: VirtualAddress(0x2000_0000))?.permission.description.utf8.count ?? 0)
+    } catch {
+        total = error.syscallReturnValue + Int64(error.description.utf8.count)
+    }
+    var map = AddressMap<Int>()
+    map.insert(1, at: 5)
+    total += Int64(map.floor(6)?.value ?? 0) + Int64(map.invariantViolation()?.utf8.count ?? 0)
+    total += Int64(VirtualAddress(start).description.utf8.count) + Int64(frames.freeCount)
+    return total
+}

@@ -1,0 +1,20 @@
+// swift-tools-version: 6.1
+//
+// Apus: an x86-64 teaching kernel in Embedded Swift.
+//
+// This package holds the portable core (`ApusCore`) and its host tests. The core compiles
+// twice: hosted, for `swift test` and the benchmarks in `Benchmarks/`, and Embedded, for the
+// kernel (`.ci/embedded-check` proves the second on every CI run).
+
+import PackageDescription
+
+let package = Package(
+    name: "Apus",
+    products: [
+        .library(name: "ApusCore", targets: ["ApusCore"]),
+    ],
+    targets: [
+        .target(name: "ApusCore"),
+        .testTarget(name: "ApusCoreTests", dependencies: ["ApusCore"]),
+    ]
+)

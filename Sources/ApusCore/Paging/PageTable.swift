@@ -1,0 +1,218 @@
+/// A 4-level x86-64 page table: the tree of tables that turns virtual addresses into
+/// physical frames (Intel SDM Vol. 3A §4.5).
+///
+/// The root (PML4) is one frame of 512 entries; each present entry points at a table of the
+/// next level, down to the PT whose entries (the *leaves*) map one 4 KiB page each. CR3
+/// holds the root's physical address, and the CPU walks the tree on every TLB miss.
+///
+/// What this type promises (ABI.md §4):
+/// * ``map(_:to:permission:)`` writes a leaf of exactly the bits ``PageTableEntry/leaf(frame:permission:)``
+///   gives, allocating missing tables zeroed with permissive flags. It fails with
+///   ``PageTableError/unaligned``, ``PageTableError/invalidPermission`` or
+///   ``PageTableError/duplicated`` — and whatever it fails with, it frees the frame it was
+///   given, so a caller can never leak one.
+/// * ``unmap(_:)`` gives the frame back and invalidates the TLB entry.
+/// * ``walk(_:)`` reads a leaf; ``updateLeaf(at:_:)`` rewrites one in place (for
+///   copy-on-write).
+/// * Owning the value is owning the tree: when a `PageTable` goes away, every frame and
+///   every table of the user half goes back to the allocator. The kernel half and the kernel
+///   heap window are shared with every other address space and are never touched.
+///
+/// `PageTable` is `~Copyable`: there is exactly one owner of each tree, so a tree can neither
+/// be freed twice nor outlive its owner unnoticed.
+public struct PageTable<Memory: PhysicalMemory>: ~Copyable {
+    /// Where this table's frames (tables and mapped pages) come from and go back to.
+    public let frames: FrameAllocator<Memory>
+    /// The physical address of the PML4: what CR3 holds while this address space runs.
+    public let root: PhysicalAddress
+
+    /// An empty address space. With `template`, the root of another page table (the
+    /// kernel's), the kernel half and the heap window are shared with it; without one, they
+    /// are empty. Fails with ``KernelError/noMemory`` when no frame is left for the root.
+    public init(frames: FrameAllocator<Memory>, sharingKernelSlotsOf template: PhysicalAddress? = nil) throws(KernelError) {
+        guard let root = frames.allocate() else { throw .noMemory }
+        self.frames = frames
+        self.root = root
+        if let template {
+            let source = frames.memory.pointer(to: template).assumingMemoryBound(to: UInt64.self)
+            let destination = frames.memory.pointer(to: root).assumingMemoryBound(to: UInt64.self)
+            for slot in 0..<PageGeometry.entriesPerTable where AddressSpaceLayout.isSharedSlot(slot) {
+                destination[slot] = source[slot]
+            }
+        }
+    }
+
+    deinit {
+        clear(tableAt: root, level: PageGeometry.levels, base: 0, range: AddressSpaceLayout.userHalf)
+        frames.free(root)
+    }
+
+    /// Maps the page at `page` to `frame` with `permission`, taking ownership of `frame`.
+    public mutating func map(_ page: VirtualAddress, to frame: PhysicalAddress, permission: Permission) throws(PageTableError) {
+        precondition(page.isCanonical, "page tables cannot describe a non-canonical address")
+        precondition(frame.isPageAligned, "a frame must be page-aligned")
+        guard page.isPageAligned else {
+            frames.free(frame)
+            throw .unaligned
+        }
+        guard permission.contains(.read) else {
+            frames.free(frame)
+            throw .invalidPermission
+        }
+        let slot: UnsafeMutablePointer<UInt64>
+        do {
+            slot = try leafSlot(for: page, creatingTables: true)!
+        } catch {
+            frames.free(frame)
+            throw error
+        }
+        guard !PageTableEntry(raw: slot.pointee).isPresent else {
+            frames.free(frame)
+            throw .duplicated
+        }
+        slot.pointee = PageTableEntry.leaf(frame: frame, permission: permission).raw
+    }
+
+    /// Removes the mapping of the page at `page` and returns its frame, now the caller's.
+    /// The page table keeps its (possibly now empty) tables; ``unmapAll(in:)`` frees those.
+    public mutating func unmap(_ page: VirtualAddress) throws(PageTableError) -> PhysicalAddress {
+        guard page.isPageAligned else { throw .unaligned }
+        guard page.isCanonical, let slot = try? leafSlot(for: page, creatingTables: false),
+              case let entry = PageTableEntry(raw: slot.pointee), entry.isPresent
+        else { throw .notExist }
+        slot.pointee = PageTableEntry.absent.raw
+        frames.memory.invalidateTranslation(of: page, inAddressSpaceOf: root)
+        return entry.frame
+    }
+
+    /// The leaf entry that maps the page holding `address`.
+    public func walk(_ address: VirtualAddress) throws(PageTableError) -> PageTableEntry {
+        guard address.isCanonical, let slot = try? leafSlot(for: address, creatingTables: false),
+              case let entry = PageTableEntry(raw: slot.pointee), entry.isPresent
+        else { throw .notExist }
+        return entry
+    }
+
+    /// Rewrites the present leaf entry of the page holding `address` with `transform`'s
+    /// result and invalidates its translation; the mutable walk that copy-on-write needs.
+    /// `transform` may map the page to another frame or change its permission; the frame
+    /// bookkeeping is the caller's.
+    public mutating func updateLeaf(at address: VirtualAddress, _ transform: (PageTableEntry) -> PageTableEntry) throws(PageTableError) {
+        guard address.isCanonical, let slot = try? leafSlot(for: address, creatingTables: false),
+              case let entry = PageTableEntry(raw: slot.pointee), entry.isPresent
+        else { throw .notExist }
+        slot.pointee = transform(entry).raw
+        frames.memory.invalidateTranslation(of: address.pageBase, inAddressSpaceOf: root)
+    }
+
+    /// Unmaps every page in the page-aligned user-half `range`, gives each frame back to the
+    /// allocator, and frees every table the range leaves empty. Shared slots (kernel half,
+    /// heap window) are skipped. Absent subtrees are skipped whole, so a huge, sparsely
+    /// touched range costs only what is present. Returns the number of pages unmapped.
+    @discardableResult
+    public mutating func unmapAll(in range: VirtualRange) -> Int {
+        precondition(range.isPageAligned && AddressSpaceLayout.userHalf.contains(range), "unmapAll takes an aligned user range")
+        guard !range.isEmpty else { return 0 }
+        let before = frames.freeCount
+        clear(tableAt: root, level: PageGeometry.levels, base: 0, range: range)
+        return frames.freeCount - before
+    }
+
+    /// The number of tables below the root (PDPTs, PDs and PTs) in the user half.
+    public func tableCount() -> Int {
+        countTables(at: root, level: PageGeometry.levels)
+    }
+
+    // MARK: - Walking the tree
+
+    private func entries(of table: PhysicalAddress) -> UnsafeMutablePointer<UInt64> {
+        frames.memory.pointer(to: table).assumingMemoryBound(to: UInt64.self)
+    }
+
+    /// The slot of the level-1 entry for `address`; `nil` when an intermediate table is
+    /// missing and `creatingTables` is false. With `creatingTables`, missing tables are
+    /// allocated (zeroed, permissive) and `.outOfMemory` is thrown when that fails.
+    private func leafSlot(for address: VirtualAddress, creatingTables: Bool) throws(PageTableError) -> UnsafeMutablePointer<UInt64>? {
+        var table = root
+        for level in stride(from: PageGeometry.levels, to: 1, by: -1) {
+            let slot = entries(of: table) + address.tableIndex(level: level)
+            var entry = PageTableEntry(raw: slot.pointee)
+            if !entry.isPresent {
+                guard creatingTables else { return nil }
+                guard let child = frames.allocate() else { throw .outOfMemory }
+                entry = .table(frame: child)
+                slot.pointee = entry.raw
+            }
+            precondition(!entry.flags.contains(.hugePage), "huge pages are not used by Apus")
+            table = entry.frame
+        }
+        return entries(of: table) + address.tableIndex(level: 1)
+    }
+
+    /// Clears every entry of the level-`level` table at `table` (which covers addresses from
+    /// `base`) that lies in `range`: leaves give back their frames, tables are cleared
+    /// recursively and freed once empty. Never touches shared root slots.
+    private func clear(tableAt table: PhysicalAddress, level: Int, base: UInt64, range: VirtualRange) {
+        let slots = entries(of: table)
+        let span = PageGeometry.span(ofEntryAtLevel: level)
+        let shift = PageGeometry.shift(ofLevel: level)
+        let first = Int((max(range.start.raw, base) - base) >> shift)
+        let last = Int((min(range.end.raw - 1, base + span * UInt64(PageGeometry.entriesPerTable) - 1) - base) >> shift)
+        var freedTables = false
+        for index in first...last {
+            if level == PageGeometry.levels && AddressSpaceLayout.isSharedSlot(index) { continue }
+            let entry = PageTableEntry(raw: slots[index])
+            guard entry.isPresent else { continue }
+            let entryBase = base + UInt64(index) * span
+            if level == 1 {
+                slots[index] = PageTableEntry.absent.raw
+                frames.memory.invalidateTranslation(of: VirtualAddress(entryBase), inAddressSpaceOf: root)
+                frames.free(entry.frame)
+            } else {
+                clear(tableAt: entry.frame, level: level - 1, base: entryBase, range: range)
+                if isEmpty(entry.frame) {
+                    slots[index] = PageTableEntry.absent.raw
+                    frames.free(entry.frame)
+                    freedTables = true
+                }
+            }
+        }
+        if freedTables {
+            // INVLPG also drops the paging-structure caches that could still point at the
+            // freed tables (Intel SDM Vol. 3A §4.10.4.1).
+            frames.memory.invalidateTranslation(of: VirtualAddress(base), inAddressSpaceOf: root)
+        }
+    }
+
+    private func isEmpty(_ table: PhysicalAddress) -> Bool {
+        let slots = entries(of: table)
+        for index in 0..<PageGeometry.entriesPerTable where slots[index] != 0 { return false }
+        return true
+    }
+
+    private func countTables(at table: PhysicalAddress, level: Int) -> Int {
+        guard level > 1 else { return 0 }
+        let slots = entries(of: table)
+        var count = 0
+        for index in 0..<PageGeometry.entriesPerTable {
+            if level == PageGeometry.levels && AddressSpaceLayout.isSharedSlot(index) { continue }
+            let entry = PageTableEntry(raw: slots[index])
+            if entry.isPresent { count += 1 + countTables(at: entry.frame, level: level - 1) }
+        }
+        return count
+    }
+}
+
+/// Why a page table operation failed (the names of ABI.md §4).
+public enum PageTableError: Error, Sendable, Hashable {
+    /// The virtual address is not the start of a page.
+    case unaligned
+    /// No page is mapped there.
+    case notExist
+    /// A page is already mapped there.
+    case duplicated
+    /// The permission lacks READ, which x86-64 cannot leave out.
+    case invalidPermission
+    /// No frame was left for a missing intermediate table.
+    case outOfMemory
+}

@@ -1,0 +1,37 @@
+/// The eager pager: every page of a region gets its frame, filled, the moment the region is
+/// created.
+///
+/// Simple and predictable: `mmap` pays for the whole region at once (a 16 MiB `mmap` zeroes
+/// 4,096 frames), and afterwards no access inside a region can fault for lack of a page. A
+/// fault inside a region is therefore always a permission violation, and it kills.
+public struct EagerPager: Pager {
+    public init() {}
+
+    public mutating func regionAdded<Memory>(_ region: Region, pageTable: inout PageTable<Memory>) throws(KernelError) {
+        let memory = pageTable.frames.memory
+        for page in region.range.pages {
+            guard let frame = pageTable.frames.allocate() else {
+                pageTable.unmapAll(in: region.range)
+                throw .noMemory
+            }
+            region.fill(page: VirtualAddress(page), into: memory.page(at: frame))
+            do {
+                try pageTable.map(VirtualAddress(page), to: frame, permission: region.permission)
+            } catch {
+                // The page table freed `frame`. Only a missing table can fail here: the
+                // region was validated and does not overlap anything.
+                precondition(error == .outOfMemory, "eager pager: unexpected page table error")
+                pageTable.unmapAll(in: region.range)
+                throw .noMemory
+            }
+        }
+    }
+
+    public mutating func resolveFault<Memory>(
+        at address: VirtualAddress, access: AccessKind, in region: Region, pageTable: inout PageTable<Memory>
+    ) -> FaultResolution {
+        // Every page of every region is present, and MmStruct only asks when the region
+        // allows the access, so the page table disagrees with the region: a kernel bug.
+        preconditionFailure("eager pager: fault at \(address) inside a fully mapped region")
+    }
+}

@@ -1,0 +1,169 @@
+/// The memory state of one process: its page table, its regions and the pager that fills
+/// them. Named after Linux's `struct mm_struct` (and KeOS's `MmStruct`).
+///
+/// Everything a program can do to its memory goes through here, and all of it is checked
+/// before anything changes:
+/// * ``mmap(at:length:protection:backing:)`` and ``munmap(_:)`` (the system calls, with
+///   every rule of ABI.md §4), and ``addRegion(_:permission:backing:)`` for the loader;
+/// * ``accessOK(_:length:write:)``, the question every system call asks before it touches
+///   a user pointer, and the user copies built on it (`UserCopy.swift`);
+/// * ``handlePageFault(at:access:)``, which decides whether a faulting program gets its page
+///   or dies.
+///
+/// `MmStruct` is `~Copyable`: owning it is owning the address space, and when it goes away
+/// its page table gives every frame back.
+public struct MmStruct<Memory: PhysicalMemory, P: Pager>: ~Copyable {
+    /// The page table of the address space (its ``PageTable/root`` goes into CR3).
+    public private(set) var pageTable: PageTable<Memory>
+    /// The paging policy.
+    public private(set) var pager: P
+    private var regions = AddressMap<Region>()
+
+    /// An empty address space that takes frames from `frames`, filled by `pager`. With
+    /// `kernelTemplate`, the kernel half and heap window of that page table are shared.
+    public init(frames: FrameAllocator<Memory>, pager: P, kernelTemplate: PhysicalAddress? = nil) throws(KernelError) {
+        pageTable = try PageTable(frames: frames, sharingKernelSlotsOf: kernelTemplate)
+        self.pager = pager
+    }
+
+    // MARK: - Regions
+
+    /// The number of regions.
+    public var regionCount: Int { regions.count }
+
+    /// The region that holds `address`, if any.
+    public func region(containing address: VirtualAddress) -> Region? {
+        guard let (_, region) = regions.floor(address.raw), region.range.contains(address) else { return nil }
+        return region
+    }
+
+    /// The region that starts exactly at `address`, if any.
+    public func region(startingAt address: VirtualAddress) -> Region? {
+        regions.value(at: address.raw)
+    }
+
+    /// Calls `body` with every region in address order.
+    public func forEachRegion<Failure: Error>(_ body: (Region) throws(Failure) -> Void) throws(Failure) {
+        try regions.forEach { (_, region) throws(Failure) in try body(region) }
+    }
+
+    /// True when some region shares an address with `range`.
+    public func overlapsRegion(_ range: VirtualRange) -> Bool {
+        guard !range.isEmpty, let (_, region) = regions.floor(range.end.raw - 1) else { return false }
+        return region.range.end > range.start
+    }
+
+    /// Adds a region over the page-aligned, non-empty `range` and lets the pager fill it.
+    /// This is the kernel-side primitive behind `mmap` and the ELF loader; USER is always
+    /// added to `permission`.
+    ///
+    /// Fails with ``KernelError/invalidArgument`` when the range is empty, unaligned,
+    /// outside the user half, in the kernel heap window or overlapping a region, or when the
+    /// permission lacks READ; with ``KernelError/noMemory`` when frames run out. On failure
+    /// nothing has changed.
+    public mutating func addRegion(_ range: VirtualRange, permission: Permission, backing: Backing) throws(KernelError) {
+        guard !range.isEmpty, range.isPageAligned,
+              AddressSpaceLayout.isAvailableToPrograms(range),
+              permission.contains(.read), Permission.all.contains(permission),
+              !overlapsRegion(range)
+        else { throw .invalidArgument }
+        let region = Region(range: range, permission: permission.union(.user), backing: backing)
+        try pager.regionAdded(region, pageTable: &pageTable)
+        regions.insert(region, at: range.start.raw)
+    }
+
+    /// Removes the region that starts exactly at `start`: its pages are unmapped, its frames
+    /// freed, and the addresses can be mapped again. ``KernelError/invalidArgument`` when no
+    /// region starts there.
+    public mutating func removeRegion(startingAt start: VirtualAddress) throws(KernelError) {
+        guard let region = regions.remove(at: start.raw) else { throw .invalidArgument }
+        pager.regionRemoved(region, pageTable: &pageTable)
+    }
+
+    // MARK: - mmap and munmap (ABI.md §4)
+
+    /// The `mmap` system call: maps `length` bytes (rounded up to pages) at `address` with
+    /// `protection` (`PROT_*` bits) filled from `backing`, and returns `address`.
+    ///
+    /// Every rule is checked before anything is mapped, and a failure leaves nothing behind:
+    /// `address` must be non-zero, page-aligned and canonical; `[address, address + length)`
+    /// must lie in the user half without wrapping, outside the kernel heap window, and
+    /// overlap no region; `length` must be non-zero; `protection` must include READ and hold
+    /// no bits but READ, WRITE and EXEC. Violations are ``KernelError/invalidArgument``;
+    /// running out of frames is ``KernelError/noMemory``.
+    public mutating func mmap(at address: VirtualAddress, length: UInt64, protection: Permission, backing: Backing) throws(KernelError) -> VirtualAddress {
+        guard address.raw != 0, address.isPageAligned, address.isCanonical, length != 0,
+              Permission.protectionBits.contains(protection), protection.contains(.read),
+              let range = VirtualRange(pagesFrom: address, length: length)
+        else { throw .invalidArgument }
+        try addRegion(range, permission: protection, backing: backing)
+        return address
+    }
+
+    /// The `munmap` system call: `address` must be the exact start of a region, and the
+    /// whole region goes (frames freed, translations invalidated). Anything else — NULL, a
+    /// kernel address, an address inside a region, a region already gone — is
+    /// ``KernelError/invalidArgument`` and changes nothing.
+    public mutating func munmap(_ address: VirtualAddress) throws(KernelError) {
+        try removeRegion(startingAt: address)
+    }
+
+    // MARK: - Checking user pointers
+
+    /// True iff every page that `[address, address + length)` touches lies in a region that
+    /// allows reading, and writing too when `write` is set (ABI.md §4). An empty range still
+    /// checks the page of `address`; a range that wraps past 2^64 is refused. Regions are
+    /// consulted, never the page table, so this never faults a page in.
+    public func accessOK(_ address: VirtualAddress, length: UInt64, write: Bool) -> Bool {
+        guard let end = address.advanced(by: max(length, 1)) else { return false }
+        let needed: Permission = write ? [.read, .write] : .read
+        var cursor = address.pageBase
+        while cursor < end {
+            guard let region = region(containing: cursor), region.permission.contains(needed) else { return false }
+            cursor = region.range.end
+        }
+        return true
+    }
+
+    // MARK: - Page faults
+
+    /// Decides what becomes of a user access that faulted at `address`: outside every region,
+    /// or against the region's permission, it is a segmentation fault with its cause; a
+    /// page that already serves the access (a stale TLB entry) is resolved at once; anything
+    /// else is the pager's to serve.
+    public mutating func handlePageFault(at address: VirtualAddress, access: AccessKind) -> FaultResolution {
+        guard let region = region(containing: address) else { return .segmentationFault(.notPresent) }
+        guard region.permission.contains(access.requiredPermission) else {
+            switch access {
+            case .read: return .segmentationFault(.notPresent)
+            case .write: return .segmentationFault(.writeToReadOnly)
+            case .execute: return .segmentationFault(.executeNonExecutable)
+            }
+        }
+        if let entry = try? pageTable.walk(address), entry.permission.contains(access.requiredPermission) {
+            pageTable.frames.memory.invalidateTranslation(of: address.pageBase, inAddressSpaceOf: pageTable.root)
+            return .resolved
+        }
+        return pager.resolveFault(at: address, access: access, in: region, pageTable: &pageTable)
+    }
+
+    /// The frame behind the user page holding `address`, ready for `access` by the kernel on
+    /// the program's behalf: KeOS's `get_user_page`. The page must be in a region that allows
+    /// the access; a page the pager has not filled yet is faulted in.
+    /// ``KernelError/badAddress`` when the region does not allow it,
+    /// ``KernelError/noMemory`` when no frame is left to fill it.
+    public mutating func userPage(at address: VirtualAddress, for access: AccessKind) throws(KernelError) -> PhysicalAddress {
+        // Fast path: a present user leaf that allows the access. Leaves never allow more
+        // than their region, and kernel pages (heap window, kernel half) lack USER.
+        if let entry = try? pageTable.walk(address), entry.permission.contains(access.requiredPermission.union(.user)) {
+            return entry.frame
+        }
+        switch handlePageFault(at: address, access: access) {
+        case .resolved:
+            guard let entry = try? pageTable.walk(address) else { preconditionFailure("pager resolved a fault without mapping the page") }
+            return entry.frame
+        case .segmentationFault: throw .badAddress
+        case .outOfMemory: throw .noMemory
+        }
+    }
+}

@@ -1,0 +1,68 @@
+/// A pager decides *when* the pages of a region get frames: the policy half of virtual
+/// memory.
+///
+/// ``MmStruct`` keeps the mechanism: it validates requests, keeps the regions, answers
+/// `accessOK`. The pager it is built with decides when memory is actually spent:
+/// * ``EagerPager`` fills every page of a region the moment it is created, so a page fault
+///   inside a region is always a program error;
+/// * a lazy pager records the region and fills each page at its first touch, in
+///   ``resolveFault(at:access:in:pageTable:)``;
+/// * copy-on-write `fork` shares frames read-only and copies one at its first write, again in
+///   ``resolveFault(at:access:in:pageTable:)``.
+///
+/// `MmStruct` is generic over its pager (`MmStruct<Memory, EagerPager>`), not an existential,
+/// so the Embedded build calls the policy directly.
+public protocol Pager {
+    /// A region has just been created (validated, not overlapping). Give its pages frames as
+    /// the policy says. On failure (``KernelError/noMemory``) nothing of the region may stay
+    /// mapped and no frame may leak.
+    mutating func regionAdded<Memory>(_ region: Region, pageTable: inout PageTable<Memory>) throws(KernelError)
+
+    /// A region is going away: unmap whatever of it is mapped and give the frames back.
+    mutating func regionRemoved<Memory>(_ region: Region, pageTable: inout PageTable<Memory>)
+
+    /// The program (or a kernel copy on its behalf) made `access` at `address` inside
+    /// `region`, whose permission allows it, and the page table could not serve it. Make the
+    /// page serve it, or say why not.
+    mutating func resolveFault<Memory>(
+        at address: VirtualAddress, access: AccessKind, in region: Region, pageTable: inout PageTable<Memory>
+    ) -> FaultResolution
+}
+
+extension Pager {
+    /// The usual way to let a region go: every present page of it, and every table it leaves
+    /// empty, goes back to the allocator.
+    public mutating func regionRemoved<Memory>(_ region: Region, pageTable: inout PageTable<Memory>) {
+        pageTable.unmapAll(in: region.range)
+    }
+}
+
+/// What became of a page fault.
+public enum FaultResolution: Sendable, Hashable {
+    /// The page now serves the access; retry the instruction (or the copy).
+    case resolved
+    /// The access is not allowed; the process must die (exit status −1).
+    case segmentationFault(FaultCause)
+    /// The access is allowed but no frame was left to serve it.
+    case outOfMemory
+}
+
+/// Why a user access faulted, named as the kernel log reports it (ABI.md §3).
+public enum FaultCause: Sendable, Hashable {
+    /// Nothing is mapped at the address.
+    case notPresent
+    /// A write to a page that does not allow writing.
+    case writeToReadOnly
+    /// An instruction fetch from a page that does not allow executing.
+    case executeNonExecutable
+}
+
+extension FaultCause: CustomStringConvertible {
+    public var description: String {
+        switch self {
+        case .notPresent: "access to a non-present page"
+        case .writeToReadOnly: "write to a read-only page"
+        case .executeNonExecutable: "execution of a non-executable page"
+        }
+    }
+}
