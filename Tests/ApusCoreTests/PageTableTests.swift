@@ -1,0 +1,223 @@
+import ApusCore
+import Testing
+
+@Suite("Page table")
+struct PageTableTests {
+    static let rw: Permission = [.read, .write, .user]
+
+    @Test func mapThenWalkFindsTheFrame() throws {
+        try withMachine { machine in
+            var table = try machine.pageTable()
+            let frame = machine.frames.allocate()!
+            try table.map(VirtualAddress(0x40_1000), to: frame, permission: Self.rw)
+            let entry = try table.walk(VirtualAddress(0x40_1000))
+            #expect(entry.frame == frame)
+            #expect(try table.walk(VirtualAddress(0x40_1FFF)).frame == frame)
+            #expect(throws: PageTableError.notExist) { try table.walk(VirtualAddress(0x40_2000)) }
+        }
+    }
+
+    /// ABI.md §4: P, plus RW if WRITE, plus US if USER, plus XD if not EXECUTABLE, and no
+    /// other bit; for all 16 permission combinations, a few thousand pages each.
+    @Test(arguments: 0..<16)
+    func leafEntriesHoldExactlyTheBitsThePermissionNames(bits: Int) throws {
+        let permission = Permission(rawValue: UInt64(bits))
+        try withMachine(megabytes: 32) { machine in
+            var table = try machine.pageTable()
+            let pages = 3000
+            // Crosses PT and PD boundaries: 0x3F_E000 is two pages below a 4 MiB line.
+            let base: UInt64 = 0x3F_E000
+            var frames: [PhysicalAddress] = []
+            for index in 0..<pages {
+                let page = VirtualAddress(base + UInt64(index) * 0x1000)
+                let frame = machine.frames.allocate()!
+                if permission.contains(.read) {
+                    try table.map(page, to: frame, permission: permission)
+                    frames.append(frame)
+                } else {
+                    #expect(throws: PageTableError.invalidPermission) { try table.map(page, to: frame, permission: permission) }
+                }
+            }
+            guard permission.contains(.read) else {
+                #expect(machine.frames.usedCount == 1, "refused frames must be freed, only the root remains")
+                return
+            }
+            var expected: UInt64 = 1
+            if permission.contains(.write) { expected |= 1 << 1 }
+            if permission.contains(.user) { expected |= 1 << 2 }
+            if !permission.contains(.executable) { expected |= 1 << 63 }
+            for index in 0..<pages {
+                let page = VirtualAddress(base + UInt64(index) * 0x1000)
+                let entry = try table.walk(page)
+                #expect(entry.raw == frames[index].raw | expected)
+                #expect(entry.permission == permission.union(.read))
+            }
+            for index in 0..<pages {
+                let page = VirtualAddress(base + UInt64(index) * 0x1000)
+                #expect(try table.unmap(page) == frames[index])
+                machine.frames.free(frames[index])
+                #expect(throws: PageTableError.notExist) { try table.walk(page) }
+            }
+        }
+    }
+
+    @Test func intermediateEntriesArePermissive() throws {
+        try withMachine { machine in
+            var table = try machine.pageTable()
+            try table.map(VirtualAddress(0x7FFF_FFFF_F000), to: machine.frames.allocate()!, permission: .read)
+            var tableAddress = table.root
+            let page = VirtualAddress(0x7FFF_FFFF_F000)
+            for level in stride(from: 4, to: 1, by: -1) {
+                let entries = machine.memory.pointer(to: tableAddress).assumingMemoryBound(to: UInt64.self)
+                let entry = PageTableEntry(raw: entries[page.tableIndex(level: level)])
+                #expect(entry.flags == [.present, .writable, .user], "level \(level)")
+                tableAddress = entry.frame
+            }
+            #expect(table.tableCount() == 3)
+        }
+    }
+
+    @Test func unalignedMapFailsAndFreesTheFrame() throws {
+        try withMachine { machine in
+            var table = try machine.pageTable()
+            let used = machine.frames.usedCount
+            #expect(throws: PageTableError.unaligned) {
+                try table.map(VirtualAddress(0x40_1008), to: machine.frames.allocate()!, permission: Self.rw)
+            }
+            #expect(machine.frames.usedCount == used)
+        }
+    }
+
+    @Test func mappingAPresentPageIsDuplicatedAndFreesTheNewFrame() throws {
+        try withMachine { machine in
+            var table = try machine.pageTable()
+            let first = machine.frames.allocate()!
+            try table.map(VirtualAddress(0x1000), to: first, permission: Self.rw)
+            let used = machine.frames.usedCount
+            #expect(throws: PageTableError.duplicated) {
+                try table.map(VirtualAddress(0x1000), to: machine.frames.allocate()!, permission: .read)
+            }
+            #expect(machine.frames.usedCount == used)
+            #expect(try table.walk(VirtualAddress(0x1000)).frame == first)
+            #expect(try table.walk(VirtualAddress(0x1000)).permission == Self.rw)
+        }
+    }
+
+    @Test func runningOutOfTablesFailsAndFreesTheFrame() throws {
+        try withMachine { machine in
+            var table = try machine.pageTable()
+            let frame = machine.frames.allocate()!
+            let used = machine.frames.usedCount
+            machine.frames.failAllocation(after: 1) // the PDPT comes, the PD does not
+            #expect(throws: PageTableError.outOfMemory) { try table.map(VirtualAddress(0x1000), to: frame, permission: Self.rw) }
+            #expect(machine.frames.usedCount == used, "the frame went back; one empty PDPT remains")
+            #expect(table.tableCount() == 1)
+            table.unmapAll(in: VirtualRange(0, pages: 1))
+            #expect(table.tableCount() == 0)
+        }
+    }
+
+    @Test func unmapReturnsTheFrameAndInvalidatesTheTranslation() throws {
+        try withMachine { machine in
+            var table = try machine.pageTable()
+            let frame = machine.frames.allocate()!
+            try table.map(VirtualAddress(0x2000), to: frame, permission: Self.rw)
+            let before = machine.memory.invalidations
+            #expect(try table.unmap(VirtualAddress(0x2000)) == frame)
+            #expect(machine.memory.invalidations == before + 1)
+            #expect(machine.frames.shareCount(of: frame) == 1, "the frame is the caller's now")
+            machine.frames.free(frame)
+        }
+    }
+
+    @Test func unmapOfAnAbsentPageIsNotExist() throws {
+        try withMachine { machine in
+            var table = try machine.pageTable()
+            #expect(throws: PageTableError.notExist) { try table.unmap(VirtualAddress(0x2000)) }
+            try table.map(VirtualAddress(0x2000), to: machine.frames.allocate()!, permission: Self.rw)
+            #expect(throws: PageTableError.notExist) { try table.unmap(VirtualAddress(0x3000)) }
+            #expect(throws: PageTableError.notExist) { try table.unmap(VirtualAddress(0x7FFF_FFE0_0000)) }
+            #expect(throws: PageTableError.unaligned) { try table.unmap(VirtualAddress(0x2010)) }
+            #expect(throws: PageTableError.notExist) { try table.unmap(VirtualAddress(0x8000_0000_0000)) }
+            #expect(throws: PageTableError.notExist) { try table.walk(VirtualAddress(0x8000_0000_0000)) }
+        }
+    }
+
+    @Test func updateLeafRewritesInPlaceForCopyOnWrite() throws {
+        try withMachine { machine in
+            var table = try machine.pageTable()
+            let frame = machine.frames.allocate()!
+            try table.map(VirtualAddress(0x5000), to: frame, permission: Self.rw)
+            let before = machine.memory.invalidations
+            try table.updateLeaf(at: VirtualAddress(0x5123)) { entry in
+                var entry = entry
+                entry.flags.remove(.writable)
+                return entry
+            }
+            #expect(machine.memory.invalidations == before + 1)
+            #expect(try table.walk(VirtualAddress(0x5000)).permission == [.read, .user])
+            #expect(try table.walk(VirtualAddress(0x5000)).frame == frame)
+            #expect(throws: PageTableError.notExist) { try table.updateLeaf(at: VirtualAddress(0x6000)) { $0 } }
+        }
+    }
+
+    @Test func unmapAllFreesFramesAndTablesTheRangeLeavesEmpty() throws {
+        try withMachine(megabytes: 16) { machine in
+            var table = try machine.pageTable()
+            // 600 pages from just below 2 MiB to past 4 MiB (three PTs), and a neighbour at
+            // 4 KiB that keeps the first PT alive.
+            for page in VirtualRange(0x1F_F000, pages: 600).pages {
+                try table.map(VirtualAddress(page), to: machine.frames.allocate()!, permission: Self.rw)
+            }
+            try table.map(VirtualAddress(0x1000), to: machine.frames.allocate()!, permission: Self.rw)
+            #expect(table.tableCount() == 5) // PDPT, PD, PTs for 0–2, 2–4 and 4–6 MiB
+            let removed = table.unmapAll(in: VirtualRange(0x1F_F000, pages: 600))
+            #expect(removed == 602, "600 pages and the 2–4 and 4–6 MiB PTs")
+            #expect(table.tableCount() == 3)
+            #expect(try table.walk(VirtualAddress(0x1000)).isPresent)
+        }
+    }
+
+    @Test func droppingATableFreesEveryFrameAndTable() throws {
+        withMachine(megabytes: 16) { machine in
+            do {
+                var table = try machine.pageTable()
+                for address: UInt64 in [0, 0x40_1000, 0x7F_FFFF_F000, 0x80_0000_0000, 0x7FFF_FFFF_F000] {
+                    try table.map(VirtualAddress(address), to: machine.frames.allocate()!, permission: Self.rw)
+                }
+                #expect(machine.frames.usedCount > 5)
+            } catch {
+                Issue.record("unexpected \(error)")
+            }
+            // withMachine checks that every frame came back.
+        }
+    }
+
+    @Test func kernelSlotsAreSharedFromTheTemplateAndNeverFreed() throws {
+        let machine = TestMachine(megabytes: 16)
+        var kernel = try machine.pageTable()
+        let kernelFrame = machine.frames.allocate()!
+        let heapFrame = machine.frames.allocate()!
+        try kernel.map(VirtualAddress(0xFFFF_8000_0010_0000), to: kernelFrame, permission: [.read, .write])
+        try kernel.map(AddressSpaceLayout.kernelHeapWindow.start, to: heapFrame, permission: [.read, .write])
+        let kernelFrames = machine.frames.usedCount
+        do {
+            var process = try PageTable(frames: machine.frames, sharingKernelSlotsOf: kernel.root)
+            #expect(try process.walk(VirtualAddress(0xFFFF_8000_0010_0000)).frame == kernelFrame)
+            #expect(try process.walk(AddressSpaceLayout.kernelHeapWindow.start).frame == heapFrame)
+            try process.map(VirtualAddress(0x40_0000), to: machine.frames.allocate()!, permission: Self.rw)
+            #expect(process.tableCount() == 3, "shared slots are not the process's tables")
+            process.unmapAll(in: AddressSpaceLayout.userHalf)
+            #expect(try process.walk(AddressSpaceLayout.kernelHeapWindow.start).frame == heapFrame)
+        }
+        #expect(machine.frames.usedCount == kernelFrames, "the process gave back its own frames only")
+        #expect(try kernel.walk(VirtualAddress(0xFFFF_8000_0010_0000)).frame == kernelFrame)
+        #expect(try kernel.walk(AddressSpaceLayout.kernelHeapWindow.start).frame == heapFrame)
+        machine.frames.free(try kernel.unmap(VirtualAddress(0xFFFF_8000_0010_0000)))
+        machine.frames.free(try kernel.unmap(AddressSpaceLayout.kernelHeapWindow.start))
+        _ = consume kernel
+        // Tables of shared slots outlive every page table: PDPT, PD and PT of the kernel half
+        // and of the heap window.
+        #expect(machine.frames.usedCount == 6)
+    }
+}
