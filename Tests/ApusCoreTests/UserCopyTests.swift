@@ -1,0 +1,128 @@
+import ApusCore
+import Testing
+
+/// The user copies refuse exactly what `accessOK` refuses, and never touch memory when they
+/// refuse.
+@Suite("User copies and page faults")
+struct UserCopyTests {
+    @Test func copiesRoundTripAcrossPagesAndMappings() throws {
+        try withMachine { machine in
+            var mm = try machine.addressSpace()
+            _ = try mm.mmap(at: VirtualAddress(0x1000_0000), length: 0x2000, protection: [.read, .write], backing: .anonymous)
+            _ = try mm.mmap(at: VirtualAddress(0x1000_2000), length: 0x2000, protection: [.read, .write], backing: .anonymous)
+            let bytes = (0..<0x2100).map { UInt8(truncatingIfNeeded: $0 * 31) }
+            try writeUser(&mm, bytes, at: 0x1000_0F80)
+            #expect(try userBytes(&mm, at: 0x1000_0F80, count: bytes.count) == bytes)
+            // The bytes really are in the frames behind those pages.
+            #expect(try machine.bytes(at: 0x1000_2000, count: 16, in: mm.pageTable) == Array(bytes[0x1080..<0x1090]))
+        }
+    }
+
+    @Test func copyOutToReadOnlyMemoryIsBadAddressAndWritesNothing() throws {
+        try withMachine { machine in
+            var mm = try machine.addressSpace()
+            _ = try mm.mmap(at: VirtualAddress(0x1000_0000), length: 0x1000, protection: [.read, .write], backing: .anonymous)
+            _ = try mm.mmap(at: VirtualAddress(0x1000_1000), length: 0x1000, protection: .read, backing: .anonymous)
+            #expect(throws: KernelError.badAddress) { try writeUser(&mm, [1, 2, 3, 4], at: 0x1000_0FFE) }
+            #expect(try userBytes(&mm, at: 0x1000_0FFE, count: 4) == [0, 0, 0, 0], "not even the writable half was written")
+        }
+    }
+
+    @Test func copyInFromUnmappedMemoryIsBadAddressAndFillsNothing() throws {
+        try withMachine { machine in
+            var mm = try machine.addressSpace()
+            _ = try mm.mmap(at: VirtualAddress(0x1000_0000), length: 0x1000, protection: .read, backing: .anonymous)
+            var buffer = [UInt8](repeating: 0x55, count: 8)
+            #expect(throws: KernelError.badAddress) {
+                try buffer.withUnsafeMutableBytes { try mm.copyIn(from: VirtualAddress(0x1000_0FFC), into: $0) }
+            }
+            #expect(buffer == [UInt8](repeating: 0x55, count: 8))
+        }
+    }
+
+    @Test func emptyCopiesStillNeedAValidPointer() throws {
+        try withMachine { machine in
+            var mm = try machine.addressSpace()
+            _ = try mm.mmap(at: VirtualAddress(0x1000_0000), length: 0x1000, protection: .read, backing: .anonymous)
+            #expect(try userBytes(&mm, at: 0x1000_0000, count: 0) == [])
+            #expect(throws: KernelError.badAddress) { try userBytes(&mm, at: 0x2000_0000, count: 0) }
+            #expect(throws: KernelError.badAddress) { try writeUser(&mm, [], at: 0x1000_0000) }
+            #expect(throws: KernelError.badAddress) { try writeUser(&mm, [], at: 0) }
+        }
+    }
+
+    @Test(arguments: [0 as UInt64, 0xFFFF_8000_0000_0000, 0x0000_8000_0000_0000, 0x5000_0000_0000, 0xFFFF_FFFF_FFFF_FFFF])
+    func kernelAndInvalidPointersAreBadAddress(address: UInt64) throws {
+        try withMachine { machine in
+            var mm = try machine.addressSpace()
+            #expect(throws: KernelError.badAddress) { try userBytes(&mm, at: address, count: 1) }
+            #expect(throws: KernelError.badAddress) { try writeUser(&mm, [1], at: address) }
+            #expect(throws: KernelError.badAddress) { try mm.copyInCString(at: VirtualAddress(address), maximumLength: 10) }
+            #expect(throws: KernelError.badAddress) { try mm.userPage(at: VirtualAddress(address), for: .read) }
+        }
+    }
+
+    @Test func stringsAreReadAcrossPagesUpToTheirNul() throws {
+        try withMachine { machine in
+            var mm = try machine.addressSpace()
+            _ = try mm.mmap(at: VirtualAddress(0x1000_0000), length: 0x2000, protection: [.read, .write], backing: .anonymous)
+            try writeUser(&mm, Array("hello.txt".utf8) + [0], at: 0x1000_0FFC)
+            #expect(try mm.copyInCString(at: VirtualAddress(0x1000_0FFC), maximumLength: 64) == Array("hello.txt".utf8))
+            #expect(try mm.copyInCString(at: VirtualAddress(0x1000_1000), maximumLength: 64) == Array("o.txt".utf8))
+        }
+    }
+
+    @Test func stringRunningIntoAnUnmappedPageIsBadAddress() throws {
+        try withMachine { machine in
+            var mm = try machine.addressSpace()
+            _ = try mm.mmap(at: VirtualAddress(0x1000_0000), length: 0x1000, protection: .read, backing: .anonymous)
+            try mm.munmap(VirtualAddress(0x1000_0000))
+            _ = try mm.mmap(at: VirtualAddress(0x1000_0000), length: 0x1000, protection: [.read, .write], backing: .anonymous)
+            try writeUser(&mm, [UInt8](repeating: 0x41, count: 4), at: 0x1000_0FFC)
+            #expect(throws: KernelError.badAddress) { try mm.copyInCString(at: VirtualAddress(0x1000_0FFC), maximumLength: 64) }
+            try writeUser(&mm, [0x41, 0x41, 0x41, 0], at: 0x1000_0FFC)
+            #expect(try mm.copyInCString(at: VirtualAddress(0x1000_0FFC), maximumLength: 64) == [0x41, 0x41, 0x41])
+        }
+    }
+
+    @Test func stringLongerThanTheLimitIsNameTooLong() throws {
+        try withMachine { machine in
+            var mm = try machine.addressSpace()
+            _ = try mm.mmap(at: VirtualAddress(0x1000_0000), length: 0x1000, protection: [.read, .write], backing: .anonymous)
+            try writeUser(&mm, [UInt8](repeating: 0x41, count: 10) + [0], at: 0x1000_0000)
+            #expect(try mm.copyInCString(at: VirtualAddress(0x1000_0000), maximumLength: 10).count == 10)
+            #expect(throws: KernelError.nameTooLong) { try mm.copyInCString(at: VirtualAddress(0x1000_0000), maximumLength: 9) }
+        }
+    }
+
+    @Test func faultsOutsideOrAgainstARegionAreSegmentationFaultsWithTheirCause() throws {
+        try withMachine { machine in
+            var mm = try machine.addressSpace()
+            _ = try mm.mmap(at: VirtualAddress(0x1000_0000), length: 0x1000, protection: .read, backing: .anonymous)
+            _ = try mm.mmap(at: VirtualAddress(0x2000_0000), length: 0x1000, protection: [.read, .write, .executable], backing: .anonymous)
+            #expect(mm.handlePageFault(at: VirtualAddress(0x3000_0000), access: .read) == .segmentationFault(.notPresent))
+            #expect(mm.handlePageFault(at: VirtualAddress(0x3000_0000), access: .write) == .segmentationFault(.notPresent))
+            #expect(mm.handlePageFault(at: VirtualAddress(0x1000_0000), access: .write) == .segmentationFault(.writeToReadOnly))
+            #expect(mm.handlePageFault(at: VirtualAddress(0x1000_0000), access: .execute) == .segmentationFault(.executeNonExecutable))
+            #expect(mm.handlePageFault(at: VirtualAddress(0xFFFF_8000_0000_0000), access: .read) == .segmentationFault(.notPresent))
+            #expect(mm.handlePageFault(at: VirtualAddress(0x5000_0000_0000), access: .write) == .segmentationFault(.notPresent))
+        }
+    }
+
+    @Test func faultOnAPageThatAlreadyServesTheAccessIsResolved() throws {
+        try withMachine { machine in
+            var mm = try machine.addressSpace()
+            _ = try mm.mmap(at: VirtualAddress(0x2000_0000), length: 0x1000, protection: [.read, .write, .executable], backing: .anonymous)
+            let before = machine.memory.invalidations
+            #expect(mm.handlePageFault(at: VirtualAddress(0x2000_0010), access: .write) == .resolved)
+            #expect(mm.handlePageFault(at: VirtualAddress(0x2000_0010), access: .execute) == .resolved)
+            #expect(machine.memory.invalidations == before + 2, "the stale translation is dropped")
+        }
+    }
+
+    @Test func faultCausesNameWhatHappened() {
+        #expect(FaultCause.notPresent.description == "access to a non-present page")
+        #expect(FaultCause.writeToReadOnly.description == "write to a read-only page")
+        #expect(FaultCause.executeNonExecutable.description == "execution of a non-executable page")
+    }
+}
