@@ -32,6 +32,9 @@ public struct AddressMap<Value> {
 
     public var isEmpty: Bool { count == 0 }
 
+    /// The height of the tree: the longest path from the root, in nodes.
+    var height: Int { Int(height(root)) }
+
     /// The value stored under exactly `key`.
     public func value(at key: UInt64) -> Value? {
         var index = root

@@ -1,0 +1,78 @@
+@testable import ApusCore
+import Testing
+
+@Suite("Address map (AVL tree of regions)")
+struct AddressMapTests {
+    @Test func emptyMapFindsNothing() {
+        let map = AddressMap<Int>()
+        #expect(map.isEmpty)
+        #expect(map.floor(10) == nil)
+        #expect(map.ceiling(10) == nil)
+        #expect(map.value(at: 10) == nil)
+    }
+
+    @Test func floorAndCeilingFindTheNeighbours() {
+        var map = AddressMap<String>()
+        for key: UInt64 in [0x3000, 0x1000, 0x5000] { map.insert("\(key)", at: key) }
+        #expect(map.floor(0x0FFF) == nil)
+        #expect(map.floor(0x1000)?.key == 0x1000)
+        #expect(map.floor(0x2FFF)?.key == 0x1000)
+        #expect(map.floor(UInt64.max)?.key == 0x5000)
+        #expect(map.ceiling(0x1001)?.key == 0x3000)
+        #expect(map.ceiling(0x5001) == nil)
+        #expect(map.value(at: 0x3000) == "12288")
+    }
+
+    @Test func removeReturnsTheValueOnce() {
+        var map = AddressMap<Int>()
+        map.insert(7, at: 1)
+        #expect(map.remove(at: 1) == 7)
+        #expect(map.remove(at: 1) == nil)
+        #expect(map.count == 0)
+    }
+
+    /// Random insertions and removals against a plain sorted array, checking the AVL
+    /// invariants and every query after each step.
+    @Test(arguments: [1 as UInt64, 2, 3])
+    func agreesWithASortedArray(seed: UInt64) {
+        var random = SeededRandom(seed: seed)
+        var map = AddressMap<UInt64>()
+        var reference: [UInt64] = []
+        for step in 0..<4000 {
+            let key = UInt64.random(in: 0..<600, using: &random) * 0x1000
+            if let index = reference.firstIndex(of: key) {
+                #expect(map.remove(at: key) == key &* 3)
+                reference.remove(at: index)
+            } else {
+                map.insert(key &* 3, at: key)
+                reference.append(key)
+                reference.sort()
+            }
+            if let violation = map.invariantViolation() {
+                Issue.record("step \(step): \(violation)")
+                return
+            }
+            let probe = UInt64.random(in: 0..<(601 * 0x1000), using: &random)
+            #expect(map.floor(probe)?.key == reference.last { $0 <= probe })
+            #expect(map.ceiling(probe)?.key == reference.first { $0 >= probe })
+        }
+        var ordered: [UInt64] = []
+        map.forEach { key, value in
+            ordered.append(key)
+            #expect(value == key &* 3)
+        }
+        #expect(ordered == reference)
+    }
+
+    @Test func aHundredThousandEntriesStayShallow() {
+        var map = AddressMap<Int>()
+        // Ascending keys are the worst case for an unbalanced tree.
+        for index in 0..<100_000 { map.insert(index, at: UInt64(index) * 0x2000) }
+        #expect(map.invariantViolation() == nil)
+        #expect(map.height <= 25, "AVL height is at most 1.44 log2(n)")
+        for index in stride(from: 0, to: 100_000, by: 2) { map.remove(at: UInt64(index) * 0x2000) }
+        #expect(map.invariantViolation() == nil)
+        #expect(map.count == 50_000)
+        #expect(map.floor(0x4001)?.value == 1)
+    }
+}
