@@ -14,7 +14,12 @@ let package = Package(
         .library(name: "ApusCore", targets: ["ApusCore"]),
     ],
     targets: [
-        .target(name: "ApusCore"),
+        .target(
+            name: "ApusCore",
+            // Lets clients (the benchmarks, the tool) specialize the core's generics in
+            // optimized builds, as the Embedded kernel build always does.
+            swiftSettings: [.unsafeFlags(["-cross-module-optimization"], .when(configuration: .release))]
+        ),
         .testTarget(name: "ApusCoreTests", dependencies: ["ApusCore"]),
     ]
 )

@@ -9,11 +9,12 @@
 ///
 /// The nodes live in one array and point at each other by index, not by reference: no
 /// object per node, no reference counting while walking, and freed slots are reused. That
-/// suits the Embedded build, where every class instance is a heap allocation.
+/// suits the Embedded build, where every class instance is a heap allocation. The values
+/// sit in a parallel array, so a search touches only the small nodes (16 bytes each) and
+/// never copies a value it passes by.
 public struct AddressMap<Value> {
     private struct Node {
         var key: UInt64
-        var value: Value?
         var left: Int32
         var right: Int32
         var height: Int8
@@ -22,6 +23,7 @@ public struct AddressMap<Value> {
     private static var none: Int32 { -1 }
 
     private var nodes: [Node] = []
+    private var values: [Value?] = []
     private var vacant: [Int32] = []
     private var root: Int32 = AddressMap.none
 
@@ -40,7 +42,7 @@ public struct AddressMap<Value> {
         var index = root
         while index != Self.none {
             let node = nodes[Int(index)]
-            if key == node.key { return node.value }
+            if key == node.key { return values[Int(index)] }
             index = key < node.key ? node.left : node.right
         }
         return nil
@@ -53,7 +55,7 @@ public struct AddressMap<Value> {
         var best = Self.none
         while index != Self.none {
             let node = nodes[Int(index)]
-            if node.key == key { return (node.key, node.value!) }
+            if node.key == key { return (node.key, values[Int(index)]!) }
             if node.key < key {
                 best = index
                 index = node.right
@@ -61,7 +63,7 @@ public struct AddressMap<Value> {
                 index = node.left
             }
         }
-        return best == Self.none ? nil : (nodes[Int(best)].key, nodes[Int(best)].value!)
+        return best == Self.none ? nil : (nodes[Int(best)].key, values[Int(best)]!)
     }
 
     /// The entry with the smallest key `>= key`.
@@ -70,7 +72,7 @@ public struct AddressMap<Value> {
         var best = Self.none
         while index != Self.none {
             let node = nodes[Int(index)]
-            if node.key == key { return (node.key, node.value!) }
+            if node.key == key { return (node.key, values[Int(index)]!) }
             if node.key > key {
                 best = index
                 index = node.left
@@ -78,7 +80,7 @@ public struct AddressMap<Value> {
                 index = node.right
             }
         }
-        return best == Self.none ? nil : (nodes[Int(best)].key, nodes[Int(best)].value!)
+        return best == Self.none ? nil : (nodes[Int(best)].key, values[Int(best)]!)
     }
 
     /// Stores `value` under `key`, which must not be present yet.
@@ -106,7 +108,7 @@ public struct AddressMap<Value> {
                 index = nodes[Int(index)].left
             }
             index = stack.removeLast()
-            try body(nodes[Int(index)].key, nodes[Int(index)].value!)
+            try body(nodes[Int(index)].key, values[Int(index)]!)
             index = nodes[Int(index)].right
         }
     }
@@ -186,13 +188,15 @@ public struct AddressMap<Value> {
     }
 
     private mutating func makeNode(_ key: UInt64, _ value: Value) -> Int32 {
-        let node = Node(key: key, value: value, left: Self.none, right: Self.none, height: 1)
+        let node = Node(key: key, left: Self.none, right: Self.none, height: 1)
         if let index = vacant.popLast() {
             nodes[Int(index)] = node
+            values[Int(index)] = value
             return index
         }
         precondition(nodes.count < Int(Int32.max), "address map full")
         nodes.append(node)
+        values.append(value)
         return Int32(nodes.count - 1)
     }
 
@@ -220,7 +224,7 @@ public struct AddressMap<Value> {
             let child = remove(key, from: nodes[Int(index)].right, removed: &removed)
             nodes[Int(index)].right = child
         } else {
-            removed = nodes[Int(index)].value
+            removed = values[Int(index)].take()
             let left = nodes[Int(index)].left
             let right = nodes[Int(index)].right
             release(index)
@@ -247,7 +251,7 @@ public struct AddressMap<Value> {
     }
 
     private mutating func release(_ index: Int32) {
-        nodes[Int(index)].value = nil
+        values[Int(index)] = nil // already taken when removed; drops the value otherwise
         vacant.append(index)
     }
 }
