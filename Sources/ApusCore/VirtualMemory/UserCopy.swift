@@ -12,30 +12,16 @@ extension MmStruct {
     /// ``KernelError/badAddress`` when the range is not readable user memory (the buffer is
     /// then untouched).
     public mutating func copyIn(from source: VirtualAddress, into buffer: UnsafeMutableRawBufferPointer) throws(KernelError) {
-        guard accessOK(source, length: UInt64(buffer.count), write: false) else { throw .badAddress }
-        var done = 0
-        while done < buffer.count {
-            let address = VirtualAddress(source.raw + UInt64(done))
-            let frame = try userPage(at: address, for: .read)
-            let chunk = min(buffer.count - done, Int(PageGeometry.pageSize - address.pageOffset))
-            let from = pageTable.frames.memory.pointer(to: frame) + Int(address.pageOffset)
-            (buffer.baseAddress! + done).copyMemory(from: from, byteCount: chunk)
-            done += chunk
+        try forEachChunk(of: source, count: buffer.count, for: .read) { user, done, chunk in
+            (buffer.baseAddress! + done).copyMemory(from: user, byteCount: chunk)
         }
     }
 
     /// Copies `bytes` into user memory at `destination`. ``KernelError/badAddress`` when the
     /// range is not writable user memory (user memory is then untouched).
     public mutating func copyOut(_ bytes: UnsafeRawBufferPointer, to destination: VirtualAddress) throws(KernelError) {
-        guard accessOK(destination, length: UInt64(bytes.count), write: true) else { throw .badAddress }
-        var done = 0
-        while done < bytes.count {
-            let address = VirtualAddress(destination.raw + UInt64(done))
-            let frame = try userPage(at: address, for: .write)
-            let chunk = min(bytes.count - done, Int(PageGeometry.pageSize - address.pageOffset))
-            let to = pageTable.frames.memory.pointer(to: frame) + Int(address.pageOffset)
-            to.copyMemory(from: bytes.baseAddress! + done, byteCount: chunk)
-            done += chunk
+        try forEachChunk(of: destination, count: bytes.count, for: .write) { user, done, chunk in
+            user.copyMemory(from: bytes.baseAddress! + done, byteCount: chunk)
         }
     }
 
@@ -57,6 +43,24 @@ extension MmStruct {
             }
             guard let next = cursor.pageBase.advanced(by: PageGeometry.pageSize) else { throw .badAddress }
             cursor = next
+        }
+    }
+
+    /// Checks `[address, address + count)` with `accessOK` for `access`, then calls `body`
+    /// with each piece of it that lies in one page: a kernel pointer to the piece (through
+    /// its frame), how many bytes came before it, and its length.
+    private mutating func forEachChunk(
+        of address: VirtualAddress, count: Int, for access: AccessKind,
+        _ body: (_ piece: UnsafeMutableRawPointer, _ done: Int, _ length: Int) -> Void
+    ) throws(KernelError) {
+        guard accessOK(address, length: UInt64(count), write: access == .write) else { throw .badAddress }
+        var done = 0
+        while done < count {
+            let cursor = VirtualAddress(address.raw + UInt64(done))
+            let frame = try userPage(at: cursor, for: access)
+            let length = min(count - done, Int(PageGeometry.pageSize - cursor.pageOffset))
+            body(pageTable.frames.memory.pointer(to: frame) + Int(cursor.pageOffset), done, length)
+            done += length
         }
     }
 }
