@@ -61,14 +61,14 @@ struct AddressingTests {
         #expect(range.pageCount == 2)
     }
 
-    @Test func kernelHeapWindowIsOneLowerHalfSlotAwayFromSlots0And255() {
-        let window = AddressSpaceLayout.kernelHeapWindow
+    @Test func kernelWindowIsOneLowerHalfSlotAwayFromSlots0And255() {
+        let window = AddressSpaceLayout.kernelWindow
         #expect(window.start == VirtualAddress(0x0000_5000_0000_0000))
         #expect(window.end == VirtualAddress(0x0000_5080_0000_0000))
         #expect(window.length == 512 << 30)
-        #expect(window.start.tableIndex(level: 4) == AddressSpaceLayout.kernelHeapSlot)
-        #expect(AddressSpaceLayout.kernelHeapSlot != 0 && AddressSpaceLayout.kernelHeapSlot != 255)
-        #expect(AddressSpaceLayout.kernelHeapSlot < AddressSpaceLayout.firstKernelSlot)
+        #expect(window.start.tableIndex(level: 4) == AddressSpaceLayout.kernelWindowSlot)
+        #expect(AddressSpaceLayout.kernelWindowSlot != 0 && AddressSpaceLayout.kernelWindowSlot != 255)
+        #expect(AddressSpaceLayout.kernelWindowSlot < AddressSpaceLayout.firstKernelSlot)
         #expect(AddressSpaceLayout.isSharedSlot(160) && AddressSpaceLayout.isSharedSlot(256) && AddressSpaceLayout.isSharedSlot(511))
         #expect(!AddressSpaceLayout.isSharedSlot(0) && !AddressSpaceLayout.isSharedSlot(255) && !AddressSpaceLayout.isSharedSlot(159))
     }

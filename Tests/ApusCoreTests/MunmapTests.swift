@@ -58,7 +58,7 @@ struct MunmapTests {
         0x1000_3000, // just past its end
         0, // NULL
         0xFFFF_8000_0000_0000, // the kernel half
-        0x5000_0000_0000, // the heap window
+        0x5000_0000_0000, // the kernel window
         0x0000_8000_0000_0000, // non-canonical
         0xFFFF_FFFF_FFFF_FFFF,
     ])

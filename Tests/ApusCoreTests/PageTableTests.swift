@@ -199,25 +199,25 @@ struct PageTableTests {
         let kernelFrame = machine.frames.allocate()!
         let heapFrame = machine.frames.allocate()!
         try kernel.map(VirtualAddress(0xFFFF_8000_0010_0000), to: kernelFrame, permission: [.read, .write])
-        try kernel.map(AddressSpaceLayout.kernelHeapWindow.start, to: heapFrame, permission: [.read, .write])
+        try kernel.map(AddressSpaceLayout.kernelWindow.start, to: heapFrame, permission: [.read, .write])
         let kernelFrames = machine.frames.usedCount
         do {
             var process = try PageTable(frames: machine.frames, sharingKernelSlotsOf: kernel.root)
             #expect(try process.walk(VirtualAddress(0xFFFF_8000_0010_0000)).frame == kernelFrame)
-            #expect(try process.walk(AddressSpaceLayout.kernelHeapWindow.start).frame == heapFrame)
+            #expect(try process.walk(AddressSpaceLayout.kernelWindow.start).frame == heapFrame)
             try process.map(VirtualAddress(0x40_0000), to: machine.frames.allocate()!, permission: Self.rw)
             #expect(process.tableCount() == 3, "shared slots are not the process's tables")
             process.unmapAll(in: AddressSpaceLayout.userHalf)
-            #expect(try process.walk(AddressSpaceLayout.kernelHeapWindow.start).frame == heapFrame)
+            #expect(try process.walk(AddressSpaceLayout.kernelWindow.start).frame == heapFrame)
         }
         #expect(machine.frames.usedCount == kernelFrames, "the process gave back its own frames only")
         #expect(try kernel.walk(VirtualAddress(0xFFFF_8000_0010_0000)).frame == kernelFrame)
-        #expect(try kernel.walk(AddressSpaceLayout.kernelHeapWindow.start).frame == heapFrame)
+        #expect(try kernel.walk(AddressSpaceLayout.kernelWindow.start).frame == heapFrame)
         machine.frames.free(try kernel.unmap(VirtualAddress(0xFFFF_8000_0010_0000)))
-        machine.frames.free(try kernel.unmap(AddressSpaceLayout.kernelHeapWindow.start))
+        machine.frames.free(try kernel.unmap(AddressSpaceLayout.kernelWindow.start))
         _ = consume kernel
         // Tables of shared slots outlive every page table: PDPT, PD and PT of the kernel half
-        // and of the heap window.
+        // and of the kernel window.
         #expect(machine.frames.usedCount == 6)
     }
 }

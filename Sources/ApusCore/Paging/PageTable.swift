@@ -16,7 +16,7 @@
 ///   copy-on-write).
 /// * Owning the value is owning the tree: when a `PageTable` goes away, every frame and
 ///   every table of the user half goes back to the allocator. The kernel half and the kernel
-///   heap window are shared with every other address space and are never touched.
+///   kernel window are shared with every other address space and are never touched.
 ///
 /// `PageTable` is `~Copyable`: there is exactly one owner of each tree, so a tree can neither
 /// be freed twice nor outlive its owner unnoticed.
@@ -27,7 +27,7 @@ public struct PageTable<Memory: PhysicalMemory>: ~Copyable {
     public let root: PhysicalAddress
 
     /// An empty address space. With `template`, the root of another page table (the
-    /// kernel's), the kernel half and the heap window are shared with it; without one, they
+    /// kernel's), the kernel half and the kernel window are shared with it; without one, they
     /// are empty. Fails with ``KernelError/noMemory`` when no frame is left for the root.
     public init(frames: FrameAllocator<Memory>, sharingKernelSlotsOf template: PhysicalAddress? = nil) throws(KernelError) {
         guard let root = frames.allocate() else { throw .noMemory }
@@ -49,28 +49,31 @@ public struct PageTable<Memory: PhysicalMemory>: ~Copyable {
 
     /// Maps the page at `page` to `frame` with `permission`, taking ownership of `frame`.
     public mutating func map(_ page: VirtualAddress, to frame: PhysicalAddress, permission: Permission) throws(PageTableError) {
+        try install(page, frame: frame, permission: permission, owned: true)
+    }
+
+    /// Maps the page at `page` to `frame`, a frame the allocator does not own: the kernel
+    /// image, the direct map of RAM, the heap's boot frames. Such mappings are the kernel's
+    /// and allowed only in the shared slots (kernel half, kernel window), which no page table
+    /// ever clears; on failure nothing is freed.
+    public mutating func mapUnowned(_ page: VirtualAddress, to frame: PhysicalAddress, permission: Permission) throws(PageTableError) {
+        precondition(AddressSpaceLayout.isSharedSlot(page.tableIndex(level: 4)), "unowned frames belong in the kernel's shared slots")
+        try install(page, frame: frame, permission: permission, owned: false)
+    }
+
+    private mutating func install(_ page: VirtualAddress, frame: PhysicalAddress, permission: Permission, owned: Bool) throws(PageTableError) {
         precondition(page.isCanonical, "page tables cannot describe a non-canonical address")
         precondition(frame.isPageAligned, "a frame must be page-aligned")
-        guard page.isPageAligned else {
-            frames.free(frame)
-            throw .unaligned
-        }
-        guard permission.contains(.read) else {
-            frames.free(frame)
-            throw .invalidPermission
-        }
-        let slot: UnsafeMutablePointer<UInt64>
-        do {
-            slot = try leafSlot(for: page, creatingTables: true)!
+        do throws(PageTableError) {
+            guard page.isPageAligned else { throw PageTableError.unaligned }
+            guard permission.contains(.read) else { throw PageTableError.invalidPermission }
+            let slot = try leafSlot(for: page, creatingTables: true)!
+            guard !PageTableEntry(raw: slot.pointee).isPresent else { throw PageTableError.duplicated }
+            slot.pointee = PageTableEntry.leaf(frame: frame, permission: permission).raw
         } catch {
-            frames.free(frame)
+            if owned { frames.free(frame) }
             throw error
         }
-        guard !PageTableEntry(raw: slot.pointee).isPresent else {
-            frames.free(frame)
-            throw .duplicated
-        }
-        slot.pointee = PageTableEntry.leaf(frame: frame, permission: permission).raw
     }
 
     /// Removes the mapping of the page at `page` and returns its frame, now the caller's.
@@ -107,7 +110,7 @@ public struct PageTable<Memory: PhysicalMemory>: ~Copyable {
 
     /// Unmaps every page in the page-aligned user-half `range`, gives each frame back to the
     /// allocator, and frees every table the range leaves empty. Shared slots (kernel half,
-    /// heap window) are skipped. Absent subtrees are skipped whole, so a huge, sparsely
+    /// kernel window) are skipped. Absent subtrees are skipped whole, so a huge, sparsely
     /// touched range costs only what is present. Returns the number of pages unmapped.
     @discardableResult
     public mutating func unmapAll(in range: VirtualRange) -> Int {

@@ -20,7 +20,7 @@ public struct MmStruct<Memory: PhysicalMemory, P: Pager>: ~Copyable {
     private var regions = AddressMap<Region>()
 
     /// An empty address space that takes frames from `frames`, filled by `pager`. With
-    /// `kernelTemplate`, the kernel half and heap window of that page table are shared.
+    /// `kernelTemplate`, the kernel half and kernel window of that page table are shared.
     public init(frames: FrameAllocator<Memory>, pager: P, kernelTemplate: PhysicalAddress? = nil) throws(KernelError) {
         pageTable = try PageTable(frames: frames, sharingKernelSlotsOf: kernelTemplate)
         self.pager = pager
@@ -58,7 +58,7 @@ public struct MmStruct<Memory: PhysicalMemory, P: Pager>: ~Copyable {
     /// added to `permission`.
     ///
     /// Fails with ``KernelError/invalidArgument`` when the range is empty, unaligned,
-    /// outside the user half, in the kernel heap window or overlapping a region, or when the
+    /// outside the user half, in the kernel window or overlapping a region, or when the
     /// permission lacks READ; with ``KernelError/noMemory`` when frames run out. On failure
     /// nothing has changed.
     public mutating func addRegion(_ range: VirtualRange, permission: Permission, backing: Backing) throws(KernelError) {
@@ -87,7 +87,7 @@ public struct MmStruct<Memory: PhysicalMemory, P: Pager>: ~Copyable {
     ///
     /// Every rule is checked before anything is mapped, and a failure leaves nothing behind:
     /// `address` must be non-zero, page-aligned and canonical; `[address, address + length)`
-    /// must lie in the user half without wrapping, outside the kernel heap window, and
+    /// must lie in the user half without wrapping, outside the kernel window, and
     /// overlap no region; `length` must be non-zero; `protection` must include READ and hold
     /// no bits but READ, WRITE and EXEC. Violations are ``KernelError/invalidArgument``;
     /// running out of frames is ``KernelError/noMemory``.
@@ -154,7 +154,7 @@ public struct MmStruct<Memory: PhysicalMemory, P: Pager>: ~Copyable {
     /// ``KernelError/noMemory`` when no frame is left to fill it.
     public mutating func userPage(at address: VirtualAddress, for access: AccessKind) throws(KernelError) -> PhysicalAddress {
         // Fast path: a present user leaf that allows the access. Leaves never allow more
-        // than their region, and kernel pages (heap window, kernel half) lack USER.
+        // than their region, and kernel pages (kernel window, kernel half) lack USER.
         if let entry = try? pageTable.walk(address), entry.permission.contains(access.requiredPermission.union(.user)) {
             return entry.frame
         }

@@ -50,7 +50,7 @@ struct ModelRunner {
 
     /// Candidate address clusters, each at a boundary of the page-table tree or of the
     /// layout: the first user pages, a 2 MiB (PT) line, a 1 GiB (PD) line, the 512 GiB
-    /// line between PML4 slots 0 and 1, the heap window's start, and the last user pages.
+    /// line between PML4 slots 0 and 1, the kernel window's start, and the last user pages.
     static let clusters: [UInt64] = [0x0, 0x1F_0000, 0x3FFF_0000, 0x7F_FFFF_0000, 0x4FFF_FFFF_0000, 0x7FFF_FFFE_0000]
     static let clusterPages: UInt64 = 32
     /// Addresses no mapping may ever include.

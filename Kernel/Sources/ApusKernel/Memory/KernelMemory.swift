@@ -1,0 +1,83 @@
+import ApusCore
+import KernelSupport
+
+/// The kernel's physical memory and its own address space.
+///
+/// The frame allocator gets the largest RAM region of the memory map, minus what is already
+/// taken below its start: the kernel image, the heap frames and the boot modules. The
+/// kernel page table maps, all supervisor-only:
+/// * every RAM region at the direct map (read-write, not executable);
+/// * the kernel image at `AddressSpaceLayout.kernelImageBase + p`: text read-execute,
+///   read-only data read-only, data and bss read-write;
+/// * the kernel window onto the heap frames (read-write, not executable).
+/// Nothing is mapped in the user half but the kernel window, so every process's page table
+/// can share the kernel's slots (ApusCore's `PageTable(frames:sharingKernelSlotsOf:)`).
+final class KernelMemory {
+
+    let frames: FrameAllocator<DirectMap>
+    private(set) var pageTable: PageTable<DirectMap>
+    /// Bytes of RAM the memory map reports as available.
+    let ramBytes: UInt64
+
+    init(boot: Multiboot) {
+        var reservedEnd = PhysicalAddress(heap_physical_end())
+        for module in boot.modules where module.range.end > reservedEnd { reservedEnd = module.range.end }
+        reservedEnd = PhysicalAddress(PageGeometry.roundUp(reservedEnd.raw)!)
+
+        var ram: UInt64 = 0
+        var best: PhysicalRange?
+        for region in boot.memoryMap where region.isAvailable {
+            ram += region.range.length
+            let start = max(region.range.start, reservedEnd)
+            let end = PhysicalAddress(min(region.range.end.raw, 1 << 32) & ~PageGeometry.offsetMask)
+            guard start < end else { continue }
+            let usable = PhysicalRange(start: PhysicalAddress(PageGeometry.roundUp(start.raw)!), end: end)
+            if usable.length > (best?.length ?? 0) { best = usable }
+        }
+        guard let best else { fatalError("the memory map offers no RAM above the kernel") }
+        ramBytes = ram
+        frames = FrameAllocator(memory: DirectMap.boot, range: best)
+
+        do throws(KernelError) {
+            pageTable = try PageTable(frames: frames)
+        } catch {
+            fatalError("no frame for the kernel's page table")
+        }
+        do throws(PageTableError) {
+            try Self.mapKernel(into: &pageTable, memoryMap: boot.memoryMap)
+        } catch {
+            fatalError("cannot build the kernel page table: \(error)")
+        }
+        write_cr3(pageTable.root.raw)
+    }
+
+    private static func mapKernel(into table: inout PageTable<DirectMap>, memoryMap: [Multiboot.MemoryRegion]) throws(PageTableError) {
+        let data: Permission = [.read, .write]
+        for region in memoryMap where region.isAvailable {
+            let start = region.range.start.raw & ~PageGeometry.offsetMask
+            let end = min(PageGeometry.roundUp(region.range.end.raw)!, 1 << 32)
+            for frame in stride(from: start, to: end, by: Int(PageGeometry.pageSize)) {
+                try table.mapUnowned(VirtualAddress(DirectMap.offset + frame), to: PhysicalAddress(frame), permission: data)
+            }
+        }
+        let sections: [(UInt64, UInt64, Permission)] = [
+            (text_start(), text_end(), [.read, .executable]),
+            (text_end(), rodata_end(), .read),
+            (rodata_end(), image_end(), data),
+        ]
+        for (start, end, permission) in sections {
+            for page in stride(from: start, to: end, by: Int(PageGeometry.pageSize)) {
+                try table.mapUnowned(VirtualAddress(page), to: PhysicalAddress(page - AddressSpaceLayout.kernelImageBase.raw), permission: permission)
+            }
+        }
+        let heapStart = KernelHeap.physicalStart.raw
+        for offset in stride(from: 0, to: UInt64(KernelHeap.size), by: Int(PageGeometry.pageSize)) {
+            try table.mapUnowned(VirtualAddress(AddressSpaceLayout.kernelWindow.start.raw + offset), to: PhysicalAddress(heapStart + offset), permission: data)
+        }
+    }
+
+    /// A new address space that shares the kernel's slots.
+    func newPageTable() throws(KernelError) -> PageTable<DirectMap> {
+        try PageTable(frames: frames, sharingKernelSlotsOf: pageTable.root)
+    }
+}

@@ -1,0 +1,71 @@
+// The CPU instructions Swift cannot say, as static inline functions (Intel SDM Vol. 2), and
+// the symbols the assembly files and the linker script provide.
+#ifndef APUS_KERNEL_SUPPORT_H
+#define APUS_KERNEL_SUPPORT_H
+
+#include <stdint.h>
+
+// MARK: Port I/O
+static inline void outb(uint16_t port, uint8_t value) { __asm__ volatile("outb %0, %1" : : "a"(value), "Nd"(port)); }
+static inline uint8_t inb(uint16_t port) { uint8_t value; __asm__ volatile("inb %1, %0" : "=a"(value) : "Nd"(port)); return value; }
+static inline void outl(uint16_t port, uint32_t value) { __asm__ volatile("outl %0, %1" : : "a"(value), "Nd"(port)); }
+static inline void outw(uint16_t port, uint16_t value) { __asm__ volatile("outw %0, %1" : : "a"(value), "Nd"(port)); }
+
+// MARK: Control registers and MSRs
+static inline uint64_t read_cr0(void) { uint64_t v; __asm__ volatile("mov %%cr0, %0" : "=r"(v)); return v; }
+static inline void write_cr0(uint64_t v) { __asm__ volatile("mov %0, %%cr0" : : "r"(v) : "memory"); }
+static inline uint64_t read_cr2(void) { uint64_t v; __asm__ volatile("mov %%cr2, %0" : "=r"(v)); return v; }
+static inline uint64_t read_cr3(void) { uint64_t v; __asm__ volatile("mov %%cr3, %0" : "=r"(v)); return v; }
+static inline void write_cr3(uint64_t v) { __asm__ volatile("mov %0, %%cr3" : : "r"(v) : "memory"); }
+static inline uint64_t read_cr4(void) { uint64_t v; __asm__ volatile("mov %%cr4, %0" : "=r"(v)); return v; }
+static inline void write_cr4(uint64_t v) { __asm__ volatile("mov %0, %%cr4" : : "r"(v) : "memory"); }
+static inline uint64_t rdmsr(uint32_t msr) {
+    uint32_t low, high;
+    __asm__ volatile("rdmsr" : "=a"(low), "=d"(high) : "c"(msr));
+    return ((uint64_t)high << 32) | low;
+}
+static inline void wrmsr(uint32_t msr, uint64_t v) {
+    __asm__ volatile("wrmsr" : : "c"(msr), "a"((uint32_t)v), "d"((uint32_t)(v >> 32)));
+}
+static inline void invlpg(uint64_t address) { __asm__ volatile("invlpg (%0)" : : "r"(address) : "memory"); }
+static inline uint64_t read_rbp(void) { uint64_t v; __asm__ volatile("mov %%rbp, %0" : "=r"(v)); return v; }
+
+// MARK: CPUID (Intel SDM Vol. 2A, CPUID)
+static inline void cpuid(uint32_t leaf, uint32_t subleaf, uint32_t *a, uint32_t *b, uint32_t *c, uint32_t *d) {
+    __asm__ volatile("cpuid" : "=a"(*a), "=b"(*b), "=c"(*c), "=d"(*d) : "a"(leaf), "c"(subleaf));
+}
+
+// MARK: Descriptor tables
+struct __attribute__((packed)) DescriptorTablePointer { uint16_t limit; uint64_t base; };
+static inline void lidt(const struct DescriptorTablePointer *p) { __asm__ volatile("lidt (%0)" : : "r"(p) : "memory"); }
+static inline void ltr(uint16_t selector) { __asm__ volatile("ltr %0" : : "r"(selector)); }
+
+// MARK: Halting
+static inline void halt_forever(void) { for (;;) __asm__ volatile("cli; hlt"); }
+static inline void cpu_pause(void) { __asm__ volatile("pause"); }
+
+// MARK: Symbols of boot.S, traps.S and the linker script
+extern uint64_t boot_multiboot_magic;
+extern uint64_t boot_multiboot_info;
+extern uint64_t gdt[7];
+extern const uint64_t trap_stubs[32];
+
+// MARK: Probes (traps.S): 0 when the access worked, 1 when it faulted.
+extern volatile uint8_t probe_armed;
+extern uint64_t probe_resume;
+int probe_read(const volatile uint8_t *address, uint8_t *value);
+int probe_write(volatile uint8_t *address, uint8_t value);
+int probe_call(uint64_t (*function)(void), uint64_t *result);
+
+// The addresses the linker script defines, as integers for Swift.
+#define LINKER_ADDRESS(name, symbol) \
+    static inline uint64_t name(void) { extern char symbol[]; return (uint64_t)symbol; }
+LINKER_ADDRESS(text_start, __text_start)
+LINKER_ADDRESS(text_end, __text_end)
+LINKER_ADDRESS(rodata_end, __rodata_end)
+LINKER_ADDRESS(image_end, __image_end)
+#define KERNEL_VMA 0x0000507FC0000000ull
+static inline uint64_t heap_physical_start(void) { extern char __heap_start_in_image[]; return (uint64_t)__heap_start_in_image - KERNEL_VMA; }
+static inline uint64_t heap_physical_end(void) { extern char __heap_end_in_image[]; return (uint64_t)__heap_end_in_image - KERNEL_VMA; }
+
+#endif

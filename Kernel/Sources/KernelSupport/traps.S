@@ -1,0 +1,161 @@
+// Interrupt and exception entry (Intel SDM Vol. 3A §6.12).
+//
+// The CPU pushes SS, RSP, RFLAGS, CS, RIP and, for some exceptions, an error code, then
+// jumps to the IDT gate's handler. Each stub below makes the frame uniform (a zero error
+// code where the CPU pushes none, then the vector number), and trap_common saves every
+// general-purpose register so that Swift (apus_trap) sees one TrapFrame and may change it
+// before iretq resumes.
+
+        .text
+.macro TRAP_NO_ERROR vector
+trap_stub_\vector:
+        pushq $0
+        pushq $\vector
+        jmp trap_common
+.endm
+
+.macro TRAP_WITH_ERROR vector
+trap_stub_\vector:
+        pushq $\vector
+        jmp trap_common
+.endm
+
+// Vectors 8, 10–14, 17, 21, 29 and 30 push an error code.
+TRAP_NO_ERROR 0
+TRAP_NO_ERROR 1
+TRAP_NO_ERROR 2
+TRAP_NO_ERROR 3
+TRAP_NO_ERROR 4
+TRAP_NO_ERROR 5
+TRAP_NO_ERROR 6
+TRAP_NO_ERROR 7
+TRAP_WITH_ERROR 8
+TRAP_NO_ERROR 9
+TRAP_WITH_ERROR 10
+TRAP_WITH_ERROR 11
+TRAP_WITH_ERROR 12
+TRAP_WITH_ERROR 13
+TRAP_WITH_ERROR 14
+TRAP_NO_ERROR 15
+TRAP_NO_ERROR 16
+TRAP_WITH_ERROR 17
+TRAP_NO_ERROR 18
+TRAP_NO_ERROR 19
+TRAP_NO_ERROR 20
+TRAP_WITH_ERROR 21
+TRAP_NO_ERROR 22
+TRAP_NO_ERROR 23
+TRAP_NO_ERROR 24
+TRAP_NO_ERROR 25
+TRAP_NO_ERROR 26
+TRAP_NO_ERROR 27
+TRAP_NO_ERROR 28
+TRAP_WITH_ERROR 29
+TRAP_WITH_ERROR 30
+TRAP_NO_ERROR 31
+
+trap_common:
+        pushq %rax
+        pushq %rbx
+        pushq %rcx
+        pushq %rdx
+        pushq %rsi
+        pushq %rdi
+        pushq %rbp
+        pushq %r8
+        pushq %r9
+        pushq %r10
+        pushq %r11
+        pushq %r12
+        pushq %r13
+        pushq %r14
+        pushq %r15
+        movq %rsp, %rdi
+        cld
+        call apus_trap
+        popq %r15
+        popq %r14
+        popq %r13
+        popq %r12
+        popq %r11
+        popq %r10
+        popq %r9
+        popq %r8
+        popq %rbp
+        popq %rdi
+        popq %rsi
+        popq %rdx
+        popq %rcx
+        popq %rbx
+        popq %rax
+        addq $16, %rsp          // vector and error code
+        iretq
+
+        .section .rodata
+        .align 8
+        .global trap_stubs
+trap_stubs:
+.irp vector, 0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31
+        .quad trap_stub_\vector
+.endr
+
+// Probes: touch an address that may fault, for the kernel's own hardware checks. Each
+// returns 0 when the access worked and 1 when it faulted. While a probe is armed, apus_trap
+// records the fault and resumes at probe_resume, the probe's landing pad, which restores the
+// stack the probe saved and returns 1.
+
+        .text
+        .global probe_read, probe_write, probe_call
+        .global probe_armed, probe_resume
+
+.macro ARM_PROBE landing
+        movq %rsp, probe_saved_rsp(%rip)
+        leaq \landing(%rip), %rax
+        movq %rax, probe_resume(%rip)
+        movb $1, probe_armed(%rip)
+.endm
+
+// int probe_read(const volatile uint8_t *address, uint8_t *value)
+probe_read:
+        ARM_PROBE 1f
+        movb (%rdi), %al
+        movb $0, probe_armed(%rip)
+        movb %al, (%rsi)
+        xorl %eax, %eax
+        ret
+1:      movq probe_saved_rsp(%rip), %rsp
+        movl $1, %eax
+        ret
+
+// int probe_write(volatile uint8_t *address, uint8_t value)
+probe_write:
+        ARM_PROBE 1f
+        movb %sil, (%rdi)
+        movb $0, probe_armed(%rip)
+        xorl %eax, %eax
+        ret
+1:      movq probe_saved_rsp(%rip), %rsp
+        movl $1, %eax
+        ret
+
+// int probe_call(uint64_t (*function)(void), uint64_t *result)
+probe_call:
+        pushq %rbx
+        movq %rsi, %rbx
+        ARM_PROBE 1f
+        call *%rdi
+        movb $0, probe_armed(%rip)
+        movq %rax, (%rbx)
+        popq %rbx
+        xorl %eax, %eax
+        ret
+1:      movq probe_saved_rsp(%rip), %rsp
+        popq %rbx
+        movl $1, %eax
+        ret
+
+        .data
+probe_armed:            .byte 0
+        .align 8
+probe_resume:           .quad 0
+probe_saved_rsp:        .quad 0
