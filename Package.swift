@@ -12,6 +12,10 @@ let package = Package(
     name: "Apus",
     products: [
         .library(name: "ApusCore", targets: ["ApusCore"]),
+        .executable(name: "apus", targets: ["apus"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
     ],
     targets: [
         .target(
@@ -20,6 +24,13 @@ let package = Package(
             // optimized builds, as the Embedded kernel build always does.
             swiftSettings: [.unsafeFlags(["-cross-module-optimization"], .when(configuration: .release))]
         ),
+        // The host tool: builds the kernel, boots it in QEMU, runs programs and tests.
+        .target(name: "ApusTool"),
+        .executableTarget(
+            name: "apus",
+            dependencies: ["ApusTool", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+        ),
         .testTarget(name: "ApusCoreTests", dependencies: ["ApusCore"]),
+        .testTarget(name: "ApusSystemTests", dependencies: ["ApusTool"]),
     ]
 )

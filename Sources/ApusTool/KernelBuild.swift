@@ -1,0 +1,85 @@
+import Foundation
+
+/// Building the kernel: `swift build` on the `Kernel` package for bare-metal x86-64, with the
+/// flags that make ApusCore and the kernel Embedded Swift (DESIGN.md, "Facts that shape the
+/// layout"). SwiftPM rebuilds only what changed, so calling this when nothing is stale costs
+/// a second or two.
+public struct KernelBuild: Sendable {
+    public let workspace: Workspace
+
+    public init(workspace: Workspace = .current) { self.workspace = workspace }
+
+    public static let triple = "x86_64-unknown-none-elf"
+
+    /// The flags for every target of the kernel build, ApusCore included.
+    public static let flags: [String] = [
+        "--triple", triple, "-c", "release",
+        "-Xswiftc", "-enable-experimental-feature", "-Xswiftc", "Embedded", "-Xswiftc", "-wmo",
+        "-Xswiftc", "-Xfrontend", "-Xswiftc", "-disable-stack-protector",
+        // The kernel's code and data live in the lower-half kernel window (docs/memory-layout.md).
+        "-Xcc", "-mcmodel=large", "-Xcc", "-mno-red-zone", "-Xcc", "-fno-pic",
+        "-Xcc", "-mno-sse", "-Xcc", "-mno-sse2", "-Xcc", "-mno-mmx",
+        "-Xcc", "-ffreestanding", "-Xcc", "-fno-omit-frame-pointer",
+    ]
+
+    /// The kernel ELF file a build produces.
+    public var kernelImage: URL {
+        workspace.kernelPackage.appendingPathComponent(".build/\(Self.triple)/release/ApusKernel")
+    }
+
+    /// Builds the kernel if anything is stale, reporting progress lines to `progress`, and
+    /// returns the kernel image.
+    public func build(progress: @escaping @Sendable (String) -> Void = { _ in }) throws -> URL {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["swift", "build", "--package-path", workspace.kernelPackage.path] + Self.flags
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = pipe
+        let collected = LineCollector(onLine: progress)
+        pipe.fileHandleForReading.readabilityHandler = { handle in collected.append(handle.availableData) }
+        try process.run()
+        process.waitUntilExit()
+        pipe.fileHandleForReading.readabilityHandler = nil
+        collected.append(pipe.fileHandleForReading.readDataToEndOfFile())
+        collected.finish()
+        guard process.terminationStatus == 0 else {
+            let errors = collected.lines.filter { $0.contains("error") }.prefix(20).joined(separator: "\n")
+            throw ToolError("the kernel did not build (swift build exited with \(process.terminationStatus)):\n\(errors.isEmpty ? collected.lines.suffix(20).joined(separator: "\n") : errors)")
+        }
+        return kernelImage
+    }
+}
+
+/// Splits a byte stream into lines and hands each to a callback as it completes.
+final class LineCollector: @unchecked Sendable {
+    private let lock = NSLock()
+    private var pending = Data()
+    private(set) var lines: [String] = []
+    private let onLine: @Sendable (String) -> Void
+
+    init(onLine: @escaping @Sendable (String) -> Void) { self.onLine = onLine }
+
+    func append(_ data: Data) {
+        lock.lock()
+        defer { lock.unlock() }
+        pending.append(data)
+        while let newline = pending.firstIndex(of: UInt8(ascii: "\n")) {
+            let line = String(decoding: pending[pending.startIndex..<newline], as: UTF8.self)
+            pending.removeSubrange(pending.startIndex...newline)
+            lines.append(line)
+            onLine(line)
+        }
+    }
+
+    func finish() {
+        lock.lock()
+        defer { lock.unlock() }
+        if !pending.isEmpty {
+            let line = String(decoding: pending, as: UTF8.self)
+            lines.append(line)
+            onLine(line)
+            pending.removeAll()
+        }
+    }
+}

@@ -1,0 +1,60 @@
+import ApusTool
+import Foundation
+import Testing
+
+/// The kernel in QEMU: it boots, its hardware checks pass, and a panic reports itself.
+@Suite("Booting Apus in QEMU")
+struct BootTests {
+    /// The kernel, built once for every test of the run.
+    static let kernel: Result<URL, ToolError> = {
+        do { return .success(try KernelBuild().build()) } catch let error as ToolError {
+            return .failure(error)
+        } catch {
+            return .failure(ToolError("\(error)"))
+        }
+    }()
+
+    static func boot(_ commandLine: String) throws -> Machine.Outcome {
+        let image = try kernel.get()
+        // Software emulation: the tests must pass without KVM, and give the same answer
+        // everywhere.
+        var machine = Machine()
+        machine.acceleration = .software
+        return try machine.run(kernel: image, commandLine: commandLine)
+    }
+
+    static let checks = [
+        "execute-in-new-page-table",
+        "write-to-read-only-faults",
+        "fetch-from-non-executable-faults",
+        "unmapped-page-faults",
+        "swift-heap",
+        "frames-returned",
+    ]
+
+    @Test func bootsAndPassesEveryHardwareCheck() throws {
+        let outcome = try Self.boot("checks")
+        #expect(outcome.problem == nil)
+        #expect(outcome.status == 0, "kernel log:\n\(outcome.log)")
+        let lines = outcome.logLines
+        #expect(lines.first?.hasPrefix("Apus ") == true, "the banner comes first")
+        #expect(lines.contains { $0.contains("MiB RAM") && $0.contains("free frames") })
+        for check in Self.checks {
+            #expect(lines.contains("check \(check): ok"), "check \(check) in:\n\(outcome.log)")
+        }
+        #expect(lines.contains("all checks passed"))
+        #expect(outcome.console.isEmpty, "nothing but programs writes to the console")
+    }
+
+    @Test func aKernelFaultPanicsWithItsCauseAndABacktraceThenPowersOffWithFailure() throws {
+        let outcome = try Self.boot("panic-test")
+        #expect(outcome.status == Machine.statusPanic, "kernel log:\n\(outcome.log)")
+        let lines = outcome.logLines
+        #expect(lines.contains("PANIC: page fault (#PF) in the kernel"))
+        #expect(lines.contains { $0.contains("vector 14") && $0.contains("error code 0x2") && $0.contains("CR2 0x8") })
+        #expect(lines.contains { $0.contains("RIP 0x") && $0.contains("PanicTest") && $0.contains("innerFrame") }, "RIP is named")
+        let backtrace = lines.drop { $0 != "backtrace:" }.dropFirst()
+        #expect(backtrace.contains { $0.contains("PanicTest") }, "the backtrace names the callers")
+        #expect(backtrace.contains { $0.contains("boot") })
+    }
+}
