@@ -221,3 +221,29 @@ struct PageTableTests {
         #expect(machine.frames.usedCount == 6)
     }
 }
+
+@Suite("Page table: the kernel's unowned frames")
+struct UnownedMappingTests {
+    @Test func unownedFramesAreMappedButNeverFreed() throws {
+        let machine = TestMachine()
+        var kernel = try machine.pageTable()
+        let image = PhysicalAddress(0x20_0000) // a frame outside the allocator, like the kernel image
+        try kernel.mapUnowned(VirtualAddress(0xFFFF_8000_0020_0000), to: image, permission: [.read, .executable])
+        #expect(try kernel.walk(VirtualAddress(0xFFFF_8000_0020_0000)).frame == image)
+        #expect(throws: PageTableError.duplicated) {
+            try kernel.mapUnowned(VirtualAddress(0xFFFF_8000_0020_0000), to: image, permission: .read)
+        }
+        #expect(throws: PageTableError.invalidPermission) {
+            try kernel.mapUnowned(VirtualAddress(0xFFFF_8000_0030_0000), to: image, permission: .write)
+        }
+        #expect(machine.frames.usedCount == 4, "root and three tables; the image frame is not the allocator's")
+    }
+
+    @Test func unownedFramesAreRefusedOutsideTheSharedSlots() async {
+        await #expect(processExitsWith: .failure) {
+            let machine = TestMachine()
+            var table = try! machine.pageTable()
+            try? table.mapUnowned(VirtualAddress(0x40_0000), to: PhysicalAddress(0x20_0000), permission: .read)
+        }
+    }
+}

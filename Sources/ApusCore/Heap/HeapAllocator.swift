@@ -115,7 +115,7 @@ public struct HeapAllocator {
     }
 
     /// The size class (0 for 16 bytes … 7 for 2 KiB) that holds `size` bytes.
-    static func sizeClass(for size: Int) -> Int {
+    public static func sizeClass(for size: Int) -> Int {
         var sizeClass = 0
         while Self.smallestBlock << sizeClass < size { sizeClass += 1 }
         return sizeClass
