@@ -25,6 +25,21 @@ extension MmStruct {
         }
     }
 
+    /// Copies the array `bytes` into user memory at `destination` (``copyOut(_:to:)`` for
+    /// kernel values held in arrays).
+    public mutating func copyOut(_ bytes: [UInt8], to destination: VirtualAddress) throws(KernelError) {
+        let outcome = bytes.withUnsafeBytes { buffer in
+            Result { () throws(KernelError) in try copyOut(buffer, to: destination) }
+        }
+        try outcome.get()
+    }
+
+    /// Copies the bytes of `value` (little-endian, as the CPU stores it) into user memory at
+    /// `destination`.
+    public mutating func copyOut<T: FixedWidthInteger>(value: T, to destination: VirtualAddress) throws(KernelError) {
+        try copyOut((0..<MemoryLayout<T>.size).map { UInt8(truncatingIfNeeded: value >> ($0 * 8)) }, to: destination)
+    }
+
     /// Reads the NUL-terminated string at `address`, checking each byte's page as it goes,
     /// and returns its bytes without the NUL. ``KernelError/badAddress`` when a byte before
     /// the NUL is not readable user memory; ``KernelError/nameTooLong`` when no NUL comes

@@ -1,0 +1,108 @@
+/// Where a program's standard input comes from and its output goes: the terminal of
+/// `apus run`, or a test's buffers.
+public protocol Console: AnyObject {
+    /// Copies up to `buffer.count` bytes of pending input into `buffer` and returns how many;
+    /// 0 once the input is exhausted (then `buffer` is untouched).
+    func readInput(into buffer: UnsafeMutableRawBufferPointer) -> Int
+    /// Writes `bytes` to standard output or standard error.
+    func write(_ bytes: UnsafeRawBufferPointer, to stream: ConsoleStream)
+}
+
+public enum ConsoleStream: Sendable {
+    case output
+    case error
+}
+
+/// An open file: what a descriptor refers to, and the position reads and writes move.
+public final class OpenFile {
+    public enum Kind {
+        case standardInput
+        case standardOutput
+        case standardError
+        case regular(RegularFile, readable: Bool, writable: Bool)
+        case pipeReader(Pipe)
+        case pipeWriter(Pipe)
+    }
+
+    public let kind: Kind
+    /// The offset of the next read or write of a regular file.
+    public var position: UInt64 = 0
+
+    public init(_ kind: Kind) { self.kind = kind }
+
+    public var isReadable: Bool {
+        switch kind {
+        case .standardInput, .pipeReader: true
+        case .regular(_, let readable, _): readable
+        case .standardOutput, .standardError, .pipeWriter: false
+        }
+    }
+
+    public var isWritable: Bool {
+        switch kind {
+        case .standardOutput, .standardError, .pipeWriter: true
+        case .regular(_, _, let writable): writable
+        case .standardInput, .pipeReader: false
+        }
+    }
+}
+
+/// A process's file descriptors (ABI.md §2): 0, 1 and 2 are standard input, output and
+/// error; a new file takes the lowest free descriptor; at most 1024 are open at once.
+public struct FileTable {
+    /// Descriptors open at once, at most.
+    public static let limit = 1024
+
+    private var slots: [OpenFile?]
+
+    /// A table with standard input, output and error open.
+    public init() {
+        slots = [OpenFile(.standardInput), OpenFile(.standardOutput), OpenFile(.standardError)]
+    }
+
+    /// Descriptors in use.
+    public var openCount: Int { slots.reduce(0) { $0 + ($1 == nil ? 0 : 1) } }
+
+    /// The file open as `descriptor`; ``KernelError/badFileDescriptor`` when none is.
+    public func file(_ descriptor: Int32) throws(KernelError) -> OpenFile {
+        guard descriptor >= 0, Int(descriptor) < slots.count, let file = slots[Int(descriptor)] else { throw .badFileDescriptor }
+        return file
+    }
+
+    /// How many descriptors are free before the limit.
+    public var freeCount: Int { Self.limit - openCount }
+
+    /// Installs `file` at the lowest free descriptor; ``KernelError/tooManyOpenFile`` at the
+    /// limit.
+    public mutating func install(_ file: OpenFile) throws(KernelError) -> Int32 {
+        guard openCount < Self.limit else { throw .tooManyOpenFile }
+        switch file.kind {
+        case .pipeReader(let pipe): pipe.readers += 1
+        case .pipeWriter(let pipe): pipe.writers += 1
+        default: break
+        }
+        if let free = slots.firstIndex(where: { $0 == nil }) {
+            slots[free] = file
+            return Int32(free)
+        }
+        slots.append(file)
+        return Int32(slots.count - 1)
+    }
+
+    /// Closes `descriptor`; ``KernelError/badFileDescriptor`` when it is not open.
+    public mutating func close(_ descriptor: Int32) throws(KernelError) {
+        let file = try file(descriptor)
+        switch file.kind {
+        case .pipeReader(let pipe): pipe.readers -= 1
+        case .pipeWriter(let pipe): pipe.writers -= 1
+        default: break
+        }
+        slots[Int(descriptor)] = nil
+        while let last = slots.last, last == nil { slots.removeLast() }
+    }
+
+    /// Closes every descriptor (at process exit).
+    public mutating func closeAll() {
+        for descriptor in slots.indices where slots[descriptor] != nil { try? close(Int32(descriptor)) }
+    }
+}

@@ -1,0 +1,116 @@
+/// A program as the loader sees it: the entry point and the `PT_LOAD` segments of a static
+/// ELF64 executable (System V ABI, "Program Loading"), checked so that no file can make the
+/// loader misbehave.
+///
+/// What Apus accepts (ABI.md §3): ELF64, little-endian, x86-64, `ET_EXEC`. Every `PT_LOAD`
+/// segment must have `p_filesz <= p_memsz`, its file bytes inside the file, and its pages
+/// inside the part of the user half programs may use, not overlapping another segment's pages.
+/// Anything else is ``KernelError/invalidArgument``, never a crash.
+public struct ELFProgram: Equatable {
+    /// One `PT_LOAD` segment.
+    public struct Segment: Equatable {
+        public var virtualAddress: UInt64
+        public var memorySize: UInt64
+        public var fileOffset: UInt64
+        public var fileSize: UInt64
+        /// READ plus WRITE and EXECUTABLE from `p_flags` (x86-64 cannot map unreadable pages).
+        public var permission: Permission
+
+        /// The whole pages the segment occupies.
+        public var pages: VirtualRange {
+            VirtualRange(start: VirtualAddress(virtualAddress).pageBase,
+                         end: VirtualAddress(PageGeometry.roundUp(virtualAddress + memorySize)!))
+        }
+    }
+
+    public var entry: VirtualAddress
+    public var segments: [Segment]
+
+    static let headerSize = 64
+    static let programHeaderSize = 56
+    static let maximumProgramHeaders = 128
+    static let typeExecutable: UInt16 = 2
+    static let machineX86_64: UInt16 = 62
+    static let segmentLoad: UInt32 = 1
+    static let flagExecute: UInt32 = 1, flagWrite: UInt32 = 2
+
+    /// Parses and checks the program in `file`.
+    public init(file: any MappableFile) throws(KernelError) {
+        var header = [UInt8](repeating: 0, count: Self.headerSize)
+        guard file.size >= UInt64(Self.headerSize), Self.read(file, at: 0, into: &header) else { throw .invalidArgument }
+        guard header[0] == 0x7F, header[1] == UInt8(ascii: "E"), header[2] == UInt8(ascii: "L"), header[3] == UInt8(ascii: "F"),
+              header[4] == 2, // ELFCLASS64
+              header[5] == 1, // little-endian
+              header[6] == 1, // EV_CURRENT
+              Self.field(UInt16.self, header, 16) == Self.typeExecutable,
+              Self.field(UInt16.self, header, 18) == Self.machineX86_64
+        else { throw .invalidArgument }
+        entry = VirtualAddress(Self.field(UInt64.self, header, 24))
+        let tableOffset = Self.field(UInt64.self, header, 32)
+        let entrySize = Int(Self.field(UInt16.self, header, 54))
+        let count = Int(Self.field(UInt16.self, header, 56))
+        guard entrySize == Self.programHeaderSize, count <= Self.maximumProgramHeaders,
+              case let (tableEnd, overflow) = tableOffset.addingReportingOverflow(UInt64(count * entrySize)),
+              !overflow, tableEnd <= file.size
+        else { throw .invalidArgument }
+
+        var table = [UInt8](repeating: 0, count: count * entrySize)
+        guard Self.read(file, at: tableOffset, into: &table) else { throw .invalidArgument }
+        segments = []
+        for index in 0..<count {
+            let base = index * entrySize
+            guard Self.field(UInt32.self, table, base) == Self.segmentLoad else { continue }
+            let flags = Self.field(UInt32.self, table, base + 4)
+            var segment = Segment(
+                virtualAddress: Self.field(UInt64.self, table, base + 16),
+                memorySize: Self.field(UInt64.self, table, base + 40),
+                fileOffset: Self.field(UInt64.self, table, base + 8),
+                fileSize: Self.field(UInt64.self, table, base + 32),
+                permission: .read)
+            if flags & Self.flagWrite != 0 { segment.permission.insert(.write) }
+            if flags & Self.flagExecute != 0 { segment.permission.insert(.executable) }
+            guard segment.memorySize > 0 else { continue }
+            let (fileEnd, fileOverflow) = segment.fileOffset.addingReportingOverflow(segment.fileSize)
+            let (memoryEnd, memoryOverflow) = segment.virtualAddress.addingReportingOverflow(segment.memorySize)
+            guard segment.fileSize <= segment.memorySize, !fileOverflow, fileEnd <= file.size,
+                  !memoryOverflow, let end = PageGeometry.roundUp(memoryEnd),
+                  segment.fileOffset >= segment.virtualAddress & PageGeometry.offsetMask,
+                  case let pages = VirtualRange(start: VirtualAddress(segment.virtualAddress).pageBase, end: VirtualAddress(end)),
+                  AddressSpaceLayout.isAvailableToPrograms(pages),
+                  !segments.contains(where: { $0.pages.overlaps(pages) })
+            else { throw .invalidArgument }
+            segments.append(segment)
+        }
+        guard !segments.isEmpty else { throw .invalidArgument }
+    }
+
+    /// Registers every segment as a region of `memory`, filled from `file`: the page-aligned
+    /// pages of the segment, holding the file bytes from the same distance before
+    /// `p_offset` up to `p_filesz`, and zeros after (so nothing past `p_filesz` is visible).
+    /// On failure, nothing of the program stays mapped.
+    public func load<Memory, P: Pager>(from file: any MappableFile, into memory: inout MmStruct<Memory, P>) throws(KernelError) {
+        var loaded: [VirtualAddress] = []
+        for segment in segments {
+            let shift = segment.virtualAddress & PageGeometry.offsetMask
+            let backing = FileBacking(file: file, offset: segment.fileOffset - shift, length: shift + segment.fileSize)
+            do {
+                try memory.addRegion(segment.pages, permission: segment.permission, backing: .file(backing))
+            } catch {
+                for start in loaded { try? memory.removeRegion(startingAt: start) }
+                throw error
+            }
+            loaded.append(segment.pages.start)
+        }
+    }
+
+    private static func read(_ file: any MappableFile, at offset: UInt64, into bytes: inout [UInt8]) -> Bool {
+        let count = bytes.count
+        return bytes.withUnsafeMutableBytes { file.read(at: offset, into: $0) } == count
+    }
+
+    private static func field<T: FixedWidthInteger>(_ type: T.Type, _ bytes: [UInt8], _ offset: Int) -> T {
+        var value: T = 0
+        for index in (0..<MemoryLayout<T>.size).reversed() { value = value << 8 | T(bytes[offset + index]) }
+        return value
+    }
+}

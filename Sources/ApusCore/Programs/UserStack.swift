@@ -1,0 +1,47 @@
+/// The stack a program starts on, and the arguments laid out on it exactly as ABI.md §3
+/// says (KeOS programs read `argv` from it).
+///
+/// 64 KiB of read-write, non-executable memory just below `0x4748_0000`. From the top: the
+/// argument strings, last first, each with its NUL; padding down to 8 bytes; a NULL (`argv[argc]`);
+/// the string addresses, `argv[argc-1]` down to `argv[0]` (so `argv` is the lowest); then a
+/// fake return address 0, where `rsp` points.
+public enum UserStack {
+    public static let top: UInt64 = 0x4748_0000
+    public static let size: UInt64 = 64 * 1024
+    public static var range: VirtualRange { VirtualRange(start: VirtualAddress(top - size), end: VirtualAddress(top)) }
+
+    /// Where the program starts: `rsp`, and `rdi`/`rsi` for `main(argc, argv)`.
+    public struct Entry: Equatable {
+        public var stackPointer: UInt64
+        public var argumentCount: UInt64
+        public var argumentVector: UInt64
+    }
+
+    /// Maps the stack in `memory` and writes `arguments` onto it. Arguments that do not fit
+    /// in the stack are ``KernelError/invalidArgument``; on failure the stack is not mapped.
+    public static func build<Memory, P: Pager>(arguments: [[UInt8]], in memory: inout MmStruct<Memory, P>) throws(KernelError) -> Entry {
+        let pointerSize: UInt64 = 8
+        var needed = UInt64(arguments.count + 2) * pointerSize + 8
+        for argument in arguments { needed += UInt64(argument.count + 1) }
+        guard needed <= size / 2 else { throw .invalidArgument }
+
+        try memory.addRegion(range, permission: [.read, .write], backing: .anonymous)
+        var sp = top
+        var addresses: [UInt64] = []
+        for argument in arguments.reversed() {
+            sp -= UInt64(argument.count + 1)
+            try memory.copyOut(argument + [0], to: VirtualAddress(sp))
+            addresses.append(sp)
+        }
+        sp &= ~(pointerSize - 1)
+        // argv[argc] = NULL, then argv[argc-1] down to argv[0], so argv[0] is lowest.
+        for address in [0] + addresses {
+            sp -= pointerSize
+            try memory.copyOut(value: address, to: VirtualAddress(sp))
+        }
+        let argv = sp
+        sp -= pointerSize
+        try memory.copyOut(value: UInt64(0), to: VirtualAddress(sp)) // the fake return address
+        return Entry(stackPointer: sp, argumentCount: UInt64(arguments.count), argumentVector: argv)
+    }
+}

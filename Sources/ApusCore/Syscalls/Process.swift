@@ -1,0 +1,202 @@
+/// A process as the system calls see it: its memory, its files, and where its console
+/// and root file system are.
+///
+/// Every system call that takes a user pointer checks it with `accessOK` before it touches
+/// user memory (through the user copies of ``MmStruct``), including for empty ranges: so a
+/// bad pointer is always ``KernelError/badAddress`` and never a kernel fault.
+public struct Process<Memory: PhysicalMemory, P: Pager>: ~Copyable {
+    public var memory: MmStruct<Memory, P>
+    public var files = FileTable()
+    public let fileSystem: RootFileSystem
+    public let console: any Console
+
+    public init(memory: consuming MmStruct<Memory, P>, fileSystem: RootFileSystem, console: any Console) {
+        self.memory = memory
+        self.fileSystem = fileSystem
+        self.console = console
+    }
+}
+
+/// What a system call asks of the kernel after it ran.
+public enum SyscallOutcome: Equatable, Sendable {
+    /// Return this value in `rax` and resume the program.
+    case returns(Int64)
+    /// The program called `exit(status)`.
+    case exit(Int32)
+    /// The program can never continue: it reads an empty pipe that only it could fill (Apus
+    /// runs one process). The kernel logs that and the process dies with status −1.
+    case blockedForever
+}
+
+/// System call numbers (ABI.md §1).
+public enum SyscallNumber: UInt64, Sendable {
+    case exit = 0, open, read, write, seek, tell, close, pipe, mmap, munmap, fork
+    case getphys = 0x81
+}
+
+extension FileTable: MappableFileSource {
+    /// The regular file open as `descriptor`; standard input, output, error and pipes
+    /// cannot be mapped.
+    public func mappableFile(_ descriptor: Int32) throws(KernelError) -> any MappableFile {
+        guard case .regular(let file, _, _) = try file(descriptor).kind else { throw .invalidArgument }
+        return file
+    }
+}
+
+extension Process {
+    /// Runs system call `number` with `arguments`.
+    public mutating func dispatch(_ number: UInt64, _ arguments: SyscallArguments) -> SyscallOutcome {
+        guard let call = SyscallNumber(rawValue: number) else { return .returns(KernelError.noSuchSyscall.syscallReturnValue) }
+        do throws(KernelError) {
+            switch call {
+            case .exit: return .exit(Int32(truncatingIfNeeded: arguments[0]))
+            case .open: return .returns(try open(arguments.address(0), mode: arguments[1]))
+            case .read: return try read(arguments.fileDescriptor(0), arguments.address(1), count: arguments[2])
+            case .write: return .returns(try write(arguments.fileDescriptor(0), arguments.address(1), count: arguments[2]))
+            case .seek: return .returns(try seek(arguments.fileDescriptor(0), offset: arguments.signed(1), whence: arguments[2]))
+            case .tell: return .returns(try Int64(regularFile(arguments.fileDescriptor(0)).position))
+            case .close:
+                try files.close(arguments.fileDescriptor(0))
+                return .returns(0)
+            case .pipe: return .returns(try pipe(arguments.address(0)))
+            case .mmap: return .returns(MemorySyscalls.mmap(arguments, memory: &memory, files: files))
+            case .munmap: return .returns(MemorySyscalls.munmap(arguments, memory: &memory))
+            case .getphys: return .returns(try physicalAddress(of: arguments.address(0), mode: arguments[1]))
+            case .fork: throw .noSuchSyscall
+            }
+        } catch {
+            return .returns(error.syscallReturnValue)
+        }
+    }
+
+    /// The longest path `open` reads.
+    public static var maximumPathLength: Int { 4096 }
+
+    mutating func open(_ path: VirtualAddress, mode: UInt64) throws(KernelError) -> Int64 {
+        let name = try memory.copyInCString(at: path, maximumLength: Self.maximumPathLength)
+        guard validUTF8(name) else { throw .invalidArgument }
+        let readable: Bool, writable: Bool
+        switch mode {
+        case 0: (readable, writable) = (true, false)
+        case 1: (readable, writable) = (false, true)
+        case 2: (readable, writable) = (true, true)
+        default: throw .invalidArgument
+        }
+        guard let file = fileSystem.file(at: name) else { throw .noSuchEntry }
+        return Int64(try files.install(OpenFile(.regular(file, readable: readable, writable: writable))))
+    }
+
+    mutating func read(_ descriptor: Int32, _ buffer: VirtualAddress, count: UInt64) throws(KernelError) -> SyscallOutcome {
+        let file = try files.file(descriptor)
+        guard file.isReadable else { throw .invalidArgument }
+        guard memory.accessOK(buffer, length: count, write: true) else { throw .badAddress }
+        switch file.kind {
+        case .regular(let regular, _, _):
+            let bytes = regular.bytes(from: file.position, count: Int(min(count, regular.size)))
+            try memory.copyOut(bytes, to: buffer)
+            file.position += UInt64(bytes.count)
+            return .returns(Int64(bytes.count))
+        case .standardInput:
+            var pending = [UInt8](repeating: 0, count: Int(min(count, 4096)))
+            let got = pending.withUnsafeMutableBytes { console.readInput(into: $0) }
+            try memory.copyOut(Array(pending[0..<got]), to: buffer)
+            return .returns(Int64(got))
+        case .pipeReader(let pipe):
+            if pipe.available == 0 {
+                if pipe.writers == 0 { throw .brokenPipe }
+                return .blockedForever
+            }
+            let bytes = pipe.take(Int(min(count, UInt64(Pipe.capacity))))
+            try memory.copyOut(bytes, to: buffer)
+            return .returns(Int64(bytes.count))
+        case .standardOutput, .standardError, .pipeWriter:
+            throw .invalidArgument
+        }
+    }
+
+    mutating func write(_ descriptor: Int32, _ buffer: VirtualAddress, count: UInt64) throws(KernelError) -> Int64 {
+        let file = try files.file(descriptor)
+        guard file.isWritable else { throw .invalidArgument }
+        guard memory.accessOK(buffer, length: count, write: false) else { throw .badAddress }
+        var done: UInt64 = 0
+        var chunk = [UInt8](repeating: 0, count: Int(min(count, 4096)))
+        while done < count {
+            let length = Int(min(count - done, UInt64(chunk.count)))
+            let copied = chunk.withUnsafeMutableBytes { bytes in
+                Result { () throws(KernelError) in try memory.copyIn(from: VirtualAddress(buffer.raw + done), into: UnsafeMutableRawBufferPointer(rebasing: bytes[0..<length])) }
+            }
+            try copied.get()
+            var taken = length
+            chunk.withUnsafeBytes { bytes in
+                let piece = UnsafeRawBufferPointer(rebasing: bytes[0..<length])
+                switch file.kind {
+                case .standardOutput: console.write(piece, to: .output)
+                case .standardError: console.write(piece, to: .error)
+                case .regular(let regular, _, _):
+                    let target = regular.writableBytes(from: file.position + done, count: length)
+                    if target.count > 0 { target.baseAddress!.copyMemory(from: piece.baseAddress!, byteCount: target.count) }
+                case .pipeWriter(let pipe):
+                    taken = pipe.readers == 0 ? -1 : pipe.put(piece)
+                case .standardInput, .pipeReader: break
+                }
+            }
+            if taken < 0 { throw .brokenPipe }
+            done += UInt64(taken)
+            if taken < length { break }
+        }
+        if case .regular = file.kind { file.position += count }
+        return Int64(done)
+    }
+
+    func regularFile(_ descriptor: Int32) throws(KernelError) -> OpenFile {
+        let file = try files.file(descriptor)
+        guard case .regular = file.kind else { throw .invalidArgument }
+        return file
+    }
+
+    func seek(_ descriptor: Int32, offset: Int64, whence: UInt64) throws(KernelError) -> Int64 {
+        let file = try regularFile(descriptor)
+        guard case .regular(let regular, _, _) = file.kind else { throw .invalidArgument }
+        let base: Int64
+        switch whence {
+        case 0: base = 0
+        case 1: base = Int64(bitPattern: file.position)
+        case 2: base = Int64(regular.size)
+        default: throw .invalidArgument
+        }
+        let (target, overflow) = base.addingReportingOverflow(offset)
+        guard !overflow, target >= 0 else { throw .invalidArgument }
+        file.position = UInt64(target)
+        return target
+    }
+
+    mutating func pipe(_ result: VirtualAddress) throws(KernelError) -> Int64 {
+        guard memory.accessOK(result, length: 8, write: true) else { throw .badAddress }
+        guard files.freeCount >= 2 else { throw .tooManyOpenFile }
+        let pipe = Pipe()
+        let reader = try files.install(OpenFile(.pipeReader(pipe)))
+        let writer = try files.install(OpenFile(.pipeWriter(pipe)))
+        try memory.copyOut(value: UInt64(UInt32(bitPattern: reader)) | UInt64(UInt32(bitPattern: writer)) << 32, to: result)
+        return 0
+    }
+
+    /// `getphys(va, mode)`: mode 0, the physical address behind `va`; otherwise the flag bits
+    /// of its leaf entry; ``KernelError/invalidArgument`` when no entry maps it.
+    func physicalAddress(of address: VirtualAddress, mode: UInt64) throws(KernelError) -> Int64 {
+        guard address.isCanonical, let entry = try? memory.pageTable.walk(address) else { throw .invalidArgument }
+        if mode == 0 { return Int64(bitPattern: entry.frame.raw | address.pageOffset) }
+        return Int64(bitPattern: entry.flags.rawValue)
+    }
+
+    private func validUTF8(_ bytes: [UInt8]) -> Bool {
+        var iterator = bytes.makeIterator()
+        var decoder = UTF8()
+        while true {
+            switch decoder.decode(&iterator) {
+            case .scalarValue: continue
+            case .emptyInput: return true
+            case .error: return false
+            }
+        }
+    }
+}
