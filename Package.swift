@@ -25,7 +25,7 @@ let package = Package(
             swiftSettings: [.unsafeFlags(["-cross-module-optimization"], .when(configuration: .release))]
         ),
         // The host tool: builds the kernel, boots it in QEMU, runs programs and tests.
-        .target(name: "ApusTool"),
+        .target(name: "ApusTool", dependencies: ["ApusCore"]),
         .executableTarget(
             name: "apus",
             dependencies: ["ApusTool", .product(name: "ArgumentParser", package: "swift-argument-parser")]

@@ -1,3 +1,4 @@
+import ApusCore
 import Foundation
 
 /// One boot of Apus in QEMU, from start to power-off.
@@ -16,8 +17,12 @@ public struct Machine: Sendable {
         public var status: Int32?
         /// Everything the kernel wrote to its log.
         public var log: String
-        /// Everything written to the console (COM1).
-        public var console: String
+        /// Everything written to standard output (COM1).
+        public var output: Data
+        /// Everything written to standard error (COM3).
+        public var errorOutput: Data
+        /// Standard output as text.
+        public var console: String { String(decoding: output, as: UTF8.self) }
         /// A one-line explanation when `status` is `nil`.
         public var problem: String?
         /// Whether KVM was used.
@@ -47,8 +52,12 @@ public struct Machine: Sendable {
 
     public init() {}
 
-    /// Boots `kernel` with `commandLine` and waits for it to power off.
-    public func run(kernel: URL, commandLine: String, report: (String) -> Void = { _ in }) throws -> Outcome {
+    /// Boots `kernel` with `commandLine` and `modules` (files with the names the kernel looks
+    /// them up by), passes what the program writes to `onOutput` as it arrives, and waits for
+    /// the kernel to power off.
+    public func run(kernel: URL, commandLine: String, modules: [(URL, String)] = [],
+                    onOutput: @escaping @Sendable (Data, ConsoleStream) -> Void = { _, _ in },
+                    report: (String) -> Void = { _ in }) throws -> Outcome {
         let qemu = try QEMU.locate(report: report)
         let useKVM = switch acceleration {
         case .automatic: QEMU.kvmWorks && !QEMU.hostIsVirtual
@@ -56,34 +65,38 @@ public struct Machine: Sendable {
         case .software: false
         }
         if useKVM {
-            let outcome = try boot(qemu: qemu, kernel: kernel, commandLine: commandLine, kvm: true)
+            let outcome = try boot(qemu: qemu, kernel: kernel, commandLine: commandLine, modules: modules, kvm: true, onOutput: onOutput)
             if let problem = outcome.problem, problem.hasPrefix("QEMU could not start") {
                 report("KVM did not work (\(problem)); using software emulation")
             } else {
                 return outcome
             }
         }
-        return try boot(qemu: qemu, kernel: kernel, commandLine: commandLine, kvm: false)
+        return try boot(qemu: qemu, kernel: kernel, commandLine: commandLine, modules: modules, kvm: false, onOutput: onOutput)
     }
 
-    private func boot(qemu: URL, kernel: URL, commandLine: String, kvm: Bool) throws -> Outcome {
+    private func boot(qemu: URL, kernel: URL, commandLine: String, modules: [(URL, String)], kvm: Bool,
+                      onOutput: @escaping @Sendable (Data, ConsoleStream) -> Void) throws -> Outcome {
         let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("apus-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: scratch) }
         let logFile = scratch.appendingPathComponent("kernel.log")
-        let consoleFile = scratch.appendingPathComponent("console.txt")
+        let consoleFile = scratch.appendingPathComponent("stdout")
+        let errorFile = scratch.appendingPathComponent("stderr")
+        for file in [logFile, consoleFile, errorFile] { FileManager.default.createFile(atPath: file.path, contents: nil) }
 
         let process = Process()
         process.executableURL = qemu
         var arguments = [
             "-kernel", kernel.path,
             // The kernel's own ELF file as a module, so a panic can name functions.
-            "-initrd", "\(kernel.path) kernel-symbols",
+            "-initrd", ([(kernel, "kernel-symbols")] + modules).map { "\($0.0.path) \($0.1)" }.joined(separator: ","),
             "-append", commandLine,
             "-m", "\(memory)M",
             "-display", "none", "-no-reboot", "-nodefaults",
             "-serial", "file:\(consoleFile.path)",
             "-serial", "file:\(logFile.path)",
+            "-serial", "file:\(errorFile.path)",
             "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04",
         ]
         if kvm {
@@ -92,24 +105,36 @@ public struct Machine: Sendable {
             arguments += ["-cpu", "qemu64,+nx,+rdrand,+smep,+smap"]
         }
         process.arguments = arguments
-        let errors = Pipe()
+        let errors = Foundation.Pipe()
         process.standardError = errors
         process.standardOutput = FileHandle.nullDevice
         process.standardInput = FileHandle.nullDevice
         try process.run()
 
+        // Pass on the program's output as it appears in the serial port files.
+        let output = try FileHandle(forReadingFrom: consoleFile)
+        let errorOutput = try FileHandle(forReadingFrom: errorFile)
+        var collected = Data(), collectedErrors = Data()
+        func drain() {
+            let out = output.availableData, err = errorOutput.availableData
+            if !out.isEmpty { collected.append(out); onOutput(out, .output) }
+            if !err.isEmpty { collectedErrors.append(err); onOutput(err, .error) }
+        }
         let deadline = Date().addingTimeInterval(timeout)
-        while process.isRunning && Date() < deadline { Thread.sleep(forTimeInterval: 0.02) }
+        while process.isRunning && Date() < deadline {
+            drain()
+            Thread.sleep(forTimeInterval: 0.01)
+        }
         var timedOut = false
         if process.isRunning {
             timedOut = true
             process.terminate()
-            process.waitUntilExit()
         }
+        process.waitUntilExit()
+        drain()
         let stderr = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         let log = (try? String(contentsOf: logFile, encoding: .utf8)) ?? ""
-        let console = (try? String(contentsOf: consoleFile, encoding: .utf8)) ?? ""
-        var outcome = Outcome(status: nil, log: log, console: console, problem: nil, usedKVM: kvm)
+        var outcome = Outcome(status: nil, log: log, output: collected, errorOutput: collectedErrors, problem: nil, usedKVM: kvm)
         let exit = process.terminationStatus
         if timedOut {
             outcome.problem = "Apus did not power off within \(Int(timeout)) seconds; QEMU was stopped"

@@ -1,3 +1,4 @@
+import ApusCore
 import ApusTool
 import ArgumentParser
 import Foundation
@@ -7,7 +8,8 @@ struct Apus: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "apus",
         abstract: "Build, boot and test Apus, an x86-64 teaching kernel in Embedded Swift.",
-        subcommands: [Boot.self])
+        subcommands: [Run.self, Boot.self],
+        defaultSubcommand: Run.self)
 }
 
 /// Writes a line to standard error (progress and problems, never a program's output).
@@ -53,3 +55,67 @@ struct Boot: ParsableCommand {
 }
 
 extension Machine.Acceleration: ExpressibleByArgument {}
+
+struct Run: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Run a program on Apus, as if it ran here.",
+        discussion: """
+            Boots Apus in QEMU and runs PROGRAM from the root file system with argv = [PROGRAM, ARGUMENTS…]. \
+            This command's standard input is the program's (read to its end before the boot when it is not a \
+            terminal); the program's standard output and error are this command's; and this command exits with \
+            the program's status (−1 after a fault shows as 255). With no PROGRAM it runs a demo.
+            """)
+
+    @Argument(help: "The program to run: a file of the root file system (a shipped program or one from --rootfs).")
+    var program = "demo"
+
+    @Argument(parsing: .captureForPassthrough, help: "Arguments for the program.")
+    var arguments: [String] = []
+
+    @Option(help: "Add the files of this folder to the root file system.")
+    var rootfs: [String] = []
+
+    @Option(help: "Set argv[0] (as `exec -a` does).")
+    var argv0: String?
+
+    @Flag(help: "Show the kernel log on standard error.")
+    var verbose = false
+
+    @Flag(help: "After the run, print the frames in use before and after it.")
+    var stats = false
+
+    @Option(help: "How QEMU runs the kernel: auto, kvm or software.")
+    var acceleration: Machine.Acceleration = .automatic
+
+    func run() throws {
+        let kernel = try buildKernel()
+        let programs = try UserlandBuild().build { note("  \($0)") }
+        var run = ProgramRun(program: program, arguments: arguments, argv0: argv0)
+        run.extraFiles = rootfs.map { URL(fileURLWithPath: $0) }
+        if isatty(STDIN_FILENO) == 0 {
+            run.standardInput = FileHandle.standardInput.readDataToEndOfFile()
+        }
+        run.machine.acceleration = acceleration
+        let result: ProgramRun.Result
+        do {
+            result = try run.run(kernel: kernel, programs: programs, data: UserlandBuild().dataFiles) { data, stream in
+                switch stream {
+                case .output: FileHandle.standardOutput.write(data)
+                case .error: FileHandle.standardError.write(data)
+                }
+            }
+        } catch let error as ToolError {
+            note("apus: \(error)")
+            throw ExitCode(127)
+        }
+        if verbose { note(result.log) }
+        if stats, let frames = result.frames {
+            note("apus: frames in use: \(frames.before) before the program, \(frames.after) after (\(frames.after - frames.before) leaked)")
+        }
+        if let problem = result.problem {
+            note("apus: \(problem)")
+            throw ExitCode(result.shellStatus == 125 ? 126 : result.shellStatus)
+        }
+        throw ExitCode(result.shellStatus)
+    }
+}

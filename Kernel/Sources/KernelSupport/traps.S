@@ -73,6 +73,8 @@ trap_common:
         movq %rsp, %rdi
         cld
         call apus_trap
+        cmpb $0, user_exit_pending(%rip)
+        jne finish_user
         popq %r15
         popq %r14
         popq %r13

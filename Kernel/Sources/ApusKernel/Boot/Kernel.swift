@@ -20,6 +20,7 @@ enum Kernel {
     static func boot() {
         Serial.console.initialize()
         Serial.log.initialize()
+        Serial.errors.initialize()
         KernelHeap.initialize()
         let boot = Multiboot(magic: UInt32(truncatingIfNeeded: boot_multiboot_magic), infoAddress: boot_multiboot_info)
         CPUTables.install()
@@ -36,12 +37,62 @@ enum Kernel {
             log("panic-test: faulting on purpose")
             PanicTest.fault()
         }
+        if boot.hasOption("run") {
+            runProgram(boot)
+        }
         if boot.hasOption("checks") {
             let passed = HardwareChecks.runAll()
             PowerOff.exit(status: passed ? 0 : 1)
         }
         log("nothing to run; powering off")
         PowerOff.exit(status: 0)
+    }
+}
+
+extension Kernel {
+    /// Exit status of the kernel when the program could not be started.
+    static let statusCannotRun: UInt32 = 3
+
+    /// Runs the program the boot modules name: `rootfs` holds the root file system, `argv`
+    /// the program's file name then its arguments (NUL-terminated each), `stdin` its input.
+    /// Logs `exit status N` and the frames in use, then powers off.
+    static func runProgram(_ boot: Multiboot) -> Never {
+        guard let image = boot.module(named: "rootfs"), let argv = boot.module(named: "argv") else {
+            log("run: the rootfs and argv modules are missing")
+            PowerOff.exit(status: statusCannotRun)
+        }
+        let fileSystem: RootFileSystem
+        do throws(KernelError) {
+            fileSystem = try RootFileSystem(image: image)
+        } catch {
+            log("run: the root file system image is damaged (\(error))")
+            PowerOff.exit(status: statusCannotRun)
+        }
+        var words = Array(argv).split(separator: 0, omittingEmptySubsequences: false).map(Array.init)
+        if words.last?.isEmpty == true { words.removeLast() }
+        guard words.count >= 2 else {
+            log("run: no program named")
+            PowerOff.exit(status: statusCannotRun)
+        }
+        let name = words.removeFirst()
+        let programName = String(decoding: name, as: UTF8.self)
+        guard let program = fileSystem.file(at: name) else {
+            log("cannot run \(programName): no such file in the root file system")
+            PowerOff.exit(status: statusCannotRun)
+        }
+        let input = boot.module(named: "stdin").map(UnsafeRawBufferPointer.init) ?? UnsafeRawBufferPointer(start: nil, count: 0)
+        let framesBefore = memory.frames.usedCount
+        log("run: \(programName) with \(words.count) arguments; \(framesBefore) frames in use")
+        switch UserProgram.run(program, arguments: words, fileSystem: fileSystem, console: BootConsole(input: input)) {
+        case .success(let status):
+            let framesAfter = memory.frames.usedCount
+            log("exit status \(status)")
+            log("frames in use: \(framesBefore) before, \(framesAfter) after (\(framesAfter - framesBefore) leaked)")
+            PowerOff.exit(status: 0)
+        case .failure(let error):
+            log("cannot run \(programName): \(error == .invalidArgument ? "not a valid x86-64 ELF executable" : "\(error)")")
+            PowerOff.exit(status: statusCannotRun)
+        }
     }
 }
 

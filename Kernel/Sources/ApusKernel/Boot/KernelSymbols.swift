@@ -7,10 +7,8 @@ enum KernelSymbols {
     nonisolated(unsafe) static var table: ELFSymbolTable?
 
     static func load(from boot: Multiboot) {
-        let suffix = moduleName.withUTF8Buffer { Array($0) }
-        guard let module = boot.modules.first(where: { Array($0.name.utf8).suffix(suffix.count).elementsEqual(suffix) }) else { return }
-        let file = UnsafeRawBufferPointer(start: DirectMap.boot.pointer(to: module.range.start), count: Int(module.range.length))
-        table = ELFSymbolTable(file: file)
+        guard let file = boot.module(named: moduleName) else { return }
+        table = ELFSymbolTable(file: UnsafeRawBufferPointer(file))
     }
 
     /// `<symbol+0xoffset>` for a kernel address, or `<?>` when it cannot be named; `adding`

@@ -70,6 +70,14 @@ struct Multiboot {
         return Array(commandLine.utf8).split(separator: UInt8(ascii: " ")).contains { $0.elementsEqual(wanted) }
     }
 
+    /// The module whose command line ends with `name` (QEMU: `-initrd "FILE NAME"`), as a
+    /// buffer in the direct map.
+    func module(named name: StaticString) -> UnsafeMutableRawBufferPointer? {
+        let suffix = name.withUTF8Buffer { Array($0) }
+        guard let module = modules.first(where: { Array($0.name.utf8).suffix(suffix.count).elementsEqual(suffix) }) else { return nil }
+        return UnsafeMutableRawBufferPointer(start: DirectMap.boot.pointer(to: module.range.start), count: Int(module.range.length))
+    }
+
     private static func string(at physical: UInt32) -> String {
         guard physical != 0 else { return "" }
         let start = DirectMap.boot.pointer(to: PhysicalAddress(UInt64(physical))).assumingMemoryBound(to: UInt8.self)

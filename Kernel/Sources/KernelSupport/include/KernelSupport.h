@@ -57,6 +57,18 @@ int probe_read(const volatile uint8_t *address, uint8_t *value);
 int probe_write(volatile uint8_t *address, uint8_t value);
 int probe_call(uint64_t (*function)(void), uint64_t *result);
 
+// MARK: User mode (user.S)
+struct UserEntry { uint64_t rip, rsp, argc, argv; };
+struct KernelContext { uint64_t rbx, rbp, r12, r13, r14, r15, rsp; };
+int64_t enter_user(const struct UserEntry *entry, struct KernelContext *context);
+__attribute__((noreturn)) void leave_user(struct KernelContext *context, int64_t status);
+void syscall_entry(void);
+// Set by Swift to end the process once its handler has returned (user.S, finish_user).
+extern volatile uint8_t user_exit_pending;
+extern struct KernelContext *user_exit_context;
+extern int64_t user_exit_status;
+extern uint64_t syscall_stack_top;
+
 // The addresses the linker script defines, as integers for Swift.
 #define LINKER_ADDRESS(name, symbol) \
     static inline uint64_t name(void) { extern char symbol[]; return (uint64_t)symbol; }

@@ -20,13 +20,42 @@ enum CPUTables {
     /// The TSS, for the scheduler to set `rsp0` later.
     nonisolated(unsafe) static var tss: UnsafeMutableRawPointer!
 
+    /// The legacy 8259 interrupt controllers: remapped to vectors 32–47 (their power-on
+    /// vectors collide with exceptions) and masked, since Apus uses no device interrupts yet.
+    static func silenceLegacyInterruptControllers() {
+        let (master, slave): (UInt16, UInt16) = (0x20, 0xA0)
+        outb(master, 0x11); outb(slave, 0x11) // ICW1: initialize, ICW4 follows
+        outb(master + 1, 32); outb(slave + 1, 40) // ICW2: vector offsets
+        outb(master + 1, 4); outb(slave + 1, 2) // ICW3: cascade on IRQ2
+        outb(master + 1, 1); outb(slave + 1, 1) // ICW4: 8086 mode
+        outb(master + 1, 0xFF); outb(slave + 1, 0xFF) // mask everything
+    }
+
+    /// The stack the CPU switches to when a program traps or makes a system call.
+    nonisolated(unsafe) static var kernelStackTop: UInt64 = 0
+
+    /// The `syscall` instruction (Intel SDM Vol. 3A §5.8.8): STAR holds the kernel selector
+    /// base (0x08) and the user one (0x13, from which SYSRET makes CS 0x23 and SS 0x1b), LSTAR
+    /// the entry point, and SFMASK the flags cleared on entry (IF, DF, TF, AC).
+    static func enableSystemCalls() {
+        let star: UInt32 = 0xC000_0081, lstar: UInt32 = 0xC000_0082, sfmask: UInt32 = 0xC000_0084
+        wrmsr(star, UInt64(0x13) << 48 | UInt64(kernelCodeSelector) << 32)
+        wrmsr(lstar, UInt64(UInt(bitPattern: unsafeBitCast(syscall_entry as @convention(c) () -> Void, to: UnsafeRawPointer.self))))
+        wrmsr(sfmask, 0x4_0700)
+    }
+
     static func install() {
+        silenceLegacyInterruptControllers()
         tss = UnsafeMutableRawPointer.allocate(byteCount: tssSize, alignment: 16)
         tss.initializeMemory(as: UInt8.self, repeating: 0, count: tssSize)
         let interruptStack = UnsafeMutableRawPointer.allocate(byteCount: stackSize, alignment: 16)
         let doubleFaultStackTop = UInt64(UInt(bitPattern: interruptStack)) + UInt64(stackSize)
         tss.storeBytes(of: doubleFaultStackTop, toByteOffset: 0x24 + 8 * (doubleFaultStack - 1), as: UInt64.self)
         tss.storeBytes(of: UInt16(tssSize), toByteOffset: 0x66, as: UInt16.self) // no I/O bitmap
+        let kernelStack = UnsafeMutableRawPointer.allocate(byteCount: 4 * stackSize, alignment: 16)
+        kernelStackTop = UInt64(UInt(bitPattern: kernelStack)) + UInt64(4 * stackSize)
+        tss.storeBytes(of: kernelStackTop, toByteOffset: 0x04, as: UInt64.self) // rsp0
+        syscall_stack_top = kernelStackTop
 
         // The 16-byte system descriptor of an available 64-bit TSS (type 9, present).
         let base = UInt64(UInt(bitPattern: tss))
@@ -50,5 +79,6 @@ enum CPUTables {
         }
         var pointer = DescriptorTablePointer(limit: UInt16(256 * 16 - 1), base: UInt64(UInt(bitPattern: idt)))
         lidt(&pointer)
+        enableSystemCalls()
     }
 }

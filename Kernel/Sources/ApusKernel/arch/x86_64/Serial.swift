@@ -2,14 +2,15 @@ import KernelSupport
 
 /// A 16550 UART serial port (the PC's COM ports), used for text in and out.
 ///
-/// Apus has two channels: COM1 carries a program's console (its stdin, stdout and stderr)
-/// and COM2 the kernel's diagnostics, so the two never mix. QEMU connects each to a file,
-/// a pipe or the terminal.
+/// Apus keeps its channels apart: COM1 carries a program's standard output, COM3 its standard
+/// error, and COM2 the kernel's diagnostics, so they never mix. QEMU connects each to a file.
 struct Serial {
-    /// COM1: the program's console.
+    /// COM1: the program's console (standard output).
     static let console = Serial(base: 0x3F8)
     /// COM2: the kernel log.
     static let log = Serial(base: 0x2F8)
+    /// COM3: the program's standard error.
+    static let errors = Serial(base: 0x3E8)
 
     let base: UInt16
 
@@ -32,6 +33,10 @@ struct Serial {
     func write(byte: UInt8) {
         while inb(base + Self.lineStatus) & Self.transmitterEmpty == 0 { cpu_pause() }
         outb(base + Self.data, byte)
+    }
+
+    func write(_ bytes: UnsafeRawBufferPointer) {
+        for byte in bytes { write(byte: byte) }
     }
 
     func write(_ text: StaticString) {

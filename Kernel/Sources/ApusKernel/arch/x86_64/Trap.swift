@@ -36,7 +36,8 @@ enum Traps {
 }
 
 /// Every exception arrives here (traps.S). A fault inside an armed probe is recorded and the
-/// probe resumes at its landing pad; anything else in the kernel is a bug: panic.
+/// probe resumes at its landing pad; a fault of a user program goes to that program (it may
+/// die, never the kernel); anything else in the kernel is a bug: panic.
 @_cdecl("apus_trap")
 public func apusTrap(_ rawFrame: UnsafeMutableRawPointer) {
     let frame = rawFrame.assumingMemoryBound(to: TrapFrame.self)
@@ -44,6 +45,10 @@ public func apusTrap(_ rawFrame: UnsafeMutableRawPointer) {
         probe_armed = 0
         Traps.lastProbedFault = ProbedFault(vector: frame.pointee.vector, errorCode: frame.pointee.errorCode, address: read_cr2())
         frame.pointee.rip = probe_resume
+        return
+    }
+    if frame.pointee.cs & 3 == 3, let user = UserProgram.current {
+        user.fault(frame)
         return
     }
     Panic.trap(frame.pointee)

@@ -1,0 +1,126 @@
+import ApusCore
+import KernelSupport
+
+/// Running one user program: load it, enter ring 3, serve its system calls and faults, and
+/// come back with its exit status when it ends.
+///
+/// Apus runs one process at a time. Its memory is an `MmStruct` with an eager pager that
+/// shares the kernel's slots; when the process ends, the `MmStruct` goes and with it every
+/// frame and table it had.
+final class UserProgram {
+    typealias Memory = MmStruct<DirectMap, EagerPager>
+
+    /// The process running now, if any (system calls and user faults go to it).
+    nonisolated(unsafe) static var current: UserProgram?
+
+    private(set) var process: Process<DirectMap, EagerPager>
+    private let context = UnsafeMutablePointer<KernelContext>.allocate(capacity: 1)
+
+    private init(process: consuming Process<DirectMap, EagerPager>) {
+        self.process = process
+    }
+
+    deinit { context.deallocate() }
+
+    /// Loads `program` with `arguments` and runs it to its end; returns its exit status, or
+    /// the error that kept it from starting.
+    static func run(_ program: RegularFile, arguments: [[UInt8]], fileSystem: RootFileSystem, console: any Console) -> Result<Int64, KernelError> {
+        let user: UserProgram
+        var entry: UserEntry
+        do throws(KernelError) {
+            var memory = try Memory(frames: Kernel.memory.frames, pager: EagerPager(), kernelTemplate: Kernel.memory.pageTable.root)
+            let elf = try ELFProgram(file: program)
+            try elf.load(from: program, into: &memory)
+            let stack = try UserStack.build(arguments: arguments, in: &memory)
+            entry = UserEntry(rip: elf.entry.raw, rsp: stack.stackPointer, argc: stack.argumentCount, argv: stack.argumentVector)
+            user = UserProgram(process: Process(memory: memory, fileSystem: fileSystem, console: console))
+        } catch {
+            return .failure(error)
+        }
+        current = user
+        write_cr3(user.process.memory.pageTable.root.raw)
+        let status = enter_user(&entry, user.context)
+        write_cr3(Kernel.memory.pageTable.root.raw)
+        user.process.files.closeAll()
+        current = nil
+        return .success(status)
+    }
+
+    /// Ends the process with `status` once the current handler returns: the entry code then
+    /// goes back to `run`, which returns it. (Leaving from here would strand the references
+    /// the Swift frames on this stack hold.)
+    func exit(status: Int64) {
+        user_exit_context = context
+        user_exit_status = status
+        user_exit_pending = 1
+    }
+
+    /// A system call from the program.
+    func systemCall(_ frame: UnsafeMutablePointer<SyscallFrame>) {
+        let arguments = SyscallArguments(frame.pointee.rdi, frame.pointee.rsi, frame.pointee.rdx, frame.pointee.r10, frame.pointee.r8, frame.pointee.r9)
+        switch process.dispatch(frame.pointee.rax, arguments) {
+        case .returns(let value): frame.pointee.rax = UInt64(bitPattern: value)
+        case .exit(let status): exit(status: Int64(status))
+        case .blockedForever:
+            log("process blocked forever: it reads an empty pipe that only it could write; killed with status -1")
+            exit(status: -1)
+        }
+    }
+
+    /// An exception while the program ran: a page fault it may be owed (a lazy page), or
+    /// the end of the process with status −1 and a line in the kernel log (ABI.md §3).
+    func fault(_ frame: UnsafeMutablePointer<TrapFrame>) {
+        let vector = frame.pointee.vector
+        if vector == Traps.pageFault {
+            let address = read_cr2()
+            let code = frame.pointee.errorCode
+            let access: AccessKind = code & 16 != 0 ? .execute : code & 2 != 0 ? .write : .read
+            switch process.memory.handlePageFault(at: VirtualAddress(address), access: access) {
+            case .resolved: return
+            case .segmentationFault(let cause):
+                log("page fault at \(hexadecimal(address)): \(cause) (rip \(hexadecimal(frame.pointee.rip))); process killed with status -1")
+            case .outOfMemory:
+                log("page fault at \(hexadecimal(address)): out of memory (rip \(hexadecimal(frame.pointee.rip))); process killed with status -1")
+            }
+        } else {
+            let name = Int(vector) < exceptionNames.count ? "\(exceptionNames[Int(vector)])" : "interrupt \(vector)"
+            log("\(name) at rip \(hexadecimal(frame.pointee.rip)); process killed with status -1")
+        }
+        exit(status: -1)
+    }
+}
+
+/// The registers user.S saves on `syscall`, in memory order.
+struct SyscallFrame {
+    var r15, r14, r13, r12, r10, r9, r8, rbp, rdi, rsi, rdx, rbx, rax, rcx, r11, userRSP: UInt64
+}
+
+@_cdecl("apus_syscall")
+public func apusSyscall(_ rawFrame: UnsafeMutableRawPointer) {
+    let frame = rawFrame.assumingMemoryBound(to: SyscallFrame.self)
+    guard let user = UserProgram.current else { fatalError("system call with no process") }
+    user.systemCall(frame)
+}
+
+/// The console of a program: standard input from the `stdin` boot module (then end of
+/// input), standard output to COM1, standard error to COM3.
+final class BootConsole: Console {
+    private let input: UnsafeRawBufferPointer
+    private var consumed = 0
+
+    init(input: UnsafeRawBufferPointer) { self.input = input }
+
+    func readInput(into buffer: UnsafeMutableRawBufferPointer) -> Int {
+        let count = min(buffer.count, input.count - consumed)
+        if count > 0 { buffer.baseAddress!.copyMemory(from: input.baseAddress! + consumed, byteCount: count) }
+        consumed += count
+        return count
+    }
+
+    func write(_ bytes: UnsafeRawBufferPointer, to stream: ConsoleStream) {
+        switch stream {
+        case .output: Serial.console.write(bytes)
+        case .error: Serial.errors.write(bytes)
+        }
+    }
+}

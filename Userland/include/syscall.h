@@ -1,0 +1,39 @@
+/* The Apus (and KeOS) system calls (ABI.md §1). Each returns a negative error code on
+ * failure: test `r < 0 && -r < 0x100`. */
+#ifndef SYSCALL_H
+#define SYSCALL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+typedef long ssize_t;
+typedef long off_t;
+
+enum syscall_number {
+    SYS_EXIT = 0, SYS_OPEN = 1, SYS_READ = 2, SYS_WRITE = 3, SYS_SEEK = 4, SYS_TELL = 5,
+    SYS_CLOSE = 6, SYS_PIPE = 7, SYS_MMAP = 8, SYS_MUNMAP = 9, SYS_FORK = 10,
+    SYS_GETPHYS = 0x81,
+};
+
+/* Error codes, as negative return values carry them. */
+enum error_code {
+    OperationNotPermitted = 1, NoSuchEntry = 2, IOError = 5, NoExec = 8, BadFileDescriptor = 9,
+    NoMemory = 12, InvalidAccess = 13, BadAddress = 14, Busy = 16, FileExist = 17,
+    NotDirectory = 20, IsDirectory = 21, InvalidArgument = 22, TooManyOpenFile = 24,
+    NoSpace = 28, BrokenPipe = 32, NameTooLong = 36, NoSuchSyscall = 38, DirectoryNotEmpty = 39,
+};
+
+long syscall6(long number, long a, long b, long c, long d, long e, long f);
+
+__attribute__((noreturn)) void exit(int status);
+ssize_t open(const char *path, int mode);
+ssize_t read(int fd, void *buffer, size_t count);
+ssize_t write(int fd, const void *buffer, size_t count);
+off_t seek(int fd, off_t offset, int whence);
+off_t tell(int fd);
+int close(int fd);
+int pipe(int fds[2]);
+int fork(void);
+long getphys(void *address, int mode);
+
+#endif

@@ -1,0 +1,33 @@
+/* The system call wrappers: number in rax, arguments in rdi, rsi, rdx, r10, r8, r9. */
+#include <mman.h>
+#include <syscall.h>
+
+long syscall6(long number, long a, long b, long c, long d, long e, long f) {
+    long result;
+    register long r10 __asm__("r10") = d;
+    register long r8 __asm__("r8") = e;
+    register long r9 __asm__("r9") = f;
+    __asm__ volatile("syscall"
+                     : "=a"(result)
+                     : "a"(number), "D"(a), "S"(b), "d"(c), "r"(r10), "r"(r8), "r"(r9)
+                     : "rcx", "r11", "memory");
+    return result;
+}
+
+void exit(int status) {
+    syscall6(SYS_EXIT, status, 0, 0, 0, 0, 0);
+    for (;;) {}
+}
+ssize_t open(const char *path, int mode) { return syscall6(SYS_OPEN, (long)path, mode, 0, 0, 0, 0); }
+ssize_t read(int fd, void *buffer, size_t count) { return syscall6(SYS_READ, fd, (long)buffer, (long)count, 0, 0, 0); }
+ssize_t write(int fd, const void *buffer, size_t count) { return syscall6(SYS_WRITE, fd, (long)buffer, (long)count, 0, 0, 0); }
+off_t seek(int fd, off_t offset, int whence) { return syscall6(SYS_SEEK, fd, offset, whence, 0, 0, 0); }
+off_t tell(int fd) { return syscall6(SYS_TELL, fd, 0, 0, 0, 0, 0); }
+int close(int fd) { return (int)syscall6(SYS_CLOSE, fd, 0, 0, 0, 0, 0); }
+int pipe(int fds[2]) { return (int)syscall6(SYS_PIPE, (long)fds, 0, 0, 0, 0, 0); }
+int fork(void) { return (int)syscall6(SYS_FORK, 0, 0, 0, 0, 0, 0); }
+long getphys(void *address, int mode) { return syscall6(SYS_GETPHYS, (long)address, mode, 0, 0, 0, 0); }
+void *mmap(void *address, size_t length, int prot, int fd, off_t offset) {
+    return (void *)syscall6(SYS_MMAP, (long)address, (long)length, prot, fd, offset, 0);
+}
+int munmap(void *address) { return (int)syscall6(SYS_MUNMAP, (long)address, 0, 0, 0, 0, 0); }
