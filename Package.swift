@@ -31,6 +31,6 @@ let package = Package(
             dependencies: ["ApusTool", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
         .testTarget(name: "ApusCoreTests", dependencies: ["ApusCore"]),
-        .testTarget(name: "ApusSystemTests", dependencies: ["ApusTool"]),
+        .testTarget(name: "ApusSystemTests", dependencies: ["ApusTool", "ApusCore"], exclude: ["Fixtures"]),
     ]
 )

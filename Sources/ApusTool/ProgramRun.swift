@@ -87,7 +87,9 @@ public struct ProgramRun: Sendable {
             }
         }
         if result.exitStatus == nil && result.problem == nil {
-            let reason = outcome.logLines.first { $0.hasPrefix("cannot run") || $0.hasPrefix("run:") || $0.hasPrefix("PANIC") }
+            // The kernel's own words for why the program did not run: "cannot run …", "run: …"
+            // (a damaged boot), or a panic.
+            let reason = outcome.logLines.first { $0.hasPrefix("cannot run") || $0.hasPrefix("run: ") || $0.hasPrefix("PANIC") }
             result.problem = reason ?? "the kernel stopped with status \(outcome.status.map(String.init) ?? "?") and no exit status"
         }
         return result

@@ -5,22 +5,8 @@ import Testing
 /// The kernel in QEMU: it boots, its hardware checks pass, and a panic reports itself.
 @Suite("Booting Apus in QEMU")
 struct BootTests {
-    /// The kernel, built once for every test of the run.
-    static let kernel: Result<URL, ToolError> = {
-        do { return .success(try KernelBuild().build()) } catch let error as ToolError {
-            return .failure(error)
-        } catch {
-            return .failure(ToolError("\(error)"))
-        }
-    }()
-
     static func boot(_ commandLine: String) throws -> Machine.Outcome {
-        let image = try kernel.get()
-        // Software emulation: the tests must pass without KVM, and give the same answer
-        // everywhere.
-        var machine = Machine()
-        machine.acceleration = .software
-        return try machine.run(kernel: image, commandLine: commandLine)
+        try SystemUnderTest.boot(commandLine)
     }
 
     static let checks = [

@@ -82,7 +82,7 @@ extension Kernel {
         }
         let input = boot.module(named: "stdin").map(UnsafeRawBufferPointer.init) ?? UnsafeRawBufferPointer(start: nil, count: 0)
         let framesBefore = memory.frames.usedCount
-        log("run: \(programName) with \(words.count) arguments; \(framesBefore) frames in use")
+        log("running \(programName) with \(words.count) arguments; \(framesBefore) frames in use")
         switch UserProgram.run(program, arguments: words, fileSystem: fileSystem, console: BootConsole(input: input)) {
         case .success(let status):
             let framesAfter = memory.frames.usedCount

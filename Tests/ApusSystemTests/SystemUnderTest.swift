@@ -1,0 +1,45 @@
+import ApusCore
+import ApusTool
+import Foundation
+
+/// The kernel and the shipped programs, built once for the whole test run, and helpers to
+/// boot them. Every run uses software emulation: the tests must pass without KVM and give
+/// the same answer everywhere.
+enum SystemUnderTest {
+    static let kernel: Result<URL, ToolError> = build { try KernelBuild().build() }
+    static let programs: Result<URL, ToolError> = build { try UserlandBuild().build() }
+
+    private static func build(_ body: () throws -> URL) -> Result<URL, ToolError> {
+        do { return .success(try body()) } catch let error as ToolError {
+            return .failure(error)
+        } catch {
+            return .failure(ToolError("\(error)"))
+        }
+    }
+
+    static var machine: Machine {
+        var machine = Machine()
+        machine.acceleration = .software
+        return machine
+    }
+
+    static func boot(_ commandLine: String) throws -> Machine.Outcome {
+        try machine.run(kernel: kernel.get(), commandLine: commandLine)
+    }
+
+    /// Runs `program` as `apus run` does.
+    static func run(_ program: String, _ arguments: [String] = [], input: String = "", argv0: String? = nil,
+                    rootfs: [URL] = []) throws -> ProgramRun.Result {
+        var run = ProgramRun(program: program, arguments: arguments, argv0: argv0)
+        run.standardInput = Data(input.utf8)
+        run.extraFiles = rootfs
+        run.machine = machine
+        return try run.run(kernel: kernel.get(), programs: programs.get(), data: UserlandBuild().dataFiles)
+    }
+}
+
+extension ProgramRun.Result {
+    var stdout: String { String(decoding: output, as: UTF8.self) }
+    var stderr: String { String(decoding: errorOutput, as: UTF8.self) }
+    var logLines: [String] { log.split(separator: "\n").map(String.init) }
+}
