@@ -30,6 +30,11 @@ struct OneFileTable: MappableFileSource {
     }
 }
 
+final class NullConsole: Console {
+    func readInput(into buffer: UnsafeMutableRawBufferPointer) -> Int { 0 }
+    func write(_ bytes: UnsafeRawBufferPointer, to stream: ConsoleStream) {}
+}
+
 @_cdecl("apus_embedded_check")
 public func embeddedCheck(offset: UInt64, start: UInt64, end: UInt64, file: UnsafeRawPointer, fileSize: Int) -> Int64 {
     let frames = FrameAllocator(memory: DirectMap(offset: offset), range: PhysicalRange(start: PhysicalAddress(start), end: PhysicalAddress(end)))
@@ -54,6 +59,21 @@ public func embeddedCheck(offset: UInt64, start: UInt64, end: UInt64, file: Unsa
         total += Int64(mm.region(containing: VirtualAddress(0x2000_0000))?.permission.description.utf8.count ?? 0)
     } catch {
         total = error.syscallReturnValue + Int64(error.description.utf8.count)
+    }
+    // A process: the ELF loader, the stack, the file table and the system calls.
+    do throws(KernelError) {
+        let image = UnsafeMutableRawBufferPointer(start: UnsafeMutableRawPointer(mutating: file), count: fileSize)
+        let fileSystem = try RootFileSystem(image: image)
+        var memory = try MmStruct(frames: frames, pager: EagerPager())
+        if let program = fileSystem.files.first {
+            try ELFProgram(file: program).load(from: program, into: &memory)
+        }
+        let entry = try UserStack.build(arguments: [[0x41]], in: &memory)
+        var process = Process(memory: memory, fileSystem: fileSystem, console: NullConsole())
+        if case .returns(let value) = process.dispatch(entry.argumentCount, SyscallArguments(entry.stackPointer)) { total += value }
+        process.files.closeAll()
+    } catch {
+        total -= 1
     }
     var map = AddressMap<Int>()
     map.insert(1, at: 5)

@@ -15,6 +15,12 @@ public enum UserStack {
         public var stackPointer: UInt64
         public var argumentCount: UInt64
         public var argumentVector: UInt64
+
+        public init(stackPointer: UInt64, argumentCount: UInt64, argumentVector: UInt64) {
+            self.stackPointer = stackPointer
+            self.argumentCount = argumentCount
+            self.argumentVector = argumentVector
+        }
     }
 
     /// Maps the stack in `memory` and writes `arguments` onto it. Arguments that do not fit
@@ -26,6 +32,16 @@ public enum UserStack {
         guard needed <= size / 2 else { throw .invalidArgument }
 
         try memory.addRegion(range, permission: [.read, .write], backing: .anonymous)
+        do {
+            return try write(arguments, into: &memory)
+        } catch {
+            try? memory.removeRegion(startingAt: range.start)
+            throw error
+        }
+    }
+
+    private static func write<Memory, P: Pager>(_ arguments: [[UInt8]], into memory: inout MmStruct<Memory, P>) throws(KernelError) -> Entry {
+        let pointerSize: UInt64 = 8
         var sp = top
         var addresses: [UInt64] = []
         for argument in arguments.reversed() {

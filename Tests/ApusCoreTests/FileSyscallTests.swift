@@ -1,0 +1,306 @@
+import ApusCore
+import Testing
+
+/// A console whose input and output are arrays.
+final class TestConsole: Console {
+    var input: [UInt8]
+    var output: [UInt8] = []
+    var errors: [UInt8] = []
+    init(input: String = "") { self.input = Array(input.utf8) }
+
+    func readInput(into buffer: UnsafeMutableRawBufferPointer) -> Int {
+        let count = min(buffer.count, input.count)
+        for index in 0..<count { buffer[index] = input[index] }
+        input.removeFirst(count)
+        return count
+    }
+
+    func write(_ bytes: UnsafeRawBufferPointer, to stream: ConsoleStream) {
+        switch stream {
+        case .output: output += bytes
+        case .error: errors += bytes
+        }
+    }
+}
+
+/// A process on a test machine: "hello.txt" ("Hello, file!\n") and an empty file in its root
+/// file system, a read-write buffer at 0x1000_0000 (two pages) and a read-only page at
+/// 0x2000_0000 holding "hello.txt\0".
+final class ProcessHarness {
+    static let buffer: UInt64 = 0x1000_0000
+    static let readOnly: UInt64 = 0x2000_0000
+    let console: TestConsole
+    private let imageStorage: UnsafeMutableRawBufferPointer
+    var process: Process<HostMemory, EagerPager>
+
+    init(_ machine: TestMachine, input: String = "") throws {
+        let image = RootFileSystem.image(of: [(Array("hello.txt".utf8), Array("Hello, file!\n".utf8)), (Array("empty".utf8), [])])
+        imageStorage = .allocate(byteCount: image.count, alignment: 8)
+        imageStorage.copyBytes(from: image)
+        console = TestConsole(input: input)
+        var memory = try machine.addressSpace()
+        try memory.addRegion(VirtualRange(Self.buffer, pages: 2), permission: [.read, .write], backing: .anonymous)
+        let name = TestFile(Array("hello.txt\0".utf8))
+        try memory.addRegion(VirtualRange(Self.readOnly, pages: 1), permission: .read, backing: .file(FileBacking(file: name, offset: 0)))
+        process = Process(memory: memory, fileSystem: try RootFileSystem(image: imageStorage), console: console)
+    }
+
+    deinit { imageStorage.deallocate() }
+
+    /// Makes system call `number`; returns what it returns.
+    func call(_ number: SyscallNumber, _ a: UInt64 = 0, _ b: UInt64 = 0, _ c: UInt64 = 0) -> Int64 {
+        guard case .returns(let value) = process.dispatch(number.rawValue, SyscallArguments(a, b, c)) else {
+            Issue.record("\(number) did not return")
+            return .min
+        }
+        return value
+    }
+
+    func open(_ path: String = "hello.txt", mode: UInt64 = 0) throws -> Int64 {
+        try process.memory.copyOut(Array(path.utf8) + [0], to: VirtualAddress(Self.buffer + 0x1800))
+        return call(.open, Self.buffer + 0x1800, mode)
+    }
+
+    func read(_ fd: Int64, count: UInt64, to address: UInt64 = buffer) -> Int64 { call(.read, UInt64(bitPattern: fd), address, count) }
+    func write(_ fd: Int64, _ text: String) throws -> Int64 {
+        try process.memory.copyOut(Array(text.utf8), to: VirtualAddress(Self.buffer + 0x1000))
+        return call(.write, UInt64(bitPattern: fd), Self.buffer + 0x1000, UInt64(text.utf8.count))
+    }
+    func bytes(count: Int, at address: UInt64 = buffer) throws -> String {
+        var bytes = [UInt8](repeating: 0, count: count)
+        try bytes.withUnsafeMutableBytes { try process.memory.copyIn(from: VirtualAddress(address), into: $0) }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+}
+
+@Suite("File system calls")
+struct FileSyscallTests {
+    static let badFD: Int64 = -9, invalid: Int64 = -22, badAddress: Int64 = -14
+
+    @Test func openTakesTheLowestFreeDescriptor() throws {
+        try withMachine { machine in
+            let harness = try ProcessHarness(machine)
+            #expect(try harness.open() == 3)
+            #expect(try harness.open() == 4)
+            #expect(harness.call(.close, 3) == 0)
+            #expect(try harness.open() == 3)
+            #expect(harness.call(.close, 0) == 0)
+            #expect(try harness.open() == 0, "stdio descriptors are descriptors like any other")
+        }
+    }
+
+    @Test func openChecksPathModeAndExistence() throws {
+        try withMachine { machine in
+            let harness = try ProcessHarness(machine)
+            #expect(harness.call(.open, 0, 0) == Self.badAddress)
+            #expect(harness.call(.open, 0xFFFF_8000_0000_0000, 0) == Self.badAddress)
+            #expect(harness.call(.open, ProcessHarness.readOnly, 0) == 3, "a read-only path is fine")
+            #expect(try harness.open("missing") == -2)
+            #expect(try harness.open("/hello.txt") == 4)
+            #expect(try harness.open(mode: 3) == Self.invalid)
+            #expect(try harness.open(mode: UInt64.max) == Self.invalid)
+            try harness.process.memory.copyOut([0xFF, 0xFE, 0], to: VirtualAddress(ProcessHarness.buffer))
+            #expect(harness.call(.open, ProcessHarness.buffer, 0) == Self.invalid, "not UTF-8")
+            // A path running into an unmapped page.
+            try harness.process.memory.copyOut([UInt8](repeating: 65, count: 16), to: VirtualAddress(ProcessHarness.buffer + 0x2000 - 16))
+            #expect(harness.call(.open, ProcessHarness.buffer + 0x2000 - 16, 0) == Self.badAddress)
+            #expect(harness.process.files.openCount == 5)
+        }
+    }
+
+    @Test func atMost1024DescriptorsAreOpen() throws {
+        try withMachine { machine in
+            let harness = try ProcessHarness(machine)
+            for expected in 3..<1024 { #expect(try harness.open() == Int64(expected)) }
+            #expect(try harness.open() == -24)
+            var fds: [UInt32] = [0, 0]
+            #expect(harness.call(.pipe, ProcessHarness.buffer) == -24)
+            #expect(harness.call(.close, 1023) == 0)
+            #expect(harness.call(.pipe, ProcessHarness.buffer) == -24, "a pipe needs two")
+            #expect(harness.call(.close, 7) == 0)
+            #expect(harness.call(.pipe, ProcessHarness.buffer) == 0)
+            try fds.withUnsafeMutableBytes { try harness.process.memory.copyIn(from: VirtualAddress(ProcessHarness.buffer), into: $0) }
+            #expect(fds == [7, 1023])
+        }
+    }
+
+    @Test func readReturnsWhatIsLeftAndAdvances() throws {
+        try withMachine { machine in
+            let harness = try ProcessHarness(machine)
+            let fd = try harness.open()
+            #expect(harness.read(fd, count: 5) == 5)
+            #expect(try harness.bytes(count: 5) == "Hello")
+            #expect(harness.call(.tell, 3) == 5)
+            #expect(harness.read(fd, count: 100) == 8)
+            #expect(harness.read(fd, count: 100) == 0)
+            #expect(harness.call(.seek, 3, 1000, 0) == 1000)
+            #expect(harness.read(fd, count: 10) == 0)
+        }
+    }
+
+    @Test func readChecksDescriptorDirectionAndBuffer() throws {
+        try withMachine { machine in
+            let harness = try ProcessHarness(machine)
+            #expect(harness.read(9, count: 1) == Self.badFD)
+            #expect(harness.read(-1, count: 1) == Self.badFD)
+            #expect(harness.read(1, count: 1) == Self.invalid)
+            #expect(harness.read(2, count: 1) == Self.invalid)
+            let writeOnly = try harness.open(mode: 1)
+            #expect(harness.read(writeOnly, count: 1) == Self.invalid)
+            let fd = try harness.open()
+            #expect(harness.read(fd, count: 0, to: 0) == Self.badAddress, "even for zero bytes")
+            #expect(harness.read(fd, count: 4, to: ProcessHarness.readOnly) == Self.badAddress)
+            #expect(harness.read(fd, count: 0x2000, to: ProcessHarness.buffer + 0x10) == Self.badAddress)
+            #expect(harness.call(.tell, UInt64(fd)) == 0, "a refused read moves nothing")
+        }
+    }
+
+    @Test func standardInputGivesWhatIsPendingThenZero() throws {
+        try withMachine { machine in
+            let harness = try ProcessHarness(machine, input: "abcdef")
+            #expect(harness.read(0, count: 4) == 4)
+            #expect(try harness.bytes(count: 4) == "abcd")
+            #expect(harness.read(0, count: 100) == 2)
+            try harness.process.memory.copyOut(Array("ZZ".utf8), to: VirtualAddress(ProcessHarness.buffer))
+            #expect(harness.read(0, count: 2) == 0)
+            #expect(try harness.bytes(count: 2) == "ZZ", "untouched at end of input")
+        }
+    }
+
+    @Test func writeGoesToTheConsoleOrTheFileInPlace() throws {
+        try withMachine { machine in
+            let harness = try ProcessHarness(machine)
+            #expect(try harness.write(1, "out") == 3)
+            #expect(try harness.write(2, "err") == 3)
+            #expect(harness.console.output == Array("out".utf8))
+            #expect(harness.console.errors == Array("err".utf8))
+            #expect(try harness.write(0, "x") == Self.invalid)
+            #expect(harness.call(.write, 1, 0, 0) == Self.badAddress, "even for zero bytes")
+            #expect(harness.call(.write, 1, ProcessHarness.readOnly, 0) == 0, "a read-only buffer is fine to write from")
+            let writer = try harness.open(mode: 2)
+            let reader = try harness.open()
+            #expect(try harness.write(writer, "J") == 1)
+            #expect(harness.read(reader, count: 5) == 5)
+            #expect(try harness.bytes(count: 5) == "Jello", "shared contents")
+            #expect(harness.call(.seek, UInt64(writer), 11, 0) == 11)
+            #expect(try harness.write(writer, "XYZ") == 3, "the call still returns n")
+            #expect(harness.call(.seek, UInt64(reader), 0, 2) == 13, "files never grow")
+            #expect(harness.read(Int64(try harness.open()), count: 13) == 13)
+            #expect(try harness.bytes(count: 13) == "Jello, fileXY", "seen after reopening")
+            #expect(try harness.write(reader, "x") == Self.invalid)
+        }
+    }
+
+    @Test func seekAndTellOnlyOnRegularFiles() throws {
+        try withMachine { machine in
+            let harness = try ProcessHarness(machine)
+            let fd = UInt64(try harness.open())
+            #expect(harness.call(.seek, fd, 4, 0) == 4)
+            #expect(harness.call(.seek, fd, 2, 1) == 6)
+            #expect(harness.call(.seek, fd, UInt64(bitPattern: -3), 2) == 10)
+            #expect(harness.call(.seek, fd, UInt64(bitPattern: -11), 1) == Self.invalid)
+            #expect(harness.call(.tell, fd) == 10, "a refused seek moves nothing")
+            #expect(harness.call(.seek, fd, 0, 3) == Self.invalid)
+            #expect(harness.call(.seek, fd, UInt64(Int64.max), 1) == Self.invalid, "overflow")
+            for stdio: UInt64 in 0...2 {
+                #expect(harness.call(.seek, stdio, 0, 0) == Self.invalid)
+                #expect(harness.call(.tell, stdio) == Self.invalid)
+            }
+            #expect(harness.call(.seek, 40, 0, 0) == Self.badFD)
+            #expect(harness.call(.tell, 40) == Self.badFD)
+        }
+    }
+
+    @Test func closeOfAnUnknownDescriptorIsBadFileDescriptor() throws {
+        try withMachine { machine in
+            let harness = try ProcessHarness(machine)
+            #expect(harness.call(.close, 3) == Self.badFD)
+            #expect(harness.call(.close, UInt64(bitPattern: -1)) == Self.badFD)
+            #expect(harness.call(.close, 2) == 0)
+            #expect(harness.call(.close, 2) == Self.badFD)
+        }
+    }
+
+    @Test func pipesPassBytesAndBreakWhenAnEndCloses() throws {
+        try withMachine { machine in
+            let harness = try ProcessHarness(machine)
+            #expect(harness.call(.pipe, ProcessHarness.buffer + 0x100) == 0)
+            #expect(try harness.bytes(count: 8, at: ProcessHarness.buffer + 0x100).utf8.elementsEqual([3, 0, 0, 0, 4, 0, 0, 0]))
+            #expect(try harness.write(4, "hello") == 5)
+            #expect(harness.read(3, count: 2) == 2)
+            #expect(harness.read(3, count: 100) == 3)
+            #expect(try harness.bytes(count: 3) == "llo")
+            #expect(harness.process.dispatch(SyscallNumber.read.rawValue, SyscallArguments(3, ProcessHarness.buffer, 1)) == .blockedForever)
+            #expect(harness.read(4, count: 1) == Self.invalid)
+            #expect(try harness.write(3, "x") == Self.invalid)
+            #expect(harness.call(.close, 4) == 0)
+            #expect(harness.read(3, count: 1) == -32)
+            #expect(harness.call(.pipe, ProcessHarness.buffer + 0x100) == 0)
+            #expect(harness.call(.close, 4) == 0)
+            #expect(try harness.write(5, "x") == -32, "no reader left")
+        }
+    }
+
+    @Test func pipeWithABadPointerLeaksNoDescriptor() throws {
+        try withMachine { machine in
+            let harness = try ProcessHarness(machine)
+            for address in [0, ProcessHarness.readOnly, 0xFFFF_8000_0000_0000, ProcessHarness.buffer + 0x2000 - 4] {
+                #expect(harness.call(.pipe, address) == Self.badAddress)
+            }
+            #expect(harness.process.files.openCount == 3)
+            #expect(try harness.open() == 3)
+        }
+    }
+
+    @Test func mmapTakesRegularFilesOnlyAndOutlivesClose() throws {
+        try withMachine { machine in
+            let harness = try ProcessHarness(machine)
+            let fd = UInt64(try harness.open())
+            let mapped = harness.process.dispatch(SyscallNumber.mmap.rawValue, SyscallArguments(0x3000_0000, 0x1000, 1, fd, 0))
+            #expect(mapped == .returns(0x3000_0000))
+            #expect(harness.call(.close, fd) == 0)
+            #expect(try harness.bytes(count: 13, at: 0x3000_0000) == "Hello, file!\n")
+            #expect(harness.process.dispatch(SyscallNumber.mmap.rawValue, SyscallArguments(0x3100_0000, 0x1000, 1, 0, 0)) == .returns(Self.invalid))
+            #expect(harness.process.dispatch(SyscallNumber.mmap.rawValue, SyscallArguments(0x3100_0000, 0x1000, 1, 9, 0)) == .returns(Self.badFD))
+        }
+    }
+
+    @Test func getphysGivesTheFrameOrTheLeafFlags() throws {
+        try withMachine { machine in
+            let harness = try ProcessHarness(machine)
+            let entry = try harness.process.memory.pageTable.walk(VirtualAddress(ProcessHarness.buffer))
+            #expect(harness.call(.getphys, ProcessHarness.buffer + 0x123, 0) == Int64(entry.frame.raw | 0x123))
+            #expect(harness.call(.getphys, ProcessHarness.buffer, 1) == Int64(bitPattern: entry.flags.rawValue))
+            #expect(harness.call(.getphys, 0x7000_0000, 0) == Self.invalid)
+            #expect(harness.call(.getphys, 0x8000_0000_0000, 0) == Self.invalid)
+        }
+    }
+
+    @Test func unknownNumbersAreNoSuchSyscall() throws {
+        try withMachine { machine in
+            let harness = try ProcessHarness(machine)
+            for number: UInt64 in [11, 20, 99, 0x80, 0x82, UInt64.max] {
+                #expect(harness.process.dispatch(number, SyscallArguments()) == .returns(-38))
+            }
+            #expect(harness.process.dispatch(0, SyscallArguments(UInt64(bitPattern: -1))) == .exit(-1))
+        }
+    }
+
+    @Test func rootFileSystemImagesRoundTripAndDamageIsRefused() throws {
+        var image = RootFileSystem.image(of: [(Array("a".utf8), [1, 2, 3]), (Array("bb".utf8), [])])
+        try image.withUnsafeMutableBytes { buffer in
+            let fileSystem = try RootFileSystem(image: buffer)
+            #expect(fileSystem.files.map(\.name) == [Array("a".utf8), Array("bb".utf8)])
+            #expect(fileSystem.file(at: Array("/a".utf8))?.size == 3)
+            #expect(fileSystem.file(at: Array("c".utf8)) == nil)
+        }
+        for cut in 0..<image.count - 3 {
+            var damaged = Array(image.prefix(cut))
+            damaged.withUnsafeMutableBytes { buffer in
+                #expect(throws: KernelError.invalidArgument) { try RootFileSystem(image: buffer) }
+            }
+        }
+        image[0] = 0
+        image.withUnsafeMutableBytes { buffer in #expect(throws: KernelError.invalidArgument) { try RootFileSystem(image: buffer) } }
+    }
+}
