@@ -14,6 +14,8 @@ public struct ProgramRun: Sendable {
     public var argv0: String?
     /// Folders whose files join the root file system.
     public var extraFiles: [URL] = []
+    /// How many times to run the program, one after the other, in the same boot.
+    public var repetitions = 1
     public var standardInput = Data()
     public var machine = Machine()
 
@@ -25,8 +27,11 @@ public struct ProgramRun: Sendable {
 
     /// How the run ended.
     public struct Result: Sendable {
-        /// The program's exit status (as the kernel reports it: −1 after a fault).
-        public var exitStatus: Int64?
+        /// The program's exit status (as the kernel reports it: −1 after a fault); the last
+        /// run's when it ran several times.
+        public var exitStatus: Int64? { exitStatuses.last }
+        /// The exit status of every run, in order.
+        public var exitStatuses: [Int64] = []
         public var output: Data
         public var errorOutput: Data
         public var log: String
@@ -73,13 +78,13 @@ public struct ProgramRun: Sendable {
         let stdin = scratch.appendingPathComponent("stdin")
         try standardInput.write(to: stdin)
 
-        let outcome = try machine.run(kernel: kernel, commandLine: "run",
+        let outcome = try machine.run(kernel: kernel, commandLine: repetitions > 1 ? "run repeat=\(repetitions)" : "run",
                                       modules: [(rootfs, "rootfs"), (argv, "argv"), (stdin, "stdin")],
                                       onOutput: onOutput)
-        var result = Result(exitStatus: nil, output: outcome.output, errorOutput: outcome.errorOutput, log: outcome.log, problem: outcome.problem)
+        var result = Result(output: outcome.output, errorOutput: outcome.errorOutput, log: outcome.log, problem: outcome.problem)
         for line in outcome.logLines {
             if line.hasPrefix("exit status "), let status = Int64(line.dropFirst("exit status ".count)) {
-                result.exitStatus = status
+                result.exitStatuses.append(status)
             }
             if line.hasPrefix("frames in use: ") {
                 let numbers = line.split(whereSeparator: { !$0.isNumber }).compactMap { Int($0) }

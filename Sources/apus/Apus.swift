@@ -84,6 +84,9 @@ struct Run: ParsableCommand {
     @Flag(help: "After the run, print the frames in use before and after it.")
     var stats = false
 
+    @Option(help: "Run the program this many times, one after the other, in one boot (the last run's status is the exit status).")
+    var `repeat` = 1
+
     @Option(help: "How QEMU runs the kernel: auto, kvm or software.")
     var acceleration: Machine.Acceleration = .automatic
 
@@ -92,6 +95,7 @@ struct Run: ParsableCommand {
         let programs = try UserlandBuild().build { note("  \($0)") }
         var run = ProgramRun(program: program, arguments: arguments, argv0: argv0)
         run.extraFiles = rootfs.map { URL(fileURLWithPath: $0) }
+        run.repetitions = `repeat`
         if isatty(STDIN_FILENO) == 0 {
             run.standardInput = FileHandle.standardInput.readDataToEndOfFile()
         }

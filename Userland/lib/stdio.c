@@ -28,9 +28,17 @@ int vsnprintf(char *buffer, size_t size, const char *format, va_list arguments) 
         if (*format != '%') { emit(&sink, *format); continue; }
         format++;
         char pad = ' ';
-        int width = 0, longs = 0;
-        if (*format == '0') { pad = '0'; format++; }
+        int width = 0, longs = 0, alternate = 0, precision = -1;
+        for (;; format++) {
+            if (*format == '0') pad = '0';
+            else if (*format == '#') alternate = 1;
+            else break;
+        }
         while (*format >= '0' && *format <= '9') width = width * 10 + (*format++ - '0');
+        if (*format == '.') {
+            precision = 0;
+            for (format++; *format >= '0' && *format <= '9'; format++) precision = precision * 10 + (*format - '0');
+        }
         while (*format == 'l' || *format == 'z') { longs++; format++; }
         switch (*format) {
         case 'd': case 'i': {
@@ -40,6 +48,7 @@ int vsnprintf(char *buffer, size_t size, const char *format, va_list arguments) 
         }
         case 'u': emit_number(&sink, longs ? va_arg(arguments, unsigned long long) : va_arg(arguments, unsigned), 10, 0, width, pad, 0); break;
         case 'x': case 'X':
+            if (alternate) { emit(&sink, '0'); emit(&sink, *format); }
             emit_number(&sink, longs ? va_arg(arguments, unsigned long long) : va_arg(arguments, unsigned), 16, *format == 'X', width, pad, 0);
             break;
         case 'p': emit(&sink, '0'); emit(&sink, 'x'); emit_number(&sink, (unsigned long long)va_arg(arguments, void *), 16, 0, width, pad, 0); break;
@@ -47,9 +56,10 @@ int vsnprintf(char *buffer, size_t size, const char *format, va_list arguments) 
         case 's': {
             const char *text = va_arg(arguments, const char *);
             if (!text) text = "(null)";
-            int length = (int)strlen(text);
+            int length = 0;
+            while (text[length] && (precision < 0 || length < precision)) length++;
             for (; width > length; width--) emit(&sink, ' ');
-            while (*text) emit(&sink, *text++);
+            for (int i = 0; i < length; i++) emit(&sink, text[i]);
             break;
         }
         case '%': emit(&sink, '%'); break;

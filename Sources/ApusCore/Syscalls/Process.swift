@@ -181,9 +181,11 @@ extension Process {
     }
 
     /// `getphys(va, mode)`: mode 0, the physical address behind `va`; otherwise the flag bits
-    /// of its leaf entry; ``KernelError/invalidArgument`` when no entry maps it.
+    /// of its leaf entry; ``KernelError/invalidArgument`` when no entry maps it for the
+    /// program (the kernel's own pages, which lack USER, are not the program's to look at).
     func physicalAddress(of address: VirtualAddress, mode: UInt64) throws(KernelError) -> Int64 {
-        guard address.isCanonical, let entry = try? memory.pageTable.walk(address) else { throw .invalidArgument }
+        guard address.isCanonical, let entry = try? memory.pageTable.walk(address), entry.flags.contains(.user)
+        else { throw .invalidArgument }
         if mode == 0 { return Int64(bitPattern: entry.frame.raw | address.pageOffset) }
         return Int64(bitPattern: entry.flags.rawValue)
     }

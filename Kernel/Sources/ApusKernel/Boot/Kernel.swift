@@ -55,7 +55,8 @@ extension Kernel {
 
     /// Runs the program the boot modules name: `rootfs` holds the root file system, `argv`
     /// the program's file name then its arguments (NUL-terminated each), `stdin` its input.
-    /// Logs `exit status N` and the frames in use, then powers off.
+    /// With `repeat=N` on the command line it runs N times, one after the other. Logs
+    /// `exit status S` for each run and the frames in use before and after, then powers off.
     static func runProgram(_ boot: Multiboot) -> Never {
         guard let image = boot.module(named: "rootfs"), let argv = boot.module(named: "argv") else {
             log("run: the rootfs and argv modules are missing")
@@ -82,17 +83,20 @@ extension Kernel {
         }
         let input = boot.module(named: "stdin").map(UnsafeRawBufferPointer.init) ?? UnsafeRawBufferPointer(start: nil, count: 0)
         let framesBefore = memory.frames.usedCount
-        log("running \(programName) with \(words.count) arguments; \(framesBefore) frames in use")
-        switch UserProgram.run(program, arguments: words, fileSystem: fileSystem, console: BootConsole(input: input)) {
-        case .success(let status):
-            let framesAfter = memory.frames.usedCount
-            log("exit status \(status)")
-            log("frames in use: \(framesBefore) before, \(framesAfter) after (\(framesAfter - framesBefore) leaked)")
-            PowerOff.exit(status: 0)
-        case .failure(let error):
-            log("cannot run \(programName): \(error == .invalidArgument ? "not a valid x86-64 ELF executable" : "\(error)")")
-            PowerOff.exit(status: statusCannotRun)
+        let runs = max(boot.numericOption("repeat") ?? 1, 1)
+        log("running \(programName) with \(words.count) arguments\(runs > 1 ? ", \(runs) times" : ""); \(framesBefore) frames in use")
+        for _ in 0..<runs {
+            switch UserProgram.run(program, arguments: words, fileSystem: fileSystem, console: BootConsole(input: input)) {
+            case .success(let status):
+                log("exit status \(status)")
+            case .failure(let error):
+                log("cannot run \(programName): \(error == .invalidArgument ? "not a valid x86-64 ELF executable" : "\(error)")")
+                PowerOff.exit(status: statusCannotRun)
+            }
         }
+        let framesAfter = memory.frames.usedCount
+        log("frames in use: \(framesBefore) before, \(framesAfter) after (\(framesAfter - framesBefore) leaked)")
+        PowerOff.exit(status: 0)
     }
 }
 

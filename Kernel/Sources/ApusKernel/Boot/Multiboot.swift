@@ -70,6 +70,20 @@ struct Multiboot {
         return Array(commandLine.utf8).split(separator: UInt8(ascii: " ")).contains { $0.elementsEqual(wanted) }
     }
 
+    /// The number after `name=` on the command line (`repeat=24`), if there is one.
+    func numericOption(_ name: StaticString) -> Int? {
+        let prefix = name.withUTF8Buffer { Array($0) } + [UInt8(ascii: "=")]
+        for word in Array(commandLine.utf8).split(separator: UInt8(ascii: " ")) where word.starts(with: prefix) {
+            var value = 0
+            for digit in word.dropFirst(prefix.count) {
+                guard digit >= UInt8(ascii: "0"), digit <= UInt8(ascii: "9"), value < 1_000_000 else { return nil }
+                value = value * 10 + Int(digit - UInt8(ascii: "0"))
+            }
+            return value
+        }
+        return nil
+    }
+
     /// The module whose command line ends with `name` (QEMU: `-initrd "FILE NAME"`), as a
     /// buffer in the direct map.
     func module(named name: StaticString) -> UnsafeMutableRawBufferPointer? {
