@@ -23,17 +23,17 @@ public final class RootFileSystem {
     /// image is damaged (a name or file outside it, a bad magic).
     public init(image: UnsafeMutableRawBufferPointer) throws(KernelError) {
         guard image.count >= 12, Array(image[0..<8]) == Self.magic else { throw .invalidArgument }
-        let count = Int(Self.load(UInt32.self, image, at: 8))
+        let count = Int(UInt32(littleEndianBytes: image, at: 8))
         var cursor = 12
         for _ in 0..<count {
             guard cursor + 2 <= image.count else { throw .invalidArgument }
-            let nameLength = Int(Self.load(UInt16.self, image, at: cursor))
+            let nameLength = Int(UInt16(littleEndianBytes: image, at: cursor))
             cursor += 2
             guard nameLength > 0, cursor + nameLength + 16 <= image.count else { throw .invalidArgument }
             let name = Array(image[cursor..<(cursor + nameLength)])
             cursor += nameLength
-            let offset = Self.load(UInt64.self, image, at: cursor)
-            let size = Self.load(UInt64.self, image, at: cursor + 8)
+            let offset = UInt64(littleEndianBytes: image, at: cursor)
+            let size = UInt64(littleEndianBytes: image, at: cursor + 8)
             cursor += 16
             let (end, overflow) = offset.addingReportingOverflow(size)
             guard !overflow, end <= UInt64(image.count) else { throw .invalidArgument }
@@ -50,25 +50,15 @@ public final class RootFileSystem {
 
     /// The image holding `files` (name and contents), in the format above.
     public static func image(of files: [(name: [UInt8], contents: [UInt8])]) -> [UInt8] {
-        var header = magic + bytes(of: UInt32(files.count))
+        var header = magic + UInt32(files.count).littleEndianBytes
         let directorySize = files.reduce(12) { $0 + 2 + $1.name.count + 16 }
         var offset = UInt64(directorySize)
         var contents: [UInt8] = []
         for file in files {
-            header += bytes(of: UInt16(file.name.count)) + file.name + bytes(of: offset) + bytes(of: UInt64(file.contents.count))
+            header += UInt16(file.name.count).littleEndianBytes + file.name + offset.littleEndianBytes + UInt64(file.contents.count).littleEndianBytes
             contents += file.contents
             offset += UInt64(file.contents.count)
         }
         return header + contents
-    }
-
-    private static func bytes<T: FixedWidthInteger>(of value: T) -> [UInt8] {
-        (0..<MemoryLayout<T>.size).map { UInt8(truncatingIfNeeded: value >> ($0 * 8)) }
-    }
-
-    private static func load<T: FixedWidthInteger>(_ type: T.Type, _ image: UnsafeMutableRawBufferPointer, at offset: Int) -> T {
-        var value: T = 0
-        for index in (0..<MemoryLayout<T>.size).reversed() { value = value << 8 | T(image[offset + index]) }
-        return value
     }
 }

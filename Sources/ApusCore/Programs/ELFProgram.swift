@@ -42,13 +42,13 @@ public struct ELFProgram: Equatable {
               header[4] == 2, // ELFCLASS64
               header[5] == 1, // little-endian
               header[6] == 1, // EV_CURRENT
-              Self.field(UInt16.self, header, 16) == Self.typeExecutable,
-              Self.field(UInt16.self, header, 18) == Self.machineX86_64
+              UInt16(littleEndianBytes: header, at: 16) == Self.typeExecutable,
+              UInt16(littleEndianBytes: header, at: 18) == Self.machineX86_64
         else { throw .invalidArgument }
-        entry = VirtualAddress(Self.field(UInt64.self, header, 24))
-        let tableOffset = Self.field(UInt64.self, header, 32)
-        let entrySize = Int(Self.field(UInt16.self, header, 54))
-        let count = Int(Self.field(UInt16.self, header, 56))
+        entry = VirtualAddress(UInt64(littleEndianBytes: header, at: 24))
+        let tableOffset = UInt64(littleEndianBytes: header, at: 32)
+        let entrySize = Int(UInt16(littleEndianBytes: header, at: 54))
+        let count = Int(UInt16(littleEndianBytes: header, at: 56))
         guard entrySize == Self.programHeaderSize, count <= Self.maximumProgramHeaders,
               case let (tableEnd, overflow) = tableOffset.addingReportingOverflow(UInt64(count * entrySize)),
               !overflow, tableEnd <= file.size
@@ -59,13 +59,13 @@ public struct ELFProgram: Equatable {
         segments = []
         for index in 0..<count {
             let base = index * entrySize
-            guard Self.field(UInt32.self, table, base) == Self.segmentLoad else { continue }
-            let flags = Self.field(UInt32.self, table, base + 4)
+            guard UInt32(littleEndianBytes: table, at: base) == Self.segmentLoad else { continue }
+            let flags = UInt32(littleEndianBytes: table, at: base + 4)
             var segment = Segment(
-                virtualAddress: Self.field(UInt64.self, table, base + 16),
-                memorySize: Self.field(UInt64.self, table, base + 40),
-                fileOffset: Self.field(UInt64.self, table, base + 8),
-                fileSize: Self.field(UInt64.self, table, base + 32),
+                virtualAddress: UInt64(littleEndianBytes: table, at: base + 16),
+                memorySize: UInt64(littleEndianBytes: table, at: base + 40),
+                fileOffset: UInt64(littleEndianBytes: table, at: base + 8),
+                fileSize: UInt64(littleEndianBytes: table, at: base + 32),
                 permission: .read)
             if flags & Self.flagWrite != 0 { segment.permission.insert(.write) }
             if flags & Self.flagExecute != 0 { segment.permission.insert(.executable) }
@@ -106,11 +106,5 @@ public struct ELFProgram: Equatable {
     private static func read(_ file: any MappableFile, at offset: UInt64, into bytes: inout [UInt8]) -> Bool {
         let count = bytes.count
         return bytes.withUnsafeMutableBytes { file.read(at: offset, into: $0) } == count
-    }
-
-    private static func field<T: FixedWidthInteger>(_ type: T.Type, _ bytes: [UInt8], _ offset: Int) -> T {
-        var value: T = 0
-        for index in (0..<MemoryLayout<T>.size).reversed() { value = value << 8 | T(bytes[offset + index]) }
-        return value
     }
 }

@@ -37,7 +37,7 @@ extension MmStruct {
     /// Copies the bytes of `value` (little-endian, as the CPU stores it) into user memory at
     /// `destination`.
     public mutating func copyOut<T: FixedWidthInteger>(value: T, to destination: VirtualAddress) throws(KernelError) {
-        try copyOut((0..<MemoryLayout<T>.size).map { UInt8(truncatingIfNeeded: value >> ($0 * 8)) }, to: destination)
+        try copyOut(value.littleEndianBytes, to: destination)
     }
 
     /// Reads the NUL-terminated string at `address`, checking each byte's page as it goes,
