@@ -94,6 +94,10 @@ struct MemoryProgramTests {
         #expect(result.frames.map { $0.after - $0.before } == 0, "no frame leaks")
     }
 
+    @Test func aProgramHoardingEveryResourceGetsErrorsAndTheKernelReclaimsAll() throws {
+        _ = try ProgramTests.expectRun("hoard", stdout: "510 pipes holding 2088960 bytes; over 100000 mappings, then -12\n")
+    }
+
     @Test func theMemoryDemoLeaksNothing() throws {
         let result = try SystemUnderTest.run("mm-demo")
         #expect(result.exitStatus == 0)

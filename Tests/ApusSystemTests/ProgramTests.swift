@@ -182,6 +182,8 @@ struct ProgramTests {
         ("non-canonical", "general protection (#GP)"),
         ("ud", "invalid opcode (#UD)"),
         ("divide", "divide error (#DE)"),
+        ("int3", "general protection (#GP)"),
+        ("int80", "general protection (#GP)"),
     ])
     func aFaultKillsOnlyTheProcessWithStatusMinusOne(kind: String, logged: String) throws {
         let result = try Self.expectRun("fault", [kind], stdout: "about to fault: \(kind)\n", status: -1)

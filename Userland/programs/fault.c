@@ -21,6 +21,8 @@ int main(int argc, char **argv) {
     if (!strcmp(kind, "gp")) { __asm__ volatile("hlt"); return 0; }
     if (!strcmp(kind, "non-canonical")) return *(volatile int *)0x0000800000000000;
     if (!strcmp(kind, "ud")) { __asm__ volatile("ud2"); return 0; }
+    if (!strcmp(kind, "int3")) { __asm__ volatile("int3"); return 0; }
+    if (!strcmp(kind, "int80")) { __asm__ volatile("int $0x80"); return 0; }
     if (!strcmp(kind, "divide")) { __asm__ volatile("xor %%ecx, %%ecx; mov $1, %%eax; cdq; idiv %%ecx" : : : "eax", "ecx", "edx"); return 0; }
     printf("unknown fault\n");
     return 2;

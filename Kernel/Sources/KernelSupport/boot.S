@@ -14,8 +14,8 @@
 //                                            kernel window (PML4 slot 160), so that its
 //                                            string literals have lower-half addresses as
 //                                            Swift requires (-mcmodel=large reaches it)
-//   kernel heap   0x0000_5000_0000_0000      the first HEAP_SIZE bytes of the kernel heap,
-//                                            on the 2 MiB-aligned frames after the image
+//   kernel heap   0x0000_5000_0000_0000      the kernel heap (HEAP_SIZE in linker.ld), on
+//                                            the 2 MiB-aligned frames after the image
 //
 // It then turns on PAE, long mode, no-execute and paging (with CR0.WP, so the kernel honours
 // read-only pages), loads a 64-bit GDT and jumps to the kernel's address range.
@@ -40,7 +40,6 @@
 // kludge", which is what lets a loader take an ELF64 file).
 #define MULTIBOOT_FLAGS ((1 << 0) | (1 << 1) | (1 << 16))
 #define KERNEL_WINDOW_PML4_SLOT 160
-#define HEAP_SIZE       (16 << 20)
 
         .section .multiboot, "a"
         .align 4
@@ -98,14 +97,15 @@ _start:
         movl %eax, boot_pdpt_window - KERNEL_VMA + 511 * 8
         movl $(boot_pd_heap - KERNEL_VMA + PAGE_PRESENT + PAGE_WRITABLE), %eax
         movl %eax, boot_pdpt_window - KERNEL_VMA
-        movl $__heap_physical_start, %eax
-        orl $(PAGE_PRESENT + PAGE_WRITABLE + PAGE_HUGE), %eax
+        movl $__heap_physical_start, %edx
         xorl %ecx, %ecx
-3:      movl %eax, boot_pd_heap - KERNEL_VMA(, %ecx, 8)
-        addl $(2 << 20), %eax
+3:      movl %edx, %eax
+        orl $(PAGE_PRESENT + PAGE_WRITABLE + PAGE_HUGE), %eax
+        movl %eax, boot_pd_heap - KERNEL_VMA(, %ecx, 8)
+        addl $(2 << 20), %edx
         incl %ecx
-        cmpl $(HEAP_SIZE >> 21), %ecx
-        jne 3b
+        cmpl $__heap_physical_end, %edx
+        jb 3b
 
         // PAE and SSE (the compiler may use SSE registers; user state is saved per process).
         movl %cr4, %eax

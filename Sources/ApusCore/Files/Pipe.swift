@@ -2,10 +2,11 @@
 ///
 /// Both ends count their open descriptors. A read of an empty pipe whose write ends are all
 /// closed is ``KernelError/brokenPipe`` (not 0, as KeOS defines it); a write to a pipe whose
-/// read ends are all closed is too. The buffer is bounded, so a write takes what fits.
+/// read ends are all closed is too. The buffer is bounded (4 KiB, so that the 512 pipes a
+/// process can open fit in the kernel heap), and a write takes what fits.
 public final class Pipe {
     /// Bytes the pipe holds at most.
-    public static let capacity = 64 * 1024
+    public static let capacity = 4096
 
     private var buffer: [UInt8] = []
     private var head = 0

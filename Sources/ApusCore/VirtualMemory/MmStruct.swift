@@ -31,6 +31,10 @@ public struct MmStruct<Memory: PhysicalMemory, P: Pager>: ~Copyable {
     /// The number of regions.
     public var regionCount: Int { regions.count }
 
+    /// The most regions a process may have, like Linux's `vm.max_map_count`: the kernel keeps
+    /// its regions on a heap of fixed size, so a program must not be able to fill it.
+    public static var regionLimit: Int { 131_072 }
+
     /// The region that holds `address`, if any.
     public func region(containing address: VirtualAddress) -> Region? {
         guard let (_, region) = regions.floor(address.raw), region.range.contains(address) else { return nil }
@@ -59,14 +63,15 @@ public struct MmStruct<Memory: PhysicalMemory, P: Pager>: ~Copyable {
     ///
     /// Fails with ``KernelError/invalidArgument`` when the range is empty, unaligned,
     /// outside the user half, in the kernel window or overlapping a region, or when the
-    /// permission lacks READ; with ``KernelError/noMemory`` when frames run out. On failure
-    /// nothing has changed.
+    /// permission lacks READ; with ``KernelError/noMemory`` when frames run out or the
+    /// process already has ``regionLimit`` regions. On failure nothing has changed.
     public mutating func addRegion(_ range: VirtualRange, permission: Permission, backing: Backing) throws(KernelError) {
         guard !range.isEmpty, range.isPageAligned,
               AddressSpaceLayout.isAvailableToPrograms(range),
               permission.contains(.read), Permission.all.contains(permission),
               !overlapsRegion(range)
         else { throw .invalidArgument }
+        guard regions.count < Self.regionLimit else { throw .noMemory }
         let region = Region(range: range, permission: permission.union(.user), backing: backing)
         try pager.regionAdded(region, pageTable: &pageTable)
         regions.insert(region, at: range.start.raw)
