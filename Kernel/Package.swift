@@ -6,7 +6,7 @@
 //
 //     swift build --package-path Kernel --triple x86_64-unknown-none-elf -c release \
 //         -Xswiftc -enable-experimental-feature -Xswiftc Embedded -Xswiftc -wmo \
-//         -Xcc -mcmodel=kernel -Xcc -mno-red-zone -Xcc -fno-pic …
+//         -Xcc -mcmodel=large -Xcc -mno-red-zone -Xcc -fno-pic …
 //
 // which compiles ApusCore (from the root package, the same sources `swift test` checks) and
 // this package for the kernel. The flags must be on the command line so that they reach the
