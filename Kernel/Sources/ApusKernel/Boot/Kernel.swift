@@ -90,7 +90,7 @@ extension Kernel {
             case .success(let status):
                 log("exit status \(status)")
             case .failure(let error):
-                log("cannot run \(programName): \(error == .invalidArgument ? "not a valid x86-64 ELF executable" : "\(error)")")
+                log("cannot run \(programName): \(error)")
                 PowerOff.exit(status: statusCannotRun)
             }
         }

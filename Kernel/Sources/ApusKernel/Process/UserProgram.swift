@@ -22,16 +22,42 @@ final class UserProgram {
 
     deinit { context.deallocate() }
 
+    /// Why a program could not start.
+    enum LaunchError: Error, CustomStringConvertible {
+        case notAProgram
+        case argumentsTooLarge
+        case outOfMemory
+
+        var description: String {
+            switch self {
+            case .notAProgram: "not a valid x86-64 ELF executable"
+            case .argumentsTooLarge: "the arguments do not fit on the 64 KiB stack"
+            case .outOfMemory: "not enough memory to load it"
+            }
+        }
+    }
+
     /// Loads `program` with `arguments` and runs it to its end; returns its exit status, or
-    /// the error that kept it from starting.
-    static func run(_ program: RegularFile, arguments: [[UInt8]], fileSystem: RootFileSystem, console: any Console) -> Result<Int64, KernelError> {
+    /// why it could not start.
+    static func run(_ program: RegularFile, arguments: [[UInt8]], fileSystem: RootFileSystem, console: any Console) -> Result<Int64, LaunchError> {
         let user: UserProgram
         var entry: UserEntry
-        do throws(KernelError) {
-            var memory = try Memory(frames: Kernel.memory.frames, pager: EagerPager(), kernelTemplate: Kernel.memory.pageTable.root)
-            let elf = try ELFProgram(file: program)
-            try elf.load(from: program, into: &memory)
-            let stack = try UserStack.build(arguments: arguments, in: &memory)
+        do throws(LaunchError) {
+            var memory = try launchStep(.outOfMemory) { () throws(KernelError) in
+                try Memory(frames: Kernel.memory.frames, pager: EagerPager(), kernelTemplate: Kernel.memory.pageTable.root)
+            }
+            let elf = try launchStep(.notAProgram) { () throws(KernelError) in try ELFProgram(file: program) }
+            do throws(KernelError) {
+                try elf.load(from: program, into: &memory)
+            } catch {
+                throw error == .noMemory ? .outOfMemory : .notAProgram
+            }
+            let stack: UserStack.Entry
+            do throws(KernelError) {
+                stack = try UserStack.build(arguments: arguments, in: &memory)
+            } catch {
+                throw error == .noMemory ? .outOfMemory : .argumentsTooLarge
+            }
             entry = UserEntry(rip: elf.entry.raw, rsp: stack.stackPointer, argc: stack.argumentCount, argv: stack.argumentVector)
             user = UserProgram(process: Process(memory: memory, fileSystem: fileSystem, console: console))
         } catch {
@@ -44,6 +70,15 @@ final class UserProgram {
         user.process.files.closeAll()
         current = nil
         return .success(status)
+    }
+
+    /// `body`'s value, or `failure` when it throws.
+    private static func launchStep<T: ~Copyable>(_ failure: LaunchError, _ body: () throws(KernelError) -> T) throws(LaunchError) -> T {
+        do throws(KernelError) {
+            return try body()
+        } catch {
+            throw failure
+        }
     }
 
     /// Ends the process with `status` once the current handler returns: the entry code then
