@@ -35,6 +35,10 @@ struct MemorySyscallsTests {
         }
     }
 
+    @Test func anonymousMappingIgnoresAnAlignedOffset() throws {
+        #expect(try Self.mmap(SyscallArguments(0x1000_0000, 0x1000, 3, Self.anonymous, 0x5000)) == (0x1000_0000, 1))
+    }
+
     @Test(arguments: [6 as UInt64, 1023, 0x7FFF_FFFF, 0xFFFF_FFFE, 0x8000_0000])
     func unknownDescriptorIsBadFileDescriptor(descriptor: UInt64) throws {
         #expect(try Self.mmap(SyscallArguments(0x1000_0000, 0x1000, 1, descriptor, 0)) == (KernelError.badFileDescriptor.syscallReturnValue, 0))
