@@ -6,6 +6,8 @@
 // general-purpose register so that Swift (apus_trap) sees one TrapFrame and may change it
 // before iretq resumes.
 
+#include "registers.h"
+
         .text
 .macro TRAP_NO_ERROR vector
 trap_stub_\vector:
@@ -55,41 +57,13 @@ TRAP_WITH_ERROR 30
 TRAP_NO_ERROR 31
 
 trap_common:
-        pushq %rax
-        pushq %rbx
-        pushq %rcx
-        pushq %rdx
-        pushq %rsi
-        pushq %rdi
-        pushq %rbp
-        pushq %r8
-        pushq %r9
-        pushq %r10
-        pushq %r11
-        pushq %r12
-        pushq %r13
-        pushq %r14
-        pushq %r15
+        PUSH_GENERAL_REGISTERS
         movq %rsp, %rdi
         cld
         call apus_trap
         cmpb $0, user_exit_pending(%rip)
         jne finish_user
-        popq %r15
-        popq %r14
-        popq %r13
-        popq %r12
-        popq %r11
-        popq %r10
-        popq %r9
-        popq %r8
-        popq %rbp
-        popq %rdi
-        popq %rsi
-        popq %rdx
-        popq %rcx
-        popq %rbx
-        popq %rax
+        POP_GENERAL_REGISTERS
         addq $16, %rsp          // vector and error code
         iretq
 

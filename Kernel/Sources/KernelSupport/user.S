@@ -5,6 +5,8 @@
 // drops to ring 3 with iretq. When the program exits (or dies), leave_user restores that
 // context, so enter_user returns, with the exit status, to the kernel code that called it.
 
+#include "registers.h"
+
 #define USER_CODE 0x23
 #define USER_DATA 0x1b
 #define RFLAGS_IF 0x202
@@ -65,48 +67,20 @@ leave_user:
 
 // The `syscall` instruction lands here (LSTAR) in ring 0 with the user's stack still in rsp,
 // its rip in rcx and its rflags in r11 (Intel SDM Vol. 2B, SYSCALL). Switch to the kernel's
-// syscall stack, save every register as a SyscallFrame, let Swift run the call (it writes the
-// result into the frame's rax), restore, and sysretq. Everything but rax, rcx and r11 comes
+// syscall stack, save the user's rsp and every register as a SyscallFrame, let Swift run the
+// call (it writes the result into the frame's rax), restore, and sysretq. Everything but rax, rcx and r11 comes
 // back as it was (ABI.md §1).
 syscall_entry:
         movq %rsp, syscall_user_rsp(%rip)
         movq syscall_stack_top(%rip), %rsp
         pushq syscall_user_rsp(%rip)
-        pushq %r11
-        pushq %rcx
-        pushq %rax
-        pushq %rbx
-        pushq %rdx
-        pushq %rsi
-        pushq %rdi
-        pushq %rbp
-        pushq %r8
-        pushq %r9
-        pushq %r10
-        pushq %r12
-        pushq %r13
-        pushq %r14
-        pushq %r15
+        PUSH_GENERAL_REGISTERS           // rcx holds the user rip, r11 its rflags
         movq %rsp, %rdi
         cld
         call apus_syscall
         cmpb $0, user_exit_pending(%rip)
         jne finish_user
-        popq %r15
-        popq %r14
-        popq %r13
-        popq %r12
-        popq %r10
-        popq %r9
-        popq %r8
-        popq %rbp
-        popq %rdi
-        popq %rsi
-        popq %rdx
-        popq %rbx
-        popq %rax
-        popq %rcx
-        popq %r11
+        POP_GENERAL_REGISTERS
         popq %rsp
         sysretq
 

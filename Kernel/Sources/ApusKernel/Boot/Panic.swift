@@ -18,10 +18,10 @@ enum Panic {
         log("PANIC: \(name) in the kernel")
         log("  vector \(vector), error code \(hexadecimal(frame.errorCode)), CR2 \(hexadecimal(read_cr2()))")
         log("  RIP \(hexadecimal(frame.rip)) \(KernelSymbols.describe(frame.rip))")
-        log("  RSP \(hexadecimal(frame.rsp)) RBP \(hexadecimal(frame.rbp)) RFLAGS \(hexadecimal(frame.rflags)) CS \(hexadecimal(frame.cs))")
-        log("  RAX \(hexadecimal(frame.rax)) RBX \(hexadecimal(frame.rbx)) RCX \(hexadecimal(frame.rcx)) RDX \(hexadecimal(frame.rdx))")
-        log("  RSI \(hexadecimal(frame.rsi)) RDI \(hexadecimal(frame.rdi)) R8 \(hexadecimal(frame.r8)) R9 \(hexadecimal(frame.r9))")
-        backtrace(from: frame.rbp)
+        log("  RSP \(hexadecimal(frame.rsp)) RBP \(hexadecimal(frame.registers.rbp)) RFLAGS \(hexadecimal(frame.rflags)) CS \(hexadecimal(frame.cs))")
+        log("  RAX \(hexadecimal(frame.registers.rax)) RBX \(hexadecimal(frame.registers.rbx)) RCX \(hexadecimal(frame.registers.rcx)) RDX \(hexadecimal(frame.registers.rdx))")
+        log("  RSI \(hexadecimal(frame.registers.rsi)) RDI \(hexadecimal(frame.registers.rdi)) R8 \(hexadecimal(frame.registers.r8)) R9 \(hexadecimal(frame.registers.r9))")
+        backtrace(from: frame.registers.rbp)
         PowerOff.exit(status: status)
     }
 

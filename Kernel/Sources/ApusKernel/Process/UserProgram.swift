@@ -92,9 +92,10 @@ final class UserProgram {
 
     /// A system call from the program.
     func systemCall(_ frame: UnsafeMutablePointer<SyscallFrame>) {
-        let arguments = SyscallArguments(frame.pointee.rdi, frame.pointee.rsi, frame.pointee.rdx, frame.pointee.r10, frame.pointee.r8, frame.pointee.r9)
-        switch process.dispatch(frame.pointee.rax, arguments) {
-        case .returns(let value): frame.pointee.rax = UInt64(bitPattern: value)
+        let registers = frame.pointee.registers
+        let arguments = SyscallArguments(registers.rdi, registers.rsi, registers.rdx, registers.r10, registers.r8, registers.r9)
+        switch process.dispatch(registers.rax, arguments) {
+        case .returns(let value): frame.pointee.registers.rax = UInt64(bitPattern: value)
         case .exit(let status): exit(status: Int64(status))
         case .blockedForever:
             log("process blocked forever: it reads an empty pipe that only it could write; killed with status -1")
@@ -125,9 +126,11 @@ final class UserProgram {
     }
 }
 
-/// The registers user.S saves on `syscall`, in memory order.
+/// What user.S leaves on the stack on `syscall`: the registers (rcx holds the user's rip,
+/// r11 its rflags), then the user's rsp.
 struct SyscallFrame {
-    var r15, r14, r13, r12, r10, r9, r8, rbp, rdi, rsi, rdx, rbx, rax, rcx, r11, userRSP: UInt64
+    var registers: GeneralRegisters
+    var userRSP: UInt64
 }
 
 @_cdecl("apus_syscall")

@@ -1,11 +1,17 @@
 import ApusCore
 import KernelSupport
 
-/// The registers traps.S saves, in memory order (the last pushed first), followed by what
-/// the CPU pushed (Intel SDM Vol. 3A §6.14.2).
-struct TrapFrame {
+/// The general-purpose registers as registers.h saves them on every kernel entry, in memory
+/// order (the last pushed first).
+struct GeneralRegisters {
     var r15, r14, r13, r12, r11, r10, r9, r8: UInt64
     var rbp, rdi, rsi, rdx, rcx, rbx, rax: UInt64
+}
+
+/// What traps.S leaves on the stack: the registers, the vector and error code, and what the
+/// CPU pushed (Intel SDM Vol. 3A §6.14.2).
+struct TrapFrame {
+    var registers: GeneralRegisters
     var vector: UInt64
     var errorCode: UInt64
     var rip, cs, rflags, rsp, ss: UInt64
