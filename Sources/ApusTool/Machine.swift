@@ -48,6 +48,9 @@ public struct Machine: Sendable {
 
     public var memory = 512
     public var timeout: TimeInterval = 120
+    /// Start with the CPU stopped, waiting for gdb on `localhost:1234` (QEMU's `-s -S`);
+    /// no time-out then.
+    public var waitForDebugger = false
     public var acceleration = Acceleration.automatic
 
     public init() {}
@@ -99,6 +102,7 @@ public struct Machine: Sendable {
             "-serial", "file:\(errorFile.path)",
             "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04",
         ]
+        if waitForDebugger { arguments += ["-s", "-S"] }
         if kvm {
             arguments += ["-enable-kvm", "-cpu", "qemu64,+nx,+rdrand,+smep,+smap"]
         } else {
@@ -120,7 +124,7 @@ public struct Machine: Sendable {
             if !out.isEmpty { collected.append(out); onOutput(out, .output) }
             if !err.isEmpty { collectedErrors.append(err); onOutput(err, .error) }
         }
-        let deadline = Date().addingTimeInterval(timeout)
+        let deadline = waitForDebugger ? Date.distantFuture : Date().addingTimeInterval(timeout)
         while process.isRunning && Date() < deadline {
             drain()
             Thread.sleep(forTimeInterval: 0.01)

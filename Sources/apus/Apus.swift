@@ -8,7 +8,7 @@ struct Apus: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "apus",
         abstract: "Build, boot and test Apus, an x86-64 teaching kernel in Embedded Swift.",
-        subcommands: [Run.self, Boot.self],
+        subcommands: [Run.self, Test.self, Debug.self, Boot.self],
         defaultSubcommand: Run.self)
 }
 
@@ -120,6 +120,113 @@ struct Run: ParsableCommand {
             note("apus: \(problem)")
             throw ExitCode(result.shellStatus == 125 ? 126 : result.shellStatus)
         }
+        throw ExitCode(result.shellStatus)
+    }
+}
+
+struct Test: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Run the system tests (Apus in QEMU), one line per case.",
+        discussion: "FILTER narrows the run to the cases whose name contains it (a regular expression). The exit status is the test run's.")
+
+    @Argument(help: "Run only the cases whose name matches this.")
+    var filter: String?
+
+    func run() throws {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["swift", "test", "--package-path", Workspace.current.root.path,
+                             "--filter", "ApusSystemTests" + (filter.map { ".*\($0)" } ?? "")]
+        let pipe = Foundation.Pipe()
+        process.standardOutput = pipe
+        process.standardError = pipe
+        let lines = LineSplitter()
+        pipe.fileHandleForReading.readabilityHandler = { handle in
+            for line in lines.append(handle.availableData) where Self.isCaseLine(line) { print(line) }
+        }
+        try process.run()
+        process.waitUntilExit()
+        pipe.fileHandleForReading.readabilityHandler = nil
+        for line in lines.append(pipe.fileHandleForReading.readDataToEndOfFile()) + lines.rest where Self.isCaseLine(line) { print(line) }
+        if process.terminationStatus != 0 { throw ExitCode(process.terminationStatus) }
+    }
+
+    /// The lines worth a person's attention: a case passing or failing, what it recorded,
+    /// the summary, and build errors.
+    static func isCaseLine(_ line: String) -> Bool {
+        line.hasPrefix("✔ Test ") || line.hasPrefix("✘ Test ")
+            || line.hasPrefix("↳ ") && !line.hasPrefix("↳ ///") && !line.hasPrefix("↳ Testing Library") && !line.hasPrefix("↳ Target Platform")
+            || line.hasPrefix("✔ Test run") || line.hasPrefix("✘ Test run") || line.contains("error:")
+    }
+}
+
+/// Splits a byte stream into lines.
+final class LineSplitter: @unchecked Sendable {
+    private var pending = Data()
+    private let lock = NSLock()
+
+    func append(_ data: Data) -> [String] {
+        lock.lock()
+        defer { lock.unlock() }
+        pending.append(data)
+        var lines: [String] = []
+        while let newline = pending.firstIndex(of: UInt8(ascii: "\n")) {
+            lines.append(String(decoding: pending[pending.startIndex..<newline], as: UTF8.self))
+            pending.removeSubrange(pending.startIndex...newline)
+        }
+        return lines
+    }
+
+    var rest: [String] {
+        lock.lock()
+        defer { lock.unlock() }
+        return pending.isEmpty ? [] : [String(decoding: pending, as: UTF8.self)]
+    }
+}
+
+struct Debug: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Run a program on Apus with QEMU waiting for gdb.",
+        discussion: """
+            Boots Apus with the CPU stopped and QEMU's gdb server on localhost:1234, and writes a gdb script \
+            that loads the kernel's and the program's symbols and connects. In another terminal: \
+            gdb -x <the script it prints>. The program's output appears here as it runs.
+            """)
+
+    @Argument(help: "The program to run (see `apus run`).")
+    var program = "demo"
+
+    @Argument(parsing: .captureForPassthrough, help: "Arguments for the program.")
+    var arguments: [String] = []
+
+    @Option(help: "Add the files of this folder to the root file system.")
+    var rootfs: [String] = []
+
+    func run() throws {
+        let kernel = try buildKernel()
+        let programs = try UserlandBuild().build { note("  \($0)") }
+        var run = ProgramRun(program: program, arguments: arguments)
+        run.extraFiles = rootfs.map { URL(fileURLWithPath: $0) }
+        run.machine.acceleration = .software
+        run.machine.waitForDebugger = true
+        let files = try ProgramRun.rootFiles(programs: programs, data: UserlandBuild().dataFiles, extra: run.extraFiles)
+        let script = FileManager.default.temporaryDirectory.appendingPathComponent("apus-\(program).gdb")
+        var commands = ["file \(kernel.path)"]
+        if let binary = files.first(where: { $0.name == program }) {
+            commands.append("add-symbol-file \(binary.url.path)")
+        }
+        commands += ["set architecture i386:x86-64", "target remote localhost:1234",
+                     "echo Apus is stopped before its first instruction: set breakpoints, then continue.\\n"]
+        try (commands.joined(separator: "\n") + "\n").write(to: script, atomically: true, encoding: .utf8)
+        note("apus: QEMU waits for gdb on localhost:1234; in another terminal run:")
+        note("  gdb -x \(script.path)")
+        let result = try run.run(kernel: kernel, programs: programs, data: UserlandBuild().dataFiles) { data, stream in
+            switch stream {
+            case .output: FileHandle.standardOutput.write(data)
+            case .error: FileHandle.standardError.write(data)
+            }
+        }
+        if let problem = result.problem { note("apus: \(problem)") }
         throw ExitCode(result.shellStatus)
     }
 }
