@@ -211,6 +211,18 @@ struct FileSyscallTests {
         }
     }
 
+    @Test func writingAtTheLargestOffsetKeepsThePositionReportable() throws {
+        try withMachine { machine in
+            let harness = try ProcessHarness(machine)
+            let fd = UInt64(try harness.open(mode: 2))
+            #expect(harness.call(.seek, fd, UInt64(Int64.max - 10), 0) == Int64.max - 10)
+            #expect(try harness.write(Int64(fd), String(repeating: "x", count: 100)) == 100)
+            #expect(harness.call(.tell, fd) == Int64.max)
+            #expect(harness.call(.seek, fd, 1, 1) == Self.invalid)
+            #expect(harness.read(Int64(fd), count: 10) == 0)
+        }
+    }
+
     @Test func closeOfAnUnknownDescriptorIsBadFileDescriptor() throws {
         try withMachine { machine in
             let harness = try ProcessHarness(machine)

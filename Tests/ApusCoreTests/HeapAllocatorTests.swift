@@ -63,6 +63,7 @@ struct HeapAllocatorTests {
             #expect(heap.allocate(byteCount: 8, alignment: 8192) == nil)
             #expect(heap.allocate(byteCount: 8, alignment: 24) == nil)
             #expect(heap.allocate(byteCount: 1 << 40, alignment: 8) == nil)
+            #expect(heap.allocate(byteCount: Int.max, alignment: 8) == nil)
             #expect(heap.allocate(byteCount: -1, alignment: 8) == nil)
         }
     }

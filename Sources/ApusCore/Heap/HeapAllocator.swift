@@ -84,8 +84,9 @@ public struct HeapAllocator {
             statistics[0] += Self.smallestBlock << sizeClass
             return block
         }
+        guard size <= pageCount * Self.pageSize else { return nil }
         let pages = (size + Self.pageSize - 1) / Self.pageSize
-        guard pages < 0x4000_0000, let first = takePages(pages) else { return nil }
+        guard let first = takePages(pages) else { return nil }
         tags[first] = Self.largeStart | UInt32(pages)
         for page in (first + 1)..<(first + pages) { tags[page] = Self.largeContinuation }
         statistics[0] += pages * Self.pageSize

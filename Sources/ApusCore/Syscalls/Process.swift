@@ -118,34 +118,34 @@ extension Process {
         let file = try files.file(descriptor)
         guard file.isWritable else { throw .invalidArgument }
         guard memory.accessOK(buffer, length: count, write: false) else { throw .badAddress }
-        var done: UInt64 = 0
-        var chunk = [UInt8](repeating: 0, count: Int(min(count, 4096)))
-        while done < count {
-            let length = Int(min(count - done, UInt64(chunk.count)))
-            let copied = chunk.withUnsafeMutableBytes { bytes in
-                Result { () throws(KernelError) in try memory.copyIn(from: VirtualAddress(buffer.raw + done), into: UnsafeMutableRawBufferPointer(rebasing: bytes[0..<length])) }
+        if case .pipeWriter(let pipe) = file.kind, pipe.readers == 0 { throw .brokenPipe }
+        var written = 0
+        try memory.withUserChunks(at: buffer, count: Int(count), for: .read) { piece in
+            let taken: Int
+            switch file.kind {
+            case .standardOutput:
+                console.write(UnsafeRawBufferPointer(piece), to: .output)
+                taken = piece.count
+            case .standardError:
+                console.write(UnsafeRawBufferPointer(piece), to: .error)
+                taken = piece.count
+            case .regular(let regular, _, _):
+                // Bytes past the end of the file are dropped: files never grow.
+                let target = regular.writableBytes(from: file.position + UInt64(written), count: piece.count)
+                if target.count > 0 { target.baseAddress!.copyMemory(from: piece.baseAddress!, byteCount: target.count) }
+                taken = piece.count
+            case .pipeWriter(let pipe):
+                taken = pipe.put(UnsafeRawBufferPointer(piece))
+            case .standardInput, .pipeReader:
+                taken = 0
             }
-            try copied.get()
-            var taken = length
-            chunk.withUnsafeBytes { bytes in
-                let piece = UnsafeRawBufferPointer(rebasing: bytes[0..<length])
-                switch file.kind {
-                case .standardOutput: console.write(piece, to: .output)
-                case .standardError: console.write(piece, to: .error)
-                case .regular(let regular, _, _):
-                    let target = regular.writableBytes(from: file.position + done, count: length)
-                    if target.count > 0 { target.baseAddress!.copyMemory(from: piece.baseAddress!, byteCount: target.count) }
-                case .pipeWriter(let pipe):
-                    taken = pipe.readers == 0 ? -1 : pipe.put(piece)
-                case .standardInput, .pipeReader: break
-                }
-            }
-            if taken < 0 { throw .brokenPipe }
-            done += UInt64(taken)
-            if taken < length { break }
+            written += taken
+            return taken == piece.count
         }
-        if case .regular = file.kind { file.position += count }
-        return Int64(done)
+        // The position moves by n, as if the file had taken every byte; it stops at the
+        // largest offset `tell` can report.
+        if case .regular = file.kind { file.position = min(file.position + count, UInt64(Int64.max)) }
+        return Int64(written)
     }
 
     func regularFile(_ descriptor: Int32) throws(KernelError) -> OpenFile {

@@ -12,16 +12,22 @@ extension MmStruct {
     /// ``KernelError/badAddress`` when the range is not readable user memory (the buffer is
     /// then untouched).
     public mutating func copyIn(from source: VirtualAddress, into buffer: UnsafeMutableRawBufferPointer) throws(KernelError) {
-        try forEachChunk(of: source, count: buffer.count, for: .read) { user, done, chunk in
-            (buffer.baseAddress! + done).copyMemory(from: user, byteCount: chunk)
+        var done = 0
+        try withUserChunks(at: source, count: buffer.count, for: .read) { piece in
+            (buffer.baseAddress! + done).copyMemory(from: piece.baseAddress!, byteCount: piece.count)
+            done += piece.count
+            return true
         }
     }
 
     /// Copies `bytes` into user memory at `destination`. ``KernelError/badAddress`` when the
     /// range is not writable user memory (user memory is then untouched).
     public mutating func copyOut(_ bytes: UnsafeRawBufferPointer, to destination: VirtualAddress) throws(KernelError) {
-        try forEachChunk(of: destination, count: bytes.count, for: .write) { user, done, chunk in
-            user.copyMemory(from: bytes.baseAddress! + done, byteCount: chunk)
+        var done = 0
+        try withUserChunks(at: destination, count: bytes.count, for: .write) { piece in
+            piece.baseAddress!.copyMemory(from: bytes.baseAddress! + done, byteCount: piece.count)
+            done += piece.count
+            return true
         }
     }
 
@@ -62,11 +68,12 @@ extension MmStruct {
     }
 
     /// Checks `[address, address + count)` with `accessOK` for `access`, then calls `body`
-    /// with each piece of it that lies in one page: a kernel pointer to the piece (through
-    /// its frame), how many bytes came before it, and its length.
-    private mutating func forEachChunk(
-        of address: VirtualAddress, count: Int, for access: AccessKind,
-        _ body: (_ piece: UnsafeMutableRawPointer, _ done: Int, _ length: Int) -> Void
+    /// with each piece of it that lies in one page, in order, as kernel memory (through the
+    /// page's frame), until `body` returns false. ``KernelError/badAddress`` before any piece
+    /// when the range is refused. System calls use it to move user bytes without a copy.
+    public mutating func withUserChunks(
+        at address: VirtualAddress, count: Int, for access: AccessKind,
+        _ body: (UnsafeMutableRawBufferPointer) -> Bool
     ) throws(KernelError) {
         guard accessOK(address, length: UInt64(count), write: access == .write) else { throw .badAddress }
         var done = 0
@@ -74,7 +81,8 @@ extension MmStruct {
             let cursor = VirtualAddress(address.raw + UInt64(done))
             let frame = try userPage(at: cursor, for: access)
             let length = min(count - done, Int(PageGeometry.pageSize - cursor.pageOffset))
-            body(pageTable.frames.memory.pointer(to: frame) + Int(cursor.pageOffset), done, length)
+            let piece = UnsafeMutableRawBufferPointer(start: pageTable.frames.memory.pointer(to: frame) + Int(cursor.pageOffset), count: length)
+            guard body(piece) else { return }
             done += length
         }
     }
