@@ -17,6 +17,15 @@ func note(_ line: String) {
     FileHandle.standardError.write(Data((line + "\n").utf8))
 }
 
+/// Passes a program's output on as it arrives: its standard output to ours, its standard
+/// error to ours.
+@Sendable func passProgramOutput(_ data: Data, _ stream: ConsoleStream) {
+    switch stream {
+    case .output: FileHandle.standardOutput.write(data)
+    case .error: FileHandle.standardError.write(data)
+    }
+}
+
 /// Builds the kernel, showing what the build is doing on one line of standard error.
 func buildKernel() throws -> URL {
     let interactive = isatty(STDERR_FILENO) != 0
@@ -102,12 +111,7 @@ struct Run: ParsableCommand {
         run.machine.acceleration = acceleration
         let result: ProgramRun.Result
         do {
-            result = try run.run(kernel: kernel, programs: programs, data: UserlandBuild().dataFiles) { data, stream in
-                switch stream {
-                case .output: FileHandle.standardOutput.write(data)
-                case .error: FileHandle.standardError.write(data)
-                }
-            }
+            result = try run.run(kernel: kernel, programs: programs, data: UserlandBuild().dataFiles, onOutput: passProgramOutput)
         } catch let error as ToolError {
             note("apus: \(error)")
             throw ExitCode(127)
@@ -140,14 +144,13 @@ struct Test: ParsableCommand {
         let pipe = Foundation.Pipe()
         process.standardOutput = pipe
         process.standardError = pipe
-        let lines = LineSplitter()
-        pipe.fileHandleForReading.readabilityHandler = { handle in
-            for line in lines.append(handle.availableData) where Self.isCaseLine(line) { print(line) }
-        }
+        let lines = LineCollector { line in if Self.isCaseLine(line) { print(line) } }
+        pipe.fileHandleForReading.readabilityHandler = { handle in lines.append(handle.availableData) }
         try process.run()
         process.waitUntilExit()
         pipe.fileHandleForReading.readabilityHandler = nil
-        for line in lines.append(pipe.fileHandleForReading.readDataToEndOfFile()) + lines.rest where Self.isCaseLine(line) { print(line) }
+        lines.append(pipe.fileHandleForReading.readDataToEndOfFile())
+        lines.finish()
         if process.terminationStatus != 0 { throw ExitCode(process.terminationStatus) }
     }
 
@@ -157,30 +160,6 @@ struct Test: ParsableCommand {
         line.hasPrefix("✔ Test ") || line.hasPrefix("✘ Test ")
             || line.hasPrefix("↳ ") && !line.hasPrefix("↳ ///") && !line.hasPrefix("↳ Testing Library") && !line.hasPrefix("↳ Target Platform")
             || line.hasPrefix("✔ Test run") || line.hasPrefix("✘ Test run") || line.contains("error:")
-    }
-}
-
-/// Splits a byte stream into lines.
-final class LineSplitter: @unchecked Sendable {
-    private var pending = Data()
-    private let lock = NSLock()
-
-    func append(_ data: Data) -> [String] {
-        lock.lock()
-        defer { lock.unlock() }
-        pending.append(data)
-        var lines: [String] = []
-        while let newline = pending.firstIndex(of: UInt8(ascii: "\n")) {
-            lines.append(String(decoding: pending[pending.startIndex..<newline], as: UTF8.self))
-            pending.removeSubrange(pending.startIndex...newline)
-        }
-        return lines
-    }
-
-    var rest: [String] {
-        lock.lock()
-        defer { lock.unlock() }
-        return pending.isEmpty ? [] : [String(decoding: pending, as: UTF8.self)]
     }
 }
 
@@ -220,12 +199,7 @@ struct Debug: ParsableCommand {
         try (commands.joined(separator: "\n") + "\n").write(to: script, atomically: true, encoding: .utf8)
         note("apus: QEMU waits for gdb on localhost:1234; in another terminal run:")
         note("  gdb -x \(script.path)")
-        let result = try run.run(kernel: kernel, programs: programs, data: UserlandBuild().dataFiles) { data, stream in
-            switch stream {
-            case .output: FileHandle.standardOutput.write(data)
-            case .error: FileHandle.standardError.write(data)
-            }
-        }
+        let result = try run.run(kernel: kernel, programs: programs, data: UserlandBuild().dataFiles, onOutput: passProgramOutput)
         if let problem = result.problem { note("apus: \(problem)") }
         throw ExitCode(result.shellStatus)
     }
