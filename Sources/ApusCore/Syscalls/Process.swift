@@ -97,9 +97,13 @@ extension Process {
             file.position += UInt64(bytes.count)
             return .returns(Int64(bytes.count))
         case .standardInput:
-            var pending = [UInt8](repeating: 0, count: Int(min(count, 4096)))
-            let got = pending.withUnsafeMutableBytes { console.readInput(into: $0) }
-            try memory.copyOut(Array(pending[0..<got]), to: buffer)
+            // Straight into the program's pages; a piece the console cannot fill ends the read.
+            var got = 0
+            try memory.withUserChunks(at: buffer, count: Int(count), for: .write) { piece in
+                let read = console.readInput(into: piece)
+                got += read
+                return read == piece.count
+            }
             return .returns(Int64(got))
         case .pipeReader(let pipe):
             if pipe.available == 0 {
