@@ -2,37 +2,60 @@
 ///
 /// Both ends count their open descriptors. A read of an empty pipe whose write ends are all
 /// closed is ``KernelError/brokenPipe`` (not 0, as KeOS defines it); a write to a pipe whose
-/// read ends are all closed is too. The buffer is bounded (4 KiB, so that the 512 pipes a
-/// process can open fit in the kernel heap), and a write takes what fits.
+/// read ends are all closed is too.
+///
+/// The bytes live in a *ring buffer* of fixed size, allocated once with the pipe: a write
+/// appends behind the last byte, wrapping round to the start of the storage, and a read takes
+/// from the oldest byte onward. However a program interleaves its reads and writes, the pipe
+/// never holds more than ``capacity`` bytes, so the 512 pipes a process can open always fit
+/// in the kernel heap. A write takes what fits.
 public final class Pipe {
     /// Bytes the pipe holds at most.
     public static let capacity = 4096
 
-    private var buffer: [UInt8] = []
+    private var storage = [UInt8](repeating: 0, count: capacity)
+    /// Where the oldest byte is.
     private var head = 0
+    /// Bytes waiting to be read.
+    public private(set) var available = 0
     public internal(set) var readers = 0
     public internal(set) var writers = 0
 
     public init() {}
 
-    /// Bytes waiting to be read.
-    public var available: Int { buffer.count - head }
+    /// Room for more bytes.
+    public var freeSpace: Int { Self.capacity - available }
 
-    /// Takes up to `count` bytes.
-    func take(_ count: Int) -> [UInt8] {
-        let taken = Array(buffer[head..<(head + min(count, available))])
-        head += taken.count
-        if head == buffer.count {
-            buffer.removeAll(keepingCapacity: true)
-            head = 0
+    /// Moves up to `destination.count` of the oldest bytes into `destination`; returns how
+    /// many it moved.
+    public func take(into destination: UnsafeMutableRawBufferPointer) -> Int {
+        let count = min(destination.count, available)
+        guard count > 0 else { return 0 }
+        storage.withUnsafeBytes { ring in
+            let first = min(count, Self.capacity - head)
+            destination.baseAddress!.copyMemory(from: ring.baseAddress! + head, byteCount: first)
+            if count > first {
+                (destination.baseAddress! + first).copyMemory(from: ring.baseAddress!, byteCount: count - first)
+            }
         }
-        return taken
+        head = (head + count) % Self.capacity
+        available -= count
+        return count
     }
 
-    /// Appends what fits of `bytes`; returns how many it took.
-    func put(_ bytes: UnsafeRawBufferPointer) -> Int {
-        let count = min(bytes.count, Self.capacity - available)
-        buffer.append(contentsOf: bytes[0..<count])
+    /// Appends what fits of `source`; returns how many bytes it took.
+    public func put(_ source: UnsafeRawBufferPointer) -> Int {
+        let count = min(source.count, freeSpace)
+        guard count > 0 else { return 0 }
+        let tail = (head + available) % Self.capacity
+        storage.withUnsafeMutableBytes { ring in
+            let first = min(count, Self.capacity - tail)
+            (ring.baseAddress! + tail).copyMemory(from: source.baseAddress!, byteCount: first)
+            if count > first {
+                ring.baseAddress!.copyMemory(from: source.baseAddress! + first, byteCount: count - first)
+            }
+        }
+        available += count
         return count
     }
 }
