@@ -55,6 +55,11 @@ public enum FaultCause: Sendable, Hashable {
     case writeToReadOnly
     /// An instruction fetch from a page that does not allow executing.
     case executeNonExecutable
+    /// A fault no page-table change can fix (a supervisor-mode access while the program
+    /// ran, a reserved bit, a protection key): the CPU's error code says which.
+    case unservable(PageFaultErrorCode)
+    /// The same fault again on a page whose entry already allows the access.
+    case repeated(PageFaultErrorCode)
 }
 
 extension FaultCause: CustomStringConvertible {
@@ -63,6 +68,8 @@ extension FaultCause: CustomStringConvertible {
         case .notPresent: "access to a non-present page"
         case .writeToReadOnly: "write to a read-only page"
         case .executeNonExecutable: "execution of a non-executable page"
+        case .unservable(let code): "a fault the kernel cannot serve, error code \(code)"
+        case .repeated(let code): "the same fault again on a page that allows the access, error code \(code)"
         }
     }
 }
