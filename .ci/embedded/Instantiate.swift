@@ -31,6 +31,7 @@ struct OneFileTable: MappableFileSource {
 }
 
 final class NullConsole: Console {
+    var pendingInputCount: Int { 0 }
     func readInput(into buffer: UnsafeMutableRawBufferPointer) -> Int { 0 }
     func write(_ bytes: UnsafeRawBufferPointer, to stream: ConsoleStream) {}
 }
@@ -70,10 +71,24 @@ public func embeddedCheck(offset: UInt64, start: UInt64, end: UInt64, file: Unsa
         }
         let entry = try UserStack.build(arguments: [[0x41]], in: &memory)
         var process = Process(memory: memory, fileSystem: fileSystem, console: NullConsole())
+        let fault = process.memory.handleUserPageFault(at: VirtualAddress(entry.stackPointer), errorCode: PageFaultErrorCode(rawValue: 0x7))
+        if case .segmentationFault(let cause) = fault { total += Int64(cause.description.utf8.count) }
+        total += SyscallReturn(to: entry.argumentVector) == .sysret ? 1 : 0
         if case .returns(let value) = process.dispatch(entry.argumentCount, SyscallArguments(entry.stackPointer)) { total += value }
         process.files.closeAll()
     } catch {
         total -= 1
+    }
+    // Starting a program: the command image and the launch checks, with their messages.
+    do throws(LaunchFailure) {
+        let command = try ProgramLaunch.command(from: UnsafeRawBufferPointer(start: file, count: fileSize))
+        var memory = try? MmStruct(frames: frames, pager: EagerPager())
+        if var mm = memory.take(), let fileSystem = try? RootFileSystem(image: UnsafeMutableRawBufferPointer(start: UnsafeMutableRawPointer(mutating: file), count: fileSize)),
+           let program = fileSystem.files.first {
+            total += Int64(try ProgramLaunch.load(program, arguments: command.arguments, into: &mm).entry.raw)
+        }
+    } catch {
+        total += Int64(error.description.utf8.count)
     }
     var map = AddressMap<Int>()
     map.insert(1, at: 5)

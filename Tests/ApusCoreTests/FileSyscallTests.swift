@@ -8,6 +8,8 @@ final class TestConsole: Console {
     var errors: [UInt8] = []
     init(input: String = "") { self.input = Array(input.utf8) }
 
+    var pendingInputCount: Int { input.count }
+
     func readInput(into buffer: UnsafeMutableRawBufferPointer) -> Int {
         let count = min(buffer.count, input.count)
         for index in 0..<count { buffer[index] = input[index] }
@@ -25,20 +27,19 @@ final class TestConsole: Console {
 
 /// A process on a test machine: "hello.txt" ("Hello, file!\n") and an empty file in its root
 /// file system, a read-write buffer at 0x1000_0000 (two pages) and a read-only page at
-/// 0x2000_0000 holding "hello.txt\0".
-final class ProcessHarness {
-    static let buffer: UInt64 = 0x1000_0000
-    static let readOnly: UInt64 = 0x2000_0000
+/// 0x2000_0000 holding "hello.txt\0". Its memory is filled by a pager of type `P`: eager by
+/// default, or a ``TestPager`` that faults pages in and can run out of frames half way.
+final class ProcessHarness<P: Pager> {
     let console: TestConsole
     private let imageStorage: UnsafeMutableRawBufferPointer
-    var process: Process<HostMemory, EagerPager>
+    var process: Process<HostMemory, P>
 
-    init(_ machine: TestMachine, input: String = "") throws {
+    init(_ machine: TestMachine, input: String = "", pager: P) throws {
         let image = RootFileSystem.image(of: [(Array("hello.txt".utf8), Array("Hello, file!\n".utf8)), (Array("empty".utf8), [])])
         imageStorage = .allocate(byteCount: image.count, alignment: 8)
         imageStorage.copyBytes(from: image)
         console = TestConsole(input: input)
-        var memory = try machine.addressSpace()
+        var memory = try MmStruct(frames: machine.frames, pager: pager)
         try memory.addRegion(VirtualRange(Self.buffer, pages: 2), permission: [.read, .write], backing: .anonymous)
         let name = TestFile(Array("hello.txt\0".utf8))
         try memory.addRegion(VirtualRange(Self.readOnly, pages: 1), permission: .read, backing: .file(FileBacking(file: name, offset: 0)))
@@ -46,6 +47,9 @@ final class ProcessHarness {
     }
 
     deinit { imageStorage.deallocate() }
+
+    static var buffer: UInt64 { ProcessHarnessLayout.buffer }
+    static var readOnly: UInt64 { ProcessHarnessLayout.readOnly }
 
     /// Makes system call `number`; returns what it returns.
     func call(_ number: SyscallNumber, _ a: UInt64 = 0, _ b: UInt64 = 0, _ c: UInt64 = 0) -> Int64 {
@@ -73,6 +77,18 @@ final class ProcessHarness {
     }
 }
 
+/// Where a ``ProcessHarness`` maps its buffers.
+enum ProcessHarnessLayout {
+    static let buffer: UInt64 = 0x1000_0000
+    static let readOnly: UInt64 = 0x2000_0000
+}
+
+extension ProcessHarness where P == EagerPager {
+    convenience init(_ machine: TestMachine, input: String = "") throws {
+        try self.init(machine, input: input, pager: EagerPager())
+    }
+}
+
 @Suite("File system calls")
 struct FileSyscallTests {
     static let badFD: Int64 = -9, invalid: Int64 = -22, badAddress: Int64 = -14
@@ -94,16 +110,16 @@ struct FileSyscallTests {
             let harness = try ProcessHarness(machine)
             #expect(harness.call(.open, 0, 0) == Self.badAddress)
             #expect(harness.call(.open, 0xFFFF_8000_0000_0000, 0) == Self.badAddress)
-            #expect(harness.call(.open, ProcessHarness.readOnly, 0) == 3, "a read-only path is fine")
+            #expect(harness.call(.open, ProcessHarnessLayout.readOnly, 0) == 3, "a read-only path is fine")
             #expect(try harness.open("missing") == -2)
             #expect(try harness.open("/hello.txt") == 4)
             #expect(try harness.open(mode: 3) == Self.invalid)
             #expect(try harness.open(mode: UInt64.max) == Self.invalid)
-            try harness.process.memory.copyOut([0xFF, 0xFE, 0], to: VirtualAddress(ProcessHarness.buffer))
-            #expect(harness.call(.open, ProcessHarness.buffer, 0) == Self.invalid, "not UTF-8")
+            try harness.process.memory.copyOut([0xFF, 0xFE, 0], to: VirtualAddress(ProcessHarnessLayout.buffer))
+            #expect(harness.call(.open, ProcessHarnessLayout.buffer, 0) == Self.invalid, "not UTF-8")
             // A path running into an unmapped page.
-            try harness.process.memory.copyOut([UInt8](repeating: 65, count: 16), to: VirtualAddress(ProcessHarness.buffer + 0x2000 - 16))
-            #expect(harness.call(.open, ProcessHarness.buffer + 0x2000 - 16, 0) == Self.badAddress)
+            try harness.process.memory.copyOut([UInt8](repeating: 65, count: 16), to: VirtualAddress(ProcessHarnessLayout.buffer + 0x2000 - 16))
+            #expect(harness.call(.open, ProcessHarnessLayout.buffer + 0x2000 - 16, 0) == Self.badAddress)
             #expect(harness.process.files.openCount == 5)
         }
     }
@@ -114,12 +130,12 @@ struct FileSyscallTests {
             for expected in 3..<1024 { #expect(try harness.open() == Int64(expected)) }
             #expect(try harness.open() == -24)
             var fds: [UInt32] = [0, 0]
-            #expect(harness.call(.pipe, ProcessHarness.buffer) == -24)
+            #expect(harness.call(.pipe, ProcessHarnessLayout.buffer) == -24)
             #expect(harness.call(.close, 1023) == 0)
-            #expect(harness.call(.pipe, ProcessHarness.buffer) == -24, "a pipe needs two")
+            #expect(harness.call(.pipe, ProcessHarnessLayout.buffer) == -24, "a pipe needs two")
             #expect(harness.call(.close, 7) == 0)
-            #expect(harness.call(.pipe, ProcessHarness.buffer) == 0)
-            try fds.withUnsafeMutableBytes { try harness.process.memory.copyIn(from: VirtualAddress(ProcessHarness.buffer), into: $0) }
+            #expect(harness.call(.pipe, ProcessHarnessLayout.buffer) == 0)
+            try fds.withUnsafeMutableBytes { try harness.process.memory.copyIn(from: VirtualAddress(ProcessHarnessLayout.buffer), into: $0) }
             #expect(fds == [7, 1023])
         }
     }
@@ -149,8 +165,8 @@ struct FileSyscallTests {
             #expect(harness.read(writeOnly, count: 1) == Self.invalid)
             let fd = try harness.open()
             #expect(harness.read(fd, count: 0, to: 0) == Self.badAddress, "even for zero bytes")
-            #expect(harness.read(fd, count: 4, to: ProcessHarness.readOnly) == Self.badAddress)
-            #expect(harness.read(fd, count: 0x2000, to: ProcessHarness.buffer + 0x10) == Self.badAddress)
+            #expect(harness.read(fd, count: 4, to: ProcessHarnessLayout.readOnly) == Self.badAddress)
+            #expect(harness.read(fd, count: 0x2000, to: ProcessHarnessLayout.buffer + 0x10) == Self.badAddress)
             #expect(harness.call(.tell, UInt64(fd)) == 0, "a refused read moves nothing")
         }
     }
@@ -161,7 +177,7 @@ struct FileSyscallTests {
             #expect(harness.read(0, count: 4) == 4)
             #expect(try harness.bytes(count: 4) == "abcd")
             #expect(harness.read(0, count: 100) == 2)
-            try harness.process.memory.copyOut(Array("ZZ".utf8), to: VirtualAddress(ProcessHarness.buffer))
+            try harness.process.memory.copyOut(Array("ZZ".utf8), to: VirtualAddress(ProcessHarnessLayout.buffer))
             #expect(harness.read(0, count: 2) == 0)
             #expect(try harness.bytes(count: 2) == "ZZ", "untouched at end of input")
         }
@@ -176,7 +192,7 @@ struct FileSyscallTests {
             #expect(harness.console.errors == Array("err".utf8))
             #expect(try harness.write(0, "x") == Self.invalid)
             #expect(harness.call(.write, 1, 0, 0) == Self.badAddress, "even for zero bytes")
-            #expect(harness.call(.write, 1, ProcessHarness.readOnly, 0) == 0, "a read-only buffer is fine to write from")
+            #expect(harness.call(.write, 1, ProcessHarnessLayout.readOnly, 0) == 0, "a read-only buffer is fine to write from")
             let writer = try harness.open(mode: 2)
             let reader = try harness.open()
             #expect(try harness.write(writer, "J") == 1)
@@ -236,18 +252,18 @@ struct FileSyscallTests {
     @Test func pipesPassBytesAndBreakWhenAnEndCloses() throws {
         try withMachine { machine in
             let harness = try ProcessHarness(machine)
-            #expect(harness.call(.pipe, ProcessHarness.buffer + 0x100) == 0)
-            #expect(try harness.bytes(count: 8, at: ProcessHarness.buffer + 0x100).utf8.elementsEqual([3, 0, 0, 0, 4, 0, 0, 0]))
+            #expect(harness.call(.pipe, ProcessHarnessLayout.buffer + 0x100) == 0)
+            #expect(try harness.bytes(count: 8, at: ProcessHarnessLayout.buffer + 0x100).utf8.elementsEqual([3, 0, 0, 0, 4, 0, 0, 0]))
             #expect(try harness.write(4, "hello") == 5)
             #expect(harness.read(3, count: 2) == 2)
             #expect(harness.read(3, count: 100) == 3)
             #expect(try harness.bytes(count: 3) == "llo")
-            #expect(harness.process.dispatch(SyscallNumber.read.rawValue, SyscallArguments(3, ProcessHarness.buffer, 1)) == .blockedForever)
+            #expect(harness.process.dispatch(SyscallNumber.read.rawValue, SyscallArguments(3, ProcessHarnessLayout.buffer, 1)) == .blockedForever)
             #expect(harness.read(4, count: 1) == Self.invalid)
             #expect(try harness.write(3, "x") == Self.invalid)
             #expect(harness.call(.close, 4) == 0)
             #expect(harness.read(3, count: 1) == -32)
-            #expect(harness.call(.pipe, ProcessHarness.buffer + 0x100) == 0)
+            #expect(harness.call(.pipe, ProcessHarnessLayout.buffer + 0x100) == 0)
             #expect(harness.call(.close, 4) == 0)
             #expect(try harness.write(5, "x") == -32, "no reader left")
         }
@@ -256,7 +272,7 @@ struct FileSyscallTests {
     @Test func pipeWithABadPointerLeaksNoDescriptor() throws {
         try withMachine { machine in
             let harness = try ProcessHarness(machine)
-            for address in [0, ProcessHarness.readOnly, 0xFFFF_8000_0000_0000, ProcessHarness.buffer + 0x2000 - 4] {
+            for address in [0, ProcessHarnessLayout.readOnly, 0xFFFF_8000_0000_0000, ProcessHarnessLayout.buffer + 0x2000 - 4] {
                 #expect(harness.call(.pipe, address) == Self.badAddress)
             }
             #expect(harness.process.files.openCount == 3)
@@ -280,9 +296,9 @@ struct FileSyscallTests {
     @Test func getphysGivesTheFrameOrTheLeafFlags() throws {
         try withMachine { machine in
             let harness = try ProcessHarness(machine)
-            let entry = try harness.process.memory.pageTable.walk(VirtualAddress(ProcessHarness.buffer))
-            #expect(harness.call(.getphys, ProcessHarness.buffer + 0x123, 0) == Int64(entry.frame.raw | 0x123))
-            #expect(harness.call(.getphys, ProcessHarness.buffer, 1) == Int64(bitPattern: entry.flags.rawValue))
+            let entry = try harness.process.memory.pageTable.walk(VirtualAddress(ProcessHarnessLayout.buffer))
+            #expect(harness.call(.getphys, ProcessHarnessLayout.buffer + 0x123, 0) == Int64(entry.frame.raw | 0x123))
+            #expect(harness.call(.getphys, ProcessHarnessLayout.buffer, 1) == Int64(bitPattern: entry.flags.rawValue))
             #expect(harness.call(.getphys, 0x7000_0000, 0) == Self.invalid)
             #expect(harness.call(.getphys, 0x8000_0000_0000, 0) == Self.invalid)
         }

@@ -1,6 +1,8 @@
 /// Where a program's standard input comes from and its output goes: the terminal of
 /// `apus run`, or a test's buffers.
 public protocol Console: AnyObject {
+    /// Bytes of input that a read can take now without waiting.
+    var pendingInputCount: Int { get }
     /// Copies up to `buffer.count` bytes of pending input into `buffer` and returns how many;
     /// 0 once the input is exhausted (then `buffer` is untouched).
     func readInput(into buffer: UnsafeMutableRawBufferPointer) -> Int
@@ -67,6 +69,18 @@ public struct FileTable {
     public func file(_ descriptor: Int32) throws(KernelError) -> OpenFile {
         guard descriptor >= 0, Int(descriptor) < slots.count, let file = slots[Int(descriptor)] else { throw .badFileDescriptor }
         return file
+    }
+
+    /// The `count` descriptors that the next `count` installs would take, lowest first;
+    /// fewer when the limit leaves fewer free.
+    public func lowestFreeDescriptors(_ count: Int) -> [Int32] {
+        var chosen: [Int32] = []
+        var descriptor = 0
+        while chosen.count < min(count, freeCount) {
+            if descriptor >= slots.count || slots[descriptor] == nil { chosen.append(Int32(descriptor)) }
+            descriptor += 1
+        }
+        return chosen
     }
 
     /// How many descriptors are free before the limit.

@@ -16,14 +16,19 @@ public final class RootFileSystem {
     public static let magic: [UInt8] = Array("APUSROOT".utf8)
     /// The longest file name.
     public static let maximumNameLength = 255
+    /// The most files an image may hold: each costs the kernel heap an object and its name,
+    /// so an image cannot be allowed to fill the heap.
+    public static let maximumFileCount = 16_384
 
     public private(set) var files: [RegularFile] = []
 
     /// The file system in the image at `image`; ``KernelError/invalidArgument`` when the
-    /// image is damaged (a name or file outside it, a bad magic).
+    /// image is damaged (a name or file outside it, a bad magic) or holds more than
+    /// ``maximumFileCount`` files.
     public init(image: UnsafeMutableRawBufferPointer) throws(KernelError) {
         guard image.count >= 12, Array(image[0..<8]) == Self.magic else { throw .invalidArgument }
         let count = Int(UInt32(littleEndianBytes: image, at: 8))
+        guard count <= Self.maximumFileCount else { throw .invalidArgument }
         var cursor = 12
         for _ in 0..<count {
             guard cursor + 2 <= image.count else { throw .invalidArgument }

@@ -10,6 +10,25 @@ public enum UserStack {
     public static let size: UInt64 = 64 * 1024
     public static var range: VirtualRange { VirtualRange(start: VirtualAddress(top - size), end: VirtualAddress(top)) }
 
+    /// Bytes of the stack that the arguments may take: half of it, so that the program keeps
+    /// at least 32 KiB to run on.
+    public static var argumentSpace: Int { Int(size / 2) }
+
+    /// The bytes that `argumentCount` strings of `totalLength` bytes in all take on the
+    /// stack: each string and its NUL, up to 7 bytes of alignment, the `argv` pointers with
+    /// their NULL, and the fake return address.
+    public static func requiredBytes(argumentCount: Int, totalLength: Int) -> Int {
+        let pointerSize = 8
+        return totalLength + argumentCount + (pointerSize - 1) + (argumentCount + 2) * pointerSize
+    }
+
+    /// Throws ``LaunchFailure/argumentsTooLarge(bytes:limit:)`` unless `argumentCount`
+    /// strings of `totalLength` bytes in all fit in ``argumentSpace``.
+    public static func checkFits(argumentCount: Int, totalLength: Int) throws(LaunchFailure) {
+        let needed = requiredBytes(argumentCount: argumentCount, totalLength: totalLength)
+        guard needed <= argumentSpace else { throw .argumentsTooLarge(bytes: needed, limit: argumentSpace) }
+    }
+
     /// Where the program starts: `rsp`, and `rdi`/`rsi` for `main(argc, argv)`.
     public struct Entry: Equatable {
         public var stackPointer: UInt64
@@ -26,10 +45,11 @@ public enum UserStack {
     /// Maps the stack in `memory` and writes `arguments` onto it. Arguments that do not fit
     /// in the stack are ``KernelError/invalidArgument``; on failure the stack is not mapped.
     public static func build<Memory, P: Pager>(arguments: [[UInt8]], in memory: inout MmStruct<Memory, P>) throws(KernelError) -> Entry {
-        let pointerSize: UInt64 = 8
-        var needed = UInt64(arguments.count + 2) * pointerSize + 8
-        for argument in arguments { needed += UInt64(argument.count + 1) }
-        guard needed <= size / 2 else { throw .invalidArgument }
+        do throws(LaunchFailure) {
+            try checkFits(argumentCount: arguments.count, totalLength: arguments.reduce(0) { $0 + $1.count })
+        } catch {
+            throw .invalidArgument
+        }
 
         try memory.addRegion(range, permission: [.read, .write], backing: .anonymous)
         do {

@@ -97,9 +97,10 @@ extension Process {
             file.position += UInt64(bytes.count)
             return .returns(Int64(bytes.count))
         case .standardInput:
-            // Straight into the program's pages; a piece the console cannot fill ends the read.
+            // Straight into the program's pages, and only what is pending: the pages are made
+            // ready before a byte is taken, so a failed call consumes nothing.
             var got = 0
-            try memory.withUserChunks(at: buffer, count: Int(count), for: .write) { piece in
+            try memory.withUserChunks(at: buffer, count: Int(min(count, UInt64(console.pendingInputCount))), for: .write) { piece in
                 let read = console.readInput(into: piece)
                 got += read
                 return read == piece.count
@@ -110,9 +111,12 @@ extension Process {
                 if pipe.writers == 0 { throw .brokenPipe }
                 return .blockedForever
             }
-            let bytes = pipe.take(Int(min(count, UInt64(Pipe.capacity))))
-            try memory.copyOut(bytes, to: buffer)
-            return .returns(Int64(bytes.count))
+            var got = 0
+            try memory.withUserChunks(at: buffer, count: Int(min(count, UInt64(pipe.available))), for: .write) { piece in
+                got += pipe.take(into: piece)
+                return true
+            }
+            return .returns(Int64(got))
         case .standardOutput, .standardError, .pipeWriter:
             throw .invalidArgument
         }
@@ -174,13 +178,18 @@ extension Process {
         return target
     }
 
+    /// `pipe(fds)`: the descriptors are chosen, written to the program, and only then
+    /// installed, so a failed copy leaves the file table as it was.
     mutating func pipe(_ result: VirtualAddress) throws(KernelError) -> Int64 {
         guard memory.accessOK(result, length: 8, write: true) else { throw .badAddress }
-        guard files.freeCount >= 2 else { throw .tooManyOpenFile }
-        let pipe = Pipe()
-        let reader = try files.install(OpenFile(.pipeReader(pipe)))
-        let writer = try files.install(OpenFile(.pipeWriter(pipe)))
+        let descriptors = files.lowestFreeDescriptors(2)
+        guard descriptors.count == 2 else { throw .tooManyOpenFile }
+        let (reader, writer) = (descriptors[0], descriptors[1])
         try memory.copyOut(value: UInt64(UInt32(bitPattern: reader)) | UInt64(UInt32(bitPattern: writer)) << 32, to: result)
+        let pipe = Pipe()
+        let installedReader = try files.install(OpenFile(.pipeReader(pipe)))
+        let installedWriter = try files.install(OpenFile(.pipeWriter(pipe)))
+        precondition(installedReader == reader && installedWriter == writer, "pipe: the file table chose other descriptors")
         return 0
     }
 

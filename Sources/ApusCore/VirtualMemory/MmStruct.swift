@@ -14,10 +14,13 @@
 /// its page table gives every frame back.
 public struct MmStruct<Memory: PhysicalMemory, P: Pager>: ~Copyable {
     /// The page table of the address space (its ``PageTable/root`` goes into CR3).
-    public private(set) var pageTable: PageTable<Memory>
+    public internal(set) var pageTable: PageTable<Memory>
     /// The paging policy.
     public private(set) var pager: P
     private var regions = AddressMap<Region>()
+    /// The page of the last fault that found its page already allowing the access (see
+    /// ``handleUserPageFault(at:errorCode:)``).
+    private var staleFaultPage: VirtualAddress?
 
     /// An empty address space that takes frames from `frames`, filled by `pager`. With
     /// `kernelTemplate`, the kernel half and kernel window of that page table are shared.
@@ -132,10 +135,37 @@ public struct MmStruct<Memory: PhysicalMemory, P: Pager>: ~Copyable {
 
     // MARK: - Page faults
 
-    /// Decides what becomes of a user access that faulted at `address`: outside every region,
-    /// or against the region's permission, it is a segmentation fault with its cause; a
-    /// page that already serves the access (a stale TLB entry) is resolved at once; anything
-    /// else is the pager's to serve.
+    /// Decides what becomes of a page fault that the program itself raised at `address`,
+    /// with the CPU's `errorCode`.
+    ///
+    /// A fault that no page-table change can fix (``PageFaultErrorCode/isServable`` is false:
+    /// a supervisor-mode access made while the program ran, a reserved bit, a protection key)
+    /// ends the process at once. A fault on a page that already allows the access is a stale
+    /// TLB entry: the translation is dropped and the access retried, but only once for the
+    /// same page in a row; the same fault again means the CPU faults for a reason the page
+    /// table cannot see, and retrying would loop forever, so the process ends. Everything
+    /// else goes to ``handlePageFault(at:access:)``.
+    public mutating func handleUserPageFault(at address: VirtualAddress, errorCode: PageFaultErrorCode) -> FaultResolution {
+        guard errorCode.isServable else { return .segmentationFault(.unservable(errorCode)) }
+        let access = errorCode.access
+        if region(containing: address)?.permission.contains(access.requiredPermission) == true,
+           let entry = try? pageTable.walk(address), entry.permission.contains(access.requiredPermission.union(.user)) {
+            guard staleFaultPage != address.pageBase else {
+                staleFaultPage = nil
+                return .segmentationFault(.repeated(errorCode))
+            }
+            staleFaultPage = address.pageBase
+            pageTable.frames.memory.invalidateTranslation(of: address.pageBase, inAddressSpaceOf: pageTable.root)
+            return .resolved
+        }
+        staleFaultPage = nil
+        return handlePageFault(at: address, access: access)
+    }
+
+    /// Decides what becomes of a user access that faulted at `address` (a program's, or a
+    /// kernel copy's on its behalf): outside every region, or against the region's
+    /// permission, it is a segmentation fault with its cause; a page that already serves the
+    /// access (a stale TLB entry) is resolved at once; anything else is the pager's to serve.
     public mutating func handlePageFault(at address: VirtualAddress, access: AccessKind) -> FaultResolution {
         guard let region = region(containing: address) else { return .segmentationFault(.notPresent) }
         guard region.permission.contains(access.requiredPermission) else {

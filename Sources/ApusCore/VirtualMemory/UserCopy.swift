@@ -67,19 +67,32 @@ extension MmStruct {
         }
     }
 
-    /// Checks `[address, address + count)` with `accessOK` for `access`, then calls `body`
-    /// with each piece of it that lies in one page, in order, as kernel memory (through the
-    /// page's frame), until `body` returns false. ``KernelError/badAddress`` before any piece
-    /// when the range is refused. System calls use it to move user bytes without a copy.
+    /// Checks `[address, address + count)` with `accessOK` for `access`, makes every page of
+    /// it ready for the access (faulting in what the pager has not filled, copying what is
+    /// shared), and only then calls `body` with each piece of the range that lies in one
+    /// page, in order, as kernel memory (through the page's frame), until `body` returns
+    /// false. System calls use it to move user bytes without a copy.
+    ///
+    /// Every failure comes before the first call to `body`: ``KernelError/badAddress`` when
+    /// the range is refused, ``KernelError/noMemory`` when a page cannot be filled. So a
+    /// system call that consumes something in `body` (pipe bytes, console input) never
+    /// consumes it and then fails.
     public mutating func withUserChunks(
         at address: VirtualAddress, count: Int, for access: AccessKind,
         _ body: (UnsafeMutableRawBufferPointer) -> Bool
     ) throws(KernelError) {
         guard accessOK(address, length: UInt64(count), write: access == .write) else { throw .badAddress }
+        guard count > 0 else { return }
+        let end = address.raw + UInt64(count)
+        var page = address.pageBase.raw
+        while page < end {
+            _ = try userPage(at: VirtualAddress(page), for: access)
+            page += PageGeometry.pageSize
+        }
         var done = 0
         while done < count {
             let cursor = VirtualAddress(address.raw + UInt64(done))
-            let frame = try userPage(at: cursor, for: access)
+            guard let frame = try? userPage(at: cursor, for: access) else { preconditionFailure("a prepared user page went away") }
             let length = min(count - done, Int(PageGeometry.pageSize - cursor.pageOffset))
             let piece = UnsafeMutableRawBufferPointer(start: pageTable.frames.memory.pointer(to: frame) + Int(cursor.pageOffset), count: length)
             guard body(piece) else { return }

@@ -83,7 +83,7 @@ extension VirtualRange {
 }
 
 /// Reads `count` bytes of user memory through `mm.copyIn`.
-func userBytes(_ mm: inout MmStruct<HostMemory, EagerPager>, at address: UInt64, count: Int) throws -> [UInt8] {
+func userBytes<P: Pager>(_ mm: inout MmStruct<HostMemory, P>, at address: UInt64, count: Int) throws -> [UInt8] {
     var bytes = [UInt8](repeating: 0, count: count)
     try bytes.withUnsafeMutableBytes { buffer in
         try mm.copyIn(from: VirtualAddress(address), into: buffer)
@@ -92,7 +92,7 @@ func userBytes(_ mm: inout MmStruct<HostMemory, EagerPager>, at address: UInt64,
 }
 
 /// Writes `bytes` to user memory through `mm.copyOut`.
-func writeUser(_ mm: inout MmStruct<HostMemory, EagerPager>, _ bytes: [UInt8], at address: UInt64) throws {
+func writeUser<P: Pager>(_ mm: inout MmStruct<HostMemory, P>, _ bytes: [UInt8], at address: UInt64) throws {
     try bytes.withUnsafeBytes { buffer in
         try mm.copyOut(buffer, to: VirtualAddress(address))
     }

@@ -1,0 +1,116 @@
+/// Starting a program: the checks and steps between a file and a process's first
+/// instruction, with a reason in words for every way it can fail.
+///
+/// The file must be an ELF program the loader accepts (``ELFProgram``), whose entry point
+/// lies inside a segment it loads as executable, and whose segments leave the stack's range
+/// free; the arguments must fit on the stack (``UserStack``). Each is checked before the
+/// kernel spends anything on it, so no file and no argument list can make the kernel run out
+/// of memory or jump to an address the program never mapped.
+public enum ProgramLaunch {
+    /// Where the program starts: its entry point, and the stack built for it.
+    public struct Start: Equatable {
+        public var entry: VirtualAddress
+        public var stack: UserStack.Entry
+    }
+
+    /// Loads `file` into `memory` with `arguments` (argv, from argv[0]) on its stack. On
+    /// failure nothing of the program stays mapped.
+    public static func load<Memory, P: Pager>(
+        _ file: any MappableFile, arguments: [[UInt8]], into memory: inout MmStruct<Memory, P>
+    ) throws(LaunchFailure) -> Start {
+        try UserStack.checkFits(argumentCount: arguments.count, totalLength: arguments.reduce(0) { $0 + $1.count })
+        let program: ELFProgram
+        do throws(KernelError) {
+            program = try ELFProgram(file: file)
+        } catch {
+            throw .notAProgram
+        }
+        guard program.segments.contains(where: { $0.permission.contains(.executable) && $0.contains(program.entry) }) else {
+            throw .entryOutsideCode(program.entry)
+        }
+        guard !program.segments.contains(where: { $0.pages.overlaps(UserStack.range) }) else { throw .segmentOverlapsStack }
+        do throws(KernelError) {
+            try program.load(from: file, into: &memory)
+        } catch {
+            throw error == .noMemory ? .outOfMemory : .notAProgram
+        }
+        do throws(KernelError) {
+            return Start(entry: program.entry, stack: try UserStack.build(arguments: arguments, in: &memory))
+        } catch {
+            // The arguments were measured above and the stack's range is free: only memory
+            // can be missing.
+            for segment in program.segments { try? memory.removeRegion(startingAt: segment.pages.start) }
+            throw .outOfMemory
+        }
+    }
+}
+
+extension ProgramLaunch {
+    /// The longest program name a command may give.
+    public static var maximumNameLength: Int { 4096 }
+
+    /// Splits a command image, the program's file name then its argv strings (argv[0]
+    /// first), each ending in NUL, as `apus` hands it to the kernel. The sizes are checked
+    /// before anything is allocated, so that no image (300,000 strings, a name of a hundred
+    /// megabytes) can exhaust the kernel heap: what cannot fit on the stack is refused
+    /// while it is still only counted.
+    public static func command(from image: UnsafeRawBufferPointer) throws(LaunchFailure) -> (program: [UInt8], arguments: [[UInt8]]) {
+        guard let nameEnd = image.firstIndex(of: 0), nameEnd > 0 else { throw .noProgramNamed }
+        guard nameEnd <= maximumNameLength else { throw .nameTooLong(limit: maximumNameLength) }
+        let rest = UnsafeRawBufferPointer(rebasing: image[(nameEnd + 1)...])
+        var terminators = 0
+        for byte in rest where byte == 0 { terminators += 1 }
+        let count = terminators + (rest.last.map { $0 == 0 ? 0 : 1 } ?? 0)
+        guard count > 0 else { throw .noProgramNamed }
+        try UserStack.checkFits(argumentCount: count, totalLength: rest.count - terminators)
+        var arguments: [[UInt8]] = []
+        arguments.reserveCapacity(count)
+        var start = 0
+        for index in 0...rest.count where index == rest.count ? start < rest.count : rest[index] == 0 {
+            arguments.append(Array(rest[start..<index]))
+            start = index + 1
+        }
+        return (Array(image[..<nameEnd]), arguments)
+    }
+}
+
+/// Why a program could not start.
+public enum LaunchFailure: Error, Equatable, Sendable {
+    /// The file is not an ELF64 x86-64 executable the loader accepts.
+    case notAProgram
+    /// The entry point is not inside a segment loaded as executable.
+    case entryOutsideCode(VirtualAddress)
+    /// A segment would occupy the stack's range.
+    case segmentOverlapsStack
+    /// The argument strings, their NULs and their pointers need `bytes`; the stack gives
+    /// them `limit`.
+    case argumentsTooLarge(bytes: Int, limit: Int)
+    /// No memory was left to load it.
+    case outOfMemory
+    /// The command names no program, or gives it no argv[0].
+    case noProgramNamed
+    /// The program's name is longer than `limit` bytes.
+    case nameTooLong(limit: Int)
+}
+
+extension LaunchFailure: CustomStringConvertible {
+    public var description: String {
+        switch self {
+        case .notAProgram: "not a valid x86-64 ELF executable"
+        case .entryOutsideCode(let entry): "its entry point \(entry) is not inside a segment loaded as executable"
+        case .segmentOverlapsStack: "a segment overlaps the stack at \(UserStack.range)"
+        case .argumentsTooLarge(let bytes, let limit):
+            "the arguments need \(bytes) bytes of the stack and at most \(limit) are available to them"
+        case .outOfMemory: "not enough memory to load it"
+        case .noProgramNamed: "no program named"
+        case .nameTooLong(let limit): "its name is longer than \(limit) bytes"
+        }
+    }
+}
+
+extension ELFProgram.Segment {
+    /// True when `address` is one of the segment's bytes in memory.
+    public func contains(_ address: VirtualAddress) -> Bool {
+        address.raw >= virtualAddress && address.raw - virtualAddress < memorySize
+    }
+}

@@ -1,0 +1,95 @@
+import ApusCore
+import Testing
+
+/// System calls that take something (console input, pipe bytes, descriptors) and hand it to
+/// the program must not take it and then fail to hand it over: every page of the user
+/// buffer is made ready first, so a copy that fails half way (no frame left for a page not
+/// yet present) fails before anything is consumed.
+@Suite("System calls copy before they consume")
+struct CopyBeforeConsumeTests {
+    /// A harness whose buffer pages are faulted in by a ``TestPager``; its first page is
+    /// touched, the second is not, and no frame is left for it.
+    static func harnessWithAnAbsentSecondPage(_ machine: TestMachine, input: String = "") throws -> ProcessHarness<TestPager> {
+        let harness = try ProcessHarness(machine, input: input, pager: TestPager())
+        try writeUser(&harness.process.memory, [0], at: ProcessHarnessLayout.buffer)
+        machine.frames.failAllocation(after: 0)
+        return harness
+    }
+
+    @Test func aStandardInputReadThatCannotFaultItsBufferInConsumesNoInput() throws {
+        try withMachine { machine in
+            let harness = try Self.harnessWithAnAbsentSecondPage(machine, input: "0123456789")
+            let straddling = ProcessHarnessLayout.buffer + 0x1000 - 4
+            #expect(harness.read(0, count: 10, to: straddling) == -12)
+            machine.frames.cancelInjectedFailure()
+            #expect(harness.console.input == Array("0123456789".utf8), "nothing was taken from the input")
+            #expect(harness.read(0, count: 10, to: straddling) == 10)
+            #expect(try harness.bytes(count: 10, at: straddling) == "0123456789")
+        }
+    }
+
+    @Test func aReadOfStandardInputFaultsInOnlyThePagesItFills() throws {
+        try withMachine { machine in
+            let harness = try Self.harnessWithAnAbsentSecondPage(machine, input: "abc")
+            // 8 KiB asked, 3 bytes pending: the absent second page is never needed.
+            #expect(harness.read(0, count: 0x2000) == 3)
+            machine.frames.cancelInjectedFailure()
+            #expect(try harness.bytes(count: 3) == "abc")
+        }
+    }
+
+    @Test func aPipeReadThatCannotFaultItsBufferInLeavesTheBytesInThePipe() throws {
+        try withMachine { machine in
+            let harness = try ProcessHarness(machine, pager: TestPager())
+            try writeUser(&harness.process.memory, [0], at: ProcessHarnessLayout.buffer)
+            #expect(harness.call(.pipe, ProcessHarnessLayout.buffer + 0x800) == 0)
+            // Written from the first page, so that the buffer's second page stays absent.
+            try writeUser(&harness.process.memory, Array("through the pipe".utf8), at: ProcessHarnessLayout.buffer + 0x100)
+            #expect(harness.call(.write, 4, ProcessHarnessLayout.buffer + 0x100, 16) == 16)
+            machine.frames.failAllocation(after: 0)
+            let straddling = ProcessHarnessLayout.buffer + 0x1000 - 4
+            #expect(harness.read(3, count: 16, to: straddling) == -12)
+            machine.frames.cancelInjectedFailure()
+            #expect(harness.read(3, count: 16, to: straddling) == 16, "every byte is still there")
+            #expect(try harness.bytes(count: 16, at: straddling) == "through the pipe")
+        }
+    }
+
+    @Test func aPipeWriteFromABufferThatCannotBeFaultedInPutsNothingInThePipe() throws {
+        try withMachine { machine in
+            let harness = try ProcessHarness(machine, pager: TestPager())
+            try writeUser(&harness.process.memory, [0], at: ProcessHarnessLayout.buffer)
+            #expect(harness.call(.pipe, ProcessHarnessLayout.buffer + 0x800) == 0)
+            machine.frames.failAllocation(after: 0)
+            #expect(harness.call(.write, 4, ProcessHarnessLayout.buffer + 0xFF0, 0x20) == -12)
+            machine.frames.cancelInjectedFailure()
+            guard case .pipeReader(let pipe) = try harness.process.files.file(3).kind else {
+                Issue.record("descriptor 3 is not the pipe's read end")
+                return
+            }
+            #expect(pipe.available == 0, "no byte of the failed write went in")
+        }
+    }
+
+    @Test func aPipeWhoseDescriptorsCannotBeWrittenInstallsNone() throws {
+        try withMachine { machine in
+            let harness = try Self.harnessWithAnAbsentSecondPage(machine)
+            let before = harness.process.files.openCount
+            #expect(harness.call(.pipe, ProcessHarnessLayout.buffer + 0x1000 - 4) == -12)
+            #expect(harness.process.files.openCount == before, "no descriptor leaked")
+            machine.frames.cancelInjectedFailure()
+            #expect(harness.call(.pipe, ProcessHarnessLayout.buffer + 0x1000 - 4) == 0)
+            #expect(try userBytes(&harness.process.memory, at: ProcessHarnessLayout.buffer + 0x1000 - 4, count: 8) == [3, 0, 0, 0, 4, 0, 0, 0])
+        }
+    }
+
+    @Test func pipeTakesTheTwoLowestFreeDescriptors() throws {
+        try withMachine { machine in
+            let harness = try ProcessHarness(machine)
+            #expect(harness.call(.close, 1) == 0)
+            #expect(harness.call(.pipe, ProcessHarnessLayout.buffer) == 0)
+            #expect(try userBytes(&harness.process.memory, at: ProcessHarnessLayout.buffer, count: 8) == [1, 0, 0, 0, 3, 0, 0, 0])
+            #expect(harness.process.files.lowestFreeDescriptors(3) == [4, 5, 6])
+        }
+    }
+}

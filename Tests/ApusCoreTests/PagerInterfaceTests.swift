@@ -1,0 +1,136 @@
+import ApusCore
+import Testing
+
+/// The half of the pager interface that the eager pager never runs, through ``TestPager``:
+/// faults resolved by the pager, frames running out while a fault is served, frames shared
+/// between address spaces and copied at the first write, and leaves rewritten in place.
+@Suite("Pager interface: faults, sharing, running out")
+struct PagerInterfaceTests {
+    static let base: UInt64 = 0x1000_0000
+
+    @Test func aFirstTouchIsResolvedByThePagerAndMapsTheRegionsPermission() throws {
+        try withMachine { machine in
+            var mm = try machine.lazyAddressSpace()
+            _ = try mm.mmap(at: VirtualAddress(Self.base), length: 0x3000, protection: [.read, .write], backing: .anonymous)
+            #expect(machine.framesInUse == 1, "only the root table: nothing is mapped up front")
+            #expect(mm.handleUserPageFault(at: VirtualAddress(Self.base + 0x1234), errorCode: PageFaultErrorCode(rawValue: 0x6)) == .resolved)
+            #expect(mm.pager.resolvedFaults == 1)
+            let entry = try mm.pageTable.walk(VirtualAddress(Self.base + 0x1000))
+            #expect(entry.permission == [.read, .write, .user])
+            #expect(machine.framesInUse == 1 + 3 + 1, "root, three tables and the page")
+        }
+    }
+
+    @Test func aCopyCrossingFromAPresentIntoAnAbsentPageFaultsTheSecondIn() throws {
+        try withMachine { machine in
+            var mm = try machine.lazyAddressSpace()
+            let file = TestFile(patternedCount: 0x2000)
+            _ = try mm.mmap(at: VirtualAddress(Self.base), length: 0x2000, protection: .read, backing: .file(FileBacking(file: file, offset: 0)))
+            _ = try userBytes(&mm, at: Self.base, count: 1) // the first page is present now
+            #expect(mm.pager.resolvedFaults == 1)
+            #expect(try userBytes(&mm, at: Self.base + 0xFF0, count: 0x20) == Array(file.bytes[0xFF0..<0x1010]))
+            #expect(mm.pager.resolvedFaults == 2)
+        }
+    }
+
+    @Test func theLastPageOfAFileIsItsBytesThenZeros() throws {
+        try withMachine { machine in
+            var mm = try machine.lazyAddressSpace()
+            let file = TestFile(patternedCount: 0x1010)
+            _ = try mm.mmap(at: VirtualAddress(Self.base), length: 0x3000, protection: .read, backing: .file(FileBacking(file: file, offset: 0)))
+            #expect(try userBytes(&mm, at: Self.base + 0x1000, count: 0x10) == Array(file.bytes[0x1000..<0x1010]))
+            #expect(try userBytes(&mm, at: Self.base + 0x1010, count: 0x1FF0).allSatisfy { $0 == 0 })
+        }
+    }
+
+    @Test func runningOutOfFramesInTheMiddleOfACopyChangesNothingAndLeaksNothing() throws {
+        try withMachine { machine in
+            var mm = try machine.lazyAddressSpace()
+            _ = try mm.mmap(at: VirtualAddress(Self.base), length: 0x2000, protection: [.read, .write], backing: .anonymous)
+            try writeUser(&mm, [1], at: Self.base) // first page and its tables present
+            let inUse = machine.framesInUse
+            machine.frames.failAllocation(after: 0)
+            #expect(throws: KernelError.noMemory) { try writeUser(&mm, Array(repeating: 9, count: 0x20), at: Self.base + 0xFF0) }
+            machine.frames.cancelInjectedFailure()
+            #expect(machine.framesInUse == inUse, "no frame taken")
+            #expect(try machine.bytes(at: Self.base + 0xFF0, count: 0x10, in: mm.pageTable).allSatisfy { $0 == 0 },
+                    "the present page is untouched: the copy failed before its first byte")
+            #expect(mm.handleUserPageFault(at: VirtualAddress(Self.base + 0x1000), errorCode: PageFaultErrorCode(rawValue: 0x6)) == .resolved)
+        }
+    }
+
+    @Test func aUserFaultWithNoFrameLeftIsOutOfMemory() throws {
+        try withMachine { machine in
+            var mm = try machine.lazyAddressSpace()
+            _ = try mm.mmap(at: VirtualAddress(Self.base), length: 0x1000, protection: [.read, .write], backing: .anonymous)
+            machine.frames.failAllocation(after: 0)
+            #expect(mm.handleUserPageFault(at: VirtualAddress(Self.base), errorCode: PageFaultErrorCode(rawValue: 0x6)) == .outOfMemory)
+            machine.frames.failAllocation(after: 0)
+            #expect(throws: KernelError.noMemory) { try mm.userPage(at: VirtualAddress(Self.base), for: .read) }
+            machine.frames.cancelInjectedFailure()
+            #expect(throws: KernelError.badAddress) { try mm.userPage(at: VirtualAddress(Self.base + 0x1000), for: .read) }
+        }
+    }
+
+    @Test func aSharedFrameIsCopiedAtTheFirstWriteAndTheOtherSpaceKeepsItsBytes() throws {
+        try withMachine { machine in
+            var parent = try machine.lazyAddressSpace()
+            var child = try machine.lazyAddressSpace()
+            _ = try parent.mmap(at: VirtualAddress(Self.base), length: 0x1000, protection: [.read, .write], backing: .anonymous)
+            _ = try child.mmap(at: VirtualAddress(Self.base), length: 0x1000, protection: [.read, .write], backing: .anonymous)
+            try writeUser(&parent, Array("before".utf8), at: Self.base)
+            try shareCopyOnWrite(Self.base, from: &parent, into: &child)
+            let shared = try parent.pageTable.walk(VirtualAddress(Self.base))
+            #expect(machine.frames.shareCount(of: shared.frame) == 2)
+            #expect(shared.permission == [.read, .user], "read-only while shared, not executable")
+            #expect(shared.flags.contains(.executeDisable))
+
+            try writeUser(&child, Array("after!".utf8), at: Self.base) // a kernel write copies too
+            let copied = try child.pageTable.walk(VirtualAddress(Self.base))
+            #expect(copied.frame != shared.frame)
+            #expect(copied.permission == [.read, .write, .user])
+            #expect(machine.frames.shareCount(of: shared.frame) == 1)
+            #expect(try userBytes(&parent, at: Self.base, count: 6) == Array("before".utf8))
+            #expect(try userBytes(&child, at: Self.base, count: 6) == Array("after!".utf8))
+
+            // The parent is now the frame's only owner: its write keeps the frame, no copy.
+            let framesBefore = machine.framesInUse
+            #expect(parent.handleUserPageFault(at: VirtualAddress(Self.base), errorCode: PageFaultErrorCode(rawValue: 0x7)) == .resolved)
+            #expect(try parent.pageTable.walk(VirtualAddress(Self.base)) == .leaf(frame: shared.frame, permission: [.read, .write, .user]))
+            #expect(machine.framesInUse == framesBefore)
+        }
+    }
+
+    @Test func aCopyOnWriteFaultWithNoFrameLeftChangesNothing() throws {
+        try withMachine { machine in
+            var parent = try machine.lazyAddressSpace()
+            var child = try machine.lazyAddressSpace()
+            _ = try parent.mmap(at: VirtualAddress(Self.base), length: 0x1000, protection: [.read, .write], backing: .anonymous)
+            _ = try child.mmap(at: VirtualAddress(Self.base), length: 0x1000, protection: [.read, .write], backing: .anonymous)
+            try writeUser(&parent, [42], at: Self.base)
+            try shareCopyOnWrite(Self.base, from: &parent, into: &child)
+            let entry = try child.pageTable.walk(VirtualAddress(Self.base))
+            machine.frames.failAllocation(after: 0)
+            #expect(child.handleUserPageFault(at: VirtualAddress(Self.base), errorCode: PageFaultErrorCode(rawValue: 0x7)) == .outOfMemory)
+            machine.frames.failAllocation(after: 0)
+            #expect(throws: KernelError.noMemory) { try writeUser(&child, [1], at: Self.base) }
+            machine.frames.cancelInjectedFailure()
+            #expect(try child.pageTable.walk(VirtualAddress(Self.base)) == entry)
+            #expect(machine.frames.shareCount(of: entry.frame) == 2)
+            #expect(try userBytes(&child, at: Self.base, count: 1) == [42])
+        }
+    }
+
+    @Test func updateLeafRewritesTheEntryAndDropsItsTranslation() throws {
+        try withMachine { machine in
+            var table = try machine.pageTable()
+            let frame = try #require(machine.frames.allocate())
+            try table.map(VirtualAddress(Self.base), to: frame, permission: [.read, .write])
+            let before = machine.memory.invalidations
+            try table.updateLeaf(at: VirtualAddress(Self.base + 0x10)) { .leaf(frame: $0.frame, permission: .read) }
+            #expect(try table.walk(VirtualAddress(Self.base)) == .leaf(frame: frame, permission: .read))
+            #expect(machine.memory.invalidations == before + 1)
+            #expect(throws: PageTableError.notExist) { try table.updateLeaf(at: VirtualAddress(Self.base + 0x1000)) { $0 } }
+        }
+    }
+}
