@@ -48,6 +48,7 @@ enter_user:
         movw %r8w, %ds
         movw %r8w, %es
         xorl %r8d, %r8d
+        fxrstor clean_fpu_state(%rip)   // x87, MXCSR and every xmm as after reset (ABI.md §3)
         iretq
 
 // void leave_user(struct KernelContext *context, int64_t status): never returns; enter_user does.
@@ -92,6 +93,18 @@ finish_user:
         movq user_exit_context(%rip), %rdi
         movq user_exit_status(%rip), %rsi
         jmp leave_user
+
+// The FPU and SSE state a program starts with, as an FXSAVE image (Intel SDM Vol. 1
+// §10.5.1, Table 10-2): x87 control word 0x37F (every exception masked, 64-bit precision,
+// round to nearest), an empty x87 stack, MXCSR 0x1F80 (every SIMD exception masked), and
+// every x87 and xmm register zero. No value of a previous program survives into the next.
+        .section .rodata
+        .align 16
+clean_fpu_state:
+        .word 0x037F                    // FCW
+        .fill 22, 1, 0                  // FSW, FTW, FOP, FIP, FDP
+        .long 0x1F80                    // MXCSR
+        .fill 484, 1, 0                 // MXCSR_MASK, ST0–ST7, XMM0–XMM15, reserved
 
         .data
         .global user_exit_pending, user_exit_context, user_exit_status

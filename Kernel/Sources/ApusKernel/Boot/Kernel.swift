@@ -66,16 +66,16 @@ extension Kernel {
         do throws(KernelError) {
             fileSystem = try RootFileSystem(image: image)
         } catch {
-            log("run: the root file system image is damaged (\(error))")
+            log("run: the root file system image is damaged or holds more than \(RootFileSystem.maximumFileCount) files (\(error))")
             PowerOff.exit(status: statusCannotRun)
         }
-        var words = Array(argv).split(separator: 0, omittingEmptySubsequences: false).map(Array.init)
-        if words.last?.isEmpty == true { words.removeLast() }
-        guard words.count >= 2 else {
-            log("run: no program named")
+        let name: [UInt8], words: [[UInt8]]
+        do throws(LaunchFailure) {
+            (name, words) = try ProgramLaunch.command(from: UnsafeRawBufferPointer(argv))
+        } catch {
+            log("run: cannot start the program: \(error)")
             PowerOff.exit(status: statusCannotRun)
         }
-        let name = words.removeFirst()
         let programName = String(decoding: name, as: UTF8.self)
         guard let program = fileSystem.file(at: name) else {
             log("cannot run \(programName): no such file in the root file system")

@@ -25,6 +25,14 @@ enum Panic {
         PowerOff.exit(status: status)
     }
 
+    /// Stops the kernel for `reason`, a failure that is no CPU exception (a resource the
+    /// kernel cannot do without is gone): the reason, the backtrace from here, power-off.
+    static func stop(_ reason: String) -> Never {
+        log("PANIC: \(reason)")
+        backtrace(from: read_rbp())
+        PowerOff.exit(status: status)
+    }
+
     /// Walks the RBP chain from `rbp`, printing each return address and its symbol.
     static func backtrace(from rbp: UInt64) {
         log("backtrace:")

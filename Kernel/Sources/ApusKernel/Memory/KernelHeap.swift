@@ -10,6 +10,10 @@ import KernelSupport
 /// is bounded (regions, descriptors, pipe buffers) well below its size. Why the lower half: see `docs/memory-layout.md`.
 enum KernelHeap {
     nonisolated(unsafe) static var allocator: HeapAllocator?
+    /// A block set aside at boot and given back when the heap runs dry, so that the panic
+    /// that reports it can still format its message and backtrace (which allocate).
+    nonisolated(unsafe) private static var emergencyReserve: UnsafeMutableRawPointer?
+    static let emergencyReserveSize = 64 * 1024
 
     static var physicalStart: PhysicalAddress { PhysicalAddress(heap_physical_start()) }
     static var size: Int { Int(heap_physical_end() - heap_physical_start()) }
@@ -17,13 +21,28 @@ enum KernelHeap {
     static func initialize() {
         let base = UnsafeMutableRawPointer(bitPattern: UInt(AddressSpaceLayout.kernelWindow.start.raw))!
         allocator = HeapAllocator(base: base, byteCount: size)
+        emergencyReserve = allocator!.allocate(byteCount: emergencyReserveSize, alignment: 16)
+    }
+
+    /// Stops the kernel because the heap cannot serve `byteCount` bytes: no Swift object can
+    /// be made any more. Everything a program can make the kernel keep is bounded well below
+    /// the heap's size, so this is a kernel bug, reported as one.
+    static func exhausted(requested byteCount: Int) -> Never {
+        let free = allocator!.freePages * Int(PageGeometry.pageSize)
+        if let reserve = emergencyReserve {
+            emergencyReserve = nil
+            allocator!.free(reserve)
+        }
+        Panic.stop("kernel heap exhausted: \(byteCount) bytes requested, \(free) free of \(size)")
     }
 }
 
 /// `posix_memalign` (runtime.c) asks here: a block of `size` bytes aligned to `alignment`.
 @_cdecl("apus_heap_allocate")
 public func heapAllocate(_ size: Int, _ alignment: Int) -> UnsafeMutableRawPointer? {
-    KernelHeap.allocator?.allocate(byteCount: size, alignment: alignment)
+    guard let allocator = KernelHeap.allocator else { return nil }
+    if let block = allocator.allocate(byteCount: size, alignment: alignment) { return block }
+    KernelHeap.exhausted(requested: size)
 }
 
 /// `free` (runtime.c) gives a block back here.

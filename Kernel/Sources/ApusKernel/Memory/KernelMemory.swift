@@ -34,7 +34,9 @@ final class KernelMemory {
             let usable = PhysicalRange(start: PhysicalAddress(PageGeometry.roundUp(start.raw)!), end: end)
             if usable.length > (best?.length ?? 0) { best = usable }
         }
-        guard let best else { fatalError("the memory map offers no RAM above the kernel") }
+        guard let best, best.length >= Self.minimumFreeBytes else {
+            Self.cannotStart(ram: ram, free: best?.length ?? 0, modules: boot.modules)
+        }
         ramBytes = ram
         frames = FrameAllocator(memory: DirectMap.boot, range: best)
 
@@ -49,6 +51,23 @@ final class KernelMemory {
             fatalError("cannot build the kernel page table: \(error)")
         }
         write_cr3(pageTable.root.raw)
+    }
+
+    /// The least free RAM Apus starts with: room for its own page tables (the direct map of
+    /// RAM), a process's tables, stack and program.
+    static let minimumFreeBytes: UInt64 = 16 << 20
+
+    /// Says why the kernel cannot start (the boot modules leave too little RAM) and powers
+    /// off with the status of a run that could not start.
+    private static func cannotStart(ram: UInt64, free: UInt64, modules: [Multiboot.Module]) -> Never {
+        log("cannot start: the machine has \(ram >> 20) MiB of RAM and the boot modules leave \(free >> 20) MiB of it free; Apus needs at least \(minimumFreeBytes >> 20) MiB")
+        for module in modules {
+            // The module's role is the last word of its command line (`-initrd "FILE ROLE"`).
+            let role = module.name.utf8.split(separator: UInt8(ascii: " ")).last.map { String(decoding: $0, as: UTF8.self) } ?? "?"
+            log("  boot module \(role): \(module.range.length >> 10) KiB")
+        }
+        log("give the program less input (standard input, files added to the root file system) or the machine more memory")
+        PowerOff.exit(status: Kernel.statusCannotRun)
     }
 
     private static func mapKernel(into table: inout PageTable<DirectMap>, memoryMap: [Multiboot.MemoryRegion]) throws(PageTableError) {

@@ -22,43 +22,20 @@ final class UserProgram {
 
     deinit { context.deallocate() }
 
-    /// Why a program could not start.
-    enum LaunchError: Error, CustomStringConvertible {
-        case notAProgram
-        case argumentsTooLarge
-        case outOfMemory
-
-        var description: String {
-            switch self {
-            case .notAProgram: "not a valid x86-64 ELF executable"
-            case .argumentsTooLarge: "the arguments do not fit on the 64 KiB stack"
-            case .outOfMemory: "not enough memory to load it"
-            }
-        }
-    }
-
     /// Loads `program` with `arguments` and runs it to its end; returns its exit status, or
     /// why it could not start.
-    static func run(_ program: RegularFile, arguments: [[UInt8]], fileSystem: RootFileSystem, console: any Console) -> Result<Int64, LaunchError> {
+    static func run(_ program: RegularFile, arguments: [[UInt8]], fileSystem: RootFileSystem, console: any Console) -> Result<Int64, LaunchFailure> {
         let user: UserProgram
         var entry: UserEntry
-        do throws(LaunchError) {
-            var memory = try launchStep(.outOfMemory) { () throws(KernelError) in
-                try Memory(frames: Kernel.memory.frames, pager: EagerPager(), kernelTemplate: Kernel.memory.pageTable.root)
-            }
-            let elf = try launchStep(.notAProgram) { () throws(KernelError) in try ELFProgram(file: program) }
+        do throws(LaunchFailure) {
+            var memory: Memory
             do throws(KernelError) {
-                try elf.load(from: program, into: &memory)
+                memory = try Memory(frames: Kernel.memory.frames, pager: EagerPager(), kernelTemplate: Kernel.memory.pageTable.root)
             } catch {
-                throw error == .noMemory ? .outOfMemory : .notAProgram
+                throw .outOfMemory
             }
-            let stack: UserStack.Entry
-            do throws(KernelError) {
-                stack = try UserStack.build(arguments: arguments, in: &memory)
-            } catch {
-                throw error == .noMemory ? .outOfMemory : .argumentsTooLarge
-            }
-            entry = UserEntry(rip: elf.entry.raw, rsp: stack.stackPointer, argc: stack.argumentCount, argv: stack.argumentVector)
+            let start = try ProgramLaunch.load(program, arguments: arguments, into: &memory)
+            entry = UserEntry(rip: start.entry.raw, rsp: start.stack.stackPointer, argc: start.stack.argumentCount, argv: start.stack.argumentVector)
             user = UserProgram(process: Process(memory: memory, fileSystem: fileSystem, console: console))
         } catch {
             return .failure(error)
@@ -70,15 +47,6 @@ final class UserProgram {
         user.process.files.closeAll()
         current = nil
         return .success(status)
-    }
-
-    /// `body`'s value, or `failure` when it throws.
-    private static func launchStep<T: ~Copyable>(_ failure: LaunchError, _ body: () throws(KernelError) -> T) throws(LaunchError) -> T {
-        do throws(KernelError) {
-            return try body()
-        } catch {
-            throw failure
-        }
     }
 
     /// Ends the process with `status` once the current handler returns: the entry code then
@@ -96,9 +64,16 @@ final class UserProgram {
         let arguments = SyscallArguments(registers.rdi, registers.rsi, registers.rdx, registers.r10, registers.r8, registers.r9)
         switch process.dispatch(registers.rax, arguments) {
         case .returns(let value): frame.pointee.registers.rax = UInt64(bitPattern: value)
-        case .exit(let status): exit(status: Int64(status))
+        case .exit(let status):
+            exit(status: Int64(status))
+            return
         case .blockedForever:
             log("process blocked forever: it reads an empty pipe that only it could write; killed with status -1")
+            exit(status: -1)
+            return
+        }
+        if SyscallReturn(to: registers.rcx) == .endProcess {
+            log("system call returns to the non-canonical address \(hexadecimal(registers.rcx)); process killed with status -1")
             exit(status: -1)
         }
     }
@@ -109,9 +84,7 @@ final class UserProgram {
         let vector = frame.pointee.vector
         if vector == Traps.pageFault {
             let address = read_cr2()
-            let code = frame.pointee.errorCode
-            let access: AccessKind = code & 16 != 0 ? .execute : code & 2 != 0 ? .write : .read
-            switch process.memory.handlePageFault(at: VirtualAddress(address), access: access) {
+            switch process.memory.handleUserPageFault(at: VirtualAddress(address), errorCode: PageFaultErrorCode(rawValue: frame.pointee.errorCode)) {
             case .resolved: return
             case .segmentationFault(let cause):
                 log("page fault at \(hexadecimal(address)): \(cause) (rip \(hexadecimal(frame.pointee.rip))); process killed with status -1")
@@ -147,6 +120,8 @@ final class BootConsole: Console {
     private var consumed = 0
 
     init(input: UnsafeRawBufferPointer) { self.input = input }
+
+    var pendingInputCount: Int { input.count - consumed }
 
     func readInput(into buffer: UnsafeMutableRawBufferPointer) -> Int {
         let count = min(buffer.count, input.count - consumed)
