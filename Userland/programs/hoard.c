@@ -10,9 +10,9 @@ static char page[4096];
 
 int main(void) {
     int pipes = 0, fds[2];
-    long filled = 0;
+    long filled = 0, refused;
     memset(page, 'p', sizeof page);
-    while (pipe(fds) == 0) {
+    while ((refused = pipe(fds)) == 0) {
         pipes++;
         long written;
         while ((written = write(fds[1], page, sizeof page)) > 0) filled += written;
@@ -23,6 +23,7 @@ int main(void) {
         if (result < 0) break;
         mappings++;
     }
-    printf("%d pipes holding %ld bytes; %s mappings, then %ld\n", pipes, filled, mappings > 100000 ? "over 100000" : "too few", result);
+    printf("%d pipes holding %ld bytes, then %ld; %s mappings, then %ld\n", pipes, filled, refused,
+           mappings > 100000 ? "over 100000" : "too few", result);
     return 0;
 }

@@ -39,6 +39,11 @@ public struct PhysicalRange: Hashable, Sendable {
     @inlinable public func contains(_ address: PhysicalAddress) -> Bool {
         start <= address && address < end
     }
+
+    /// True when every address of `other` lies in this range.
+    @inlinable public func contains(_ other: PhysicalRange) -> Bool {
+        start <= other.start && other.end <= end
+    }
 }
 
 extension PhysicalRange: CustomStringConvertible {

@@ -37,6 +37,10 @@ enum Kernel {
             log("panic-test: faulting on purpose")
             PanicTest.fault()
         }
+        if boot.hasOption("heap-exhaustion-test") {
+            log("heap-exhaustion-test: allocating until the heap is gone")
+            HeapExhaustionTest.run()
+        }
         if boot.hasOption("run") {
             runProgram(boot)
         }

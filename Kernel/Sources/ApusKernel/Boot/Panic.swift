@@ -71,3 +71,13 @@ enum PanicTest {
     @inline(never)
     static func innerFrame(_ pointer: UnsafeMutablePointer<UInt64>) { pointer.pointee = 0xDEAD }
 }
+
+/// The deliberate heap exhaustion of the `heap-exhaustion-test` boot option: megabyte
+/// arrays kept until the heap cannot serve the next, which must panic in words.
+enum HeapExhaustionTest {
+    @inline(never)
+    static func run() -> Never {
+        var kept: [[UInt8]] = []
+        while true { kept.append([UInt8](repeating: 1, count: 1 << 20)) }
+    }
+}

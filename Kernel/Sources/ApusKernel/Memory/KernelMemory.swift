@@ -20,23 +20,7 @@ final class KernelMemory {
     let ramBytes: UInt64
 
     init(boot: Multiboot) {
-        var reservedEnd = PhysicalAddress(heap_physical_end())
-        for module in boot.modules where module.range.end > reservedEnd { reservedEnd = module.range.end }
-        reservedEnd = PhysicalAddress(PageGeometry.roundUp(reservedEnd.raw)!)
-
-        var ram: UInt64 = 0
-        var best: PhysicalRange?
-        for region in boot.memoryMap where region.isAvailable {
-            ram += region.range.length
-            let start = max(region.range.start, reservedEnd)
-            let end = PhysicalAddress(min(region.range.end.raw, 1 << 32) & ~PageGeometry.offsetMask)
-            guard start < end else { continue }
-            let usable = PhysicalRange(start: PhysicalAddress(PageGeometry.roundUp(start.raw)!), end: end)
-            if usable.length > (best?.length ?? 0) { best = usable }
-        }
-        guard let best, best.length >= Self.minimumFreeBytes else {
-            Self.cannotStart(ram: ram, free: best?.length ?? 0, modules: boot.modules)
-        }
+        let (ram, best) = Self.freeRAM(boot)
         ramBytes = ram
         frames = FrameAllocator(memory: DirectMap.boot, range: best)
 
@@ -53,21 +37,54 @@ final class KernelMemory {
         write_cr3(pageTable.root.raw)
     }
 
+    /// The RAM the memory map reports, and the largest free range of it above the kernel,
+    /// its heap and the boot modules; or, when the modules do not fit or leave too little,
+    /// the reason in the kernel log and power-off.
+    private static func freeRAM(_ boot: Multiboot) -> (ram: UInt64, free: PhysicalRange) {
+        var ram: UInt64 = 0
+        for region in boot.memoryMap where region.isAvailable { ram += region.range.length }
+        // The loader puts the modules after the kernel and its heap whether or not RAM goes
+        // that far; one that does not fit would be read as garbage, so check before any use.
+        for module in boot.modules where !boot.memoryMap.contains(where: { $0.isAvailable && $0.range.contains(module.range) }) {
+            cannotStart("the boot module \(role(of: module)) (\(module.range.length >> 10) KiB at \(module.range.start)) does not fit in RAM",
+                        ram: ram, modules: boot.modules)
+        }
+        var reservedEnd = PhysicalAddress(heap_physical_end())
+        for module in boot.modules where module.range.end > reservedEnd { reservedEnd = module.range.end }
+        reservedEnd = PhysicalAddress(PageGeometry.roundUp(reservedEnd.raw)!)
+
+        var best: PhysicalRange?
+        for region in boot.memoryMap where region.isAvailable {
+            let start = max(region.range.start, reservedEnd)
+            let end = PhysicalAddress(min(region.range.end.raw, 1 << 32) & ~PageGeometry.offsetMask)
+            guard start < end else { continue }
+            let usable = PhysicalRange(start: PhysicalAddress(PageGeometry.roundUp(start.raw)!), end: end)
+            if usable.length > (best?.length ?? 0) { best = usable }
+        }
+        guard let best, best.length >= minimumFreeBytes else {
+            cannotStart("the boot modules leave \((best?.length ?? 0) >> 20) MiB of RAM free; Apus needs at least \(minimumFreeBytes >> 20) MiB",
+                        ram: ram, modules: boot.modules)
+        }
+        return (ram, best)
+    }
+
     /// The least free RAM Apus starts with: room for its own page tables (the direct map of
     /// RAM), a process's tables, stack and program.
     static let minimumFreeBytes: UInt64 = 16 << 20
 
-    /// Says why the kernel cannot start (the boot modules leave too little RAM) and powers
-    /// off with the status of a run that could not start.
-    private static func cannotStart(ram: UInt64, free: UInt64, modules: [Multiboot.Module]) -> Never {
-        log("cannot start: the machine has \(ram >> 20) MiB of RAM and the boot modules leave \(free >> 20) MiB of it free; Apus needs at least \(minimumFreeBytes >> 20) MiB")
-        for module in modules {
-            // The module's role is the last word of its command line (`-initrd "FILE ROLE"`).
-            let role = module.name.utf8.split(separator: UInt8(ascii: " ")).last.map { String(decoding: $0, as: UTF8.self) } ?? "?"
-            log("  boot module \(role): \(module.range.length >> 10) KiB")
-        }
+    /// Says why the kernel cannot start (the boot modules do not fit, or leave too little
+    /// RAM), lists the modules, and powers off with the status of a run that could not start.
+    private static func cannotStart(_ reason: String, ram: UInt64, modules: [Multiboot.Module]) -> Never {
+        log("cannot start: \(reason)")
+        log("  the machine has \(ram >> 20) MiB of RAM; the boot modules:")
+        for module in modules { log("  \(role(of: module)): \(module.range.length >> 10) KiB") }
         log("give the program less input (standard input, files added to the root file system) or the machine more memory")
         PowerOff.exit(status: Kernel.statusCannotRun)
+    }
+
+    /// A module's role: the last word of its command line (`-initrd "FILE ROLE"`).
+    private static func role(of module: Multiboot.Module) -> String {
+        module.name.utf8.split(separator: UInt8(ascii: " ")).last.map { String(decoding: $0, as: UTF8.self) } ?? "?"
     }
 
     private static func mapKernel(into table: inout PageTable<DirectMap>, memoryMap: [Multiboot.MemoryRegion]) throws(PageTableError) {

@@ -1,0 +1,76 @@
+import ApusCore
+import ApusTool
+import Foundation
+import Testing
+
+/// Programs that once stopped or hung the kernel, each now meeting its documented end: the
+/// kernel goes on, the program gets an error code or dies alone with status −1.
+@Suite("Hostile programs cannot stop the kernel")
+struct HardeningTests {
+    @Test func sixtyFourMiBGoThroughOnePipeThatNeverEmpties() throws {
+        let result = try ProgramTests.expectRun("pipefill", stdout: "moved 67112955 bytes through one pipe that never emptied\n")
+        #expect(!result.log.contains("PANIC"))
+    }
+
+    @Test(arguments: ["iret", "lret", "lcall"])
+    func aReturnOrCallThroughTheStackInRingThreeEndsOnlyTheProgram(kind: String) throws {
+        let result = try ProgramTests.expectRun("fault", [kind], stdout: "about to fault: \(kind)\n", status: -1)
+        // Under QEMU with SMAP the CPU reads the stack as a supervisor access; on a CPU that
+        // allows the instruction the program lands on ud2. Either way it ends, once.
+        #expect(result.logLines.contains { ($0.contains("error code") || $0.contains("invalid opcode")) && $0.hasSuffix("process killed with status -1") },
+                "log:\n\(result.log)")
+        #expect(!result.log.contains("PANIC"))
+    }
+
+    @Test func aSystemCallFromTheLastTwoBytesOfTheUserHalfEndsTheProgram() throws {
+        let result = try ProgramTests.expectRun("sysret", stdout: "system call from 0x7ffffffffffe\n", status: -1)
+        #expect(result.logLines.contains("system call returns to the non-canonical address 0x800000000000; process killed with status -1"),
+                "log:\n\(result.log)")
+    }
+
+    @Test func everyProgramStartsFromACleanFPUAndSSEState() throws {
+        var run = ProgramRun(program: "fpustate")
+        run.repetitions = 2
+        run.machine = SystemUnderTest.machine
+        let result = try run.run(kernel: SystemUnderTest.kernel.get(), programs: SystemUnderTest.programs.get(), data: UserlandBuild().dataFiles)
+        #expect(result.stdout == String(repeating: "fcw 0x37f, mxcsr 0x1f80, xmm zero, st zero\n", count: 2), "log:\n\(result.log)")
+        #expect(result.exitStatuses == [0, 0], "the second run sees none of the first's registers")
+    }
+
+    @Test func threeHundredThousandArgumentsAreRefusedWithTheLimit() throws {
+        let arguments = Array(repeating: "a", count: 300_000)
+        let result = try SystemUnderTest.run("hello", arguments)
+        let needed = UserStack.requiredBytes(argumentCount: 300_001, totalLength: "hello".utf8.count + 300_000)
+        #expect(result.exitStatus == nil)
+        #expect(result.problem == "run: cannot start the program: the arguments need \(needed) bytes of the stack and at most 32768 are available to them",
+                "log:\n\(result.log)")
+        #expect(!result.log.contains("PANIC"))
+    }
+
+    /// Standard input that does not fit in the machine beside the kernel, or leaves it too
+    /// little RAM: the kernel says why it cannot start, in words.
+    @Test(arguments: [
+        (64, 56, "cannot start: the boot module stdin (57344 KiB at 0x"),
+        (128, 84, "cannot start: the boot modules leave "),
+    ])
+    func inputThatLeavesTooLittleMemoryIsRefusedInWords(memory: Int, inputMiB: Int, reason: String) throws {
+        var run = ProgramRun(program: "hello")
+        run.machine = SystemUnderTest.machine
+        run.machine.memory = memory
+        run.standardInput = Data(count: inputMiB << 20)
+        let result = try run.run(kernel: SystemUnderTest.kernel.get(), programs: SystemUnderTest.programs.get(), data: UserlandBuild().dataFiles)
+        #expect(result.exitStatus == nil)
+        #expect(result.logLines.contains { $0.hasPrefix(reason) }, "log:\n\(result.log)")
+        #expect(result.logLines.contains("  stdin: \(inputMiB << 10) KiB"))
+        #expect(result.logLines.contains { $0.hasPrefix("give the program less input") })
+        #expect(!result.log.contains("PANIC") && !result.log.contains("invalid opcode"))
+    }
+
+    @Test func aKernelHeapThatRunsDryPanicsInWords() throws {
+        let outcome = try SystemUnderTest.boot("heap-exhaustion-test")
+        #expect(outcome.status == Machine.statusPanic, "kernel log:\n\(outcome.log)")
+        #expect(outcome.logLines.contains { $0.hasPrefix("PANIC: kernel heap exhausted: ") && $0.contains(" bytes requested, ") && $0.hasSuffix(" free of 33554432") },
+                "kernel log:\n\(outcome.log)")
+        #expect(outcome.logLines.contains("backtrace:"))
+    }
+}
