@@ -21,6 +21,23 @@ struct MunmapTests {
         }
     }
 
+    @Test func unmappingOneRegionAmongSeveralGivesBackExactlyItsPagesBeforeTeardown() throws {
+        try withMachine { machine in
+            var mm = try machine.addressSpace()
+            _ = try mm.mmap(at: VirtualAddress(0x1000_0000), length: 0x3000, protection: Self.rw, backing: .anonymous)
+            _ = try mm.mmap(at: VirtualAddress(0x1000_3000), length: 0x5000, protection: .read, backing: .anonymous)
+            _ = try mm.mmap(at: VirtualAddress(0x7FFF_FFFF_E000), length: 0x2000, protection: Self.rw, backing: .anonymous)
+            machine.expectResident(10, in: mm)
+            try mm.munmap(VirtualAddress(0x1000_3000))
+            machine.expectResident(5, in: mm)
+            try mm.munmap(VirtualAddress(0x7FFF_FFFF_E000))
+            machine.expectResident(3, in: mm)
+            try mm.munmap(VirtualAddress(0x1000_0000))
+            machine.expectResident(0, in: mm)
+            #expect(mm.pageTable.tableCount() == 0, "empty tables were freed too")
+        }
+    }
+
     @Test func accessFailsAfterUnmap() throws {
         try withMachine { machine in
             var mm = try machine.addressSpace()

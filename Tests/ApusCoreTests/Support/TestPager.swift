@@ -1,4 +1,5 @@
 @testable import ApusCore
+import Testing
 
 /// A pager that runs the half of the ``Pager`` interface the eager pager never does: it maps
 /// nothing when a region is created and fills each page at its first touch (a small lazy
@@ -49,6 +50,13 @@ extension TestMachine {
 
     /// Frames in use now, beyond what the machine started with.
     var framesInUse: Int { baseline - frames.freeCount }
+
+    /// Checks, while `mm` is still alive, that the frames in use are exactly its root table,
+    /// its other tables and `pages` mapped pages: the check that catches an unmap that forgets
+    /// pages, which the leak check at the end (after the page table is gone) cannot.
+    func expectResident<P: Pager>(_ pages: Int, in mm: borrowing MmStruct<HostMemory, P>, sourceLocation: SourceLocation = #_sourceLocation) {
+        #expect(framesInUse == 1 + mm.pageTable.tableCount() + pages, "frames in use: root, tables and \(pages) pages", sourceLocation: sourceLocation)
+    }
 }
 
 /// Makes the present page at `page` of `source` shared copy-on-write with `target`: both map
