@@ -331,4 +331,15 @@ struct FileSyscallTests {
         image[0] = 0
         image.withUnsafeMutableBytes { buffer in #expect(throws: KernelError.invalidArgument) { try RootFileSystem(image: buffer) } }
     }
+
+    @Test func anImageOfMoreFilesThanTheLimitIsRefusedBeforeAnyIsMade() throws {
+        let files = (0...RootFileSystem.maximumFileCount).map { (name: Array("f\($0)".utf8), contents: [UInt8]()) }
+        var atLimit = RootFileSystem.image(of: Array(files.dropLast()))
+        let count = try atLimit.withUnsafeMutableBytes { buffer in try RootFileSystem(image: buffer).files.count }
+        #expect(count == RootFileSystem.maximumFileCount)
+        var overLimit = RootFileSystem.image(of: files)
+        overLimit.withUnsafeMutableBytes { buffer in
+            #expect(throws: KernelError.invalidArgument) { try RootFileSystem(image: buffer) }
+        }
+    }
 }
