@@ -7,10 +7,10 @@ import Testing
 /// yet present) fails before anything is consumed.
 @Suite("System calls copy before they consume")
 struct CopyBeforeConsumeTests {
-    /// A harness whose buffer pages are faulted in by a ``TestPager``; its first page is
+    /// A harness whose buffer pages are faulted in by the ``LazyPager``; its first page is
     /// touched, the second is not, and no frame is left for it.
-    static func harnessWithAnAbsentSecondPage(_ machine: TestMachine, input: String = "") throws -> ProcessHarness<TestPager> {
-        let harness = try ProcessHarness(machine, input: input, pager: TestPager())
+    static func harnessWithAnAbsentSecondPage(_ machine: TestMachine, input: String = "") throws -> ProcessHarness<LazyPager> {
+        let harness = try ProcessHarness(machine, input: input, pager: LazyPager())
         try writeUser(&harness.process.memory, [0], at: ProcessHarnessLayout.buffer)
         machine.frames.failAllocation(after: 0)
         return harness
@@ -40,7 +40,7 @@ struct CopyBeforeConsumeTests {
 
     @Test func aPipeReadThatCannotFaultItsBufferInLeavesTheBytesInThePipe() throws {
         try withMachine { machine in
-            let harness = try ProcessHarness(machine, pager: TestPager())
+            let harness = try ProcessHarness(machine, pager: LazyPager())
             try writeUser(&harness.process.memory, [0], at: ProcessHarnessLayout.buffer)
             #expect(harness.call(.pipe, ProcessHarnessLayout.buffer + 0x800) == 0)
             // Written from the first page, so that the buffer's second page stays absent.
@@ -57,7 +57,7 @@ struct CopyBeforeConsumeTests {
 
     @Test func aPipeWriteFromABufferThatCannotBeFaultedInPutsNothingInThePipe() throws {
         try withMachine { machine in
-            let harness = try ProcessHarness(machine, pager: TestPager())
+            let harness = try ProcessHarness(machine, pager: LazyPager())
             try writeUser(&harness.process.memory, [0], at: ProcessHarnessLayout.buffer)
             #expect(harness.call(.pipe, ProcessHarnessLayout.buffer + 0x800) == 0)
             machine.frames.failAllocation(after: 0)

@@ -28,7 +28,7 @@ final class TestConsole: Console {
 /// A process on a test machine: "hello.txt" ("Hello, file!\n") and an empty file in its root
 /// file system, a read-write buffer at 0x1000_0000 (two pages) and a read-only page at
 /// 0x2000_0000 holding "hello.txt\0". Its memory is filled by a pager of type `P`: eager by
-/// default, or a ``TestPager`` that faults pages in and can run out of frames half way.
+/// default, or the ``LazyPager``, which faults pages in and can run out of frames half way.
 final class ProcessHarness<P: Pager> {
     let console: TestConsole
     private let imageStorage: UnsafeMutableRawBufferPointer

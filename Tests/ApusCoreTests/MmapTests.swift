@@ -291,8 +291,8 @@ struct MmapTests {
 struct RegionLimitTests {
     @Test func aProcessHasAtMostRegionLimitRegions() throws {
         try withMachine(megabytes: 16) { machine in
-            var mm = try MmStruct(frames: machine.frames, pager: LimitTestPager())
-            for index in 0..<MmStruct<HostMemory, LimitTestPager>.regionLimit {
+            var mm = try MmStruct(frames: machine.frames, pager: LazyPager())
+            for index in 0..<MmStruct<HostMemory, LazyPager>.regionLimit {
                 try mm.addRegion(VirtualRange(0x1_0000_0000 + UInt64(index) * 0x2000, pages: 1), permission: .read, backing: .anonymous)
             }
             #expect(throws: KernelError.noMemory) {
@@ -301,13 +301,5 @@ struct RegionLimitTests {
             try mm.munmap(VirtualAddress(0x1_0000_0000))
             #expect(try mm.mmap(at: VirtualAddress(0x10_0000), length: 0x1000, protection: .read, backing: .anonymous) == VirtualAddress(0x10_0000))
         }
-    }
-}
-
-/// A pager that maps nothing, so the limit test needs no frames for its regions.
-struct LimitTestPager: Pager {
-    mutating func regionAdded<Memory>(_ region: Region, pageTable: inout PageTable<Memory>) throws(KernelError) {}
-    mutating func resolveFault<Memory>(at address: VirtualAddress, access: AccessKind, in region: Region, pageTable: inout PageTable<Memory>) -> FaultResolution {
-        .segmentationFault(.notPresent)
     }
 }

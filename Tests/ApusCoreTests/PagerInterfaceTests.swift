@@ -1,10 +1,11 @@
 import ApusCore
 import Testing
 
-/// The half of the pager interface that the eager pager never runs, through ``TestPager``:
-/// faults resolved by the pager, frames running out while a fault is served, frames shared
-/// between address spaces and copied at the first write, and leaves rewritten in place.
-@Suite("Pager interface: faults, sharing, running out")
+/// The half of the pager interface that the eager pager never runs, through the
+/// ``LazyPager``: faults resolved by the pager, frames running out while a fault is served,
+/// frames shared between address spaces and copied at the first write (by ``MmStruct``,
+/// whatever the pager), and leaves rewritten in place.
+@Suite("Lazy pager, copy-on-write and running out of frames")
 struct PagerInterfaceTests {
     static let base: UInt64 = 0x1000_0000
 
@@ -14,7 +15,6 @@ struct PagerInterfaceTests {
             _ = try mm.mmap(at: VirtualAddress(Self.base), length: 0x3000, protection: [.read, .write], backing: .anonymous)
             #expect(machine.framesInUse == 1, "only the root table: nothing is mapped up front")
             #expect(mm.handleUserPageFault(at: VirtualAddress(Self.base + 0x1234), errorCode: PageFaultErrorCode(rawValue: 0x6)) == .resolved)
-            #expect(mm.pager.resolvedFaults == 1)
             let entry = try mm.pageTable.walk(VirtualAddress(Self.base + 0x1000))
             #expect(entry.permission == [.read, .write, .user])
             #expect(machine.framesInUse == 1 + 3 + 1, "root, three tables and the page")
@@ -27,9 +27,9 @@ struct PagerInterfaceTests {
             let file = TestFile(patternedCount: 0x2000)
             _ = try mm.mmap(at: VirtualAddress(Self.base), length: 0x2000, protection: .read, backing: .file(FileBacking(file: file, offset: 0)))
             _ = try userBytes(&mm, at: Self.base, count: 1) // the first page is present now
-            #expect(mm.pager.resolvedFaults == 1)
+            #expect(throws: PageTableError.notExist) { try mm.pageTable.walk(VirtualAddress(Self.base + 0x1000)) }
             #expect(try userBytes(&mm, at: Self.base + 0xFF0, count: 0x20) == Array(file.bytes[0xFF0..<0x1010]))
-            #expect(mm.pager.resolvedFaults == 2)
+            #expect(try mm.pageTable.walk(VirtualAddress(Self.base + 0x1000)).permission == [.read, .user])
         }
     }
 
@@ -131,6 +131,70 @@ struct PagerInterfaceTests {
             #expect(try table.walk(VirtualAddress(Self.base)) == .leaf(frame: frame, permission: .read))
             #expect(machine.memory.invalidations == before + 1)
             #expect(throws: PageTableError.notExist) { try table.updateLeaf(at: VirtualAddress(Self.base + 0x1000)) { $0 } }
+        }
+    }
+
+    @Test func mmapRecordsTheRegionAndAllocatesNothingNotEvenATable() throws {
+        try withMachine { machine in
+            var mm = try machine.lazyAddressSpace()
+            let slotOne: UInt64 = 0x80_0000_0000
+            _ = try mm.mmap(at: VirtualAddress(slotOne), length: 64 << 20, protection: [.read, .write], backing: .anonymous)
+            #expect(machine.framesInUse == 1, "the root table only")
+            let rootEntries = machine.memory.pointer(to: mm.pageTable.root).assumingMemoryBound(to: UInt64.self)
+            #expect(rootEntries[1] == 0, "the top-level entry of the fresh slot stays zero")
+            let allowed = mm.accessOK(VirtualAddress(slotOne), length: 64 << 20, write: true)
+            #expect(allowed, "accessOK answers from the region alone")
+        }
+    }
+
+    @Test func aRegionFarLargerThanMemoryCostsOnlyTheTouchedPagesAndGivesThemBack() throws {
+        try withMachine { machine in // 4 MiB of RAM
+            var mm = try machine.lazyAddressSpace()
+            _ = try mm.mmap(at: VirtualAddress(Self.base), length: 1 << 30, protection: [.read, .write], backing: .anonymous)
+            for offset in stride(from: UInt64(0), to: 1 << 30, by: 128 << 20) {
+                try writeUser(&mm, [UInt8(truncatingIfNeeded: offset >> 20)], at: Self.base + offset)
+            }
+            machine.expectResident(8, in: mm)
+            #expect(try userBytes(&mm, at: Self.base + (384 << 20), count: 1) == [128])
+            try mm.munmap(VirtualAddress(Self.base))
+            machine.expectResident(0, in: mm)
+            #expect(mm.pageTable.tableCount() == 0)
+        }
+    }
+
+    @Test func getphysAnswersOnlyOnceAPageWasTouched() throws {
+        try withMachine { machine in
+            let harness = try ProcessHarness(machine, pager: LazyPager())
+            let page = ProcessHarnessLayout.buffer + 0x1000
+            #expect(harness.call(.getphys, page, 0) == -22, "no entry before the first touch")
+            #expect(harness.call(.getphys, page, 1) == -22)
+            try writeUser(&harness.process.memory, [1], at: page)
+            let entry = try harness.process.memory.pageTable.walk(VirtualAddress(page))
+            #expect(harness.call(.getphys, page + 0x10, 0) == Int64(entry.frame.raw + 0x10))
+            #expect(harness.call(.getphys, page, 1) == Int64(bitPattern: entry.flags.rawValue))
+        }
+    }
+
+    @Test func aKernelReadIntoUntouchedPagesFaultsThemIn() throws {
+        try withMachine { machine in
+            let harness = try ProcessHarness(machine, pager: LazyPager())
+            let fd = try harness.open() // copies the path into the second page, so read into the first
+            #expect(throws: PageTableError.notExist) { try harness.process.memory.pageTable.walk(VirtualAddress(ProcessHarnessLayout.buffer)) }
+            #expect(harness.read(fd, count: 13, to: ProcessHarnessLayout.buffer + 0xFF8) == 13)
+            #expect(try harness.bytes(count: 13, at: ProcessHarnessLayout.buffer + 0xFF8) == "Hello, file!\n")
+        }
+    }
+
+    @Test func theLazyPagerNeverUsesMoreFramesThanTheEager() throws {
+        try withMachine { machine in
+            var eager = try machine.addressSpace()
+            _ = try eager.mmap(at: VirtualAddress(Self.base), length: 0x10000, protection: [.read, .write], backing: .anonymous)
+            let eagerFrames = machine.framesInUse
+            var lazy = try machine.lazyAddressSpace()
+            _ = try lazy.mmap(at: VirtualAddress(Self.base), length: 0x10000, protection: [.read, .write], backing: .anonymous)
+            for page in stride(from: Self.base, to: Self.base + 0x10000, by: 0x1000) { try writeUser(&lazy, [7], at: page) }
+            #expect(machine.framesInUse - eagerFrames == eagerFrames, "touching every page costs what eager paid up front")
+            #expect(lazy.pageTable.mappedPageCount() == 16)
         }
     }
 }

@@ -123,7 +123,13 @@ public struct PageTable<Memory: PhysicalMemory>: ~Copyable {
 
     /// The number of tables below the root (PDPTs, PDs and PTs) in the user half.
     public func tableCount() -> Int {
-        countTables(at: root, level: PageGeometry.levels)
+        census(of: root, level: PageGeometry.levels).tables
+    }
+
+    /// The number of pages mapped in the user half: what the address space holds in frames
+    /// beside its tables.
+    public func mappedPageCount() -> Int {
+        census(of: root, level: PageGeometry.levels).pages
     }
 
     // MARK: - Walking the tree
@@ -193,14 +199,20 @@ public struct PageTable<Memory: PhysicalMemory>: ~Copyable {
         return true
     }
 
-    private func countTables(at table: PhysicalAddress, level: Int) -> Int {
-        guard level > 1 else { return 0 }
+    /// The tables and pages under the level-`level` table at `table` (the user half only).
+    private func census(of table: PhysicalAddress, level: Int) -> (tables: Int, pages: Int) {
         let slots = entries(of: table)
-        var count = 0
+        var count = (tables: 0, pages: 0)
         for index in 0..<PageGeometry.entriesPerTable {
             if level == PageGeometry.levels && AddressSpaceLayout.isSharedSlot(index) { continue }
             let entry = PageTableEntry(raw: slots[index])
-            if entry.isPresent { count += 1 + countTables(at: entry.frame, level: level - 1) }
+            guard entry.isPresent else { continue }
+            if level == 1 {
+                count.pages += 1
+            } else {
+                let below = census(of: entry.frame, level: level - 1)
+                count = (count.tables + 1 + below.tables, count.pages + below.pages)
+            }
         }
         return count
     }

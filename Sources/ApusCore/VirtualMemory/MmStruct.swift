@@ -165,7 +165,9 @@ public struct MmStruct<Memory: PhysicalMemory, P: Pager>: ~Copyable {
     /// Decides what becomes of a user access that faulted at `address` (a program's, or a
     /// kernel copy's on its behalf): outside every region, or against the region's
     /// permission, it is a segmentation fault with its cause; a page that already serves the
-    /// access (a stale TLB entry) is resolved at once; anything else is the pager's to serve.
+    /// access (a stale TLB entry) is resolved at once; a write to a present page that its
+    /// region allows to be written is copy-on-write (``copyOnWrite(_:at:in:)``); an absent
+    /// page is the pager's to serve.
     public mutating func handlePageFault(at address: VirtualAddress, access: AccessKind) -> FaultResolution {
         guard let region = region(containing: address) else { return .segmentationFault(.notPresent) }
         guard region.permission.contains(access.requiredPermission) else {
@@ -175,11 +177,40 @@ public struct MmStruct<Memory: PhysicalMemory, P: Pager>: ~Copyable {
             case .execute: return .segmentationFault(.executeNonExecutable)
             }
         }
-        if let entry = try? pageTable.walk(address), entry.permission.contains(access.requiredPermission) {
-            pageTable.frames.memory.invalidateTranslation(of: address.pageBase, inAddressSpaceOf: pageTable.root)
-            return .resolved
+        if let entry = try? pageTable.walk(address) {
+            if entry.permission.contains(access.requiredPermission) {
+                pageTable.frames.memory.invalidateTranslation(of: address.pageBase, inAddressSpaceOf: pageTable.root)
+                return .resolved
+            }
+            // Leaves carry their region's permission, less WRITE while their frame is shared.
+            precondition(access == .write, "a present page refuses an access its region allows")
+            return copyOnWrite(entry, at: address.pageBase, in: region)
         }
         return pager.resolveFault(at: address, access: access, in: region, pageTable: &pageTable)
+    }
+
+    /// The first write to a page whose frame is shared copy-on-write (mapped read-only in
+    /// every address space that shares it, its share count one per sharer): the writer gets
+    /// its own copy of the frame, mapped with the region's permission, and gives up its share
+    /// of the original. The last sharer left copies nothing: it makes its page writable
+    /// again. This is a property of frames, handled here before any pager is asked, so it
+    /// works with every pager. ``FaultResolution/outOfMemory`` when no frame is left for
+    /// the copy; nothing has changed then.
+    mutating func copyOnWrite(_ entry: PageTableEntry, at page: VirtualAddress, in region: Region) -> FaultResolution {
+        let frames = pageTable.frames
+        var frame = entry.frame
+        if frames.shareCount(of: frame) > 1 {
+            guard let copy = frames.allocate() else { return .outOfMemory }
+            frames.memory.copyFrame(from: frame, to: copy)
+            frames.free(frame)
+            frame = copy
+        }
+        do throws(PageTableError) {
+            try pageTable.updateLeaf(at: page) { _ in .leaf(frame: frame, permission: region.permission) }
+        } catch {
+            preconditionFailure("copy-on-write: the page went away")
+        }
+        return .resolved
     }
 
     /// The frame behind the user page holding `address`, ready for `access` by the kernel on

@@ -5,10 +5,12 @@
 /// `accessOK`. The pager it is built with decides when memory is actually spent:
 /// * ``EagerPager`` fills every page of a region the moment it is created, so a page fault
 ///   inside a region is always a program error;
-/// * a lazy pager records the region and fills each page at its first touch, in
-///   ``resolveFault(at:access:in:pageTable:)``;
-/// * copy-on-write `fork` shares frames read-only and copies one at its first write, again in
+/// * ``LazyPager`` records the region and fills each page at its first touch, in
 ///   ``resolveFault(at:access:in:pageTable:)``.
+///
+/// Copy-on-write is not a pager's business: a write to a shared frame is handled by
+/// `MmStruct` before any pager is asked, so it works the same with every pager. The pager
+/// answers only for pages that are absent.
 ///
 /// `MmStruct` is generic over its pager (`MmStruct<Memory, EagerPager>`), not an existential,
 /// so the Embedded build calls the policy directly.
@@ -22,8 +24,8 @@ public protocol Pager {
     mutating func regionRemoved<Memory>(_ region: Region, pageTable: inout PageTable<Memory>)
 
     /// The program (or a kernel copy on its behalf) made `access` at `address` inside
-    /// `region`, whose permission allows it, and the page table could not serve it. Make the
-    /// page serve it, or say why not.
+    /// `region`, whose permission allows it, and no page is mapped there. Make the page
+    /// serve it, or say why not.
     mutating func resolveFault<Memory>(
         at address: VirtualAddress, access: AccessKind, in region: Region, pageTable: inout PageTable<Memory>
     ) -> FaultResolution

@@ -26,6 +26,35 @@ struct ModelBasedTests {
             """)
     }
 
+    /// The same operations (no injected failures: lazy `mmap` allocates nothing that could
+    /// fail) on eager and on lazy memory, each against the model after every step: so every
+    /// answer is the same with either pager, and lazy memory never holds more frames.
+    @Test(arguments: [0xA9E5_1001 as UInt64, 0xA9E5_1002])
+    func eagerAndLazyMemoryGiveTheSameAnswers(seed: UInt64) {
+        var generator = OperationGenerator(seed: seed, injectsFailures: false)
+        var operations: [Operation] = []
+        var model = ReferenceModel(files: ModelRunner.fileBytes)
+        for _ in 0..<Self.operationsPerRun / 2 {
+            let operation = generator.next(model: model)
+            operations.append(operation)
+            if case let .mmap(a, l, p, f, o, _) = operation { _ = model.mmap(a, l, p, f, o, allocationsAllowed: nil) }
+            if case let .munmap(a) = operation { _ = model.munmap(a) }
+            if case let .copyOut(a, count, seed) = operation, model.accessOK(a, UInt64(count), write: true) {
+                model.write((0..<count).map { seed &+ UInt8(truncatingIfNeeded: $0) }, at: a)
+            }
+        }
+        for policy in [PagingPolicy.eager, .lazy] {
+            if let divergence = ModelRunner.replay(operations, policy: policy) {
+                let shortest = shrink(Array(operations.prefix(divergence.step + 1))) { ModelRunner.replay($0, fullCheckInterval: 1, policy: policy) != nil }
+                Issue.record("""
+                    \(policy.name) memory, seed \(hexadecimal(seed)): \(divergence)
+                    shortest reproduction (\(shortest.count) operations):
+                    \(shortest.map { "  \($0)" }.joined(separator: "\n"))
+                    """)
+            }
+        }
+    }
+
     @Test func aLeakedFrameIsCaughtAndShrunkToTheOneStepThatLeaks() {
         var generator = OperationGenerator(seed: 7)
         var operations: [Operation] = []

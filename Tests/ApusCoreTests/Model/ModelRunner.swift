@@ -36,8 +36,11 @@ struct Divergence: Error, CustomStringConvertible {
     var description: String { "step \(step), \(operation): \(message)" }
 }
 
-/// Runs operations on a real `MmStruct` (eager pager, host memory) and on the
-/// ``ReferenceModel`` side by side, and compares them after each step.
+/// Runs operations on a real `MmStruct` (host memory, the eager or the lazy pager) and on the
+/// ``ReferenceModel`` side by side, and compares them after each step. The model describes
+/// eager memory: with the lazy pager every answer must still be the same (return values,
+/// bytes, `accessOK`), a page may be absent until it is touched, and the frames in use may
+/// only be fewer.
 struct ModelRunner {
     /// The descriptors of the run: regular files at 3 and 4, an empty file at 6, stdio at 0–2
     /// and a pipe at 5 (not mappable), nothing else open.
@@ -58,15 +61,18 @@ struct ModelRunner {
 
     /// How often (in steps) every page, mapped or not, is compared in full.
     var fullCheckInterval = 1000
+    /// The pager of the address space under test.
+    var policy = PagingPolicy.eager
 
     let machine = TestMachine(megabytes: 8)
     var model = ReferenceModel(files: ModelRunner.fileBytes)
     private var leaked: [PhysicalAddress] = []
 
     /// Runs `operations` from a fresh state and returns the first divergence, if any.
-    static func replay(_ operations: [Operation], fullCheckInterval: Int = 1000) -> Divergence? {
+    static func replay(_ operations: [Operation], fullCheckInterval: Int = 1000, policy: PagingPolicy = .eager) -> Divergence? {
         var runner = ModelRunner()
         runner.fullCheckInterval = fullCheckInterval
+        runner.policy = policy
         return runner.run { step, _ in step < operations.count ? operations[step] : nil }.divergence
     }
 
@@ -76,7 +82,7 @@ struct ModelRunner {
         var operations: [Operation] = []
         defer { for frame in leaked { machine.frames.free(frame) } }
         do {
-            var mm = try machine.addressSpace()
+            var mm = try MmStruct(frames: machine.frames, pager: policy)
             let files = TestFileTable(files: Self.fileBytes.compactMapValues { $0.map(TestFile.init) })
             var step = 0
             while let operation = next(step, model) {
@@ -96,7 +102,7 @@ struct ModelRunner {
     }
 
     /// Performs one operation on both sides; returns a message when their answers differ.
-    private mutating func perform(_ operation: Operation, on mm: inout MmStruct<HostMemory, EagerPager>, files: TestFileTable) -> String? {
+    private mutating func perform(_ operation: Operation, on mm: inout MmStruct<HostMemory, PagingPolicy>, files: TestFileTable) -> String? {
         switch operation {
         case let .mmap(a, l, p, f, o, failAfter):
             if let failAfter { machine.frames.failAllocation(after: failAfter) }
@@ -147,7 +153,7 @@ struct ModelRunner {
 
     /// Compares regions, frames and page-table entries; in a full check also every page of
     /// every cluster and the bytes of every mapped page.
-    private func compare(_ mm: borrowing MmStruct<HostMemory, EagerPager>, after operation: Operation, full: Bool) -> String? {
+    private func compare(_ mm: borrowing MmStruct<HostMemory, PagingPolicy>, after operation: Operation, full: Bool) -> String? {
         var actualRegions: [ReferenceModel.Region] = []
         mm.forEachRegion { region in
             actualRegions.append(.init(start: region.range.start.raw, end: region.range.end.raw, permission: region.permission))
@@ -155,8 +161,12 @@ struct ModelRunner {
         if actualRegions != model.regions {
             return "regions \(actualRegions), model says \(model.regions)"
         }
-        if machine.frames.usedCount != model.framesInUse {
+        switch policy {
+        case .eager where machine.frames.usedCount != model.framesInUse:
             return "\(machine.frames.usedCount) frames in use, model says \(model.framesInUse)"
+        case .lazy where machine.frames.usedCount > model.framesInUse:
+            return "\(machine.frames.usedCount) frames in use, more than the \(model.framesInUse) of eager memory"
+        default: break
         }
         var pagesToCheck: [UInt64] = []
         switch operation {
@@ -176,7 +186,10 @@ struct ModelRunner {
                 if let entry, entry.flags.contains(.user) { return "page \(hexadecimal(page)) is mapped (\(entry)), model says it is not" }
                 continue
             }
-            guard let entry else { return "page \(hexadecimal(page)) is not mapped, model says \(region)" }
+            guard let entry else {
+                if policy == .lazy { continue } // not touched yet
+                return "page \(hexadecimal(page)) is not mapped, model says \(region)"
+            }
             let expected = PageTableEntry.leaf(frame: entry.frame, permission: region.permission)
             if entry != expected { return "page \(hexadecimal(page)) has entry \(hexadecimal(entry.raw)), expected \(hexadecimal(expected.raw))" }
             if !frames.insert(entry.frame).inserted { return "frame \(entry.frame) is mapped twice" }
@@ -193,8 +206,14 @@ struct ModelRunner {
 /// bad pointers and failures.
 struct OperationGenerator {
     var random: SeededRandom
+    /// Whether `mmap` operations may make the frame allocator fail (eager memory only: lazy
+    /// `mmap` allocates nothing that could fail).
+    var injectsFailures: Bool
 
-    init(seed: UInt64) { random = SeededRandom(seed: seed) }
+    init(seed: UInt64, injectsFailures: Bool = true) {
+        random = SeededRandom(seed: seed)
+        self.injectsFailures = injectsFailures
+    }
 
     mutating func next(model: ReferenceModel) -> Operation {
         let roll = Int.random(in: 0..<100, using: &random)
@@ -232,7 +251,7 @@ struct OperationGenerator {
         else if fileRoll < 36 { descriptor = [0, 1, 2, 5, 6, 9, 1024, 0x7FFF_FFFF].randomElement(using: &random)! }
         var offset = UInt64.random(in: 0...3, using: &random) * ReferenceModel.pageSize
         if random.chance(3) { offset = [0x10, 0xFFF, UInt64.max, 0x8000_0000_0000_0000].randomElement(using: &random)! }
-        let failAfter = random.chance(10) ? Int.random(in: 0...12, using: &random) : nil
+        let failAfter = random.chance(10) && injectsFailures ? Int.random(in: 0...12, using: &random) : nil
         return .mmap(address, length, protection, descriptor, offset, failAfter: failAfter)
     }
 
