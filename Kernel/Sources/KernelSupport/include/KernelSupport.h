@@ -10,6 +10,10 @@ static inline void outb(uint16_t port, uint8_t value) { __asm__ volatile("outb %
 static inline uint8_t inb(uint16_t port) { uint8_t value; __asm__ volatile("inb %1, %0" : "=a"(value) : "Nd"(port)); return value; }
 static inline void outl(uint16_t port, uint32_t value) { __asm__ volatile("outl %0, %1" : : "a"(value), "Nd"(port)); }
 static inline void outw(uint16_t port, uint16_t value) { __asm__ volatile("outw %0, %1" : : "a"(value), "Nd"(port)); }
+// `count` bytes from `bytes` to one port, with one instruction (rep outsb).
+static inline void outsb(uint16_t port, const void *bytes, uint64_t count) {
+    __asm__ volatile("rep outsb" : "+S"(bytes), "+c"(count) : "d"(port) : "memory");
+}
 
 // MARK: Control registers and MSRs
 static inline uint64_t read_cr0(void) { uint64_t v; __asm__ volatile("mov %%cr0, %0" : "=r"(v)); return v; }
