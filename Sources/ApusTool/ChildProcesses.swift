@@ -115,8 +115,9 @@ final class StreamingFIFO: @unchecked Sendable {
 /// So a killed `apus run` never leaves QEMU spinning. When the child ends normally, the
 /// watcher is killed first, then its pipe closed.
 final class WatchedProcess: @unchecked Sendable {
-    /// The watcher: `$0` is the child's process id.
-    static let script = #"read -r _; kill -KILL "$0""#
+    /// The watcher: `$0` is the child's process id, the other arguments files to remove
+    /// after it (the run's folder, its shared RAM).
+    static let script = #"read -r _; kill -KILL "$0"; rm -rf "$@""#
 
     private static let lock = NSLock()
     nonisolated(unsafe) private static var liveWatchEnds: Set<Int32> = []
@@ -128,7 +129,7 @@ final class WatchedProcess: @unchecked Sendable {
     private var errors: StreamReader?
     private let errorBuffer = LockedData()
 
-    init(executable: URL, arguments: [String], directory: URL) throws {
+    init(executable: URL, arguments: [String], directory: URL, leftovers: [String] = []) throws {
         let errorPipe = try makePipe()
         process.executableURL = executable
         process.arguments = arguments
@@ -151,7 +152,7 @@ final class WatchedProcess: @unchecked Sendable {
 
         let watch = try makePipe()
         watcher.executableURL = URL(fileURLWithPath: "/bin/sh")
-        watcher.arguments = ["-c", Self.script, String(process.processIdentifier)]
+        watcher.arguments = ["-c", Self.script, String(process.processIdentifier)] + leftovers
         watcher.standardInput = FileHandle(fileDescriptor: watch.read, closeOnDealloc: false)
         watcher.standardOutput = FileHandle.nullDevice
         watcher.standardError = FileHandle.nullDevice

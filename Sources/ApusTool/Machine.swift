@@ -89,6 +89,10 @@ public struct Machine: Sendable {
     /// Keep the program's output in the outcome as well as passing it on. `apus run` does not
     /// (the output may be far larger than memory); tests do.
     public var collectsOutput = true
+    /// Read the program's output from the kernel's output rings in the machine's RAM, shared
+    /// with QEMU through a file in `/dev/shm`, when this host has that folder; else (and when
+    /// false) through the debug-console ports, well under 1 MB/s.
+    public var usesOutputRings = true
 
     public init() {}
 
@@ -122,7 +126,7 @@ public struct Machine: Sendable {
     }
 
     /// The QEMU command line for one boot, every file named relative to the private folder.
-    func arguments(commandLine: String, modules: [String], kvm: Bool) -> [String] {
+    func arguments(commandLine: String, modules: [String], kvm: Bool, sharedRAM: Bool = false) -> [String] {
         var arguments = [
             "-kernel", "kernel",
             // The kernel's own ELF file as a module, so a panic can name functions.
@@ -135,13 +139,17 @@ public struct Machine: Sendable {
             "-serial", "file:log",
             "-serial", "null",
             "-chardev", "file,id=stdout,path=stdout",
-            "-device", "isa-debugcon,iobase=0x2e0,chardev=stdout",
+            // Readback 0xA5 tells the kernel that the output rings are read (Serial.swift).
+            "-device", "isa-debugcon,iobase=0x2e0,chardev=stdout\(sharedRAM ? ",readback=0xa5" : "")",
             "-chardev", "file,id=stderr,path=stderr",
             "-device", "isa-debugcon,iobase=0x2e4,chardev=stderr",
             "-chardev", "file,id=status,path=status",
             "-device", "isa-debugcon,iobase=0x2e8,chardev=status",
             "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04",
         ]
+        if sharedRAM {
+            arguments += ["-object", "memory-backend-file,id=ram,size=\(memory)M,mem-path=ram,share=on", "-machine", "memory-backend=ram"]
+        }
         if waitForDebugger { arguments += ["-s", "-S"] }
         if kvm { arguments.append("-enable-kvm") }
         arguments += ["-cpu", "qemu64,+nx,+rdrand,+smep,+smap"]
@@ -173,15 +181,30 @@ public struct Machine: Sendable {
         let collected = Collected(keepsOutput: collectsOutput)
         output.start { data in collected.append(data, .output); onOutput(data, .output) }
         errorOutput.start { data in collected.append(data, .error); onOutput(data, .error) }
+        var sharedRAM: SharedRAM?
+        if usesOutputRings, access(SharedRAM.folder, W_OK) == 0 {
+            sharedRAM = try SharedRAM(byteCount: memory << 20)
+            try scratch.link("ram", to: URL(fileURLWithPath: sharedRAM!.path))
+        }
+        let rings = sharedRAM.map { ram in
+            OutputRingReader(ram: ram, statusPath: scratch.path("status")) { data, stream in
+                collected.append(data, stream)
+                onOutput(data, stream)
+            }
+        }
 
         let qemuRun = try WatchedProcess(executable: qemu,
-                                         arguments: arguments(commandLine: commandLine, modules: modules.map(\.1), kvm: kvm),
-                                         directory: scratch.url)
+                                         arguments: arguments(commandLine: commandLine, modules: modules.map(\.1), kvm: kvm,
+                                                              sharedRAM: sharedRAM != nil),
+                                         directory: scratch.url,
+                                         leftovers: [sharedRAM?.path, scratch.url.path].compactMap { $0 })
         let finished = qemuRun.wait(timeout: waitForDebugger ? nil : timeout)
         if !finished { qemuRun.stop() }
         let exit = qemuRun.terminationStatus
         output.finish()
         errorOutput.finish()
+        rings?.finish()
+        withExtendedLifetime(sharedRAM) {}
 
         let log = (try? String(contentsOfFile: scratch.path("log"), encoding: .utf8)) ?? ""
         let statusBytes = (try? Data(contentsOf: URL(fileURLWithPath: scratch.path("status")))).map { [UInt8]($0) } ?? []

@@ -216,7 +216,7 @@ public struct ProgramRun: Sendable {
             case .exited: result.runs.append(.exited(record.first))
             case .couldNotStart: result.runs.append(.couldNotStart(RunRecord.StartFailure(rawValue: record.detail) ?? .unknown))
             case .frames: result.frames = (Int(record.first), Int(record.second))
-            case .booted: break
+            case .booted, .outputRings: break
             }
         }
         let which = { (index: Int) in repetitions > 1 ? "run \(index + 1) of \(repetitions): " : "" }

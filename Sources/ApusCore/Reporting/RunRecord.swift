@@ -28,6 +28,9 @@ public struct RunRecord: Equatable, Sendable {
         case couldNotStart = 3
         /// The frames in use before the first run (`first`) and after the last (`second`).
         case frames = 4
+        /// The program's output rings are at physical address `first`, each with `second`
+        /// bytes of data (the kernel's output_ring.c gives their layout).
+        case outputRings = 5
     }
 
     /// Why a program could not start.

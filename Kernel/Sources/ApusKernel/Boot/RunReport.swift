@@ -1,4 +1,5 @@
 import ApusCore
+import KernelSupport
 
 /// How the kernel reports a run: one line in the kernel log for people, and one `RunRecord`
 /// on the status channel for the host (`StatusPort`). Names a user chose go into the log
@@ -7,6 +8,10 @@ enum RunReport {
     /// The kernel has started: its banner is out.
     static func booted(ramMiB: UInt64, freeFrames: Int) {
         StatusPort.write(RunRecord(kind: .booted, first: Int64(ramMiB), second: Int64(freeFrames)).bytes)
+        if Serial.usesOutputRings {
+            StatusPort.write(RunRecord(kind: .outputRings, first: Int64(apus_output_rings_physical_address()),
+                                       second: Int64(apus_output_ring_size())).bytes)
+        }
     }
 
     /// Run `run` (from 0) ended with `status`.

@@ -84,4 +84,21 @@ LINKER_ADDRESS(image_end, __image_end)
 static inline uint64_t heap_physical_start(void) { extern char __heap_start_in_image[]; return (uint64_t)__heap_start_in_image - KERNEL_VMA; }
 static inline uint64_t heap_physical_end(void) { extern char __heap_end_in_image[]; return (uint64_t)__heap_end_in_image - KERNEL_VMA; }
 
+// MARK: Output rings (output_ring.c)
+// Byte layout the host relies on (apus, Machine.swift): per ring, `written` at 0, `read` at 8,
+// data at 64; ring 1 starts APUS_OUTPUT_RING_STRIDE bytes after ring 0.
+#define APUS_OUTPUT_RING_SIZE (1ull << 20)
+#define APUS_OUTPUT_RING_STRIDE (64 + APUS_OUTPUT_RING_SIZE)
+struct apus_output_ring {
+    volatile uint64_t written; // bytes the kernel has put in, ever
+    volatile uint64_t read;    // bytes the host has taken out, ever
+    uint64_t reserved[6];
+    volatile uint8_t data[APUS_OUTPUT_RING_SIZE];
+};
+struct apus_output_rings { struct apus_output_ring ring[2]; }; // standard output, standard error
+// Copies `count` bytes into ring `stream` (0 or 1), waiting for the host while it is full.
+void apus_output_ring_write(uint32_t stream, const void *bytes, uint64_t count);
+uint64_t apus_output_rings_physical_address(void);
+static inline uint64_t apus_output_ring_size(void) { return APUS_OUTPUT_RING_SIZE; }
+
 #endif
