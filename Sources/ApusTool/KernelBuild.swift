@@ -32,22 +32,14 @@ public struct KernelBuild: Sendable {
     /// Builds the kernel if anything is stale, reporting progress lines to `progress`, and
     /// returns the kernel image.
     public func build(progress: @escaping @Sendable (String) -> Void = { _ in }) throws -> URL {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["swift", "build", "--package-path", workspace.kernelPackage.path] + Self.flags
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
         let collected = LineCollector(onLine: progress)
-        pipe.fileHandleForReading.readabilityHandler = { handle in collected.append(handle.availableData) }
-        try process.run()
-        process.waitUntilExit()
-        pipe.fileHandleForReading.readabilityHandler = nil
-        collected.append(pipe.fileHandleForReading.readDataToEndOfFile())
+        let status = try runReadingOutput(URL(fileURLWithPath: "/usr/bin/env"),
+                                          ["swift", "build", "--package-path", workspace.kernelPackage.path] + Self.flags,
+                                          onData: collected.append)
         collected.finish()
-        guard process.terminationStatus == 0 else {
+        guard status == 0 else {
             let errors = collected.lines.filter { $0.contains("error") }.prefix(20).joined(separator: "\n")
-            throw ToolError("the kernel did not build (swift build exited with \(process.terminationStatus)):\n\(errors.isEmpty ? collected.lines.suffix(20).joined(separator: "\n") : errors)")
+            throw ToolError("the kernel did not build (swift build exited with \(status)):\n\(errors.isEmpty ? collected.lines.suffix(20).joined(separator: "\n") : errors)")
         }
         return kernelImage
     }

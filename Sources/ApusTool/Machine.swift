@@ -4,27 +4,42 @@ import Foundation
 /// One boot of Apus in QEMU, from start to power-off.
 ///
 /// The machine: an x86-64 PC with `memory` MiB, a CPU model that offers NX, RDRAND, SMEP and
-/// SMAP, COM1 for the program's console, COM2 for the kernel log, and QEMU's `isa-debug-exit`
-/// device through which the kernel reports its status. With ``Acceleration/automatic`` it uses
-/// KVM when `/dev/kvm` works and the host is not itself a virtual machine (nested KVM is
-/// slower than software emulation for Apus), and falls back to software emulation when KVM
-/// fails to start; a run that outlives `timeout` is stopped and reported, never left hanging.
+/// SMAP, and the kernel's channels kept apart: the program's standard output and error (each
+/// streamed to the host as it is written, every byte in order), the kernel log (COM2), the
+/// status channel (binary ``RunRecord``s at port 0x2E8) and QEMU's `isa-debug-exit` device,
+/// through which the kernel reports its status when it powers off.
+///
+/// What the host believes: a status only when the kernel's exit code is one the kernel uses
+/// (never 0 or 1, which QEMU itself uses) *and* the kernel said on its status channel that it
+/// had started. Anything else is a problem with QEMU's own words attached.
+///
+/// Every file QEMU opens is named relative to a private folder (QEMU's working directory), so
+/// no path, whatever spaces or commas it holds, reaches QEMU's option syntax. QEMU runs under
+/// a small watcher that kills it the moment this process ends, however it ends.
+///
+/// With ``Acceleration/automatic`` it uses KVM when `/dev/kvm` works and the host is not itself
+/// a virtual machine, and falls back to software emulation when KVM fails to start; a run that
+/// outlives `timeout` is stopped and reported, never left hanging.
 public struct Machine: Sendable {
     /// How a run ended.
     public struct Outcome: Sendable {
-        /// The status the kernel reported (0 is success), or `nil` when it stopped without
-        /// reporting one (a reset or a time-out).
+        /// The status the kernel reported (0 is success), or `nil` when there is no status to
+        /// believe (QEMU failed, the machine reset, the run timed out).
         public var status: Int32?
         /// Everything the kernel wrote to its log.
         public var log: String
-        /// Everything written to standard output (COM1).
+        /// Standard output, when the machine collects it (``Machine/collectsOutput``).
         public var output: Data
-        /// Everything written to standard error (COM3).
+        /// Standard error, likewise.
         public var errorOutput: Data
         /// Standard output as text.
         public var console: String { String(decoding: output, as: UTF8.self) }
+        /// The kernel's status records, in order (empty when the channel was damaged).
+        public var records: [RunRecord]
         /// A one-line explanation when `status` is `nil`.
         public var problem: String?
+        /// What QEMU itself wrote to its standard error.
+        public var qemuMessages: String
         /// Whether KVM was used.
         public var usedKVM: Bool
 
@@ -32,9 +47,22 @@ public struct Machine: Sendable {
         public var logLines: [String] { log.split(separator: "\n", omittingEmptySubsequences: false).map(String.init) }
     }
 
-    /// Kernel statuses (PowerOff.swift, Panic.swift).
+    /// Kernel statuses (PowerOff.swift, Panic.swift, Kernel.swift).
     public static let statusChecksFailed: Int32 = 1
     public static let statusPanic: Int32 = 2
+    public static let statusCannotRun: Int32 = 3
+
+    /// The kernel writes `exitCodeBase + status` to `isa-debug-exit` (PowerOff.swift), and QEMU
+    /// exits with twice that plus one.
+    public static let exitCodeBase: Int32 = 0x10
+
+    /// The kernel status a QEMU exit code stands for, or `nil` when the kernel does not use
+    /// that code (QEMU's own failures exit with 1, a reset with 0).
+    public static func kernelStatus(fromExitCode code: Int32) -> Int32? {
+        guard code > 0, code % 2 == 1 else { return nil }
+        let status = (code - 1) / 2 - exitCodeBase
+        return (0..<16).contains(status) ? status : nil
+    }
 
     /// How QEMU runs the guest's instructions.
     public enum Acceleration: String, Sendable, CaseIterable {
@@ -52,105 +80,180 @@ public struct Machine: Sendable {
     /// no time-out then.
     public var waitForDebugger = false
     public var acceleration = Acceleration.automatic
+    /// The QEMU to run; `nil`: `qemu-system-x86_64` from `PATH` (installed when missing).
+    public var qemu: URL?
+    /// Whether KVM can be used here; `nil`: ask the host (`/dev/kvm`).
+    public var kvmAvailable: Bool?
+    /// Where the run's private folder is made; `nil`: the temporary directory.
+    public var scratchParent: URL?
+    /// Keep the program's output in the outcome as well as passing it on. `apus run` does not
+    /// (the output may be far larger than memory); tests do.
+    public var collectsOutput = true
+    /// Read the program's output from the kernel's output rings in the machine's RAM, shared
+    /// with QEMU through a file in `/dev/shm`, when this host has that folder; else (and when
+    /// false) through the debug-console ports, well under 1 MB/s.
+    public var usesOutputRings = true
 
     public init() {}
 
+    /// Whether to try KVM first.
+    func triesKVM() -> Bool {
+        let works = kvmAvailable ?? QEMU.kvmWorks
+        return switch acceleration {
+        case .automatic: works && !QEMU.hostIsVirtual
+        case .kvm: works
+        case .software: false
+        }
+    }
+
     /// Boots `kernel` with `commandLine` and `modules` (files with the names the kernel looks
-    /// them up by), passes what the program writes to `onOutput` as it arrives, and waits for
-    /// the kernel to power off.
+    /// them up by: short names of letters, digits and dashes), passes what the program writes
+    /// to `onOutput` as it arrives (from a thread of its own per stream), and waits for the
+    /// kernel to power off.
     public func run(kernel: URL, commandLine: String, modules: [(URL, String)] = [],
                     onOutput: @escaping @Sendable (Data, ConsoleStream) -> Void = { _, _ in },
                     report: (String) -> Void = { _ in }) throws -> Outcome {
-        let qemu = try QEMU.locate(report: report)
-        let useKVM = switch acceleration {
-        case .automatic: QEMU.kvmWorks && !QEMU.hostIsVirtual
-        case .kvm: QEMU.kvmWorks
-        case .software: false
-        }
-        if useKVM {
+        let qemu = try self.qemu ?? QEMU.locate(report: report)
+        if triesKVM() {
             let outcome = try boot(qemu: qemu, kernel: kernel, commandLine: commandLine, modules: modules, kvm: true, onOutput: onOutput)
-            if let problem = outcome.problem, problem.hasPrefix("QEMU could not start") {
-                report("KVM did not work (\(problem)); using software emulation")
-            } else {
-                return outcome
+            // KVM failing shows as QEMU failing before the kernel ever started.
+            guard outcome.status == nil, !outcome.records.contains(where: { $0.kind == .booted }), !outcome.timedOut else {
+                return outcome.value
             }
+            report("KVM did not work (\(outcome.value.problem ?? "no status")); using software emulation")
         }
-        return try boot(qemu: qemu, kernel: kernel, commandLine: commandLine, modules: modules, kvm: false, onOutput: onOutput)
+        return try boot(qemu: qemu, kernel: kernel, commandLine: commandLine, modules: modules, kvm: false, onOutput: onOutput).value
     }
 
-    private func boot(qemu: URL, kernel: URL, commandLine: String, modules: [(URL, String)], kvm: Bool,
-                      onOutput: @escaping @Sendable (Data, ConsoleStream) -> Void) throws -> Outcome {
-        let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("apus-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: scratch) }
-        let logFile = scratch.appendingPathComponent("kernel.log")
-        let consoleFile = scratch.appendingPathComponent("stdout")
-        let errorFile = scratch.appendingPathComponent("stderr")
-        for file in [logFile, consoleFile, errorFile] { FileManager.default.createFile(atPath: file.path, contents: nil) }
-
-        let process = Process()
-        process.executableURL = qemu
+    /// The QEMU command line for one boot, every file named relative to the private folder.
+    func arguments(commandLine: String, modules: [String], kvm: Bool, sharedRAM: Bool = false) -> [String] {
         var arguments = [
-            "-kernel", kernel.path,
+            "-kernel", "kernel",
             // The kernel's own ELF file as a module, so a panic can name functions.
-            "-initrd", ([(kernel, "kernel-symbols")] + modules).map { "\($0.0.path) \($0.1)" }.joined(separator: ","),
+            "-initrd", (["kernel-symbols"] + modules).map { "\($0) \($0)" }.joined(separator: ","),
             "-append", commandLine,
             "-m", "\(memory)M",
             "-display", "none", "-no-reboot", "-nodefaults",
-            "-serial", "file:\(consoleFile.path)",
-            "-serial", "file:\(logFile.path)",
-            "-serial", "file:\(errorFile.path)",
+            // COM1 and COM3 stay silent: the program's streams use the faster debug consoles.
+            "-serial", "null",
+            "-serial", "file:log",
+            "-serial", "null",
+            "-chardev", "file,id=stdout,path=stdout",
+            // Readback 0xA5 tells the kernel that the output rings are read (Serial.swift).
+            "-device", "isa-debugcon,iobase=0x2e0,chardev=stdout\(sharedRAM ? ",readback=0xa5" : "")",
+            "-chardev", "file,id=stderr,path=stderr",
+            "-device", "isa-debugcon,iobase=0x2e4,chardev=stderr",
+            "-chardev", "file,id=status,path=status",
+            "-device", "isa-debugcon,iobase=0x2e8,chardev=status",
             "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04",
         ]
+        if sharedRAM {
+            arguments += ["-object", "memory-backend-file,id=ram,size=\(memory)M,mem-path=ram,share=on", "-machine", "memory-backend=ram"]
+        }
         if waitForDebugger { arguments += ["-s", "-S"] }
-        if kvm {
-            arguments += ["-enable-kvm", "-cpu", "qemu64,+nx,+rdrand,+smep,+smap"]
-        } else {
-            arguments += ["-cpu", "qemu64,+nx,+rdrand,+smep,+smap"]
-        }
-        process.arguments = arguments
-        let errors = Foundation.Pipe()
-        process.standardError = errors
-        process.standardOutput = FileHandle.nullDevice
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
+        if kvm { arguments.append("-enable-kvm") }
+        arguments += ["-cpu", "qemu64,+nx,+rdrand,+smep,+smap"]
+        return arguments
+    }
 
-        // Pass on the program's output as it appears in the serial port files.
-        let output = try FileHandle(forReadingFrom: consoleFile)
-        let errorOutput = try FileHandle(forReadingFrom: errorFile)
-        var collected = Data(), collectedErrors = Data()
-        func drain() {
-            let out = output.availableData, err = errorOutput.availableData
-            if !out.isEmpty { collected.append(out); onOutput(out, .output) }
-            if !err.isEmpty { collectedErrors.append(err); onOutput(err, .error) }
+    private struct Boot {
+        var value: Outcome
+        var timedOut: Bool
+        var status: Int32? { value.status }
+        var records: [RunRecord] { value.records }
+    }
+
+    private func boot(qemu: URL, kernel: URL, commandLine: String, modules: [(URL, String)], kvm: Bool,
+                      onOutput: @escaping @Sendable (Data, ConsoleStream) -> Void) throws -> Boot {
+        let scratch = try ScratchFolder(in: scratchParent)
+        defer { scratch.remove() }
+        try scratch.link("kernel", to: kernel)
+        try scratch.link("kernel-symbols", to: kernel)
+        for (url, name) in modules {
+            precondition(!name.isEmpty && name.utf8.allSatisfy { $0 == UInt8(ascii: "-") || (0x30...0x39).contains($0) || (0x61...0x7A).contains($0) },
+                         "module names are short words: \(name)")
+            try scratch.link(name, to: url)
         }
-        let deadline = waitForDebugger ? Date.distantFuture : Date().addingTimeInterval(timeout)
-        while process.isRunning && Date() < deadline {
-            drain()
-            Thread.sleep(forTimeInterval: 0.01)
+        for file in ["log", "status"] { FileManager.default.createFile(atPath: scratch.path(file), contents: nil) }
+        let output = try StreamingFIFO(path: scratch.path("stdout"))
+        let errorOutput = try StreamingFIFO(path: scratch.path("stderr"))
+
+        let collected = Collected(keepsOutput: collectsOutput)
+        output.start { data in collected.append(data, .output); onOutput(data, .output) }
+        errorOutput.start { data in collected.append(data, .error); onOutput(data, .error) }
+        var sharedRAM: SharedRAM?
+        if usesOutputRings, access(SharedRAM.folder, W_OK) == 0 {
+            sharedRAM = try SharedRAM(byteCount: memory << 20)
+            try scratch.link("ram", to: URL(fileURLWithPath: sharedRAM!.path))
         }
-        var timedOut = false
-        if process.isRunning {
-            timedOut = true
-            process.terminate()
+        let rings = sharedRAM.map { ram in
+            OutputRingReader(ram: ram, statusPath: scratch.path("status")) { data, stream in
+                collected.append(data, stream)
+                onOutput(data, stream)
+            }
         }
-        process.waitUntilExit()
-        drain()
-        let stderr = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        let log = (try? String(contentsOf: logFile, encoding: .utf8)) ?? ""
-        var outcome = Outcome(status: nil, log: log, output: collected, errorOutput: collectedErrors, problem: nil, usedKVM: kvm)
-        let exit = process.terminationStatus
-        if timedOut {
+
+        let qemuRun = try WatchedProcess(executable: qemu,
+                                         arguments: arguments(commandLine: commandLine, modules: modules.map(\.1), kvm: kvm,
+                                                              sharedRAM: sharedRAM != nil),
+                                         directory: scratch.url,
+                                         leftovers: [sharedRAM?.path, scratch.url.path].compactMap { $0 })
+        let finished = qemuRun.wait(timeout: waitForDebugger ? nil : timeout)
+        if !finished { qemuRun.stop() }
+        let exit = qemuRun.terminationStatus
+        output.finish()
+        errorOutput.finish()
+        rings?.finish()
+        withExtendedLifetime(sharedRAM) {}
+
+        let log = (try? String(contentsOfFile: scratch.path("log"), encoding: .utf8)) ?? ""
+        let statusBytes = (try? Data(contentsOf: URL(fileURLWithPath: scratch.path("status")))).map { [UInt8]($0) } ?? []
+        let records = RunRecord.decode(statusBytes) ?? []
+        var outcome = Outcome(status: nil, log: log, output: collected.output, errorOutput: collected.errors, records: records,
+                              problem: nil, qemuMessages: qemuRun.errorText, usedKVM: kvm)
+        let booted = records.first?.kind == .booted
+        let messages = qemuRun.errorText.split(separator: "\n").filter { !$0.contains("warning:") }.joined(separator: "; ")
+        let said = messages.isEmpty ? "" : ": \(messages)"
+        if !finished {
             outcome.problem = "Apus did not power off within \(Int(timeout)) seconds; QEMU was stopped"
-        } else if process.terminationReason == .exit && exit % 2 == 1 {
-            // isa-debug-exit: QEMU exits with status * 2 + 1.
-            outcome.status = (exit - 1) / 2
+        } else if let status = Self.kernelStatus(fromExitCode: exit), booted {
+            outcome.status = status
+        } else if !booted {
+            outcome.problem = "QEMU could not start the kernel (QEMU exited with \(exit))\(said)"
         } else if exit == 0 {
             outcome.problem = "the machine reset without reporting a status (a triple fault?)"
         } else {
-            let detail = stderr.split(separator: "\n").filter { !$0.contains("warning:") }.joined(separator: "; ")
-            outcome.problem = "QEMU could not start (exit \(exit)): \(detail.isEmpty ? stderr : detail)"
+            outcome.problem = "QEMU stopped with exit status \(exit), which the kernel does not use\(said)"
         }
-        return outcome
+        return Boot(value: outcome, timedOut: !finished)
     }
+
+    /// Stops every QEMU this process started and removes their folders: for a signal that
+    /// ends the tool (the watcher would stop QEMU anyway once the tool is gone).
+    public static func stopEverything() {
+        WatchedProcess.stopAll()
+        ScratchFolder.removeAll()
+    }
+}
+
+/// The program's output as it arrived, when the machine keeps it.
+private final class Collected: @unchecked Sendable {
+    private let lock = NSLock()
+    private let keepsOutput: Bool
+    private var out = Data(), err = Data()
+
+    init(keepsOutput: Bool) { self.keepsOutput = keepsOutput }
+
+    func append(_ data: Data, _ stream: ConsoleStream) {
+        guard keepsOutput else { return }
+        lock.lock()
+        defer { lock.unlock() }
+        switch stream {
+        case .output: out.append(data)
+        case .error: err.append(data)
+        }
+    }
+
+    var output: Data { lock.lock(); defer { lock.unlock() }; return out }
+    var errors: Data { lock.lock(); defer { lock.unlock() }; return err }
 }

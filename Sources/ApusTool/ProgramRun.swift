@@ -5,24 +5,42 @@ import Foundation
 ///
 /// The root file system holds the shipped programs, the data files and any extra files; the
 /// program's arguments and standard input travel as boot modules. Its standard output and
-/// error come back on their own serial ports and are passed on as they arrive; the kernel's
-/// log stays apart. The program's exit status is the run's.
+/// error come back on channels of their own and are passed on as they arrive, every byte in
+/// order; the kernel's log stays apart. What the run reports (each run's exit status, the
+/// frames in use) comes from the kernel's status records, never from its log text.
+///
+/// Names and arguments are bytes: whatever bytes the command line or the folder holds reach
+/// the program unchanged (the kernel checks UTF-8 where the ABI asks for it).
 public struct ProgramRun: Sendable {
-    public var program: String
-    public var arguments: [String]
+    public var program: [UInt8]
+    public var arguments: [[UInt8]]
     /// argv[0], when it should differ from the program's file name.
-    public var argv0: String?
+    public var argv0: [UInt8]?
     /// Folders whose files join the root file system.
     public var extraFiles: [URL] = []
-    /// How many times to run the program, one after the other, in the same boot.
+    /// How many times to run the program, one after the other, in the same boot
+    /// (1…``maximumRepetitions``).
     public var repetitions = 1
     public var standardInput = Data()
     public var machine = Machine()
 
-    public init(program: String, arguments: [String] = [], argv0: String? = nil) {
+    /// The most runs one boot makes (the kernel's own limit on `repeat=`).
+    public static let maximumRepetitions = 1_000_000
+
+    public init(program: [UInt8], arguments: [[UInt8]] = [], argv0: [UInt8]? = nil) {
         self.program = program
         self.arguments = arguments
         self.argv0 = argv0
+    }
+
+    public init(program: String, arguments: [String] = [], argv0: String? = nil) {
+        self.init(program: Array(program.utf8), arguments: arguments.map { Array($0.utf8) }, argv0: argv0.map { Array($0.utf8) })
+    }
+
+    /// How one run of the program ended.
+    public enum RunEnding: Equatable, Sendable {
+        case exited(Int64)
+        case couldNotStart(RunRecord.StartFailure)
     }
 
     /// How the run ended.
@@ -30,72 +48,189 @@ public struct ProgramRun: Sendable {
         /// The program's exit status (as the kernel reports it: −1 after a fault); the last
         /// run's when it ran several times.
         public var exitStatus: Int64? { exitStatuses.last }
-        /// The exit status of every run, in order.
-        public var exitStatuses: [Int64] = []
+        /// The exit status of every run that ended, in order.
+        public var exitStatuses: [Int64] { runs.compactMap { if case .exited(let status) = $0 { status } else { nil } } }
+        /// Every run the kernel reported, in order.
+        public var runs: [RunEnding] = []
         public var output: Data
         public var errorOutput: Data
         public var log: String
-        /// Why there is no exit status, in one line.
+        /// Why the run did not go as asked (a run that could not start, runs missing, QEMU or
+        /// the kernel failing), in one line; `nil` when every run ended with a status.
         public var problem: String?
-        /// The frames in use before and after the program, from the kernel log.
+        /// True when the problem is that the program could not start (not the machine).
+        public var programCouldNotStart = false
+        /// The frames in use before and after the program, from the kernel's status records.
         public var frames: (before: Int, after: Int)?
 
-        /// The status `apus run` exits with: the program's, as a shell shows it (−1 → 255).
+        /// The status `apus run` exits with: the program's, as a shell shows it (−1 → 255);
+        /// 126 when it could not start, 125 when the machine failed before it ended.
         public var shellStatus: Int32 {
+            if problem != nil { return programCouldNotStart ? 126 : 125 }
             guard let exitStatus else { return 125 }
             return Int32(truncatingIfNeeded: UInt8(truncatingIfNeeded: exitStatus))
         }
     }
 
-    /// The root file system's files: programs, data, extra folders (later ones win).
-    public static func rootFiles(programs: URL, data: URL, extra: [URL]) throws -> [(name: String, url: URL)] {
-        var files: [String: URL] = [:]
-        for folder in [programs, data] + extra {
-            let entries = try FileManager.default.contentsOfDirectory(at: folder, includingPropertiesForKeys: [.isRegularFileKey])
-            for entry in entries where (try? entry.resourceValues(forKeys: [.isRegularFileKey]))?.isRegularFile == true {
-                files[entry.lastPathComponent] = entry
-            }
-        }
-        return files.keys.sorted().map { ($0, files[$0]!) }
+    /// A file of the root file system: its name (bytes, as the folder holds it) and where it is.
+    public struct RootFile: Sendable {
+        public var name: [UInt8]
+        /// The file's path, as bytes (a name need not be UTF-8).
+        public var path: [UInt8]
+        /// The name, readable.
+        public var displayName: String { LogText.escaped(name) }
     }
 
+    /// The root file system's files: programs, data, extra folders (later ones win). A folder
+    /// that is missing or is not a folder is an error, not silence.
+    public static func rootFiles(programs: URL, data: URL, extra: [URL]) throws -> [RootFile] {
+        var files: [[UInt8]: [UInt8]] = [:]
+        for folder in [programs, data] + extra {
+            for file in try listFolder(folder) { files[file.name] = file.path }
+        }
+        return files.keys.sorted { $0.lexicographicallyPrecedes($1) }.map { RootFile(name: $0, path: files[$0]!) }
+    }
+
+    /// The regular files of `folder` (symbolic links to regular files included), names as bytes.
+    static func listFolder(_ folder: URL) throws -> [RootFile] {
+        let path = folder.path
+        var information = stat()
+        guard stat(path, &information) == 0 else {
+            throw ToolError("\(path): \(errno == ENOENT ? "no such folder" : String(cString: strerror(errno)))")
+        }
+        guard information.st_mode & S_IFMT == S_IFDIR else {
+            throw ToolError("\(path) is a file, not a folder: --rootfs takes the folder that holds the files")
+        }
+        guard let directory = opendir(path) else {
+            throw ToolError("\(path): cannot read the folder: \(String(cString: strerror(errno)))")
+        }
+        defer { closedir(directory) }
+        var files: [RootFile] = []
+        let prefix = Array(path.utf8) + (path.hasSuffix("/") ? [] : [UInt8(ascii: "/")])
+        while let entry = readdir(directory) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in Array(raw.prefix { $0 != 0 }) }
+            if name == [0x2E] || name == [0x2E, 0x2E] { continue }
+            let filePath = prefix + name
+            var fileInformation = stat()
+            let found = (filePath + [0]).withUnsafeBufferPointer { buffer in
+                buffer.withMemoryRebound(to: CChar.self) { stat($0.baseAddress!, &fileInformation) }
+            }
+            guard found == 0, fileInformation.st_mode & S_IFMT == S_IFREG else { continue }
+            files.append(RootFile(name: name, path: filePath))
+        }
+        return files
+    }
+
+    /// The bytes of the file at `path`.
+    static func readFile(_ path: [UInt8]) throws -> [UInt8] {
+        let descriptor = (path + [0]).withUnsafeBufferPointer { buffer in
+            buffer.withMemoryRebound(to: CChar.self) { open($0.baseAddress!, O_RDONLY | O_CLOEXEC) }
+        }
+        guard descriptor >= 0 else {
+            throw ToolError("cannot read \(LogText.escaped(path)): \(String(cString: strerror(errno)))")
+        }
+        defer { close(descriptor) }
+        var bytes: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 1 << 16)
+        while true {
+            let count = chunk.withUnsafeMutableBytes { read(descriptor, $0.baseAddress, $0.count) }
+            if count < 0 && errno == EINTR { continue }
+            guard count >= 0 else { throw ToolError("cannot read \(LogText.escaped(path)): \(String(cString: strerror(errno)))") }
+            if count == 0 { return bytes }
+            bytes += chunk[0..<count]
+        }
+    }
+
+    /// The `argv` boot module: the program's file name, then argv[0…], each ending in a NUL
+    /// (built in one pass, in time linear in its size).
+    public func argumentImage() -> [UInt8] {
+        let words = [program, argv0 ?? program] + arguments
+        var image: [UInt8] = []
+        image.reserveCapacity(words.reduce(0) { $0 + $1.count + 1 })
+        for word in words {
+            image.append(contentsOf: word)
+            image.append(0)
+        }
+        return image
+    }
+
+    /// Reads `descriptor` to its end, refusing (with a message) input larger than `limit`
+    /// bytes instead of growing without bound.
+    public static func readInput(from descriptor: Int32, limit: Int) throws -> Data {
+        var input = Data()
+        let chunk = 1 << 16
+        let buffer = UnsafeMutableRawPointer.allocate(byteCount: chunk, alignment: 16)
+        defer { buffer.deallocate() }
+        while true {
+            let count = read(descriptor, buffer, chunk)
+            if count < 0 && errno == EINTR { continue }
+            guard count >= 0 else { throw ToolError("cannot read standard input: \(String(cString: strerror(errno)))") }
+            if count == 0 { return input }
+            guard input.count + count <= limit else {
+                throw ToolError("standard input is larger than \(limit >> 20) MiB, more than the machine can hold; give the program a file instead (--rootfs) or less input")
+            }
+            input.append(buffer.assumingMemoryBound(to: UInt8.self), count: count)
+        }
+    }
+
+    /// The most standard input a run takes: the machine's memory.
+    public var inputLimit: Int { machine.memory << 20 }
+
     public func run(kernel: URL, programs: URL, data: URL,
-                    onOutput: @escaping @Sendable (Data, ConsoleStream) -> Void = { _, _ in }) throws -> Result {
+                    onOutput: @escaping @Sendable (Data, ConsoleStream) -> Void = { _, _ in },
+                    report: (String) -> Void = { _ in }) throws -> Result {
+        guard (1...Self.maximumRepetitions).contains(repetitions) else {
+            throw ToolError("--repeat \(repetitions): the count must be between 1 and \(Self.maximumRepetitions)")
+        }
+        guard standardInput.count <= inputLimit else {
+            throw ToolError("standard input is larger than \(inputLimit >> 20) MiB, more than the machine can hold")
+        }
         let files = try Self.rootFiles(programs: programs, data: data, extra: extraFiles)
         guard files.contains(where: { $0.name == program }) else {
-            throw ToolError("no program named \(program) in the root file system (it has: \(files.map(\.name).joined(separator: " ")))")
+            throw ToolError("no program named \(LogText.escaped(program)) in the root file system (it has: \(files.map(\.displayName).joined(separator: " ")))")
         }
-        let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("apus-run-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: scratch) }
+        let scratch = try ScratchFolder(in: machine.scratchParent)
+        defer { scratch.remove() }
 
-        let image = RootFileSystem.image(of: try files.map { (Array($0.name.utf8), [UInt8](try Data(contentsOf: $0.url))) })
-        let rootfs = scratch.appendingPathComponent("rootfs.img")
+        let image = RootFileSystem.image(of: try files.map { ($0.name, try Self.readFile($0.path)) })
+        let rootfs = scratch.url.appendingPathComponent("rootfs.img")
         try Data(image).write(to: rootfs)
-        let argv = scratch.appendingPathComponent("argv")
-        let words = [program, argv0 ?? program] + arguments
-        try Data(words.flatMap { Array($0.utf8) + [0] }).write(to: argv)
-        let stdin = scratch.appendingPathComponent("stdin")
+        let argv = scratch.url.appendingPathComponent("argv")
+        try Data(argumentImage()).write(to: argv)
+        let stdin = scratch.url.appendingPathComponent("stdin")
         try standardInput.write(to: stdin)
 
         let outcome = try machine.run(kernel: kernel, commandLine: repetitions > 1 ? "run repeat=\(repetitions)" : "run",
                                       modules: [(rootfs, "rootfs"), (argv, "argv"), (stdin, "stdin")],
-                                      onOutput: onOutput)
-        var result = Result(output: outcome.output, errorOutput: outcome.errorOutput, log: outcome.log, problem: outcome.problem)
-        for line in outcome.logLines {
-            if line.hasPrefix("exit status "), let status = Int64(line.dropFirst("exit status ".count)) {
-                result.exitStatuses.append(status)
-            }
-            if line.hasPrefix("frames in use: ") {
-                let numbers = line.split(whereSeparator: { !$0.isNumber }).compactMap { Int($0) }
-                if numbers.count >= 2 { result.frames = (numbers[0], numbers[1]) }
+                                      onOutput: onOutput, report: report)
+        return Self.result(of: outcome, program: program, repetitions: repetitions)
+    }
+
+    /// What a boot's outcome says about the program's runs: only the kernel's status records
+    /// count; the log is kept for people.
+    public static func result(of outcome: Machine.Outcome, program: [UInt8], repetitions: Int) -> Result {
+        var result = Result(output: outcome.output, errorOutput: outcome.errorOutput, log: outcome.log)
+        let name = LogText.escaped(program)
+        for record in outcome.records {
+            switch record.kind {
+            case .exited: result.runs.append(.exited(record.first))
+            case .couldNotStart: result.runs.append(.couldNotStart(RunRecord.StartFailure(rawValue: record.detail) ?? .unknown))
+            case .frames: result.frames = (Int(record.first), Int(record.second))
+            case .booted, .outputRings: break
             }
         }
-        if result.exitStatus == nil && result.problem == nil {
-            // The kernel's own words for why the program did not run: "cannot run …", "run: …"
-            // (a damaged boot), or a panic.
-            let reason = outcome.logLines.first { $0.hasPrefix("cannot run") || $0.hasPrefix("run: ") || $0.hasPrefix("PANIC") }
-            result.problem = reason ?? "the kernel stopped with status \(outcome.status.map(String.init) ?? "?") and no exit status"
+        let which = { (index: Int) in repetitions > 1 ? "run \(index + 1) of \(repetitions): " : "" }
+        if let index = result.runs.firstIndex(where: { if case .couldNotStart = $0 { true } else { false } }),
+           case .couldNotStart(let reason) = result.runs[index] {
+            result.problem = "\(which(index))cannot run \(name): \(reason)"
+            result.programCouldNotStart = true
+        } else if let problem = outcome.problem {
+            result.problem = result.runs.isEmpty ? problem : "\(problem) (after \(result.runs.count) of \(repetitions) runs)"
+        } else if outcome.status != 0 {
+            let panic = outcome.logLines.first { $0.hasPrefix("PANIC") }
+            result.problem = "the kernel stopped with status \(outcome.status.map(String.init) ?? "?")\(panic.map { ": \($0)" } ?? "") after \(result.runs.count) of \(repetitions) runs"
+        } else if result.runs.count != repetitions || result.frames == nil {
+            result.problem = "the kernel reported \(result.runs.count) of \(repetitions) runs"
         }
         return result
     }

@@ -60,15 +60,8 @@ public struct UserlandBuild: Sendable {
     }
 
     private func run(_ tool: String, _ arguments: [String]) throws -> (Int32, String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = [tool] + arguments
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        try process.run()
-        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        return (process.terminationStatus, output)
+        let output = LockedData()
+        let status = try runReadingOutput(URL(fileURLWithPath: "/usr/bin/env"), [tool] + arguments, onData: output.append)
+        return (status, String(decoding: output.data, as: UTF8.self))
     }
 }

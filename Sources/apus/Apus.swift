@@ -10,6 +10,91 @@ struct Apus: ParsableCommand {
         abstract: "Build, boot and test Apus, an x86-64 teaching kernel in Embedded Swift.",
         subcommands: [Run.self, Test.self, Debug.self, Boot.self],
         defaultSubcommand: Run.self)
+
+    /// The command line as bytes, split before the parser sees it: the options and the
+    /// program's name go to the parser; the program's arguments (`ProgramCommandLine`) pass
+    /// through as exact bytes, in one linear step however many there are.
+    static func main() {
+        stopQEMUOnSignals()
+        let raw = (1..<Int(CommandLine.argc)).map { index in
+            Array(UnsafeBufferPointer(start: CommandLine.unsafeArgv[index], count: strlen(CommandLine.unsafeArgv[index]!))).map { UInt8(bitPattern: $0) }
+        }
+        let split = ProgramCommandLine.split(raw)
+        ProgramCommandLine.current = split
+        main(split.parsed.map { String(decoding: $0, as: UTF8.self) })
+    }
+}
+
+/// A signal that ends the tool ends its QEMU too (the watcher would, once the tool is gone;
+/// this also removes the run's private folder), then the tool exits as the signal would.
+func stopQEMUOnSignals() {
+    for signalNumber in [SIGINT, SIGTERM, SIGHUP, SIGPIPE] {
+        signal(signalNumber, SIG_IGN)
+        let source = DispatchSource.makeSignalSource(signal: signalNumber, queue: .global())
+        source.setEventHandler {
+            Machine.stopEverything()
+            exit(128 + signalNumber)
+        }
+        source.resume()
+        signalSources.append(source)
+    }
+}
+
+nonisolated(unsafe) var signalSources: [DispatchSourceSignal] = []
+
+/// The parts of `apus run` and `apus debug` command lines that the parser never sees: the
+/// program's name and arguments as bytes.
+struct ProgramCommandLine {
+    /// What the parser gets: the subcommand, the options and the program's name.
+    var parsed: [[UInt8]]
+    /// The program's name, exactly.
+    var program: [UInt8]?
+    /// The program's arguments, exactly.
+    var arguments: [[UInt8]] = []
+    /// The `--argv0` value, exactly.
+    var argv0: [UInt8]?
+
+    nonisolated(unsafe) static var current = ProgramCommandLine(parsed: [])
+
+    /// Options of `run` and `debug` that take a value (the next word, unless given as
+    /// `--option=value`).
+    static let optionsWithValues: Set<[UInt8]> = Set(["--rootfs", "--argv0", "--repeat", "--acceleration"].map { Array($0.utf8) })
+
+    /// Splits `words` (the command line without the tool's name): everything after the
+    /// program's name is the program's.
+    static func split(_ words: [[UInt8]]) -> ProgramCommandLine {
+        var index = 0
+        let subcommands: Set<[UInt8]> = Set(["run", "debug"].map { Array($0.utf8) })
+        let others: Set<[UInt8]> = Set(["test", "boot", "help"].map { Array($0.utf8) })
+        if let first = words.first {
+            if others.contains(first) { return ProgramCommandLine(parsed: words) }
+            if subcommands.contains(first) { index = 1 }
+        }
+        var result = ProgramCommandLine(parsed: Array(words[0..<index]))
+        while index < words.count {
+            let word = words[index]
+            if word == Array("--".utf8) {
+                index += 1
+                break
+            }
+            guard word.first == UInt8(ascii: "-") else { break }
+            result.parsed.append(word)
+            if optionsWithValues.contains(word), index + 1 < words.count {
+                if word == Array("--argv0".utf8) { result.argv0 = words[index + 1] }
+                result.parsed.append(words[index + 1])
+                index += 2
+            } else {
+                if word.starts(with: Array("--argv0=".utf8)) { result.argv0 = Array(word.dropFirst(8)) }
+                index += 1
+            }
+        }
+        if index < words.count {
+            result.program = words[index]
+            result.parsed.append(words[index])
+            result.arguments = Array(words[(index + 1)...])
+        }
+        return result
+    }
 }
 
 /// Writes a line to standard error (progress and problems, never a program's output).
@@ -59,6 +144,7 @@ struct Boot: ParsableCommand {
             note("apus: \(outcome.problem ?? "the kernel stopped without a status")")
             throw ExitCode(3)
         }
+        if status >= 3 { throw ExitCode(3) }
         if status != 0 { throw ExitCode(status) }
     }
 }
@@ -78,7 +164,7 @@ struct Run: ParsableCommand {
     @Argument(help: "The program to run: a file of the root file system (a shipped program or one from --rootfs).")
     var program = "demo"
 
-    @Argument(parsing: .captureForPassthrough, help: "Arguments for the program.")
+    @Argument(parsing: .captureForPassthrough, help: "Arguments for the program (passed on as exact bytes).")
     var arguments: [String] = []
 
     @Option(help: "Add the files of this folder to the root file system.")
@@ -93,37 +179,62 @@ struct Run: ParsableCommand {
     @Flag(help: "After the run, print the frames in use before and after it.")
     var stats = false
 
-    @Option(help: "Run the program this many times, one after the other, in one boot (the last run's status is the exit status).")
+    @Option(help: "Run the program this many times (1 to 1000000), one after the other, in one boot; every run is reported, the command fails when any run could not start, and otherwise exits with the last run's status.")
     var `repeat` = 1
 
     @Option(help: "How QEMU runs the kernel: auto, kvm or software.")
     var acceleration: Machine.Acceleration = .automatic
 
     func run() throws {
-        let kernel = try buildKernel()
-        let programs = try UserlandBuild().build { note("  \($0)") }
-        var run = ProgramRun(program: program, arguments: arguments, argv0: argv0)
+        guard (1...ProgramRun.maximumRepetitions).contains(`repeat`) else {
+            note("apus: --repeat \(`repeat`): the count must be between 1 and \(ProgramRun.maximumRepetitions)")
+            throw ExitCode(2)
+        }
+        let line = ProgramCommandLine.current
+        var run = ProgramRun(program: line.program ?? Array(program.utf8), arguments: line.arguments,
+                             argv0: argv0 == nil ? nil : line.argv0 ?? argv0.map { Array($0.utf8) })
         run.extraFiles = rootfs.map { URL(fileURLWithPath: $0) }
         run.repetitions = `repeat`
-        if isatty(STDIN_FILENO) == 0 {
-            run.standardInput = FileHandle.standardInput.readDataToEndOfFile()
-        }
         run.machine.acceleration = acceleration
+        run.machine.collectsOutput = false
+        do {
+            // Problems with the command line first, before the build and the boot.
+            _ = try ProgramRun.rootFiles(programs: UserlandBuild().binaries, data: UserlandBuild().dataFiles, extra: run.extraFiles)
+        } catch let error as ToolError {
+            note("apus: \(error)")
+            throw ExitCode(2)
+        } catch {}
+        if isatty(STDIN_FILENO) == 0 {
+            do {
+                run.standardInput = try ProgramRun.readInput(from: STDIN_FILENO, limit: run.inputLimit)
+            } catch let error as ToolError {
+                note("apus: \(error)")
+                throw ExitCode(2)
+            }
+        }
+        let kernel = try buildKernel()
+        let programs = try UserlandBuild().build { note("  \($0)") }
         let result: ProgramRun.Result
         do {
-            result = try run.run(kernel: kernel, programs: programs, data: UserlandBuild().dataFiles, onOutput: passProgramOutput)
+            result = try run.run(kernel: kernel, programs: programs, data: UserlandBuild().dataFiles, onOutput: passProgramOutput, report: note)
         } catch let error as ToolError {
             note("apus: \(error)")
             throw ExitCode(127)
         }
         if verbose { note(result.log) }
+        if `repeat` > 1 {
+            for (index, ending) in result.runs.enumerated() {
+                switch ending {
+                case .exited(let status): note("apus: run \(index + 1) of \(`repeat`): exit status \(status)")
+                case .couldNotStart(let reason): note("apus: run \(index + 1) of \(`repeat`): could not start (\(reason))")
+                }
+            }
+            if result.runs.count < `repeat` { note("apus: runs \(result.runs.count + 1) to \(`repeat`) of \(`repeat`) did not run") }
+        }
         if stats, let frames = result.frames {
             note("apus: frames in use: \(frames.before) before the program, \(frames.after) after (\(frames.after - frames.before) leaked)")
         }
-        if let problem = result.problem {
-            note("apus: \(problem)")
-            throw ExitCode(result.shellStatus == 125 ? 126 : result.shellStatus)
-        }
+        if let problem = result.problem { note("apus: \(problem)") }
         throw ExitCode(result.shellStatus)
     }
 }
@@ -137,21 +248,13 @@ struct Test: ParsableCommand {
     var filter: String?
 
     func run() throws {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["swift", "test", "--package-path", Workspace.current.root.path,
-                             "--filter", "ApusSystemTests" + (filter.map { ".*\($0)" } ?? "")]
-        let pipe = Foundation.Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
         let lines = LineCollector { line in if Self.isCaseLine(line) { print(line) } }
-        pipe.fileHandleForReading.readabilityHandler = { handle in lines.append(handle.availableData) }
-        try process.run()
-        process.waitUntilExit()
-        pipe.fileHandleForReading.readabilityHandler = nil
-        lines.append(pipe.fileHandleForReading.readDataToEndOfFile())
+        let status = try runReadingOutput(URL(fileURLWithPath: "/usr/bin/env"),
+                                          ["swift", "test", "--package-path", Workspace.current.root.path,
+                                           "--filter", "ApusSystemTests" + (filter.map { ".*\($0)" } ?? "")],
+                                          onData: lines.append)
         lines.finish()
-        if process.terminationStatus != 0 { throw ExitCode(process.terminationStatus) }
+        if status != 0 { throw ExitCode(status) }
     }
 
     /// The lines worth a person's attention: a case passing or failing, what it recorded,
@@ -184,15 +287,17 @@ struct Debug: ParsableCommand {
     func run() throws {
         let kernel = try buildKernel()
         let programs = try UserlandBuild().build { note("  \($0)") }
-        var run = ProgramRun(program: program, arguments: arguments)
+        let line = ProgramCommandLine.current
+        var run = ProgramRun(program: line.program ?? Array(program.utf8), arguments: line.arguments)
         run.extraFiles = rootfs.map { URL(fileURLWithPath: $0) }
         run.machine.acceleration = .software
+        run.machine.collectsOutput = false
         run.machine.waitForDebugger = true
         let files = try ProgramRun.rootFiles(programs: programs, data: UserlandBuild().dataFiles, extra: run.extraFiles)
-        let script = FileManager.default.temporaryDirectory.appendingPathComponent("apus-\(program).gdb")
+        let script = FileManager.default.temporaryDirectory.appendingPathComponent("apus-debug.gdb")
         var commands = ["file \(kernel.path)"]
-        if let binary = files.first(where: { $0.name == program }) {
-            commands.append("add-symbol-file \(binary.url.path)")
+        if let binary = files.first(where: { $0.name == run.program }) {
+            commands.append("add-symbol-file \(String(decoding: binary.path, as: UTF8.self))")
         }
         commands += ["set architecture i386:x86-64", "target remote localhost:1234",
                      "echo Apus is stopped before its first instruction: set breakpoints, then continue.\\n"]

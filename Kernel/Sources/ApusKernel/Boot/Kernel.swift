@@ -31,7 +31,8 @@ enum Kernel {
         let free = memory.frames.freeCount
         log("Apus \(memory.ramBytes >> 20) MiB RAM, \(free) free frames (\((free * 4) >> 10) MiB), heap \(KernelHeap.size >> 20) MiB at \(AddressSpaceLayout.kernelWindow.start)")
         log("cpu: \(features)")
-        log("command line: \"\(boot.commandLine)\"")
+        RunReport.booted(ramMiB: memory.ramBytes >> 20, freeFrames: free)
+        log("command line: \"\(LogText.escaped(boot.commandLine.utf8))\"")
 
         if boot.hasOption("panic-test") {
             log("panic-test: faulting on purpose")
@@ -63,43 +64,43 @@ extension Kernel {
     /// `exit status S` for each run and the frames in use before and after, then powers off.
     static func runProgram(_ boot: Multiboot) -> Never {
         guard let image = boot.module(named: "rootfs"), let argv = boot.module(named: "argv") else {
-            log("run: the rootfs and argv modules are missing")
+            RunReport.cannotRun("the rootfs and argv modules are missing")
             PowerOff.exit(status: statusCannotRun)
         }
         let fileSystem: RootFileSystem
         do throws(KernelError) {
             fileSystem = try RootFileSystem(image: image)
         } catch {
-            log("run: the root file system image is damaged or holds more than \(RootFileSystem.maximumFileCount) files (\(error))")
+            RunReport.cannotRun("the root file system image is damaged or holds more than \(RootFileSystem.maximumFileCount) files (\(error))")
             PowerOff.exit(status: statusCannotRun)
         }
         let name: [UInt8], words: [[UInt8]]
         do throws(LaunchFailure) {
             (name, words) = try ProgramLaunch.command(from: UnsafeRawBufferPointer(argv))
         } catch {
-            log("run: cannot start the program: \(error)")
+            RunReport.commandRefused(error)
             PowerOff.exit(status: statusCannotRun)
         }
-        let programName = String(decoding: name, as: UTF8.self)
+        let programName = LogText.escaped(name)
         guard let program = fileSystem.file(at: name) else {
-            log("cannot run \(programName): no such file in the root file system")
+            RunReport.couldNotStart(name, run: 0, because: .noSuchFile)
             PowerOff.exit(status: statusCannotRun)
         }
         let input = boot.module(named: "stdin").map(UnsafeRawBufferPointer.init) ?? UnsafeRawBufferPointer(start: nil, count: 0)
         let framesBefore = memory.frames.usedCount
         let runs = max(boot.numericOption("repeat") ?? 1, 1)
         log("running \(programName) with \(words.count) arguments\(runs > 1 ? ", \(runs) times" : ""); \(framesBefore) frames in use")
-        for _ in 0..<runs {
+        for run in 0..<runs {
             switch UserProgram.run(program, arguments: words, fileSystem: fileSystem, console: BootConsole(input: input)) {
             case .success(let status):
-                log("exit status \(status)")
+                RunReport.exited(run: run, status: status)
             case .failure(let error):
-                log("cannot run \(programName): \(error)")
+                RunReport.couldNotStart(name, run: run, error)
                 PowerOff.exit(status: statusCannotRun)
             }
         }
         let framesAfter = memory.frames.usedCount
-        log("frames in use: \(framesBefore) before, \(framesAfter) after (\(framesAfter - framesBefore) leaked)")
+        RunReport.frames(before: framesBefore, after: framesAfter)
         PowerOff.exit(status: 0)
     }
 }

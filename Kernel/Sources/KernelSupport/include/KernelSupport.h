@@ -10,6 +10,10 @@ static inline void outb(uint16_t port, uint8_t value) { __asm__ volatile("outb %
 static inline uint8_t inb(uint16_t port) { uint8_t value; __asm__ volatile("inb %1, %0" : "=a"(value) : "Nd"(port)); return value; }
 static inline void outl(uint16_t port, uint32_t value) { __asm__ volatile("outl %0, %1" : : "a"(value), "Nd"(port)); }
 static inline void outw(uint16_t port, uint16_t value) { __asm__ volatile("outw %0, %1" : : "a"(value), "Nd"(port)); }
+// `count` bytes from `bytes` to one port, with one instruction (rep outsb).
+static inline void outsb(uint16_t port, const void *bytes, uint64_t count) {
+    __asm__ volatile("rep outsb" : "+S"(bytes), "+c"(count) : "d"(port) : "memory");
+}
 
 // MARK: Control registers and MSRs
 static inline uint64_t read_cr0(void) { uint64_t v; __asm__ volatile("mov %%cr0, %0" : "=r"(v)); return v; }
@@ -79,5 +83,22 @@ LINKER_ADDRESS(image_end, __image_end)
 #define KERNEL_VMA 0x0000507FC0000000ull
 static inline uint64_t heap_physical_start(void) { extern char __heap_start_in_image[]; return (uint64_t)__heap_start_in_image - KERNEL_VMA; }
 static inline uint64_t heap_physical_end(void) { extern char __heap_end_in_image[]; return (uint64_t)__heap_end_in_image - KERNEL_VMA; }
+
+// MARK: Output rings (output_ring.c)
+// Byte layout the host relies on (apus, Machine.swift): per ring, `written` at 0, `read` at 8,
+// data at 64; ring 1 starts APUS_OUTPUT_RING_STRIDE bytes after ring 0.
+#define APUS_OUTPUT_RING_SIZE (1ull << 20)
+#define APUS_OUTPUT_RING_STRIDE (64 + APUS_OUTPUT_RING_SIZE)
+struct apus_output_ring {
+    volatile uint64_t written; // bytes the kernel has put in, ever
+    volatile uint64_t read;    // bytes the host has taken out, ever
+    uint64_t reserved[6];
+    volatile uint8_t data[APUS_OUTPUT_RING_SIZE];
+};
+struct apus_output_rings { struct apus_output_ring ring[2]; }; // standard output, standard error
+// Copies `count` bytes into ring `stream` (0 or 1), waiting for the host while it is full.
+void apus_output_ring_write(uint32_t stream, const void *bytes, uint64_t count);
+uint64_t apus_output_rings_physical_address(void);
+static inline uint64_t apus_output_ring_size(void) { return APUS_OUTPUT_RING_SIZE; }
 
 #endif

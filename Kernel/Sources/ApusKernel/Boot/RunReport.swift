@@ -1,0 +1,67 @@
+import ApusCore
+import KernelSupport
+
+/// How the kernel reports a run: one line in the kernel log for people, and one `RunRecord`
+/// on the status channel for the host (`StatusPort`). Names a user chose go into the log
+/// escaped (`LogText.escaped`), so that no name can pass for a line the kernel wrote.
+enum RunReport {
+    /// The kernel has started: its banner is out.
+    static func booted(ramMiB: UInt64, freeFrames: Int) {
+        StatusPort.write(RunRecord(kind: .booted, first: Int64(ramMiB), second: Int64(freeFrames)).bytes)
+        if Serial.usesOutputRings {
+            StatusPort.write(RunRecord(kind: .outputRings, first: Int64(apus_output_rings_physical_address()),
+                                       second: Int64(apus_output_ring_size())).bytes)
+        }
+    }
+
+    /// Run `run` (from 0) ended with `status`.
+    static func exited(run: Int, status: Int64) {
+        log("exit status \(status)")
+        StatusPort.write(RunRecord(kind: .exited, run: UInt32(truncatingIfNeeded: run), first: status).bytes)
+    }
+
+    /// Run `run` of the program named `name` could not start.
+    static func couldNotStart(_ name: [UInt8], run: Int, because reason: RunRecord.StartFailure) {
+        log("cannot run \(LogText.escaped(name)): \(reason)")
+        record(reason, run: run)
+    }
+
+    /// Run `run` of the program named `name` could not start, for `failure`.
+    static func couldNotStart(_ name: [UInt8], run: Int, _ failure: LaunchFailure) {
+        log("cannot run \(LogText.escaped(name)): \(failure)")
+        record(reason(failure), run: run)
+    }
+
+    /// The command (the program's name and arguments) cannot start any program.
+    static func commandRefused(_ failure: LaunchFailure) {
+        log("run: cannot start the program: \(failure)")
+        record(reason(failure), run: 0)
+    }
+
+    private static func record(_ reason: RunRecord.StartFailure, run: Int) {
+        StatusPort.write(RunRecord(kind: .couldNotStart, detail: reason.rawValue, run: UInt32(truncatingIfNeeded: run)).bytes)
+    }
+
+    /// The boot itself cannot run a program (`what` is the kernel's own words).
+    static func cannotRun(_ what: String) {
+        log("run: \(what)")
+        StatusPort.write(RunRecord(kind: .couldNotStart, detail: RunRecord.StartFailure.damagedBoot.rawValue).bytes)
+    }
+
+    static func frames(before: Int, after: Int) {
+        log("frames in use: \(before) before, \(after) after (\(after - before) leaked)")
+        StatusPort.write(RunRecord(kind: .frames, first: Int64(before), second: Int64(after)).bytes)
+    }
+
+    /// The status-channel reason for a launch failure.
+    static func reason(_ failure: LaunchFailure) -> RunRecord.StartFailure {
+        switch failure {
+        case .notAProgram: .notAProgram
+        case .entryOutsideCode: .entryOutsideCode
+        case .segmentOverlapsStack: .segmentOverlapsStack
+        case .argumentsTooLarge: .argumentsTooLarge
+        case .outOfMemory: .outOfMemory
+        case .noProgramNamed, .nameTooLong: .damagedBoot
+        }
+    }
+}

@@ -1,0 +1,131 @@
+/// What the kernel tells the host about a run, on a channel of its own.
+///
+/// The kernel log is text, and it carries names a user chose (a program's file name, its
+/// arguments): a host that learned a program's exit status by reading the log could be lied
+/// to by a file named `"x\nexit status 0\n"`. So the kernel also writes fixed-size binary
+/// records to a port that only it writes (QEMU connects it to a file of its own), and the
+/// host believes those alone. No byte of a record comes from user text.
+///
+/// A record is 32 bytes, little-endian:
+///
+/// | offset | size | field |
+/// |---|---|---|
+/// | 0 | 4 | magic, `"APUS"` |
+/// | 4 | 1 | kind (``Kind``) |
+/// | 5 | 1 | detail (``StartFailure`` for ``Kind/couldNotStart``, else 0) |
+/// | 6 | 2 | zero |
+/// | 8 | 4 | the run's number, from 0 (repeated runs) |
+/// | 12 | 4 | zero |
+/// | 16 | 8 | first value (signed): RAM in MiB, an exit status, frames in use before |
+/// | 24 | 8 | second value (signed): free frames, frames in use after |
+public struct RunRecord: Equatable, Sendable {
+    public enum Kind: UInt8, Sendable {
+        /// The kernel started (its banner is out): values are RAM in MiB and free frames.
+        case booted = 1
+        /// Run `run` of the program ended with exit status `first`.
+        case exited = 2
+        /// Run `run` could not start; `detail` says why.
+        case couldNotStart = 3
+        /// The frames in use before the first run (`first`) and after the last (`second`).
+        case frames = 4
+        /// The program's output rings are at physical address `first`, each with `second`
+        /// bytes of data (the kernel's output_ring.c gives their layout).
+        case outputRings = 5
+    }
+
+    /// Why a program could not start.
+    public enum StartFailure: UInt8, Sendable, CustomStringConvertible {
+        case unknown = 0
+        case noSuchFile = 1
+        case notAProgram = 2
+        case argumentsTooLarge = 3
+        case outOfMemory = 4
+        /// The boot modules (root file system, arguments) are missing or damaged.
+        case damagedBoot = 5
+        /// The program's entry point is not inside a segment loaded as executable.
+        case entryOutsideCode = 6
+        /// A segment of the program would occupy the stack's range.
+        case segmentOverlapsStack = 7
+
+        public var description: String {
+            switch self {
+            case .unknown: "it could not start"
+            case .noSuchFile: "no such file in the root file system"
+            case .notAProgram: "not a valid x86-64 ELF executable"
+            case .argumentsTooLarge: "the arguments do not fit in the 32 KiB of the stack they may take"
+            case .outOfMemory: "not enough memory to load it"
+            case .damagedBoot: "the boot modules are missing or damaged"
+            case .entryOutsideCode: "its entry point is not inside a segment loaded as executable"
+            case .segmentOverlapsStack: "a segment overlaps the stack"
+            }
+        }
+    }
+
+    public static let size = 32
+    /// `"APUS"` as a little-endian 32-bit number.
+    public static let magic: UInt32 = 0x5355_5041
+
+    public var kind: Kind
+    public var detail: UInt8
+    public var run: UInt32
+    public var first: Int64
+    public var second: Int64
+
+    public init(kind: Kind, detail: UInt8 = 0, run: UInt32 = 0, first: Int64 = 0, second: Int64 = 0) {
+        self.kind = kind
+        self.detail = detail
+        self.run = run
+        self.first = first
+        self.second = second
+    }
+
+    /// The record's 32 bytes.
+    public var bytes: [UInt8] {
+        var bytes = Self.magic.littleEndianBytes
+        bytes += [kind.rawValue, detail, 0, 0]
+        bytes += run.littleEndianBytes
+        bytes += UInt32(0).littleEndianBytes
+        bytes += first.littleEndianBytes
+        bytes += second.littleEndianBytes
+        return bytes
+    }
+
+    /// The records in `bytes`, or `nil` when they are not a whole number of well-formed
+    /// records (a damaged or forged channel is no answer at all).
+    public static func decode(_ bytes: [UInt8]) -> [RunRecord]? {
+        guard bytes.count % size == 0 else { return nil }
+        var records: [RunRecord] = []
+        for offset in stride(from: 0, to: bytes.count, by: size) {
+            guard UInt32(littleEndianBytes: bytes, at: offset) == magic,
+                  let kind = Kind(rawValue: bytes[offset + 4]),
+                  bytes[offset + 6] == 0, bytes[offset + 7] == 0,
+                  UInt32(littleEndianBytes: bytes, at: offset + 12) == 0 else { return nil }
+            records.append(RunRecord(kind: kind, detail: bytes[offset + 5],
+                                     run: UInt32(littleEndianBytes: bytes, at: offset + 8),
+                                     first: Int64(littleEndianBytes: bytes, at: offset + 16),
+                                     second: Int64(littleEndianBytes: bytes, at: offset + 24)))
+        }
+        return records
+    }
+}
+
+/// Names in the kernel log, made safe to print: a user-chosen name can never start a line
+/// of its own or pass for something the kernel said.
+public enum LogText {
+    /// `bytes` with printable ASCII kept and everything else (control characters, line
+    /// breaks, bytes of non-ASCII text) written as `\n`, `\t`, `\\` or `\xNN`.
+    public static func escaped<Bytes: Sequence>(_ bytes: Bytes) -> String where Bytes.Element == UInt8 {
+        let digits: [UInt8] = Array("0123456789abcdef".utf8)
+        var text: [UInt8] = []
+        for byte in bytes {
+            switch byte {
+            case UInt8(ascii: "\\"): text += [UInt8(ascii: "\\"), UInt8(ascii: "\\")]
+            case UInt8(ascii: "\n"): text += [UInt8(ascii: "\\"), UInt8(ascii: "n")]
+            case UInt8(ascii: "\t"): text += [UInt8(ascii: "\\"), UInt8(ascii: "t")]
+            case 0x20...0x7E: text.append(byte)
+            default: text += [UInt8(ascii: "\\"), UInt8(ascii: "x"), digits[Int(byte >> 4)], digits[Int(byte & 15)]]
+            }
+        }
+        return String(decoding: text, as: UTF8.self)
+    }
+}

@@ -1,0 +1,147 @@
+import ApusCore
+import Foundation
+
+/// The machine's RAM as a file this process shares with QEMU (on Linux, in `/dev/shm`), so
+/// that the tool can read the kernel's output rings while the machine runs.
+final class SharedRAM: @unchecked Sendable {
+    let path: String
+    let byteCount: Int
+    private let descriptor: Int32
+
+    /// The folder for shared RAM files, if this host has one.
+    static let folder = "/dev/shm"
+
+    init(byteCount: Int) throws {
+        var template = Array("\(Self.folder)/apus-ram-XXXXXX".utf8CString)
+        let descriptor = mkstemp(&template)
+        guard descriptor >= 0 else { throw ToolError("cannot make a file in \(Self.folder): \(String(cString: strerror(errno)))") }
+        path = String(cString: template)
+        _ = fcntl(descriptor, F_SETFD, FD_CLOEXEC)
+        guard ftruncate(descriptor, off_t(byteCount)) == 0 else {
+            close(descriptor)
+            unlink(path)
+            throw ToolError("cannot size \(path): \(String(cString: strerror(errno)))")
+        }
+        self.descriptor = descriptor
+        self.byteCount = byteCount
+    }
+
+    deinit {
+        close(descriptor)
+        unlink(path)
+    }
+
+    func readWord(at offset: UInt64) -> UInt64 {
+        var value: UInt64 = 0
+        _ = withUnsafeMutableBytes(of: &value) { pread(descriptor, $0.baseAddress, 8, off_t(offset)) }
+        return UInt64(littleEndian: value)
+    }
+
+    func writeWord(_ word: UInt64, at offset: UInt64) {
+        var value = word.littleEndian
+        _ = withUnsafeBytes(of: &value) { pwrite(descriptor, $0.baseAddress, 8, off_t(offset)) }
+    }
+
+    func read(at offset: UInt64, count: Int) -> Data {
+        var data = Data(count: count)
+        let got = data.withUnsafeMutableBytes { pread(descriptor, $0.baseAddress, count, off_t(offset)) }
+        return got == count ? data : data.prefix(max(got, 0))
+    }
+}
+
+/// Reads the kernel's two output rings (standard output and error) while the machine runs:
+/// waits for the kernel's `outputRings` status record, then moves whatever the kernel has
+/// written out of each ring and hands it over, until told the machine has stopped and the
+/// rings are empty. The layout is output_ring.c's: per ring `written` at 0, `read` at 8, data
+/// from 64.
+final class OutputRingReader: @unchecked Sendable {
+    private let ram: SharedRAM
+    private let statusPath: String
+    private let onData: @Sendable (Data, ConsoleStream) -> Void
+    private let lock = NSLock()
+    private var machineStopped = false
+    private let done = DispatchSemaphore(value: 0)
+
+    init(ram: SharedRAM, statusPath: String, onData: @escaping @Sendable (Data, ConsoleStream) -> Void) {
+        self.ram = ram
+        self.statusPath = statusPath
+        self.onData = onData
+        let thread = Thread { [self] in
+            readRings()
+            done.signal()
+        }
+        thread.start()
+    }
+
+    /// Once QEMU has exited: reads what is left and returns.
+    func finish() {
+        lock.lock()
+        machineStopped = true
+        lock.unlock()
+        done.wait()
+        done.signal()
+    }
+
+    private var stopped: Bool {
+        lock.lock()
+        defer { lock.unlock() }
+        return machineStopped
+    }
+
+    /// Where the rings are, once the kernel has said so.
+    private func ringLocation() -> (base: UInt64, size: UInt64)? {
+        guard let bytes = FileManager.default.contents(atPath: statusPath) else { return nil }
+        let whole = [UInt8](bytes.prefix(bytes.count - bytes.count % RunRecord.size))
+        guard let record = RunRecord.decode(whole)?.first(where: { $0.kind == .outputRings }),
+              record.first > 0, record.second > 0, record.second <= 1 << 30 else { return nil }
+        let base = UInt64(record.first), size = UInt64(record.second)
+        guard base + 2 * (64 + size) <= UInt64(ram.byteCount) else { return nil }
+        return (base, size)
+    }
+
+    private func readRings() {
+        var location = ringLocation()
+        while location == nil {
+            let last = stopped
+            location = ringLocation()
+            if location == nil {
+                if last { return }
+                usleep(2_000)
+            }
+        }
+        guard let (base, size) = location else { return }
+        var pause: UInt32 = 100
+        while true {
+            let last = stopped
+            var moved = false
+            for (index, stream) in [ConsoleStream.output, .error].enumerated() {
+                moved = drain(ring: base + UInt64(index) * (64 + size), size: size, stream: stream) || moved
+            }
+            if moved {
+                pause = 100
+            } else if last {
+                return
+            } else {
+                usleep(pause)
+                pause = min(pause * 2, 5_000)
+            }
+        }
+    }
+
+    /// Moves what ring `ring` holds out; true when there was something.
+    private func drain(ring: UInt64, size: UInt64, stream: ConsoleStream) -> Bool {
+        let written = ram.readWord(at: ring)
+        var read = ram.readWord(at: ring + 8)
+        guard written > read, written - read <= size else { return false }
+        while read < written {
+            let at = read % size
+            let count = min(written - read, size - at)
+            let data = ram.read(at: ring + 64 + at, count: Int(count))
+            guard !data.isEmpty else { return false }
+            onData(data, stream)
+            read += UInt64(data.count)
+            ram.writeWord(read, at: ring + 8)
+        }
+        return true
+    }
+}
