@@ -21,6 +21,9 @@ public struct ProgramRun: Sendable {
     /// How many times to run the program, one after the other, in the same boot
     /// (1…``maximumRepetitions``).
     public var repetitions = 1
+    /// When the program's pages get their frames: at their first touch (lazy, the default)
+    /// or when they are mapped (eager).
+    public var pager = PagingPolicy.lazy
     public var standardInput = Data()
     public var machine = Machine()
 
@@ -200,7 +203,8 @@ public struct ProgramRun: Sendable {
         let stdin = scratch.url.appendingPathComponent("stdin")
         try standardInput.write(to: stdin)
 
-        let outcome = try machine.run(kernel: kernel, commandLine: repetitions > 1 ? "run repeat=\(repetitions)" : "run",
+        let commandLine = (repetitions > 1 ? "run repeat=\(repetitions)" : "run") + " pager=\(pager.name)"
+        let outcome = try machine.run(kernel: kernel, commandLine: commandLine,
                                       modules: [(rootfs, "rootfs"), (argv, "argv"), (stdin, "stdin")],
                                       onOutput: onOutput, report: report)
         return Self.result(of: outcome, program: program, repetitions: repetitions)

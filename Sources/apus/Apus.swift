@@ -58,7 +58,7 @@ struct ProgramCommandLine {
 
     /// Options of `run` and `debug` that take a value (the next word, unless given as
     /// `--option=value`).
-    static let optionsWithValues: Set<[UInt8]> = Set(["--rootfs", "--argv0", "--repeat", "--acceleration"].map { Array($0.utf8) })
+    static let optionsWithValues: Set<[UInt8]> = Set(["--rootfs", "--argv0", "--repeat", "--acceleration", "--pager"].map { Array($0.utf8) })
 
     /// Splits `words` (the command line without the tool's name): everything after the
     /// program's name is the program's.
@@ -151,6 +151,11 @@ struct Boot: ParsableCommand {
 
 extension Machine.Acceleration: ExpressibleByArgument {}
 
+extension PagingPolicy: ExpressibleByArgument {
+    public init?(argument: String) { self.init(name: argument.utf8) }
+    public static var allValueStrings: [String] { ["lazy", "eager"] }
+}
+
 struct Run: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Run a program on Apus, as if it ran here.",
@@ -182,6 +187,9 @@ struct Run: ParsableCommand {
     @Option(help: "Run the program this many times (1 to 1000000), one after the other, in one boot; every run is reported, the command fails when any run could not start, and otherwise exits with the last run's status.")
     var `repeat` = 1
 
+    @Option(help: "When the program's pages get their frames: lazy (at their first touch, the default) or eager (when they are mapped).")
+    var pager: PagingPolicy = .lazy
+
     @Option(help: "How QEMU runs the kernel: auto, kvm or software.")
     var acceleration: Machine.Acceleration = .automatic
 
@@ -195,6 +203,7 @@ struct Run: ParsableCommand {
                              argv0: argv0 == nil ? nil : line.argv0 ?? argv0.map { Array($0.utf8) })
         run.extraFiles = rootfs.map { URL(fileURLWithPath: $0) }
         run.repetitions = `repeat`
+        run.pager = pager
         run.machine.acceleration = acceleration
         run.machine.collectsOutput = false
         do {

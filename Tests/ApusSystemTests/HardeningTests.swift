@@ -29,9 +29,8 @@ struct HardeningTests {
     }
 
     @Test func everyProgramStartsFromACleanFPUAndSSEState() throws {
-        var run = ProgramRun(program: "fpustate")
+        var run = SystemUnderTest.programRun("fpustate")
         run.repetitions = 2
-        run.machine = SystemUnderTest.machine
         let result = try run.run(kernel: SystemUnderTest.kernel.get(), programs: SystemUnderTest.programs.get(), data: UserlandBuild().dataFiles)
         #expect(result.stdout == String(repeating: "fcw 0x37f, mxcsr 0x1f80, xmm zero, st zero\n", count: 2), "log:\n\(result.log)")
         #expect(result.exitStatuses == [0, 0], "the second run sees none of the first's registers")
@@ -42,7 +41,8 @@ struct HardeningTests {
         let result = try SystemUnderTest.run("hello", arguments)
         let needed = UserStack.requiredBytes(argumentCount: 300_001, totalLength: "hello".utf8.count + 300_000)
         #expect(result.exitStatus == nil)
-        #expect(result.problem == "run: cannot start the program: the arguments need \(needed) bytes of the stack and at most 32768 are available to them",
+        #expect(result.problem == "cannot run hello: the arguments do not fit in the 32 KiB of the stack they may take")
+        #expect(result.logLines.contains("run: cannot start the program: the arguments need \(needed) bytes of the stack and at most 32768 are available to them"),
                 "log:\n\(result.log)")
         #expect(!result.log.contains("PANIC"))
     }
@@ -54,8 +54,7 @@ struct HardeningTests {
         (128, 84, "cannot start: the boot modules leave "),
     ])
     func inputThatLeavesTooLittleMemoryIsRefusedInWords(memory: Int, inputMiB: Int, reason: String) throws {
-        var run = ProgramRun(program: "hello")
-        run.machine = SystemUnderTest.machine
+        var run = SystemUnderTest.programRun("hello")
         run.machine.memory = memory
         run.standardInput = Data(count: inputMiB << 20)
         let result = try run.run(kernel: SystemUnderTest.kernel.get(), programs: SystemUnderTest.programs.get(), data: UserlandBuild().dataFiles)

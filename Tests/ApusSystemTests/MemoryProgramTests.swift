@@ -80,9 +80,8 @@ struct MemoryProgramTests {
     }
 
     @Test func aProgramThatTouches64MiBRuns24TimesInA512MiBMachineWithoutLeaking() throws {
-        var run = ProgramRun(program: "bigmap")
+        var run = SystemUnderTest.programRun("bigmap")
         run.repetitions = 24
-        run.machine = SystemUnderTest.machine
         #expect(run.machine.memory == 512)
         let result = try run.run(kernel: SystemUnderTest.kernel.get(), programs: SystemUnderTest.programs.get(), data: UserlandBuild().dataFiles)
         #expect(result.exitStatuses == [Int64](repeating: 0, count: 24), "log:\n\(result.log)")

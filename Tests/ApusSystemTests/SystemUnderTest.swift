@@ -23,6 +23,19 @@ enum SystemUnderTest {
         return machine
     }
 
+    /// The pager the programs run with: `APUS_PAGER=eager` in the environment runs the
+    /// whole suite on eager memory (CI runs it both ways), lazy otherwise.
+    static let pager: PagingPolicy = ProcessInfo.processInfo.environment["APUS_PAGER"].flatMap { PagingPolicy(name: $0.utf8) } ?? .lazy
+
+    /// A run of `program` set up as every system test runs it: software emulation, the
+    /// suite's pager.
+    static func programRun(_ program: String, _ arguments: [String] = [], argv0: String? = nil) -> ProgramRun {
+        var run = ProgramRun(program: program, arguments: arguments, argv0: argv0)
+        run.machine = machine
+        run.pager = pager
+        return run
+    }
+
     static func boot(_ commandLine: String) throws -> Machine.Outcome {
         try machine.run(kernel: kernel.get(), commandLine: commandLine)
     }
@@ -30,10 +43,9 @@ enum SystemUnderTest {
     /// Runs `program` as `apus run` does.
     static func run(_ program: String, _ arguments: [String] = [], input: String = "", argv0: String? = nil,
                     rootfs: [URL] = []) throws -> ProgramRun.Result {
-        var run = ProgramRun(program: program, arguments: arguments, argv0: argv0)
+        var run = programRun(program, arguments, argv0: argv0)
         run.standardInput = Data(input.utf8)
         run.extraFiles = rootfs
-        run.machine = machine
         return try run.run(kernel: kernel.get(), programs: programs.get(), data: UserlandBuild().dataFiles)
     }
 }

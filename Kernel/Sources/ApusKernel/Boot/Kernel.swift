@@ -60,7 +60,8 @@ extension Kernel {
 
     /// Runs the program the boot modules name: `rootfs` holds the root file system, `argv`
     /// the program's file name then its arguments (NUL-terminated each), `stdin` its input.
-    /// With `repeat=N` on the command line it runs N times, one after the other. Logs
+    /// With `repeat=N` on the command line it runs N times, one after the other; with
+    /// `pager=eager` its memory is filled eagerly (lazily by default). Logs
     /// `exit status S` for each run and the frames in use before and after, then powers off.
     static func runProgram(_ boot: Multiboot) -> Never {
         guard let image = boot.module(named: "rootfs"), let argv = boot.module(named: "argv") else {
@@ -89,9 +90,10 @@ extension Kernel {
         let input = boot.module(named: "stdin").map(UnsafeRawBufferPointer.init) ?? UnsafeRawBufferPointer(start: nil, count: 0)
         let framesBefore = memory.frames.usedCount
         let runs = max(boot.numericOption("repeat") ?? 1, 1)
-        log("running \(programName) with \(words.count) arguments\(runs > 1 ? ", \(runs) times" : ""); \(framesBefore) frames in use")
+        let pager = boot.option("pager").flatMap { PagingPolicy(name: $0) } ?? .lazy
+        log("running \(programName) with \(words.count) arguments\(runs > 1 ? ", \(runs) times" : ""), \(pager.name) pager; \(framesBefore) frames in use")
         for run in 0..<runs {
-            switch UserProgram.run(program, arguments: words, fileSystem: fileSystem, console: BootConsole(input: input)) {
+            switch UserProgram.run(program, arguments: words, pager: pager, fileSystem: fileSystem, console: BootConsole(input: input)) {
             case .success(let status):
                 RunReport.exited(run: run, status: status)
             case .failure(let error):

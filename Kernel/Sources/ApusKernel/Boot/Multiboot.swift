@@ -70,18 +70,24 @@ struct Multiboot {
         return Array(commandLine.utf8).split(separator: UInt8(ascii: " ")).contains { $0.elementsEqual(wanted) }
     }
 
-    /// The number after `name=` on the command line (`repeat=24`), if there is one.
-    func numericOption(_ name: StaticString) -> Int? {
+    /// The bytes after `name=` on the command line (`pager=lazy`), if the option is there.
+    func option(_ name: StaticString) -> [UInt8]? {
         let prefix = name.withUTF8Buffer { Array($0) } + [UInt8(ascii: "=")]
         for word in Array(commandLine.utf8).split(separator: UInt8(ascii: " ")) where word.starts(with: prefix) {
-            var value = 0
-            for digit in word.dropFirst(prefix.count) {
-                guard digit >= UInt8(ascii: "0"), digit <= UInt8(ascii: "9"), value < 1_000_000 else { return nil }
-                value = value * 10 + Int(digit - UInt8(ascii: "0"))
-            }
-            return value
+            return Array(word.dropFirst(prefix.count))
         }
         return nil
+    }
+
+    /// The number after `name=` on the command line (`repeat=24`), if there is one.
+    func numericOption(_ name: StaticString) -> Int? {
+        guard let digits = option(name) else { return nil }
+        var value = 0
+        for digit in digits {
+            guard digit >= UInt8(ascii: "0"), digit <= UInt8(ascii: "9"), value < 1_000_000 else { return nil }
+            value = value * 10 + Int(digit - UInt8(ascii: "0"))
+        }
+        return value
     }
 
     /// The module whose command line ends with `name` (QEMU: `-initrd "FILE NAME"`), as a

@@ -4,19 +4,19 @@ import KernelSupport
 /// Running one user program: load it, enter ring 3, serve its system calls and faults, and
 /// come back with its exit status when it ends.
 ///
-/// Apus runs one process at a time. Its memory is an `MmStruct` with an eager pager that
-/// shares the kernel's slots; when the process ends, the `MmStruct` goes and with it every
-/// frame and table it had.
+/// Apus runs one process at a time. Its memory is an `MmStruct` that shares the kernel's
+/// slots, with the pager the boot chose (lazy unless `pager=eager`); when the process ends,
+/// the `MmStruct` goes and with it every frame and table it had.
 final class UserProgram {
-    typealias Memory = MmStruct<DirectMap, EagerPager>
+    typealias Memory = MmStruct<DirectMap, PagingPolicy>
 
     /// The process running now, if any (system calls and user faults go to it).
     nonisolated(unsafe) static var current: UserProgram?
 
-    private(set) var process: Process<DirectMap, EagerPager>
+    private(set) var process: Process<DirectMap, PagingPolicy>
     private let context = UnsafeMutablePointer<KernelContext>.allocate(capacity: 1)
 
-    private init(process: consuming Process<DirectMap, EagerPager>) {
+    private init(process: consuming Process<DirectMap, PagingPolicy>) {
         self.process = process
     }
 
@@ -24,13 +24,14 @@ final class UserProgram {
 
     /// Loads `program` with `arguments` and runs it to its end; returns its exit status, or
     /// why it could not start.
-    static func run(_ program: RegularFile, arguments: [[UInt8]], fileSystem: RootFileSystem, console: any Console) -> Result<Int64, LaunchFailure> {
+    static func run(_ program: RegularFile, arguments: [[UInt8]], pager: PagingPolicy, fileSystem: RootFileSystem,
+                    console: any Console) -> Result<Int64, LaunchFailure> {
         let user: UserProgram
         var entry: UserEntry
         do throws(LaunchFailure) {
             var memory: Memory
             do throws(KernelError) {
-                memory = try Memory(frames: Kernel.memory.frames, pager: EagerPager(), kernelTemplate: Kernel.memory.pageTable.root)
+                memory = try Memory(frames: Kernel.memory.frames, pager: pager, kernelTemplate: Kernel.memory.pageTable.root)
             } catch {
                 throw .outOfMemory
             }
@@ -89,7 +90,8 @@ final class UserProgram {
             case .segmentationFault(let cause):
                 log("page fault at \(hexadecimal(address)): \(cause) (rip \(hexadecimal(frame.pointee.rip))); process killed with status -1")
             case .outOfMemory:
-                log("page fault at \(hexadecimal(address)): out of memory (rip \(hexadecimal(frame.pointee.rip))); process killed with status -1")
+                let frames = 1 + process.memory.pageTable.tableCount() + process.memory.pageTable.mappedPageCount()
+                log("page fault at \(hexadecimal(address)): no frame left for the page, the process had \(frames) frames (rip \(hexadecimal(frame.pointee.rip))); process killed with status -1")
             }
         } else {
             let name = Int(vector) < exceptionNames.count ? "\(exceptionNames[Int(vector)])" : "interrupt \(vector)"
