@@ -71,10 +71,11 @@ struct MemoryProgramTests {
         #expect(result.logLines.contains { $0.hasPrefix("page fault at 0x20000000: write to a read-only page (rip 0x") && $0.hasSuffix("); process killed with status -1") })
     }
 
-    @Test func sseRegistersSurviveSystemCalls() throws {
+    @Test func sseRegistersSurviveSystemCallsAndResolvedFaults() throws {
         _ = try ProgramTests.expectRun("sse", stdout: """
             xmm6 after two syscalls: 1.50 2.25, product x4 = 13
             xmm15 kept; through the pipe: Hello, file!
+            read into a fresh page: Hello, file!
 
             """)
     }

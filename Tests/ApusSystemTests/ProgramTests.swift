@@ -175,6 +175,7 @@ struct ProgramTests {
             pipe: result 0, 0 registers changed
             write(pipe): result 13, 0 registers changed
             read(pipe): result 13, 0 registers changed
+            read(file) into a fresh page: result 13, 0 registers changed
             0 registers changed in all
 
             """)

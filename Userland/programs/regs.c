@@ -1,6 +1,8 @@
 /* regs: a system call preserves every register but rax, rcx and r11 (ABI.md §1): calls that
- * fail, and calls that copy data in and out (read, write, pipe). */
+ * fail, calls that copy data in and out (read, write, pipe), and a read into a page never
+ * touched before, which the kernel faults in on the way. */
 #include <fcntl.h>
+#include <mman.h>
 #include <stdio.h>
 #include <syscall.h>
 
@@ -61,6 +63,9 @@ int main(void) {
     changed += check("pipe", SYS_PIPE, (long)fds, 0, 0);
     changed += check("write(pipe)", SYS_WRITE, fds[1], (long)buffer, 13);
     changed += check("read(pipe)", SYS_READ, fds[0], (long)buffer + 16, 13);
+    char *fresh = mmap((void *)0x10000000, 4096, PROT_READ | PROT_WRITE, -1, 0);
+    seek(file, 0, SEEK_SET);
+    changed += check("read(file) into a fresh page", SYS_READ, file, (long)fresh, 13);
     printf("%d registers changed in all\n", changed);
     return changed;
 }
