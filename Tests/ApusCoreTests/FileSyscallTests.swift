@@ -258,7 +258,10 @@ struct FileSyscallTests {
             #expect(harness.read(3, count: 2) == 2)
             #expect(harness.read(3, count: 100) == 3)
             #expect(try harness.bytes(count: 3) == "llo")
-            #expect(harness.process.dispatch(SyscallNumber.read.rawValue, SyscallArguments(3, ProcessHarnessLayout.buffer, 1)) == .blockedForever)
+            guard case .pipeReader(let pipe) = try harness.process.files.file(3).kind else { throw KernelError.badFileDescriptor }
+            let emptyRead = SyscallArguments(3, ProcessHarnessLayout.buffer, 1)
+            #expect(harness.process.dispatch(SyscallNumber.read.rawValue, emptyRead) == .waits(pipe.readable, retry: emptyRead, done: 0),
+                    "an empty pipe with a writer waits")
             #expect(harness.read(4, count: 1) == Self.invalid)
             #expect(try harness.write(3, "x") == Self.invalid)
             #expect(harness.call(.close, 4) == 0)

@@ -1,5 +1,7 @@
-/* fuzz: 100,000 system calls with random numbers and arguments, biased toward bad pointers.
- * Every call must return; the kernel must neither panic nor leak. */
+/* fuzz: 100,000 system calls with random numbers and arguments, biased toward bad pointers,
+ * fork and pipe among them: every child fuzzes on with a sequence of its own for a while,
+ * so several processes fuzz at once. Every call must return; the kernel must neither panic
+ * nor leak, whatever the children were doing when the run ended with the first process. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <syscall.h>
@@ -40,11 +42,15 @@ static long value(void) {
 int main(int argc, char **argv) {
     long calls = argc > 1 ? atoi(argv[1]) : 100000;
     long errors = 0;
+    int child = 0;
     for (long i = 0; i < calls; i++) {
         long number = (long)(next() % 12);
         if (next() % 8 == 0) number = (long)(next() % 0x100);
         if (next() % 50 == 0) number = (long)next();
         if (number == SYS_EXIT) continue;
+        /* About a hundred forks in all, from the first process only: each child makes two
+         * thousand calls of its own, so the run stays short. */
+        if (number == SYS_FORK && (child || next() % 64 != 0)) continue;
         long a = value(), b = value(), c = value(), d = value(), e = value();
         if (number == SYS_MUNMAP && (a == 0x401000 || a == 0x47470000 || (a & ~0xfffl) == ((long)scratch & ~0xfffl))) continue;
         if (number == SYS_MMAP && b > (64l << 20)) b &= 0xffffff;
@@ -52,11 +58,18 @@ int main(int argc, char **argv) {
         if (number == SYS_READ) b = pointer() == 0 ? 0 : b; /* keep reads away from the program's own data */
         if (number == SYS_READ && b != 0 && (unsigned long)(b - (long)scratch) >= sizeof scratch && b > 0x400000 && b < 0x47480000) b = (long)scratch;
         long result = syscall6(number, a, b, c, d, e, 0);
-        /* Apus runs one process: a read of an empty pipe whose write end is open would wait
-         * forever, so a new pipe's write end is closed at once. */
+        /* A read of an empty pipe waits while a write end is open, and only this program
+         * could write: a new pipe's write end is closed at once, so no read waits forever. */
         if (number == SYS_PIPE && result == 0) close(((int *)a)[1]);
+        if (number == SYS_FORK && result == 0) {
+            /* The child: a sequence of its own, two thousand calls, then it ends quietly. */
+            state ^= 0xD1B54A32D192ED03ul * (unsigned long)(i + 1);
+            child = 1;
+            calls = i + 1 + 2000;
+        }
         if (result < 0 && -result < 0x100) errors++;
     }
+    if (child) return 0;
     printf("%ld calls returned (%ld errors)\n", calls, errors);
     return 0;
 }

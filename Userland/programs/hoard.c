@@ -14,8 +14,8 @@ int main(void) {
     memset(page, 'p', sizeof page);
     while ((refused = pipe(fds)) == 0) {
         pipes++;
-        long written;
-        while ((written = write(fds[1], page, sizeof page)) > 0) filled += written;
+        long written = write(fds[1], page, sizeof page); /* exactly a pipe's capacity: fills it without waiting */
+        if (written > 0) filled += written;
     }
     long mappings = 0, result = 0;
     for (;;) {

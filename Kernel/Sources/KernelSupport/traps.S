@@ -55,6 +55,7 @@ TRAP_NO_ERROR 28
 TRAP_WITH_ERROR 29
 TRAP_WITH_ERROR 30
 TRAP_NO_ERROR 31
+TRAP_NO_ERROR 32                // the timer (IRQ 0, remapped)
 
 trap_common:
         PUSH_GENERAL_REGISTERS
@@ -62,7 +63,9 @@ trap_common:
         cld
         call apus_trap
         cmpb $0, user_exit_pending(%rip)
-        jne finish_user
+        jne thread_exit
+        .global trap_return
+trap_return:
         POP_GENERAL_REGISTERS
         addq $16, %rsp          // vector and error code
         iretq
@@ -71,7 +74,7 @@ trap_common:
         .align 8
         .global trap_stubs
 trap_stubs:
-.irp vector, 0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31
+.irp vector, 0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31,32
         .quad trap_stub_\vector
 .endr
 

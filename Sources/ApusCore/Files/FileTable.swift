@@ -103,20 +103,53 @@ public struct FileTable {
         return Int32(slots.count - 1)
     }
 
-    /// Closes `descriptor`; ``KernelError/badFileDescriptor`` when it is not open.
-    public mutating func close(_ descriptor: Int32) throws(KernelError) {
+    /// Closes `descriptor` and returns the pipe whose end it was, if any (its waiters must
+    /// be woken); ``KernelError/badFileDescriptor`` when it is not open.
+    @discardableResult
+    public mutating func close(_ descriptor: Int32) throws(KernelError) -> Pipe? {
         let file = try file(descriptor)
+        var pipe: Pipe?
         switch file.kind {
-        case .pipeReader(let pipe): pipe.readers -= 1
-        case .pipeWriter(let pipe): pipe.writers -= 1
+        case .pipeReader(let end):
+            end.readers -= 1
+            pipe = end
+        case .pipeWriter(let end):
+            end.writers -= 1
+            pipe = end
         default: break
         }
         slots[Int(descriptor)] = nil
         while let last = slots.last, last == nil { slots.removeLast() }
+        return pipe
     }
 
-    /// Closes every descriptor (at process exit).
-    public mutating func closeAll() {
-        for descriptor in slots.indices where slots[descriptor] != nil { try? close(Int32(descriptor)) }
+    /// Closes every descriptor (at process exit) and returns the pipes whose ends closed.
+    @discardableResult
+    public mutating func closeAll() -> [Pipe] {
+        var pipes: [Pipe] = []
+        for descriptor in slots.indices where slots[descriptor] != nil {
+            if let pipe = try? close(Int32(descriptor)) { pipes.append(pipe) }
+        }
+        return pipes
+    }
+
+    /// The file table of a forked child (ABI.md §5): the same files at the same
+    /// descriptors, each descriptor with its own copy of the position as it is now (positions
+    /// are not shared afterwards), and the same pipes, whose ends count the child's
+    /// descriptors too.
+    public func forked() -> FileTable {
+        var copy = self
+        copy.slots = slots.map { slot in
+            guard let file = slot else { return nil }
+            let twin = OpenFile(file.kind)
+            twin.position = file.position
+            switch file.kind {
+            case .pipeReader(let pipe): pipe.readers += 1
+            case .pipeWriter(let pipe): pipe.writers += 1
+            default: break
+            }
+            return twin
+        }
+        return copy
     }
 }

@@ -4,6 +4,11 @@
 /// closed is ``KernelError/brokenPipe`` (not 0, as KeOS defines it); a write to a pipe whose
 /// read ends are all closed is too.
 ///
+/// Between processes a pipe is also where they wait (ABI.md §5): a reader of an empty pipe
+/// waits on ``readable`` while some write end is open, a writer of a full pipe waits on
+/// ``writable`` while some read end is open; every change of the pipe (bytes in, bytes out,
+/// an end closed) wakes both queues.
+///
 /// The bytes live in a *ring buffer* of fixed size, allocated once with the pipe: a write
 /// appends behind the last byte, wrapping round to the start of the storage, and a read takes
 /// from the oldest byte onward. However a program interleaves its reads and writes, the pipe
@@ -20,6 +25,10 @@ public final class Pipe {
     public private(set) var available = 0
     public internal(set) var readers = 0
     public internal(set) var writers = 0
+    /// Readers waiting for bytes, or for the last write end to close.
+    public let readable = WaitQueue("the pipe holds bytes or has no write end")
+    /// Writers waiting for room, or for the last read end to close.
+    public let writable = WaitQueue("the pipe has room or no read end")
 
     public init() {}
 

@@ -9,23 +9,56 @@ public struct Process<Memory: PhysicalMemory, P: Pager>: ~Copyable {
     public var files = FileTable()
     public let fileSystem: RootFileSystem
     public let console: any Console
+    /// The wait queues whose conditions the calls since the last ``takeWakeups()`` may have
+    /// made true (a pipe that got bytes, room, or lost an end): the kernel wakes them.
+    public private(set) var wakeups: [WaitQueue] = []
 
     public init(memory: consuming MmStruct<Memory, P>, fileSystem: RootFileSystem, console: any Console) {
         self.memory = memory
         self.fileSystem = fileSystem
         self.console = console
     }
+
+    /// The queues to wake, once; the list is empty afterwards.
+    public mutating func takeWakeups() -> [WaitQueue] {
+        defer { wakeups.removeAll() }
+        return wakeups
+    }
+
+    /// A pipe changed: whoever waits on either end must look again.
+    mutating func pipeChanged(_ pipe: Pipe) {
+        wakeups.append(pipe.readable)
+        wakeups.append(pipe.writable)
+    }
+
+    /// Closes every descriptor, as a process does when it ends; the pipes' waiters are woken.
+    public mutating func closeAllFiles() {
+        for pipe in files.closeAll() { pipeChanged(pipe) }
+    }
+
+    /// The child of `fork` (ABI.md §5): a copy-on-write copy of the address space and a copy
+    /// of the file table (same files and pipes, positions copied). ``KernelError/noMemory``
+    /// when frames run out; nothing of the child remains then.
+    public mutating func fork() throws(KernelError) -> Process {
+        var child = Process(memory: try memory.fork(), fileSystem: fileSystem, console: console)
+        child.files = files.forked()
+        return child
+    }
 }
 
 /// What a system call asks of the kernel after it ran.
-public enum SyscallOutcome: Equatable, Sendable {
+public enum SyscallOutcome: Equatable {
     /// Return this value in `rax` and resume the program.
     case returns(Int64)
     /// The program called `exit(status)`.
     case exit(Int32)
-    /// The program can never continue: it reads an empty pipe that only it could fill (Apus
-    /// runs one process). The kernel logs that and the process dies with status −1.
-    case blockedForever
+    /// The program called `fork()`: the kernel makes the child (``Process/fork()``) and its
+    /// thread, and returns the child's id (0 in the child).
+    case fork
+    /// The call cannot go on until the condition of `queue` holds (an empty pipe, a full
+    /// one): the thread waits on the queue, then runs the call again with `retry` (the same
+    /// call, its arguments moved past what was already done) and adds `done` to its result.
+    case waits(WaitQueue, retry: SyscallArguments, done: Int64)
 }
 
 /// System call numbers (ABI.md §1).
@@ -51,18 +84,18 @@ extension Process {
             switch call {
             case .exit: return .exit(Int32(truncatingIfNeeded: arguments[0]))
             case .open: return .returns(try open(arguments.address(0), mode: arguments[1]))
-            case .read: return try read(arguments.fileDescriptor(0), arguments.address(1), count: arguments[2])
-            case .write: return .returns(try write(arguments.fileDescriptor(0), arguments.address(1), count: arguments[2]))
+            case .read: return try read(arguments.fileDescriptor(0), arguments.address(1), count: arguments[2], arguments)
+            case .write: return try write(arguments.fileDescriptor(0), arguments.address(1), count: arguments[2], arguments)
             case .seek: return .returns(try seek(arguments.fileDescriptor(0), offset: arguments.signed(1), whence: arguments[2]))
             case .tell: return .returns(try Int64(regularFile(arguments.fileDescriptor(0)).position))
             case .close:
-                try files.close(arguments.fileDescriptor(0))
+                if let pipe = try files.close(arguments.fileDescriptor(0)) { pipeChanged(pipe) }
                 return .returns(0)
             case .pipe: return .returns(try pipe(arguments.address(0)))
             case .mmap: return .returns(MemorySyscalls.mmap(arguments, memory: &memory, files: files))
             case .munmap: return .returns(MemorySyscalls.munmap(arguments, memory: &memory))
             case .getphys: return .returns(try physicalAddress(of: arguments.address(0), mode: arguments[1]))
-            case .fork: throw .noSuchSyscall
+            case .fork: return .fork
             }
         } catch {
             return .returns(error.syscallReturnValue)
@@ -86,7 +119,7 @@ extension Process {
         return Int64(try files.install(OpenFile(.regular(file, readable: readable, writable: writable))))
     }
 
-    mutating func read(_ descriptor: Int32, _ buffer: VirtualAddress, count: UInt64) throws(KernelError) -> SyscallOutcome {
+    mutating func read(_ descriptor: Int32, _ buffer: VirtualAddress, count: UInt64, _ arguments: SyscallArguments) throws(KernelError) -> SyscallOutcome {
         let file = try files.file(descriptor)
         guard file.isReadable else { throw .invalidArgument }
         guard memory.accessOK(buffer, length: count, write: true) else { throw .badAddress }
@@ -109,20 +142,21 @@ extension Process {
         case .pipeReader(let pipe):
             if pipe.available == 0 {
                 if pipe.writers == 0 { throw .brokenPipe }
-                return .blockedForever
+                return .waits(pipe.readable, retry: arguments, done: 0)
             }
             var got = 0
             try memory.withUserChunks(at: buffer, count: Int(min(count, UInt64(pipe.available))), for: .write) { piece in
                 got += pipe.take(into: piece)
                 return true
             }
+            if got > 0 { pipeChanged(pipe) }
             return .returns(Int64(got))
         case .standardOutput, .standardError, .pipeWriter:
             throw .invalidArgument
         }
     }
 
-    mutating func write(_ descriptor: Int32, _ buffer: VirtualAddress, count: UInt64) throws(KernelError) -> Int64 {
+    mutating func write(_ descriptor: Int32, _ buffer: VirtualAddress, count: UInt64, _ arguments: SyscallArguments) throws(KernelError) -> SyscallOutcome {
         let file = try files.file(descriptor)
         guard file.isWritable else { throw .invalidArgument }
         guard memory.accessOK(buffer, length: count, write: false) else { throw .badAddress }
@@ -153,7 +187,15 @@ extension Process {
         // The position moves by n, as if the file had taken every byte; it stops at the
         // largest offset `tell` can report.
         if case .regular = file.kind { file.position = min(file.position + count, UInt64(Int64.max)) }
-        return Int64(written)
+        if case .pipeWriter(let pipe) = file.kind {
+            if written > 0 { pipeChanged(pipe) }
+            // A full pipe: the rest waits for room (or for the last reader to go).
+            if UInt64(written) < count {
+                let retry = arguments.replacing(1, with: buffer.raw + UInt64(written)).replacing(2, with: count - UInt64(written))
+                return .waits(pipe.writable, retry: retry, done: Int64(written))
+            }
+        }
+        return .returns(Int64(written))
     }
 
     func regularFile(_ descriptor: Int32) throws(KernelError) -> OpenFile {

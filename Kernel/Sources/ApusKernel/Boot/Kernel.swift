@@ -92,14 +92,16 @@ extension Kernel {
         let runs = max(boot.numericOption("repeat") ?? 1, 1)
         let pager = boot.option("pager").flatMap { PagingPolicy(name: $0) } ?? .lazy
         log("running \(programName) with \(words.count) arguments\(runs > 1 ? ", \(runs) times" : ""), \(pager.name) pager; \(framesBefore) frames in use")
-        for run in 0..<runs {
-            switch UserProgram.run(program, arguments: words, pager: pager, fileSystem: fileSystem, console: BootConsole(input: input)) {
-            case .success(let status):
-                RunReport.exited(run: run, status: status)
-            case .failure(let error):
-                RunReport.couldNotStart(name, run: run, error)
+        for index in 0..<runs {
+            let run = ProcessRun()
+            if let failure = run.start(program, arguments: words, pager: pager, fileSystem: fileSystem, console: BootConsole(input: input)) {
+                RunReport.couldNotStart(name, run: index, failure)
                 PowerOff.exit(status: statusCannotRun)
             }
+            ProcessRun.current = run
+            let status = run.run()
+            ProcessRun.current = nil
+            RunReport.exited(run: index, status: status)
         }
         let framesAfter = memory.frames.usedCount
         RunReport.frames(before: framesBefore, after: framesAfter)

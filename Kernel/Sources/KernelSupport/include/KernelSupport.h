@@ -52,7 +52,7 @@ static inline void cpu_pause(void) { __asm__ volatile("pause"); }
 extern uint64_t boot_multiboot_magic;
 extern uint64_t boot_multiboot_info;
 extern uint64_t gdt[7];
-extern const uint64_t trap_stubs[32];
+extern const uint64_t trap_stubs[33];
 
 // MARK: Probes (traps.S): 0 when the access worked, 1 when it faulted.
 extern volatile uint8_t probe_armed;
@@ -61,17 +61,27 @@ int probe_read(const volatile uint8_t *address, uint8_t *value);
 int probe_write(volatile uint8_t *address, uint8_t value);
 int probe_call(uint64_t (*function)(void), uint64_t *result);
 
-// MARK: User mode (user.S)
-struct UserEntry { uint64_t rip, rsp, argc, argv; };
-struct KernelContext { uint64_t rbx, rbp, r12, r13, r14, r15, rsp; };
-int64_t enter_user(const struct UserEntry *entry, struct KernelContext *context);
-__attribute__((noreturn)) void leave_user(struct KernelContext *context, int64_t status);
+// MARK: User mode (user.S) and threads (context.S)
 void syscall_entry(void);
-// Set by Swift to end the process once its handler has returned (user.S, finish_user).
+// Set by Swift to end the current thread once its handler has returned (context.S, thread_exit).
 extern volatile uint8_t user_exit_pending;
-extern struct KernelContext *user_exit_context;
-extern int64_t user_exit_status;
 extern uint64_t syscall_stack_top;
+// The FXSAVE image every program starts from (user.S), and its address for Swift (which
+// would copy the array if it took its address itself).
+extern const uint8_t clean_fpu_state[512];
+static inline const void *clean_fpu_state_address(void) { return clean_fpu_state; }
+// Saves the callee-saved registers and the stack pointer in *saved_stack_pointer, and goes on
+// where the thread whose stack pointer is next_stack_pointer called switch_context.
+void switch_context(uint64_t *saved_stack_pointer, uint64_t next_stack_pointer);
+// Where a new thread's first switch_context returns to.
+void thread_first_entry(void);
+
+// MARK: FPU and SSE state (Intel SDM Vol. 1 §10.5)
+static inline void fxsave(void *area) { __asm__ volatile("fxsave (%0)" : : "r"(area) : "memory"); }
+static inline void fxrstor(const void *area) { __asm__ volatile("fxrstor (%0)" : : "r"(area) : "memory"); }
+
+// MARK: Interrupts
+static inline void enable_interrupts_and_halt(void) { __asm__ volatile("sti; hlt; cli" : : : "memory"); }
 
 // The addresses the linker script defines, as integers for Swift.
 #define LINKER_ADDRESS(name, symbol) \

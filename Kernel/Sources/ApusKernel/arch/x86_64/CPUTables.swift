@@ -7,8 +7,8 @@ import KernelSupport
 ///   filled in. The **TSS** (Intel SDM Vol. 3A §8.7) gives the stack the CPU switches to on
 ///   an interrupt from ring 3 (`rsp0`) and the Interrupt Stack Table, whose first stack the
 ///   double-fault handler uses, so that even a kernel stack overflow is reported.
-/// * The **IDT** (§6.14.1) holds a gate per vector; vectors 0–31 (the exceptions) point at
-///   the stubs in traps.S.
+/// * The **IDT** (§6.14.1) holds a gate per vector; vectors 0–31 (the exceptions) and 32
+///   (the timer) point at the stubs in traps.S.
 enum CPUTables {
     static let kernelCodeSelector: UInt16 = 0x08
     static let tssSelector: UInt16 = 0x28
@@ -21,7 +21,7 @@ enum CPUTables {
     nonisolated(unsafe) static var tss: UnsafeMutableRawPointer!
 
     /// The legacy 8259 interrupt controllers: remapped to vectors 32–47 (their power-on
-    /// vectors collide with exceptions) and masked, since Apus uses no device interrupts yet.
+    /// vectors collide with exceptions) and masked; the timer unmasks IRQ 0 (Timer.swift).
     static func silenceLegacyInterruptControllers() {
         let (master, slave): (UInt16, UInt16) = (0x20, 0xA0)
         outb(master, 0x11); outb(slave, 0x11) // ICW1: initialize, ICW4 follows
@@ -31,8 +31,16 @@ enum CPUTables {
         outb(master + 1, 0xFF); outb(slave + 1, 0xFF) // mask everything
     }
 
-    /// The stack the CPU switches to when a program traps or makes a system call.
+    /// The stack the CPU switches to when a program traps or makes a system call: the
+    /// boot's until the first process runs, then the running thread's own.
     nonisolated(unsafe) static var kernelStackTop: UInt64 = 0
+
+    /// Makes `top` the stack that traps and system calls from ring 3 land on (TSS.RSP0 and
+    /// the `syscall` entry's stack): the scheduler calls it for every thread it runs.
+    static func setKernelStack(top: UInt64) {
+        tss.storeBytes(of: top, toByteOffset: 0x04, as: UInt64.self)
+        syscall_stack_top = top
+    }
 
     /// The `syscall` instruction (Intel SDM Vol. 3A §5.8.8): STAR holds the kernel selector
     /// base (0x08) and the user one (0x13, from which SYSRET makes CS 0x23 and SS 0x1b), LSTAR
@@ -67,8 +75,8 @@ enum CPUTables {
         let idt = UnsafeMutablePointer<UInt64>.allocate(capacity: 256 * 2)
         idt.initialize(repeating: 0, count: 256 * 2)
         withUnsafePointer(to: trap_stubs) { stubs in
-            stubs.withMemoryRebound(to: UInt64.self, capacity: 32) { stubs in
-                for vector in 0..<32 {
+            stubs.withMemoryRebound(to: UInt64.self, capacity: 33) { stubs in
+                for vector in 0...Int(Timer.vector) {
                     let handler = stubs[vector]
                     let ist: UInt64 = vector == doubleFaultVector ? UInt64(doubleFaultStack) : 0
                     // Interrupt gate (type 0xE), present, DPL 0.

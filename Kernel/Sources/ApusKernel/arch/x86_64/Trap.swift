@@ -41,9 +41,10 @@ enum Traps {
     nonisolated(unsafe) static var lastProbedFault: ProbedFault?
 }
 
-/// Every exception arrives here (traps.S). A fault inside an armed probe is recorded and the
-/// probe resumes at its landing pad; a fault of a user program goes to that program (it may
-/// die, never the kernel); anything else in the kernel is a bug: panic.
+/// Every exception and the timer arrive here (traps.S). A fault inside an armed probe is
+/// recorded and the probe resumes at its landing pad; a tick ends the running program's time
+/// slice; a fault of a user program goes to that program (it may die, never the kernel);
+/// anything else in the kernel is a bug: panic.
 @_cdecl("apus_trap")
 public func apusTrap(_ rawFrame: UnsafeMutableRawPointer) {
     let frame = rawFrame.assumingMemoryBound(to: TrapFrame.self)
@@ -53,8 +54,14 @@ public func apusTrap(_ rawFrame: UnsafeMutableRawPointer) {
         frame.pointee.rip = probe_resume
         return
     }
-    if frame.pointee.cs & 3 == 3, let user = UserProgram.current {
-        user.fault(frame)
+    if frame.pointee.vector == Timer.vector {
+        Timer.acknowledge()
+        // A tick in the kernel can only come in the idle loop's `hlt`: nothing to preempt.
+        if frame.pointee.cs & 3 == 3 { ProcessRun.current?.tick() }
+        return
+    }
+    if frame.pointee.cs & 3 == 3, let run = ProcessRun.current {
+        run.fault(frame)
         return
     }
     Panic.trap(frame.pointee)

@@ -1,0 +1,174 @@
+import ApusCore
+import KernelSupport
+
+/// Which ready thread runs next: the policy half of scheduling, a small type of its own so
+/// that another policy (priorities, per-CPU queues) is a new type and not a rewrite.
+protocol SchedulingPolicy {
+    /// `thread` is ready to run.
+    mutating func enqueue(_ thread: KernelThread)
+    /// The thread to run next, taken off the queue; `nil` when none is ready.
+    mutating func next() -> KernelThread?
+    /// Whether some thread is ready.
+    var hasReadyThread: Bool { get }
+}
+
+/// Round robin: ready threads run in the order they became ready, each until it waits, ends
+/// or uses up its time slice (Timer.swift), and then goes to the back of the line.
+struct RoundRobin: SchedulingPolicy {
+    private var queue: [KernelThread] = []
+    private var head = 0
+
+    mutating func enqueue(_ thread: KernelThread) {
+        queue.append(thread)
+    }
+
+    var hasReadyThread: Bool { head < queue.count }
+
+    mutating func next() -> KernelThread? {
+        guard head < queue.count else { return nil }
+        let thread = queue[head]
+        head += 1
+        if head == queue.count || head >= 64 {
+            queue.removeFirst(head)
+            head = 0
+        }
+        return thread
+    }
+}
+
+/// The mechanism of scheduling: the running thread, the switch between threads, waiting
+/// and waking. It is the one owner of every thread's state; everything that changes which
+/// thread runs goes through it.
+///
+/// The boot's own stack is the *idle context*: the scheduler switches there when no thread
+/// is ready, and the kernel's run loop (ProcessRun.swift) decides what then happens (the run
+/// is over, or every thread left waits for something no one can provide).
+///
+/// A thread that ends cannot free its own stack while it runs on it: it is put on the ended
+/// list, the scheduler switches away, and whoever runs next frees it right after the switch,
+/// before any program runs again.
+final class Scheduler<Policy: SchedulingPolicy> {
+    private var policy: Policy
+    /// The thread running now; `nil` in the idle context.
+    private(set) var current: KernelThread?
+    /// Every thread not yet freed.
+    private(set) var threads: [KernelThread] = []
+    private var ended: [KernelThread] = []
+    private let idleStackPointer = UnsafeMutablePointer<UInt64>.allocate(capacity: 1)
+
+    init(policy: Policy) {
+        self.policy = policy
+    }
+
+    deinit { idleStackPointer.deallocate() }
+
+    /// A new thread, ready to run.
+    func add(_ thread: KernelThread) {
+        threads.append(thread)
+        policy.enqueue(thread)
+    }
+
+    /// From the idle context: runs ready threads until none is left ready, and comes back.
+    func runReadyThreads() {
+        precondition(current == nil, "runReadyThreads is for the idle context")
+        reapEnded()
+        guard hasReadyThread else { return }
+        switchToNext()
+    }
+
+    /// The running thread's time slice is over: the next ready thread runs, and this one
+    /// goes to the back of the queue. Returns when it runs again.
+    func preempt() {
+        guard current != nil, hasReadyThread else { return }
+        policy.enqueue(current!)
+        switchToNext()
+    }
+
+    /// The running thread waits on `queue` until it is woken. Returns when it runs again.
+    func wait(on queue: WaitQueue) {
+        guard current != nil else { preconditionFailure("only a thread can wait") }
+        current!.state = .waiting(queue)
+        queue.add(current!.id)
+        switchToNext()
+    }
+
+    /// Every thread waiting on `queue` becomes ready.
+    func wake(_ queue: WaitQueue) {
+        for id in queue.takeAll() {
+            guard let thread = threads.first(where: { $0.id == id }), case .waiting = thread.state else { continue }
+            thread.state = .ready
+            policy.enqueue(thread)
+        }
+    }
+
+    /// `thread`, which is not running, must end as soon as it runs: a waiting thread stops
+    /// waiting and becomes ready for that.
+    func makeEnd(_ thread: KernelThread) {
+        thread.mustEnd = true
+        if case .waiting(let queue) = thread.state {
+            queue.remove(thread.id)
+            thread.state = .ready
+            policy.enqueue(thread)
+        }
+    }
+
+    /// The threads waiting now, with what they wait for.
+    var waitingThreads: [KernelThread] {
+        threads.filter { if case .waiting = $0.state { true } else { false } }
+    }
+
+    /// The running thread ends: where to save its stack pointer and which to load to run
+    /// the next thread (or the idle context). The caller switches there for good; since this
+    /// returns before, no reference to any thread stays on the ended thread's stack.
+    @inline(never)
+    func prepareEndOfCurrent() -> (save: UnsafeMutablePointer<UInt64>, load: UInt64) {
+        guard current != nil else { preconditionFailure("no thread to end") }
+        current!.state = .ended
+        ended.append(current!)
+        return prepareSwitch()
+    }
+
+    /// Frees the threads that ended, except the running one (after a switch, none is).
+    func reapEnded() {
+        guard !ended.isEmpty else { return }
+        let done = ended.filter { $0 !== current }
+        ended.removeAll { $0 !== current }
+        for thread in done {
+            threads.removeAll { $0 === thread }
+            thread.releaseProcess()
+        }
+    }
+
+    /// Whether some thread is ready to run.
+    private var hasReadyThread: Bool { policy.hasReadyThread }
+
+    /// Runs the next ready thread (or the idle context) instead of the running one, and
+    /// returns when the running one runs again; then frees whoever ended meanwhile.
+    private func switchToNext() {
+        let target = prepareSwitch()
+        switch_context(target.save, target.load)
+        reapEnded()
+    }
+
+    /// Makes the next ready thread (or, with none, the idle context) the running one: CR3,
+    /// the kernel stack of traps and system calls, and the FPU/SSE registers follow it.
+    /// Returns where to save the stack pointer of the thread that stops and which to load.
+    /// It holds every thread reference itself, so none outlives it on a stack that is
+    /// switched away from.
+    @inline(never)
+    private func prepareSwitch() -> (save: UnsafeMutablePointer<UInt64>, load: UInt64) {
+        let previous = current
+        if let previous, previous.state != .ended { fxsave(previous.fpuState) }
+        let save = previous?.savedStackPointer ?? idleStackPointer
+        current = policy.next()
+        if let next = current, let process = next.process {
+            CPUTables.setKernelStack(top: next.stackTop)
+            write_cr3(process.pageTableRoot)
+            fxrstor(next.fpuState)
+            return (save, next.savedStackPointer.pointee)
+        }
+        current = nil
+        write_cr3(Kernel.memory.pageTable.root.raw)
+        return (save, idleStackPointer.pointee)
+    }
+}

@@ -1,0 +1,45 @@
+// Switching between kernel threads (Apus's processes each run on a thread of their own).
+//
+// A thread that stops running calls switch_context: it pushes the registers a C function
+// must keep (rbp, rbx, r12–r15), saves its stack pointer, loads the next thread's stack
+// pointer and pops that thread's registers, so `ret` continues the next thread exactly where
+// it once called switch_context. Everything else a thread owns is on its own kernel stack
+// (the user registers of its trap or system call frame) or switched by the scheduler (CR3,
+// TSS.RSP0, the FPU/SSE state).
+
+        .text
+        .global switch_context, thread_first_entry, thread_exit
+
+// void switch_context(uint64_t *saved_stack_pointer, uint64_t next_stack_pointer)
+switch_context:
+        pushq %rbp
+        pushq %rbx
+        pushq %r12
+        pushq %r13
+        pushq %r14
+        pushq %r15
+        movq %rsp, (%rdi)
+        movq %rsi, %rsp
+        popq %r15
+        popq %r14
+        popq %r13
+        popq %r12
+        popq %rbx
+        popq %rbp
+        ret
+
+// A new thread's first switch returns here, with its stack pointer on a TrapFrame built for
+// it (a program's first instruction, or a forked child's return from `fork`): tell the
+// scheduler it runs, then leave for ring 3 the way every trap does.
+thread_first_entry:
+        call apus_thread_started
+        cmpb $0, user_exit_pending(%rip)
+        jne thread_exit
+        jmp trap_return
+
+// The current thread ends (Swift set user_exit_pending and returned, so no Swift frame on
+// this stack holds a reference): the scheduler switches away from it for good.
+thread_exit:
+        movb $0, user_exit_pending(%rip)
+        call apus_thread_exit
+        ud2

@@ -1,0 +1,106 @@
+import ApusCore
+import Testing
+
+/// Pipes between processes (ABI.md §5): what a call does when it must wait, which queues a
+/// change wakes, and how fork copies the file table.
+@Suite("Pipes that wait, and the file table across fork")
+struct WaitingPipeTests {
+    static let buffer = ProcessHarnessLayout.buffer
+
+    /// A harness with a pipe at descriptors 3 (read) and 4 (write), and the pipe.
+    static func harnessWithPipe(_ machine: TestMachine) throws -> (ProcessHarness<EagerPager>, Pipe) {
+        let harness = try ProcessHarness(machine)
+        #expect(harness.call(.pipe, Self.buffer + 0x1F00) == 0)
+        guard case .pipeReader(let pipe) = try harness.process.files.file(3).kind else { throw KernelError.badFileDescriptor }
+        _ = harness.process.takeWakeups()
+        return (harness, pipe)
+    }
+
+    @Test func aWriteToAFullPipeWaitsForRoomWithTheRestOfItsBuffer() throws {
+        try withMachine { machine in
+            let (harness, pipe) = try Self.harnessWithPipe(machine)
+            let arguments = SyscallArguments(4, Self.buffer, 5000)
+            let outcome = harness.process.dispatch(SyscallNumber.write.rawValue, arguments)
+            #expect(outcome == .waits(pipe.writable, retry: SyscallArguments(4, Self.buffer + 4096, 5000 - 4096), done: 4096))
+            #expect(harness.process.takeWakeups() == [pipe.readable, pipe.writable], "the bytes that went in wake the readers")
+            // Full: the retry takes nothing and waits again, with nothing done.
+            let retry = SyscallArguments(4, Self.buffer + 4096, 904)
+            #expect(harness.process.dispatch(SyscallNumber.write.rawValue, retry) == .waits(pipe.writable, retry: retry, done: 0))
+            #expect(harness.process.takeWakeups().isEmpty, "nothing changed, nobody to wake")
+            #expect(harness.read(3, count: 1000) == 1000)
+            #expect(harness.process.takeWakeups() == [pipe.readable, pipe.writable], "room made wakes the writers")
+            #expect(harness.process.dispatch(SyscallNumber.write.rawValue, retry) == .returns(904))
+        }
+    }
+
+    @Test func anEmptyPipeWaitsWhileAWriterIsOpenAndBreaksWhenNoneIs() throws {
+        try withMachine { machine in
+            let (harness, pipe) = try Self.harnessWithPipe(machine)
+            let read = SyscallArguments(3, Self.buffer, 10)
+            #expect(harness.process.dispatch(SyscallNumber.read.rawValue, read) == .waits(pipe.readable, retry: read, done: 0))
+            #expect(harness.call(.close, 4) == 0)
+            #expect(harness.process.takeWakeups() == [pipe.readable, pipe.writable], "closing the last writer wakes the readers")
+            #expect(harness.process.dispatch(SyscallNumber.read.rawValue, read) == .returns(-32))
+        }
+    }
+
+    @Test func aWriterWaitingForRoomGetsBrokenPipeWhenTheLastReaderGoes() throws {
+        try withMachine { machine in
+            let (harness, pipe) = try Self.harnessWithPipe(machine)
+            _ = harness.process.dispatch(SyscallNumber.write.rawValue, SyscallArguments(4, Self.buffer, 4096))
+            _ = harness.process.takeWakeups()
+            #expect(harness.call(.close, 3) == 0)
+            #expect(harness.process.takeWakeups() == [pipe.readable, pipe.writable])
+            #expect(harness.process.dispatch(SyscallNumber.write.rawValue, SyscallArguments(4, Self.buffer, 10)) == .returns(-32))
+        }
+    }
+
+    @Test func endingAProcessClosesEveryDescriptorAndWakesItsPipes() throws {
+        try withMachine { machine in
+            let (harness, pipe) = try Self.harnessWithPipe(machine)
+            harness.process.closeAllFiles()
+            #expect(harness.process.files.openCount == 0)
+            #expect(pipe.readers == 0 && pipe.writers == 0)
+            #expect(harness.process.takeWakeups() == [pipe.readable, pipe.writable, pipe.readable, pipe.writable])
+        }
+    }
+
+    @Test func forkReturnsTheForkOutcome() throws {
+        try withMachine { machine in
+            let harness = try ProcessHarness(machine)
+            #expect(harness.process.dispatch(SyscallNumber.fork.rawValue, SyscallArguments()) == .fork)
+        }
+    }
+
+    @Test func aForkedFileTableHasTheSameFilesWithTheirOwnPositions() throws {
+        try withMachine { machine in
+            let (harness, pipe) = try Self.harnessWithPipe(machine)
+            let fd = try harness.open()
+            #expect(harness.read(fd, count: 5) == 5)
+            let child = harness.process.files.forked()
+            #expect(child.openCount == harness.process.files.openCount)
+            #expect(pipe.readers == 2 && pipe.writers == 2, "the child's pipe ends count")
+            let parentFile = try harness.process.files.file(Int32(fd)), childFile = try child.file(Int32(fd))
+            #expect(parentFile !== childFile)
+            #expect(childFile.position == 5, "the position as it was at the fork")
+            #expect(harness.read(fd, count: 3) == 3)
+            #expect(childFile.position == 5, "and not shared afterwards")
+            guard case .pipeWriter(let childPipe) = try child.file(4).kind else { throw KernelError.badFileDescriptor }
+            #expect(childPipe === pipe)
+            var closing = child
+            #expect(closing.closeAll().count == 2)
+            #expect(pipe.readers == 1 && pipe.writers == 1)
+        }
+    }
+
+    @Test func aWaitQueueWakesEveryWaiterOnceInOrder() {
+        let queue = WaitQueue("a test condition")
+        queue.add(3)
+        queue.add(1)
+        queue.add(2)
+        queue.remove(1)
+        #expect(queue.takeAll() == [3, 2])
+        #expect(queue.takeAll().isEmpty, "a wake-up takes every waiter; none is left to wake twice")
+        #expect("\(queue.condition)" == "a test condition")
+    }
+}

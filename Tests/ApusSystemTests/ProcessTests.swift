@@ -1,0 +1,55 @@
+import ApusCore
+import ApusTool
+import Foundation
+import Testing
+
+/// Several processes at once (ABI.md §4–5): fork with copy-on-write, pipes between
+/// processes that wait, a preemptive scheduler, the process limit, and nothing lost at the
+/// end whatever the children did.
+@Suite("Processes")
+struct ProcessTests {
+    @Test func forkSharesEveryFrameCopyOnWriteAndEachSideKeepsItsOwnBytes() throws {
+        _ = try ProgramTests.expectRun("cow", stdout: """
+            before fork: data page writable
+            child: fork returned 0
+            child: sees data 42, stack 7, anonymous A, file Hello
+            child: data page shared with the parent: same frame, read-only, XD
+            child: after its writes: data 1, stack 2, anonymous C, file c
+            child: data page now: its own copy, writable
+            child: read() into a shared page: 5 bytes, "Hello"
+            parent: fork returned a child id > 0: yes
+            parent: keeps data 42, stack 7, anonymous A, file Hello, read target "untouched"
+            parent: data page same frame, read-only, XD
+            parent: after its write: data 43, same frame, writable
+
+            """)
+    }
+
+    @Test func aMebibyteGoesThroughAPipeBetweenTwoProcessesInOddChunks() throws {
+        _ = try ProgramTests.expectRun("pipeline", stdout: "received 1048576 bytes in order from process 2; then -32 (BrokenPipe: the child is gone)\n")
+    }
+
+    @Test func aSpinningProcessDoesNotStarveAComputingOne() throws {
+        let result = try ProgramTests.expectRun("spinner", stdout: "the parent computed 202067755460992 while its child spun\n")
+        #expect(result.logLines.contains("process 2 ended with the run's first process; status -1"), "log:\n\(result.log)")
+    }
+
+    @Test func forkingUntilRefusedGetsNoMemoryAndEveryChildGoesAgain() throws {
+        _ = try ProgramTests.expectRun("forkbomb", stdout: """
+            forked 63 children, then -12
+            every child ended (read: -32)
+            fork after they ended: works
+
+            """)
+    }
+
+    @Test func twelveChildrenRewritingSixtyFourMiBEachLoseNoFrame() throws {
+        _ = try ProgramTests.expectRun("forkbig", stdout: "12 children rewrote 64 MiB each; the parent's checksum is still 2088960\n")
+    }
+
+    @Test func processesThatWaitForEachOtherForeverAreEndedWithTheReason() throws {
+        let result = try ProgramTests.expectRun("deadlock", stdout: "parent and child both wait to read\n", status: -1)
+        #expect(result.logLines.filter { $0.hasPrefix("deadlock: process ") && $0.hasSuffix("which no process can bring about; ended with status -1") }.count == 2,
+                "log:\n\(result.log)")
+    }
+}
