@@ -199,7 +199,7 @@ struct Run: ParsableCommand {
         run.machine.collectsOutput = false
         do {
             // Problems with the command line first, before the build and the boot.
-            _ = try ProgramRun.rootFiles(programs: UserlandBuild().binaries, data: UserlandBuild().dataFiles, extra: run.extraFiles)
+            for folder in run.extraFiles { _ = try ProgramRun.listFolder(folder) }
         } catch let error as ToolError {
             note("apus: \(error)")
             throw ExitCode(2)
