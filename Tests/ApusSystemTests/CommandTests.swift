@@ -77,6 +77,31 @@ struct CommandTests {
         #expect(output.contains(subsequence: Array("\"--repeat\"".utf8)), "everything after the program's name is the program's")
     }
 
+    @Test func aClosedOutputEndsTheRunAsABrokenPipeWouldNotACrash() throws {
+        _ = try SystemUnderTest.kernel.get()
+        _ = try SystemUnderTest.programs.get()
+        let process = Process()
+        process.executableURL = Self.apus
+        process.arguments = ["run", "--acceleration", "software", "flood", "1", "102400"]
+        let out = Pipe(), err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+        var first = Data()
+        while first.count < 10 {
+            let chunk = out.fileHandleForReading.availableData
+            if chunk.isEmpty { break }
+            first.append(chunk)
+        }
+        try out.fileHandleForReading.close()
+        let stderr = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        #expect(first.count >= 10)
+        #expect(process.terminationStatus == 141, "\(stderr)")
+        #expect(!stderr.contains("Fatal error"))
+    }
+
     /// The process ids whose working directory is inside `folder` (QEMU runs in a folder of
     /// the run's temporary directory).
     static func processes(under folder: URL) -> [Int32] {
