@@ -77,6 +77,24 @@ struct CommandTests {
         #expect(output.contains(subsequence: Array("\"--repeat\"".utf8)), "everything after the program's name is the program's")
     }
 
+    @Test func aQEMUOnPATHThatCannotStartIsAFailureWithQEMUsMessage() throws {
+        _ = try SystemUnderTest.kernel.get()
+        _ = try SystemUnderTest.programs.get()
+        let folder = try TemporaryFolder()
+        let fake = folder.url.appendingPathComponent("qemu-system-x86_64")
+        try "#!/bin/sh\necho 'qemu-system-x86_64: cannot set up guest memory: Cannot allocate memory' >&2\nexit 1\n"
+            .write(to: fake, atomically: true, encoding: .utf8)
+        chmod(fake.path, 0o755)
+        let path = folder.url.path + ":" + (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin")
+        let boot = try Self.apus(["boot", "--acceleration", "software"], environment: ["PATH": path])
+        #expect(boot.status == 3, "not 0: QEMU's exit 1 is no kernel status")
+        #expect(boot.stderr.contains("cannot set up guest memory"), "\(boot.stderr)")
+        let run = try Self.apus(["run", "--acceleration", "software", "hello"], environment: ["PATH": path])
+        #expect(run.status == 125)
+        #expect(run.stderr.contains("cannot set up guest memory"), "\(run.stderr)")
+        #expect(run.stdout.isEmpty)
+    }
+
     @Test func aClosedOutputEndsTheRunAsABrokenPipeWouldNotACrash() throws {
         _ = try SystemUnderTest.kernel.get()
         _ = try SystemUnderTest.programs.get()
