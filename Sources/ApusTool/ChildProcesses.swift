@@ -39,7 +39,14 @@ final class StreamReader: @unchecked Sendable {
 /// another thread starts a process.
 func makePipe() throws -> (read: Int32, write: Int32) {
     var ends: [Int32] = [0, 0]
-    guard socketpair(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0, &ends) == 0 else {
+    #if os(Linux)
+    let made = socketpair(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0, &ends)
+    #else
+    // Darwin's Foundation starts children with every other descriptor closed.
+    let made = socketpair(AF_UNIX, SOCK_STREAM, 0, &ends)
+    if made == 0 { for end in ends { _ = fcntl(end, F_SETFD, FD_CLOEXEC) } }
+    #endif
+    guard made == 0 else {
         throw ToolError("cannot make a pipe: \(String(cString: strerror(errno)))")
     }
     shutdown(ends[0], Int32(SHUT_WR))

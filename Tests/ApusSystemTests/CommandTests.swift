@@ -3,10 +3,12 @@ import Foundation
 import Testing
 
 /// The `apus` command itself, run as a user runs it.
-@Suite("The apus command")
+/// The `apus` executable this test run was built with (beside the test bundle).
+let apusExecutable = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().deletingLastPathComponent().appendingPathComponent("apus")
+
+@Suite("The apus command", .enabled(if: FileManager.default.isExecutableFile(atPath: apusExecutable.path), "needs the apus executable beside the tests, found through /proc"))
 struct CommandTests {
-    /// The `apus` executable this test run was built with (beside the test bundle).
-    static let apus = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().deletingLastPathComponent().appendingPathComponent("apus")
+    static let apus = apusExecutable
 
     struct Finished {
         var status: Int32

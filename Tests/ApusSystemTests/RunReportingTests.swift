@@ -73,10 +73,10 @@ struct RunReportingTests {
         var run = ProgramRun(program: "spin")
         run.repetitions = 2
         run.machine = SystemUnderTest.machine
-        run.machine.timeout = 3
+        run.machine.timeout = 6
         let result = try run.run(kernel: SystemUnderTest.kernel.get(), programs: SystemUnderTest.programs.get(), data: UserlandBuild().dataFiles)
         #expect(result.stdout == "spinning\n")
-        #expect(result.problem?.contains("did not power off within 3 seconds") == true)
+        #expect(result.problem?.contains("did not power off within 6 seconds") == true)
         #expect(result.shellStatus == 125)
     }
 
