@@ -59,6 +59,24 @@ struct RunReportingTests {
         #expect(result.exitStatus == 0)
     }
 
+    @Test func theProgramsBuildAndRunFromACheckoutUnderAPathWithSpacesAndCommas() throws {
+        let folder = try TemporaryFolder(name: "a checkout, with spaces, and commas")
+        let userland = folder.url.appendingPathComponent("Userland")
+        try FileManager.default.createDirectory(at: userland, withIntermediateDirectories: true)
+        for part in ["include", "lib", "programs", "data", "user.ld"] {
+            try FileManager.default.copyItem(at: Workspace.current.root.appendingPathComponent("Userland/\(part)"),
+                                             to: userland.appendingPathComponent(part))
+        }
+        let build = UserlandBuild(workspace: Workspace(root: folder.url))
+        let programs = try build.build()
+        var run = ProgramRun(program: "hello")
+        run.machine = SystemUnderTest.machine
+        run.machine.scratchParent = folder.url
+        let result = try run.run(kernel: SystemUnderTest.kernel.get(), programs: programs, data: build.dataFiles)
+        #expect(result.problem == nil)
+        #expect(result.stdout == "Hello from Apus!\n")
+    }
+
     @Test func aRepeatedRunThatCannotStartFailsTheCommandAndEveryRunIsReported() throws {
         var run = ProgramRun(program: "selfwrite")
         run.repetitions = 3
