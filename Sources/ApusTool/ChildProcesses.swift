@@ -157,7 +157,11 @@ final class WatchedProcess: @unchecked Sendable {
         let buffer = errorBuffer
         errors = StreamReader(descriptor: errorPipe.read) { buffer.append($0) }
 
-        let watch = try makePipe()
+        let watch: (read: Int32, write: Int32)
+        do { watch = try makePipe() } catch {
+            kill(process.processIdentifier, SIGKILL)
+            throw error
+        }
         watcher.executableURL = URL(fileURLWithPath: "/bin/sh")
         watcher.arguments = ["-c", Self.script, String(process.processIdentifier)] + leftovers
         watcher.standardInput = FileHandle(fileDescriptor: watch.read, closeOnDealloc: false)
