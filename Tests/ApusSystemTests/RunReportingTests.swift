@@ -30,6 +30,17 @@ struct RunReportingTests {
         #expect(chunks.value > 1, "passed on as it arrives, not at the end")
     }
 
+    @Test(arguments: [ConsoleStream.output, .error])
+    func withoutSharedRAMTheOutputTakesTheDebugConsolesEveryByteStill(stream: ConsoleStream) throws {
+        var run = ProgramRun(program: "flood", arguments: [stream == .output ? "1" : "2", "512"])
+        run.machine = SystemUnderTest.machine
+        run.machine.usesOutputRings = false
+        let result = try run.run(kernel: SystemUnderTest.kernel.get(), programs: SystemUnderTest.programs.get(), data: UserlandBuild().dataFiles)
+        #expect(result.problem == nil)
+        #expect((stream == .output ? result.output : result.errorOutput) == Self.floodPattern(512 << 10))
+        #expect((stream == .output ? result.errorOutput : result.output).isEmpty)
+    }
+
     static let forgedName = Array("e\nexit status 0\nframes in use: 1 before, 1 after (0 leaked)\n".utf8)
 
     @Test func aFileNameCannotForgeAStatusOrStatistics() throws {
