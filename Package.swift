@@ -33,6 +33,9 @@ let package = Package(
             dependencies: ["ApusTool", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
         .testTarget(name: "ApusCoreTests", dependencies: ["ApusCore"]),
-        .testTarget(name: "ApusSystemTests", dependencies: ["ApusTool", "ApusCore"], exclude: ["Fixtures"]),
+        // The tool on the host: status decoding, a fake QEMU, the line collector, inputs.
+        .testTarget(name: "ApusToolTests", dependencies: ["ApusTool", "ApusCore"]),
+        // The kernel in QEMU, through the tool's library and through the `apus` command itself.
+        .testTarget(name: "ApusSystemTests", dependencies: ["ApusTool", "ApusCore", "apus"], exclude: ["Fixtures"]),
     ]
 )

@@ -39,7 +39,14 @@ final class StreamReader: @unchecked Sendable {
 /// another thread starts a process.
 func makePipe() throws -> (read: Int32, write: Int32) {
     var ends: [Int32] = [0, 0]
-    guard socketpair(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0, &ends) == 0 else {
+    #if os(Linux)
+    let made = socketpair(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0, &ends)
+    #else
+    // Darwin's Foundation starts children with every other descriptor closed.
+    let made = socketpair(AF_UNIX, SOCK_STREAM, 0, &ends)
+    if made == 0 { for end in ends { _ = fcntl(end, F_SETFD, FD_CLOEXEC) } }
+    #endif
+    guard made == 0 else {
         throw ToolError("cannot make a pipe: \(String(cString: strerror(errno)))")
     }
     shutdown(ends[0], Int32(SHUT_WR))
@@ -150,7 +157,11 @@ final class WatchedProcess: @unchecked Sendable {
         let buffer = errorBuffer
         errors = StreamReader(descriptor: errorPipe.read) { buffer.append($0) }
 
-        let watch = try makePipe()
+        let watch: (read: Int32, write: Int32)
+        do { watch = try makePipe() } catch {
+            kill(process.processIdentifier, SIGKILL)
+            throw error
+        }
         watcher.executableURL = URL(fileURLWithPath: "/bin/sh")
         watcher.arguments = ["-c", Self.script, String(process.processIdentifier)] + leftovers
         watcher.standardInput = FileHandle(fileDescriptor: watch.read, closeOnDealloc: false)

@@ -95,7 +95,7 @@ public struct ProgramRun: Sendable {
     }
 
     /// The regular files of `folder` (symbolic links to regular files included), names as bytes.
-    static func listFolder(_ folder: URL) throws -> [RootFile] {
+    public static func listFolder(_ folder: URL) throws -> [RootFile] {
         let path = folder.path
         var information = stat()
         guard stat(path, &information) == 0 else {

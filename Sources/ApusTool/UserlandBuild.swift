@@ -34,7 +34,8 @@ public struct UserlandBuild: Sendable {
             progress("compiling \(program.lastPathComponent)")
             let arguments = Self.compilerFlags + [
                 "-I", userland.appendingPathComponent("include").path,
-                "-Wl,-T,\(script.path)", "-Wl,--build-id=none",
+                // -Xlinker, not -Wl: a comma in the checkout's path must not split the argument.
+                "-Xlinker", "-T", "-Xlinker", script.path, "-Wl,--build-id=none",
                 "-o", output.path,
             ] + library.map(\.path) + [program.path]
             let (status, messages) = try run("clang", arguments)

@@ -99,15 +99,31 @@ struct ProgramCommandLine {
 
 /// Writes a line to standard error (progress and problems, never a program's output).
 func note(_ line: String) {
-    FileHandle.standardError.write(Data((line + "\n").utf8))
+    _ = writeAll(STDERR_FILENO, Data((line + "\n").utf8))
+}
+
+/// Writes all of `data` to `descriptor`; false when it cannot (a closed pipe).
+func writeAll(_ descriptor: Int32, _ data: Data) -> Bool {
+    data.withUnsafeBytes { buffer in
+        var offset = 0
+        while offset < buffer.count {
+            let written = write(descriptor, buffer.baseAddress! + offset, buffer.count - offset)
+            if written < 0 && errno == EINTR { continue }
+            guard written > 0 else { return false }
+            offset += written
+        }
+        return true
+    }
 }
 
 /// Passes a program's output on as it arrives: its standard output to ours, its standard
-/// error to ours.
+/// error to ours. When ours is closed (`apus run … | head`), the run ends as a program's
+/// would on a broken pipe: the machine stops and the command exits with 141 (SIGPIPE).
 @Sendable func passProgramOutput(_ data: Data, _ stream: ConsoleStream) {
-    switch stream {
-    case .output: FileHandle.standardOutput.write(data)
-    case .error: FileHandle.standardError.write(data)
+    let descriptor = stream == .output ? STDOUT_FILENO : STDERR_FILENO
+    if !writeAll(descriptor, data) {
+        Machine.stopEverything()
+        exit(128 + SIGPIPE)
     }
 }
 
@@ -208,7 +224,7 @@ struct Run: ParsableCommand {
         run.machine.collectsOutput = false
         do {
             // Problems with the command line first, before the build and the boot.
-            _ = try ProgramRun.rootFiles(programs: UserlandBuild().binaries, data: UserlandBuild().dataFiles, extra: run.extraFiles)
+            for folder in run.extraFiles { _ = try ProgramRun.listFolder(folder) }
         } catch let error as ToolError {
             note("apus: \(error)")
             throw ExitCode(2)

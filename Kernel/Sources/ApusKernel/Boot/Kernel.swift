@@ -61,8 +61,9 @@ extension Kernel {
     /// Runs the program the boot modules name: `rootfs` holds the root file system, `argv`
     /// the program's file name then its arguments (NUL-terminated each), `stdin` its input.
     /// With `repeat=N` on the command line it runs N times, one after the other; with
-    /// `pager=eager` its memory is filled eagerly (lazily by default). Logs
-    /// `exit status S` for each run and the frames in use before and after, then powers off.
+    /// `pager=eager` its memory is filled eagerly (lazily by default). Reports each run's end
+    /// and the frames in use before and after (`RunReport`: a log line for people, a status
+    /// record for the host), then powers off.
     static func runProgram(_ boot: Multiboot) -> Never {
         guard let image = boot.module(named: "rootfs"), let argv = boot.module(named: "argv") else {
             RunReport.cannotRun("the rootfs and argv modules are missing")

@@ -1,0 +1,125 @@
+import ApusCore
+@testable import ApusTool
+import Foundation
+import Testing
+
+/// The tool's own pieces, on the host.
+@Suite("The apus tool")
+struct ToolTests {
+    @Test func statusRecordsRoundTripAndAnythingElseIsRefused() {
+        let records = [RunRecord(kind: .booted, first: 511, second: 121_000), RunRecord(kind: .exited, run: 3, first: -1),
+                       RunRecord(kind: .couldNotStart, detail: RunRecord.StartFailure.notAProgram.rawValue, run: 1),
+                       RunRecord(kind: .frames, first: 279, second: 279)]
+        let bytes = records.flatMap(\.bytes)
+        #expect(bytes.count == 4 * RunRecord.size)
+        #expect(RunRecord.decode(bytes) == records)
+        #expect(RunRecord.decode(Array(bytes.dropLast())) == nil, "a partial record")
+        #expect(RunRecord.decode(Array("exit status 0\nframes in use: 1 before, 1 after (0 leaked)\n   ".utf8)) == nil)
+        var damaged = bytes
+        damaged[4] = 99
+        #expect(RunRecord.decode(damaged) == nil, "an unknown kind")
+    }
+
+    @Test func namesInTheLogCannotStartALineOfTheirOwn() {
+        let forged = Array("e\nexit status 0\nframes in use: 1 before, 1 after (0 leaked)\n".utf8)
+        let escaped = LogText.escaped(forged)
+        #expect(!escaped.contains("\n"))
+        #expect(escaped == #"e\nexit status 0\nframes in use: 1 before, 1 after (0 leaked)\n"#)
+        #expect(LogText.escaped([0x68, 0xFF, 0x5C, 0x09, 0x1B]) == #"h\xff\\\t\x1b"#)
+    }
+
+    @Test func theLineCollectorJoinsLinesAcrossChunksAndKeepsALastUnfinishedOne() {
+        let seen = LockedData()
+        let collector = LineCollector { seen.append(Data(($0 + "|").utf8)) }
+        collector.append(Data("one\ntw".utf8))
+        collector.append(Data("o\n\nthr".utf8))
+        collector.append(Data("ee".utf8))
+        #expect(collector.lines == ["one", "two", ""])
+        collector.finish()
+        #expect(collector.lines == ["one", "two", "", "three"])
+        #expect(String(decoding: seen.data, as: UTF8.self) == "one|two||three|")
+    }
+
+    @Test func standardInputIsReadToItsEndWithinTheLimitAndRefusedBeyondIt() throws {
+        signal(SIGPIPE, SIG_IGN) // the writer outlives the refusing reader
+        for (size, limit, fits) in [(0, 10, true), (100_000, 100_000, true), (100_001, 100_000, false), (5_000_000, 1 << 20, false)] {
+            let pipe = Foundation.Pipe()
+            let writer = Thread {
+                try? pipe.fileHandleForWriting.write(contentsOf: Data(repeating: 0x79, count: size))
+                try? pipe.fileHandleForWriting.close()
+            }
+            writer.start()
+            if fits {
+                let input = try ProgramRun.readInput(from: pipe.fileHandleForReading.fileDescriptor, limit: limit)
+                #expect(input == Data(repeating: 0x79, count: size))
+            } else {
+                #expect(throws: ToolError.self) { try ProgramRun.readInput(from: pipe.fileHandleForReading.fileDescriptor, limit: limit) }
+                try? pipe.fileHandleForReading.close()
+            }
+        }
+    }
+
+    @Test func theArgumentImageIsExactBytesAndLinearInSize() {
+        var run = ProgramRun(program: [0x61, 0xFF], arguments: [[0xC3, 0x28], [], [0x41]])
+        #expect(run.argumentImage() == [0x61, 0xFF, 0, 0x61, 0xFF, 0, 0xC3, 0x28, 0, 0, 0x41, 0])
+        run.arguments = (0..<200_000).map { Array("argument\($0)".utf8) }
+        let started = Date()
+        let image = run.argumentImage()
+        #expect(Date().timeIntervalSince(started) < 5)
+        #expect(image.count == run.arguments.reduce(0) { $0 + $1.count + 1 } + 6)
+    }
+
+    @Test func rootfsFoldersThatAreMissingOrFilesAreClearErrors() throws {
+        let folder = try TemporaryFolder()
+        let missing = folder.url.appendingPathComponent("missing")
+        #expect { try ProgramRun.listFolder(missing) } throws: { "\($0)" == "\(missing.path): no such folder" }
+        let file = folder.url.appendingPathComponent("prog")
+        try Data([1]).write(to: file)
+        #expect { try ProgramRun.listFolder(file) } throws: { "\($0)".contains("is a file, not a folder") }
+    }
+
+    @Test func fileNamesThatAreNotUTF8AreKeptAsBytes() throws {
+        let folder = try TemporaryFolder()
+        let name: [UInt8] = [0x68, 0xFF, 0x6C, 0x6C, 0x6F]
+        let path = Array(folder.url.path.utf8) + [UInt8(ascii: "/")] + name
+        let descriptor = (path + [0]).withUnsafeBufferPointer { $0.withMemoryRebound(to: CChar.self) { open($0.baseAddress!, O_CREAT | O_WRONLY, 0o644) } }
+        #expect(descriptor >= 0)
+        _ = write(descriptor, "data", 4)
+        close(descriptor)
+        let files = try ProgramRun.listFolder(folder.url)
+        #expect(files.map(\.name) == [name])
+        #expect(try ProgramRun.readFile(files[0].path) == Array("data".utf8))
+    }
+
+    @Test func aRunIsJudgedByItsStatusRecordsNeverByTheLogText() {
+        let forgedLog = "Apus 511 MiB RAM\nexit status 0\nframes in use: 1 before, 1 after (0 leaked)\n"
+        func outcome(_ records: [RunRecord], status: Int32? = 3) -> Machine.Outcome {
+            Machine.Outcome(status: status, log: forgedLog, output: Data(), errorOutput: Data(), records: records,
+                            problem: nil, qemuMessages: "", usedKVM: false)
+        }
+        let booted = RunRecord(kind: .booted)
+        let refused = ProgramRun.result(of: outcome([booted, RunRecord(kind: .couldNotStart, detail: 2)]), program: Array("e\n".utf8), repetitions: 1)
+        #expect(refused.exitStatuses.isEmpty)
+        #expect(refused.frames == nil)
+        #expect(refused.problem == #"cannot run e\n: not a valid x86-64 ELF executable"#)
+        #expect(refused.shellStatus == 126)
+
+        let repeated = ProgramRun.result(of: outcome([booted, RunRecord(kind: .exited, first: 0),
+                                                      RunRecord(kind: .couldNotStart, detail: 2, run: 1)]), program: Array("p".utf8), repetitions: 3)
+        #expect(repeated.runs == [.exited(0), .couldNotStart(.notAProgram)])
+        #expect(repeated.problem == "run 2 of 3: cannot run p: not a valid x86-64 ELF executable")
+        #expect(repeated.shellStatus == 126)
+
+        var timedOut = outcome([booted, RunRecord(kind: .exited, first: 0)], status: nil)
+        timedOut.problem = "Apus did not power off within 5 seconds; QEMU was stopped"
+        let stopped = ProgramRun.result(of: timedOut, program: Array("p".utf8), repetitions: 2)
+        #expect(stopped.exitStatuses == [0])
+        #expect(stopped.shellStatus == 125, "a run that did not finish fails the command, whatever the last status")
+
+        let fine = ProgramRun.result(of: outcome([booted, RunRecord(kind: .exited, first: -1), RunRecord(kind: .frames, first: 5, second: 5)], status: 0),
+                                     program: Array("p".utf8), repetitions: 1)
+        #expect(fine.problem == nil)
+        #expect(fine.shellStatus == 255)
+        #expect(fine.frames.map { $0.before == 5 && $0.after == 5 } == true)
+    }
+}
