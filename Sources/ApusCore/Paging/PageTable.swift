@@ -10,10 +10,13 @@
 ///   gives, allocating missing tables zeroed with permissive flags. It fails with
 ///   ``PageTableError/unaligned``, ``PageTableError/invalidPermission`` or
 ///   ``PageTableError/duplicated`` — and whatever it fails with, it frees the frame it was
-///   given, so a caller can never leak one.
+///   given, so a caller can never leak one. A mapping owns one *share* of its frame (see
+///   ``FrameAllocator``): ``mapShared(_:to:permission:)`` maps a frame that another
+///   address space maps too, adding the share it then owns.
 /// * ``unmap(_:)`` gives the frame back and invalidates the TLB entry.
 /// * ``walk(_:)`` reads a leaf; ``updateLeaf(at:_:)`` rewrites one in place (for
-///   copy-on-write).
+///   copy-on-write); ``forEachMappedPage(in:_:)`` and ``updateLeaves(in:_:)`` do the same
+///   for every page mapped in a range (for `fork`).
 /// * Owning the value is owning the tree: when a `PageTable` goes away, every frame and
 ///   every table of the user half goes back to the allocator. The kernel half and the kernel
 ///   kernel window are shared with every other address space and are never touched.
@@ -49,6 +52,17 @@ public struct PageTable<Memory: PhysicalMemory>: ~Copyable {
 
     /// Maps the page at `page` to `frame` with `permission`, taking ownership of `frame`.
     public mutating func map(_ page: VirtualAddress, to frame: PhysicalAddress, permission: Permission) throws(PageTableError) {
+        try install(page, frame: frame, permission: permission, owned: true)
+    }
+
+    /// Maps the page at `page` to `frame`, an allocated frame that is mapped elsewhere too
+    /// (copy-on-write sharing, as `fork` does): the frame gets one more share, which this
+    /// table owns from then on and gives back when the page is unmapped or the table goes
+    /// away. Fails as ``map(_:to:permission:)`` does, and then the frame's share count is
+    /// as it was.
+    public mutating func mapShared(_ page: VirtualAddress, to frame: PhysicalAddress, permission: Permission) throws(PageTableError) {
+        frames.share(frame)
+        // `install` takes ownership of the new share, and drops it if it fails.
         try install(page, frame: frame, permission: permission, owned: true)
     }
 
@@ -106,6 +120,45 @@ public struct PageTable<Memory: PhysicalMemory>: ~Copyable {
         else { throw .notExist }
         slot.pointee = transform(entry).raw
         frames.memory.invalidateTranslation(of: address.pageBase, inAddressSpaceOf: root)
+    }
+
+    /// Calls `body` with the page address and leaf entry of every page mapped in the
+    /// page-aligned user-half `range`, in address order. Absent subtrees are skipped whole,
+    /// so a huge, sparsely touched range costs only what is present. Shared slots (kernel
+    /// half, kernel window) are skipped. Nothing changes: this is the read-only walk that
+    /// `fork` uses to share a region's pages with the child.
+    public func forEachMappedPage<Failure: Error>(
+        in range: VirtualRange, _ body: (VirtualAddress, PageTableEntry) throws(Failure) -> Void
+    ) throws(Failure) {
+        precondition(range.isPageAligned && AddressSpaceLayout.userHalf.contains(range), "forEachMappedPage takes an aligned user range")
+        guard !range.isEmpty else { return }
+        try visitLeaves(ofTableAt: root, level: PageGeometry.levels, base: 0, range: range) { (slot, page) throws(Failure) in
+            try body(page, PageTableEntry(raw: slot.pointee))
+        }
+    }
+
+    /// Rewrites every leaf mapped in the page-aligned user-half `range` with `transform`'s
+    /// result (given the page address and the entry), and invalidates the translation of
+    /// each leaf that changed; the whole-range form of ``updateLeaf(at:_:)``, with which
+    /// `fork` makes a region read-only. `transform` must keep the leaf present; the frame
+    /// bookkeeping is the caller's. Returns the number of leaves that changed.
+    @discardableResult
+    public mutating func updateLeaves(in range: VirtualRange, _ transform: (VirtualAddress, PageTableEntry) -> PageTableEntry) -> Int {
+        precondition(range.isPageAligned && AddressSpaceLayout.userHalf.contains(range), "updateLeaves takes an aligned user range")
+        guard !range.isEmpty else { return 0 }
+        var changed = 0
+        let memory = frames.memory
+        let root = self.root
+        visitLeaves(ofTableAt: root, level: PageGeometry.levels, base: 0, range: range) { slot, page in
+            let entry = PageTableEntry(raw: slot.pointee)
+            let updated = transform(page, entry)
+            precondition(updated.isPresent, "updateLeaves cannot unmap a page")
+            guard updated != entry else { return }
+            slot.pointee = updated.raw
+            memory.invalidateTranslation(of: page, inAddressSpaceOf: root)
+            changed += 1
+        }
+        return changed
     }
 
     /// Unmaps every page in the page-aligned user-half `range`, gives each frame back to the
@@ -190,6 +243,32 @@ public struct PageTable<Memory: PhysicalMemory>: ~Copyable {
             // INVLPG also drops the paging-structure caches that could still point at the
             // freed tables (Intel SDM Vol. 3A §4.10.4.1).
             frames.memory.invalidateTranslation(of: VirtualAddress(base), inAddressSpaceOf: root)
+        }
+    }
+
+    /// Calls `body` with the slot and the page address of every present leaf under the
+    /// level-`level` table at `table` (which covers addresses from `base`) that lies in
+    /// `range`, in address order. Never enters shared root slots.
+    private func visitLeaves<Failure: Error>(
+        ofTableAt table: PhysicalAddress, level: Int, base: UInt64, range: VirtualRange,
+        _ body: (UnsafeMutablePointer<UInt64>, VirtualAddress) throws(Failure) -> Void
+    ) throws(Failure) {
+        let slots = entries(of: table)
+        let span = PageGeometry.span(ofEntryAtLevel: level)
+        let shift = PageGeometry.shift(ofLevel: level)
+        let first = Int((max(range.start.raw, base) - base) >> shift)
+        let last = Int((min(range.end.raw - 1, base + span * UInt64(PageGeometry.entriesPerTable) - 1) - base) >> shift)
+        for index in first...last {
+            if level == PageGeometry.levels && AddressSpaceLayout.isSharedSlot(index) { continue }
+            let entry = PageTableEntry(raw: slots[index])
+            guard entry.isPresent else { continue }
+            let entryBase = base + UInt64(index) * span
+            if level == 1 {
+                try body(slots + index, VirtualAddress(entryBase))
+            } else {
+                precondition(!entry.flags.contains(.hugePage), "huge pages are not used by Apus")
+                try visitLeaves(ofTableAt: entry.frame, level: level - 1, base: entryBase, range: range, body)
+            }
         }
     }
 
