@@ -8,7 +8,8 @@
 /// * ``accessOK(_:length:write:)``, the question every system call asks before it touches
 ///   a user pointer, and the user copies built on it (`UserCopy.swift`);
 /// * ``handlePageFault(at:access:)``, which decides whether a faulting program gets its page
-///   or dies.
+///   or dies;
+/// * ``fork()``, the copy-on-write copy of the whole address space (`Fork.swift`).
 ///
 /// `MmStruct` is `~Copyable`: owning it is owning the address space, and when it goes away
 /// its page table gives every frame back.
@@ -17,7 +18,8 @@ public struct MmStruct<Memory: PhysicalMemory, P: Pager>: ~Copyable {
     public internal(set) var pageTable: PageTable<Memory>
     /// The paging policy.
     public private(set) var pager: P
-    private var regions = AddressMap<Region>()
+    /// The regions by start address (internal so that ``fork()`` can give the child a copy).
+    var regions = AddressMap<Region>()
     /// The page of the last fault that found its page already allowing the access (see
     /// ``handleUserPageFault(at:errorCode:)``).
     private var staleFaultPage: VirtualAddress?
