@@ -61,6 +61,23 @@ public func embeddedCheck(offset: UInt64, start: UInt64, end: UInt64, file: Unsa
     } catch {
         total = error.syscallReturnValue + Int64(error.description.utf8.count)
     }
+    // Copy-on-write fork, with the pager the kernel chooses by value.
+    do throws(KernelError) {
+        var parent = try MmStruct(frames: frames, pager: PagingPolicy.lazy)
+        _ = try parent.mmap(at: VirtualAddress(0x1000_0000), length: 0x2000, protection: [.read, .write], backing: .anonymous)
+        try parent.copyOut(value: UInt64(0x4150_5553), to: VirtualAddress(0x1000_0008))
+        var child = try parent.fork()
+        try child.copyOut(value: UInt64(1), to: VirtualAddress(0x1000_0008))
+        if let entry = try? child.pageTable.walk(VirtualAddress(0x1000_0000)) {
+            total += Int64(frames.shareCount(of: entry.frame)) + Int64(entry.raw & 0xFFF)
+        }
+        if child.handlePageFault(at: VirtualAddress(0x1000_1000), access: .write) == .resolved { total += 1 }
+        parent.pageTable.forEachMappedPage(in: VirtualRange(start: VirtualAddress(0x1000_0000), end: VirtualAddress(0x1000_2000))) { page, entry in
+            total += Int64(truncatingIfNeeded: page.raw ^ entry.raw)
+        }
+    } catch {
+        total -= 2
+    }
     // A process: the ELF loader, the stack, the file table and the system calls.
     do throws(KernelError) {
         let image = UnsafeMutableRawBufferPointer(start: UnsafeMutableRawPointer(mutating: file), count: fileSize)

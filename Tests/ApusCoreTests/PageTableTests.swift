@@ -247,3 +247,105 @@ struct UnownedMappingTests {
         }
     }
 }
+
+/// The range walks that `fork` builds on, and mapping a frame as one more sharer.
+@Suite("Page table: walking ranges and sharing frames")
+struct PageTableRangeTests {
+    static let rw: Permission = [.read, .write, .user]
+    /// Two pages below a 1 GiB line, so a range crosses PD and PT boundaries.
+    static let base: UInt64 = 0x3FFF_E000
+
+    @Test func forEachMappedPageVisitsExactlyThePresentPagesInAddressOrder() throws {
+        try withMachine { machine in
+            var table = try machine.pageTable()
+            let pages: [UInt64] = [Self.base - 0x1000, Self.base, Self.base + 0x1000, Self.base + 0x3000, Self.base + 0x20_0000, Self.base + 0x40_0000]
+            var framesByPage: [UInt64: PhysicalAddress] = [:]
+            for page in pages.reversed() {
+                let frame = try #require(machine.frames.allocate())
+                try table.map(VirtualAddress(page), to: frame, permission: Self.rw)
+                framesByPage[page] = frame
+            }
+            var visited: [UInt64] = []
+            table.forEachMappedPage(in: VirtualRange(Self.base, pages: 0x400)) { page, entry in
+                visited.append(page.raw)
+                #expect(entry == .leaf(frame: framesByPage[page.raw]!, permission: Self.rw))
+            }
+            #expect(visited == Array(pages.dropFirst().dropLast()), "only the range, in order, absent pages skipped")
+            var none = 0
+            table.forEachMappedPage(in: VirtualRange(Self.base + 0x4000, pages: 8)) { _, _ in none += 1 }
+            table.forEachMappedPage(in: VirtualRange(0x80_0000_0000, pages: 0)) { _, _ in none += 1 }
+            #expect(none == 0)
+        }
+    }
+
+    @Test func forEachMappedPageStopsAtTheFirstErrorItsBodyThrows() throws {
+        try withMachine { machine in
+            var table = try machine.pageTable()
+            for index in 0..<4 as Range<UInt64> {
+                try table.map(VirtualAddress(Self.base + index * 0x1000), to: machine.frames.allocate()!, permission: Self.rw)
+            }
+            var visited = 0
+            #expect(throws: PageTableError.duplicated) {
+                try table.forEachMappedPage(in: VirtualRange(Self.base, pages: 4)) { (_, _) throws(PageTableError) in
+                    visited += 1
+                    if visited == 2 { throw .duplicated }
+                }
+            }
+            #expect(visited == 2)
+        }
+    }
+
+    @Test func updateLeavesRewritesEveryPresentLeafAndInvalidatesOnlyTheChangedOnes() throws {
+        try withMachine { machine in
+            var table = try machine.pageTable()
+            for index in 0..<5 as Range<UInt64> {
+                let permission: Permission = index == 2 ? [.read, .user] : [.read, .write, .executable, .user]
+                try table.map(VirtualAddress(Self.base + index * 0x1000), to: machine.frames.allocate()!, permission: permission)
+            }
+            let outside = VirtualAddress(Self.base + 0x5000)
+            try table.map(outside, to: machine.frames.allocate()!, permission: Self.rw)
+            let before = machine.memory.invalidations
+            let changed = table.updateLeaves(in: VirtualRange(Self.base, pages: 5)) { _, entry in
+                .leaf(frame: entry.frame, permission: entry.permission.subtracting(.write))
+            }
+            #expect(changed == 4, "the read-only leaf stays as it was")
+            #expect(machine.memory.invalidations == before + 4)
+            for index in 0..<5 as Range<UInt64> {
+                let entry = try table.walk(VirtualAddress(Self.base + index * 0x1000))
+                #expect(entry.permission == (index == 2 ? [.read, .user] : [.read, .executable, .user]))
+            }
+            #expect(try table.walk(outside).permission == Self.rw, "outside the range: untouched")
+        }
+    }
+
+    @Test func mapSharedAddsOneShareThatTheTableGivesBack() throws {
+        try withMachine { machine in
+            var first = try machine.pageTable()
+            let frame = try #require(machine.frames.allocate())
+            try first.map(VirtualAddress(Self.base), to: frame, permission: [.read, .user])
+            do {
+                var second = try machine.pageTable()
+                try second.mapShared(VirtualAddress(Self.base + 0x1000), to: frame, permission: [.read, .user])
+                #expect(machine.frames.shareCount(of: frame) == 2)
+                #expect(try second.walk(VirtualAddress(Self.base + 0x1000)) == .leaf(frame: frame, permission: [.read, .user]))
+            }
+            #expect(machine.frames.shareCount(of: frame) == 1, "the dropped table gave its share back")
+            #expect(try first.walk(VirtualAddress(Self.base)).frame == frame)
+        }
+    }
+
+    @Test func aFailedMapSharedLeavesTheShareCountAsItWas() throws {
+        try withMachine { machine in
+            var first = try machine.pageTable()
+            let frame = try #require(machine.frames.allocate())
+            try first.map(VirtualAddress(Self.base), to: frame, permission: Self.rw)
+            var second = try machine.pageTable()
+            machine.frames.failAllocation(after: 1) // the PDPT, then no PD
+            #expect(throws: PageTableError.outOfMemory) { try second.mapShared(VirtualAddress(Self.base), to: frame, permission: [.read, .user]) }
+            machine.frames.cancelInjectedFailure()
+            #expect(throws: PageTableError.duplicated) { try first.mapShared(VirtualAddress(Self.base), to: frame, permission: [.read, .user]) }
+            #expect(throws: PageTableError.invalidPermission) { try second.mapShared(VirtualAddress(Self.base), to: frame, permission: .write) }
+            #expect(machine.frames.shareCount(of: frame) == 1)
+        }
+    }
+}
