@@ -34,12 +34,12 @@ final class ProcessHarness<P: Pager> {
     private let imageStorage: UnsafeMutableRawBufferPointer
     var process: Process<HostMemory, P>
 
-    init(_ machine: TestMachine, input: String = "", pager: P) throws {
+    init(_ machine: TestMachine, input: String = "", pager: P, budget: ResourceBudget = ResourceBudget()) throws {
         let image = RootFileSystem.image(of: [(Array("hello.txt".utf8), Array("Hello, file!\n".utf8)), (Array("empty".utf8), [])])
         imageStorage = .allocate(byteCount: image.count, alignment: 8)
         imageStorage.copyBytes(from: image)
         console = TestConsole(input: input)
-        var memory = try MmStruct(frames: machine.frames, pager: pager)
+        var memory = try MmStruct(frames: machine.frames, pager: pager, budget: budget)
         try memory.addRegion(VirtualRange(Self.buffer, pages: 2), permission: [.read, .write], backing: .anonymous)
         let name = TestFile(Array("hello.txt\0".utf8))
         try memory.addRegion(VirtualRange(Self.readOnly, pages: 1), permission: .read, backing: .file(FileBacking(file: name, offset: 0)))

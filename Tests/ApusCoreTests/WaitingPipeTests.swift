@@ -104,3 +104,46 @@ struct WaitingPipeTests {
         #expect("\(queue.condition)" == "a test condition")
     }
 }
+
+/// The budget every process of a run shares: regions and pipes, bounded together so that
+/// forked processes cannot fill the kernel heap between them.
+@Suite("The run's resource budget")
+struct ResourceBudgetTests {
+    @Test func regionsOfEveryAddressSpaceCountAgainstOneBudget() throws {
+        try withMachine { machine in
+            let budget = ResourceBudget(regionLimit: 5, pipeLimit: 1)
+            var first = try MmStruct(frames: machine.frames, pager: LazyPager(), budget: budget)
+            for page in 0..<3 {
+                _ = try first.mmap(at: VirtualAddress(0x1000_0000 + UInt64(page) * 0x2000), length: 0x1000, protection: .read, backing: .anonymous)
+            }
+            #expect(budget.regions == 3)
+            #expect(throws: KernelError.noMemory, "a child's three regions would go past five") { _ = try first.fork() }
+            #expect(budget.regions == 3, "nothing of the refused child counts")
+            try first.munmap(VirtualAddress(0x1000_0000))
+            var second = try first.fork()
+            #expect(budget.regions == 4)
+            _ = try second.mmap(at: VirtualAddress(0x3000_0000), length: 0x1000, protection: .read, backing: .anonymous)
+            #expect(throws: KernelError.noMemory) {
+                try first.mmap(at: VirtualAddress(0x3000_0000), length: 0x1000, protection: .read, backing: .anonymous)
+            }
+            #expect(first.regionCount == 2, "the refused mmap left nothing")
+            _ = consume second
+            #expect(budget.regions == 2, "an address space that goes gives its regions back")
+        }
+    }
+
+    @Test func pipesOfEveryProcessCountAgainstOneBudget() throws {
+        try withMachine { machine in
+            let harness = try ProcessHarness(machine, pager: EagerPager(), budget: ResourceBudget(pipeLimit: 1))
+            #expect(harness.call(.pipe, ProcessHarnessLayout.buffer) == 0)
+            try writeUser(&harness.process.memory, [0xEE, 0xEE, 0xEE, 0xEE, 0xEE, 0xEE, 0xEE, 0xEE], at: ProcessHarnessLayout.buffer + 8)
+            #expect(harness.call(.pipe, ProcessHarnessLayout.buffer + 8) == -24, "the run has no pipe left")
+            #expect(try userBytes(&harness.process.memory, at: ProcessHarnessLayout.buffer + 8, count: 8) == [UInt8](repeating: 0xEE, count: 8),
+                    "the refused call wrote nothing")
+            #expect(harness.process.files.openCount == 5)
+            #expect(harness.call(.close, 3) == 0)
+            #expect(harness.call(.close, 4) == 0)
+            #expect(harness.call(.pipe, ProcessHarnessLayout.buffer + 8) == 0, "a pipe that goes gives its place back")
+        }
+    }
+}

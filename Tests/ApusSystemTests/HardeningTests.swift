@@ -51,7 +51,7 @@ struct HardeningTests {
     /// little RAM: the kernel says why it cannot start, in words.
     @Test(arguments: [
         (64, 56, "cannot start: the boot module stdin (57344 KiB at 0x"),
-        (128, 84, "cannot start: the boot modules leave "),
+        (160, 100, "cannot start: the boot modules leave "),
     ])
     func inputThatLeavesTooLittleMemoryIsRefusedInWords(memory: Int, inputMiB: Int, reason: String) throws {
         var run = SystemUnderTest.programRun("hello")
@@ -68,7 +68,7 @@ struct HardeningTests {
     @Test func aKernelHeapThatRunsDryPanicsInWords() throws {
         let outcome = try SystemUnderTest.boot("heap-exhaustion-test")
         #expect(outcome.status == Machine.statusPanic, "kernel log:\n\(outcome.log)")
-        #expect(outcome.logLines.contains { $0.hasPrefix("PANIC: kernel heap exhausted: ") && $0.contains(" bytes requested, ") && $0.hasSuffix(" free of 33554432") },
+        #expect(outcome.logLines.contains { $0.hasPrefix("PANIC: kernel heap exhausted: ") && $0.contains(" bytes requested, ") && $0.hasSuffix(" free of 50331648") },
                 "kernel log:\n\(outcome.log)")
         #expect(outcome.logLines.contains("backtrace:"))
     }

@@ -52,4 +52,9 @@ struct ProcessTests {
         #expect(result.logLines.filter { $0.hasPrefix("deadlock: process ") && $0.hasSuffix("which no process can bring about; ended with status -1") }.count == 2,
                 "log:\n\(result.log)")
     }
+
+    @Test func hoardingProcessesAreBoundedTogetherAndTheKernelReclaimsAll() throws {
+        let result = try ProgramTests.expectRun("hoardall", stdout: "8 hoarding processes were all refused with TooManyOpenFile and NoMemory: yes\n")
+        #expect(!result.log.contains("PANIC"))
+    }
 }

@@ -30,7 +30,15 @@ public final class Pipe {
     /// Writers waiting for room, or for the last read end to close.
     public let writable = WaitQueue("the pipe has room or no read end")
 
-    public init() {}
+    /// The budget this pipe was taken from, given back when the pipe goes.
+    private let budget: ResourceBudget?
+
+    /// A pipe; with `budget`, one that counts against it until it goes.
+    public init(budget: ResourceBudget? = nil) {
+        self.budget = budget
+    }
+
+    deinit { budget?.returnPipe() }
 
     /// Room for more bytes.
     public var freeSpace: Int { Self.capacity - available }

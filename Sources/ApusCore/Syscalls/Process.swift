@@ -227,8 +227,15 @@ extension Process {
         let descriptors = files.lowestFreeDescriptors(2)
         guard descriptors.count == 2 else { throw .tooManyOpenFile }
         let (reader, writer) = (descriptors[0], descriptors[1])
-        try memory.copyOut(value: UInt64(UInt32(bitPattern: reader)) | UInt64(UInt32(bitPattern: writer)) << 32, to: result)
-        let pipe = Pipe()
+        // Every pipe of the run counts against one budget, like a system-wide file limit.
+        guard memory.budget.takePipe() else { throw .tooManyOpenFile }
+        do throws(KernelError) {
+            try memory.copyOut(value: UInt64(UInt32(bitPattern: reader)) | UInt64(UInt32(bitPattern: writer)) << 32, to: result)
+        } catch {
+            memory.budget.returnPipe()
+            throw error
+        }
+        let pipe = Pipe(budget: memory.budget)
         let installedReader = try files.install(OpenFile(.pipeReader(pipe)))
         let installedWriter = try files.install(OpenFile(.pipeWriter(pipe)))
         precondition(installedReader == reader && installedWriter == writer, "pipe: the file table chose other descriptors")

@@ -42,11 +42,12 @@ extension MmStruct {
     /// address spaces when its region allows writing (XD and USER as the region says).
     /// Absent pages stay absent in both.
     ///
-    /// ``KernelError/noMemory`` when frames run out for the child's tables; nothing of the
-    /// child remains then, and this address space is unchanged.
+    /// ``KernelError/noMemory`` when frames run out for the child's tables, or the run's
+    /// ``budget`` cannot hold the child's regions; nothing of the child remains then, and
+    /// this address space is unchanged.
     public mutating func fork() throws(KernelError) -> MmStruct<Memory, P> {
         let regions = self.regions
-        var child = try MmStruct(frames: pageTable.frames, pager: pager, kernelTemplate: pageTable.root)
+        var child = try MmStruct(frames: pageTable.frames, pager: pager, kernelTemplate: pageTable.root, budget: budget)
         do throws(PageTableError) {
             try regions.forEach { (_, region) throws(PageTableError) in
                 let shared = region.permission.subtracting(.write)
@@ -61,6 +62,8 @@ extension MmStruct {
             precondition(error == .outOfMemory, "fork: unexpected page table error")
             throw .noMemory
         }
+        // The child's regions count against the run's budget like the parent's.
+        guard budget.takeRegions(regions.count) else { throw .noMemory }
         child.regions = regions
         // The child is complete: only now does the parent give up writing its shared pages.
         regions.forEach { (_, region) in

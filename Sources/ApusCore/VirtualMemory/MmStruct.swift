@@ -24,11 +24,21 @@ public struct MmStruct<Memory: PhysicalMemory, P: Pager>: ~Copyable {
     /// ``handleUserPageFault(at:errorCode:)``).
     private var staleFaultPage: VirtualAddress?
 
+    /// The budget of regions this address space draws on, with every other of its run.
+    public let budget: ResourceBudget
+
     /// An empty address space that takes frames from `frames`, filled by `pager`. With
     /// `kernelTemplate`, the kernel half and kernel window of that page table are shared.
-    public init(frames: FrameAllocator<Memory>, pager: P, kernelTemplate: PhysicalAddress? = nil) throws(KernelError) {
+    /// Its regions count against `budget` (one of its own when none is given).
+    public init(frames: FrameAllocator<Memory>, pager: P, kernelTemplate: PhysicalAddress? = nil,
+                budget: ResourceBudget = ResourceBudget()) throws(KernelError) {
         pageTable = try PageTable(frames: frames, sharingKernelSlotsOf: kernelTemplate)
         self.pager = pager
+        self.budget = budget
+    }
+
+    deinit {
+        budget.returnRegions(regions.count)
     }
 
     // MARK: - Regions
@@ -37,7 +47,8 @@ public struct MmStruct<Memory: PhysicalMemory, P: Pager>: ~Copyable {
     public var regionCount: Int { regions.count }
 
     /// The most regions a process may have, like Linux's `vm.max_map_count`: the kernel keeps
-    /// its regions on a heap of fixed size, so a program must not be able to fill it.
+    /// its regions on a heap of fixed size, so a program must not be able to fill it. All the
+    /// processes of a run together are bounded by their ``budget``.
     public static var regionLimit: Int { 131_072 }
 
     /// The region that holds `address`, if any.
@@ -68,17 +79,22 @@ public struct MmStruct<Memory: PhysicalMemory, P: Pager>: ~Copyable {
     ///
     /// Fails with ``KernelError/invalidArgument`` when the range is empty, unaligned,
     /// outside the user half, in the kernel window or overlapping a region, or when the
-    /// permission lacks READ; with ``KernelError/noMemory`` when frames run out or the
-    /// process already has ``regionLimit`` regions. On failure nothing has changed.
+    /// permission lacks READ; with ``KernelError/noMemory`` when frames run out, the
+    /// process already has ``regionLimit`` regions, or the run's ``budget`` has none left. On failure nothing has changed.
     public mutating func addRegion(_ range: VirtualRange, permission: Permission, backing: Backing) throws(KernelError) {
         guard !range.isEmpty, range.isPageAligned,
               AddressSpaceLayout.isAvailableToPrograms(range),
               permission.contains(.read), Permission.all.contains(permission),
               !overlapsRegion(range)
         else { throw .invalidArgument }
-        guard regions.count < Self.regionLimit else { throw .noMemory }
+        guard regions.count < Self.regionLimit, budget.takeRegions() else { throw .noMemory }
         let region = Region(range: range, permission: permission.union(.user), backing: backing)
-        try pager.regionAdded(region, pageTable: &pageTable)
+        do {
+            try pager.regionAdded(region, pageTable: &pageTable)
+        } catch {
+            budget.returnRegions()
+            throw error
+        }
         regions.insert(region, at: range.start.raw)
     }
 
@@ -87,6 +103,7 @@ public struct MmStruct<Memory: PhysicalMemory, P: Pager>: ~Copyable {
     /// region starts there.
     public mutating func removeRegion(startingAt start: VirtualAddress) throws(KernelError) {
         guard let region = regions.remove(at: start.raw) else { throw .invalidArgument }
+        budget.returnRegions()
         pager.regionRemoved(region, pageTable: &pageTable)
     }
 

@@ -17,6 +17,8 @@ final class ProcessRun {
     static let processLimit = 64
 
     let scheduler = Scheduler(policy: RoundRobin())
+    /// The regions and pipes every process of the run draws on together.
+    let budget = ResourceBudget()
     /// The processes alive, in the order they started.
     private(set) var processes: [UserProcess] = []
     private var nextID = 1
@@ -29,7 +31,7 @@ final class ProcessRun {
                console: any Console) -> LaunchFailure? {
         var memory: UserProcess.Memory
         do throws(KernelError) {
-            memory = try UserProcess.Memory(frames: Kernel.memory.frames, pager: pager, kernelTemplate: Kernel.memory.pageTable.root)
+            memory = try UserProcess.Memory(frames: Kernel.memory.frames, pager: pager, kernelTemplate: Kernel.memory.pageTable.root, budget: budget)
         } catch {
             return .outOfMemory
         }
