@@ -15,6 +15,7 @@ struct BootTests {
         "fetch-from-non-executable-faults",
         "unmapped-page-faults",
         "swift-heap",
+        "memory-functions",
         "frames-returned",
     ]
 

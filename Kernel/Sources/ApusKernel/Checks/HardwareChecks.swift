@@ -16,6 +16,7 @@ enum HardwareChecks {
         passed = run("fetch-from-non-executable-faults", fetchFromNonExecutableFaults) && passed
         passed = run("unmapped-page-faults", unmappedPageFaults) && passed
         passed = run("swift-heap", swiftHeap) && passed
+        passed = run("memory-functions", memoryFunctions) && passed
         passed = run("frames-returned") {
             let now = Kernel.memory.frames.freeCount
             return now == framesBefore ? nil : "\(framesBefore - now) frames not returned"
@@ -161,5 +162,39 @@ enum HardwareChecks {
         guard checksum == expected else { return "enums carried the wrong nodes (checksum \(checksum), expected \(expected))" }
         let now = KernelHeap.allocator!.bytesInUse
         return now == baseline ? nil : "heap usage \(now) bytes, baseline \(baseline)"
+    }
+
+    /// string.S's memset, memcpy and memmove (eight bytes per step, then the tail) against
+    /// byte-by-byte expectations, for every length 0–40 and every alignment 0–7, with
+    /// overlapping moves in both directions.
+    static func memoryFunctions() -> String? {
+        let size = 128
+        let buffer = UnsafeMutablePointer<UInt8>.allocate(capacity: size)
+        let expected = UnsafeMutablePointer<UInt8>.allocate(capacity: size)
+        defer { buffer.deallocate(); expected.deallocate() }
+        func pattern() {
+            for index in 0..<size { buffer[index] = UInt8(truncatingIfNeeded: index &* 7 &+ 1); expected[index] = buffer[index] }
+        }
+        func differs() -> Bool { memcmp(buffer, expected, size) != 0 }
+        for length in 0...40 {
+            for offset in 0..<8 {
+                pattern()
+                memset(buffer + 16 + offset, 0xA5, length)
+                for index in 0..<length { expected[16 + offset + index] = 0xA5 }
+                if differs() { return "memset of \(length) bytes at offset \(offset)" }
+                pattern()
+                memcpy(buffer + 64 + offset, buffer + 3, length)
+                for index in 0..<length { expected[64 + offset + index] = expected[3 + index] }
+                if differs() { return "memcpy of \(length) bytes at offset \(offset)" }
+                for shift in [-9, -1, 1, 9] {
+                    pattern()
+                    memmove(buffer + 40 + offset + shift, buffer + 40 + offset, length)
+                    // Every byte moved holds what its source held before the move began.
+                    for index in 0..<length { expected[40 + offset + shift + index] = UInt8(truncatingIfNeeded: (40 + offset + index) &* 7 &+ 1) }
+                    if differs() { return "memmove of \(length) bytes by \(shift) at offset \(offset)" }
+                }
+            }
+        }
+        return nil
     }
 }

@@ -5,6 +5,13 @@
 
 #include <stdint.h>
 
+// MARK: The memory functions of string.S
+#include <stddef.h>
+void *memset(void *destination, int byte, size_t count);
+void *memcpy(void *destination, const void *source, size_t count);
+void *memmove(void *destination, const void *source, size_t count);
+int memcmp(const void *a, const void *b, size_t count);
+
 // MARK: Port I/O
 static inline void outb(uint16_t port, uint8_t value) { __asm__ volatile("outb %0, %1" : : "a"(value), "Nd"(port)); }
 static inline uint8_t inb(uint16_t port) { uint8_t value; __asm__ volatile("inb %1, %0" : "=a"(value) : "Nd"(port)); return value; }
