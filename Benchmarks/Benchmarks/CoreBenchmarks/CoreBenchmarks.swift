@@ -23,19 +23,19 @@ func warmFrames(megabytes: Int) -> FrameAllocator<HostMemory> {
 }
 
 /// An address space built on first use and kept for every later run of its benchmark.
-final class Fixture {
-    private let build: () -> MmStruct<HostMemory, EagerPager>
-    private var built: MmStruct<HostMemory, EagerPager>?
-    init(_ build: @escaping () -> MmStruct<HostMemory, EagerPager>) { self.build = build }
+final class Fixture<P: Pager> {
+    private let build: () -> MmStruct<HostMemory, P>
+    private var built: MmStruct<HostMemory, P>?
+    init(_ build: @escaping () -> MmStruct<HostMemory, P>) { self.build = build }
 
-    func use(_ body: (inout MmStruct<HostMemory, EagerPager>) -> Void) {
+    func use(_ body: (inout MmStruct<HostMemory, P>) -> Void) {
         if built == nil { built = build() }
         body(&built!)
     }
 }
 
 /// An address space with `live` one-page mappings, two pages apart.
-func addressSpace(withLiveMappings live: Int) -> Fixture {
+func addressSpace(withLiveMappings live: Int) -> Fixture<EagerPager> {
     Fixture {
         var mm = try! MmStruct(frames: warmFrames(megabytes: 16 + live * 8 / 1024), pager: EagerPager())
         for index in 0..<live {
@@ -119,6 +119,62 @@ let benchmarks: @Sendable () -> Void = {
         mapped.use { mm in
             for _ in benchmark.scaledIterations {
                 blackHole(mm.accessOK(VirtualAddress(0x1000_4321), length: 0x1_0000, write: true))
+            }
+        }
+    }
+
+    // Demand paging: what a lazy mmap costs (nothing that grows with the size), a first
+    // touch per page, and an munmap that pays for the pages touched, not the region's size.
+    let lazy = Fixture { try! MmStruct(frames: warmFrames(megabytes: 72), pager: LazyPager()) }
+    Benchmark("Lazy mmap+munmap (64 MiB, untouched)", configuration: .init(scalingFactor: .kilo)) { benchmark in
+        lazy.use { mm in
+            for _ in benchmark.scaledIterations {
+                _ = try! mm.mmap(at: VirtualAddress(0x1000_0000), length: 64 << 20, protection: readWrite, backing: .anonymous)
+                try! mm.munmap(VirtualAddress(0x1000_0000))
+            }
+        }
+    }
+    Benchmark("Eager mmap+munmap (64 MiB)", configuration: .init(timeUnits: .microseconds)) { benchmark in
+        lazy.use { mm in
+            var eager = try! MmStruct(frames: mm.pageTable.frames, pager: EagerPager())
+            for _ in benchmark.scaledIterations {
+                _ = try! eager.mmap(at: VirtualAddress(0x1000_0000), length: 64 << 20, protection: readWrite, backing: .anonymous)
+                try! eager.munmap(VirtualAddress(0x1000_0000))
+            }
+        }
+    }
+    let writeFault = PageFaultErrorCode(rawValue: PageFaultErrorCode.userBit | PageFaultErrorCode.writeBit)
+    Benchmark("Lazy first-touch fault (per page)", configuration: .init(scalingFactor: .kilo)) { benchmark in
+        lazy.use { mm in
+            let pages: UInt64 = 16_384
+            var next: UInt64 = 0
+            _ = try! mm.mmap(at: VirtualAddress(0x1000_0000), length: pages << 12, protection: readWrite, backing: .anonymous)
+            for _ in benchmark.scaledIterations {
+                if next == pages {
+                    benchmark.stopMeasurement()
+                    try! mm.munmap(VirtualAddress(0x1000_0000))
+                    _ = try! mm.mmap(at: VirtualAddress(0x1000_0000), length: pages << 12, protection: readWrite, backing: .anonymous)
+                    next = 0
+                    benchmark.startMeasurement()
+                }
+                blackHole(mm.handleUserPageFault(at: VirtualAddress(0x1000_0000 + (next << 12)), errorCode: writeFault))
+                next += 1
+            }
+            try! mm.munmap(VirtualAddress(0x1000_0000))
+        }
+    }
+    for touched in [64, 1024] {
+        Benchmark("Lazy munmap of 1 GiB with \(touched) pages touched", configuration: .init(timeUnits: .microseconds)) { benchmark in
+            lazy.use { mm in
+                for _ in benchmark.scaledIterations {
+                    benchmark.stopMeasurement()
+                    _ = try! mm.mmap(at: VirtualAddress(0x1_0000_0000), length: 1 << 30, protection: readWrite, backing: .anonymous)
+                    for page in 0..<UInt64(touched) {
+                        _ = mm.handleUserPageFault(at: VirtualAddress(0x1_0000_0000 + page * ((1 << 30) / UInt64(touched))), errorCode: writeFault)
+                    }
+                    benchmark.startMeasurement()
+                    try! mm.munmap(VirtualAddress(0x1_0000_0000))
+                }
             }
         }
     }
