@@ -68,7 +68,7 @@ struct MemoryProgramTests {
 
     @Test func writingToAReadOnlyFileMappingKillsTheProgram() throws {
         let result = try ProgramTests.expectRun("mmap_fault", stdout: "mapped: KeOS\n", status: -1)
-        #expect(result.logLines.contains { $0.hasPrefix("page fault at 0x20000000: write to a read-only page (rip 0x") && $0.hasSuffix("); process killed with status -1") })
+        #expect(result.logLines.contains { $0.hasPrefix("process 1: page fault at 0x20000000: write to a read-only page (rip 0x") && $0.hasSuffix("); process killed with status -1") })
     }
 
     @Test func sseRegistersSurviveSystemCallsAndResolvedFaults() throws {

@@ -57,4 +57,15 @@ struct ProcessTests {
         let result = try ProgramTests.expectRun("hoardall", stdout: "8 hoarding processes were all refused with TooManyOpenFile and NoMemory: yes\n")
         #expect(!result.log.contains("PANIC"))
     }
+
+    @Test func aChildThatRunsOutOfMemoryEndsAloneWhileItsParentGoesOn() throws {
+        let result = try ProgramTests.expectRun("cowexhaust", stdout: """
+            the child is gone (read: -32); the parent's checksum is still 9792000
+            fork afterwards: works
+
+            """)
+        #expect(result.logLines.contains { $0.contains("no frame left for the page") && $0.hasSuffix("process killed with status -1") },
+                "log:\n\(result.log)")
+        #expect(result.logLines.contains("process 2 ended with status -1"))
+    }
 }

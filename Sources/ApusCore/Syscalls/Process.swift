@@ -133,7 +133,7 @@ extension Process {
             // Straight into the program's pages, and only what is pending: the pages are made
             // ready before a byte is taken, so a failed call consumes nothing.
             var got = 0
-            try memory.withUserChunks(at: buffer, count: Int(min(count, UInt64(console.pendingInputCount))), for: .write) { piece in
+            try memory.withWritableUserBytes(at: buffer, count: Int(min(count, UInt64(console.pendingInputCount)))) { piece in
                 let read = console.readInput(into: piece)
                 got += read
                 return read == piece.count
@@ -145,7 +145,7 @@ extension Process {
                 return .waits(pipe.readable, retry: arguments, done: 0)
             }
             var got = 0
-            try memory.withUserChunks(at: buffer, count: Int(min(count, UInt64(pipe.available))), for: .write) { piece in
+            try memory.withWritableUserBytes(at: buffer, count: Int(min(count, UInt64(pipe.available)))) { piece in
                 got += pipe.take(into: piece)
                 return true
             }
@@ -162,14 +162,14 @@ extension Process {
         guard memory.accessOK(buffer, length: count, write: false) else { throw .badAddress }
         if case .pipeWriter(let pipe) = file.kind, pipe.readers == 0 { throw .brokenPipe }
         var written = 0
-        try memory.withUserChunks(at: buffer, count: Int(count), for: .read) { piece in
+        try memory.withUserBytes(at: buffer, count: Int(count)) { piece in
             let taken: Int
             switch file.kind {
             case .standardOutput:
-                console.write(UnsafeRawBufferPointer(piece), to: .output)
+                console.write(piece, to: .output)
                 taken = piece.count
             case .standardError:
-                console.write(UnsafeRawBufferPointer(piece), to: .error)
+                console.write(piece, to: .error)
                 taken = piece.count
             case .regular(let regular, _, _):
                 // Bytes past the end of the file are dropped: files never grow.
@@ -177,7 +177,7 @@ extension Process {
                 if target.count > 0 { target.baseAddress!.copyMemory(from: piece.baseAddress!, byteCount: target.count) }
                 taken = piece.count
             case .pipeWriter(let pipe):
-                taken = pipe.put(UnsafeRawBufferPointer(piece))
+                taken = pipe.put(piece)
             case .standardInput, .pipeReader:
                 taken = 0
             }

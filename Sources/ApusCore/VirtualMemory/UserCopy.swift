@@ -13,7 +13,7 @@ extension MmStruct {
     /// then untouched).
     public mutating func copyIn(from source: VirtualAddress, into buffer: UnsafeMutableRawBufferPointer) throws(KernelError) {
         var done = 0
-        try withUserChunks(at: source, count: buffer.count, for: .read) { piece in
+        try withUserBytes(at: source, count: buffer.count) { piece in
             (buffer.baseAddress! + done).copyMemory(from: piece.baseAddress!, byteCount: piece.count)
             done += piece.count
             return true
@@ -24,7 +24,7 @@ extension MmStruct {
     /// range is not writable user memory (user memory is then untouched).
     public mutating func copyOut(_ bytes: UnsafeRawBufferPointer, to destination: VirtualAddress) throws(KernelError) {
         var done = 0
-        try withUserChunks(at: destination, count: bytes.count, for: .write) { piece in
+        try withWritableUserBytes(at: destination, count: bytes.count) { piece in
             piece.baseAddress!.copyMemory(from: bytes.baseAddress! + done, byteCount: piece.count)
             done += piece.count
             return true
@@ -67,17 +67,32 @@ extension MmStruct {
         }
     }
 
-    /// Checks `[address, address + count)` with `accessOK` for `access`, makes every page of
-    /// it ready for the access (faulting in what the pager has not filled, copying what is
-    /// shared), and only then calls `body` with each piece of the range that lies in one
-    /// page, in order, as kernel memory (through the page's frame), until `body` returns
-    /// false. System calls use it to move user bytes without a copy.
+    /// Reads `[address, address + count)` in place: `body` gets each piece of it that lies in
+    /// one page, in order, as read-only kernel memory (through the page's frame), until it
+    /// returns false. Read-only, because the frame may be shared with another process
+    /// (copy-on-write): a stray write through it would change that process's memory.
+    /// Failures as ``withWritableUserBytes(at:count:_:)``.
+    public mutating func withUserBytes(at address: VirtualAddress, count: Int, _ body: (UnsafeRawBufferPointer) -> Bool) throws(KernelError) {
+        try forEachUserPiece(at: address, count: count, for: .read) { body(UnsafeRawBufferPointer($0)) }
+    }
+
+    /// Writes `[address, address + count)` in place: `body` gets each piece of it that lies
+    /// in one page, in order, as kernel memory (through the page's frame, copied first if it
+    /// was shared), until it returns false. System calls use it to move bytes into the
+    /// program without a copy.
     ///
     /// Every failure comes before the first call to `body`: ``KernelError/badAddress`` when
-    /// the range is refused, ``KernelError/noMemory`` when a page cannot be filled. So a
+    /// `accessOK` refuses the range, ``KernelError/noMemory`` when a page cannot be filled. So a
     /// system call that consumes something in `body` (pipe bytes, console input) never
     /// consumes it and then fails.
-    public mutating func withUserChunks(
+    public mutating func withWritableUserBytes(at address: VirtualAddress, count: Int, _ body: (UnsafeMutableRawBufferPointer) -> Bool) throws(KernelError) {
+        try forEachUserPiece(at: address, count: count, for: .write, body)
+    }
+
+    /// Checks the range with `accessOK` for `access`, makes every page of it ready for the
+    /// access (faulting in what the pager has not filled, copying what is shared), and only
+    /// then calls `body` with each piece, so that nothing can fail once bytes move.
+    private mutating func forEachUserPiece(
         at address: VirtualAddress, count: Int, for access: AccessKind,
         _ body: (UnsafeMutableRawBufferPointer) -> Bool
     ) throws(KernelError) {

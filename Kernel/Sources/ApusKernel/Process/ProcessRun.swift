@@ -119,13 +119,13 @@ final class ProcessRun {
             switch process.core.memory.handleUserPageFault(at: VirtualAddress(address), errorCode: PageFaultErrorCode(rawValue: frame.pointee.errorCode)) {
             case .resolved: return
             case .segmentationFault(let cause):
-                log("page fault at \(hexadecimal(address)): \(cause) (rip \(hexadecimal(frame.pointee.rip))); process killed with status -1")
+                log("process \(process.id): page fault at \(hexadecimal(address)): \(cause) (rip \(hexadecimal(frame.pointee.rip))); process killed with status -1")
             case .outOfMemory:
-                log("page fault at \(hexadecimal(address)): no frame left for the page, the process had \(process.frameCount) frames (rip \(hexadecimal(frame.pointee.rip))); process killed with status -1")
+                log("process \(process.id): page fault at \(hexadecimal(address)): no frame left for the page, the process had \(process.frameCount) frames (rip \(hexadecimal(frame.pointee.rip))); process killed with status -1")
             }
         } else {
             let name = Int(vector) < exceptionNames.count ? "\(exceptionNames[Int(vector)])" : "interrupt \(vector)"
-            log("\(name) at rip \(hexadecimal(frame.pointee.rip)); process killed with status -1")
+            log("process \(process.id): \(name) at rip \(hexadecimal(frame.pointee.rip)); process killed with status -1")
         }
         exitRunning(status: -1)
     }
