@@ -11,15 +11,7 @@ final class StreamReader: @unchecked Sendable {
     init(descriptor: Int32, onData: @escaping @Sendable (Data) -> Void) {
         self.descriptor = descriptor
         let thread = Thread { [descriptor, done] in
-            let chunk = 1 << 16
-            let buffer = UnsafeMutableRawPointer.allocate(byteCount: chunk, alignment: 16)
-            defer { buffer.deallocate() }
-            while true {
-                let count = read(descriptor, buffer, chunk)
-                if count < 0 && errno == EINTR { continue }
-                guard count > 0 else { break }
-                onData(Data(bytes: buffer, count: count))
-            }
+            _ = readChunks(from: descriptor) { onData(Data($0)) }
             close(descriptor)
             done.signal()
         }
@@ -31,6 +23,22 @@ final class StreamReader: @unchecked Sendable {
     func join() {
         done.wait()
         done.signal()
+    }
+}
+
+/// Reads `descriptor` to its end in 64 KiB chunks, retrying a read that a signal
+/// interrupted, and hands each chunk to `body`; returns 0 at the end, or the `errno` of a
+/// read that failed.
+func readChunks(from descriptor: Int32, _ body: (UnsafeRawBufferPointer) throws -> Void) rethrows -> Int32 {
+    let chunk = 1 << 16
+    let buffer = UnsafeMutableRawPointer.allocate(byteCount: chunk, alignment: 16)
+    defer { buffer.deallocate() }
+    while true {
+        let count = read(descriptor, buffer, chunk)
+        if count < 0 && errno == EINTR { continue }
+        if count < 0 { return errno }
+        if count == 0 { return 0 }
+        try body(UnsafeRawBufferPointer(start: buffer, count: count))
     }
 }
 

@@ -161,19 +161,14 @@ public struct ProgramRun: Sendable {
     /// bytes instead of growing without bound.
     public static func readInput(from descriptor: Int32, limit: Int) throws -> Data {
         var input = Data()
-        let chunk = 1 << 16
-        let buffer = UnsafeMutableRawPointer.allocate(byteCount: chunk, alignment: 16)
-        defer { buffer.deallocate() }
-        while true {
-            let count = read(descriptor, buffer, chunk)
-            if count < 0 && errno == EINTR { continue }
-            guard count >= 0 else { throw ToolError("cannot read standard input: \(String(cString: strerror(errno)))") }
-            if count == 0 { return input }
-            guard input.count + count <= limit else {
+        let failure = try readChunks(from: descriptor) { chunk in
+            guard input.count + chunk.count <= limit else {
                 throw ToolError("standard input is larger than \(limit >> 20) MiB, more than the machine can hold; give the program a file instead (--rootfs) or less input")
             }
-            input.append(buffer.assumingMemoryBound(to: UInt8.self), count: count)
+            input.append(contentsOf: chunk)
         }
+        guard failure == 0 else { throw ToolError("cannot read standard input: \(String(cString: strerror(failure)))") }
+        return input
     }
 
     /// The most standard input a run takes: the machine's memory.

@@ -217,11 +217,8 @@ public struct PageTable<Memory: PhysicalMemory>: ~Copyable {
     private func clear(tableAt table: PhysicalAddress, level: Int, base: UInt64, range: VirtualRange) {
         let slots = entries(of: table)
         let span = PageGeometry.span(ofEntryAtLevel: level)
-        let shift = PageGeometry.shift(ofLevel: level)
-        let first = Int((max(range.start.raw, base) - base) >> shift)
-        let last = Int((min(range.end.raw - 1, base + span * UInt64(PageGeometry.entriesPerTable) - 1) - base) >> shift)
         var freedTables = false
-        for index in first...last {
+        for index in Self.slots(ofLevel: level, base: base, touching: range) {
             if level == PageGeometry.levels && AddressSpaceLayout.isSharedSlot(index) { continue }
             let entry = PageTableEntry(raw: slots[index])
             guard entry.isPresent else { continue }
@@ -246,6 +243,16 @@ public struct PageTable<Memory: PhysicalMemory>: ~Copyable {
         }
     }
 
+    /// The slots of a level-`level` table that covers addresses from `base` which the
+    /// non-empty `range` touches.
+    private static func slots(ofLevel level: Int, base: UInt64, touching range: VirtualRange) -> ClosedRange<Int> {
+        let span = PageGeometry.span(ofEntryAtLevel: level)
+        let shift = PageGeometry.shift(ofLevel: level)
+        let first = Int((max(range.start.raw, base) - base) >> shift)
+        let last = Int((min(range.end.raw - 1, base + span * UInt64(PageGeometry.entriesPerTable) - 1) - base) >> shift)
+        return first...last
+    }
+
     /// Calls `body` with the slot and the page address of every present leaf under the
     /// level-`level` table at `table` (which covers addresses from `base`) that lies in
     /// `range`, in address order. Never enters shared root slots.
@@ -255,10 +262,7 @@ public struct PageTable<Memory: PhysicalMemory>: ~Copyable {
     ) throws(Failure) {
         let slots = entries(of: table)
         let span = PageGeometry.span(ofEntryAtLevel: level)
-        let shift = PageGeometry.shift(ofLevel: level)
-        let first = Int((max(range.start.raw, base) - base) >> shift)
-        let last = Int((min(range.end.raw - 1, base + span * UInt64(PageGeometry.entriesPerTable) - 1) - base) >> shift)
-        for index in first...last {
+        for index in Self.slots(ofLevel: level, base: base, touching: range) {
             if level == PageGeometry.levels && AddressSpaceLayout.isSharedSlot(index) { continue }
             let entry = PageTableEntry(raw: slots[index])
             guard entry.isPresent else { continue }
