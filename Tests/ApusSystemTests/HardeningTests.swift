@@ -28,6 +28,17 @@ struct HardeningTests {
                 "log:\n\(result.log)")
     }
 
+    @Test func aForkFromTheLastTwoBytesOfTheUserHalfMakesNoChild() throws {
+        let result = try ProgramTests.expectRun("forkedge", stdout: "the child that forked from 0x7ffffffffffe is gone (read: -32)\n")
+        #expect(result.logLines.contains { $0.hasPrefix("process 2: system call returns to the non-canonical address 0x800000000000") }, "log:\n\(result.log)")
+        #expect(!result.logLines.contains("process 3 started (parent 2)"), "no child whose first return would be to 0x800000000000")
+    }
+
+    @Test func nonCanonicalUserStackPointersAreHandedBackWithoutStoppingTheKernel() throws {
+        let result = try ProgramTests.expectRun("badstack", stdout: "the parent went on: 105000000\n")
+        #expect(!result.log.contains("PANIC"))
+    }
+
     @Test func everyProgramStartsFromACleanFPUAndSSEState() throws {
         var run = SystemUnderTest.programRun("fpustate")
         run.repetitions = 2

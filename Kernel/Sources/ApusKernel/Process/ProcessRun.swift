@@ -152,6 +152,10 @@ final class ProcessRun {
 
     /// `fork()` of `parent`: the child's id, or the error.
     private func fork(_ frame: SyscallFrame, parent: UserProcess, thread: KernelThread) -> Int64 {
+        // A child starts with `iretq` at the address after the parent's `syscall`; where
+        // `sysretq` could not return (SyscallReturn.swift), neither can `iretq` (Intel CPUs
+        // fault in ring 0 there). The parent ends when this call returns: no child is made.
+        guard SyscallReturn(to: frame.registers.rcx) == .sysret else { return KernelError.invalidArgument.syscallReturnValue }
         guard processes.count < Self.processLimit else { return KernelError.noMemory.syscallReturnValue }
         let core: Process<DirectMap, PagingPolicy>
         do throws(KernelError) {
