@@ -2,8 +2,9 @@ import Foundation
 
 /// Building the programs Apus ships (`Userland/programs/*.c`) against its small C library
 /// (`Userland/lib`, `Userland/include`), with the toolchain's clang, as static ELF programs
-/// linked at 0x401000 (`Userland/user.ld`). A program is rebuilt when any of its inputs is
-/// newer than it.
+/// linked at 0x401000 (`Userland/user.ld`). A program is rebuilt when the fingerprint of its
+/// inputs (its source, the library, the headers, the linker script, the flags and clang
+/// itself) differs from the one its last build left in `Userland/.build/stamps`.
 public struct UserlandBuild: Sendable {
     public let workspace: Workspace
 
@@ -12,6 +13,9 @@ public struct UserlandBuild: Sendable {
     var userland: URL { workspace.root.appendingPathComponent("Userland") }
     /// Where the built programs go.
     public var binaries: URL { userland.appendingPathComponent(".build/bin") }
+    /// Where each program's ``FingerprintStamp`` is kept (not beside the programs: every file
+    /// there joins the root file system).
+    var stamps: URL { userland.appendingPathComponent(".build/stamps") }
     /// Data files the root file system always holds.
     public var dataFiles: URL { userland.appendingPathComponent("data") }
 
@@ -25,12 +29,24 @@ public struct UserlandBuild: Sendable {
         let files = FileManager.default
         try files.createDirectory(at: binaries, withIntermediateDirectories: true)
         let library = try contents(of: "lib").filter { ["c", "S"].contains($0.pathExtension) }
-        let headers = try contents(of: "include")
         let script = userland.appendingPathComponent("user.ld")
-        let shared = library + headers + [script]
+        var shared = BuildFingerprint()
+        shared.add("checkout", [workspace.root.standardizedFileURL.path])
+        shared.add("flags", Self.compilerFlags)
+        shared.addTool("clang")
+        // The whole folders, not only the files compiled: a header added or removed counts.
+        for folder in ["lib", "include"] {
+            shared.addFiles(under: userland.appendingPathComponent(folder), relativeTo: userland)
+        }
+        shared.addFile(script, as: "user.ld")
         for program in try contents(of: "programs") where program.pathExtension == "c" {
-            let output = binaries.appendingPathComponent(program.deletingPathExtension().lastPathComponent)
-            guard isStale(output, inputs: shared + [program]) else { continue }
+            let name = program.deletingPathExtension().lastPathComponent
+            let output = binaries.appendingPathComponent(name)
+            var fingerprint = shared
+            fingerprint.addFile(program, as: "programs/\(program.lastPathComponent)")
+            let stamp = FingerprintStamp(product: output, stamp: stamps.appendingPathComponent(name + ".fingerprint"))
+            if stamp.isCurrent(fingerprint) { continue }
+            stamp.forget()
             progress("compiling \(program.lastPathComponent)")
             let arguments = Self.compilerFlags + [
                 "-I", userland.appendingPathComponent("include").path,
@@ -42,6 +58,7 @@ public struct UserlandBuild: Sendable {
             guard status == 0 else {
                 throw ToolError("\(program.lastPathComponent) did not compile:\n\(messages)")
             }
+            try stamp.record(fingerprint)
         }
         return binaries
     }
@@ -49,15 +66,6 @@ public struct UserlandBuild: Sendable {
     private func contents(of folder: String) throws -> [URL] {
         try FileManager.default.contentsOfDirectory(at: userland.appendingPathComponent(folder), includingPropertiesForKeys: nil)
             .sorted { $0.lastPathComponent < $1.lastPathComponent }
-    }
-
-    private func isStale(_ output: URL, inputs: [URL]) -> Bool {
-        guard let built = modificationDate(output) else { return true }
-        return inputs.contains { (modificationDate($0) ?? .distantFuture) > built }
-    }
-
-    private func modificationDate(_ url: URL) -> Date? {
-        (try? FileManager.default.attributesOfItem(atPath: url.path))?[.modificationDate] as? Date
     }
 
     private func run(_ tool: String, _ arguments: [String]) throws -> (Int32, String) {

@@ -127,11 +127,14 @@ func writeAll(_ descriptor: Int32, _ data: Data) -> Bool {
     }
 }
 
-/// Builds the kernel, showing what the build is doing on one line of standard error.
+/// Builds the kernel when it is stale, showing what the build is doing on one line of
+/// standard error; says nothing when the kernel is up to date.
 func buildKernel() throws -> URL {
+    let build = KernelBuild()
+    if build.isUpToDate { return build.kernelImage }
     let interactive = isatty(STDERR_FILENO) != 0
     note("Building the kernel…")
-    let image = try KernelBuild().build { line in
+    let image = try build.build { line in
         guard line.hasPrefix("["), interactive else { return }
         FileHandle.standardError.write(Data("\r\u{1B}[K  \(line.prefix(100))".utf8))
     }

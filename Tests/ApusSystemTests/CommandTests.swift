@@ -60,6 +60,16 @@ struct CommandTests {
         #expect(file.stderr.contains("is a file, not a folder"), "\(file.stderr)")
     }
 
+    @Test func aWarmRunBuildsNothingAndSaysNothingAboutBuilding() throws {
+        _ = try SystemUnderTest.kernel.get()
+        _ = try SystemUnderTest.programs.get()
+        let finished = try Self.apus(["run", "--acceleration", "software", "hello"])
+        #expect(finished.status == 0, "\(finished.stderr)")
+        #expect(String(decoding: finished.stdout, as: UTF8.self) == "Hello from Apus!\n")
+        #expect(!finished.stderr.contains("Building the kernel"), "\(finished.stderr)")
+        #expect(!finished.stderr.contains("compiling"), "\(finished.stderr)")
+    }
+
     @Test func twentyThousandArgumentsArePassedOnInLinearTime() throws {
         _ = try SystemUnderTest.kernel.get()
         let started = Date()
