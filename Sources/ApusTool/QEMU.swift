@@ -8,23 +8,35 @@ public enum QEMU {
     /// missing; otherwise a message that says how to get it.
     public static func locate(report: (String) -> Void = { _ in }) throws -> URL {
         if let found = find() { return found }
+        var attempt = "apus installs it itself when it runs as root on a system with apt-get."
         if getuid() == 0, FileManager.default.isExecutableFile(atPath: "/usr/bin/apt-get") {
             report("QEMU is missing; installing qemu-system-x86 with apt-get…")
             _ = try run("/usr/bin/apt-get", ["update", "-qq"])
             let status = try run("/usr/bin/apt-get", ["install", "-y", "-qq", "qemu-system-x86"])
             if status == 0, let found = find() { return found }
+            attempt = "apus tried `apt-get install qemu-system-x86`, which failed (exit status \(status)): check the network and apt's sources."
         }
-        throw ToolError("""
-            QEMU is not installed. Install it and try again:
-              Debian/Ubuntu: sudo apt-get install qemu-system-x86
-              Fedora:        sudo dnf install qemu-system-x86
-              macOS:         brew install qemu
-            """)
+        throw ToolError(missingMessage(attempt: attempt))
     }
+
+    /// What to do when QEMU is missing: how to install it, and where `apus` looks for it.
+    static func missingMessage(attempt: String) -> String {
+        """
+        QEMU (\(executable)) is not installed. Install it and try again:
+          Debian/Ubuntu: sudo apt-get install qemu-system-x86
+          Fedora:        sudo dnf install qemu-system-x86
+          macOS:         brew install qemu
+        \(attempt)
+        apus looks for \(executable) on PATH and in \(fallbackFolders.joined(separator: ", ")); \
+        if yours is elsewhere, add its folder to PATH.
+        """
+    }
+
+    static let fallbackFolders = ["/usr/bin", "/usr/local/bin", "/opt/homebrew/bin"]
 
     static func find() -> URL? {
         let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"
-        for directory in path.split(separator: ":").map(String.init) + ["/usr/bin", "/usr/local/bin", "/opt/homebrew/bin"] {
+        for directory in path.split(separator: ":").map(String.init) + fallbackFolders {
             let candidate = URL(fileURLWithPath: directory).appendingPathComponent(executable)
             if FileManager.default.isExecutableFile(atPath: candidate.path) { return candidate }
         }

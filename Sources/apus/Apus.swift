@@ -8,6 +8,26 @@ struct Apus: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "apus",
         abstract: "Build, boot and test Apus, an x86-64 teaching kernel in Embedded Swift.",
+        usage: """
+            apus [run] [<options>] [<program>] [<arguments> ...]
+            apus test [<filter>]
+            apus debug [<options>] <program> [<arguments> ...]
+            apus boot [<options>]
+            """,
+        discussion: """
+            Every command builds what changed first (the kernel, the programs in Userland/programs) \
+            and nothing when nothing did. Through SwiftPM, type `swift run apus …`.
+
+            Examples:
+              apus hello                      run a program (`run` is the default)
+              apus run argv one "two three"   arguments reach the program as given
+              echo hi | apus run cat          standard input is the program's
+              apus run --verbose cow          the kernel's log too: processes, forks
+              apus run --rootfs ./bin myprog  a program built elsewhere, from ./bin
+              apus test Pipe                  the system tests whose name has Pipe
+              apus debug hello                stop before the first instruction, for gdb
+              apus boot                       the hardware checks alone
+            """,
         subcommands: [Run.self, Test.self, Debug.self, Boot.self],
         defaultSubcommand: Run.self)
 
@@ -145,7 +165,14 @@ func buildKernel() throws -> URL {
 struct Boot: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Boot Apus, run its hardware checks, and exit 0 only if all pass.",
-        discussion: "Prints the kernel's banner and one line per check. Exit status: 0 when every check passes, 1 when one fails, 2 on a kernel panic, 3 when the kernel could not run.")
+        discussion: """
+            Prints the kernel's banner and one line per check. Exit status: 0 when every check passes, 1 \
+            when one fails, 2 on a kernel panic, 3 when the kernel could not run.
+
+            Examples:
+              apus boot                          the checks, with KVM where it helps
+              apus boot --acceleration software  under software emulation, as tests run
+            """)
 
     @Option(name: .customLong("kernel-option"), help: ArgumentHelp("Add a word to the kernel command line (for tests: panic-test).", visibility: .hidden))
     var kernelOptions: [String] = []
@@ -157,7 +184,14 @@ struct Boot: ParsableCommand {
         let image = try buildKernel()
         var machine = Machine()
         machine.acceleration = acceleration
-        let outcome = try machine.run(kernel: image, commandLine: (["checks"] + kernelOptions).joined(separator: " "), report: note)
+        let outcome: Machine.Outcome
+        do {
+            outcome = try machine.run(kernel: image, commandLine: (["checks"] + kernelOptions).joined(separator: " "), report: note)
+        } catch let error as ToolError {
+            // The machine could not be set up (QEMU missing): the kernel could not run.
+            note("apus: \(error)")
+            throw ExitCode(3)
+        }
         print(outcome.log, terminator: outcome.log.hasSuffix("\n") ? "" : "\n")
         guard let status = outcome.status else {
             note("apus: \(outcome.problem ?? "the kernel stopped without a status")")
@@ -183,6 +217,21 @@ struct Run: ParsableCommand {
             This command's standard input is the program's (read to its end before the boot when it is not a \
             terminal); the program's standard output and error are this command's; and this command exits with \
             the program's status (−1 after a fault shows as 255). With no PROGRAM it runs a demo.
+
+            Examples:
+              apus run hello                     prints "Hello from Apus!"
+              apus run argv a "b c"              argv = [argv, a, "b c"]
+              echo hi | apus run cat             the program reads this command's input
+              apus run cat hello.txt > out.txt   and writes to this command's output
+              apus run --stats mm-demo           frames in use before and after
+              apus run --verbose cow             the kernel log: processes, forks, ends
+              apus run --repeat 100 hello        100 runs in one boot, each reported
+              apus run --pager eager mm-demo     frames when mapped, not when touched
+              apus run --rootfs ./bin myprog     a program built elsewhere, in ./bin
+
+            Exit status: the program's; 126 when it cannot start (the reason is printed), 127 when \
+            there is no such program, 125 when the machine fails (QEMU missing or failing, a kernel \
+            panic, a run longer than two minutes), 2 for a wrong command line.
             """)
 
     @Argument(help: "The program to run: a file of the root file system (a shipped program or one from --rootfs).")
@@ -245,9 +294,13 @@ struct Run: ParsableCommand {
         let result: ProgramRun.Result
         do {
             result = try run.run(kernel: kernel, programs: programs, data: UserlandBuild().dataFiles, onOutput: passProgramOutput, report: note)
-        } catch let error as ToolError {
+        } catch let error as ProgramRun.NoSuchProgram {
             note("apus: \(error)")
             throw ExitCode(127)
+        } catch let error as ToolError {
+            // The machine could not be set up (QEMU missing, no room for the run's files).
+            note("apus: \(error)")
+            throw ExitCode(125)
         }
         if verbose { note(result.log) }
         if `repeat` > 1 {
@@ -270,7 +323,17 @@ struct Run: ParsableCommand {
 struct Test: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Run the system tests (Apus in QEMU), one line per case.",
-        discussion: "FILTER narrows the run to the cases whose name contains it (a regular expression). The exit status is the test run's.")
+        discussion: """
+            FILTER narrows the run to the cases whose name contains it (a regular expression). The exit \
+            status is the test run's. The tests boot Apus under software emulation, so they give the \
+            same answer with KVM or without.
+
+            Examples:
+              apus test                         every system test
+              apus test Pipe                    the cases whose name contains Pipe
+              apus test 'ProcessTests|Fork'     a regular expression
+              APUS_PAGER=eager apus test        every case with the eager pager
+            """)
 
     @Argument(help: "Run only the cases whose name matches this.")
     var filter: String?
@@ -301,6 +364,11 @@ struct Debug: ParsableCommand {
             Boots Apus with the CPU stopped and QEMU's gdb server on localhost:1234, and writes a gdb script \
             that loads the kernel's and the program's symbols and connects. In another terminal: \
             gdb -x <the script it prints>. The program's output appears here as it runs.
+
+            Examples:
+              apus debug hello              then: gdb -x <script>, break main, continue
+              apus debug argv one two       with arguments, as `apus run` takes them
+              apus debug --rootfs ./bin p   a program of your own, with its symbols
             """)
 
     @Argument(help: "The program to run (see `apus run`).")
@@ -313,6 +381,13 @@ struct Debug: ParsableCommand {
     var rootfs: [String] = []
 
     func run() throws {
+        do {
+            // Problems with the command line first, before the build and the boot.
+            for folder in rootfs { _ = try ProgramRun.listFolder(URL(fileURLWithPath: folder)) }
+        } catch let error as ToolError {
+            note("apus: \(error)")
+            throw ExitCode(2)
+        }
         let kernel = try buildKernel()
         let programs = try UserlandBuild().build { note("  \($0)") }
         let line = ProgramCommandLine.current
@@ -332,7 +407,16 @@ struct Debug: ParsableCommand {
         try (commands.joined(separator: "\n") + "\n").write(to: script, atomically: true, encoding: .utf8)
         note("apus: QEMU waits for gdb on localhost:1234; in another terminal run:")
         note("  gdb -x \(script.path)")
-        let result = try run.run(kernel: kernel, programs: programs, data: UserlandBuild().dataFiles, onOutput: passProgramOutput)
+        let result: ProgramRun.Result
+        do {
+            result = try run.run(kernel: kernel, programs: programs, data: UserlandBuild().dataFiles, onOutput: passProgramOutput)
+        } catch let error as ProgramRun.NoSuchProgram {
+            note("apus: \(error)")
+            throw ExitCode(127)
+        } catch let error as ToolError {
+            note("apus: \(error)")
+            throw ExitCode(125)
+        }
         if let problem = result.problem { note("apus: \(problem)") }
         throw ExitCode(result.shellStatus)
     }

@@ -70,6 +70,24 @@ struct CommandTests {
         #expect(!finished.stderr.contains("compiling"), "\(finished.stderr)")
     }
 
+    @Test func aMissingProgramIsExit127WithTheClosestNamesAndHowToAddOne() throws {
+        _ = try SystemUnderTest.kernel.get()
+        _ = try SystemUnderTest.programs.get()
+        let finished = try Self.apus(["run", "helo"])
+        #expect(finished.status == 127)
+        #expect(finished.stdout.isEmpty)
+        #expect(finished.stderr.contains("apus: no program named helo in the root file system. Did you mean hello?"), "\(finished.stderr)")
+        #expect(finished.stderr.contains("Userland/programs") && finished.stderr.contains("--rootfs DIR"), "\(finished.stderr)")
+    }
+
+    @Test(arguments: [[], ["run"], ["test"], ["debug"], ["boot"]])
+    func everyHelpShowsExamples(command: [String]) throws {
+        let finished = try Self.apus(command + ["--help"])
+        #expect(finished.status == 0)
+        let help = String(decoding: finished.stdout, as: UTF8.self)
+        #expect(help.contains("Examples:\n  apus \(command.first ?? "")"), "\(help)")
+    }
+
     @Test func twentyThousandArgumentsArePassedOnInLinearTime() throws {
         _ = try SystemUnderTest.kernel.get()
         let started = Date()

@@ -72,10 +72,38 @@ struct ToolTests {
     @Test func rootfsFoldersThatAreMissingOrFilesAreClearErrors() throws {
         let folder = try TemporaryFolder()
         let missing = folder.url.appendingPathComponent("missing")
-        #expect { try ProgramRun.listFolder(missing) } throws: { "\($0)" == "\(missing.path): no such folder" }
+        #expect { try ProgramRun.listFolder(missing) } throws: {
+            "\($0)" == "\(missing.path): no such folder; --rootfs takes a folder that exists, whose files join the root file system (e.g. --rootfs ./bin)"
+        }
         let file = folder.url.appendingPathComponent("prog")
         try Data([1]).write(to: file)
         #expect { try ProgramRun.listFolder(file) } throws: { "\($0)".contains("is a file, not a folder") }
+    }
+
+    @Test func aMissingProgramIsNamedWithTheFilesThatAreAndTheClosestFirst() {
+        let files = ["cat", "cow", "forkbig", "forkbomb", "hello", "hello.txt", "mm-demo", "spin"].map { Array($0.utf8) }
+        func similar(_ name: String) -> [String] {
+            ProgramRun.NoSuchProgram(name: Array(name.utf8), files: files).similarNames.map { String(decoding: $0, as: UTF8.self) }
+        }
+        #expect(similar("helo") == ["hello"])
+        #expect(similar("Hello") == ["hello", "hello.txt"])
+        #expect(similar("cats") == ["cat"])
+        #expect(similar("mmdemo") == ["mm-demo"])
+        #expect(similar("fork") == ["forkbig", "forkbomb"])
+        #expect(similar("zzzz").isEmpty)
+        let message = "\(ProgramRun.NoSuchProgram(name: Array("helo".utf8), files: files))"
+        #expect(message.hasPrefix("no program named helo in the root file system. Did you mean hello?\n"))
+        #expect(message.contains("Its files: cat cow forkbig forkbomb hello hello.txt mm-demo spin"))
+        #expect(message.contains("--rootfs DIR"))
+        #expect(!"\(ProgramRun.NoSuchProgram(name: Array("zzzz".utf8), files: files))".contains("Did you mean"))
+    }
+
+    @Test func aMissingQEMUIsAMessageThatSaysHowToInstallItAndWhereItIsLookedFor() {
+        let message = QEMU.missingMessage(attempt: "apus tried `apt-get install qemu-system-x86`, which failed (exit status 100): check the network and apt's sources.")
+        #expect(message.contains("sudo apt-get install qemu-system-x86"))
+        #expect(message.contains("brew install qemu"))
+        #expect(message.contains("which failed (exit status 100)"))
+        #expect(message.contains("on PATH and in /usr/bin, /usr/local/bin, /opt/homebrew/bin"))
     }
 
     @Test func fileNamesThatAreNotUTF8AreKeptAsBytes() throws {
