@@ -68,4 +68,19 @@ struct ProcessTests {
                 "log:\n\(result.log)")
         #expect(result.logLines.contains("process 2 ended with status -1"))
     }
+
+    @Test func aReadOfNothingFromAnEmptyPipeReturnsZeroInsteadOfWaiting() throws {
+        _ = try ProgramTests.expectRun("zeroread", stdout: """
+            read 0 of an empty pipe: 0
+            fill: 4096
+            write 0 to a full pipe: 0
+            read 0 of a full pipe: 0, then read 1: 1
+            read 0 with no write end: 0
+
+            """)
+    }
+
+    @Test func oneWriteOf256MiBIntoAPipeCostsWhatItMovesAndNotMinutes() throws {
+        _ = try ProgramTests.expectRun("bigwrite", ["256"], stdout: "one write of 268435456 bytes returned 268435456; the child read 268435456 bytes, 0 wrong (report 16)\n")
+    }
 }
