@@ -83,4 +83,9 @@ struct ProcessTests {
     @Test func oneWriteOf256MiBIntoAPipeCostsWhatItMovesAndNotMinutes() throws {
         _ = try ProgramTests.expectRun("bigwrite", ["256"], stdout: "one write of 268435456 bytes returned 268435456; the child read 268435456 bytes, 0 wrong (report 16)\n")
     }
+
+    @Test func processesTakingTurnsAtTheWholeRegionBudgetNeverFillTheKernelHeap() throws {
+        let result = try ProgramTests.expectRun("regionchurn", ["8"], stdout: "8 processes each mapped and unmapped the whole budget in turn: yes; again: yes\n")
+        #expect(!result.log.contains("PANIC"), "log:\n\(result.log)")
+    }
 }
