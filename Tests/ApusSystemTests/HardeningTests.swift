@@ -28,6 +28,19 @@ struct HardeningTests {
                 "log:\n\(result.log)")
     }
 
+    @Test func aForkFromTheLastTwoBytesOfTheUserHalfMakesNoChild() throws {
+        let result = try ProgramTests.expectRun("forkedge", ["rip"], stdout: "the child that forked at a return address no program can use is gone: read -32\n")
+        #expect(result.logLines.contains("process 2: system call returns to the non-canonical address 0x800000000000; process killed with status -1"),
+                "log:\n\(result.log)")
+        // On hardware an `iretq` to 0x8000_0000_0000 faults in ring 0: no thread may start there.
+        #expect(!result.logLines.contains("process 3 started (parent 2)"), "log:\n\(result.log)")
+    }
+
+    @Test func aForkWithANonCanonicalStackPointerEndsBothSidesInRingThree() throws {
+        let result = try ProgramTests.expectRun("forkedge", ["rsp"], stdout: "the child that forked at a stack pointer no program can use is gone: read -32\n")
+        #expect(!result.log.contains("PANIC"), "log:\n\(result.log)")
+    }
+
     @Test func everyProgramStartsFromACleanFPUAndSSEState() throws {
         var run = SystemUnderTest.programRun("fpustate")
         run.repetitions = 2

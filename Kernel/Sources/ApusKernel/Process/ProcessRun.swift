@@ -153,6 +153,10 @@ final class ProcessRun {
     /// `fork()` of `parent`: the child's id, or the error.
     private func fork(_ frame: SyscallFrame, parent: UserProcess, thread: KernelThread) -> Int64 {
         guard processes.count < Self.processLimit else { return KernelError.noMemory.syscallReturnValue }
+        // A `syscall` from the last bytes of the user half has nowhere to return: the caller
+        // is ended right after this call, and a child would have to start there with an
+        // `iretq`, which faults in ring 0 on a non-canonical address. No child, then.
+        guard SyscallReturn(to: frame.registers.rcx) == .sysret else { return KernelError.badAddress.syscallReturnValue }
         let core: Process<DirectMap, PagingPolicy>
         do throws(KernelError) {
             core = try parent.core.fork()
