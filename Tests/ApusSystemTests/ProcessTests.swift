@@ -88,4 +88,8 @@ struct ProcessTests {
         let result = try ProgramTests.expectRun("regionchurn", ["8"], stdout: "8 processes each mapped and unmapped the whole budget in turn: yes; again: yes\n")
         #expect(!result.log.contains("PANIC"), "log:\n\(result.log)")
     }
+
+    @Test func aForkThatFindsNoFrameForItsTablesIsNoMemoryAndLeavesNothing() throws {
+        _ = try ProgramTests.expectRun("forkfull", ["420"], stdout: "forked some children, then -12; after they ended (read -32) fork: works; 0 pages wrong\n")
+    }
 }
