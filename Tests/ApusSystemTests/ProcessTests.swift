@@ -92,4 +92,8 @@ struct ProcessTests {
     @Test func aForkThatFindsNoFrameForItsTablesIsNoMemoryAndLeavesNothing() throws {
         _ = try ProgramTests.expectRun("forkfull", ["420"], stdout: "forked some children, then -12; after they ended (read -32) fork: works; 0 pages wrong\n")
     }
+
+    @Test func twoProcessesComputingWithSSEInTheirOwnRoundingModesDoNotDisturbEachOther() throws {
+        _ = try ProgramTests.expectRun("ssemix", stdout: "parent: 0 wrong, child: 0 wrong, results differ by mode: yes\n")
+    }
 }
