@@ -41,6 +41,10 @@ struct HardeningTests {
         #expect(!result.log.contains("PANIC"), "log:\n\(result.log)")
     }
 
+    @Test func segmentRegistersAreEachProcesssOwnAcrossSwitches() throws {
+        _ = try ProgramTests.expectRun("segments", stdout: "segments at the start: 0x0 0x0 0x0 0x0; the child's ES and FS are its parent's: yes; the parent's are unchanged by the child: yes\n")
+    }
+
     @Test func everyProgramStartsFromACleanFPUAndSSEState() throws {
         var run = SystemUnderTest.programRun("fpustate")
         run.repetitions = 2
