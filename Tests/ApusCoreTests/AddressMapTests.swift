@@ -3,6 +3,30 @@ import Testing
 
 @Suite("Address map (AVL tree of regions)")
 struct AddressMapTests {
+    @Test func aMapThatLostMostOfItsEntriesGivesTheirRoomBack() {
+        var map = AddressMap<Int>()
+        for key in 0..<20_000 { map.insert(key, at: UInt64(key) * 0x2000) }
+        #expect(map.reservedSlots >= 20_000)
+        for key in 10..<20_000 { map.remove(at: UInt64(key) * 0x2000) }
+        #expect(map.count == 10)
+        #expect(map.reservedSlots <= 2 * 10 + 64, "room for \(map.reservedSlots) entries kept for 10")
+        #expect(map.invariantViolation() == nil)
+        for key in 0..<10 { #expect(map.value(at: UInt64(key) * 0x2000) == key) }
+        for key in 0..<10 { map.remove(at: UInt64(key) * 0x2000) }
+        #expect(map.isEmpty && map.reservedSlots <= 64)
+    }
+
+    @Test func shrinkingKeepsEveryEntryAndTheTreeBalancedAtEachStep() {
+        var map = AddressMap<Int>()
+        for key in 0..<3000 { map.insert(key, at: UInt64(key * 7919 % 3001)) }
+        for key in stride(from: 0, to: 3000, by: 1) where key % 3 != 0 {
+            #expect(map.remove(at: UInt64(key * 7919 % 3001)) == key)
+        }
+        #expect(map.invariantViolation() == nil)
+        for key in stride(from: 0, to: 3000, by: 3) { #expect(map.value(at: UInt64(key * 7919 % 3001)) == key) }
+        #expect(map.reservedSlots <= 2 * map.count + 64)
+    }
+
     @Test func emptyMapFindsNothing() {
         let map = AddressMap<Int>()
         #expect(map.isEmpty)

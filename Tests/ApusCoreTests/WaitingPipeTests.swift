@@ -44,6 +44,35 @@ struct WaitingPipeTests {
         }
     }
 
+    @Test func aReadOfNothingFromAnEmptyPipeReturnsZeroAtOnce() throws {
+        try withMachine { machine in
+            let (harness, _) = try Self.harnessWithPipe(machine)
+            #expect(harness.process.dispatch(SyscallNumber.read.rawValue, SyscallArguments(3, Self.buffer, 0)) == .returns(0),
+                    "nothing asked: nothing to wait for")
+            #expect(harness.call(.close, 4) == 0)
+            #expect(harness.read(3, count: 0) == -32, "empty with no write end is still BrokenPipe")
+        }
+    }
+
+    @Test func aLargeWriteToAPipeFaultsInOnlyWhatThePipeTakes() throws {
+        try withMachine { machine in
+            let harness = try ProcessHarness(machine, pager: LazyPager())
+            #expect(harness.call(.pipe, Self.buffer) == 0)
+            guard case .pipeReader(let pipe) = try harness.process.files.file(3).kind else { throw KernelError.badFileDescriptor }
+            let big: UInt64 = 0x4000_0000, length: UInt64 = 64 << 20
+            #expect(harness.process.dispatch(SyscallNumber.mmap.rawValue, SyscallArguments(big, length, 3, UInt64(bitPattern: -1), 0)) == .returns(Int64(big)))
+            let before = machine.frames.freeCount
+            let write = SyscallArguments(4, big, length)
+            #expect(harness.process.dispatch(SyscallNumber.write.rawValue, write)
+                    == .waits(pipe.writable, retry: SyscallArguments(4, big + 4096, length - 4096), done: 4096))
+            #expect(before - machine.frames.freeCount <= 4, "one page and its tables, not 64 MiB")
+            // Full: the retry touches nothing and takes nothing.
+            let retry = SyscallArguments(4, big + 4096, length - 4096)
+            #expect(harness.process.dispatch(SyscallNumber.write.rawValue, retry) == .waits(pipe.writable, retry: retry, done: 0))
+            #expect(harness.call(.getphys, big + 4096) == -22, "the page the pipe has no room for is still untouched")
+        }
+    }
+
     @Test func aWriterWaitingForRoomGetsBrokenPipeWhenTheLastReaderGoes() throws {
         try withMachine { machine in
             let (harness, pipe) = try Self.harnessWithPipe(machine)

@@ -68,4 +68,32 @@ struct ProcessTests {
                 "log:\n\(result.log)")
         #expect(result.logLines.contains("process 2 ended with status -1"))
     }
+
+    @Test func aReadOfNothingFromAnEmptyPipeReturnsZeroInsteadOfWaiting() throws {
+        _ = try ProgramTests.expectRun("zeroread", stdout: """
+            read 0 of an empty pipe: 0
+            fill: 4096
+            write 0 to a full pipe: 0
+            read 0 of a full pipe: 0, then read 1: 1
+            read 0 with no write end: 0
+
+            """)
+    }
+
+    @Test func oneWriteOf256MiBIntoAPipeCostsWhatItMovesAndNotMinutes() throws {
+        _ = try ProgramTests.expectRun("bigwrite", ["256"], stdout: "one write of 268435456 bytes returned 268435456; the child read 268435456 bytes, 0 wrong (report 16)\n")
+    }
+
+    @Test func processesTakingTurnsAtTheWholeRegionBudgetNeverFillTheKernelHeap() throws {
+        let result = try ProgramTests.expectRun("regionchurn", ["8"], stdout: "8 processes each mapped and unmapped the whole budget in turn: yes; again: yes\n")
+        #expect(!result.log.contains("PANIC"), "log:\n\(result.log)")
+    }
+
+    @Test func aForkThatFindsNoFrameForItsTablesIsNoMemoryAndLeavesNothing() throws {
+        _ = try ProgramTests.expectRun("forkfull", ["420"], stdout: "forked some children, then -12; after they ended (read -32) fork: works; 0 pages wrong\n")
+    }
+
+    @Test func twoProcessesComputingWithSSEInTheirOwnRoundingModesDoNotDisturbEachOther() throws {
+        _ = try ProgramTests.expectRun("ssemix", stdout: "parent: 0 wrong, child: 0 wrong, results differ by mode: yes\n")
+    }
 }

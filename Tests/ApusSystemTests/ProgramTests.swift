@@ -201,8 +201,10 @@ struct ProgramTests {
         #expect(!result.logLines.contains { $0.contains("PANIC") })
     }
 
-    @Test func aMissingProgramIsAOneLineError() throws {
-        #expect(throws: ToolError.self) { try SystemUnderTest.run("no-such-program") }
+    @Test func aMissingProgramIsAnErrorThatNamesTheFilesThereAre() throws {
+        let error = #expect(throws: ProgramRun.NoSuchProgram.self) { try SystemUnderTest.run("no-such-program") }
+        #expect(error?.description.hasPrefix("no program named no-such-program in the root file system.") == true)
+        #expect(error?.files.contains(Array("hello".utf8)) == true)
     }
 
     @Test func aFileThatIsNotAProgramIsRefused() throws {

@@ -24,14 +24,17 @@ static long hoard(long *pipe_error, long *pipes) {
 }
 
 int main(void) {
-    int report[2];
+    int report[2], hold[2];
     pipe(report);
+    pipe(hold);
     for (int i = 0; i < CHILDREN; i++) {
         if (fork() == 0) {
             long pipe_error, pipes, map_error = hoard(&pipe_error, &pipes);
             long results[2] = { pipe_error, map_error };
             write(report[1], results, sizeof results);
-            for (;;) { char byte; read(report[0], &byte, 0); } /* stays alive, holding everything, till the run ends */
+            char byte;
+            read(hold[0], &byte, 1); /* waits, holding everything, till the run ends */
+            return 0;
         }
     }
     long pipe_error, pipes, map_error = hoard(&pipe_error, &pipes);

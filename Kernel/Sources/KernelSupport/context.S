@@ -1,9 +1,11 @@
 // Switching between kernel threads (Apus's processes each run on a thread of their own).
 //
 // A thread that stops running calls switch_context: it pushes the registers a C function
-// must keep (rbp, rbx, r12–r15), saves its stack pointer, loads the next thread's stack
-// pointer and pops that thread's registers, so `ret` continues the next thread exactly where
-// it once called switch_context. Everything else a thread owns is on its own kernel stack
+// must keep (rbp, rbx, r12–r15) and the data segment selectors (DS, ES, FS, GS: a program
+// may load its own, and no entry to the kernel changes them, so they are the thread's
+// state too), saves its stack pointer, loads the next thread's stack pointer and pops that
+// thread's registers, so `ret` continues the next thread exactly where it once called
+// switch_context. Everything else a thread owns is on its own kernel stack
 // (the user registers of its trap or system call frame) or switched by the scheduler (CR3,
 // TSS.RSP0, the FPU/SSE state).
 
@@ -18,8 +20,24 @@ switch_context:
         pushq %r13
         pushq %r14
         pushq %r15
+        movl %ds, %eax
+        pushq %rax
+        movl %es, %eax
+        pushq %rax
+        movl %fs, %eax
+        pushq %rax
+        movl %gs, %eax
+        pushq %rax
         movq %rsp, (%rdi)
         movq %rsi, %rsp
+        popq %rax
+        movl %eax, %gs
+        popq %rax
+        movl %eax, %fs
+        popq %rax
+        movl %eax, %es
+        popq %rax
+        movl %eax, %ds
         popq %r15
         popq %r14
         popq %r13

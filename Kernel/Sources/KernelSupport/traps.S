@@ -61,6 +61,12 @@ trap_common:
         PUSH_GENERAL_REGISTERS
         movq %rsp, %rdi
         cld
+        // An interrupt gate keeps RFLAGS.AC: a program that set it would leave SMAP open in
+        // the kernel. Clear it (without `clac`, which CPUs without SMAP do not know); the
+        // program's own flags come back with its frame at iretq.
+        pushfq
+        andq $~0x40000, (%rsp)
+        popfq
         call apus_trap
         cmpb $0, user_exit_pending(%rip)
         jne thread_exit

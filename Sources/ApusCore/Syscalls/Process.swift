@@ -142,6 +142,9 @@ extension Process {
         case .pipeReader(let pipe):
             if pipe.available == 0 {
                 if pipe.writers == 0 { throw .brokenPipe }
+                // Nothing asked, nothing to wait for (as on Linux): waiting here could only
+                // end in a deadlock when no other process writes.
+                if count == 0 { return .returns(0) }
                 return .waits(pipe.readable, retry: arguments, done: 0)
             }
             var got = 0
@@ -160,9 +163,17 @@ extension Process {
         let file = try files.file(descriptor)
         guard file.isWritable else { throw .invalidArgument }
         guard memory.accessOK(buffer, length: count, write: false) else { throw .badAddress }
-        if case .pipeWriter(let pipe) = file.kind, pipe.readers == 0 { throw .brokenPipe }
+        // What this call moves now: all of it, except into a pipe, which takes at most its
+        // free space; the rest waits. Only that part's pages are made ready, so a large write
+        // that waits thousands of times costs each time what the pipe took, not the whole
+        // rest of the buffer again (which made it quadratic in its size).
+        var portion = count
+        if case .pipeWriter(let pipe) = file.kind {
+            if pipe.readers == 0 { throw .brokenPipe }
+            portion = min(count, UInt64(pipe.freeSpace))
+        }
         var written = 0
-        try memory.withUserBytes(at: buffer, count: Int(count)) { piece in
+        try memory.withUserBytes(at: buffer, count: Int(portion)) { piece in
             let taken: Int
             switch file.kind {
             case .standardOutput:

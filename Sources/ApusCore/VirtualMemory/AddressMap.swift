@@ -94,8 +94,33 @@ public struct AddressMap<Value> {
     public mutating func remove(at key: UInt64) -> Value? {
         var removed: Value?
         root = remove(key, from: root, removed: &removed)
-        if removed != nil { count -= 1 }
+        if removed != nil {
+            count -= 1
+            shrinkIfSparse()
+        }
         return removed
+    }
+
+    /// The slots the map keeps room for (its arrays' capacity), used or not.
+    var reservedSlots: Int { nodes.capacity }
+
+    /// Slots a map may keep beyond twice its entries before it gives the room back.
+    private static var spareSlots: Int { 64 }
+
+    /// Gives back the room of entries removed long ago. Freed slots are reused, but the arrays
+    /// never shrank on their own: a process that once held 131,072 regions kept their room
+    /// (about 10 MiB of kernel heap) after unmapping them all, outside any budget, and a few
+    /// such processes filled the heap. So the map never keeps more than twice its entries
+    /// (and ``spareSlots``): past that it is rebuilt with room for half as many again as it
+    /// holds. Between two rebuilds of a map of n entries come about n/4 removals or n/2
+    /// insertions, so the cost per call stays O(log n).
+    private mutating func shrinkIfSparse() {
+        guard nodes.capacity > 2 * count + Self.spareSlots else { return }
+        var compact = AddressMap()
+        compact.nodes.reserveCapacity(count + count / 2)
+        compact.values.reserveCapacity(count + count / 2)
+        forEach { (key, value) in compact.insert(value, at: key) }
+        self = compact
     }
 
     /// Calls `body` with every entry in key order.

@@ -35,16 +35,19 @@ final class KernelThread {
     /// The FXSAVE area of the thread's FPU and SSE registers.
     let fpuState: UnsafeMutableRawPointer
 
-    /// A thread of `process` whose first run leaves for ring 3 with `frame`, and the FPU/SSE
-    /// state `fpu` (an FXSAVE image).
-    init(id: Int, process: UserProcess, frame: TrapFrame, fpu: UnsafeRawPointer) {
+    /// A thread of `process` whose first run leaves for ring 3 with `frame`, the FPU/SSE
+    /// state `fpu` (an FXSAVE image) and the data segment selectors `segments` (DS, ES, FS,
+    /// GS, 16 bits each from the lowest, as `read_data_segments` gives them; all null for a
+    /// new program).
+    init(id: Int, process: UserProcess, frame: TrapFrame, fpu: UnsafeRawPointer, segments: UInt64 = 0) {
         self.id = id
         self.process = process
         stack = UnsafeMutableRawPointer.allocate(byteCount: Self.stackSize, alignment: 16)
         fpuState = UnsafeMutableRawPointer.allocate(byteCount: 512, alignment: 16)
         fpuState.copyMemory(from: fpu, byteCount: 512)
         // The stack as switch_context leaves it: the frame at the top, below it the address
-        // the first switch returns to, below that the six callee-saved registers (zero).
+        // the first switch returns to, below that the six callee-saved registers (zero) and
+        // the four data segment selectors, DS first.
         let framePointer = UInt64(UInt(bitPattern: stack)) + UInt64(Self.stackSize) - UInt64(MemoryLayout<TrapFrame>.size)
         UnsafeMutableRawPointer(bitPattern: UInt(framePointer))!.storeBytes(of: frame, as: TrapFrame.self)
         let entry = UInt64(UInt(bitPattern: unsafeBitCast(thread_first_entry as @convention(c) () -> Void, to: UnsafeRawPointer.self)))
@@ -53,6 +56,10 @@ final class KernelThread {
         for _ in 0..<6 {
             pointer -= 8
             UnsafeMutableRawPointer(bitPattern: UInt(pointer))!.storeBytes(of: UInt64(0), as: UInt64.self)
+        }
+        for index in 0..<4 {
+            pointer -= 8
+            UnsafeMutableRawPointer(bitPattern: UInt(pointer))!.storeBytes(of: segments >> UInt64(16 * index) & 0xFFFF, as: UInt64.self)
         }
         savedStackPointer.pointee = pointer
     }

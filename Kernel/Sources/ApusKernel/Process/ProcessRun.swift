@@ -166,7 +166,8 @@ final class ProcessRun {
         let child = UserProcess(id: nextID, parentID: parent.id, core: core)
         nextID += 1
         fxsave(thread.fpuState) // the parent's registers as they are now
-        admit(child, thread: KernelThread(id: child.id, process: child, frame: UserProcess.childFrame(frame), fpu: thread.fpuState))
+        admit(child, thread: KernelThread(id: child.id, process: child, frame: UserProcess.childFrame(frame), fpu: thread.fpuState,
+                                          segments: read_data_segments()))
         return Int64(child.id)
     }
 

@@ -84,6 +84,13 @@ void switch_context(uint64_t *saved_stack_pointer, uint64_t next_stack_pointer);
 void thread_first_entry(void);
 
 // MARK: FPU and SSE state (Intel SDM Vol. 1 §10.5)
+/* The data segment selectors a program may have loaded (DS, ES, FS, GS), 16 bits each from
+ * the lowest: thread state that switch_context keeps per thread. */
+static inline uint64_t read_data_segments(void) {
+    uint64_t ds, es, fs, gs;
+    __asm__ volatile("mov %%ds, %k0; mov %%es, %k1; mov %%fs, %k2; mov %%gs, %k3" : "=r"(ds), "=r"(es), "=r"(fs), "=r"(gs));
+    return (ds & 0xFFFF) | (es & 0xFFFF) << 16 | (fs & 0xFFFF) << 32 | (gs & 0xFFFF) << 48;
+}
 static inline void fxsave(void *area) { __asm__ volatile("fxsave (%0)" : : "r"(area) : "memory"); }
 static inline void fxrstor(const void *area) { __asm__ volatile("fxrstor (%0)" : : "r"(area) : "memory"); }
 
