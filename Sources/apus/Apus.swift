@@ -149,6 +149,21 @@ func writeAll(_ descriptor: Int32, _ data: Data) -> Bool {
 
 /// Builds the kernel when it is stale, showing what the build is doing on one line of
 /// standard error; says nothing when the kernel is up to date.
+/// Runs `run`, passing the program's output on, and turns the tool's own failures into the
+/// exit codes the README gives: 127 for a program that is not in the root file system, 125
+/// for a machine that could not be set up (QEMU missing, no room for the run's files).
+func runOrExit(_ run: ProgramRun, kernel: URL, programs: URL, report: (String) -> Void = { _ in }) throws -> ProgramRun.Result {
+    do {
+        return try run.run(kernel: kernel, programs: programs, data: UserlandBuild().dataFiles, onOutput: passProgramOutput, report: report)
+    } catch let error as ProgramRun.NoSuchProgram {
+        note("apus: \(error)")
+        throw ExitCode(127)
+    } catch let error as ToolError {
+        note("apus: \(error)")
+        throw ExitCode(125)
+    }
+}
+
 func buildKernel() throws -> URL {
     let build = KernelBuild()
     if build.isUpToDate { return build.kernelImage }
@@ -291,17 +306,7 @@ struct Run: ParsableCommand {
         }
         let kernel = try buildKernel()
         let programs = try UserlandBuild().build { note("  \($0)") }
-        let result: ProgramRun.Result
-        do {
-            result = try run.run(kernel: kernel, programs: programs, data: UserlandBuild().dataFiles, onOutput: passProgramOutput, report: note)
-        } catch let error as ProgramRun.NoSuchProgram {
-            note("apus: \(error)")
-            throw ExitCode(127)
-        } catch let error as ToolError {
-            // The machine could not be set up (QEMU missing, no room for the run's files).
-            note("apus: \(error)")
-            throw ExitCode(125)
-        }
+        let result = try runOrExit(run, kernel: kernel, programs: programs, report: note)
         if verbose { note(result.log) }
         if `repeat` > 1 {
             for (index, ending) in result.runs.enumerated() {
@@ -407,16 +412,7 @@ struct Debug: ParsableCommand {
         try (commands.joined(separator: "\n") + "\n").write(to: script, atomically: true, encoding: .utf8)
         note("apus: QEMU waits for gdb on localhost:1234; in another terminal run:")
         note("  gdb -x \(script.path)")
-        let result: ProgramRun.Result
-        do {
-            result = try run.run(kernel: kernel, programs: programs, data: UserlandBuild().dataFiles, onOutput: passProgramOutput)
-        } catch let error as ProgramRun.NoSuchProgram {
-            note("apus: \(error)")
-            throw ExitCode(127)
-        } catch let error as ToolError {
-            note("apus: \(error)")
-            throw ExitCode(125)
-        }
+        let result = try runOrExit(run, kernel: kernel, programs: programs)
         if let problem = result.problem { note("apus: \(problem)") }
         throw ExitCode(result.shellStatus)
     }

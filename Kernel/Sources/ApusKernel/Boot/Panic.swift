@@ -14,8 +14,7 @@ enum Panic {
 
     static func trap(_ frame: TrapFrame) -> Never {
         let vector = Int(frame.vector)
-        let name = vector < exceptionNames.count ? "\(exceptionNames[vector])" : "interrupt \(vector)"
-        log("PANIC: \(name) in the kernel")
+        log("PANIC: \(exceptionName(frame.vector)) in the kernel")
         log("  vector \(vector), error code \(hexadecimal(frame.errorCode)), CR2 \(hexadecimal(read_cr2()))")
         log("  RIP \(hexadecimal(frame.rip)) \(KernelSymbols.describe(frame.rip))")
         log("  RSP \(hexadecimal(frame.rsp)) RBP \(hexadecimal(frame.registers.rbp)) RFLAGS \(hexadecimal(frame.rflags)) CS \(hexadecimal(frame.cs))")

@@ -124,8 +124,7 @@ final class ProcessRun {
                 log("process \(process.id): page fault at \(hexadecimal(address)): no frame left for the page, the process had \(process.frameCount) frames (rip \(hexadecimal(frame.pointee.rip))); process killed with status -1")
             }
         } else {
-            let name = Int(vector) < exceptionNames.count ? "\(exceptionNames[Int(vector)])" : "interrupt \(vector)"
-            log("process \(process.id): \(name) at rip \(hexadecimal(frame.pointee.rip)); process killed with status -1")
+            log("process \(process.id): \(exceptionName(vector)) at rip \(hexadecimal(frame.pointee.rip)); process killed with status -1")
         }
         exitRunning(status: -1)
     }

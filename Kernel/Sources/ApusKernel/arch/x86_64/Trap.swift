@@ -29,6 +29,11 @@ let exceptionNames: [StaticString] = [
     "security (#SX)", "reserved (31)",
 ]
 
+/// The name of exception `vector` for the log ("page fault (#PF)"), or "interrupt N".
+func exceptionName(_ vector: UInt64) -> String {
+    Int(vector) < exceptionNames.count ? "\(exceptionNames[Int(vector)])" : "interrupt \(vector)"
+}
+
 /// The last fault a probe caught, for the hardware checks.
 struct ProbedFault {
     var vector: UInt64
