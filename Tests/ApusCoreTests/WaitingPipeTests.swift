@@ -121,17 +121,6 @@ struct WaitingPipeTests {
             #expect(pipe.readers == 1 && pipe.writers == 1)
         }
     }
-
-    @Test func aWaitQueueWakesEveryWaiterOnceInOrder() {
-        let queue = WaitQueue("a test condition")
-        queue.add(3)
-        queue.add(1)
-        queue.add(2)
-        queue.remove(1)
-        #expect(queue.takeAll() == [3, 2])
-        #expect(queue.takeAll().isEmpty, "a wake-up takes every waiter; none is left to wake twice")
-        #expect("\(queue.condition)" == "a test condition")
-    }
 }
 
 /// The budget every process of a run shares: regions and pipes, bounded together so that

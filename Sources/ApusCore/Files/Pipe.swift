@@ -26,9 +26,9 @@ public final class Pipe {
     public internal(set) var readers = 0
     public internal(set) var writers = 0
     /// Readers waiting for bytes, or for the last write end to close.
-    public let readable = WaitQueue("the pipe holds bytes or has no write end")
+    public let readable = ConditionVariable("the pipe holds bytes or has no write end")
     /// Writers waiting for room, or for the last read end to close.
-    public let writable = WaitQueue("the pipe has room or no read end")
+    public let writable = ConditionVariable("the pipe has room or no read end")
 
     /// The budget this pipe was taken from, given back when the pipe goes.
     private let budget: ResourceBudget?

@@ -1,16 +1,16 @@
 /// A wait queue: the threads waiting for one named condition to become true.
 ///
-/// A thread that cannot go on (it reads an empty pipe, writes a full one) is put on the queue
-/// of the condition it needs and uses no CPU until that condition may have changed. Whoever
-/// changes the state behind the condition (a write into the pipe, the close of its last write
-/// end) *wakes* the queue: every waiter becomes ready again, runs, and checks the condition
-/// itself, waiting again if it still does not hold. Waking all and re-checking means a
-/// wake-up can never be lost: a waiter is either on the queue when the state changes (and is
-/// woken) or checks the state after the change (and does not wait).
+/// A thread that cannot go on (it reads an empty pipe, wants a lock someone holds) is put on
+/// the queue of what it needs and uses no CPU until it is woken. The queue is the one
+/// building block of every way a thread waits in Apus: ``Mutex``, ``Semaphore`` and
+/// ``ConditionVariable`` are each a wait queue plus a little state, and a system call that
+/// must wait (a pipe, `thread_join`) waits on a condition variable.
 ///
-/// The queue only holds thread identifiers; the scheduler owns the threads and does the
-/// waking. On one CPU with interrupts off in the kernel, the check of the condition and the
-/// enqueueing cannot be separated by a wake-up.
+/// The queue only holds thread identifiers, in the order they started to wait (so whoever
+/// is woken first is whoever waited longest); the scheduler owns the threads and does the
+/// blocking and the waking. On one CPU with interrupts off in the kernel, nothing can come
+/// between a thread's check of its condition and its enqueueing, so no wake-up falls in
+/// between and gets lost.
 public final class WaitQueue {
     /// The condition the waiters wait for, in words (the kernel log names it).
     public let condition: StaticString
@@ -18,6 +18,9 @@ public final class WaitQueue {
     public private(set) var waiters: [Int] = []
 
     public init(_ condition: StaticString) { self.condition = condition }
+
+    /// Whether no thread waits here.
+    public var isEmpty: Bool { waiters.isEmpty }
 
     /// `thread` waits here.
     public func add(_ thread: Int) {
@@ -27,6 +30,11 @@ public final class WaitQueue {
     /// `thread` waits here no more (it was ended while waiting).
     public func remove(_ thread: Int) {
         waiters.removeAll { $0 == thread }
+    }
+
+    /// The thread that has waited longest, taken off the queue; `nil` when none waits.
+    public func takeFirst() -> Int? {
+        waiters.isEmpty ? nil : waiters.removeFirst()
     }
 
     /// Every waiter, in order; the queue is empty afterwards.

@@ -1,5 +1,5 @@
-/// A process as the system calls see it: its memory, its files, and where its console
-/// and root file system are.
+/// A process as the system calls see it: its memory, its files, its threads, and where its
+/// console and root file system are.
 ///
 /// Every system call that takes a user pointer checks it with `accessOK` before it touches
 /// user memory (through the user copies of ``MmStruct``), including for empty ranges: so a
@@ -9,18 +9,23 @@ public struct Process<Memory: PhysicalMemory, P: Pager>: ~Copyable {
     public var files = FileTable()
     public let fileSystem: RootFileSystem
     public let console: any Console
-    /// The wait queues whose conditions the calls since the last ``takeWakeups()`` may have
-    /// made true (a pipe that got bytes, room, or lost an end): the kernel wakes them.
-    public private(set) var wakeups: [WaitQueue] = []
+    /// Its threads: which run, and the statuses of those that ended unjoined.
+    public internal(set) var threads: ThreadGroup
+    /// The conditions that the calls since the last ``takeWakeups()`` may have made true (a
+    /// pipe that got bytes, room, or lost an end; a thread that ended): the kernel
+    /// broadcasts them.
+    public internal(set) var wakeups: [ConditionVariable] = []
 
-    public init(memory: consuming MmStruct<Memory, P>, fileSystem: RootFileSystem, console: any Console) {
+    /// A process whose main thread has the id `mainThread`.
+    public init(memory: consuming MmStruct<Memory, P>, fileSystem: RootFileSystem, console: any Console, mainThread: Int = 1) {
         self.memory = memory
         self.fileSystem = fileSystem
         self.console = console
+        threads = ThreadGroup(main: mainThread)
     }
 
-    /// The queues to wake, once; the list is empty afterwards.
-    public mutating func takeWakeups() -> [WaitQueue] {
+    /// The conditions to broadcast, once; the list is empty afterwards.
+    public mutating func takeWakeups() -> [ConditionVariable] {
         defer { wakeups.removeAll() }
         return wakeups
     }
@@ -37,10 +42,11 @@ public struct Process<Memory: PhysicalMemory, P: Pager>: ~Copyable {
     }
 
     /// The child of `fork` (ABI.md §5): a copy-on-write copy of the address space and a copy
-    /// of the file table (same files and pipes, positions copied). ``KernelError/noMemory``
-    /// when frames run out; nothing of the child remains then.
-    public mutating func fork() throws(KernelError) -> Process {
-        var child = Process(memory: try memory.fork(), fileSystem: fileSystem, console: console)
+    /// of the file table (same files and pipes, positions copied), with one thread, whose id
+    /// is `mainThread` (only the calling thread is copied). ``KernelError/noMemory`` when
+    /// frames run out; nothing of the child remains then.
+    public mutating func fork(mainThread: Int = 1) throws(KernelError) -> Process {
+        var child = Process(memory: try memory.fork(), fileSystem: fileSystem, console: console, mainThread: mainThread)
         child.files = files.forked()
         return child
     }
@@ -50,20 +56,28 @@ public struct Process<Memory: PhysicalMemory, P: Pager>: ~Copyable {
 public enum SyscallOutcome: Equatable {
     /// Return this value in `rax` and resume the program.
     case returns(Int64)
-    /// The program called `exit(status)`.
+    /// The calling thread ends with `status` (`exit`); its process ends with it when it was
+    /// the last one running (``Process/threadEnded(_:status:)`` says).
     case exit(Int32)
+    /// Every thread of the process ends, and the process with `status` (`exit_group`).
+    case exitGroup(Int32)
+    /// `thread_create`: the kernel starts a thread of the process there (with a kernel stack
+    /// and an id of its own, added to ``Process/threads``) and returns its id.
+    case threadCreate(ThreadStart)
     /// The program called `fork()`: the kernel makes the child (``Process/fork()``) and its
     /// thread, and returns the child's id (0 in the child).
     case fork
-    /// The call cannot go on until the condition of `queue` holds (an empty pipe, a full
-    /// one): the thread waits on the queue, then runs the call again with `retry` (the same
-    /// call, its arguments moved past what was already done) and adds `done` to its result.
-    case waits(WaitQueue, retry: SyscallArguments, done: Int64)
+    /// The call cannot go on until `condition` holds (an empty pipe, a full one, a thread
+    /// still running): the thread waits on it, then runs the call again with `retry` (the
+    /// same call, its arguments moved past what was already done) and adds `done` to its
+    /// result.
+    case waits(ConditionVariable, retry: SyscallArguments, done: Int64)
 }
 
 /// System call numbers (ABI.md §1).
 public enum SyscallNumber: UInt64, Sendable {
     case exit = 0, open, read, write, seek, tell, close, pipe, mmap, munmap, fork
+    case threadCreate, threadJoin, exitGroup
     case getphys = 0x81
 }
 
@@ -77,8 +91,13 @@ extension FileTable: MappableFileSource {
 }
 
 extension Process {
-    /// Runs system call `number` with `arguments`.
+    /// Runs system call `number` with `arguments` for the process's main thread.
     public mutating func dispatch(_ number: UInt64, _ arguments: SyscallArguments) -> SyscallOutcome {
+        dispatch(number, arguments, by: threads.main)
+    }
+
+    /// Runs system call `number` with `arguments` for `thread`, a thread of this process.
+    public mutating func dispatch(_ number: UInt64, _ arguments: SyscallArguments, by thread: Int) -> SyscallOutcome {
         guard let call = SyscallNumber(rawValue: number) else { return .returns(KernelError.noSuchSyscall.syscallReturnValue) }
         do throws(KernelError) {
             switch call {
@@ -96,6 +115,9 @@ extension Process {
             case .munmap: return .returns(MemorySyscalls.munmap(arguments, memory: &memory))
             case .getphys: return .returns(try physicalAddress(of: arguments.address(0), mode: arguments[1]))
             case .fork: return .fork
+            case .threadCreate: return .threadCreate(try threadStart(arguments))
+            case .threadJoin: return try threadJoin(arguments, by: thread)
+            case .exitGroup: return .exitGroup(Int32(truncatingIfNeeded: arguments[0]))
             }
         } catch {
             return .returns(error.syscallReturnValue)
@@ -263,7 +285,7 @@ extension Process {
         return Int64(bitPattern: entry.flags.rawValue)
     }
 
-    private func validUTF8(_ bytes: [UInt8]) -> Bool {
+    func validUTF8(_ bytes: [UInt8]) -> Bool {
         var iterator = bytes.makeIterator()
         var decoder = UTF8()
         while true {

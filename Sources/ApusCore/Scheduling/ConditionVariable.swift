@@ -1,0 +1,60 @@
+/// A condition variable: threads wait on it until some state they need changes, and
+/// whoever changes that state tells them.
+///
+/// Use one when a thread needs a condition over shared state ("the pipe holds bytes", "that
+/// thread has ended", "the buffer has room") that a semaphore's count cannot express. The
+/// pattern is always the same, and the loop is part of it:
+///
+/// ```
+/// lock(mutex)
+/// while !condition { wait(on: variable, releasing: mutex) }   // sleeps, then relocks
+/// … use the state …
+/// unlock(mutex)
+/// ```
+///
+/// and on the other side: change the state with the mutex held, then `signal` (wake one
+/// waiter) or `broadcast` (wake them all).
+///
+/// What it guarantees:
+/// * **No lost wake-up**: `wait` releases the mutex and joins the queue in one step, so a
+///   change made under the mutex either happens before the waiter checks the condition (it
+///   does not wait) or after it is on the queue (it is woken).
+/// * Waiters are woken in the order they started to wait.
+///
+/// What it does not: a woken thread is only told that the condition *may* hold; another
+/// thread may have run first and used it up. Hence the loop.
+///
+/// System calls use the same pattern with the kernel itself as the mutex (on one CPU the
+/// kernel runs with interrupts off, so a system call is never interrupted between its check
+/// and its wait): a call that cannot go on returns `.waits(variable, …)`, the kernel puts
+/// the thread on the variable's queue and, when woken, runs the call again (its check).
+/// Pipes and `thread_join` wait that way, with a broadcast for every change.
+public final class ConditionVariable {
+    /// The threads waiting, in order; its condition names what they wait for.
+    public let waiters: WaitQueue
+
+    public init(_ condition: StaticString) { waiters = WaitQueue(condition) }
+
+    /// What the waiters wait for, in words.
+    public var condition: StaticString { waiters.condition }
+
+    /// `thread` waits (the caller then releases its mutex and blocks).
+    public func enqueue(_ thread: Int) {
+        waiters.add(thread)
+    }
+
+    /// The waiter to wake for a `signal`: the one that has waited longest, or `nil`.
+    public func signal() -> Int? {
+        waiters.takeFirst()
+    }
+
+    /// Every waiter, to wake for a `broadcast`.
+    public func broadcast() -> [Int] {
+        waiters.takeAll()
+    }
+}
+
+extension ConditionVariable: Equatable {
+    /// A variable is itself: two are equal only when they are the same one.
+    public static func == (a: ConditionVariable, b: ConditionVariable) -> Bool { a === b }
+}

@@ -1,0 +1,164 @@
+import ApusCore
+import Testing
+
+/// The thread system calls on the host (ABI.md §5): what `thread_create` checks before
+/// anything changes, the rules of `thread_join`, and the status of a process whose threads
+/// end one by one. Starting and switching threads is the kernel's (the system tests).
+@Suite("Threads: thread_create, thread_join, exit_group")
+struct ThreadSyscallTests {
+    static let buffer = ProcessHarnessLayout.buffer
+    static let readOnly = ProcessHarnessLayout.readOnly
+    static let invalid: Int64 = -22, badAddress: Int64 = -14, nameTooLong: Int64 = -36
+
+    /// A harness with the name "worker" written at the start of its buffer.
+    static func harness(_ machine: TestMachine) throws -> ProcessHarness<EagerPager> {
+        let harness = try ProcessHarness(machine)
+        try harness.process.memory.copyOut(Array("worker\0".utf8), to: VirtualAddress(buffer))
+        return harness
+    }
+
+    static func create(_ harness: ProcessHarness<EagerPager>, name: UInt64 = buffer, stack: UInt64 = buffer + 0x2000,
+                       entry: UInt64 = 0x40_1000, argument: UInt64 = 7) -> SyscallOutcome {
+        harness.process.dispatch(SyscallNumber.threadCreate.rawValue, SyscallArguments(name, stack, entry, argument))
+    }
+
+    static func join(_ harness: ProcessHarness<EagerPager>, _ target: Int, status: UInt64 = 0, by caller: Int = 1) -> SyscallOutcome {
+        harness.process.dispatch(SyscallNumber.threadJoin.rawValue, SyscallArguments(UInt64(bitPattern: Int64(target)), status), by: caller)
+    }
+
+    @Test func threadCreateChecksItsArgumentsAndWritesAZeroReturnAddress() throws {
+        try withMachine { machine in
+            let harness = try Self.harness(machine)
+            try harness.process.memory.copyOut(value: UInt64.max, to: VirtualAddress(Self.buffer + 0x1FF8))
+            let outcome = Self.create(harness)
+            #expect(outcome == .threadCreate(ThreadStart(entry: VirtualAddress(0x40_1000), stackPointer: VirtualAddress(Self.buffer + 0x1FF8),
+                                                         argument: 7, name: Array("worker".utf8))))
+            #expect(try harness.bytes(count: 8, at: Self.buffer + 0x1FF8) == String(repeating: "\0", count: 8), "the 0 return address")
+        }
+    }
+
+    @Test func threadCreateRefusesBadNamesStacksAndEntriesAndChangesNothing() throws {
+        try withMachine { machine in
+            let harness = try Self.harness(machine)
+            try harness.process.memory.copyOut(value: UInt64.max, to: VirtualAddress(Self.buffer + 0x1FF8))
+            let refused: [(SyscallOutcome, Int64, String)] = [
+                (Self.create(harness, name: 0), Self.badAddress, "a NULL name"),
+                (Self.create(harness, name: 0x7000_0000), Self.badAddress, "a name in no mapping"),
+                (Self.create(harness, stack: 0), Self.badAddress, "a NULL stack"),
+                (Self.create(harness, stack: 4), Self.badAddress, "a stack below 8"),
+                (Self.create(harness, stack: Self.buffer), Self.badAddress, "a stack whose page below is not mapped"),
+                (Self.create(harness, stack: Self.readOnly + 0x1000), Self.badAddress, "a read-only stack"),
+                (Self.create(harness, stack: 0xFFFF_8000_0000_1000), Self.badAddress, "a stack in the kernel half"),
+                (Self.create(harness, entry: 0x0000_8000_0000_0000), Self.badAddress, "a non-canonical entry"),
+                (Self.create(harness, entry: 0xFFFF_FFFF_8000_0000), Self.badAddress, "an entry in the kernel half"),
+            ]
+            for (outcome, error, why) in refused { #expect(outcome == .returns(error), "\(why)") }
+            try harness.process.memory.copyOut([0xC3, 0x28, 0], to: VirtualAddress(Self.buffer + 0x100))
+            #expect(Self.create(harness, name: Self.buffer + 0x100) == .returns(Self.invalid), "a name that is not UTF-8")
+            let long = [UInt8](repeating: 0x61, count: ThreadStart.maximumNameBytes + 1) + [0]
+            try harness.process.memory.copyOut(long, to: VirtualAddress(Self.buffer))
+            #expect(Self.create(harness) == .returns(Self.nameTooLong))
+            var slot: UInt64 = 0
+            try withUnsafeMutableBytes(of: &slot) { try harness.process.memory.copyIn(from: VirtualAddress(Self.buffer + 0x1FF8), into: $0) }
+            #expect(slot == UInt64.max, "no refused call wrote the return address")
+            #expect(harness.process.threads.runningCount == 1)
+        }
+    }
+
+    @Test func aLongNameIsCutForTheLog() throws {
+        try withMachine { machine in
+            let harness = try Self.harness(machine)
+            try harness.process.memory.copyOut([UInt8](repeating: 0x62, count: 100) + [0], to: VirtualAddress(Self.buffer))
+            guard case .threadCreate(let start) = Self.create(harness) else { Issue.record("not created"); return }
+            #expect(start.name == [UInt8](repeating: 0x62, count: ThreadStart.maximumNameLength))
+        }
+    }
+
+    @Test func joinRefusesItselfUnknownIdsAndThreadsJoinedAlready() throws {
+        try withMachine { machine in
+            let harness = try Self.harness(machine)
+            harness.process.threadStarted(5)
+            #expect(Self.join(harness, 1) == .returns(Self.invalid), "the caller's own id")
+            #expect(Self.join(harness, 2) == .returns(Self.invalid), "an id that is no thread of the process")
+            #expect(Self.join(harness, -1) == .returns(Self.invalid))
+            #expect(Self.join(harness, 5, status: Self.readOnly) == .returns(Self.badAddress), "a status the program cannot write")
+            #expect(Self.join(harness, 5, status: 0xFFFF_8000_0000_0000) == .returns(Self.badAddress))
+            #expect(Self.join(harness, 5, status: Self.buffer) == .waits(harness.process.threads.ended,
+                                                                         retry: SyscallArguments(5, Self.buffer), done: 0), "a running thread: wait")
+            #expect(harness.process.threadEnded(5, status: -3) == nil, "the main thread still runs")
+            #expect(harness.process.takeWakeups() == [harness.process.threads.ended], "an end wakes the joiners")
+            #expect(Self.join(harness, 5, status: Self.buffer) == .returns(0))
+            var status: Int32 = 0
+            try withUnsafeMutableBytes(of: &status) { try harness.process.memory.copyIn(from: VirtualAddress(Self.buffer), into: $0) }
+            #expect(status == -3)
+            #expect(Self.join(harness, 5) == .returns(Self.invalid), "joined already")
+        }
+    }
+
+    @Test func aJoinWhoseStatusCannotBeStoredLeavesTheThreadUnjoined() throws {
+        try withMachine { machine in
+            let harness = try Self.harness(machine)
+            harness.process.threadStarted(5)
+            _ = harness.process.threadEnded(5, status: 9)
+            #expect(Self.join(harness, 5, status: Self.readOnly) == .returns(Self.badAddress))
+            #expect(Self.join(harness, 5) == .returns(0), "NULL status: joined, status not stored")
+        }
+    }
+
+    @Test func twoJoinersOfOneThreadExactlyOneSucceeds() throws {
+        try withMachine { machine in
+            let harness = try Self.harness(machine)
+            harness.process.threadStarted(5)
+            harness.process.threadStarted(6)
+            harness.process.threadStarted(7)
+            #expect(Self.join(harness, 5, by: 6) != .returns(0))
+            #expect(Self.join(harness, 5, by: 7) != .returns(0))
+            _ = harness.process.threadEnded(5, status: 1)
+            #expect(Self.join(harness, 5, by: 7) == .returns(0))
+            #expect(Self.join(harness, 5, by: 6) == .returns(Self.invalid))
+        }
+    }
+
+    @Test func theProcessEndsWithItsMainThreadsStatusWhenItsLastThreadEnds() {
+        var group = ThreadGroup(main: 10)
+        group.add(11)
+        group.add(12)
+        #expect(group.end(10, status: 42) == nil)
+        #expect(group.join(10, by: 11) == .ended(42), "the main thread can be joined too")
+        group.forget(10)
+        #expect(group.end(12, status: 1) == nil)
+        #expect(group.end(11, status: 2) == 42, "the main thread's status, though it was joined")
+        #expect(group.runningCount == 0)
+    }
+
+    @Test func exitGroupAndExitAreOutcomesForTheKernel() throws {
+        try withMachine { machine in
+            let harness = try Self.harness(machine)
+            #expect(harness.process.dispatch(SyscallNumber.exitGroup.rawValue, SyscallArguments(UInt64(bitPattern: -5))) == .exitGroup(-5))
+            #expect(harness.process.dispatch(SyscallNumber.exit.rawValue, SyscallArguments(3)) == .exit(3))
+        }
+    }
+
+    @Test func aProcessHoldsAtMostTheMemberLimitOfUnjoinedThreads() throws {
+        try withMachine { machine in
+            let harness = try Self.harness(machine)
+            for id in 2...ThreadGroup.memberLimit { harness.process.threadStarted(id) }
+            #expect(Self.create(harness) == .returns(-12), "NoMemory: no room for another thread's status")
+            _ = harness.process.threadEnded(2, status: 0)
+            #expect(Self.create(harness) == .returns(-12), "an ended thread keeps its status until joined")
+            #expect(Self.join(harness, 2) == .returns(0))
+            guard case .threadCreate = Self.create(harness) else { Issue.record("a join makes room"); return }
+        }
+    }
+
+    @Test func forkCopiesOnlyTheCallingThread() throws {
+        try withMachine { machine in
+            let harness = try Self.harness(machine)
+            harness.process.threadStarted(5)
+            let child = try harness.process.fork(mainThread: 9)
+            #expect(child.threads.main == 9)
+            #expect(child.threads.runningCount == 1)
+            #expect(child.threads.join(5, by: 9) == .invalid)
+        }
+    }
+}
