@@ -16,6 +16,11 @@ struct BootTests {
         "unmapped-page-faults",
         "swift-heap",
         "memory-functions",
+        "mutex-excludes",
+        "mutex-first-come-first-served",
+        "semaphore-ping-pong",
+        "semaphore-wakes-in-order",
+        "condition-variable-bounded-buffer",
         "frames-returned",
     ]
 

@@ -12,6 +12,7 @@ typedef long off_t;
 enum syscall_number {
     SYS_EXIT = 0, SYS_OPEN = 1, SYS_READ = 2, SYS_WRITE = 3, SYS_SEEK = 4, SYS_TELL = 5,
     SYS_CLOSE = 6, SYS_PIPE = 7, SYS_MMAP = 8, SYS_MUNMAP = 9, SYS_FORK = 10,
+    SYS_THREAD_CREATE = 11, SYS_THREAD_JOIN = 12, SYS_EXIT_GROUP = 13,
     SYS_GETPHYS = 0x81,
 };
 

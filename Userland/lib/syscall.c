@@ -1,6 +1,7 @@
 /* The system call wrappers: number in rax, arguments in rdi, rsi, rdx, r10, r8, r9. */
 #include <mman.h>
 #include <syscall.h>
+#include <thread.h>
 
 long syscall6(long number, long a, long b, long c, long d, long e, long f) {
     long result;
@@ -26,6 +27,14 @@ off_t tell(int fd) { return syscall6(SYS_TELL, fd, 0, 0, 0, 0, 0); }
 int close(int fd) { return (int)syscall6(SYS_CLOSE, fd, 0, 0, 0, 0, 0); }
 int pipe(int fds[2]) { return (int)syscall6(SYS_PIPE, (long)fds, 0, 0, 0, 0, 0); }
 int fork(void) { return (int)syscall6(SYS_FORK, 0, 0, 0, 0, 0, 0); }
+int thread_create(const char *name, void *stack, int (*fn)(void *), void *arg) {
+    return (int)syscall6(SYS_THREAD_CREATE, (long)name, (long)stack, (long)fn, (long)arg, 0, 0);
+}
+int thread_join(int tid, int *status) { return (int)syscall6(SYS_THREAD_JOIN, tid, (long)status, 0, 0, 0, 0); }
+void exit_group(int status) {
+    syscall6(SYS_EXIT_GROUP, status, 0, 0, 0, 0, 0);
+    for (;;) {}
+}
 long getphys(void *address, int mode) { return syscall6(SYS_GETPHYS, (long)address, mode, 0, 0, 0, 0); }
 void *mmap(void *address, size_t length, int prot, int fd, off_t offset) {
     return (void *)syscall6(SYS_MMAP, (long)address, (long)length, prot, fd, offset, 0);

@@ -10,7 +10,7 @@
 // TSS.RSP0, the FPU/SSE state).
 
         .text
-        .global switch_context, thread_first_entry, thread_exit
+        .global switch_context, thread_first_entry, kernel_thread_first_entry, thread_exit
 
 // void switch_context(uint64_t *saved_stack_pointer, uint64_t next_stack_pointer)
 switch_context:
@@ -54,6 +54,13 @@ thread_first_entry:
         cmpb $0, user_exit_pending(%rip)
         jne thread_exit
         jmp trap_return
+
+// A new kernel thread's first switch returns here, its stack pointer at the top of its stack
+// (16-byte aligned, as a call needs it): run its work in Swift, then end it.
+kernel_thread_first_entry:
+        call apus_thread_started
+        call apus_kernel_thread_main
+        jmp thread_exit
 
 // The current thread ends (Swift set user_exit_pending and returned, so no Swift frame on
 // this stack holds a reference): the scheduler switches away from it for good.

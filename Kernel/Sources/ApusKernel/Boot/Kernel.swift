@@ -16,6 +16,8 @@ import KernelSupport
 enum Kernel {
     /// The kernel's memory, set once by boot.
     nonisolated(unsafe) static var memory: KernelMemory!
+    /// The kernel's one scheduler: every thread, of every process and of the kernel's own.
+    nonisolated(unsafe) static var scheduler: KernelScheduler!
 
     static func boot() {
         Serial.console.initialize()
@@ -27,6 +29,7 @@ enum Kernel {
         memory = KernelMemory(boot: boot)
         let features = CPUFeatures.enableProtections()
         KernelSymbols.load(from: boot)
+        scheduler = KernelScheduler(policy: RoundRobin())
 
         let free = memory.frames.freeCount
         log("Apus \(memory.ramBytes >> 20) MiB RAM, \(free) free frames (\((free * 4) >> 10) MiB), heap \(KernelHeap.size >> 20) MiB at \(AddressSpaceLayout.kernelWindow.start)")

@@ -17,6 +17,7 @@ enum HardwareChecks {
         passed = run("unmapped-page-faults", unmappedPageFaults) && passed
         passed = run("swift-heap", swiftHeap) && passed
         passed = run("memory-functions", memoryFunctions) && passed
+        passed = SynchronisationChecks.runAll() && passed
         passed = run("frames-returned") {
             let now = Kernel.memory.frames.freeCount
             return now == framesBefore ? nil : "\(framesBefore - now) frames not returned"

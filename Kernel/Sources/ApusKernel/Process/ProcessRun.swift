@@ -1,13 +1,15 @@
 import ApusCore
 import KernelSupport
 
-/// One run of a program (`apus run`): its first process, every process it forks, the
-/// scheduler they share, and the end of it all (ABI.md §5).
+/// One run of a program (`apus run`): its first process, every process it forks and every
+/// thread they start, on the kernel's scheduler, and the end of it all (ABI.md §5).
 ///
-/// The run ends when its first process ends; the processes still alive are then ended too
-/// (status −1) and freed, and the run's status is the first process's. The run is the one
-/// owner of the process table: every system call, fault and tick reaches the running process
-/// through it.
+/// A process ends when its last thread ends (with its main thread's status), at
+/// `exit_group`, or at a fault in any of its threads; its other threads are then ended
+/// wherever they are (running elsewhere, or waiting in a system call). The run ends when
+/// its first process ends; the processes still alive are then ended too (status −1) and
+/// freed, and the run's status is the first process's. The run is the one owner of the
+/// process table: every system call, fault and tick reaches the running thread through it.
 final class ProcessRun {
     /// The run going on now.
     nonisolated(unsafe) static var current: ProcessRun?
@@ -15,12 +17,18 @@ final class ProcessRun {
     /// Processes alive at once, at most (like RLIMIT_NPROC): a fork beyond is NoMemory, so
     /// that no program can fill the kernel heap with kernel stacks.
     static let processLimit = 64
+    /// Threads alive at once in the run, processes' first threads included: a
+    /// `thread_create` or `fork` beyond is NoMemory (each holds a 64 KiB kernel stack).
+    static let threadLimit = 128
 
-    let scheduler = Scheduler(policy: RoundRobin())
+    /// The kernel's one scheduler.
+    var scheduler: KernelScheduler { Kernel.scheduler }
     /// The regions and pipes every process of the run draws on together.
     let budget = ResourceBudget()
     /// The processes alive, in the order they started.
     private(set) var processes: [UserProcess] = []
+    /// The next process or thread id: they share one sequence, so a thread id is unique
+    /// among every thread of the run, and a process's first thread has the process's id.
     private var nextID = 1
     private let firstID = 1
     /// The first process's status, once it has ended.
@@ -41,7 +49,7 @@ final class ProcessRun {
         } catch {
             return error
         }
-        let process = UserProcess(id: nextID, parentID: 0, core: Process(memory: memory, fileSystem: fileSystem, console: console))
+        let process = UserProcess(id: nextID, parentID: 0, core: Process(memory: memory, fileSystem: fileSystem, console: console, mainThread: nextID))
         nextID += 1
         admit(process, thread: KernelThread(id: process.id, process: process, frame: UserProcess.firstFrame(start), fpu: clean_fpu_state_address()))
         return nil
@@ -59,9 +67,11 @@ final class ProcessRun {
             // Nothing is ready and every thread left waits: no one can ever wake them.
             for thread in waiting {
                 guard let process = thread.process, case .waiting(let queue) = thread.state else { continue }
-                log("deadlock: process \(process.id) waits until \(queue.condition), which no process can bring about; ended with status -1")
+                log("deadlock: thread \(thread.id) of process \(process.id) waits until \(queue.condition), which no thread can bring about; process ended with status -1")
             }
-            for thread in waiting { end(thread, status: -1) }
+            for thread in waiting {
+                if let process = thread.process { finish(process, status: -1) }
+            }
         }
         return status ?? -1
     }
@@ -80,21 +90,26 @@ final class ProcessRun {
         var arguments = SyscallArguments(registers.rdi, registers.rsi, registers.rdx, registers.r10, registers.r8, registers.r9)
         var done: Int64 = 0
         while true {
-            let outcome = process.core.dispatch(registers.rax, arguments)
-            for queue in process.core.takeWakeups() { scheduler.wake(queue) }
+            let outcome = process.core.dispatch(registers.rax, arguments, by: thread.id)
+            wakeWaiters(of: process)
             switch outcome {
             case .returns(let value):
                 // A call that waited part-way returns what it did before an error.
                 frame.pointee.registers.rax = UInt64(bitPattern: value < 0 && done > 0 ? done : value + done)
             case .exit(let status):
+                endRunningThread(status: status)
+                return
+            case .exitGroup(let status):
                 exitRunning(status: Int64(status))
                 return
             case .fork:
                 frame.pointee.registers.rax = UInt64(bitPattern: fork(frame.pointee, parent: process, thread: thread))
-            case .waits(let queue, let retry, let progress):
+            case .threadCreate(let start):
+                frame.pointee.registers.rax = UInt64(bitPattern: createThread(start, in: process))
+            case .waits(let condition, let retry, let progress):
                 done += progress
                 arguments = retry
-                scheduler.wait(on: queue)
+                scheduler.wait(on: condition)
                 if thread.mustEnd {
                     user_exit_pending = 1
                     return
@@ -109,22 +124,22 @@ final class ProcessRun {
         }
     }
 
-    /// A fault of the running process: a page its pager serves, or the end of the process
-    /// with status −1 and a line in the kernel log (ABI.md §3).
+    /// A fault of the running thread: a page its process's pager serves, or the end of the
+    /// whole process with status −1 and a line in the kernel log (ABI.md §3, §5).
     func fault(_ frame: UnsafeMutablePointer<TrapFrame>) {
-        let (_, process) = running
+        let (thread, process) = running
         let vector = frame.pointee.vector
         if vector == Traps.pageFault {
             let address = read_cr2()
             switch process.core.memory.handleUserPageFault(at: VirtualAddress(address), errorCode: PageFaultErrorCode(rawValue: frame.pointee.errorCode)) {
             case .resolved: return
             case .segmentationFault(let cause):
-                log("process \(process.id): page fault at \(hexadecimal(address)): \(cause) (rip \(hexadecimal(frame.pointee.rip))); process killed with status -1")
+                log("\(describe(thread, of: process)): page fault at \(hexadecimal(address)): \(cause) (rip \(hexadecimal(frame.pointee.rip))); process killed with status -1")
             case .outOfMemory:
-                log("process \(process.id): page fault at \(hexadecimal(address)): no frame left for the page, the process had \(process.frameCount) frames (rip \(hexadecimal(frame.pointee.rip))); process killed with status -1")
+                log("\(describe(thread, of: process)): page fault at \(hexadecimal(address)): no frame left for the page, the process had \(process.frameCount) frames (rip \(hexadecimal(frame.pointee.rip))); process killed with status -1")
             }
         } else {
-            log("process \(process.id): \(exceptionName(vector)) at rip \(hexadecimal(frame.pointee.rip)); process killed with status -1")
+            log("\(describe(thread, of: process)): \(exceptionName(vector)) at rip \(hexadecimal(frame.pointee.rip)); process killed with status -1")
         }
         exitRunning(status: -1)
     }
@@ -137,7 +152,6 @@ final class ProcessRun {
 
     /// A new thread is about to leave for ring 3 for the first time.
     func threadStarted() {
-        scheduler.reapEnded()
         if scheduler.current?.mustEnd == true { user_exit_pending = 1 }
     }
 
@@ -149,16 +163,40 @@ final class ProcessRun {
         log("process \(process.id) started (parent \(process.parentID))")
     }
 
+    /// Whether one more thread may start: ``threadLimit`` counts every thread not yet freed.
+    private var hasRoomForThread: Bool { scheduler.threads.count < Self.threadLimit }
+
+    /// `thread_create` in `process`: the new thread's id, or NoMemory. Unlike a process's
+    /// start, a thread's start and end are not logged: a log line costs about ten times a
+    /// whole create and join (the log is a serial port), and a program may start thousands.
+    private func createThread(_ start: ThreadStart, in process: UserProcess) -> Int64 {
+        guard hasRoomForThread else { return KernelError.noMemory.syscallReturnValue }
+        let id = nextID
+        nextID += 1
+        process.core.threadStarted(id)
+        scheduler.add(KernelThread(id: id, process: process, frame: UserProcess.threadFrame(start), fpu: clean_fpu_state_address()))
+        return Int64(id)
+    }
+
+    /// The conditions the last calls of `process` changed: their waiters look again.
+    private func wakeWaiters(of process: UserProcess) {
+        for condition in process.core.takeWakeups() { scheduler.broadcast(condition) }
+    }
+
+    /// How the log names a thread: by its process alone when it is the process's only one.
+    private func describe(_ thread: KernelThread, of process: UserProcess) -> String {
+        process.core.threads.runningCount > 1 || thread.id != process.id ? "thread \(thread.id) of process \(process.id)" : "process \(process.id)"
+    }
     /// `fork()` of `parent`: the child's id, or the error.
     private func fork(_ frame: SyscallFrame, parent: UserProcess, thread: KernelThread) -> Int64 {
         // A child starts with `iretq` at the address after the parent's `syscall`; where
         // `sysretq` could not return (SyscallReturn.swift), neither can `iretq` (Intel CPUs
         // fault in ring 0 there). The parent ends when this call returns: no child is made.
         guard SyscallReturn(to: frame.registers.rcx) == .sysret else { return KernelError.invalidArgument.syscallReturnValue }
-        guard processes.count < Self.processLimit else { return KernelError.noMemory.syscallReturnValue }
+        guard processes.count < Self.processLimit, hasRoomForThread else { return KernelError.noMemory.syscallReturnValue }
         let core: Process<DirectMap, PagingPolicy>
         do throws(KernelError) {
-            core = try parent.core.fork()
+            core = try parent.core.fork(mainThread: nextID)
         } catch {
             return error.syscallReturnValue
         }
@@ -170,50 +208,62 @@ final class ProcessRun {
         return Int64(child.id)
     }
 
-    /// The running process ends with `status`, once its handler has returned.
+    /// The running thread's `exit(status)`: it ends once its handler has returned, and its
+    /// process with it when it was the last thread running.
+    private func endRunningThread(status: Int32) {
+        let (thread, process) = running
+        let processStatus = process.core.threadEnded(thread.id, status: status)
+        wakeWaiters(of: process)
+        if let processStatus { finish(process, status: Int64(processStatus)) }
+        user_exit_pending = 1
+    }
+
+    /// The running thread's whole process ends with `status` (`exit_group`, a fault), once
+    /// the handler has returned.
     private func exitRunning(status: Int64) {
         finish(running.process, status: status)
         user_exit_pending = 1
     }
 
-    /// `thread`'s process, which is not running, ends with `status`; the thread ends as
-    /// soon as it runs.
-    private func end(_ thread: KernelThread, status: Int64) {
-        if let process = thread.process { finish(process, status: status) }
-        scheduler.makeEnd(thread)
-    }
-
     /// What ending a process means, wherever it ends from: its descriptors close (waking
-    /// whoever waits on their pipes), it leaves the table, and the first process's end ends
-    /// every other.
+    /// whoever waits on their pipes), it leaves the table, each of its threads but the
+    /// running one ends as soon as it runs (one waiting in a system call stops waiting for
+    /// that), and the first process's end ends every other.
     private func finish(_ process: UserProcess, status: Int64) {
         guard process.exitStatus == nil else { return }
         process.exitStatus = status
         process.core.closeAllFiles()
-        for queue in process.core.takeWakeups() { scheduler.wake(queue) }
+        wakeWaiters(of: process)
         processes.removeAll { $0 === process }
+        for thread in scheduler.threads where thread.process === process && thread !== scheduler.current && thread.state != .ended {
+            scheduler.makeEnd(thread)
+        }
         log("process \(process.id) ended with status \(status)")
         guard process.id == firstID else { return }
         self.status = status
         if !processes.isEmpty { logProcessTable() }
-        for thread in scheduler.threads where thread.process !== process && thread.process?.exitStatus == nil {
-            log("process \(thread.process!.id) ended with the run's first process; status -1")
-            end(thread, status: -1)
+        for other in processes {
+            log("process \(other.id) ended with the run's first process; status -1")
+            finish(other, status: -1)
         }
     }
 
-    /// A `ps`-like view for the kernel log: every live process, its parent, its state and
-    /// its frames.
+    /// A `ps`-like view for the kernel log: every live process, its parent, its frames and
+    /// each of its threads with its state.
     private func logProcessTable() {
-        log("  id  parent  state    frames")
+        log("  id  parent  frames  threads")
         for process in processes {
-            let thread = scheduler.threads.first { $0.process === process }
-            let state = switch thread?.state {
-            case .waiting: "waiting"
-            case .ended: "ended  "
-            default: thread === scheduler.current ? "running" : "ready  "
+            let threads = scheduler.threads.filter { $0.process === process }.map { thread in
+                let state = switch thread.state {
+                case .waiting: "waiting"
+                case .ended: "ended"
+                case .ready: thread === scheduler.current ? "running" : "ready"
+                }
+                return "\(thread.id) \(state)"
             }
-            log("  \(process.id)  \(process.parentID)  \(state)  \(process.frameCount)")
+            var line = "  \(process.id)  \(process.parentID)  \(process.frameCount)  "
+            for (index, thread) in threads.enumerated() { line += index == 0 ? thread : ", " + thread }
+            log(line)
         }
     }
 }
@@ -234,7 +284,8 @@ public func apusSyscall(_ rawFrame: UnsafeMutableRawPointer) {
 /// context.S: a new thread is about to leave for ring 3 for the first time.
 @_cdecl("apus_thread_started")
 public func apusThreadStarted() {
-    ProcessRun.current?.threadStarted()
+    Kernel.scheduler.reapEnded()
+    if Kernel.scheduler.current?.process != nil { ProcessRun.current?.threadStarted() }
 }
 
 /// context.S: the running thread ends (no Swift frame of it is left on its stack). Its
@@ -249,6 +300,5 @@ public func apusThreadExit() {
 
 @inline(never)
 private func endRunningThread() -> (save: UnsafeMutablePointer<UInt64>, load: UInt64) {
-    guard let run = ProcessRun.current else { fatalError("a thread ended with no run") }
-    return run.scheduler.prepareEndOfCurrent()
+    Kernel.scheduler.prepareEndOfCurrent()
 }

@@ -1,6 +1,9 @@
 import ApusCore
 import KernelSupport
 
+/// The scheduler the kernel runs: round robin.
+typealias KernelScheduler = Scheduler<RoundRobin>
+
 /// Which ready thread runs next: the policy half of scheduling, a small type of its own so
 /// that another policy (priorities, per-CPU queues) is a new type and not a rewrite.
 protocol SchedulingPolicy {
@@ -39,6 +42,10 @@ struct RoundRobin: SchedulingPolicy {
 /// The mechanism of scheduling: the running thread, the switch between threads, waiting
 /// and waking. It is the one owner of every thread's state; everything that changes which
 /// thread runs goes through it.
+///
+/// There is one scheduler, `Kernel.scheduler`: every thread of every process and every
+/// kernel thread is one of its threads, and every change of which thread runs goes
+/// through it (the single owner that several CPUs would later lock).
 ///
 /// The boot's own stack is the *idle context*: the scheduler switches there when no thread
 /// is ready, and the kernel's run loop (ProcessRun.swift) decides what then happens (the run
@@ -84,21 +91,86 @@ final class Scheduler<Policy: SchedulingPolicy> {
         switchToNext()
     }
 
-    /// The running thread waits on `queue` until it is woken. Returns when it runs again.
-    func wait(on queue: WaitQueue) {
-        guard current != nil else { preconditionFailure("only a thread can wait") }
-        current!.state = .waiting(queue)
-        queue.add(current!.id)
+    /// The running thread gives the CPU to the next ready thread, if any, and goes to the
+    /// back of the queue (what a tick does to a program; kernel threads call it themselves,
+    /// since the kernel runs with interrupts off). Returns when it runs again.
+    func yield() {
+        preempt()
+    }
+
+    /// The running thread waits on `variable` until it is woken, in a system call: the
+    /// kernel itself is the mutex (interrupts are off, so nothing ran between the call's check
+    /// of its condition and this). Returns when it runs again; the call then checks again.
+    func wait(on variable: ConditionVariable) {
+        guard let thread = current else { preconditionFailure("only a thread can wait") }
+        variable.enqueue(thread.id)
+        sleep(thread, on: variable.waiters)
+    }
+
+    /// Every thread waiting on `variable` becomes ready (a broadcast).
+    func broadcast(_ variable: ConditionVariable) {
+        for id in variable.broadcast() { makeReady(id) }
+    }
+
+    // MARK: - Synchronisation for kernel threads (ApusCore's Mutex, Semaphore, ConditionVariable)
+
+    /// The running thread takes `mutex`, waiting its turn if another holds it.
+    func lock(_ mutex: Mutex) {
+        guard let thread = current else { preconditionFailure("only a thread can lock") }
+        if !mutex.lock(by: thread.id) { sleep(thread, on: mutex.waiters) }
+    }
+
+    /// The running thread gives `mutex` back; the longest waiter, if any, has it now.
+    func unlock(_ mutex: Mutex) {
+        guard let thread = current else { preconditionFailure("only a thread can unlock") }
+        if let next = mutex.unlock(by: thread.id) { makeReady(next) }
+    }
+
+    /// The running thread takes a unit of `semaphore`, waiting for one if there is none.
+    func down(_ semaphore: Semaphore) {
+        guard let thread = current else { preconditionFailure("only a thread can wait") }
+        if !semaphore.down(by: thread.id) { sleep(thread, on: semaphore.waiters) }
+    }
+
+    /// Gives a unit of `semaphore` (to its longest waiter, who becomes ready).
+    func up(_ semaphore: Semaphore) {
+        if let next = semaphore.up() { makeReady(next) }
+    }
+
+    /// The running thread, holding `mutex`, waits on `variable`: it joins the queue and
+    /// releases the mutex in one step (no wake-up can fall in between), sleeps until
+    /// signalled, and takes the mutex again before it returns. Check the condition again
+    /// after: the ConditionVariable's loop.
+    func wait(on variable: ConditionVariable, releasing mutex: Mutex) {
+        guard let thread = current else { preconditionFailure("only a thread can wait") }
+        variable.enqueue(thread.id)
+        unlock(mutex)
+        block(thread, on: variable.waiters)
+        switchToNext()
+        lock(mutex)
+    }
+
+    /// Wakes the thread that has waited longest on `variable`, if any.
+    func signal(_ variable: ConditionVariable) {
+        if let next = variable.signal() { makeReady(next) }
+    }
+
+    /// `thread` sleeps, already on `queue` (a mutex or semaphore put it there), until it is
+    /// made ready.
+    private func sleep(_ thread: KernelThread, on queue: WaitQueue) {
+        block(thread, on: queue)
         switchToNext()
     }
 
-    /// Every thread waiting on `queue` becomes ready.
-    func wake(_ queue: WaitQueue) {
-        for id in queue.takeAll() {
-            guard let thread = threads.first(where: { $0.id == id }), case .waiting = thread.state else { continue }
-            thread.state = .ready
-            policy.enqueue(thread)
-        }
+    private func block(_ thread: KernelThread, on queue: WaitQueue) {
+        thread.state = .waiting(queue)
+    }
+
+    /// Thread `id`, woken, becomes ready (unless it stopped waiting meanwhile).
+    private func makeReady(_ id: Int) {
+        guard let thread = threads.first(where: { $0.id == id }), case .waiting = thread.state else { return }
+        thread.state = .ready
+        policy.enqueue(thread)
     }
 
     /// `thread`, which is not running, must end as soon as it runs: a waiting thread stops
@@ -135,7 +207,7 @@ final class Scheduler<Policy: SchedulingPolicy> {
         ended.removeAll { $0 !== current }
         for thread in done {
             threads.removeAll { $0 === thread }
-            thread.releaseProcess()
+            thread.release()
         }
     }
 
@@ -161,9 +233,12 @@ final class Scheduler<Policy: SchedulingPolicy> {
         if let previous, previous.state != .ended { fxsave(previous.fpuState) }
         let save = previous?.savedStackPointer ?? idleStackPointer
         current = policy.next()
-        if let next = current, let process = next.process {
+        if let next = current {
             CPUTables.setKernelStack(top: next.stackTop)
-            write_cr3(process.pageTableRoot)
+            // A kernel thread runs on the kernel's own page table. Threads of one process
+            // share theirs: loading the same root again would only flush the TLB.
+            let root = next.process?.pageTableRoot ?? Kernel.memory.pageTable.root.raw
+            if read_cr3() != root { write_cr3(root) }
             fxrstor(next.fpuState)
             return (save, next.savedStackPointer.pointee)
         }

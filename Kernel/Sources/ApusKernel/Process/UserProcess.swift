@@ -1,12 +1,12 @@
 import ApusCore
 import KernelSupport
 
-/// A process: a program's memory and files (ApusCore's `Process`), its id and its parent's,
-/// and how it ended. Its one thread (KernelThread) runs it; the run (ProcessRun) keeps the
-/// table of live processes.
+/// A process: a program's memory, files and threads (ApusCore's `Process`), its id and its
+/// parent's, and how it ended. Its threads (KernelThread) run it, one or more; the run
+/// (ProcessRun) keeps the table of live processes.
 ///
 /// The memory goes when the process object goes: the table lets go of it when the process
-/// ends and the thread when it is freed, which the scheduler does right after it switched
+/// ends and each thread when it is freed, which the scheduler does right after it switched
 /// away from the thread, before any program runs again. So a process woken by the end of
 /// another (a closed pipe) finds that memory free.
 final class UserProcess {
@@ -40,6 +40,16 @@ final class UserProcess {
         registers.rsi = start.stack.argumentVector
         return TrapFrame(registers: registers, vector: 0, errorCode: 0, rip: start.entry.raw, cs: UserSegments.code,
                          rflags: UserSegments.initialFlags, rsp: start.stack.stackPointer, ss: UserSegments.data)
+    }
+
+    /// The frame a new thread of a process starts from (`thread_create`, ABI.md §5): `rip` at
+    /// its function, `rsp` below the 0 return address, `rdi` its argument, `rflags = 0x202`,
+    /// every other register 0.
+    static func threadFrame(_ start: ThreadStart) -> TrapFrame {
+        var registers = GeneralRegisters.zero
+        registers.rdi = start.argument
+        return TrapFrame(registers: registers, vector: 0, errorCode: 0, rip: start.entry.raw, cs: UserSegments.code,
+                         rflags: UserSegments.initialFlags, rsp: start.stackPointer.raw, ss: UserSegments.data)
     }
 
     /// The frame a forked child's thread starts from: the parent's registers at its `syscall`,

@@ -54,6 +54,8 @@ static inline void ltr(uint16_t selector) { __asm__ volatile("ltr %0" : : "r"(se
 // MARK: Halting
 static inline void halt_forever(void) { for (;;) __asm__ volatile("cli; hlt"); }
 static inline void cpu_pause(void) { __asm__ volatile("pause"); }
+// The time-stamp counter (RDTSC, SDM Vol. 2B), for the kernel's own measurements.
+static inline uint64_t read_tsc(void) { uint32_t lo, hi; __asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi)); return (uint64_t)hi << 32 | lo; }
 
 // MARK: Symbols of boot.S, traps.S and the linker script
 extern uint64_t boot_multiboot_magic;
@@ -82,6 +84,9 @@ static inline const void *clean_fpu_state_address(void) { return clean_fpu_state
 void switch_context(uint64_t *saved_stack_pointer, uint64_t next_stack_pointer);
 // Where a new thread's first switch_context returns to.
 void thread_first_entry(void);
+// Where a new kernel thread's first switch_context returns to: it runs the thread's work
+// (apus_kernel_thread_main), then ends the thread.
+void kernel_thread_first_entry(void);
 
 // MARK: FPU and SSE state (Intel SDM Vol. 1 §10.5)
 /* The data segment selectors a program may have loaded (DS, ES, FS, GS), 16 bits each from

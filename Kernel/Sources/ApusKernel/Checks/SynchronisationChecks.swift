@@ -1,0 +1,186 @@
+import ApusCore
+import KernelSupport
+
+/// Checks, with real kernel threads on the kernel's scheduler, that the synchronisation
+/// types keep their promises (ApusCore's Mutex, Semaphore and ConditionVariable; the
+/// scheduler does the blocking). The kernel runs with interrupts off, so a kernel thread
+/// only gives up the CPU where it says so (`yield`, or a wait): each check yields inside its
+/// critical sections, where an unprotected version would go wrong, and then looks at what
+/// the threads did. Every check also ends with no thread left waiting: a lost wake-up
+/// would leave one asleep forever, and with every thread freed (its kernel stack back).
+enum SynchronisationChecks {
+    static var scheduler: KernelScheduler { Kernel.scheduler }
+
+    /// Runs every check, one line each (HardwareChecks.run).
+    static func runAll() -> Bool {
+        var passed = true
+        passed = HardwareChecks.run("mutex-excludes", mutexExcludes) && passed
+        passed = HardwareChecks.run("mutex-first-come-first-served", mutexIsFair) && passed
+        passed = HardwareChecks.run("semaphore-ping-pong", semaphorePingPong) && passed
+        passed = HardwareChecks.run("semaphore-wakes-in-order", semaphoreWakesInOrder) && passed
+        passed = HardwareChecks.run("condition-variable-bounded-buffer", boundedBuffer) && passed
+        return passed
+    }
+
+    /// Runs `bodies` as kernel threads until none is ready; `nil` when they all ended, else
+    /// how many were left waiting (a lost wake-up, or a deadlock of the check).
+    static func runThreads(_ bodies: [() -> Void]) -> String? {
+        for (index, body) in bodies.enumerated() { scheduler.add(KernelThread(id: index + 1, work: body)) }
+        scheduler.runReadyThreads()
+        let stuck = scheduler.waitingThreads
+        for thread in stuck { scheduler.makeEnd(thread) }
+        if !stuck.isEmpty {
+            scheduler.runReadyThreads()
+            return "\(stuck.count) threads were left waiting"
+        }
+        scheduler.reapEnded()
+        return scheduler.threads.isEmpty ? nil : "\(scheduler.threads.count) threads were not freed after they ended"
+    }
+
+    /// Four threads add 1 to one counter 200 times each, reading it, yielding, then writing it
+    /// back, under a mutex: no increment is lost (without the mutex, most are: checked too).
+    static func mutexExcludes() -> String? {
+        final class Shared { var counter = 0 }
+        func race(locked: Bool) -> (Int, String?) {
+            let shared = Shared(), mutex = Mutex()
+            let body = {
+                for _ in 0..<200 {
+                    if locked { scheduler.lock(mutex) }
+                    let seen = shared.counter
+                    scheduler.yield()
+                    shared.counter = seen + 1
+                    if locked { scheduler.unlock(mutex) }
+                }
+            }
+            let failure = runThreads([body, body, body, body])
+            return (shared.counter, failure)
+        }
+        let (locked, failure) = race(locked: true)
+        if let failure { return failure }
+        guard locked == 800 else { return "the counter is \(locked), not 800: increments were lost under the mutex" }
+        let (unlocked, _) = race(locked: false)
+        return unlocked < 800 ? nil : "without the mutex the counter is still 800: the check does not interleave"
+    }
+
+    /// Three threads ask for a held mutex in turn; it goes to them in that order, and a
+    /// thread that asks later does not get it before them.
+    static func mutexIsFair() -> String? {
+        final class Trace { var order: [Int] = [] }
+        let trace = Trace(), mutex = Mutex()
+        let holder = {
+            scheduler.lock(mutex)
+            for _ in 0..<3 { scheduler.yield() } // the others queue up meanwhile
+            scheduler.unlock(mutex)
+            scheduler.lock(mutex) // asks again, after the three
+            trace.order.append(0)
+            scheduler.unlock(mutex)
+        }
+        func waiter(_ number: Int) -> () -> Void {
+            { scheduler.lock(mutex); trace.order.append(number); scheduler.yield(); scheduler.unlock(mutex) }
+        }
+        if let failure = runThreads([holder, waiter(1), waiter(2), waiter(3)]) { return failure }
+        return trace.order == [1, 2, 3, 0] ? nil : "the mutex went to \(trace.order), not [1, 2, 3, 0]"
+    }
+
+    /// Two threads hand the turn back and forth with two semaphores, 1,000 times: the turns
+    /// strictly alternate. Reports the cost of a round trip (two waits, two wake-ups, two
+    /// switches) in TSC ticks.
+    static func semaphorePingPong() -> String? {
+        final class Trace { var turns: [UInt8] = []; var ticks: UInt64 = 0 }
+        let trace = Trace(), ping = Semaphore(0), pong = Semaphore(0)
+        let rounds = 1000
+        let first = {
+            let start = read_tsc()
+            for _ in 0..<rounds {
+                trace.turns.append(1)
+                scheduler.up(pong)
+                scheduler.down(ping)
+            }
+            trace.ticks = read_tsc() - start
+        }
+        let second = {
+            for _ in 0..<rounds {
+                scheduler.down(pong)
+                trace.turns.append(2)
+                scheduler.up(ping)
+            }
+        }
+        if let failure = runThreads([first, second]) { return failure }
+        guard trace.turns.count == 2 * rounds else { return "\(trace.turns.count) turns, not \(2 * rounds)" }
+        for (index, turn) in trace.turns.enumerated() where turn != UInt8(index % 2 + 1) {
+            return "turn \(index) was thread \(turn)'s: the turns did not alternate"
+        }
+        log("semaphore ping-pong between two kernel threads: \(trace.ticks / UInt64(rounds)) TSC ticks per round trip")
+        return nil
+    }
+
+    /// Three threads wait on one semaphore in turn; three `up`s wake them in the same order,
+    /// and an `up` before anyone waits is not lost (the next `down` does not wait).
+    static func semaphoreWakesInOrder() -> String? {
+        final class Trace { var woken: [Int] = []; var earlyDownWaited = true }
+        let trace = Trace(), semaphore = Semaphore(0), early = Semaphore(0)
+        func waiter(_ number: Int) -> () -> Void {
+            { scheduler.down(semaphore); trace.woken.append(number) }
+        }
+        let giver = {
+            scheduler.up(early) // no one waits yet: kept in the count
+            scheduler.yield() // the three waiters queue up
+            for _ in 0..<3 { scheduler.up(semaphore) }
+        }
+        let lateTaker = {
+            for _ in 0..<4 { scheduler.yield() }
+            let waited = early.value == 0
+            scheduler.down(early)
+            trace.earlyDownWaited = waited
+        }
+        if let failure = runThreads([waiter(1), waiter(2), waiter(3), giver, lateTaker]) { return failure }
+        guard !trace.earlyDownWaited else { return "an up before the down was lost" }
+        return trace.woken == [1, 2, 3] ? nil : "woken in the order \(trace.woken), not [1, 2, 3]"
+    }
+
+    /// A producer puts 300 numbers through a two-slot buffer to two consumers, each side
+    /// waiting on a condition variable in the textbook loop and yielding while it holds the
+    /// mutex: every number arrives exactly once, each consumer sees them in order, and no
+    /// thread is left asleep.
+    static func boundedBuffer() -> String? {
+        final class Buffer { var slots: [Int] = []; var taken: [[Int]] = [[], []]; var done = false }
+        let buffer = Buffer(), mutex = Mutex()
+        let hasItem = ConditionVariable("the buffer holds a number"), hasRoom = ConditionVariable("the buffer has room")
+        let count = 300, capacity = 2
+        let producer = {
+            for number in 1...count {
+                scheduler.lock(mutex)
+                while buffer.slots.count == capacity { scheduler.wait(on: hasRoom, releasing: mutex) }
+                buffer.slots.append(number)
+                scheduler.yield()
+                scheduler.signal(hasItem)
+                scheduler.unlock(mutex)
+            }
+            scheduler.lock(mutex)
+            buffer.done = true
+            scheduler.broadcast(hasItem)
+            scheduler.unlock(mutex)
+        }
+        func consumer(_ index: Int) -> () -> Void {
+            {
+                while true {
+                    scheduler.lock(mutex)
+                    while buffer.slots.isEmpty && !buffer.done { scheduler.wait(on: hasItem, releasing: mutex) }
+                    if buffer.slots.isEmpty {
+                        scheduler.unlock(mutex)
+                        return
+                    }
+                    buffer.taken[index].append(buffer.slots.removeFirst())
+                    scheduler.signal(hasRoom)
+                    scheduler.yield()
+                    scheduler.unlock(mutex)
+                }
+            }
+        }
+        if let failure = runThreads([producer, consumer(0), consumer(1)]) { return failure }
+        let all = (buffer.taken[0] + buffer.taken[1]).sorted()
+        guard all == Array(1...count) else { return "\(all.count) numbers arrived, not each of 1...\(count) once" }
+        for taken in buffer.taken where taken != taken.sorted() { return "a consumer saw the numbers out of order" }
+        return buffer.taken.allSatisfy({ !$0.isEmpty }) ? nil : "one consumer took every number: the other never ran"
+    }
+}

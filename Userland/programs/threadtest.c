@@ -1,0 +1,266 @@
+/* threadtest MODE: threads under attack and by the rules of ABI.md §5. Each mode prints
+ * what it saw; the system tests compare output and status exactly.
+ *   count       8 threads add to one counter with atomic instructions; joined with statuses
+ *   joinerr     joins that must fail: unknown ids, itself, twice, a bad status pointer
+ *   spin        a thread spins forever while the main thread calls exit_group(7)
+ *   fault       a thread writes to address 0: the whole process ends (-1)
+ *   return      a thread returns from its function: a fault too
+ *   chain       the main thread joins A, which starts B, joins it and adds to its status
+ *   doublejoin  two threads join one: exactly one succeeds
+ *   sharedmap   mappings made after a thread started are shared both ways
+ *   mainexit    the main thread exits first (status 3); a thread goes on and prints
+ *   blocked     a thread waits in read and another in thread_join when exit_group comes
+ *   many        500 threads started and joined in turn, a dozen at a time (no leak) */
+#include <mman.h>
+#include <stdio.h>
+#include <string.h>
+#include <syscall.h>
+#include <thread.h>
+
+/* Thread stacks, handed out in turn (a mode uses at most 16). */
+static char stacks[16][STACK_SIZE] __attribute__((aligned(16)));
+static int stacks_used;
+
+static char *new_stack(void) {
+    if (stacks_used == 16) { printf("out of stacks\n"); exit(1); }
+    return stacks[stacks_used++] + STACK_SIZE;
+}
+
+static int start(int (*fn)(void *), void *argument) {
+    int tid = thread_create("test", new_stack(), fn, argument);
+    if (tid < 0) { printf("thread_create failed: %d\n", tid); exit(1); }
+    return tid;
+}
+
+static void spin(long rounds) {
+    for (volatile long i = 0; i < rounds; i++) {}
+}
+
+/* count */
+static long counter;
+static int add(void *argument) {
+    for (int i = 0; i < 100000; i++) __atomic_fetch_add(&counter, 1, __ATOMIC_SEQ_CST);
+    exit((int)(long)argument * 10);
+}
+
+static int count_mode(void) {
+    int tids[8];
+    for (long i = 0; i < 8; i++) tids[i] = start(add, (void *)i);
+    for (int i = 0; i < 8; i++) {
+        int status = -1;
+        int result = thread_join(tids[i], &status);
+        printf("join %d: %d, status %d\n", i, result, status);
+    }
+    printf("counter %ld\n", counter);
+    return 0;
+}
+
+/* joinerr */
+static volatile int own_tid;
+static int join_self(void *unused) {
+    (void)unused;
+    while (own_tid == 0) {}
+    exit(thread_join(own_tid, 0));
+}
+static int quick(void *unused) {
+    (void)unused;
+    exit(5);
+}
+
+static int joinerr_mode(void) {
+    printf("join of 999999: %d\n", thread_join(999999, 0));
+    printf("join of 0: %d\n", thread_join(0, 0));
+    printf("join of -1: %d\n", thread_join(-1, 0));
+    int tid = start(join_self, 0);
+    own_tid = tid;
+    int status = 0;
+    printf("a thread joining itself: %d\n", (thread_join(tid, &status), status));
+    int other = start(quick, 0);
+    printf("join with status at 0x8: %d\n", thread_join(other, (int *)8));
+    printf("join with status in the kernel: %d\n", thread_join(other, (int *)0xffff800000000000UL));
+    printf("join with status in read-only memory: %d\n", thread_join(other, (int *)"constant"));
+    printf("join with NULL status: %d\n", thread_join(other, 0));
+    printf("join again: %d\n", thread_join(other, &status));
+    return 0;
+}
+
+/* spin */
+static int spin_forever(void *unused) {
+    (void)unused;
+    for (;;) __asm__ volatile("" ::: "memory");
+}
+
+static int spin_mode(void) {
+    start(spin_forever, 0);
+    spin(2000000);
+    printf("exit_group while a thread spins\n");
+    exit_group(7);
+}
+
+/* fault, return */
+static int write_zero(void *unused) {
+    (void)unused;
+    *(volatile int *)0 = 1;
+    exit(0);
+}
+static int returns(void *unused) {
+    (void)unused;
+    return 4;
+}
+
+static int fault_mode(int (*fn)(void *)) {
+    printf("the main thread starts a thread that faults, and joins it\n");
+    int tid = start(fn, 0);
+    int status;
+    thread_join(tid, &status);
+    printf("not reached: the process ended\n");
+    return 0;
+}
+
+/* chain */
+static int compute(void *argument) {
+    long n = (long)argument, sum = 0;
+    for (long i = 1; i <= n; i++) sum += i;
+    exit((int)sum);
+}
+static int middle(void *unused) {
+    (void)unused;
+    int b = start(compute, (void *)100);
+    int status = 0;
+    if (thread_join(b, &status) < 0) exit(-100);
+    exit(status + 1);
+}
+
+static int chain_mode(void) {
+    int a = start(middle, 0);
+    int status = 0;
+    printf("join A: %d, status %d\n", thread_join(a, &status), status);
+    return 0;
+}
+
+/* doublejoin */
+static volatile int target_tid;
+static int long_job(void *unused) {
+    (void)unused;
+    spin(3000000);
+    exit(11);
+}
+static int join_target(void *unused) {
+    (void)unused;
+    int status = 0;
+    int result = thread_join(target_tid, &status);
+    exit(result == 0 ? status : result);
+}
+
+static int doublejoin_mode(void) {
+    target_tid = start(long_job, 0);
+    int first = start(join_target, 0), second = start(join_target, 0);
+    int a = 0, b = 0;
+    thread_join(first, &a);
+    thread_join(second, &b);
+    int successes = (a == 11) + (b == 11), refusals = (a == -22) + (b == -22);
+    printf("%d join succeeded with status 11, %d was refused with -22\n", successes, refusals);
+    return 0;
+}
+
+/* sharedmap */
+static int talk[2], answer[2];
+static int map_user(void *unused) {
+    (void)unused;
+    long *theirs;
+    read(talk[0], &theirs, sizeof theirs);
+    long seen = *theirs;
+    *theirs = 2222;
+    long *mine = mmap((void *)0x300000000, 4096, PROT_READ | PROT_WRITE, -1, 0);
+    *mine = seen + 1;
+    write(answer[1], &mine, sizeof mine);
+    exit(0);
+}
+
+static int sharedmap_mode(void) {
+    pipe(talk);
+    pipe(answer);
+    int tid = start(map_user, 0);
+    long *shared = mmap((void *)0x200000000, 4096, PROT_READ | PROT_WRITE, -1, 0);
+    *shared = 1111;
+    write(talk[1], &shared, sizeof shared);
+    long *theirs;
+    read(answer[0], &theirs, sizeof theirs);
+    thread_join(tid, 0);
+    printf("the thread saw %ld in the main thread's new mapping; it now holds %ld\n", *theirs - 1, *shared);
+    printf("munmap of the thread's mapping from the main thread: %d\n", munmap(theirs));
+    return 0;
+}
+
+/* mainexit */
+static int outlive(void *unused) {
+    (void)unused;
+    spin(2000000);
+    printf("the thread still runs after the main thread's exit\n");
+    exit(5);
+}
+
+static int mainexit_mode(void) {
+    start(outlive, 0);
+    printf("the main thread exits with 3\n");
+    exit(3);
+}
+
+/* blocked */
+static int block_fds[2];
+static int block_in_read(void *unused) {
+    (void)unused;
+    char byte;
+    read(block_fds[0], &byte, 1);
+    printf("not reached: read returned\n");
+    exit(0);
+}
+static int block_in_join(void *argument) {
+    thread_join((int)(long)argument, 0);
+    printf("not reached: join returned\n");
+    exit(0);
+}
+
+static int blocked_mode(void) {
+    pipe(block_fds);
+    int reader = start(block_in_read, 0);
+    start(block_in_join, (void *)(long)reader);
+    spin(2000000);
+    printf("exit_group with a thread in read and one in thread_join\n");
+    exit_group(9);
+}
+
+/* many */
+static int many_mode(void) {
+    int tids[12];
+    char *stacks[12];
+    for (int i = 0; i < 12; i++) stacks[i] = new_stack();
+    long sum = 0;
+    for (int round = 0; round < 500 / 12 + 1; round++) {
+        for (int i = 0; i < 12; i++) tids[i] = thread_create("many", stacks[i], compute, (void *)(long)(i + 1));
+        for (int i = 0; i < 12; i++) {
+            int status = 0;
+            if (tids[i] < 0 || thread_join(tids[i], &status) < 0) { printf("round %d: thread %d failed\n", round, i); return 1; }
+            sum += status;
+        }
+    }
+    printf("%d threads joined, statuses summed to %ld\n", (500 / 12 + 1) * 12, sum);
+    return 0;
+}
+
+int main(int argc, char **argv) {
+    const char *mode = argc > 1 ? argv[1] : "";
+    if (!strcmp(mode, "count")) return count_mode();
+    if (!strcmp(mode, "joinerr")) return joinerr_mode();
+    if (!strcmp(mode, "spin")) return spin_mode();
+    if (!strcmp(mode, "fault")) return fault_mode(write_zero);
+    if (!strcmp(mode, "return")) return fault_mode(returns);
+    if (!strcmp(mode, "chain")) return chain_mode();
+    if (!strcmp(mode, "doublejoin")) return doublejoin_mode();
+    if (!strcmp(mode, "sharedmap")) return sharedmap_mode();
+    if (!strcmp(mode, "mainexit")) return mainexit_mode();
+    if (!strcmp(mode, "blocked")) return blocked_mode();
+    if (!strcmp(mode, "many")) return many_mode();
+    printf("usage: threadtest count|joinerr|spin|fault|return|chain|doublejoin|sharedmap|mainexit|blocked|many\n");
+    return 2;
+}
