@@ -65,6 +65,8 @@ public struct ProgramRun: Sendable {
         public var programCouldNotStart = false
         /// The frames in use before and after the program, from the kernel's status records.
         public var frames: (before: Int, after: Int)?
+        /// The kernel stacks (threads not yet freed) before and after the program.
+        public var kernelStacks: (before: Int, after: Int)?
 
         /// The status `apus run` exits with: the program's, as a shell shows it (−1 → 255);
         /// 126 when it could not start, 125 when the machine failed before it ended.
@@ -274,6 +276,7 @@ public struct ProgramRun: Sendable {
             case .exited: result.runs.append(.exited(record.first))
             case .couldNotStart: result.runs.append(.couldNotStart(RunRecord.StartFailure(rawValue: record.detail) ?? .unknown))
             case .frames: result.frames = (Int(record.first), Int(record.second))
+            case .kernelStacks: result.kernelStacks = (Int(record.first), Int(record.second))
             case .booted, .outputRings: break
             }
         }

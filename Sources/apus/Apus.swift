@@ -238,7 +238,7 @@ struct Run: ParsableCommand {
               apus run argv a "b c"              argv = [argv, a, "b c"]
               echo hi | apus run cat             the program reads this command's input
               apus run cat hello.txt > out.txt   and writes to this command's output
-              apus run --stats mm-demo           frames in use before and after
+              apus run --stats mm-demo           frames and kernel stacks before and after
               apus run --verbose cow             the kernel log: processes, forks, ends
               apus run --repeat 100 hello        100 runs in one boot, each reported
               apus run --pager eager mm-demo     frames when mapped, not when touched
@@ -264,7 +264,7 @@ struct Run: ParsableCommand {
     @Flag(help: "Show the kernel log on standard error.")
     var verbose = false
 
-    @Flag(help: "After the run, print the frames in use before and after it.")
+    @Flag(help: "After the run, print the frames and kernel stacks in use before and after it.")
     var stats = false
 
     @Option(help: "Run the program this many times (1 to 1000000), one after the other, in one boot; every run is reported, the command fails when any run could not start, and otherwise exits with the last run's status.")
@@ -319,6 +319,9 @@ struct Run: ParsableCommand {
         }
         if stats, let frames = result.frames {
             note("apus: frames in use: \(frames.before) before the program, \(frames.after) after (\(frames.after - frames.before) leaked)")
+        }
+        if stats, let stacks = result.kernelStacks {
+            note("apus: kernel stacks in use: \(stacks.before) before the program, \(stacks.after) after (\(stacks.after - stacks.before) leaked)")
         }
         if let problem = result.problem { note("apus: \(problem)") }
         throw ExitCode(result.shellStatus)

@@ -49,7 +49,7 @@ struct ProcessTests {
 
     @Test func processesThatWaitForEachOtherForeverAreEndedWithTheReason() throws {
         let result = try ProgramTests.expectRun("deadlock", stdout: "parent and child both wait to read\n", status: -1)
-        #expect(result.logLines.filter { $0.hasPrefix("deadlock: process ") && $0.hasSuffix("which no process can bring about; ended with status -1") }.count == 2,
+        #expect(result.logLines.filter { $0.hasPrefix("deadlock: thread ") && $0.hasSuffix("which no thread can bring about; process ended with status -1") }.count == 2,
                 "log:\n\(result.log)")
     }
 

@@ -18,6 +18,7 @@ struct ProgramTests {
         } else {
             Issue.record("the kernel reported no frame counts", sourceLocation: sourceLocation)
         }
+        #expect(result.kernelStacks.map { $0.before == $0.after } == true, "kernel stacks leaked", sourceLocation: sourceLocation)
         return result
     }
 

@@ -10,7 +10,8 @@
  *   sharedmap   mappings made after a thread started are shared both ways
  *   mainexit    the main thread exits first (status 3); a thread goes on and prints
  *   blocked     a thread waits in read and another in thread_join when exit_group comes
- *   many        500 threads started and joined in turn, a dozen at a time (no leak) */
+ *   many        500 threads started and joined in turn, a dozen at a time (no leak)
+ *   joincycle   A joins B, B joins A, the main thread joins A: a deadlock the kernel ends */
 #include <mman.h>
 #include <stdio.h>
 #include <string.h>
@@ -248,6 +249,29 @@ static int many_mode(void) {
     return 0;
 }
 
+/* joincycle */
+static volatile int a_tid, b_tid;
+static int join_b(void *unused) {
+    (void)unused;
+    while (b_tid == 0) {}
+    thread_join(b_tid, 0);
+    exit(0);
+}
+static int join_a(void *unused) {
+    (void)unused;
+    thread_join(a_tid, 0);
+    exit(0);
+}
+
+static int joincycle_mode(void) {
+    a_tid = start(join_b, 0);
+    b_tid = start(join_a, 0);
+    printf("A joins B, B joins A, and the main thread joins A\n");
+    thread_join(a_tid, 0);
+    printf("not reached: the join returned\n");
+    return 0;
+}
+
 int main(int argc, char **argv) {
     const char *mode = argc > 1 ? argv[1] : "";
     if (!strcmp(mode, "count")) return count_mode();
@@ -261,6 +285,7 @@ int main(int argc, char **argv) {
     if (!strcmp(mode, "mainexit")) return mainexit_mode();
     if (!strcmp(mode, "blocked")) return blocked_mode();
     if (!strcmp(mode, "many")) return many_mode();
-    printf("usage: threadtest count|joinerr|spin|fault|return|chain|doublejoin|sharedmap|mainexit|blocked|many\n");
+    if (!strcmp(mode, "joincycle")) return joincycle_mode();
+    printf("usage: threadtest count|joinerr|spin|fault|return|chain|doublejoin|sharedmap|mainexit|blocked|many|joincycle\n");
     return 2;
 }

@@ -31,6 +31,9 @@ public struct RunRecord: Equatable, Sendable {
         /// The program's output rings are at physical address `first`, each with `second`
         /// bytes of data (the kernel's output_ring.c gives their layout).
         case outputRings = 5
+        /// The kernel threads alive (each with a kernel stack) before the first run
+        /// (`first`) and after the last (`second`).
+        case kernelStacks = 6
     }
 
     /// Why a program could not start.

@@ -48,6 +48,12 @@ enum RunReport {
         StatusPort.write(RunRecord(kind: .couldNotStart, detail: RunRecord.StartFailure.damagedBoot.rawValue).bytes)
     }
 
+    /// The kernel threads (kernel stacks) alive before the first run and after the last.
+    static func kernelStacks(before: Int, after: Int) {
+        log("kernel stacks in use: \(before) before, \(after) after (\(after - before) leaked)")
+        StatusPort.write(RunRecord(kind: .kernelStacks, first: Int64(before), second: Int64(after)).bytes)
+    }
+
     static func frames(before: Int, after: Int) {
         log("frames in use: \(before) before, \(after) after (\(after - before) leaked)")
         StatusPort.write(RunRecord(kind: .frames, first: Int64(before), second: Int64(after)).bytes)
