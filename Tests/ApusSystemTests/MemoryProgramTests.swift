@@ -93,9 +93,11 @@ struct MemoryProgramTests {
     @Test func aHundredThousandRandomSystemCallsAllReturnWithoutPanicOrLeak() throws {
         let result = try SystemUnderTest.run("fuzz")
         #expect(result.exitStatus == 0, "log:\n\(result.log)")
-        #expect(result.stdout.hasPrefix("100000 calls returned ("))
+        let started = result.stdout.wholeMatch(of: /100000 calls returned; (\d+) threads were started\n/).map { Int($0.1)! }
+        #expect((started ?? 0) > 50, "threads fuzz too: \(result.stdout)")
         #expect(!result.log.contains("PANIC"))
         #expect(result.frames.map { $0.after - $0.before } == 0, "no frame leaks")
+        #expect(result.kernelStacks.map { $0.after - $0.before } == 0, "every kernel stack back")
     }
 
     @Test func aProgramHoardingEveryResourceGetsErrorsAndTheKernelReclaimsAll() throws {
