@@ -95,6 +95,28 @@ struct ThreadTests {
         #expect(deadlocks.count == 3, "log:\n\(result.log)")
     }
 
+    @Test func aForkFromAThreadCopiesThatThreadOnly() throws {
+        _ = try Self.expectThreads("forkthreads", stdout: """
+            in the child, joins of the parent's other threads: -22 -22
+            fork from a thread: 0
+
+            """)
+    }
+
+    @Test func unmappingARunningThreadsStackEndsTheProcessNotTheKernel() throws {
+        let result = try Self.expectThreads("unmapstack", stdout: "munmap of a running thread's stack: 0\n", status: -1)
+        #expect(result.logLines.contains { $0.contains("of process 1: page fault at 0x4000") }, "log:\n\(result.log)")
+    }
+
+    @Test func threadsStartedUntilRefusedAreNoMemoryThenAllComeBack() throws {
+        _ = try Self.expectThreads("storm", stdout: """
+            127 threads started, then -12
+            all joined: 127
+            a thread starts again: yes, status 5
+
+            """)
+    }
+
     @Test func theThreadBenchmarkPrintsItsRows() throws {
         let result = try SystemUnderTest.run("threadbench", [])
         #expect(result.problem == nil && result.exitStatus == 0, "log:\n\(result.log)")

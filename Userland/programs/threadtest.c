@@ -11,7 +11,13 @@
  *   mainexit    the main thread exits first (status 3); a thread goes on and prints
  *   blocked     a thread waits in read and another in thread_join when exit_group comes
  *   many        500 threads started and joined in turn, a dozen at a time (no leak)
- *   joincycle   A joins B, B joins A, the main thread joins A: a deadlock the kernel ends */
+ *   joincycle   A joins B, B joins A, the main thread joins A: a deadlock the kernel ends
+ *   forkthreads a process with a spinning thread and a waiting one forks from a third: the
+ *               child has the calling thread only
+ *   unmapstack  the main thread unmaps a running thread's stack: the thread faults, the
+ *               process ends
+ *   storm       threads are started until the kernel refuses (NoMemory), then all joined,
+ *               and starting works again */
 #include <mman.h>
 #include <stdio.h>
 #include <string.h>
@@ -25,6 +31,12 @@ static int stacks_used;
 static char *new_stack(void) {
     if (stacks_used == 16) { printf("out of stacks\n"); exit(1); }
     return stacks[stacks_used++] + STACK_SIZE;
+}
+
+static int start_on(int (*fn)(void *), char *stack) {
+    int tid = thread_create("test", stack, fn, 0);
+    if (tid < 0) { printf("thread_create failed: %d\n", tid); exit(1); }
+    return tid;
 }
 
 static int start(int (*fn)(void *), void *argument) {
@@ -272,6 +284,92 @@ static int joincycle_mode(void) {
     return 0;
 }
 
+/* forkthreads */
+static int fork_fds[2], report_fds[2];
+static volatile int spinner_tid, waiter_tid;
+static int forker(void *unused) {
+    (void)unused;
+    int child = fork();
+    if (child == 0) {
+        /* The child's only thread is this one: the others' ids are nobody's here. */
+        int a = thread_join(spinner_tid, 0), b = thread_join(waiter_tid, 0);
+        char line[80];
+        int length = snprintf(line, sizeof line, "in the child, joins of the parent's other threads: %d %d\n", a, b);
+        write(report_fds[1], line, length);
+        exit(0);
+    }
+    exit(child > 0 ? 0 : child);
+}
+
+static int forkthreads_mode(void) {
+    pipe(block_fds);
+    pipe(fork_fds);
+    pipe(report_fds);
+    spinner_tid = start(spin_forever, 0);
+    waiter_tid = start(block_in_read, 0); /* reads block_fds: open it first */
+    int tid = start(forker, 0);
+    int status = -1;
+    thread_join(tid, &status);
+    char line[80];
+    long length = read(report_fds[0], line, sizeof line);
+    write(1, line, length);
+    printf("fork from a thread: %d\n", status);
+    exit_group(0);
+}
+
+/* unmapstack */
+#define UNMAPPED_STACK 0x400000000ul
+static int busy_on_own_stack(void *unused) {
+    (void)unused;
+    for (;;) {
+        volatile char buffer[512];
+        for (int i = 0; i < 512; i++) buffer[i] = (char)i;
+    }
+}
+
+static int unmapstack_mode(void) {
+    char *stack = mmap((void *)UNMAPPED_STACK, STACK_SIZE, PROT_READ | PROT_WRITE, -1, 0);
+    int tid = start_on(busy_on_own_stack, stack + STACK_SIZE);
+    spin(1000000);
+    printf("munmap of a running thread's stack: %d\n", munmap(stack));
+    thread_join(tid, 0);
+    printf("not reached: the process ended\n");
+    return 0;
+}
+
+/* storm */
+#define STORM 160
+static char storm_stacks[STORM][STACK_SIZE] __attribute__((aligned(16)));
+static int wait_for_go(void *unused) {
+    (void)unused;
+    char byte;
+    read(fork_fds[0], &byte, 1);
+    exit(1);
+}
+
+static int storm_mode(void) {
+    static int tids[STORM];
+    pipe(fork_fds);
+    int count = 0, refusal = 0;
+    while (count < STORM) {
+        int tid = thread_create("storm", storm_stacks[count] + STACK_SIZE, wait_for_go, 0);
+        if (tid < 0) { refusal = tid; break; }
+        tids[count++] = tid;
+    }
+    printf("%d threads started, then %d\n", count, refusal);
+    close(fork_fds[1]);
+    int sum = 0;
+    for (int i = 0; i < count; i++) {
+        int status = 0;
+        if (thread_join(tids[i], &status) == 0) sum += status;
+    }
+    printf("all joined: %d\n", sum);
+    int again = thread_create("storm", storm_stacks[0] + STACK_SIZE, quick, 0);
+    int status = 0;
+    printf("a thread starts again: %s, status %d\n", again > 0 ? "yes" : "no", (thread_join(again, &status), status));
+    return 0;
+}
+
 int main(int argc, char **argv) {
     const char *mode = argc > 1 ? argv[1] : "";
     if (!strcmp(mode, "count")) return count_mode();
@@ -286,6 +384,9 @@ int main(int argc, char **argv) {
     if (!strcmp(mode, "blocked")) return blocked_mode();
     if (!strcmp(mode, "many")) return many_mode();
     if (!strcmp(mode, "joincycle")) return joincycle_mode();
-    printf("usage: threadtest count|joinerr|spin|fault|return|chain|doublejoin|sharedmap|mainexit|blocked|many|joincycle\n");
+    if (!strcmp(mode, "forkthreads")) return forkthreads_mode();
+    if (!strcmp(mode, "unmapstack")) return unmapstack_mode();
+    if (!strcmp(mode, "storm")) return storm_mode();
+    printf("usage: threadtest count|joinerr|spin|fault|return|chain|doublejoin|sharedmap|mainexit|blocked|many|joincycle|forkthreads|unmapstack|storm\n");
     return 2;
 }
