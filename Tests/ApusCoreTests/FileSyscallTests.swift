@@ -310,7 +310,7 @@ struct FileSyscallTests {
     @Test func unknownNumbersAreNoSuchSyscall() throws {
         try withMachine { machine in
             let harness = try ProcessHarness(machine)
-            for number: UInt64 in [11, 20, 99, 0x80, 0x82, UInt64.max] {
+            for number: UInt64 in [14, 20, 99, 0x80, 0x82, UInt64.max] {
                 #expect(harness.process.dispatch(number, SyscallArguments()) == .returns(-38))
             }
             #expect(harness.process.dispatch(0, SyscallArguments(UInt64(bitPattern: -1))) == .exit(-1))
