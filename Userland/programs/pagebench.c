@@ -6,21 +6,10 @@
  * 1 GiB does not fit in a 512 MiB machine). The median of five runs of each. */
 #include <mman.h>
 #include <stdio.h>
+#include <ticks.h>
 
 #define MIB (1ul << 20)
 #define RUNS 5
-
-static unsigned long ticks(void) {
-    unsigned int low, high;
-    __asm__ volatile("lfence; rdtsc" : "=a"(low), "=d"(high));
-    return (unsigned long)high << 32 | low;
-}
-
-static unsigned long median(unsigned long *values) {
-    for (int i = 1; i < RUNS; i++)
-        for (int j = i; j > 0 && values[j - 1] > values[j]; j--) { unsigned long t = values[j]; values[j] = values[j - 1]; values[j - 1] = t; }
-    return values[RUNS / 2];
-}
 
 int main(void) {
     unsigned long map[RUNS], touch[RUNS], sparse[RUNS];
@@ -43,9 +32,9 @@ int main(void) {
         munmap(memory);
         sparse[run] = ticks() - start;
     }
-    printf("mmap+munmap of 64 MiB, untouched: %lu ticks\n", median(map));
-    printf("first touch, per page: %lu ticks\n", median(touch));
-    unsigned long unmap = median(sparse);
+    printf("mmap+munmap of 64 MiB, untouched: %lu ticks\n", median(map, RUNS));
+    printf("first touch, per page: %lu ticks\n", median(touch, RUNS));
+    unsigned long unmap = median(sparse, RUNS);
     if (unmap) printf("munmap of 1 GiB with 64 pages touched: %lu ticks\n", unmap);
     else printf("munmap of 1 GiB with 64 pages touched: 1 GiB cannot be mapped\n");
     return 0;

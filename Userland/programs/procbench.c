@@ -5,26 +5,12 @@
 #include <mman.h>
 #include <stdio.h>
 #include <syscall.h>
+#include <ticks.h>
 
 #define SIZE (64ul << 20)
 #define PAGES (SIZE >> 12)
 #define RUNS 5
 #define ROUND_TRIPS 2000
-
-static unsigned long ticks(void) {
-    unsigned int low, high;
-    __asm__ volatile("lfence; rdtsc" : "=a"(low), "=d"(high));
-    return (unsigned long)high << 32 | low;
-}
-
-static unsigned long median(unsigned long *values, int count) {
-    for (int i = 1; i < count; i++) {
-        for (int j = i; j > 0 && values[j - 1] > values[j]; j--) {
-            unsigned long swap = values[j]; values[j] = values[j - 1]; values[j - 1] = swap;
-        }
-    }
-    return values[count / 2];
-}
 
 int main(void) {
     unsigned char *memory = mmap((void *)0x100000000, SIZE, PROT_READ | PROT_WRITE, -1, 0);

@@ -6,25 +6,11 @@
 #include <stdio.h>
 #include <syscall.h>
 #include <thread.h>
+#include <ticks.h>
 
 #define RUNS 5
 #define CREATES 200
 #define ROUND_TRIPS 2000
-
-static unsigned long ticks(void) {
-    unsigned int low, high;
-    __asm__ volatile("lfence; rdtsc" : "=a"(low), "=d"(high));
-    return (unsigned long)high << 32 | low;
-}
-
-static unsigned long median(unsigned long *values, int count) {
-    for (int i = 1; i < count; i++) {
-        for (int j = i; j > 0 && values[j - 1] > values[j]; j--) {
-            unsigned long swap = values[j]; values[j] = values[j - 1]; values[j - 1] = swap;
-        }
-    }
-    return values[count / 2];
-}
 
 static char stack_memory[STACK_SIZE] __attribute__((aligned(16)));
 
