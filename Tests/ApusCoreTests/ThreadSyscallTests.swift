@@ -8,7 +8,7 @@ import Testing
 struct ThreadSyscallTests {
     static let buffer = ProcessHarnessLayout.buffer
     static let readOnly = ProcessHarnessLayout.readOnly
-    static let invalid: Int64 = -22, badAddress: Int64 = -14, nameTooLong: Int64 = -36
+    static let invalid: Int64 = -22, badAddress: Int64 = -14
 
     /// A harness with the name "worker" written at the start of its buffer.
     static func harness(_ machine: TestMachine) throws -> ProcessHarness<EagerPager> {
@@ -26,14 +26,37 @@ struct ThreadSyscallTests {
         harness.process.dispatch(SyscallNumber.threadJoin.rawValue, SyscallArguments(UInt64(bitPattern: Int64(target)), status), by: caller)
     }
 
-    @Test func threadCreateChecksItsArgumentsAndWritesAZeroReturnAddress() throws {
+    static func returnAddressSlot(_ harness: ProcessHarness<EagerPager>) throws -> UInt64 {
+        var slot: UInt64 = 0
+        try withUnsafeMutableBytes(of: &slot) { try harness.process.memory.copyIn(from: VirtualAddress(Self.buffer + 0x1FF8), into: $0) }
+        return slot
+    }
+
+    @Test func threadCreateIsCheckedFirstAndTheStartWritesAZeroReturnAddress() throws {
         try withMachine { machine in
             let harness = try Self.harness(machine)
             try harness.process.memory.copyOut(value: UInt64.max, to: VirtualAddress(Self.buffer + 0x1FF8))
             let outcome = Self.create(harness)
-            #expect(outcome == .threadCreate(ThreadStart(entry: VirtualAddress(0x40_1000), stackPointer: VirtualAddress(Self.buffer + 0x1FF8),
-                                                         argument: 7, name: Array("worker".utf8))))
-            #expect(try harness.bytes(count: 8, at: Self.buffer + 0x1FF8) == String(repeating: "\0", count: 8), "the 0 return address")
+            let start = ThreadStart(entry: VirtualAddress(0x40_1000), stackPointer: VirtualAddress(Self.buffer + 0x1FF8), argument: 7, name: Array("worker".utf8))
+            #expect(outcome == .threadCreate(start))
+            #expect(try Self.returnAddressSlot(harness) == UInt64.max, "checking changes nothing: the kernel may still refuse")
+            try harness.process.startThread(start, id: 2)
+            #expect(try Self.returnAddressSlot(harness) == 0, "the 0 return address")
+            #expect(harness.process.threads.isRunning(2))
+        }
+    }
+
+    @Test func aThreadWhoseReturnAddressFindsNoFrameDoesNotStart() throws {
+        try withMachine { machine in
+            let harness = try ProcessHarness(machine, pager: LazyPager())
+            try harness.process.memory.copyOut(Array("worker\0".utf8), to: VirtualAddress(Self.buffer))
+            guard case .threadCreate(let start) = harness.process.dispatch(SyscallNumber.threadCreate.rawValue,
+                                                                          SyscallArguments(Self.buffer, Self.buffer + 0x2000, 0x40_1000, 7))
+            else { Issue.record("not checked"); return }
+            machine.frames.failAllocation(after: 0)
+            #expect(throws: KernelError.noMemory) { try harness.process.startThread(start, id: 2) }
+            machine.frames.cancelInjectedFailure()
+            #expect(!harness.process.threads.isRunning(2), "nothing of the thread remains")
         }
     }
 
@@ -57,10 +80,8 @@ struct ThreadSyscallTests {
             #expect(Self.create(harness, name: Self.buffer + 0x100) == .returns(Self.invalid), "a name that is not UTF-8")
             let long = [UInt8](repeating: 0x61, count: ThreadStart.maximumNameBytes + 1) + [0]
             try harness.process.memory.copyOut(long, to: VirtualAddress(Self.buffer))
-            #expect(Self.create(harness) == .returns(Self.nameTooLong))
-            var slot: UInt64 = 0
-            try withUnsafeMutableBytes(of: &slot) { try harness.process.memory.copyIn(from: VirtualAddress(Self.buffer + 0x1FF8), into: $0) }
-            #expect(slot == UInt64.max, "no refused call wrote the return address")
+            #expect(Self.create(harness) == .returns(Self.invalid), "a name longer than 4,096 bytes is not a valid name")
+            #expect(try Self.returnAddressSlot(harness) == UInt64.max, "no refused call wrote the return address")
             #expect(harness.process.threads.runningCount == 1)
         }
     }
@@ -111,8 +132,9 @@ struct ThreadSyscallTests {
             harness.process.threadStarted(5)
             harness.process.threadStarted(6)
             harness.process.threadStarted(7)
-            #expect(Self.join(harness, 5, by: 6) != .returns(0))
-            #expect(Self.join(harness, 5, by: 7) != .returns(0))
+            let ended = harness.process.threads.ended
+            #expect(Self.join(harness, 5, by: 6) == .waits(ended, retry: SyscallArguments(5), done: 0))
+            #expect(Self.join(harness, 5, by: 7) == .waits(ended, retry: SyscallArguments(5), done: 0))
             _ = harness.process.threadEnded(5, status: 1)
             #expect(Self.join(harness, 5, by: 7) == .returns(0))
             #expect(Self.join(harness, 5, by: 6) == .returns(Self.invalid))
@@ -124,7 +146,7 @@ struct ThreadSyscallTests {
         group.add(11)
         group.add(12)
         #expect(group.end(10, status: 42) == nil)
-        #expect(group.join(10, by: 11) == .ended(42), "the main thread can be joined too")
+        #expect(group.joinState(of: 10, for: 11) == .ended(42), "the main thread can be joined too")
         group.forget(10)
         #expect(group.end(12, status: 1) == nil)
         #expect(group.end(11, status: 2) == 42, "the main thread's status, though it was joined")
@@ -158,7 +180,7 @@ struct ThreadSyscallTests {
             let child = try harness.process.fork(mainThread: 9)
             #expect(child.threads.main == 9)
             #expect(child.threads.runningCount == 1)
-            #expect(child.threads.join(5, by: 9) == .invalid)
+            #expect(child.threads.joinState(of: 5, for: 9) == .invalid)
         }
     }
 }

@@ -12,6 +12,17 @@ struct ThreadTests {
         try ProgramTests.expectRun("threadtest", [mode], stdout: stdout, status: status, sourceLocation: sourceLocation)
     }
 
+    @Test func aNewThreadStartsWithItsArgumentItsStackAZeroReturnAddressAndEverythingElseClean() throws {
+        _ = try Self.expectThreads("regs", stdout: """
+            rdi is the argument: yes
+            rsp is the stack minus 8: yes; the return address there is 0
+            every other general register is 0: yes
+            rflags 0x202
+            xmm0-15 zero: yes, MXCSR 0x1f80, FPU control word 0x37f
+
+            """)
+    }
+
     @Test func fourThreadsCountPrimesAndAreJoinedWithTheirCounts() throws {
         _ = try ProgramTests.expectRun("threads", stdout: """
             thread 0 found 4512 primes
@@ -99,12 +110,13 @@ struct ThreadTests {
         _ = try Self.expectThreads("forkthreads", stdout: """
             in the child, joins of the parent's other threads: -22 -22
             fork from a thread: 0
+            thread and process ids distinct and positive: yes
 
             """)
     }
 
     @Test func unmappingARunningThreadsStackEndsTheProcessNotTheKernel() throws {
-        let result = try Self.expectThreads("unmapstack", stdout: "munmap of a running thread's stack: 0\n", status: -1)
+        let result = try Self.expectThreads("unmapstack", stdout: "the main thread unmaps a running thread's stack\n", status: -1)
         #expect(result.logLines.contains { $0.contains("of process 1: page fault at 0x4000") }, "log:\n\(result.log)")
     }
 

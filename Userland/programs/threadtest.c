@@ -17,7 +17,8 @@
  *   unmapstack  the main thread unmaps a running thread's stack: the thread faults, the
  *               process ends
  *   storm       threads are started until the kernel refuses (NoMemory), then all joined,
- *               and starting works again */
+ *               and starting works again
+ *   regs        the registers a new thread starts with, stored by its first instructions */
 #include <mman.h>
 #include <stdio.h>
 #include <string.h>
@@ -206,16 +207,21 @@ static int sharedmap_mode(void) {
 }
 
 /* mainexit */
+static int go_fds[2];
 static int outlive(void *unused) {
     (void)unused;
-    spin(2000000);
+    char byte;
+    read(go_fds[0], &byte, 1); /* the main thread has printed its line and is about to exit */
+    spin(1000000);
     printf("the thread still runs after the main thread's exit\n");
     exit(5);
 }
 
 static int mainexit_mode(void) {
+    pipe(go_fds);
     start(outlive, 0);
     printf("the main thread exits with 3\n");
+    write(go_fds[1], "g", 1);
     exit(3);
 }
 
@@ -286,18 +292,21 @@ static int joincycle_mode(void) {
 
 /* forkthreads */
 static int fork_fds[2], report_fds[2];
-static volatile int spinner_tid, waiter_tid;
+static volatile int spinner_tid, waiter_tid, forked_pid;
 static int forker(void *unused) {
     (void)unused;
     int child = fork();
     if (child == 0) {
         /* The child's only thread is this one: the others' ids are nobody's here. */
         int a = thread_join(spinner_tid, 0), b = thread_join(waiter_tid, 0);
+        int own = thread_create("child's", new_stack(), quick, 0);
         char line[80];
         int length = snprintf(line, sizeof line, "in the child, joins of the parent's other threads: %d %d\n", a, b);
+        write(report_fds[1], &own, sizeof own);
         write(report_fds[1], line, length);
         exit(0);
     }
+    forked_pid = child;
     exit(child > 0 ? 0 : child);
 }
 
@@ -310,10 +319,18 @@ static int forkthreads_mode(void) {
     int tid = start(forker, 0);
     int status = -1;
     thread_join(tid, &status);
+    int childs_thread = 0;
+    read(report_fds[0], &childs_thread, sizeof childs_thread);
     char line[80];
     long length = read(report_fds[0], line, sizeof line);
     write(1, line, length);
     printf("fork from a thread: %d\n", status);
+    /* Ids are unique in the system: the parent's threads, the child, the child's thread. */
+    int ids[] = { 1, spinner_tid, waiter_tid, tid, forked_pid, childs_thread };
+    int distinct = 1;
+    for (int i = 0; i < 6; i++)
+        for (int j = 0; j < i; j++) distinct &= ids[i] > 0 && ids[i] != ids[j];
+    printf("thread and process ids distinct and positive: %s\n", distinct ? "yes" : "no");
     exit_group(0);
 }
 
@@ -331,7 +348,9 @@ static int unmapstack_mode(void) {
     char *stack = mmap((void *)UNMAPPED_STACK, STACK_SIZE, PROT_READ | PROT_WRITE, -1, 0);
     int tid = start_on(busy_on_own_stack, stack + STACK_SIZE);
     spin(1000000);
-    printf("munmap of a running thread's stack: %d\n", munmap(stack));
+    /* Said first: the thread may fault (and the process end) as soon as the stack is gone. */
+    printf("the main thread unmaps a running thread's stack\n");
+    munmap(stack);
     thread_join(tid, 0);
     printf("not reached: the process ended\n");
     return 0;
@@ -370,6 +389,89 @@ static int storm_mode(void) {
     return 0;
 }
 
+/* regs: the entry stub stores every register before anything can change one. */
+unsigned long entry_registers[18]; /* rax rbx rcx rdx rsi rdi rbp r8–r15, rsp, [rsp], rflags */
+unsigned char entry_xmm[16 * 16];
+unsigned int entry_mxcsr;
+unsigned short entry_fcw;
+int regs_entry(void *argument);
+void regs_report(void);
+__asm__(".text\n"
+        ".globl regs_entry\n"
+        "regs_entry:\n"
+        "  movq %rax, entry_registers+0(%rip)\n"
+        "  movq %rbx, entry_registers+8(%rip)\n"
+        "  movq %rcx, entry_registers+16(%rip)\n"
+        "  movq %rdx, entry_registers+24(%rip)\n"
+        "  movq %rsi, entry_registers+32(%rip)\n"
+        "  movq %rdi, entry_registers+40(%rip)\n"
+        "  movq %rbp, entry_registers+48(%rip)\n"
+        "  movq %r8, entry_registers+56(%rip)\n"
+        "  movq %r9, entry_registers+64(%rip)\n"
+        "  movq %r10, entry_registers+72(%rip)\n"
+        "  movq %r11, entry_registers+80(%rip)\n"
+        "  movq %r12, entry_registers+88(%rip)\n"
+        "  movq %r13, entry_registers+96(%rip)\n"
+        "  movq %r14, entry_registers+104(%rip)\n"
+        "  movq %r15, entry_registers+112(%rip)\n"
+        "  movq %rsp, entry_registers+120(%rip)\n"
+        "  movq (%rsp), %rax\n"
+        "  movq %rax, entry_registers+128(%rip)\n"
+        "  pushfq\n"
+        "  popq %rax\n"
+        "  movq %rax, entry_registers+136(%rip)\n"
+        "  movdqu %xmm0, entry_xmm+0(%rip)\n"
+        "  movdqu %xmm1, entry_xmm+16(%rip)\n"
+        "  movdqu %xmm2, entry_xmm+32(%rip)\n"
+        "  movdqu %xmm3, entry_xmm+48(%rip)\n"
+        "  movdqu %xmm4, entry_xmm+64(%rip)\n"
+        "  movdqu %xmm5, entry_xmm+80(%rip)\n"
+        "  movdqu %xmm6, entry_xmm+96(%rip)\n"
+        "  movdqu %xmm7, entry_xmm+112(%rip)\n"
+        "  movdqu %xmm8, entry_xmm+128(%rip)\n"
+        "  movdqu %xmm9, entry_xmm+144(%rip)\n"
+        "  movdqu %xmm10, entry_xmm+160(%rip)\n"
+        "  movdqu %xmm11, entry_xmm+176(%rip)\n"
+        "  movdqu %xmm12, entry_xmm+192(%rip)\n"
+        "  movdqu %xmm13, entry_xmm+208(%rip)\n"
+        "  movdqu %xmm14, entry_xmm+224(%rip)\n"
+        "  movdqu %xmm15, entry_xmm+240(%rip)\n"
+        "  stmxcsr entry_mxcsr(%rip)\n"
+        "  fnstcw entry_fcw(%rip)\n"
+        "  andq $-16, %rsp\n"
+        "  call regs_report\n"
+        "  ud2\n");
+
+#define REGS_ARGUMENT 0x123456789abcul
+
+void regs_report(void) {
+    char *stack = stacks[0] + STACK_SIZE;
+    int others_zero = 1;
+    for (int i = 0; i < 15; i++)
+        if (i != 5) others_zero &= entry_registers[i] == 0;
+    int xmm_zero = 1;
+    for (int i = 0; i < 256; i++) xmm_zero &= entry_xmm[i] == 0;
+    printf("rdi is the argument: %s\n", entry_registers[5] == REGS_ARGUMENT ? "yes" : "no");
+    printf("rsp is the stack minus 8: %s; the return address there is %lu\n",
+           entry_registers[15] == (unsigned long)stack - 8 ? "yes" : "no", entry_registers[16]);
+    printf("every other general register is 0: %s\n", others_zero ? "yes" : "no");
+    printf("rflags 0x%lx\n", entry_registers[17]);
+    printf("xmm0-15 zero: %s, MXCSR 0x%x, FPU control word 0x%x\n", xmm_zero ? "yes" : "no", entry_mxcsr, entry_fcw);
+    exit(0);
+}
+
+static int regs_mode(void) {
+    /* The caller's own state is far from a clean one: none of it may reach the thread. */
+    unsigned int mxcsr = 0x7f80 | 0x6000; /* round toward zero */
+    unsigned short fcw = 0x27f;
+    __asm__ volatile("ldmxcsr %0\n fldcw %1\n pcmpeqd %%xmm0, %%xmm0\n pcmpeqd %%xmm7, %%xmm7\n pcmpeqd %%xmm15, %%xmm15"
+                     : : "m"(mxcsr), "m"(fcw) : "xmm0", "xmm7", "xmm15");
+    int tid = start(regs_entry, (void *)REGS_ARGUMENT);
+    int status = -1;
+    thread_join(tid, &status);
+    return status;
+}
+
 int main(int argc, char **argv) {
     const char *mode = argc > 1 ? argv[1] : "";
     if (!strcmp(mode, "count")) return count_mode();
@@ -387,6 +489,7 @@ int main(int argc, char **argv) {
     if (!strcmp(mode, "forkthreads")) return forkthreads_mode();
     if (!strcmp(mode, "unmapstack")) return unmapstack_mode();
     if (!strcmp(mode, "storm")) return storm_mode();
-    printf("usage: threadtest count|joinerr|spin|fault|return|chain|doublejoin|sharedmap|mainexit|blocked|many|joincycle|forkthreads|unmapstack|storm\n");
+    if (!strcmp(mode, "regs")) return regs_mode();
+    printf("usage: threadtest count|joinerr|spin|fault|return|chain|doublejoin|sharedmap|mainexit|blocked|many|joincycle|forkthreads|unmapstack|storm|regs\n");
     return 2;
 }

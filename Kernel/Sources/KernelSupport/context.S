@@ -1,4 +1,5 @@
-// Switching between kernel threads (Apus's processes each run on a thread of their own).
+// Switching between kernel threads: every thread of every process runs on one, and the
+// kernel's own threads too.
 //
 // A thread that stops running calls switch_context: it pushes the registers a C function
 // must keep (rbp, rbx, r12–r15) and the data segment selectors (DS, ES, FS, GS: a program

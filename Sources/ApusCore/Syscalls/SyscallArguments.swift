@@ -45,6 +45,11 @@ public struct SyscallArguments: Hashable, Sendable {
         Int32(truncatingIfNeeded: self[index])
     }
 
+    /// Argument `index` as a thread id: a C `int`, its low 32 bits, signed.
+    public func threadID(_ index: Int) -> Int {
+        Int(Int32(truncatingIfNeeded: self[index]))
+    }
+
     /// Argument `index` as a signed 64-bit value (seek offsets, `off_t`).
     public func signed(_ index: Int) -> Int64 {
         Int64(bitPattern: self[index])

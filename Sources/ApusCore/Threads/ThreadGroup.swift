@@ -77,8 +77,8 @@ public struct ThreadGroup {
         case ended(Int32)
     }
 
-    /// Looks at `target` for `caller`'s `thread_join`, changing nothing.
-    public func join(_ target: Int, by caller: Int) -> Join {
+    /// What `caller`'s `thread_join` of `target` finds, changing nothing.
+    public func joinState(of target: Int, for caller: Int) -> Join {
         guard target != caller, let member = members.first(where: { $0.id == target }) else { return .invalid }
         return member.status.map { .ended($0) } ?? .running
     }

@@ -1,22 +1,40 @@
 /// The thread system calls (ABI.md §5): `thread_create` is checked here and started by the
-/// kernel (which owns kernel stacks and ids); `thread_join` is decided here whole, waiting
-/// on the process's ``ThreadGroup/ended`` condition while its target runs; `exit` and
-/// `exit_group` are outcomes the kernel carries out.
+/// kernel (which owns kernel stacks and ids) through ``Process/startThread(_:id:)``;
+/// `thread_join` is decided here whole, waiting on the process's ``ThreadGroup/ended``
+/// condition while its target runs; `exit` and `exit_group` are outcomes the kernel carries
+/// out.
 extension Process {
-    /// `thread_create(name, stack, fn, arg)`: the checked start of the new thread, after the
-    /// 0 return address is written below `stack`. Errors change nothing the program can see
-    /// (the return address slot is below the stack the program handed over).
+    /// The size of the return address `thread_create` leaves below the stack.
+    static var returnAddressSize: UInt64 { UInt64(MemoryLayout<UInt64>.size) }
+    /// The size of the `int` status `thread_join` stores.
+    static var statusSize: UInt64 { UInt64(MemoryLayout<Int32>.size) }
+
+    /// `thread_create(name, stack, fn, arg)`, checked: where the new thread would start.
+    /// Nothing changes yet; the kernel starts it with ``startThread(_:id:)`` once it has the
+    /// room for it.
     mutating func threadStart(_ arguments: SyscallArguments) throws(KernelError) -> ThreadStart {
-        var name = try memory.copyInCString(at: arguments.address(0), maximumLength: ThreadStart.maximumNameBytes)
+        var name: [UInt8]
+        do throws(KernelError) {
+            name = try memory.copyInCString(at: arguments.address(0), maximumLength: ThreadStart.maximumNameBytes)
+        } catch .nameTooLong {
+            throw .invalidArgument // ABI.md §5: a name is a valid string or InvalidArgument
+        }
         guard validUTF8(name) else { throw .invalidArgument }
         let stack = arguments[1], entry = arguments.address(2)
-        guard stack >= 8, entry < AddressSpaceLayout.userEnd else { throw .badAddress }
-        let stackPointer = VirtualAddress(stack - 8)
-        guard memory.accessOK(stackPointer, length: 8, write: true) else { throw .badAddress }
+        guard stack >= Self.returnAddressSize, entry < AddressSpaceLayout.userEnd else { throw .badAddress }
+        let stackPointer = VirtualAddress(stack - Self.returnAddressSize)
+        guard memory.accessOK(stackPointer, length: Self.returnAddressSize, write: true) else { throw .badAddress }
         guard threads.hasRoom else { throw .noMemory }
-        try memory.copyOut(value: UInt64(0), to: stackPointer)
         if name.count > ThreadStart.maximumNameLength { name.removeLast(name.count - ThreadStart.maximumNameLength) }
         return ThreadStart(entry: entry, stackPointer: stackPointer, argument: arguments[3], name: name)
+    }
+
+    /// The kernel starts thread `id` at `start` in this process: the 0 return address goes
+    /// below the stack, and the thread joins the group. A failure (no frame for the stack's
+    /// page) changes nothing.
+    public mutating func startThread(_ start: ThreadStart, id: Int) throws(KernelError) {
+        try memory.copyOut(value: UInt64(0), to: start.stackPointer)
+        threads.add(id)
     }
 
     /// `thread_join(tid, status)` by `caller`: 0 once `tid` has ended, with its status stored
@@ -24,12 +42,16 @@ extension Process {
     /// or one joined already is ``KernelError/invalidArgument``; a `status` the program
     /// cannot write is ``KernelError/badAddress``, checked before waiting, and a failed store
     /// leaves the thread unjoined.
+    ///
+    /// Every thread's end wakes every joiner of the process, and each looks again: simple,
+    /// and a process has few joiners at once.
     mutating func threadJoin(_ arguments: SyscallArguments, by caller: Int) throws(KernelError) -> SyscallOutcome {
-        let target = Int(arguments.fileDescriptor(0))
+        let target = arguments.threadID(0)
         let status = arguments.address(1)
-        guard threads.join(target, by: caller) != .invalid else { throw .invalidArgument }
-        if status.raw != 0, !memory.accessOK(status, length: 4, write: true) { throw .badAddress }
-        guard case .ended(let value) = threads.join(target, by: caller) else {
+        let state = threads.joinState(of: target, for: caller)
+        guard state != .invalid else { throw .invalidArgument }
+        if status.raw != 0, !memory.accessOK(status, length: Self.statusSize, write: true) { throw .badAddress }
+        guard case .ended(let value) = state else {
             return .waits(threads.ended, retry: arguments, done: 0)
         }
         if status.raw != 0 { try memory.copyOut(value: value, to: status) }
@@ -37,7 +59,7 @@ extension Process {
         return .returns(0)
     }
 
-    /// `thread`, new, runs in this process (the kernel started it for a `thread_create`).
+    /// `thread`, new, runs in this process (a test's shortcut past ``startThread(_:id:)``).
     public mutating func threadStarted(_ thread: Int) {
         threads.add(thread)
     }

@@ -93,7 +93,7 @@ extension Kernel {
         }
         let input = boot.module(named: "stdin").map(UnsafeRawBufferPointer.init) ?? UnsafeRawBufferPointer(start: nil, count: 0)
         let framesBefore = memory.frames.usedCount
-        let stacksBefore = scheduler.threads.count
+        let stacksBefore = KernelThread.liveCount
         let runs = max(boot.numericOption("repeat") ?? 1, 1)
         let pager = boot.option("pager").flatMap { PagingPolicy(name: $0) } ?? .lazy
         log("running \(programName) with \(words.count) arguments\(runs > 1 ? ", \(runs) times" : ""), \(pager.name) pager; \(framesBefore) frames in use")
@@ -109,7 +109,7 @@ extension Kernel {
             RunReport.exited(run: index, status: status)
         }
         let framesAfter = memory.frames.usedCount
-        RunReport.kernelStacks(before: stacksBefore, after: scheduler.threads.count)
+        RunReport.kernelStacks(before: stacksBefore, after: KernelThread.liveCount)
         RunReport.frames(before: framesBefore, after: framesAfter)
         PowerOff.exit(status: 0)
     }

@@ -28,8 +28,17 @@ final class KernelThread {
     /// The size of an FXSAVE area.
     static let fpuStateSize = 512
 
+    /// The threads whose stacks are allocated now (made and not yet deinitialized): what a
+    /// run reports as kernel stacks in use, so a thread kept alive anywhere shows.
+    nonisolated(unsafe) private(set) static var liveCount = 0
+    /// The first id of kernel threads: far above any process's or user thread's.
+    static let firstKernelThreadID = 1 << 40
+
     /// Unique among the threads of a run; a process's first thread has the process's id.
     let id: Int
+    /// The name `thread_create` gave it (cut to 32 bytes); empty for a process's first
+    /// thread and for kernel threads.
+    let name: [UInt8]
     /// The process the thread runs; `nil` for a kernel thread, and once the thread is reaped.
     private(set) var process: UserProcess?
     /// What a kernel thread does; `nil` for a user thread.
@@ -49,8 +58,9 @@ final class KernelThread {
     /// state `fpu` (an FXSAVE image) and the data segment selectors `segments` (DS, ES, FS,
     /// GS, 16 bits each from the lowest, as `read_data_segments` gives them; all null for a
     /// new program or thread).
-    init(id: Int, process: UserProcess, frame: TrapFrame, fpu: UnsafeRawPointer, segments: UInt64 = 0) {
+    init(id: Int, process: UserProcess, frame: TrapFrame, fpu: UnsafeRawPointer, segments: UInt64 = 0, name: [UInt8] = []) {
         self.id = id
+        self.name = name
         self.process = process
         (stack, fpuState) = Self.allocate(fpu: fpu)
         // The frame at the top; below it, what the first switch pops (Self.prepareFirstSwitch).
@@ -59,15 +69,18 @@ final class KernelThread {
         savedStackPointer.pointee = Self.prepareFirstSwitch(below: framePointer, to: thread_first_entry, segments: segments)
     }
 
-    /// A kernel thread that runs `work` in ring 0, then ends.
-    init(id: Int, work: @escaping () -> Void) {
-        self.id = id
+    /// A kernel thread that runs `work` in ring 0, then ends; `number` makes its id
+    /// (``firstKernelThreadID`` + `number`).
+    init(number: Int, work: @escaping () -> Void) {
+        id = Self.firstKernelThreadID + number
+        name = []
         self.work = work
         (stack, fpuState) = Self.allocate(fpu: clean_fpu_state_address())
         savedStackPointer.pointee = Self.prepareFirstSwitch(below: stackTop, to: kernel_thread_first_entry, segments: 0)
     }
 
     deinit {
+        Self.liveCount -= 1
         savedStackPointer.deallocate()
         stack.deallocate()
         fpuState.deallocate()
@@ -77,6 +90,7 @@ final class KernelThread {
         let stack = UnsafeMutableRawPointer.allocate(byteCount: stackSize, alignment: 16)
         let fpuState = UnsafeMutableRawPointer.allocate(byteCount: fpuStateSize, alignment: 16)
         fpuState.copyMemory(from: fpu, byteCount: fpuStateSize)
+        liveCount += 1
         return (stack, fpuState)
     }
 

@@ -66,8 +66,11 @@ final class ProcessRun {
             guard !waiting.isEmpty else { continue }
             // Nothing is ready and every thread left waits: no one can ever wake them.
             for thread in waiting {
-                guard let process = thread.process, case .waiting(let queue) = thread.state else { continue }
-                log("deadlock: thread \(thread.id) of process \(process.id) waits until \(queue.condition), which no thread can bring about; process ended with status -1")
+                guard case .waiting(let queue) = thread.state else { continue }
+                guard let process = thread.process else {
+                    fatalError("kernel thread \(thread.id) waits until \(queue.condition) during a run")
+                }
+                log("deadlock: \(describe(thread, of: process, always: true)) waits until \(queue.condition), which no thread can bring about; process ended with status -1")
             }
             for thread in waiting {
                 if let process = thread.process { finish(process, status: -1) }
@@ -171,10 +174,15 @@ final class ProcessRun {
     /// whole create and join (the log is a serial port), and a program may start thousands.
     private func createThread(_ start: ThreadStart, in process: UserProcess) -> Int64 {
         guard hasRoomForThread else { return KernelError.noMemory.syscallReturnValue }
+        do throws(KernelError) {
+            try process.core.startThread(start, id: nextID)
+        } catch {
+            return error.syscallReturnValue
+        }
         let id = nextID
         nextID += 1
-        process.core.threadStarted(id)
-        scheduler.add(KernelThread(id: id, process: process, frame: UserProcess.threadFrame(start), fpu: clean_fpu_state_address()))
+        scheduler.add(KernelThread(id: id, process: process, frame: UserProcess.threadFrame(start), fpu: clean_fpu_state_address(),
+                                   name: start.name))
         return Int64(id)
     }
 
@@ -183,9 +191,16 @@ final class ProcessRun {
         for condition in process.core.takeWakeups() { scheduler.broadcast(condition) }
     }
 
-    /// How the log names a thread: by its process alone when it is the process's only one.
-    private func describe(_ thread: KernelThread, of process: UserProcess) -> String {
-        process.core.threads.runningCount > 1 || thread.id != process.id ? "thread \(thread.id) of process \(process.id)" : "process \(process.id)"
+    /// How the log names a thread: by its process alone when it is the process's only one
+    /// (unless `always`), else by its id, its name and its process.
+    private func describe(_ thread: KernelThread, of process: UserProcess, always: Bool = false) -> String {
+        guard always || process.core.threads.runningCount > 1 || thread.id != process.id else { return "process \(process.id)" }
+        return "thread \(thread.id)\(named(thread)) of process \(process.id)"
+    }
+
+    /// ` "NAME"` for a thread with a name (escaped: the program chose it), else nothing.
+    private func named(_ thread: KernelThread) -> String {
+        thread.name.isEmpty ? "" : " \"\(LogText.escaped(thread.name))\""
     }
     /// `fork()` of `parent`: the child's id, or the error.
     private func fork(_ frame: SyscallFrame, parent: UserProcess, thread: KernelThread) -> Int64 {
@@ -232,12 +247,15 @@ final class ProcessRun {
     private func finish(_ process: UserProcess, status: Int64) {
         guard process.exitStatus == nil else { return }
         process.exitStatus = status
-        process.core.closeAllFiles()
-        wakeWaiters(of: process)
-        processes.removeAll { $0 === process }
+        // Its threads go to the run queue before whoever its closing files wake: the process's
+        // memory goes with its last thread, so they must end first (DESIGN.md: a woken peer
+        // finds the memory free).
         for thread in scheduler.threads where thread.process === process && thread !== scheduler.current && thread.state != .ended {
             scheduler.makeEnd(thread)
         }
+        process.core.closeAllFiles()
+        wakeWaiters(of: process)
+        processes.removeAll { $0 === process }
         log("process \(process.id) ended with status \(status)")
         guard process.id == firstID else { return }
         self.status = status
@@ -259,7 +277,7 @@ final class ProcessRun {
                 case .ended: "ended"
                 case .ready: thread === scheduler.current ? "running" : "ready"
                 }
-                return "\(thread.id) \(state)"
+                return "\(thread.id)\(named(thread)) \(state)"
             }
             var line = "  \(process.id)  \(process.parentID)  \(process.frameCount)  "
             for (index, thread) in threads.enumerated() { line += index == 0 ? thread : ", " + thread }

@@ -17,9 +17,15 @@ protocol SchedulingPolicy {
 
 /// Round robin: ready threads run in the order they became ready, each until it waits, ends
 /// or uses up its time slice (Timer.swift), and then goes to the back of the line.
+///
+/// The line is an array read from `head`; a slot that was taken is emptied at once, so the
+/// queue never keeps a thread (and its kernel stack) alive after the scheduler freed it,
+/// and the taken slots are dropped from the front now and then.
 struct RoundRobin: SchedulingPolicy {
-    private var queue: [KernelThread] = []
+    private var queue: [KernelThread?] = []
     private var head = 0
+    /// How many taken slots may pile up at the front before they are dropped.
+    private static let compactionThreshold = 64
 
     mutating func enqueue(_ thread: KernelThread) {
         queue.append(thread)
@@ -30,8 +36,12 @@ struct RoundRobin: SchedulingPolicy {
     mutating func next() -> KernelThread? {
         guard head < queue.count else { return nil }
         let thread = queue[head]
+        queue[head] = nil
         head += 1
-        if head == queue.count || head >= 64 {
+        if head == queue.count {
+            queue.removeAll(keepingCapacity: true)
+            head = 0
+        } else if head >= Self.compactionThreshold {
             queue.removeFirst(head)
             head = 0
         }
@@ -40,12 +50,10 @@ struct RoundRobin: SchedulingPolicy {
 }
 
 /// The mechanism of scheduling: the running thread, the switch between threads, waiting
-/// and waking. It is the one owner of every thread's state; everything that changes which
-/// thread runs goes through it.
-///
-/// There is one scheduler, `Kernel.scheduler`: every thread of every process and every
-/// kernel thread is one of its threads, and every change of which thread runs goes
-/// through it (the single owner that several CPUs would later lock).
+/// and waking. There is one, `Kernel.scheduler`: every thread of every process and every
+/// kernel thread is one of its threads, it is the one owner of their states, and
+/// everything that changes which thread runs goes through it (the single owner that
+/// several CPUs would later lock).
 ///
 /// The boot's own stack is the *idle context*: the scheduler switches there when no thread
 /// is ready, and the kernel's run loop (ProcessRun.swift) decides what then happens (the run

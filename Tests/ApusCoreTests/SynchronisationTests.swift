@@ -7,7 +7,7 @@ import Testing
 /// run again until someone wakes it), and the kernel's own check runs them with real kernel
 /// threads (BootTests, `check synchronisation`).
 @Suite("Mutex, semaphore and condition variable")
-struct SynchronizationTests {
+struct SynchronisationTests {
     @Test func aMutexIsHandedToItsWaitersFirstComeFirstServed() {
         let mutex = Mutex()
         #expect(mutex.lock(by: 1))
