@@ -16,6 +16,7 @@ struct BootTests {
         "unmapped-page-faults",
         "swift-heap",
         "memory-functions",
+        "spurious-interrupts-ignored",
         "mutex-excludes",
         "mutex-first-come-first-served",
         "semaphore-ping-pong",

@@ -56,6 +56,10 @@ TRAP_WITH_ERROR 29
 TRAP_WITH_ERROR 30
 TRAP_NO_ERROR 31
 TRAP_NO_ERROR 32                // the timer (IRQ 0, remapped)
+// IRQs 1–15 (vectors 33–47): masked, but the 8259 can still raise a spurious IRQ 7 or 15.
+.irp vector, 33,34,35,36,37,38,39,40,41,42,43,44,45,46,47
+TRAP_NO_ERROR \vector
+.endr
 
 trap_common:
         PUSH_GENERAL_REGISTERS
@@ -80,7 +84,7 @@ trap_return:
         .align 8
         .global trap_stubs
 trap_stubs:
-.irp vector, 0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31,32
+.irp vector, 0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31,32,33,34,35,36,37,38,39,40,41,42,43,44,45,46,47
         .quad trap_stub_\vector
 .endr
 

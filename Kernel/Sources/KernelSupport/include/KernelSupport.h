@@ -54,6 +54,9 @@ static inline void ltr(uint16_t selector) { __asm__ volatile("ltr %0" : : "r"(se
 // MARK: Halting
 static inline void halt_forever(void) { for (;;) __asm__ volatile("cli; hlt"); }
 static inline void cpu_pause(void) { __asm__ volatile("pause"); }
+// The vectors of the 8259s' spurious IRQ 7 and 15, raised by software (the kernel's checks).
+static inline void raise_vector_39(void) { __asm__ volatile("int $39" ::: "memory"); }
+static inline void raise_vector_47(void) { __asm__ volatile("int $47" ::: "memory"); }
 // The time-stamp counter (RDTSC, SDM Vol. 2B), for the kernel's own measurements.
 static inline uint64_t read_tsc(void) { uint32_t lo, hi; __asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi)); return (uint64_t)hi << 32 | lo; }
 
@@ -61,7 +64,7 @@ static inline uint64_t read_tsc(void) { uint32_t lo, hi; __asm__ volatile("rdtsc
 extern uint64_t boot_multiboot_magic;
 extern uint64_t boot_multiboot_info;
 extern uint64_t gdt[7];
-extern const uint64_t trap_stubs[33];
+extern const uint64_t trap_stubs[48];
 
 // MARK: Probes (traps.S): 0 when the access worked, 1 when it faulted.
 extern volatile uint8_t probe_armed;

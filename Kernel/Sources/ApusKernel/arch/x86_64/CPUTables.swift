@@ -20,15 +20,9 @@ enum CPUTables {
     /// The TSS, for the scheduler to set `rsp0` later.
     nonisolated(unsafe) static var tss: UnsafeMutableRawPointer!
 
-    /// The legacy 8259 interrupt controllers: remapped to vectors 32–47 (their power-on
-    /// vectors collide with exceptions) and masked; the timer unmasks IRQ 0 (Timer.swift).
+    /// The legacy 8259 interrupt controllers: remapped and masked (InterruptController).
     static func silenceLegacyInterruptControllers() {
-        let (master, slave): (UInt16, UInt16) = (0x20, 0xA0)
-        outb(master, 0x11); outb(slave, 0x11) // ICW1: initialize, ICW4 follows
-        outb(master + 1, 32); outb(slave + 1, 40) // ICW2: vector offsets
-        outb(master + 1, 4); outb(slave + 1, 2) // ICW3: cascade on IRQ2
-        outb(master + 1, 1); outb(slave + 1, 1) // ICW4: 8086 mode
-        outb(master + 1, 0xFF); outb(slave + 1, 0xFF) // mask everything
+        InterruptController.remapAndMask()
     }
 
     /// The stack the CPU switches to when a program traps or makes a system call: the
@@ -75,8 +69,8 @@ enum CPUTables {
         let idt = UnsafeMutablePointer<UInt64>.allocate(capacity: 256 * 2)
         idt.initialize(repeating: 0, count: 256 * 2)
         withUnsafePointer(to: trap_stubs) { stubs in
-            stubs.withMemoryRebound(to: UInt64.self, capacity: 33) { stubs in
-                for vector in 0...Int(Timer.vector) {
+            stubs.withMemoryRebound(to: UInt64.self, capacity: Int(InterruptController.lastVector) + 1) { stubs in
+                for vector in 0...Int(InterruptController.lastVector) {
                     let handler = stubs[vector]
                     let ist: UInt64 = vector == doubleFaultVector ? UInt64(doubleFaultStack) : 0
                     // Interrupt gate (type 0xE), present, DPL 0.

@@ -16,7 +16,8 @@ enum Timer {
     static let inputHertz = 1_193_182
 
     private static let channel0: UInt16 = 0x40, command: UInt16 = 0x43
-    private static let picCommand: UInt16 = 0x20, picData: UInt16 = 0x21, endOfInterrupt: UInt8 = 0x20
+    /// The PIT's line at the interrupt controller.
+    private static let line = 0
 
     /// Starts the ticks: channel 0 in mode 2 (rate generator), and IRQ 0 unmasked at the PIC.
     static func start() {
@@ -24,11 +25,11 @@ enum Timer {
         outb(command, 0x34) // channel 0, low then high byte, mode 2, binary
         outb(channel0, UInt8(truncatingIfNeeded: divisor))
         outb(channel0, UInt8(truncatingIfNeeded: divisor >> 8))
-        outb(picData, inb(picData) & ~1) // unmask IRQ 0
+        InterruptController.unmask(line: line)
     }
 
     /// Tells the PIC the tick was handled, so it can raise the next.
     static func acknowledge() {
-        outb(picCommand, endOfInterrupt)
+        InterruptController.endOfInterrupt(line: line)
     }
 }

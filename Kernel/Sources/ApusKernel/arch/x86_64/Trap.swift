@@ -46,9 +46,9 @@ enum Traps {
     nonisolated(unsafe) static var lastProbedFault: ProbedFault?
 }
 
-/// Every exception and the timer arrive here (traps.S). A fault inside an armed probe is
+/// Every exception and interrupt arrives here (traps.S). A fault inside an armed probe is
 /// recorded and the probe resumes at its landing pad; a tick ends the running program's time
-/// slice; a fault of a user program goes to that program (it may die, never the kernel);
+/// slice; another IRQ (a spurious one) is dropped; a fault of a user program goes to that program (it may die, never the kernel);
 /// anything else in the kernel is a bug: panic.
 @_cdecl("apus_trap")
 public func apusTrap(_ rawFrame: UnsafeMutableRawPointer) {
@@ -63,6 +63,10 @@ public func apusTrap(_ rawFrame: UnsafeMutableRawPointer) {
         Timer.acknowledge()
         // A tick in the kernel can only come in the idle loop's `hlt`: nothing to preempt.
         if frame.pointee.cs & 3 == 3 { ProcessRun.current?.tick() }
+        return
+    }
+    if frame.pointee.vector > Timer.vector, frame.pointee.vector <= InterruptController.lastVector {
+        InterruptController.handleUnexpected(frame.pointee.vector)
         return
     }
     if frame.pointee.cs & 3 == 3, let run = ProcessRun.current {
