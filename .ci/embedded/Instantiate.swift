@@ -31,6 +31,8 @@ struct OneFileTable: MappableFileSource {
 }
 
 final class NullConsole: Console {
+    let arrival = WaitQueue("console input arrives or ends")
+    var inputWaitQueue: WaitQueue? { arrival }
     var pendingInputCount: Int { 0 }
     func readInput(into buffer: UnsafeMutableRawBufferPointer) -> Int { 0 }
     func write(_ bytes: UnsafeRawBufferPointer, to stream: ConsoleStream) {}
