@@ -25,6 +25,10 @@ public struct ProgramRun: Sendable {
     /// or when they are mapped (eager).
     public var pager = PagingPolicy.lazy
     public var standardInput = Data()
+    /// Stream standard input from this descriptor as the program reads it, instead of
+    /// ``standardInput``: no size limit, bounded memory. Where the machine cannot share its
+    /// RAM, the descriptor is read to its end before the boot instead (up to ``inputLimit``).
+    public var inputDescriptor: Int32?
     public var machine = Machine()
 
     /// The most runs one boot makes (the kernel's own limit on `repeat=`).
@@ -239,6 +243,21 @@ public struct ProgramRun: Sendable {
         guard (1...Self.maximumRepetitions).contains(repetitions) else {
             throw ToolError("--repeat \(repetitions): the count must be between 1 and \(Self.maximumRepetitions)")
         }
+        var run = self
+        if let descriptor = inputDescriptor {
+            if machine.sharesRAM {
+                run.machine.inputDescriptor = descriptor
+            } else {
+                // From a terminal, reading to the end would wait for Ctrl-D: an empty input.
+                run.standardInput = isatty(descriptor) != 0 ? Data() : try Self.readInput(from: descriptor, limit: inputLimit)
+                run.inputDescriptor = nil
+            }
+        }
+        return try run.boot(kernel: kernel, programs: programs, data: data, onOutput: onOutput, report: report)
+    }
+
+    private func boot(kernel: URL, programs: URL, data: URL, onOutput: @escaping @Sendable (Data, ConsoleStream) -> Void,
+                      report: (String) -> Void) throws -> Result {
         guard standardInput.count <= inputLimit else {
             throw ToolError("standard input is larger than \(inputLimit >> 20) MiB, more than the machine can hold")
         }
@@ -257,9 +276,10 @@ public struct ProgramRun: Sendable {
         let stdin = scratch.url.appendingPathComponent("stdin")
         try standardInput.write(to: stdin)
 
-        let commandLine = (repetitions > 1 ? "run repeat=\(repetitions)" : "run") + " pager=\(pager.name)"
+        let streams = machine.inputDescriptor != nil
+        let commandLine = (repetitions > 1 ? "run repeat=\(repetitions)" : "run") + " pager=\(pager.name)" + (streams ? " input=stream" : "")
         let outcome = try machine.run(kernel: kernel, commandLine: commandLine,
-                                      modules: [(rootfs, "rootfs"), (argv, "argv"), (stdin, "stdin")],
+                                      modules: [(rootfs, "rootfs"), (argv, "argv")] + (streams ? [] : [(stdin, "stdin")]),
                                       onOutput: onOutput, report: report)
         return Self.result(of: outcome, program: program, repetitions: repetitions)
     }
@@ -274,7 +294,7 @@ public struct ProgramRun: Sendable {
             case .exited: result.runs.append(.exited(record.first))
             case .couldNotStart: result.runs.append(.couldNotStart(RunRecord.StartFailure(rawValue: record.detail) ?? .unknown))
             case .frames: result.frames = (Int(record.first), Int(record.second))
-            case .booted, .outputRings: break
+            case .booted, .outputRings, .inputRing: break
             }
         }
         let which = { (index: Int) in repetitions > 1 ? "run \(index + 1) of \(repetitions): " : "" }

@@ -52,6 +52,7 @@ func stopQEMUOnSignals() {
         signal(signalNumber, SIG_IGN)
         let source = DispatchSource.makeSignalSource(signal: signalNumber, queue: .global())
         source.setEventHandler {
+            Terminal.restore()
             Machine.stopEverything()
             exit(128 + signalNumber)
         }
@@ -229,8 +230,8 @@ struct Run: ParsableCommand {
         abstract: "Run a program on Apus, as if it ran here.",
         discussion: """
             Boots Apus in QEMU and runs PROGRAM from the root file system with argv = [PROGRAM, ARGUMENTS…]. \
-            This command's standard input is the program's (read to its end before the boot when it is not a \
-            terminal); the program's standard output and error are this command's; and this command exits with \
+            This command's standard input is the program's, streamed as the program reads it (from a \
+            terminal line by line as typed: Ctrl-D ends the input, Ctrl-C the run, with status 130); the program's standard output and error are this command's; and this command exits with \
             the program's status (−1 after a fault shows as 255). With no PROGRAM it runs a demo.
 
             Examples:
@@ -296,16 +297,13 @@ struct Run: ParsableCommand {
             note("apus: \(error)")
             throw ExitCode(2)
         } catch {}
-        if isatty(STDIN_FILENO) == 0 {
-            do {
-                run.standardInput = try ProgramRun.readInput(from: STDIN_FILENO, limit: run.inputLimit)
-            } catch let error as ToolError {
-                note("apus: \(error)")
-                throw ExitCode(2)
-            }
-        }
         let kernel = try buildKernel()
         let programs = try UserlandBuild().build { note("  \($0)") }
+        // Standard input streams to the program as it reads it: a file or pipe at any size,
+        // a terminal line by line as the user types (Ctrl-D ends it, Ctrl-C ends the run).
+        run.inputDescriptor = STDIN_FILENO
+        Terminal.useLineMode(STDIN_FILENO)
+        defer { Terminal.restore() }
         let result = try runOrExit(run, kernel: kernel, programs: programs, report: note)
         if verbose { note(result.log) }
         if `repeat` > 1 {

@@ -31,6 +31,10 @@ public struct RunRecord: Equatable, Sendable {
         /// The program's output rings are at physical address `first`, each with `second`
         /// bytes of data (the kernel's output_ring.c gives their layout).
         case outputRings = 5
+        /// Standard input streams through the input ring at physical address `first`, with
+        /// `second` bytes of data (the kernel's input_ring.c gives its layout); the host may
+        /// start writing.
+        case inputRing = 6
     }
 
     /// Why a program could not start.

@@ -56,6 +56,7 @@ final class ProcessRun {
             if scheduler.threads.isEmpty { break }
             let waiting = scheduler.waitingThreads
             guard !waiting.isEmpty else { continue }
+            if idleForConsoleInput(waiting) { continue }
             // Nothing is ready and every thread left waits: no one can ever wake them.
             for thread in waiting {
                 guard let process = thread.process, case .waiting(let queue) = thread.state else { continue }
