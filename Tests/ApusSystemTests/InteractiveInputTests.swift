@@ -155,6 +155,61 @@ struct InteractiveInputTests {
         #expect(after.c_lflag & tcflag_t(ICANON | ECHO | ISIG) == Self.rawishMode.c_lflag & tcflag_t(ICANON | ECHO | ISIG), "the terminal's mode is back")
     }
 
+    /// What `stdinedge` prints with "abc" as its input: every odd read refused with the
+    /// documented error, the input itself, and the end.
+    static let stdinedgeOutput = """
+        NULL: -14
+        NULL, 0 bytes: -14
+        kernel half: -14
+        kernel window: -14
+        non-canonical: -14
+        read-only data: -14
+        code: -14
+        off the stack's end: -14
+        SIZE_MAX bytes: -14
+        2^62 bytes: -14
+        0 bytes: 0
+        the input: 3 "abc"
+        write to stdin: -22
+        after the end: 0
+        close: 0
+        after close: -9
+
+        """
+
+    @Test func oddReadsOfStandardInputGetTheDocumentedErrors() throws {
+        let result = try SystemUnderTest.run("stdinedge", input: "abc")
+        #expect(result.stdout == Self.stdinedgeOutput)
+        #expect(result.exitStatus == 0)
+    }
+
+    /// The same odd reads while the input streams: none of them waits (a read of 0 bytes
+    /// returns at once although more input may come), the read of the input waits until
+    /// the test sends it, and the end of the pipe is the end of the input.
+    @Test func oddReadsOfStreamedInputNeverWaitAndTheRealReadWaitsForTheInput() throws {
+        try Self.prepare()
+        let process = Process()
+        process.executableURL = apusExecutable
+        process.arguments = ["run", "--acceleration", "software", "stdinedge"]
+        let input = Pipe(), output = Pipe()
+        process.standardInput = input
+        process.standardOutput = output
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        var seen = Data()
+        let deadline = Date().addingTimeInterval(Self.patience)
+        while !String(decoding: seen, as: UTF8.self).contains("0 bytes: 0\n"), Date() < deadline, process.isRunning {
+            seen.append(output.fileHandleForReading.availableData)
+        }
+        #expect(!String(decoding: seen, as: UTF8.self).contains("the input"), "the program waits for its input")
+        input.fileHandleForWriting.write(Data("abc".utf8))
+        try input.fileHandleForWriting.close()
+        seen.append(output.fileHandleForReading.readDataToEndOfFile())
+        process.waitUntilExit()
+        #expect(String(decoding: seen, as: UTF8.self) == Self.stdinedgeOutput)
+        #expect(process.terminationStatus == 0)
+    }
+
     /// 100 MiB through a pipe into `stdinsum`, which hashes it: every byte arrives in order,
     /// and `apus` itself never holds more than a small part of it.
     @Test func oneHundredMiBStreamThroughStandardInputInBoundedMemory() throws {
