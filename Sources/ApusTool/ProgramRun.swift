@@ -29,6 +29,9 @@ public struct ProgramRun: Sendable {
     /// ``standardInput``: no size limit, bounded memory. Where the machine cannot share its
     /// RAM, the descriptor is read to its end before the boot instead (up to ``inputLimit``).
     public var inputDescriptor: Int32?
+    /// Have the kernel report every process's memory map at each fork and at its end
+    /// (``Result/memoryMaps``).
+    public var reportsMemoryMaps = false
     public var machine = Machine()
 
     /// The most runs one boot makes (the kernel's own limit on `repeat=`).
@@ -69,6 +72,12 @@ public struct ProgramRun: Sendable {
         public var programCouldNotStart = false
         /// The frames in use before and after the program, from the kernel's status records.
         public var frames: (before: Int, after: Int)?
+        /// With ``ProgramRun/reportsMemoryMaps``: every process's memory map at each fork and
+        /// at its end, in order.
+        public var memoryMaps: [MemoryMapRecords.Snapshot] = []
+        /// The names of the root file system's files, in the image's order (the memory maps
+        /// name files by their place there).
+        public var rootFileNames: [[UInt8]] = []
 
         /// The status `apus run` exits with: the program's, as a shell shows it (−1 → 255);
         /// 126 when it could not start, 125 when the machine failed before it ended.
@@ -277,11 +286,13 @@ public struct ProgramRun: Sendable {
         try standardInput.write(to: stdin)
 
         let streams = machine.inputDescriptor != nil
-        let commandLine = (repetitions > 1 ? "run repeat=\(repetitions)" : "run") + " pager=\(pager.name)" + (streams ? " input=stream" : "")
+        let commandLine = (repetitions > 1 ? "run repeat=\(repetitions)" : "run") + " pager=\(pager.name)" + (streams ? " input=stream" : "") + (reportsMemoryMaps ? " memory-map" : "")
         let outcome = try machine.run(kernel: kernel, commandLine: commandLine,
                                       modules: [(rootfs, "rootfs"), (argv, "argv")] + (streams ? [] : [(stdin, "stdin")]),
                                       onOutput: onOutput, report: report)
-        return Self.result(of: outcome, program: program, repetitions: repetitions)
+        var result = Self.result(of: outcome, program: program, repetitions: repetitions)
+        result.rootFileNames = files.map(\.name)
+        return result
     }
 
     /// What a boot's outcome says about the program's runs: only the kernel's status records
@@ -289,12 +300,13 @@ public struct ProgramRun: Sendable {
     public static func result(of outcome: Machine.Outcome, program: [UInt8], repetitions: Int) -> Result {
         var result = Result(output: outcome.output, errorOutput: outcome.errorOutput, log: outcome.log)
         let name = LogText.escaped(program)
+        result.memoryMaps = MemoryMapRecords.snapshots(in: outcome.records)
         for record in outcome.records {
             switch record.kind {
             case .exited: result.runs.append(.exited(record.first))
             case .couldNotStart: result.runs.append(.couldNotStart(RunRecord.StartFailure(rawValue: record.detail) ?? .unknown))
             case .frames: result.frames = (Int(record.first), Int(record.second))
-            case .booted, .outputRings, .inputRing: break
+            case .booted, .outputRings, .inputRing, .memoryMap, .region, .regionPages, .regionsOmitted: break
             }
         }
         let which = { (index: Int) in repetitions > 1 ? "run \(index + 1) of \(repetitions): " : "" }

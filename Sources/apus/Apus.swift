@@ -79,7 +79,7 @@ struct ProgramCommandLine {
 
     /// Options of `run` and `debug` that take a value (the next word, unless given as
     /// `--option=value`).
-    static let optionsWithValues: Set<[UInt8]> = Set(["--rootfs", "--argv0", "--repeat", "--acceleration", "--pager"].map { Array($0.utf8) })
+    static let optionsWithValues: Set<[UInt8]> = Set(["--rootfs", "--argv0", "--repeat", "--acceleration", "--pager", "--memory-map-picture"].map { Array($0.utf8) })
 
     /// Splits `words` (the command line without the tool's name): everything after the
     /// program's name is the program's.
@@ -93,12 +93,19 @@ struct ProgramCommandLine {
         }
         var result = ProgramCommandLine(parsed: Array(words[0..<index]))
         while index < words.count {
-            let word = words[index]
+            var word = words[index]
             if word == Array("--".utf8) {
                 index += 1
                 break
             }
             guard word.first == UInt8(ascii: "-") else { break }
+            // `--memory-map` takes a value only when one is given: a word that ends in .svg.
+            if word == Array("--memory-map".utf8), index + 1 < words.count, words[index + 1].reversed().starts(with: Array(".svg".utf8).reversed()) {
+                result.parsed += [Array("--memory-map-picture".utf8), words[index + 1]]
+                index += 2
+                continue
+            }
+            if word.starts(with: Array("--memory-map=".utf8)) { word = Array("--memory-map-picture=".utf8) + word.dropFirst(13) }
             result.parsed.append(word)
             if optionsWithValues.contains(word), index + 1 < words.count {
                 if word == Array("--argv0".utf8) { result.argv0 = words[index + 1] }
@@ -240,6 +247,9 @@ struct Run: ParsableCommand {
               echo hi | apus run cat             the program reads this command's input
               apus run cat hello.txt > out.txt   and writes to this command's output
               apus run --stats mm-demo           frames in use before and after
+              apus run --memory-map memmap       each process's regions and pages
+              apus run --memory-map m.svg cow    the same, drawn to m.svg
+              apus run cat                       type lines; Ctrl-D ends the input
               apus run --verbose cow             the kernel log: processes, forks, ends
               apus run --repeat 100 hello        100 runs in one boot, each reported
               apus run --pager eager mm-demo     frames when mapped, not when touched
@@ -277,6 +287,12 @@ struct Run: ParsableCommand {
     @Option(help: "How QEMU runs the kernel: auto, kvm or software.")
     var acceleration: Machine.Acceleration = .automatic
 
+    @Flag(help: "After the run, show every process's memory map at each fork and at its end (range, permission, backing, resident and copy-on-write shared pages) on standard error. `--memory-map FILE.svg` draws them to FILE.svg instead.")
+    var memoryMap = false
+
+    @Option(name: .customLong("memory-map-picture"), help: ArgumentHelp("Draw the memory maps to this SVG file (written as --memory-map FILE.svg).", visibility: .hidden))
+    var memoryMapPicture: String?
+
     func run() throws {
         guard (1...ProgramRun.maximumRepetitions).contains(`repeat`) else {
             note("apus: --repeat \(`repeat`): the count must be between 1 and \(ProgramRun.maximumRepetitions)")
@@ -290,6 +306,7 @@ struct Run: ParsableCommand {
         run.pager = pager
         run.machine.acceleration = acceleration
         run.machine.collectsOutput = false
+        run.reportsMemoryMaps = memoryMap || memoryMapPicture != nil
         do {
             // Problems with the command line first, before the build and the boot.
             for folder in run.extraFiles { _ = try ProgramRun.listFolder(folder) }
@@ -314,6 +331,17 @@ struct Run: ParsableCommand {
                 }
             }
             if result.runs.count < `repeat` { note("apus: runs \(result.runs.count + 1) to \(`repeat`) of \(`repeat`) did not run") }
+        }
+        if let picture = memoryMapPicture {
+            do {
+                try Data(MemoryMapPicture.svg(result.memoryMaps, fileNames: result.rootFileNames, runs: `repeat`).utf8)
+                    .write(to: URL(fileURLWithPath: picture))
+                note("apus: \(result.memoryMaps.count) memory maps drawn in \(picture)")
+            } catch {
+                note("apus: cannot write \(picture): \(error.localizedDescription)")
+            }
+        } else if memoryMap {
+            note(MemoryMapTable.render(result.memoryMaps, fileNames: result.rootFileNames, runs: `repeat`))
         }
         if stats, let frames = result.frames {
             note("apus: frames in use: \(frames.before) before the program, \(frames.after) after (\(frames.after - frames.before) leaked)")

@@ -94,11 +94,13 @@ extension Kernel {
         // runs (every run of a `repeat` reads on where the one before stopped).
         let streamsInput = boot.option("input").map { $0.elementsEqual("stream".utf8) } ?? false
         if streamsInput { RunReport.inputRing() }
+        MemoryMapReport.enabled = boot.hasOption("memory-map")
         let framesBefore = memory.frames.usedCount
         let runs = max(boot.numericOption("repeat") ?? 1, 1)
         let pager = boot.option("pager").flatMap { PagingPolicy(name: $0) } ?? .lazy
         log("running \(programName) with \(words.count) arguments\(runs > 1 ? ", \(runs) times" : ""), \(pager.name) pager; \(framesBefore) frames in use")
         for index in 0..<runs {
+            MemoryMapReport.run = index
             let run = ProcessRun()
             let console: any Console
             if streamsInput {

@@ -168,6 +168,7 @@ final class ProcessRun {
         fxsave(thread.fpuState) // the parent's registers as they are now
         admit(child, thread: KernelThread(id: child.id, process: child, frame: UserProcess.childFrame(frame), fpu: thread.fpuState,
                                           segments: read_data_segments()))
+        MemoryMapReport.fork(parent: parent, child: child)
         return Int64(child.id)
     }
 
@@ -190,6 +191,7 @@ final class ProcessRun {
     private func finish(_ process: UserProcess, status: Int64) {
         guard process.exitStatus == nil else { return }
         process.exitStatus = status
+        MemoryMapReport.end(process)
         process.core.closeAllFiles()
         for queue in process.core.takeWakeups() { scheduler.wake(queue) }
         processes.removeAll { $0 === process }
