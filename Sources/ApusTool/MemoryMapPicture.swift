@@ -38,7 +38,7 @@ public enum MemoryMapPicture {
         let legendY = height + margin
         let legend = [("shared copy-on-write", colors.shared), ("resident, this process's alone", colors.resident), ("not resident", colors.absent)]
             .enumerated().map { index, item in
-                let x = margin + Double(index) * 220
+                let x = margin + Double(index) * 280
                 return rect(x: x, y: legendY, width: 14, height: 14, fill: item.1) + text(item.0, x: x + 20, y: legendY + 11)
             }.joined()
         let note = text("Regions to one linear scale (at least \(Int(smallestRegionHeight)) points); gaps log-scaled, their size written in them; high addresses at the top.",
@@ -65,7 +65,7 @@ public enum MemoryMapPicture {
                 let gapHeight = gap == 0 ? 0 : gapBase + gapPerDoubling * log2(pages)
                 if gap > 0 {
                     out += line(x: x + barWidth / 2, from: y, to: y + gapHeight)
-                    if gapHeight >= 12 { out += text(MemoryMapTable.size(gap), x: x + barWidth / 2 + 6, y: y + gapHeight / 2 + 4, size: 10, fill: "#777777") }
+                    if gapHeight >= 12 { out += text(roughSize(gap), x: x + barWidth / 2 + 6, y: y + gapHeight / 2 + 4, size: 10, fill: "#777777") }
                 }
                 y += gapHeight
             }
@@ -86,6 +86,14 @@ public enum MemoryMapPicture {
         }
         if snapshot.omitted > 0 { out += text("… \(snapshot.omitted) more regions", x: x, y: y + 14); y += 20 }
         return (out, y)
+    }
+
+    /// A gap's size, rounded to its largest unit (`628 MiB`).
+    static func roughSize(_ bytes: UInt64) -> String {
+        for (shift, unit) in [(40, "TiB"), (30, "GiB"), (20, "MiB"), (10, "KiB")] where bytes >= 1 << shift {
+            return "\(bytes >> shift) \(unit)"
+        }
+        return "\(bytes) B"
     }
 
     /// `text` made safe inside an XML document.
