@@ -4,8 +4,8 @@ import KernelSupport
 /// The running kernel: what boot sets up, in the order it must happen.
 ///
 /// 1. Serial ports, so everything after can be reported.
-/// 2. The kernel heap (48 MiB at the start of the lower-half kernel window, mapped by
-///    boot.S), because every Swift object lives there.
+/// 2. The kernel heap (48 MiB at the start of the lower-half kernel window, on free frames
+///    after the boot modules, mapped by boot.S), because every Swift object lives there.
 /// 3. The CPU's tables: GDT with a TSS, and an IDT with a handler for every exception.
 /// 4. Physical memory: the multiboot memory map hands the free RAM to a `FrameAllocator`.
 /// 5. The kernel's own page table, built with ApusCore's `PageTable`: the direct map of RAM,

@@ -105,8 +105,10 @@ LINKER_ADDRESS(text_end, __text_end)
 LINKER_ADDRESS(rodata_end, __rodata_end)
 LINKER_ADDRESS(image_end, __image_end)
 #define KERNEL_VMA 0x0000507FC0000000ull
-static inline uint64_t heap_physical_start(void) { extern char __heap_start_in_image[]; return (uint64_t)__heap_start_in_image - KERNEL_VMA; }
-static inline uint64_t heap_physical_end(void) { extern char __heap_end_in_image[]; return (uint64_t)__heap_end_in_image - KERNEL_VMA; }
+// The kernel heap's frames, chosen at boot (kernel_heap.S).
+extern uint64_t boot_heap_physical_start, boot_heap_physical_end;
+static inline uint64_t heap_physical_start(void) { return boot_heap_physical_start; }
+static inline uint64_t heap_physical_end(void) { return boot_heap_physical_end; }
 
 // MARK: Output rings (output_ring.c)
 // Byte layout the host relies on (apus, Machine.swift): per ring, `written` at 0, `read` at 8,
