@@ -24,15 +24,24 @@ final class InputRingWriter: @unchecked Sendable {
     private let lock = NSLock()
     private var machineStopped = false
     private let done = DispatchSemaphore(value: 0)
+    /// A pipe whose write end ``finish()`` closes: it wakes a wait for input at once, so the
+    /// end of a run never waits for the next poll.
+    private let wakeUp: (read: Int32, write: Int32)
 
     private static let writtenOffset: UInt64 = 0, readOffset: UInt64 = 8, endedOffset: UInt64 = 16, dataOffset: UInt64 = 64
-    /// How long one wait for input lasts before the writer looks whether the machine stopped.
-    private static let pollMilliseconds: Int32 = 20
+    /// How long one wait for input lasts before the writer looks again whether the machine
+    /// stopped (``finish()`` also wakes it at once).
+    private static let pollMilliseconds: Int32 = 100
 
     init(ram: SharedRAM, statusPath: String, descriptor: Int32) {
         self.ram = ram
         self.statusPath = statusPath
         self.descriptor = descriptor
+        var ends: [Int32] = [-1, -1]
+        if pipe(&ends) == 0 {
+            for end in ends { _ = fcntl(end, F_SETFD, FD_CLOEXEC) }
+        }
+        wakeUp = (ends[0], ends[1])
         let thread = Thread { [self] in
             stream()
             done.signal()
@@ -40,14 +49,16 @@ final class InputRingWriter: @unchecked Sendable {
         thread.start()
     }
 
-    /// Once QEMU has exited: stops (within one poll interval) and returns. Input not yet
+    /// Once QEMU has exited: stops and returns. Input not yet
     /// read stays unread.
     func finish() {
         lock.lock()
         machineStopped = true
         lock.unlock()
+        if wakeUp.write >= 0 { close(wakeUp.write) }
         done.wait()
         done.signal()
+        if wakeUp.read >= 0 { close(wakeUp.read) }
     }
 
     private var stopped: Bool {
@@ -91,10 +102,10 @@ final class InputRingWriter: @unchecked Sendable {
     private func nextChunk(into chunk: inout [UInt8]) -> Int? {
         while true {
             if stopped { return nil }
-            var waiting = pollfd(fd: descriptor, events: Int16(POLLIN), revents: 0)
-            let ready = poll(&waiting, 1, Self.pollMilliseconds)
+            var waiting = [pollfd(fd: descriptor, events: Int16(POLLIN), revents: 0), pollfd(fd: wakeUp.read, events: Int16(POLLIN), revents: 0)]
+            let ready = poll(&waiting, wakeUp.read >= 0 ? 2 : 1, Self.pollMilliseconds)
             if ready < 0 && errno != EINTR { return 0 }
-            if ready <= 0 { continue }
+            if ready <= 0 || waiting[0].revents == 0 { continue }
             let count = chunk.withUnsafeMutableBytes { read(descriptor, $0.baseAddress, $0.count) }
             if count < 0 && (errno == EINTR || errno == EAGAIN) { continue }
             return max(count, 0)
