@@ -21,9 +21,7 @@ final class InputRingWriter: @unchecked Sendable {
     private let ram: SharedRAM
     private let statusPath: String
     private let descriptor: Int32
-    private let lock = NSLock()
-    private var machineStopped = false
-    private let done = DispatchSemaphore(value: 0)
+    private let worker = MachineWorker()
     /// A pipe whose write end ``finish()`` closes: it wakes a wait for input at once, so the
     /// end of a run never waits for the next poll.
     private let wakeUp: (read: Int32, write: Int32)
@@ -42,30 +40,18 @@ final class InputRingWriter: @unchecked Sendable {
             for end in ends { _ = fcntl(end, F_SETFD, FD_CLOEXEC) }
         }
         wakeUp = (ends[0], ends[1])
-        let thread = Thread { [self] in
-            stream()
-            done.signal()
-        }
-        thread.start()
+        worker.start { [self] in stream() }
     }
 
-    /// Once QEMU has exited: stops and returns. Input not yet
-    /// read stays unread.
+    /// Once QEMU has exited: stops and returns. Input not yet read stays unread.
     func finish() {
-        lock.lock()
-        machineStopped = true
-        lock.unlock()
+        worker.stop()
         if wakeUp.write >= 0 { close(wakeUp.write) }
-        done.wait()
-        done.signal()
+        worker.join()
         if wakeUp.read >= 0 { close(wakeUp.read) }
     }
 
-    private var stopped: Bool {
-        lock.lock()
-        defer { lock.unlock() }
-        return machineStopped
-    }
+    private var stopped: Bool { worker.stopped }
 
     private func stream() {
         var location = ram.ringLocation(announcedIn: statusPath, kind: .inputRing, rings: 1)

@@ -73,6 +73,43 @@ final class SharedRAM: @unchecked Sendable {
     }
 }
 
+/// A thread that works while the machine runs (a ring's reader or writer): started with
+/// ``start(_:)``, it asks ``stopped`` to learn that QEMU has exited, and is waited for with
+/// ``join()``.
+final class MachineWorker: @unchecked Sendable {
+    private let lock = NSLock()
+    private var machineStopped = false
+    private let done = DispatchSemaphore(value: 0)
+
+    func start(_ body: @escaping @Sendable () -> Void) {
+        let done = self.done
+        Thread {
+            body()
+            done.signal()
+        }.start()
+    }
+
+    /// Whether the machine has stopped.
+    var stopped: Bool {
+        lock.lock()
+        defer { lock.unlock() }
+        return machineStopped
+    }
+
+    /// The machine has stopped.
+    func stop() {
+        lock.lock()
+        machineStopped = true
+        lock.unlock()
+    }
+
+    /// Waits for the work to end (again and again, if asked).
+    func join() {
+        done.wait()
+        done.signal()
+    }
+}
+
 /// Reads the kernel's two output rings (standard output and error) while the machine runs:
 /// waits for the kernel's `outputRings` status record, then moves whatever the kernel has
 /// written out of each ring and hands it over, until told the machine has stopped and the
@@ -82,35 +119,22 @@ final class OutputRingReader: @unchecked Sendable {
     private let ram: SharedRAM
     private let statusPath: String
     private let onData: @Sendable (Data, ConsoleStream) -> Void
-    private let lock = NSLock()
-    private var machineStopped = false
-    private let done = DispatchSemaphore(value: 0)
+    private let worker = MachineWorker()
 
     init(ram: SharedRAM, statusPath: String, onData: @escaping @Sendable (Data, ConsoleStream) -> Void) {
         self.ram = ram
         self.statusPath = statusPath
         self.onData = onData
-        let thread = Thread { [self] in
-            readRings()
-            done.signal()
-        }
-        thread.start()
+        worker.start { [self] in readRings() }
     }
 
     /// Once QEMU has exited: reads what is left and returns.
     func finish() {
-        lock.lock()
-        machineStopped = true
-        lock.unlock()
-        done.wait()
-        done.signal()
+        worker.stop()
+        worker.join()
     }
 
-    private var stopped: Bool {
-        lock.lock()
-        defer { lock.unlock() }
-        return machineStopped
-    }
+    private var stopped: Bool { worker.stopped }
 
     /// Where the rings are, once the kernel has said so.
     private func ringLocation() -> (base: UInt64, size: UInt64)? {

@@ -126,12 +126,32 @@ struct InteractiveInputTests {
         _ = try SystemUnderTest.programs.get()
     }
 
+    /// `apus run cat` at a terminal in ``rawishMode``, once `apus` has set line mode.
+    static func catAtATerminal() throws -> TerminalSession {
+        try prepare()
+        let session = try TerminalSession(["run", "--acceleration", "software", "cat"], mode: rawishMode)
+        #expect(session.waitForLineMode())
+        return session
+    }
+
+    /// `apus run PROGRAM` with pipes for its standard input and output, started.
+    static func apusWithPipes(_ program: String) throws -> (process: Foundation.Process, input: Foundation.Pipe, output: Foundation.Pipe) {
+        try prepare()
+        let process = Process()
+        process.executableURL = apusExecutable
+        process.arguments = ["run", "--acceleration", "software", program]
+        let input = Pipe(), output = Pipe()
+        process.standardInput = input
+        process.standardOutput = output
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        return (process, input, output)
+    }
+
     @Test func linesReachTheProgramAsTheyAreTypedAndCtrlDEndsTheInput() throws {
-        try Self.prepare()
-        let session = try TerminalSession(["run", "--acceleration", "software", "cat"], mode: Self.rawishMode)
+        let session = try Self.catAtATerminal()
         // Each line comes back from the program before the next is typed: the program reads
         // the terminal while it runs, line by line.
-        #expect(session.waitForLineMode())
         session.type("first line\n")
         #expect(session.waitFor("first line\r\nfirst line"), "echoed by the terminal, then written by cat: \(session.seen)")
         session.type("second, with a slip\u{7F}\u{7F}\u{7F}\u{7F}typo\n")
@@ -143,9 +163,7 @@ struct InteractiveInputTests {
     }
 
     @Test func ctrlCEndsTheRunWithStatus130AndRestoresTheTerminal() throws {
-        try Self.prepare()
-        let session = try TerminalSession(["run", "--acceleration", "software", "cat"], mode: Self.rawishMode)
-        #expect(session.waitForLineMode())
+        let session = try Self.catAtATerminal()
         session.type("still here\n")
         #expect(session.waitFor("still here\r\nstill here"), "echoed, then written by cat: \(session.seen)")
         session.type("\u{03}")
@@ -187,15 +205,7 @@ struct InteractiveInputTests {
     /// returns at once although more input may come), the read of the input waits until
     /// the test sends it, and the end of the pipe is the end of the input.
     @Test func oddReadsOfStreamedInputNeverWaitAndTheRealReadWaitsForTheInput() throws {
-        try Self.prepare()
-        let process = Process()
-        process.executableURL = apusExecutable
-        process.arguments = ["run", "--acceleration", "software", "stdinedge"]
-        let input = Pipe(), output = Pipe()
-        process.standardInput = input
-        process.standardOutput = output
-        process.standardError = FileHandle.nullDevice
-        try process.run()
+        let (process, input, output) = try Self.apusWithPipes("stdinedge")
         var seen = Data()
         let deadline = Date().addingTimeInterval(Self.patience)
         while !String(decoding: seen, as: UTF8.self).contains("0 bytes: 0\n"), Date() < deadline, process.isRunning {
@@ -213,16 +223,8 @@ struct InteractiveInputTests {
     /// 100 MiB through a pipe into `stdinsum`, which hashes it: every byte arrives in order,
     /// and `apus` itself never holds more than a small part of it.
     @Test func oneHundredMiBStreamThroughStandardInputInBoundedMemory() throws {
-        try Self.prepare()
         let size = 100 << 20
-        let process = Process()
-        process.executableURL = apusExecutable
-        process.arguments = ["run", "--acceleration", "software", "stdinsum"]
-        let input = Pipe(), output = Pipe()
-        process.standardInput = input
-        process.standardOutput = output
-        process.standardError = FileHandle.nullDevice
-        try process.run()
+        let (process, input, output) = try Self.apusWithPipes("stdinsum")
         let pid = process.processIdentifier
         // The input: a pattern no period of which divides a ring or a chunk, hashed as it goes.
         let expected = LockedText()
