@@ -23,7 +23,7 @@ public enum Terminal {
     /// terminal.
     @discardableResult
     public static func useLineMode(_ descriptor: Int32) -> Bool {
-        guard isatty(descriptor) != 0 else { return false }
+        guard isatty(descriptor) != 0, isForeground(descriptor) else { return false }
         var mode = termios()
         guard tcgetattr(descriptor, &mode) == 0 else { return false }
         lock.lock()
@@ -33,6 +33,13 @@ public enum Terminal {
         mode.c_iflag |= tcflag_t(ICRNL)
         _ = tcsetattr(descriptor, TCSANOW, &mode)
         return true
+    }
+
+    /// Whether this process may use the terminal at `descriptor`: it is in the terminal's
+    /// foreground process group. A background job (`apus run hello &`) that changed the
+    /// terminal's mode or read from it would be stopped by SIGTTOU or SIGTTIN.
+    public static func isForeground(_ descriptor: Int32) -> Bool {
+        tcgetpgrp(descriptor) == getpgrp()
     }
 
     /// Puts the terminal's mode back as ``useLineMode(_:)`` found it.

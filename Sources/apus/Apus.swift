@@ -318,7 +318,8 @@ struct Run: ParsableCommand {
         let programs = try UserlandBuild().build { note("  \($0)") }
         // Standard input streams to the program as it reads it: a file or pipe at any size,
         // a terminal line by line as the user types (Ctrl-D ends it, Ctrl-C ends the run).
-        run.inputDescriptor = STDIN_FILENO
+        // (A background job's terminal is not its to read: its program gets an empty input.)
+        if isatty(STDIN_FILENO) == 0 || Terminal.isForeground(STDIN_FILENO) { run.inputDescriptor = STDIN_FILENO }
         Terminal.useLineMode(STDIN_FILENO)
         defer { Terminal.restore() }
         let result = try runOrExit(run, kernel: kernel, programs: programs, report: note)
