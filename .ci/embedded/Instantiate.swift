@@ -31,6 +31,8 @@ struct OneFileTable: MappableFileSource {
 }
 
 final class NullConsole: Console {
+    let arrival = WaitQueue("console input arrives or ends")
+    var inputWaitQueue: WaitQueue? { arrival }
     var pendingInputCount: Int { 0 }
     func readInput(into buffer: UnsafeMutableRawBufferPointer) -> Int { 0 }
     func write(_ bytes: UnsafeRawBufferPointer, to stream: ConsoleStream) {}
@@ -72,6 +74,10 @@ public func embeddedCheck(offset: UInt64, start: UInt64, end: UInt64, file: Unsa
             total += Int64(frames.shareCount(of: entry.frame)) + Int64(entry.raw & 0xFFF)
         }
         if child.handlePageFault(at: VirtualAddress(0x1000_1000), access: .write) == .resolved { total += 1 }
+        // The memory map `--memory-map` reports, and its records.
+        let map = child.memoryMap(limit: MemoryMapRecords.regionLimit)
+        let snapshot = MemoryMapRecords.Snapshot(moment: .fork, run: 0, process: 2, parent: 1, regions: map)
+        total += Int64(MemoryMapRecords.records(of: snapshot).count) + Int64(map.first?.sharedPages ?? 0)
         parent.pageTable.forEachMappedPage(in: VirtualRange(start: VirtualAddress(0x1000_0000), end: VirtualAddress(0x1000_2000))) { page, entry in
             total += Int64(truncatingIfNeeded: page.raw ^ entry.raw)
         }

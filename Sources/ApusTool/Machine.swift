@@ -93,6 +93,13 @@ public struct Machine: Sendable {
     /// with QEMU through a file in `/dev/shm`, when this host has that folder; else (and when
     /// false) through the debug-console ports, well under 1 MB/s.
     public var usesOutputRings = true
+    /// Stream the program's standard input from this descriptor into the kernel's input
+    /// ring while the machine runs (``InputRingWriter``); only where the RAM is shared
+    /// (``sharesRAM``), and for a kernel told so (`input=stream`).
+    public var inputDescriptor: Int32?
+
+    /// Whether the machine's RAM is a file this process shares (output and input rings).
+    public var sharesRAM: Bool { usesOutputRings && access(SharedRAM.folder, W_OK) == 0 }
 
     public init() {}
 
@@ -182,7 +189,7 @@ public struct Machine: Sendable {
         output.start { data in collected.append(data, .output); onOutput(data, .output) }
         errorOutput.start { data in collected.append(data, .error); onOutput(data, .error) }
         var sharedRAM: SharedRAM?
-        if usesOutputRings, access(SharedRAM.folder, W_OK) == 0 {
+        if sharesRAM {
             sharedRAM = try SharedRAM(byteCount: memory << 20)
             try scratch.link("ram", to: URL(fileURLWithPath: sharedRAM!.path))
         }
@@ -191,6 +198,10 @@ public struct Machine: Sendable {
                 collected.append(data, stream)
                 onOutput(data, stream)
             }
+        }
+
+        let input = sharedRAM.flatMap { ram in
+            inputDescriptor.map { InputRingWriter(ram: ram, statusPath: scratch.path("status"), descriptor: $0) }
         }
 
         let qemuRun = try WatchedProcess(executable: qemu,
@@ -204,6 +215,7 @@ public struct Machine: Sendable {
         output.finish()
         errorOutput.finish()
         rings?.finish()
+        input?.finish()
         withExtendedLifetime(sharedRAM) {}
 
         let log = (try? String(contentsOfFile: scratch.path("log"), encoding: .utf8)) ?? ""

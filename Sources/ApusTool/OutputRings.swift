@@ -42,10 +42,71 @@ final class SharedRAM: @unchecked Sendable {
         _ = withUnsafeBytes(of: &value) { pwrite(descriptor, $0.baseAddress, 8, off_t(offset)) }
     }
 
+    /// Where the kernel's rings of `kind` are (`rings` of them, each 64 bytes of counters
+    /// then its data), once its status record in the file at `statusPath` says so; `nil`
+    /// before, or when the record points outside the RAM.
+    func ringLocation(announcedIn statusPath: String, kind: RunRecord.Kind, rings: UInt64) -> (base: UInt64, size: UInt64)? {
+        guard let bytes = FileManager.default.contents(atPath: statusPath) else { return nil }
+        let whole = [UInt8](bytes.prefix(bytes.count - bytes.count % RunRecord.size))
+        guard let record = RunRecord.decode(whole)?.first(where: { $0.kind == kind }),
+              record.first > 0, record.second > 0, record.second <= 1 << 30 else { return nil }
+        let base = UInt64(record.first), size = UInt64(record.second)
+        guard base + rings * (64 + size) <= UInt64(byteCount) else { return nil }
+        return (base, size)
+    }
+
+    /// Writes `bytes` at `offset`.
+    func write(_ bytes: UnsafeRawBufferPointer, at offset: UInt64) {
+        var done = 0
+        while done < bytes.count {
+            let count = pwrite(descriptor, bytes.baseAddress! + done, bytes.count - done, off_t(offset) + off_t(done))
+            if count < 0 && errno == EINTR { continue }
+            guard count > 0 else { return }
+            done += count
+        }
+    }
+
     func read(at offset: UInt64, count: Int) -> Data {
         var data = Data(count: count)
         let got = data.withUnsafeMutableBytes { pread(descriptor, $0.baseAddress, count, off_t(offset)) }
         return got == count ? data : data.prefix(max(got, 0))
+    }
+}
+
+/// A thread that works while the machine runs (a ring's reader or writer): started with
+/// ``start(_:)``, it asks ``stopped`` to learn that QEMU has exited, and is waited for with
+/// ``join()``.
+final class MachineWorker: @unchecked Sendable {
+    private let lock = NSLock()
+    private var machineStopped = false
+    private let done = DispatchSemaphore(value: 0)
+
+    func start(_ body: @escaping @Sendable () -> Void) {
+        let done = self.done
+        Thread {
+            body()
+            done.signal()
+        }.start()
+    }
+
+    /// Whether the machine has stopped.
+    var stopped: Bool {
+        lock.lock()
+        defer { lock.unlock() }
+        return machineStopped
+    }
+
+    /// The machine has stopped.
+    func stop() {
+        lock.lock()
+        machineStopped = true
+        lock.unlock()
+    }
+
+    /// Waits for the work to end (again and again, if asked).
+    func join() {
+        done.wait()
+        done.signal()
     }
 }
 
@@ -58,45 +119,26 @@ final class OutputRingReader: @unchecked Sendable {
     private let ram: SharedRAM
     private let statusPath: String
     private let onData: @Sendable (Data, ConsoleStream) -> Void
-    private let lock = NSLock()
-    private var machineStopped = false
-    private let done = DispatchSemaphore(value: 0)
+    private let worker = MachineWorker()
 
     init(ram: SharedRAM, statusPath: String, onData: @escaping @Sendable (Data, ConsoleStream) -> Void) {
         self.ram = ram
         self.statusPath = statusPath
         self.onData = onData
-        let thread = Thread { [self] in
-            readRings()
-            done.signal()
-        }
-        thread.start()
+        worker.start { [self] in readRings() }
     }
 
     /// Once QEMU has exited: reads what is left and returns.
     func finish() {
-        lock.lock()
-        machineStopped = true
-        lock.unlock()
-        done.wait()
-        done.signal()
+        worker.stop()
+        worker.join()
     }
 
-    private var stopped: Bool {
-        lock.lock()
-        defer { lock.unlock() }
-        return machineStopped
-    }
+    private var stopped: Bool { worker.stopped }
 
     /// Where the rings are, once the kernel has said so.
     private func ringLocation() -> (base: UInt64, size: UInt64)? {
-        guard let bytes = FileManager.default.contents(atPath: statusPath) else { return nil }
-        let whole = [UInt8](bytes.prefix(bytes.count - bytes.count % RunRecord.size))
-        guard let record = RunRecord.decode(whole)?.first(where: { $0.kind == .outputRings }),
-              record.first > 0, record.second > 0, record.second <= 1 << 30 else { return nil }
-        let base = UInt64(record.first), size = UInt64(record.second)
-        guard base + 2 * (64 + size) <= UInt64(ram.byteCount) else { return nil }
-        return (base, size)
+        ram.ringLocation(announcedIn: statusPath, kind: .outputRings, rings: 2)
     }
 
     private func readRings() {

@@ -25,6 +25,13 @@ public struct ProgramRun: Sendable {
     /// or when they are mapped (eager).
     public var pager = PagingPolicy.lazy
     public var standardInput = Data()
+    /// Stream standard input from this descriptor as the program reads it, instead of
+    /// ``standardInput``: no size limit, bounded memory. Where the machine cannot share its
+    /// RAM, the descriptor is read to its end before the boot instead (up to ``inputLimit``).
+    public var inputDescriptor: Int32?
+    /// Have the kernel report every process's memory map at each fork and at its end
+    /// (``Result/memoryMaps``).
+    public var reportsMemoryMaps = false
     public var machine = Machine()
 
     /// The most runs one boot makes (the kernel's own limit on `repeat=`).
@@ -67,6 +74,12 @@ public struct ProgramRun: Sendable {
         public var frames: (before: Int, after: Int)?
         /// The kernel stacks (threads not yet freed) before and after the program.
         public var kernelStacks: (before: Int, after: Int)?
+        /// With ``ProgramRun/reportsMemoryMaps``: every process's memory map at each fork and
+        /// at its end, in order.
+        public var memoryMaps: [MemoryMapRecords.Snapshot] = []
+        /// The names of the root file system's files, in the image's order (the memory maps
+        /// name files by their place there).
+        public var rootFileNames: [[UInt8]] = []
 
         /// The status `apus run` exits with: the program's, as a shell shows it (−1 → 255);
         /// 126 when it could not start, 125 when the machine failed before it ended.
@@ -241,6 +254,21 @@ public struct ProgramRun: Sendable {
         guard (1...Self.maximumRepetitions).contains(repetitions) else {
             throw ToolError("--repeat \(repetitions): the count must be between 1 and \(Self.maximumRepetitions)")
         }
+        var run = self
+        if let descriptor = inputDescriptor {
+            if machine.sharesRAM {
+                run.machine.inputDescriptor = descriptor
+            } else {
+                // From a terminal, reading to the end would wait for Ctrl-D: an empty input.
+                run.standardInput = isatty(descriptor) != 0 ? Data() : try Self.readInput(from: descriptor, limit: inputLimit)
+                run.inputDescriptor = nil
+            }
+        }
+        return try run.boot(kernel: kernel, programs: programs, data: data, onOutput: onOutput, report: report)
+    }
+
+    private func boot(kernel: URL, programs: URL, data: URL, onOutput: @escaping @Sendable (Data, ConsoleStream) -> Void,
+                      report: (String) -> Void) throws -> Result {
         guard standardInput.count <= inputLimit else {
             throw ToolError("standard input is larger than \(inputLimit >> 20) MiB, more than the machine can hold")
         }
@@ -259,11 +287,14 @@ public struct ProgramRun: Sendable {
         let stdin = scratch.url.appendingPathComponent("stdin")
         try standardInput.write(to: stdin)
 
-        let commandLine = (repetitions > 1 ? "run repeat=\(repetitions)" : "run") + " pager=\(pager.name)"
+        let streams = machine.inputDescriptor != nil
+        let commandLine = (repetitions > 1 ? "run repeat=\(repetitions)" : "run") + " pager=\(pager.name)" + (streams ? " input=stream" : "") + (reportsMemoryMaps ? " memory-map" : "")
         let outcome = try machine.run(kernel: kernel, commandLine: commandLine,
-                                      modules: [(rootfs, "rootfs"), (argv, "argv"), (stdin, "stdin")],
+                                      modules: [(rootfs, "rootfs"), (argv, "argv")] + (streams ? [] : [(stdin, "stdin")]),
                                       onOutput: onOutput, report: report)
-        return Self.result(of: outcome, program: program, repetitions: repetitions)
+        var result = Self.result(of: outcome, program: program, repetitions: repetitions)
+        result.rootFileNames = files.map(\.name)
+        return result
     }
 
     /// What a boot's outcome says about the program's runs: only the kernel's status records
@@ -271,13 +302,14 @@ public struct ProgramRun: Sendable {
     public static func result(of outcome: Machine.Outcome, program: [UInt8], repetitions: Int) -> Result {
         var result = Result(output: outcome.output, errorOutput: outcome.errorOutput, log: outcome.log)
         let name = LogText.escaped(program)
+        result.memoryMaps = MemoryMapRecords.snapshots(in: outcome.records)
         for record in outcome.records {
             switch record.kind {
             case .exited: result.runs.append(.exited(record.first))
             case .couldNotStart: result.runs.append(.couldNotStart(RunRecord.StartFailure(rawValue: record.detail) ?? .unknown))
             case .frames: result.frames = (Int(record.first), Int(record.second))
             case .kernelStacks: result.kernelStacks = (Int(record.first), Int(record.second))
-            case .booted, .outputRings: break
+            case .booted, .outputRings, .inputRing, .memoryMap, .region, .regionPages, .regionsOmitted: break
             }
         }
         let which = { (index: Int) in repetitions > 1 ? "run \(index + 1) of \(repetitions): " : "" }

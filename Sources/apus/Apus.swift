@@ -52,6 +52,7 @@ func stopQEMUOnSignals() {
         signal(signalNumber, SIG_IGN)
         let source = DispatchSource.makeSignalSource(signal: signalNumber, queue: .global())
         source.setEventHandler {
+            Terminal.restore()
             Machine.stopEverything()
             exit(128 + signalNumber)
         }
@@ -78,7 +79,7 @@ struct ProgramCommandLine {
 
     /// Options of `run` and `debug` that take a value (the next word, unless given as
     /// `--option=value`).
-    static let optionsWithValues: Set<[UInt8]> = Set(["--rootfs", "--argv0", "--repeat", "--acceleration", "--pager"].map { Array($0.utf8) })
+    static let optionsWithValues: Set<[UInt8]> = Set(["--rootfs", "--argv0", "--repeat", "--acceleration", "--pager", "--memory-map-picture"].map { Array($0.utf8) })
 
     /// Splits `words` (the command line without the tool's name): everything after the
     /// program's name is the program's.
@@ -92,12 +93,19 @@ struct ProgramCommandLine {
         }
         var result = ProgramCommandLine(parsed: Array(words[0..<index]))
         while index < words.count {
-            let word = words[index]
+            var word = words[index]
             if word == Array("--".utf8) {
                 index += 1
                 break
             }
             guard word.first == UInt8(ascii: "-") else { break }
+            // `--memory-map` takes a value only when one is given: a word that ends in .svg.
+            if word == Array("--memory-map".utf8), index + 1 < words.count, words[index + 1].reversed().starts(with: Array(".svg".utf8).reversed()) {
+                result.parsed += [Array("--memory-map-picture".utf8), words[index + 1]]
+                index += 2
+                continue
+            }
+            if word.starts(with: Array("--memory-map=".utf8)) { word = Array("--memory-map-picture=".utf8) + word.dropFirst(13) }
             result.parsed.append(word)
             if optionsWithValues.contains(word), index + 1 < words.count {
                 if word == Array("--argv0".utf8) { result.argv0 = words[index + 1] }
@@ -229,8 +237,8 @@ struct Run: ParsableCommand {
         abstract: "Run a program on Apus, as if it ran here.",
         discussion: """
             Boots Apus in QEMU and runs PROGRAM from the root file system with argv = [PROGRAM, ARGUMENTS…]. \
-            This command's standard input is the program's (read to its end before the boot when it is not a \
-            terminal); the program's standard output and error are this command's; and this command exits with \
+            This command's standard input is the program's, streamed as the program reads it (from a \
+            terminal line by line as typed: Ctrl-D ends the input, Ctrl-C the run, with status 130); the program's standard output and error are this command's; and this command exits with \
             the program's status (−1 after a fault shows as 255). With no PROGRAM it runs a demo.
 
             Examples:
@@ -239,6 +247,9 @@ struct Run: ParsableCommand {
               echo hi | apus run cat             the program reads this command's input
               apus run cat hello.txt > out.txt   and writes to this command's output
               apus run --stats mm-demo           frames and kernel stacks before and after
+              apus run --memory-map memmap       each process's regions and pages
+              apus run --memory-map m.svg cow    the same, drawn to m.svg
+              apus run cat                       type lines; Ctrl-D ends the input
               apus run --verbose cow             the kernel log: processes, forks, ends
               apus run --repeat 100 hello        100 runs in one boot, each reported
               apus run --pager eager mm-demo     frames when mapped, not when touched
@@ -276,6 +287,12 @@ struct Run: ParsableCommand {
     @Option(help: "How QEMU runs the kernel: auto, kvm or software.")
     var acceleration: Machine.Acceleration = .automatic
 
+    @Flag(help: "After the run, show every process's memory map at each fork and at its end (range, permission, backing, resident and copy-on-write shared pages) on standard error. `--memory-map FILE.svg` draws them to FILE.svg instead.")
+    var memoryMap = false
+
+    @Option(name: .customLong("memory-map-picture"), help: ArgumentHelp("Draw the memory maps to this SVG file (written as --memory-map FILE.svg).", visibility: .hidden))
+    var memoryMapPicture: String?
+
     func run() throws {
         guard (1...ProgramRun.maximumRepetitions).contains(`repeat`) else {
             note("apus: --repeat \(`repeat`): the count must be between 1 and \(ProgramRun.maximumRepetitions)")
@@ -289,6 +306,7 @@ struct Run: ParsableCommand {
         run.pager = pager
         run.machine.acceleration = acceleration
         run.machine.collectsOutput = false
+        run.reportsMemoryMaps = memoryMap || memoryMapPicture != nil
         do {
             // Problems with the command line first, before the build and the boot.
             for folder in run.extraFiles { _ = try ProgramRun.listFolder(folder) }
@@ -296,16 +314,14 @@ struct Run: ParsableCommand {
             note("apus: \(error)")
             throw ExitCode(2)
         } catch {}
-        if isatty(STDIN_FILENO) == 0 {
-            do {
-                run.standardInput = try ProgramRun.readInput(from: STDIN_FILENO, limit: run.inputLimit)
-            } catch let error as ToolError {
-                note("apus: \(error)")
-                throw ExitCode(2)
-            }
-        }
         let kernel = try buildKernel()
         let programs = try UserlandBuild().build { note("  \($0)") }
+        // Standard input streams to the program as it reads it: a file or pipe at any size,
+        // a terminal line by line as the user types (Ctrl-D ends it, Ctrl-C ends the run).
+        // (A background job's terminal is not its to read: its program gets an empty input.)
+        if isatty(STDIN_FILENO) == 0 || Terminal.isForeground(STDIN_FILENO) { run.inputDescriptor = STDIN_FILENO }
+        Terminal.useLineMode(STDIN_FILENO)
+        defer { Terminal.restore() }
         let result = try runOrExit(run, kernel: kernel, programs: programs, report: note)
         if verbose { note(result.log) }
         if `repeat` > 1 {
@@ -316,6 +332,17 @@ struct Run: ParsableCommand {
                 }
             }
             if result.runs.count < `repeat` { note("apus: runs \(result.runs.count + 1) to \(`repeat`) of \(`repeat`) did not run") }
+        }
+        if let picture = memoryMapPicture {
+            do {
+                try Data(MemoryMapPicture.svg(result.memoryMaps, fileNames: result.rootFileNames, runs: `repeat`).utf8)
+                    .write(to: URL(fileURLWithPath: picture))
+                note("apus: \(result.memoryMaps.count) memory maps drawn in \(picture)")
+            } catch {
+                note("apus: cannot write \(picture): \(error.localizedDescription)")
+            }
+        } else if memoryMap {
+            note(MemoryMapTable.render(result.memoryMaps, fileNames: result.rootFileNames, runs: `repeat`))
         }
         if stats, let frames = result.frames {
             note("apus: frames in use: \(frames.before) before the program, \(frames.after) after (\(frames.after - frames.before) leaked)")

@@ -6,7 +6,13 @@ final class TestConsole: Console {
     var input: [UInt8]
     var output: [UInt8] = []
     var errors: [UInt8] = []
+    /// Whether more input may still come (a streamed console); a test console's input has
+    /// ended from the start unless a test opens it.
+    var inputOpen = false
+    let arrival = ConditionVariable("console input arrives or ends")
     init(input: String = "") { self.input = Array(input.utf8) }
+
+    var inputArrival: ConditionVariable? { inputOpen ? arrival : nil }
 
     var pendingInputCount: Int { input.count }
 

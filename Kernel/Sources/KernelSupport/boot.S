@@ -15,7 +15,8 @@
 //                                            string literals have lower-half addresses as
 //                                            Swift requires (-mcmodel=large reaches it)
 //   kernel heap   0x0000_5000_0000_0000      the kernel heap (HEAP_SIZE in linker.ld), on
-//                                            the 2 MiB-aligned frames after the image
+//                                            the 2 MiB-aligned frames after the boot
+//                                            modules (kernel_heap.S chooses them)
 //
 // It then turns on PAE, long mode, no-execute and paging (with CR0.WP, so the kernel honours
 // read-only pages), loads a 64-bit GDT and jumps to the kernel's address range.
@@ -50,7 +51,7 @@ multiboot_header:
         .long multiboot_header          // header_addr
         .long __image_start             // load_addr
         .long __image_load_end          // load_end_addr
-        .long __heap_physical_end       // bss_end_addr: the loader zeroes the heap frames too, and puts modules after them
+        .long __image_bss_end           // bss_end_addr: the loader zeroes the bss and puts the modules after it
         .long _start                    // entry_addr
 
         .section .boot.text, "ax"
@@ -97,14 +98,15 @@ _start:
         movl %eax, boot_pdpt_window - KERNEL_VMA + 511 * 8
         movl $(boot_pd_heap - KERNEL_VMA + PAGE_PRESENT + PAGE_WRITABLE), %eax
         movl %eax, boot_pdpt_window - KERNEL_VMA
-        movl $__heap_physical_start, %edx
+        call choose_heap_frames
+        movl boot_heap_physical_start - KERNEL_VMA, %edx
         xorl %ecx, %ecx
 3:      movl %edx, %eax
         orl $(PAGE_PRESENT + PAGE_WRITABLE + PAGE_HUGE), %eax
         movl %eax, boot_pd_heap - KERNEL_VMA(, %ecx, 8)
         addl $(2 << 20), %edx
         incl %ecx
-        cmpl $__heap_physical_end, %edx
+        cmpl boot_heap_physical_end - KERNEL_VMA, %edx
         jb 3b
 
         // PAE and SSE (the compiler may use SSE registers; user state is saved per process).

@@ -1,20 +1,3 @@
-/// Where a program's standard input comes from and its output goes: the terminal of
-/// `apus run`, or a test's buffers.
-public protocol Console: AnyObject {
-    /// Bytes of input that a read can take now without waiting.
-    var pendingInputCount: Int { get }
-    /// Copies up to `buffer.count` bytes of pending input into `buffer` and returns how many;
-    /// 0 once the input is exhausted (then `buffer` is untouched).
-    func readInput(into buffer: UnsafeMutableRawBufferPointer) -> Int
-    /// Writes `bytes` to standard output or standard error.
-    func write(_ bytes: UnsafeRawBufferPointer, to stream: ConsoleStream)
-}
-
-public enum ConsoleStream: Sendable {
-    case output
-    case error
-}
-
 /// An open file: what a descriptor refers to, and the position reads and writes move.
 public final class OpenFile {
     public enum Kind {

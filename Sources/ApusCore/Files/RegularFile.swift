@@ -7,11 +7,15 @@
 public final class RegularFile: MappableFile {
     /// The file's name in the root directory.
     public let name: [UInt8]
+    /// Where the file stands in its root file system image (from 0), if it is in one: how
+    /// the kernel names a file to the host without sending its name (``MemoryMapRecords``).
+    public let index: Int?
     private let storage: UnsafeMutableRawBufferPointer
 
-    public init(name: [UInt8], storage: UnsafeMutableRawBufferPointer) {
+    public init(name: [UInt8], storage: UnsafeMutableRawBufferPointer, index: Int? = nil) {
         self.name = name
         self.storage = storage
+        self.index = index
     }
 
     public var size: UInt64 { UInt64(storage.count) }

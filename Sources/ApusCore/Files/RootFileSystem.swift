@@ -43,7 +43,7 @@ public final class RootFileSystem {
             let (end, overflow) = offset.addingReportingOverflow(size)
             guard !overflow, end <= UInt64(image.count) else { throw .invalidArgument }
             let storage = UnsafeMutableRawBufferPointer(rebasing: image[Int(offset)..<Int(end)])
-            files.append(RegularFile(name: name, storage: storage))
+            files.append(RegularFile(name: name, storage: storage, index: files.count))
         }
     }
 

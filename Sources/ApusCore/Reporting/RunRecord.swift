@@ -31,9 +31,25 @@ public struct RunRecord: Equatable, Sendable {
         /// The program's output rings are at physical address `first`, each with `second`
         /// bytes of data (the kernel's output_ring.c gives their layout).
         case outputRings = 5
+        /// Standard input streams through the input ring at physical address `first`, with
+        /// `second` bytes of data (the kernel's input_ring.c gives its layout); the host may
+        /// start writing.
+        case inputRing = 6
+        /// A memory map follows (``MemoryMapRecords``): `detail` the moment
+        /// (``MemoryMapRecords/Moment``), `first` the process, `second` its parent.
+        case memoryMap = 7
+        /// One region of the memory map before it: `detail` its permission bits (READ,
+        /// WRITE, EXECUTABLE), `run` 0 for anonymous memory or the file's index + 1, `first`
+        /// its start, `second` its end.
+        case region = 8
+        /// The pages of the region before it: `run` the file offset in pages, `first` the
+        /// resident pages, `second` the shared ones.
+        case regionPages = 9
+        /// The memory map before it left out `first` regions (it reports a bounded number).
+        case regionsOmitted = 10
         /// The kernel threads alive (each with a kernel stack) before the first run
         /// (`first`) and after the last (`second`).
-        case kernelStacks = 6
+        case kernelStacks = 11
     }
 
     /// Why a program could not start.

@@ -152,6 +152,11 @@ extension Process {
             file.position += UInt64(bytes.count)
             return .returns(Int64(bytes.count))
         case .standardInput:
+            // Nothing pending yet but more may come: wait for it, as a pipe reader waits
+            // (ABI.md §5). Nothing asked, nothing to wait for (as for a pipe).
+            if console.pendingInputCount == 0, count > 0, let arrival = console.inputArrival {
+                return .waits(arrival, retry: arguments, done: 0)
+            }
             // Straight into the program's pages, and only what is pending: the pages are made
             // ready before a byte is taken, so a failed call consumes nothing.
             var got = 0

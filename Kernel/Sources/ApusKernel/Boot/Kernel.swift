@@ -4,8 +4,8 @@ import KernelSupport
 /// The running kernel: what boot sets up, in the order it must happen.
 ///
 /// 1. Serial ports, so everything after can be reported.
-/// 2. The kernel heap (48 MiB at the start of the lower-half kernel window, mapped by
-///    boot.S), because every Swift object lives there.
+/// 2. The kernel heap (48 MiB at the start of the lower-half kernel window, on free frames
+///    after the boot modules, mapped by boot.S), because every Swift object lives there.
 /// 3. The CPU's tables: GDT with a TSS, and an IDT with a handler for every exception.
 /// 4. Physical memory: the multiboot memory map hands the free RAM to a `FrameAllocator`.
 /// 5. The kernel's own page table, built with ApusCore's `PageTable`: the direct map of RAM,
@@ -62,7 +62,8 @@ extension Kernel {
     static let statusCannotRun: UInt32 = 3
 
     /// Runs the program the boot modules name: `rootfs` holds the root file system, `argv`
-    /// the program's file name then its arguments (NUL-terminated each), `stdin` its input.
+    /// the program's file name then its arguments (NUL-terminated each), `stdin` its input
+    /// (or, with `input=stream`, the input ring brings it while the program runs).
     /// With `repeat=N` on the command line it runs N times, one after the other; with
     /// `pager=eager` its memory is filled eagerly (lazily by default). Reports each run's end
     /// and the frames in use before and after (`RunReport`: a log line for people, a status
@@ -92,20 +93,34 @@ extension Kernel {
             PowerOff.exit(status: statusCannotRun)
         }
         let input = boot.module(named: "stdin").map(UnsafeRawBufferPointer.init) ?? UnsafeRawBufferPointer(start: nil, count: 0)
+        // `input=stream`: standard input arrives through the input ring while the program
+        // runs (every run of a `repeat` reads on where the one before stopped).
+        let streamsInput = boot.option("input").map { $0.elementsEqual("stream".utf8) } ?? false
+        if streamsInput { RunReport.inputRing() }
+        MemoryMapReport.enabled = boot.hasOption("memory-map")
         let framesBefore = memory.frames.usedCount
         let stacksBefore = KernelThread.liveCount
         let runs = max(boot.numericOption("repeat") ?? 1, 1)
         let pager = boot.option("pager").flatMap { PagingPolicy(name: $0) } ?? .lazy
         log("running \(programName) with \(words.count) arguments\(runs > 1 ? ", \(runs) times" : ""), \(pager.name) pager; \(framesBefore) frames in use")
         for index in 0..<runs {
+            MemoryMapReport.run = index
             let run = ProcessRun()
-            if let failure = run.start(program, arguments: words, pager: pager, fileSystem: fileSystem, console: BootConsole(input: input)) {
+            let console: any Console
+            if streamsInput {
+                StreamedConsole.current = StreamedConsole()
+                console = StreamedConsole.current!
+            } else {
+                console = BootConsole(input: input)
+            }
+            if let failure = run.start(program, arguments: words, pager: pager, fileSystem: fileSystem, console: console) {
                 RunReport.couldNotStart(name, run: index, failure)
                 PowerOff.exit(status: statusCannotRun)
             }
             ProcessRun.current = run
             let status = run.run()
             ProcessRun.current = nil
+            StreamedConsole.current = nil
             RunReport.exited(run: index, status: status)
         }
         let framesAfter = memory.frames.usedCount

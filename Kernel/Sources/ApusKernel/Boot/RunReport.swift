@@ -14,6 +14,12 @@ enum RunReport {
         }
     }
 
+    /// Standard input streams through the input ring: where it is, for the host.
+    static func inputRing() {
+        StatusPort.write(RunRecord(kind: .inputRing, first: Int64(apus_input_ring_physical_address()),
+                                   second: Int64(apus_input_ring_size())).bytes)
+    }
+
     /// Run `run` (from 0) ended with `status`.
     static func exited(run: Int, status: Int64) {
         log("exit status \(status)")

@@ -4,7 +4,8 @@ import KernelSupport
 /// The kernel's physical memory and its own address space.
 ///
 /// The frame allocator gets the largest RAM region of the memory map, minus what is already
-/// taken below its start: the kernel image, the heap frames and the boot modules. The
+/// taken below its start: the kernel image, the boot modules and the heap frames after them
+/// (kernel_heap.S). The
 /// kernel page table maps, all supervisor-only:
 /// * every RAM region at the direct map (read-write, not executable);
 /// * the kernel image at `AddressSpaceLayout.kernelImageBase + p`: text read-execute,
@@ -43,13 +44,20 @@ final class KernelMemory {
     private static func freeRAM(_ boot: Multiboot) -> (ram: UInt64, free: PhysicalRange) {
         var ram: UInt64 = 0
         for region in boot.memoryMap where region.isAvailable { ram += region.range.length }
-        // The loader puts the modules after the kernel and its heap whether or not RAM goes
+        // The loader puts the modules after the kernel whether or not RAM goes
         // that far; one that does not fit would be read as garbage, so check before any use.
         for module in boot.modules where !boot.memoryMap.contains(where: { $0.isAvailable && $0.range.contains(module.range) }) {
             cannotStart("the boot module \(role(of: module)) (\(module.range.length >> 10) KiB at \(module.range.start)) does not fit in RAM",
                         ram: ram, modules: boot.modules)
         }
-        var reservedEnd = PhysicalAddress(heap_physical_end())
+        // The heap's frames follow the modules (kernel_heap.S); only modules too large for
+        // the machine leave it nowhere but on top of them.
+        let heapStart = KernelHeap.physicalStart, heapEnd = PhysicalAddress(heap_physical_end())
+        for module in boot.modules where module.range.start < heapEnd && heapStart < module.range.end {
+            cannotStart("the boot module \(role(of: module)) (\(module.range.length >> 10) KiB at \(module.range.start)) leaves no room for the kernel heap (\(KernelHeap.size >> 20) MiB) after it",
+                        ram: ram, modules: boot.modules)
+        }
+        var reservedEnd = heapEnd
         for module in boot.modules where module.range.end > reservedEnd { reservedEnd = module.range.end }
         reservedEnd = PhysicalAddress(PageGeometry.roundUp(reservedEnd.raw)!)
 

@@ -64,6 +64,7 @@ final class ProcessRun {
             if scheduler.threads.isEmpty { break }
             let waiting = scheduler.waitingThreads
             guard !waiting.isEmpty else { continue }
+            if idleForConsoleInput(waiting) { continue }
             // Nothing is ready and every thread left waits: no one can ever wake them.
             for thread in waiting {
                 guard case .waiting(let queue) = thread.state else { continue }
@@ -220,6 +221,7 @@ final class ProcessRun {
         fxsave(thread.fpuState) // the parent's registers as they are now
         admit(child, thread: KernelThread(id: child.id, process: child, frame: UserProcess.childFrame(frame), fpu: thread.fpuState,
                                           segments: read_data_segments()))
+        MemoryMapReport.fork(parent: parent, child: child)
         return Int64(child.id)
     }
 
@@ -247,6 +249,7 @@ final class ProcessRun {
     private func finish(_ process: UserProcess, status: Int64) {
         guard process.exitStatus == nil else { return }
         process.exitStatus = status
+        MemoryMapReport.end(process)
         // Its threads go to the run queue before whoever its closing files wake: the process's
         // memory goes with its last thread, so they must end first (DESIGN.md: a woken peer
         // finds the memory free).

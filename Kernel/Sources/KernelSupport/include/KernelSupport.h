@@ -113,8 +113,10 @@ LINKER_ADDRESS(text_end, __text_end)
 LINKER_ADDRESS(rodata_end, __rodata_end)
 LINKER_ADDRESS(image_end, __image_end)
 #define KERNEL_VMA 0x0000507FC0000000ull
-static inline uint64_t heap_physical_start(void) { extern char __heap_start_in_image[]; return (uint64_t)__heap_start_in_image - KERNEL_VMA; }
-static inline uint64_t heap_physical_end(void) { extern char __heap_end_in_image[]; return (uint64_t)__heap_end_in_image - KERNEL_VMA; }
+// The kernel heap's frames, chosen at boot (kernel_heap.S).
+extern uint64_t boot_heap_physical_start, boot_heap_physical_end;
+static inline uint64_t heap_physical_start(void) { return boot_heap_physical_start; }
+static inline uint64_t heap_physical_end(void) { return boot_heap_physical_end; }
 
 // MARK: Output rings (output_ring.c)
 // Byte layout the host relies on (apus, Machine.swift): per ring, `written` at 0, `read` at 8,
@@ -132,5 +134,25 @@ struct apus_output_rings { struct apus_output_ring ring[2]; }; // standard outpu
 void apus_output_ring_write(uint32_t stream, const void *bytes, uint64_t count);
 uint64_t apus_output_rings_physical_address(void);
 static inline uint64_t apus_output_ring_size(void) { return APUS_OUTPUT_RING_SIZE; }
+
+// MARK: The input ring (input_ring.c)
+// Byte layout the host relies on (apus, InputRing.swift): `written` at 0 (the host's),
+// `read` at 8 (the kernel's), `ended` at 16 (the host's: 1 once no byte will follow), data at 64.
+#define APUS_INPUT_RING_SIZE (1ull << 20)
+struct apus_input_ring {
+    volatile uint64_t written; // bytes the host has put in, ever
+    volatile uint64_t read;    // bytes the kernel has taken out, ever
+    volatile uint64_t ended;   // 1 once the host's input has ended (set after the last `written`)
+    uint64_t reserved[5];
+    volatile uint8_t data[APUS_INPUT_RING_SIZE];
+};
+// Bytes the host has put in that the kernel has not taken.
+uint64_t apus_input_ring_pending(void);
+// Whether the host said that no more bytes will come.
+int apus_input_ring_ended(void);
+// Moves up to `count` pending bytes to `destination`; returns how many.
+uint64_t apus_input_ring_take(void *destination, uint64_t count);
+uint64_t apus_input_ring_physical_address(void);
+static inline uint64_t apus_input_ring_size(void) { return APUS_INPUT_RING_SIZE; }
 
 #endif

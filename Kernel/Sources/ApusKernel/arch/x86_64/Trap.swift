@@ -62,7 +62,10 @@ public func apusTrap(_ rawFrame: UnsafeMutableRawPointer) {
     if frame.pointee.vector == Timer.vector {
         Timer.acknowledge()
         // A tick in the kernel can only come in the idle loop's `hlt`: nothing to preempt.
-        if frame.pointee.cs & 3 == 3 { ProcessRun.current?.tick() }
+        if frame.pointee.cs & 3 == 3 {
+            ProcessRun.current?.pollConsoleInput()
+            ProcessRun.current?.tick()
+        }
         return
     }
     if frame.pointee.vector > Timer.vector, frame.pointee.vector <= InterruptController.lastVector {

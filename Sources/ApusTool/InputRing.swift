@@ -1,0 +1,112 @@
+import ApusCore
+import Foundation
+
+/// Streams this process's standard input (a terminal, a pipe, a file) into the kernel's
+/// input ring while the machine runs, the mirror image of ``OutputRingReader``.
+///
+/// It waits for the kernel's `inputRing` status record, then reads its descriptor a chunk
+/// at a time and copies each chunk into the ring (in the machine's RAM file) as room frees
+/// up, moving the ring's `written` counter on; at the end of the input (Ctrl-D at a
+/// terminal, the end of a file or pipe, a read error) it sets `ended`. It never holds more
+/// than one chunk: input of any size streams through in bounded memory, and a program that
+/// stops reading stops the reading here too (the ring fills, the tool waits). From a
+/// terminal in canonical mode a read returns one line as the user ends it, so each line
+/// reaches the program as it is typed, after the terminal's own editing.
+///
+/// The layout is input_ring.c's: `written` at 0, `read` at 8, `ended` at 16, data from 64.
+final class InputRingWriter: @unchecked Sendable {
+    /// Bytes read from the descriptor at once, at most.
+    static let chunkSize = 1 << 16
+
+    private let ram: SharedRAM
+    private let statusPath: String
+    private let descriptor: Int32
+    private let worker = MachineWorker()
+    /// A pipe whose write end ``finish()`` closes: it wakes a wait for input at once, so the
+    /// end of a run never waits for the next poll.
+    private let wakeUp: (read: Int32, write: Int32)
+
+    private static let writtenOffset: UInt64 = 0, readOffset: UInt64 = 8, endedOffset: UInt64 = 16, dataOffset: UInt64 = 64
+    /// How long one wait for input lasts before the writer looks again whether the machine
+    /// stopped (``finish()`` also wakes it at once).
+    private static let pollMilliseconds: Int32 = 100
+
+    init(ram: SharedRAM, statusPath: String, descriptor: Int32) {
+        self.ram = ram
+        self.statusPath = statusPath
+        self.descriptor = descriptor
+        var ends: [Int32] = [-1, -1]
+        if pipe(&ends) == 0 {
+            for end in ends { _ = fcntl(end, F_SETFD, FD_CLOEXEC) }
+        }
+        wakeUp = (ends[0], ends[1])
+        worker.start { [self] in stream() }
+    }
+
+    /// Once QEMU has exited: stops and returns. Input not yet read stays unread.
+    func finish() {
+        worker.stop()
+        if wakeUp.write >= 0 { close(wakeUp.write) }
+        worker.join()
+        if wakeUp.read >= 0 { close(wakeUp.read) }
+    }
+
+    private var stopped: Bool { worker.stopped }
+
+    private func stream() {
+        var location = ram.ringLocation(announcedIn: statusPath, kind: .inputRing, rings: 1)
+        while location == nil {
+            if stopped { return }
+            usleep(2_000)
+            location = ram.ringLocation(announcedIn: statusPath, kind: .inputRing, rings: 1)
+        }
+        guard let (base, size) = location else { return }
+        var chunk = [UInt8](repeating: 0, count: Self.chunkSize)
+        var written = ram.readWord(at: base + Self.writtenOffset)
+        while true {
+            guard let count = nextChunk(into: &chunk) else { return }
+            if count == 0 { break }
+            var offset = 0
+            while offset < count {
+                guard let room = waitForRoom(base: base, size: size, written: written) else { return }
+                let at = written % size
+                let piece = min(count - offset, Int(min(room, size - at)))
+                chunk.withUnsafeBytes { bytes in
+                    ram.write(UnsafeRawBufferPointer(rebasing: bytes[offset..<(offset + piece)]), at: base + Self.dataOffset + at)
+                }
+                written += UInt64(piece)
+                offset += piece
+                // The bytes are in before the counter that publishes them (pwrite is in order).
+                ram.writeWord(written, at: base + Self.writtenOffset)
+            }
+        }
+        ram.writeWord(1, at: base + Self.endedOffset)
+    }
+
+    /// The next chunk of input: its length, 0 at the end of the input (or a read error),
+    /// `nil` when the machine stopped first.
+    private func nextChunk(into chunk: inout [UInt8]) -> Int? {
+        while true {
+            if stopped { return nil }
+            var waiting = [pollfd(fd: descriptor, events: Int16(POLLIN), revents: 0), pollfd(fd: wakeUp.read, events: Int16(POLLIN), revents: 0)]
+            let ready = poll(&waiting, wakeUp.read >= 0 ? 2 : 1, Self.pollMilliseconds)
+            if ready < 0 && errno != EINTR { return 0 }
+            if ready <= 0 || waiting[0].revents == 0 { continue }
+            let count = chunk.withUnsafeMutableBytes { read(descriptor, $0.baseAddress, $0.count) }
+            if count < 0 && (errno == EINTR || errno == EAGAIN) { continue }
+            return max(count, 0)
+        }
+    }
+
+    /// Waits until the ring has room; how much, or `nil` when the machine stopped first.
+    private func waitForRoom(base: UInt64, size: UInt64, written: UInt64) -> UInt64? {
+        var pause: UInt32 = 100
+        while true {
+            let read = ram.readWord(at: base + Self.readOffset)
+            if read <= written, written - read < size { return size - (written - read) }
+            if stopped { return nil }
+            usleep(pause)
+            pause = min(pause * 2, 5_000)
+        }
+    }
+}

@@ -1,0 +1,53 @@
+import Foundation
+
+/// The terminal `apus run` reads from, while a program reads its input from it.
+///
+/// A terminal in *canonical* mode hands a reader one line at a time, once the user ends it
+/// with Return, after its own editing (Backspace, Ctrl-U, Ctrl-W); it echoes what is typed;
+/// Ctrl-D on an empty line makes the next read return 0 (the end of the input); and Ctrl-C
+/// sends SIGINT to the foreground programs. That is how a program reading a terminal on
+/// Linux sees it, so `apus run` puts the terminal in that mode for the run (a shell or a
+/// program before may have left it raw) and puts back exactly what it found when the run
+/// ends, however it ends (Ctrl-C included: `restore()` is safe to call from the signal
+/// handler's thread, and more than once).
+public enum Terminal {
+    nonisolated(unsafe) private static var saved: termios?
+    private static let lock = NSLock()
+
+    /// The local modes a line-by-line reader needs: canonical input, echo (with erase and
+    /// kill shown as erasing), and the signal keys.
+    static let lineModes = tcflag_t(ICANON | ECHO | ECHOE | ECHOK | ISIG)
+
+    /// When `descriptor` is a terminal: saves its mode and sets line-by-line input with
+    /// echo and signal keys (and carriage returns read as newlines). Returns whether it is a
+    /// terminal.
+    @discardableResult
+    public static func useLineMode(_ descriptor: Int32) -> Bool {
+        guard isatty(descriptor) != 0, isForeground(descriptor) else { return false }
+        var mode = termios()
+        guard tcgetattr(descriptor, &mode) == 0 else { return false }
+        lock.lock()
+        saved = mode
+        lock.unlock()
+        mode.c_lflag |= lineModes
+        mode.c_iflag |= tcflag_t(ICRNL)
+        _ = tcsetattr(descriptor, TCSANOW, &mode)
+        return true
+    }
+
+    /// Whether this process may use the terminal at `descriptor`: it is in the terminal's
+    /// foreground process group. A background job (`apus run hello &`) that changed the
+    /// terminal's mode or read from it would be stopped by SIGTTOU or SIGTTIN.
+    public static func isForeground(_ descriptor: Int32) -> Bool {
+        tcgetpgrp(descriptor) == getpgrp()
+    }
+
+    /// Puts the terminal's mode back as ``useLineMode(_:)`` found it.
+    public static func restore(_ descriptor: Int32 = STDIN_FILENO) {
+        lock.lock()
+        defer { lock.unlock() }
+        guard var mode = saved else { return }
+        _ = tcsetattr(descriptor, TCSANOW, &mode)
+        saved = nil
+    }
+}

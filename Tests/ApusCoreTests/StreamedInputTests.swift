@@ -1,0 +1,91 @@
+import Testing
+@testable import ApusCore
+
+/// Standard input that arrives while the program runs (ABI.md §5: console input waits like
+/// a pipe): what a read does with input pending, with none pending yet, and once it ended.
+@Suite("Streamed standard input")
+struct StreamedInputTests {
+    static let badAddress: Int64 = -14, invalid: Int64 = -22, badFD: Int64 = -9
+
+    /// Makes `read(0, buffer, count)` and returns what the dispatcher decided.
+    func readOutcome(_ harness: ProcessHarness<EagerPager>, count: UInt64, to address: UInt64 = ProcessHarnessLayout.buffer) -> SyscallOutcome {
+        harness.process.dispatch(SyscallNumber.read.rawValue, SyscallArguments(0, address, count))
+    }
+
+    @Test func aReadOfAnEmptyOpenInputWaitsOnTheConsoleQueue() throws {
+        try withMachine { machine in
+            let harness = try ProcessHarness(machine)
+            harness.console.inputOpen = true
+            let arguments = SyscallArguments(0, ProcessHarnessLayout.buffer, 10)
+            #expect(readOutcome(harness, count: 10) == .waits(harness.console.arrival, retry: arguments, done: 0))
+            // Input arrives: the same call, run again, takes it.
+            harness.console.input = Array("typed\n".utf8)
+            #expect(readOutcome(harness, count: 10) == .returns(6))
+            #expect(try harness.bytes(count: 6) == "typed\n")
+        }
+    }
+
+    @Test func pendingInputIsReadWithoutWaitingEvenWhileMoreMayCome() throws {
+        try withMachine { machine in
+            let harness = try ProcessHarness(machine, input: "abc")
+            harness.console.inputOpen = true
+            #expect(readOutcome(harness, count: 2) == .returns(2))
+            #expect(readOutcome(harness, count: 100) == .returns(1), "what is pending, not what was asked")
+        }
+    }
+
+    @Test func aReadOfZeroBytesNeverWaits() throws {
+        try withMachine { machine in
+            let harness = try ProcessHarness(machine)
+            harness.console.inputOpen = true
+            #expect(readOutcome(harness, count: 0) == .returns(0))
+        }
+    }
+
+    @Test func onceTheInputEndedAnEmptyReadReturnsZeroAndLeavesTheBuffer() throws {
+        try withMachine { machine in
+            let harness = try ProcessHarness(machine, input: "x")
+            harness.console.inputOpen = true
+            #expect(readOutcome(harness, count: 8) == .returns(1))
+            harness.console.inputOpen = false // Ctrl-D, the end of the file
+            try harness.process.memory.copyOut(Array("ZZ".utf8), to: VirtualAddress(ProcessHarnessLayout.buffer))
+            #expect(readOutcome(harness, count: 8) == .returns(0))
+            #expect(readOutcome(harness, count: 8) == .returns(0), "every time")
+            #expect(try harness.bytes(count: 2) == "ZZ")
+        }
+    }
+
+    @Test func aBadBufferIsRefusedBeforeAnyWait() throws {
+        try withMachine { machine in
+            let harness = try ProcessHarness(machine)
+            harness.console.inputOpen = true
+            #expect(readOutcome(harness, count: 1, to: 0) == .returns(Self.badAddress))
+            #expect(readOutcome(harness, count: 0, to: 0) == .returns(Self.badAddress), "even for zero bytes")
+            #expect(readOutcome(harness, count: 1, to: 0xFFFF_8000_0000_0000) == .returns(Self.badAddress))
+            #expect(readOutcome(harness, count: 4, to: ProcessHarnessLayout.readOnly) == .returns(Self.badAddress))
+            #expect(readOutcome(harness, count: UInt64.max, to: ProcessHarnessLayout.buffer) == .returns(Self.badAddress),
+                    "a count past the mapping")
+            #expect(harness.console.arrival.waiters.isEmpty)
+        }
+    }
+
+    @Test func aBufferThatFailsHalfWayConsumesNoInput() throws {
+        try withMachine { machine in
+            let harness = try ProcessHarness(machine, input: "0123456789")
+            harness.console.inputOpen = true
+            // Two pages are mapped; a read that crosses their end is refused whole.
+            #expect(readOutcome(harness, count: 8, to: ProcessHarnessLayout.buffer + 0x2000 - 4) == .returns(Self.badAddress))
+            #expect(harness.console.pendingInputCount == 10)
+        }
+    }
+
+    @Test func standardInputClosedOrWrittenIsRefused() throws {
+        try withMachine { machine in
+            let harness = try ProcessHarness(machine)
+            harness.console.inputOpen = true
+            #expect(harness.call(.write, 0, ProcessHarnessLayout.buffer, 1) == Self.invalid)
+            #expect(harness.call(.close, 0) == 0)
+            #expect(readOutcome(harness, count: 1) == .returns(Self.badFD))
+        }
+    }
+}
