@@ -1,0 +1,64 @@
+/* The KeOS system calls (Userland/include/syscall.h) over Linux's, for a program that runs
+ * on both: the same names, arguments and results (a negative result is an error number,
+ * which Linux's errno values share with KeOS's for every error these calls return here).
+ *
+ * A program run as Linux's `/init` is process 1, whose end makes Linux panic: so `exit` of
+ * process 1 syncs nothing and powers the machine off, as the end of an Apus run does. */
+#include <mman.h>
+#include <syscall.h>
+
+/* Linux's x86-64 system call numbers (arch/x86/entry/syscalls/syscall_64.tbl). */
+enum linux_syscall_number {
+    LINUX_READ = 0, LINUX_WRITE = 1, LINUX_OPEN = 2, LINUX_CLOSE = 3, LINUX_LSEEK = 8,
+    LINUX_MMAP = 9, LINUX_MUNMAP = 11, LINUX_PIPE = 22, LINUX_GETPID = 39, LINUX_FORK = 57,
+    LINUX_REBOOT = 169, LINUX_EXIT_GROUP = 231,
+};
+
+/* mmap flags (include/uapi/asm-generic/mman-common.h, linux/mman.h). */
+#define LINUX_MAP_PRIVATE 0x02
+#define LINUX_MAP_ANONYMOUS 0x20
+#define LINUX_MAP_POPULATE 0x8000
+#define LINUX_MAP_FIXED_NOREPLACE 0x100000
+
+/* reboot(2): the two magic numbers and the command that powers off. */
+#define LINUX_REBOOT_MAGIC1 0xfee1dead
+#define LINUX_REBOOT_MAGIC2 672274793
+#define LINUX_REBOOT_CMD_POWER_OFF 0x4321fedc
+
+/* lseek's whence: Linux's values are KeOS's (and O_RDONLY, O_WRONLY, O_RDWR are too). */
+#define LINUX_SEEK_CUR 1
+
+long syscall6(long number, long a, long b, long c, long d, long e, long f) {
+    long result;
+    register long r10 __asm__("r10") = d;
+    register long r8 __asm__("r8") = e;
+    register long r9 __asm__("r9") = f;
+    __asm__ volatile("syscall"
+                     : "=a"(result)
+                     : "a"(number), "D"(a), "S"(b), "d"(c), "r"(r10), "r"(r8), "r"(r9)
+                     : "rcx", "r11", "memory");
+    return result;
+}
+
+void exit(int status) {
+    if (syscall6(LINUX_GETPID, 0, 0, 0, 0, 0, 0) == 1)
+        syscall6(LINUX_REBOOT, LINUX_REBOOT_MAGIC1, LINUX_REBOOT_MAGIC2, LINUX_REBOOT_CMD_POWER_OFF, 0, 0, 0);
+    syscall6(LINUX_EXIT_GROUP, status, 0, 0, 0, 0, 0);
+    for (;;) {}
+}
+ssize_t open(const char *path, int mode) { return syscall6(LINUX_OPEN, (long)path, mode, 0, 0, 0, 0); }
+ssize_t read(int fd, void *buffer, size_t count) { return syscall6(LINUX_READ, fd, (long)buffer, (long)count, 0, 0, 0); }
+ssize_t write(int fd, const void *buffer, size_t count) { return syscall6(LINUX_WRITE, fd, (long)buffer, (long)count, 0, 0, 0); }
+off_t seek(int fd, off_t offset, int whence) { return syscall6(LINUX_LSEEK, fd, offset, whence, 0, 0, 0); }
+off_t tell(int fd) { return syscall6(LINUX_LSEEK, fd, 0, LINUX_SEEK_CUR, 0, 0, 0); }
+int close(int fd) { return (int)syscall6(LINUX_CLOSE, fd, 0, 0, 0, 0, 0); }
+int pipe(int fds[2]) { return (int)syscall6(LINUX_PIPE, (long)fds, 0, 0, 0, 0, 0); }
+int fork(void) { return (int)syscall6(LINUX_FORK, 0, 0, 0, 0, 0, 0); }
+/* getphys has no Linux counterpart: NoSuchSyscall, as an unknown call. */
+long getphys(void *address, int mode) { (void)address; (void)mode; return -NoSuchSyscall; }
+
+void *mmap_linux(unsigned long address, size_t length, int populate) {
+    long flags = LINUX_MAP_PRIVATE | LINUX_MAP_ANONYMOUS | LINUX_MAP_FIXED_NOREPLACE | (populate ? LINUX_MAP_POPULATE : 0);
+    return (void *)syscall6(LINUX_MMAP, (long)address, (long)length, PROT_READ | PROT_WRITE, flags, -1, 0);
+}
+int munmap_linux(void *address, size_t length) { return (int)syscall6(LINUX_MUNMAP, (long)address, (long)length, 0, 0, 0, 0); }
