@@ -74,7 +74,8 @@ public struct UserlandBuild: Sendable {
     /// Linux's (`Userland/linux`), and the portable parts of Apus's library.
     var linuxLibrary: [URL] {
         [userland.appendingPathComponent("linux/crt0.S"), userland.appendingPathComponent("linux/syscall.c"),
-         userland.appendingPathComponent("lib/stdio.c"), userland.appendingPathComponent("lib/string.c")]
+         userland.appendingPathComponent("lib/syscall6.c"), userland.appendingPathComponent("lib/stdio.c"),
+         userland.appendingPathComponent("lib/string.c")]
     }
 
     /// Builds `Userland/programs/NAME.c` as a static Linux program (for `apus bench --linux`)

@@ -28,22 +28,23 @@ struct BenchProgramTests {
         #expect(output.rows.allSatisfy { $0.minimum <= $0.median && $0.median <= $0.maximum }, "\(output.rows)")
     }
 
-    @Test func inShortModeTheProgramPrintsEveryLazyRowAndLeaksNothing() throws {
-        var run = SystemUnderTest.programRun("bench", ["lazy", "short"])
-        run.pager = .lazy
+    /// Runs `bench ROWS short` with `pager`, and checks its format and that it leaked nothing.
+    static func expectShortRun(_ rows: String, pager: PagingPolicy, reports expected: [String],
+                               sourceLocation: SourceLocation = #_sourceLocation) throws {
+        var run = SystemUnderTest.programRun("bench", [rows, "short"])
+        run.pager = pager
         let result = try run.run(kernel: SystemUnderTest.kernel.get(), programs: SystemUnderTest.programs.get(), data: UserlandBuild().dataFiles)
-        #expect(result.exitStatus == 0, "\(result.stdout)\nlog:\n\(result.log)")
-        Self.expectFormat(result.stdout, rows: Self.lazyRows)
-        #expect(result.frames.map { $0.after - $0.before } == 0, "no frame leaks")
+        #expect(result.exitStatus == 0, "\(result.stdout)\nlog:\n\(result.log)", sourceLocation: sourceLocation)
+        expectFormat(result.stdout, rows: expected)
+        #expect(result.frames.map { $0.after - $0.before } == 0, "no frame leaks", sourceLocation: sourceLocation)
+    }
+
+    @Test func inShortModeTheProgramPrintsEveryLazyRowAndLeaksNothing() throws {
+        try Self.expectShortRun("lazy", pager: .lazy, reports: Self.lazyRows)
     }
 
     @Test func withTheEagerPagerTheProgramPrintsThePopulateRows() throws {
-        var run = SystemUnderTest.programRun("bench", ["eager", "short"])
-        run.pager = .eager
-        let result = try run.run(kernel: SystemUnderTest.kernel.get(), programs: SystemUnderTest.programs.get(), data: UserlandBuild().dataFiles)
-        #expect(result.exitStatus == 0, "\(result.stdout)\nlog:\n\(result.log)")
-        Self.expectFormat(result.stdout, rows: Self.eagerRows)
-        #expect(result.frames.map { $0.after - $0.before } == 0, "no frame leaks")
+        try Self.expectShortRun("eager", pager: .eager, reports: Self.eagerRows)
     }
 
     @Test func anUnknownArgumentIsNamed() throws {

@@ -1,6 +1,7 @@
 /* The KeOS system calls (Userland/include/syscall.h) over Linux's, for a program that runs
  * on both: the same names, arguments and results (a negative result is an error number,
  * which Linux's errno values share with KeOS's for every error these calls return here).
+ * The instruction itself is syscall6 (Userland/lib/syscall6.c), the same on both.
  *
  * A program run as Linux's `/init` is process 1, whose end makes Linux panic: so `exit` of
  * process 1 syncs nothing and powers the machine off, as the end of an Apus run does. */
@@ -27,18 +28,6 @@ enum linux_syscall_number {
 
 /* lseek's whence: Linux's values are KeOS's (and O_RDONLY, O_WRONLY, O_RDWR are too). */
 #define LINUX_SEEK_CUR 1
-
-long syscall6(long number, long a, long b, long c, long d, long e, long f) {
-    long result;
-    register long r10 __asm__("r10") = d;
-    register long r8 __asm__("r8") = e;
-    register long r9 __asm__("r9") = f;
-    __asm__ volatile("syscall"
-                     : "=a"(result)
-                     : "a"(number), "D"(a), "S"(b), "d"(c), "r"(r10), "r"(r8), "r"(r9)
-                     : "rcx", "r11", "memory");
-    return result;
-}
 
 void exit(int status) {
     if (syscall6(LINUX_GETPID, 0, 0, 0, 0, 0, 0) == 1)
