@@ -76,7 +76,11 @@ static int unmap(void *address, size_t length) {
 #endif
 }
 
-static int failed(const void *result) { return (long)result < 0 && -(long)result < 0x100; }
+/* Error results are the negative error numbers, all below this (ABI.md §1); an address
+ * never is one. */
+#define ERROR_LIMIT 0x100
+
+static int failed(const void *result) { return (long)result < 0 && -(long)result < ERROR_LIMIT; }
 
 /* ---- statistics and output ---- */
 

@@ -97,7 +97,11 @@ public struct BenchRun: Sendable {
     func runLinux(_ program: Data, kernel: URL) throws -> BenchOutput {
         var machine = LinuxMachine(kernel: kernel)
         machine.memory = memory
-        machine.usesKVM = acceleration == .kvm
+        // The same choice as Apus's machine makes (which falls back to software emulation
+        // when KVM fails; Linux's does not).
+        var apusMachine = Machine()
+        apusMachine.acceleration = acceleration
+        machine.usesKVM = apusMachine.triesKVM()
         let lines = TimedLines()
         let outcome = try machine.run(program: program, initArguments: arguments("lazy") + ["eager"], onLine: { lines.append($0) })
         let output = BenchOutput(lines: lines.all)
