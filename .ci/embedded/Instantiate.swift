@@ -9,6 +9,7 @@ struct DirectMap: PhysicalMemory {
         UnsafeMutableRawPointer(bitPattern: UInt(address.raw &+ offset))!
     }
     func invalidateTranslation(of address: VirtualAddress, inAddressSpaceOf root: PhysicalAddress) {}
+    func invalidateAllTranslations(inAddressSpaceOf root: PhysicalAddress) {}
 }
 
 final class RamFile: MappableFile {

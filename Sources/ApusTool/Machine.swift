@@ -74,6 +74,10 @@ public struct Machine: Sendable {
         case software
     }
 
+    /// The CPU model: QEMU's plain x86-64 with NX, RDRAND, SMEP and SMAP (`apus bench
+    /// --linux` gives Linux the same).
+    public static let cpuModel = "qemu64,+nx,+rdrand,+smep,+smap"
+
     public var memory = 512
     public var timeout: TimeInterval = 120
     /// Start with the CPU stopped, waiting for gdb on `localhost:1234` (QEMU's `-s -S`);
@@ -159,7 +163,7 @@ public struct Machine: Sendable {
         }
         if waitForDebugger { arguments += ["-s", "-S"] }
         if kvm { arguments.append("-enable-kvm") }
-        arguments += ["-cpu", "qemu64,+nx,+rdrand,+smep,+smap"]
+        arguments += ["-cpu", Self.cpuModel]
         return arguments
     }
 

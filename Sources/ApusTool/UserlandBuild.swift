@@ -63,6 +63,38 @@ public struct UserlandBuild: Sendable {
         return binaries
     }
 
+    /// The flags of a program built for Linux: the same compiler and optimization as Apus's
+    /// programs, Linux's target, no C library (``linuxLibrary`` stands in for one).
+    public static let linuxCompilerFlags = [
+        "--target=x86_64-unknown-linux-gnu", "-ffreestanding", "-fno-pic", "-fno-stack-protector",
+        "-fno-builtin", "-O2", "-Wall", "-nostdlib", "-static", "-fuse-ld=lld",
+    ]
+
+    /// What a KeOS program is linked with on Linux: Linux's entry and the KeOS calls over
+    /// Linux's (`Userland/linux`), and the portable parts of Apus's library.
+    var linuxLibrary: [URL] {
+        [userland.appendingPathComponent("linux/crt0.S"), userland.appendingPathComponent("linux/syscall.c"),
+         userland.appendingPathComponent("lib/syscall6.c"), userland.appendingPathComponent("lib/stdio.c"),
+         userland.appendingPathComponent("lib/string.c")]
+    }
+
+    /// Builds `Userland/programs/NAME.c` as a static Linux program (for `apus bench --linux`)
+    /// and returns its bytes. Headers come from `Userland/linux/include` first, then
+    /// `Userland/include`; it is built every time (one compiler run).
+    public func buildForLinux(program name: String) throws -> Data {
+        let folder = userland.appendingPathComponent(".build/linux")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let output = folder.appendingPathComponent(name)
+        let arguments = Self.linuxCompilerFlags + [
+            "-I", userland.appendingPathComponent("linux/include").path,
+            "-I", userland.appendingPathComponent("include").path,
+            "-Wl,--build-id=none", "-o", output.path,
+        ] + linuxLibrary.map(\.path) + [userland.appendingPathComponent("programs/\(name).c").path]
+        let (status, messages) = try run("clang", arguments)
+        guard status == 0 else { throw ToolError("\(name).c did not compile for Linux:\n\(messages)") }
+        return try Data(contentsOf: output)
+    }
+
     private func contents(of folder: String) throws -> [URL] {
         try FileManager.default.contentsOfDirectory(at: userland.appendingPathComponent(folder), includingPropertiesForKeys: nil)
             .sorted { $0.lastPathComponent < $1.lastPathComponent }

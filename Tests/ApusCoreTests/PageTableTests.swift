@@ -295,6 +295,34 @@ struct PageTableRangeTests {
         }
     }
 
+    @Test func pastTheCeilingARegionsTranslationsGoInOneWholeFlush() throws {
+        try withMachine { machine in
+            var table = try machine.pageTable()
+            let ceiling = UInt64(TranslationFlush<HostMemory>.ceiling)
+            let pages = ceiling + 10
+            for index in 0..<pages {
+                try table.map(VirtualAddress(Self.base + index * 0x1000), to: machine.frames.allocate()!, permission: Self.rw)
+            }
+            let (single, whole) = (machine.memory.invalidations, machine.memory.wholeInvalidations)
+            let changed = table.updateLeaves(in: VirtualRange(Self.base, pages: pages)) { _, entry in
+                .leaf(frame: entry.frame, permission: entry.permission.subtracting(.write))
+            }
+            #expect(changed == Int(pages))
+            #expect(machine.memory.invalidations == single + Int(ceiling), "one by one up to the ceiling")
+            #expect(machine.memory.wholeInvalidations == whole + 1, "then everything once")
+
+            let small = VirtualRange(Self.base, pages: 3)
+            let (single2, whole2) = (machine.memory.invalidations, machine.memory.wholeInvalidations)
+            table.unmapAll(in: small)
+            #expect(machine.memory.invalidations > single2 && machine.memory.invalidations <= single2 + Int(ceiling), "a few pages: one by one")
+            #expect(machine.memory.wholeInvalidations == whole2)
+
+            table.unmapAll(in: VirtualRange(Self.base + 3 * 0x1000, pages: pages - 3))
+            #expect(machine.memory.wholeInvalidations == whole2 + 1)
+            #expect(table.mappedPageCount() == 0)
+        }
+    }
+
     @Test func updateLeavesRewritesEveryPresentLeafAndInvalidatesOnlyTheChangedOnes() throws {
         try withMachine { machine in
             var table = try machine.pageTable()

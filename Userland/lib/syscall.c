@@ -1,19 +1,7 @@
-/* The system call wrappers: number in rax, arguments in rdi, rsi, rdx, r10, r8, r9. */
+/* The system call wrappers, each a call of syscall6 (syscall6.c) with its number. */
 #include <mman.h>
 #include <syscall.h>
 #include <thread.h>
-
-long syscall6(long number, long a, long b, long c, long d, long e, long f) {
-    long result;
-    register long r10 __asm__("r10") = d;
-    register long r8 __asm__("r8") = e;
-    register long r9 __asm__("r9") = f;
-    __asm__ volatile("syscall"
-                     : "=a"(result)
-                     : "a"(number), "D"(a), "S"(b), "d"(c), "r"(r10), "r"(r8), "r"(r9)
-                     : "rcx", "r11", "memory");
-    return result;
-}
 
 void exit(int status) {
     syscall6(SYS_EXIT, status, 0, 0, 0, 0, 0);

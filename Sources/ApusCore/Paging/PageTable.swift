@@ -46,7 +46,9 @@ public struct PageTable<Memory: PhysicalMemory>: ~Copyable {
     }
 
     deinit {
-        clear(tableAt: root, level: PageGeometry.levels, base: 0, range: AddressSpaceLayout.userHalf)
+        var flush = TranslationFlush(memory: frames.memory, root: root)
+        clear(tableAt: root, level: PageGeometry.levels, base: 0, range: AddressSpaceLayout.userHalf, flush: &flush)
+        flush.finish()
         frames.free(root)
     }
 
@@ -146,19 +148,17 @@ public struct PageTable<Memory: PhysicalMemory>: ~Copyable {
     public mutating func updateLeaves(in range: VirtualRange, _ transform: (VirtualAddress, PageTableEntry) -> PageTableEntry) -> Int {
         precondition(range.isPageAligned && AddressSpaceLayout.userHalf.contains(range), "updateLeaves takes an aligned user range")
         guard !range.isEmpty else { return 0 }
-        var changed = 0
-        let memory = frames.memory
-        let root = self.root
+        var flush = TranslationFlush(memory: frames.memory, root: root)
         visitLeaves(ofTableAt: root, level: PageGeometry.levels, base: 0, range: range) { slot, page in
             let entry = PageTableEntry(raw: slot.pointee)
             let updated = transform(page, entry)
             precondition(updated.isPresent, "updateLeaves cannot unmap a page")
             guard updated != entry else { return }
             slot.pointee = updated.raw
-            memory.invalidateTranslation(of: page, inAddressSpaceOf: root)
-            changed += 1
+            flush.add(page)
         }
-        return changed
+        flush.finish()
+        return flush.count
     }
 
     /// Unmaps every page in the page-aligned user-half `range`, gives each frame back to the
@@ -170,7 +170,9 @@ public struct PageTable<Memory: PhysicalMemory>: ~Copyable {
         precondition(range.isPageAligned && AddressSpaceLayout.userHalf.contains(range), "unmapAll takes an aligned user range")
         guard !range.isEmpty else { return 0 }
         let before = frames.freeCount
-        clear(tableAt: root, level: PageGeometry.levels, base: 0, range: range)
+        var flush = TranslationFlush(memory: frames.memory, root: root)
+        clear(tableAt: root, level: PageGeometry.levels, base: 0, range: range, flush: &flush)
+        flush.finish()
         return frames.freeCount - before
     }
 
@@ -214,7 +216,8 @@ public struct PageTable<Memory: PhysicalMemory>: ~Copyable {
     /// Clears every entry of the level-`level` table at `table` (which covers addresses from
     /// `base`) that lies in `range`: leaves give back their frames, tables are cleared
     /// recursively and freed once empty. Never touches shared root slots.
-    private func clear(tableAt table: PhysicalAddress, level: Int, base: UInt64, range: VirtualRange) {
+    private func clear(tableAt table: PhysicalAddress, level: Int, base: UInt64, range: VirtualRange,
+                       flush: inout TranslationFlush<Memory>) {
         let slots = entries(of: table)
         let span = PageGeometry.span(ofEntryAtLevel: level)
         var freedTables = false
@@ -225,10 +228,10 @@ public struct PageTable<Memory: PhysicalMemory>: ~Copyable {
             let entryBase = base + UInt64(index) * span
             if level == 1 {
                 slots[index] = PageTableEntry.absent.raw
-                frames.memory.invalidateTranslation(of: VirtualAddress(entryBase), inAddressSpaceOf: root)
+                flush.add(VirtualAddress(entryBase))
                 frames.free(entry.frame)
             } else {
-                clear(tableAt: entry.frame, level: level - 1, base: entryBase, range: range)
+                clear(tableAt: entry.frame, level: level - 1, base: entryBase, range: range, flush: &flush)
                 if isEmpty(entry.frame) {
                     slots[index] = PageTableEntry.absent.raw
                     frames.free(entry.frame)
@@ -238,8 +241,8 @@ public struct PageTable<Memory: PhysicalMemory>: ~Copyable {
         }
         if freedTables {
             // INVLPG also drops the paging-structure caches that could still point at the
-            // freed tables (Intel SDM Vol. 3A §4.10.4.1).
-            frames.memory.invalidateTranslation(of: VirtualAddress(base), inAddressSpaceOf: root)
+            // freed tables (Intel SDM Vol. 3A §4.10.4.1), and so does a whole flush.
+            flush.add(VirtualAddress(base))
         }
     }
 

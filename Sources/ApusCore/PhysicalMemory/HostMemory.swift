@@ -15,8 +15,10 @@ public final class HostMemory: PhysicalMemory {
     public let range: PhysicalRange
     private let base: UnsafeMutableRawPointer
 
-    /// How many translations have been invalidated so far.
+    /// How many translations have been invalidated so far, one by one.
     public private(set) var invalidations = 0
+    /// How many times every translation of an address space was invalidated at once.
+    public private(set) var wholeInvalidations = 0
 
     /// An arena of `byteCount` bytes (rounded up to whole pages). The memory is not touched
     /// here, so a large arena costs only what is used.
@@ -35,5 +37,9 @@ public final class HostMemory: PhysicalMemory {
 
     public func invalidateTranslation(of address: VirtualAddress, inAddressSpaceOf root: PhysicalAddress) {
         invalidations += 1
+    }
+
+    public func invalidateAllTranslations(inAddressSpaceOf root: PhysicalAddress) {
+        wholeInvalidations += 1
     }
 }

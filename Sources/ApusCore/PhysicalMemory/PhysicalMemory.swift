@@ -18,6 +18,11 @@ public protocol PhysicalMemory {
     /// The translation of `address` in the address space whose top table is `root` has been
     /// removed or weakened; drop it from the TLB if that address space is the active one.
     func invalidateTranslation(of address: VirtualAddress, inAddressSpaceOf root: PhysicalAddress)
+
+    /// Many translations of the address space whose top table is `root` have been removed or
+    /// weakened; drop every one of them if that address space is the active one (a CR3
+    /// reload; see ``TranslationFlush`` for when this is the cheaper choice).
+    func invalidateAllTranslations(inAddressSpaceOf root: PhysicalAddress)
 }
 
 extension PhysicalMemory {

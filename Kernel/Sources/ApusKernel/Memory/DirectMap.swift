@@ -19,4 +19,11 @@ struct DirectMap: PhysicalMemory {
     func invalidateTranslation(of address: VirtualAddress, inAddressSpaceOf root: PhysicalAddress) {
         if read_cr3() & PageTableEntry.frameMask == root.raw { invlpg(address.raw) }
     }
+
+    /// Reloads CR3 when `root` is the running address space: every translation that is not
+    /// global goes, with the paging-structure caches (Intel SDM Vol. 3A §4.10.4.1).
+    func invalidateAllTranslations(inAddressSpaceOf root: PhysicalAddress) {
+        let cr3 = read_cr3()
+        if cr3 & PageTableEntry.frameMask == root.raw { write_cr3(cr3) }
+    }
 }

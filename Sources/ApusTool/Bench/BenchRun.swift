@@ -1,0 +1,135 @@
+import ApusCore
+import Foundation
+
+/// `apus bench`: the benchmark program run on Apus, and on Linux beside it.
+///
+/// A round is one Apus boot with the lazy pager (every row but the eager ones), one with the
+/// eager pager (populate and munmap per page), and, with a Linux kernel, one Linux boot
+/// running every row (its eager rows ask for `MAP_POPULATE`). Rounds alternate the systems,
+/// so that whatever else the host does falls on both alike. All boots use the same QEMU
+/// machine: the CPU model, the memory and (by default) software emulation.
+///
+/// Times: the program reports time-stamp-counter ticks. Under QEMU the guest's counter runs
+/// at the host's rate from 0 when the machine starts, so the first line's reading is the
+/// boot's length; the rate itself is measured, not assumed: each run's ticks between its
+/// first and last lines over the host's clock between their arrivals
+/// (``BenchOutput/ticksPerSecond``), the median over every run.
+public struct BenchRun: Sendable {
+    /// The program in `Userland/programs`.
+    public static let program = "bench"
+
+    /// A few samples of small sizes: for tests, which check the format only.
+    public var short = false
+    public var rounds = 3
+    /// Software emulation unless asked: KVM here is nested, and it failed Linux guests.
+    public var acceleration = Machine.Acceleration.software
+    /// A Linux kernel image to compare with.
+    public var linuxKernel: URL?
+    public var memory = 512
+
+    public init() {}
+
+    /// Every run's output, and the counter's rate.
+    public struct Result: Sendable {
+        public var apusLazy: [BenchOutput] = []
+        public var apusEager: [BenchOutput] = []
+        public var linux: [BenchOutput] = []
+
+        /// Apus's rows over every run (the boot from the lazy runs).
+        public var apus: BenchSummary { BenchSummary(runs: apusLazy + apusEager, bootRuns: apusLazy) }
+        public var linuxSummary: BenchSummary? { linux.isEmpty ? nil : BenchSummary(runs: linux) }
+
+        var runs: [BenchOutput] { apusLazy + apusEager + linux }
+
+        /// Ticks per second: the median over the runs long enough to calibrate, or over every
+        /// run when none is (``calibrationIsRough``).
+        public var ticksPerSecond: Double? {
+            let long = runs.filter(\.isLongEnoughToCalibrate)
+            let rates = (long.isEmpty ? runs : long).compactMap(\.ticksPerSecond)
+            return rates.isEmpty ? nil : BenchSummary.median(rates)
+        }
+
+        /// True when no run was long enough to calibrate the counter well (short runs).
+        public var calibrationIsRough: Bool { !runs.contains(where: \.isLongEnoughToCalibrate) }
+    }
+
+    func arguments(_ rows: String) -> [String] { [rows] + (short ? ["short"] : []) }
+
+    /// Runs the rounds; `linuxProgram` is the program built for Linux (with ``linuxKernel``).
+    public func run(kernel: URL, programs: URL, data: URL, linuxProgram: Data?,
+                    progress: (String) -> Void = { _ in }) throws -> Result {
+        var result = Result()
+        for round in 1...rounds {
+            let of = "round \(round) of \(rounds)"
+            progress("\(of): Apus, lazy pager")
+            result.apusLazy.append(try runApus(arguments("lazy"), pager: .lazy, kernel: kernel, programs: programs, data: data))
+            progress("\(of): Apus, eager pager")
+            result.apusEager.append(try runApus(arguments("eager"), pager: .eager, kernel: kernel, programs: programs, data: data))
+            if let linuxKernel, let linuxProgram {
+                progress("\(of): Linux (\(linuxKernel.lastPathComponent))")
+                result.linux.append(try runLinux(linuxProgram, kernel: linuxKernel))
+            }
+        }
+        return result
+    }
+
+    func runApus(_ arguments: [String], pager: PagingPolicy, kernel: URL, programs: URL, data: URL) throws -> BenchOutput {
+        var run = ProgramRun(program: Self.program, arguments: arguments)
+        run.pager = pager
+        run.machine.acceleration = acceleration
+        run.machine.memory = memory
+        let lines = TimedLines()
+        let collector = LineCollector { lines.append($0) }
+        let result = try run.run(kernel: kernel, programs: programs, data: data) { data, stream in
+            if stream == .output { collector.append(data) }
+        }
+        collector.finish()
+        let output = BenchOutput(lines: lines.all)
+        if let problem = result.problem ?? output.failure.map({ "the program failed: \($0)" }) {
+            throw ToolError("apus run bench \(arguments.joined(separator: " ")): \(problem)")
+        }
+        guard result.exitStatus == 0, output.isComplete else {
+            throw ToolError("apus run bench \(arguments.joined(separator: " ")) ended with status \(result.exitStatus.map(String.init) ?? "?") before its last line:\n\(result.stdoutText)")
+        }
+        return output
+    }
+
+    func runLinux(_ program: Data, kernel: URL) throws -> BenchOutput {
+        var machine = LinuxMachine(kernel: kernel)
+        machine.memory = memory
+        // The same choice as Apus's machine makes (which falls back to software emulation
+        // when KVM fails; Linux's does not).
+        var apusMachine = Machine()
+        apusMachine.acceleration = acceleration
+        machine.usesKVM = apusMachine.triesKVM()
+        let lines = TimedLines()
+        let outcome = try machine.run(program: program, initArguments: arguments("lazy") + ["eager"], onLine: { lines.append($0) })
+        let output = BenchOutput(lines: lines.all)
+        if let problem = outcome.problem ?? output.failure.map({ "the program failed: \($0)" }) {
+            throw ToolError("Linux: \(problem)\n\(outcome.console.suffix(2000))")
+        }
+        guard output.isComplete else {
+            throw ToolError("Linux: the program did not get to its last line; the console said:\n\(outcome.console.suffix(4000))")
+        }
+        return output
+    }
+}
+
+extension ProgramRun.Result {
+    var stdoutText: String { String(decoding: output, as: UTF8.self) }
+}
+
+/// Lines with the host's clock (monotonic, nanoseconds) when each arrived.
+final class TimedLines: @unchecked Sendable {
+    private let lock = NSLock()
+    private var lines: [(text: String, hostNanoseconds: UInt64)] = []
+
+    func append(_ line: String) {
+        let now = DispatchTime.now().uptimeNanoseconds
+        lock.lock()
+        lines.append((line, now))
+        lock.unlock()
+    }
+
+    var all: [(text: String, hostNanoseconds: UInt64)] { lock.lock(); defer { lock.unlock() }; return lines }
+}

@@ -1,0 +1,88 @@
+import ApusCore
+import ApusTool
+import Foundation
+import Testing
+
+/// The benchmark program and `apus bench`: the output's format and every row there, never
+/// a number (benchmarks measure; tests do not time).
+@Suite("apus bench")
+struct BenchProgramTests {
+    /// The rows each kind of run reports, in order (short mode: the crowd is 2,000, not 100,000).
+    static let lazyRows = ["null-syscall", "read-64", "mmap-munmap-page", "mmap-among-10", "mmap-among-1000",
+                           "mmap-among-2000", "zero-4k", "copy-4k", "first-touch-per-page", "fork", "cow-per-page",
+                           "pipe-round-trip"]
+    static let eagerRows = ["populate-per-page", "munmap-per-page"]
+
+    /// Every line is one of the program's three kinds, with numbers where numbers go.
+    static func expectFormat(_ stdout: String, rows: [String]) {
+        let lines = stdout.split(separator: "\n", omittingEmptySubsequences: false)
+        #expect(lines.last == "", "the output ends with a newline")
+        let body = lines.dropLast()
+        #expect(body.first?.wholeMatch(of: /bench start \d+/) != nil, "first line: \(body.first ?? "")")
+        #expect(body.last?.wholeMatch(of: /bench end \d+/) != nil, "last line: \(body.last ?? "")")
+        let rowLines = body.dropFirst().dropLast()
+        #expect(rowLines.allSatisfy { $0.wholeMatch(of: /bench row [a-z0-9-]+ [1-9]\d* \d+ \d+ \d+ [^ ].*/) != nil }, "\(stdout)")
+        let output = BenchOutput(lines: body.map { (String($0), 0) })
+        #expect(output.isComplete)
+        #expect(output.rows.map(\.name) == rows)
+        #expect(output.rows.allSatisfy { $0.minimum <= $0.median && $0.median <= $0.maximum }, "\(output.rows)")
+    }
+
+    /// Runs `bench ROWS short` with `pager`, and checks its format and that it leaked nothing.
+    static func expectShortRun(_ rows: String, pager: PagingPolicy, reports expected: [String],
+                               sourceLocation: SourceLocation = #_sourceLocation) throws {
+        var run = SystemUnderTest.programRun("bench", [rows, "short"])
+        run.pager = pager
+        let result = try run.run(kernel: SystemUnderTest.kernel.get(), programs: SystemUnderTest.programs.get(), data: UserlandBuild().dataFiles)
+        #expect(result.exitStatus == 0, "\(result.stdout)\nlog:\n\(result.log)", sourceLocation: sourceLocation)
+        expectFormat(result.stdout, rows: expected)
+        #expect(result.frames.map { $0.after - $0.before } == 0, "no frame leaks", sourceLocation: sourceLocation)
+    }
+
+    @Test func inShortModeTheProgramPrintsEveryLazyRowAndLeaksNothing() throws {
+        try Self.expectShortRun("lazy", pager: .lazy, reports: Self.lazyRows)
+    }
+
+    @Test func withTheEagerPagerTheProgramPrintsThePopulateRows() throws {
+        try Self.expectShortRun("eager", pager: .eager, reports: Self.eagerRows)
+    }
+
+    @Test func anUnknownArgumentIsNamed() throws {
+        _ = try ProgramTests.expectRun("bench", ["fast"], stdout: "bench: unknown argument fast (lazy, eager, short)\n", status: 2)
+    }
+
+    @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: apusExecutable.path), "needs the apus executable beside the tests"))
+    func apusBenchPrintsATableWithARowPerOperationAndTheTargets() throws {
+        // Apus alone, even when the environment names a Linux kernel (empty means none).
+        let finished = try CommandTests.apus(["bench", "--short", "--rounds", "1"], environment: ["APUS_LINUX_KERNEL": ""])
+        #expect(finished.status == 0, "\(finished.stderr)")
+        let lines = String(decoding: finished.stdout, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false)
+        #expect(lines.first?.hasPrefix("Apus: 1 round (short); QEMU software emulation (TCG), -cpu \(Machine.cpuModel), 512 MiB; host: ") == true, "\(lines.first ?? "")")
+        let table = lines.filter { $0.hasPrefix("|") }
+        #expect(table.first == "| operation | median (min–max) |")
+        // The header, its rule, the boot and every row of both runs.
+        #expect(table.count == 2 + 1 + Self.lazyRows.count + Self.eagerRows.count, "\(table.joined(separator: "\n"))")
+        #expect(table.dropFirst(2).allSatisfy { line in
+            line.wholeMatch(of: /\| [^|]+ \| [0-9.]+ (ns|µs|ms|s) \([0-9.]+ (ns|µs|ms|s)–[0-9.]+ (ns|µs|ms|s)\) \|/) != nil
+        }, "\(table.joined(separator: "\n"))")
+        #expect(lines.contains("Targets (issue 13), from the medians:"))
+        #expect(finished.stderr.contains("apus bench: round 1 of 1: Apus, eager pager"))
+    }
+
+    /// A Linux kernel image for the side-by-side test, from `APUS_LINUX_KERNEL`.
+    static let linuxKernel = ProcessInfo.processInfo.environment["APUS_LINUX_KERNEL"].flatMap { $0.isEmpty ? nil : $0 }
+
+    @Test(.enabled(if: linuxKernel != nil, "skipped: set APUS_LINUX_KERNEL to a Linux kernel image (e.g. /boot/vmlinuz-*) to run the same program on Linux"))
+    func theSameProgramRunsOnLinuxAndReportsTheSameRows() throws {
+        var bench = BenchRun()
+        bench.short = true
+        bench.rounds = 1
+        bench.linuxKernel = URL(fileURLWithPath: try #require(Self.linuxKernel))
+        let build = UserlandBuild()
+        let result = try bench.run(kernel: SystemUnderTest.kernel.get(), programs: SystemUnderTest.programs.get(), data: build.dataFiles,
+                                   linuxProgram: build.buildForLinux(program: BenchRun.program))
+        let linux = try #require(result.linuxSummary)
+        #expect(linux.rows.map(\.name) == result.apus.rows.map(\.name))
+        #expect(linux.rows.map(\.name) == [BenchSummary.bootRowName] + Self.lazyRows + Self.eagerRows)
+    }
+}

@@ -1,0 +1,348 @@
+/* bench: what the kernel's common operations cost, measured from inside the machine, the
+ * program behind `apus bench`.
+ *
+ * Each row times one operation with the time-stamp counter (`lfence; rdtsc`) and prints the
+ * median, the fastest and the slowest of its samples, in ticks. A sample times a small batch
+ * (16 calls) when one call is short, so that reading the counter is not what is measured;
+ * rows "per page" divide the time of a whole mapping by its pages. The host tool turns ticks
+ * into time (it calibrates the counter against its own clock between the first and the last
+ * line) and puts the rows side by side with Linux.
+ *
+ * The same source runs on Linux: `apus bench --linux` builds it with `Userland/linux/` (the
+ * KeOS calls over Linux's system calls) as the `/init` of an initramfs. The only difference
+ * the program sees is in `map` and `unmap` below: Linux's `munmap` wants the length, and
+ * Linux fills the pages of a mapping when it is made only when asked (`MAP_POPULATE`), where
+ * Apus does so when its pager is eager (a choice of the boot, `apus run --pager eager`).
+ *
+ * Arguments say which rows to measure: `lazy` (every row but the eager ones; the default),
+ * `eager` (populate and munmap per page: run it with the eager pager), both, and `short`
+ * (a few samples of small sizes, for the tests, which check the format and never a number).
+ *
+ * Output, one line each, every number in ticks:
+ *   bench start TICKS          the counter at the program's first line (QEMU starts it at 0
+ *                              when the machine starts, so it is the boot's duration)
+ *   bench row NAME SAMPLES MEDIAN MIN MAX LABEL   (LABEL: the rest of the line, for people)
+ *   bench end TICKS            the counter at the last line */
+#include <fcntl.h>
+#include <mman.h>
+#include <stdio.h>
+#include <string.h>
+#include <syscall.h>
+#include <thread.h>
+
+#define PAGE_SIZE 4096ul
+#define MIB (1ul << 20)
+/* Calls per sample for the rows whose one call is short. */
+#define BATCH 16
+/* The most samples a row takes. */
+#define MAX_SAMPLES 256
+/* A system call number that neither Apus nor Linux knows: both answer NoSuchSyscall (−38)
+ * after the whole entry and exit path, which is what a null system call measures. */
+#define NULL_SYSCALL_NUMBER 1023
+/* Where the benchmark's mappings go: far from the program, its stack and each other. */
+#define MAPPING_BASE 0x1000000000ul
+#define CROWD_BASE 0x2000000000ul
+/* Mappings of a crowd are this many pages apart, so that no two touch (Linux would merge
+ * neighbours into one region) and the measured page fits between two of them. */
+#define CROWD_STRIDE_PAGES 4
+
+static int samples;          /* per row (fewer for rows whose sample is large) */
+static size_t populate_size; /* the mapping the per-page rows fill and unmap */
+static size_t fork_size;     /* the memory a forked process has touched */
+static int round_trips;      /* per sample of the pipe row */
+
+static inline unsigned long ticks(void) {
+    unsigned int low, high;
+    __asm__ volatile("lfence; rdtsc" : "=a"(low), "=d"(high) :: "memory");
+    return (unsigned long)high << 32 | low;
+}
+
+/* ---- the two systems' one difference: making and removing a mapping ---- */
+
+static void *map(unsigned long address, size_t length, int populate) {
+#ifdef __linux__
+    return mmap_linux(address, length, populate);
+#else
+    (void)populate; /* the boot's pager decides */
+    return mmap((void *)address, length, PROT_READ | PROT_WRITE, -1, 0);
+#endif
+}
+
+static int unmap(void *address, size_t length) {
+#ifdef __linux__
+    return munmap_linux(address, length);
+#else
+    (void)length; /* a KeOS munmap removes the whole mapping that starts there */
+    return munmap(address);
+#endif
+}
+
+/* Error results are the negative error numbers, all below this (ABI.md §1); an address
+ * never is one. */
+#define ERROR_LIMIT 0x100
+
+static int failed(const void *result) { return (long)result < 0 && -(long)result < ERROR_LIMIT; }
+
+/* ---- statistics and output ---- */
+
+static void sort(unsigned long *values, int count) {
+    for (int i = 1; i < count; i++)
+        for (int j = i; j > 0 && values[j - 1] > values[j]; j--) {
+            unsigned long swap = values[j]; values[j] = values[j - 1]; values[j - 1] = swap;
+        }
+}
+
+/* Prints a row: its samples' median, fastest and slowest, and what it measures. */
+static void report(const char *name, const char *label, unsigned long *values, int count) {
+    sort(values, count);
+    printf("bench row %s %d %lu %lu %lu %s\n", name, count, values[count / 2], values[0], values[count - 1], label);
+}
+
+/* Ends the program when a call the benchmark relies on fails: numbers after that would lie. */
+static void require(int ok, const char *what, long result) {
+    if (ok) return;
+    printf("bench failed %s: %ld\n", what, result);
+    exit(1);
+}
+
+/* ---- the rows ---- */
+
+static unsigned long values[MAX_SAMPLES];
+
+static void null_syscall(void) {
+    for (int s = 0; s < samples; s++) {
+        unsigned long start = ticks();
+        for (int i = 0; i < BATCH; i++) syscall6(NULL_SYSCALL_NUMBER, 0, 0, 0, 0, 0, 0);
+        values[s] = (ticks() - start) / BATCH;
+    }
+    report("null-syscall", "null system call", values, samples);
+}
+
+/* Reads 64 bytes at a time from the program's own file (every root file system, Apus's and
+ * the initramfs, holds it), going back to its start between samples. */
+static void read_64(const char *self) {
+    static char buffer[64 * BATCH];
+    int fd = (int)open(self, O_RDONLY);
+    require(fd >= 0, "open of the program's file", fd);
+    for (int s = 0; s < samples; s++) {
+        seek(fd, 0, SEEK_SET);
+        unsigned long start = ticks();
+        for (int i = 0; i < BATCH; i++) read(fd, buffer + 64 * i, 64);
+        values[s] = (ticks() - start) / BATCH;
+    }
+    close(fd);
+    report("read-64", "read of 64 bytes from a file", values, samples);
+}
+
+/* One page mapped and unmapped at `address`, BATCH times per sample. */
+static void map_unmap_page(const char *name, const char *label, unsigned long address) {
+    for (int s = 0; s < samples; s++) {
+        unsigned long start = ticks();
+        for (int i = 0; i < BATCH; i++) {
+            void *page = map(address, PAGE_SIZE, 0);
+            require(!failed(page), "mmap of one page", (long)page);
+            unmap(page, PAGE_SIZE);
+        }
+        values[s] = (ticks() - start) / BATCH;
+    }
+    report(name, label, values, samples);
+}
+
+/* mmap+munmap of one page while `count` mappings live (the page among them counts). */
+static void map_among(int count) {
+    for (int i = 0; i < count - 1; i++) {
+        void *page = map(CROWD_BASE + (unsigned long)i * CROWD_STRIDE_PAGES * PAGE_SIZE, PAGE_SIZE, 0);
+        require(!failed(page), "mmap of the crowd", (long)page);
+    }
+    char name[32], label[64];
+    snprintf(name, sizeof name, "mmap-among-%d", count);
+    snprintf(label, sizeof label, "mmap+munmap of a page among %d mappings", count);
+    /* Between the middle two mappings, touching neither. */
+    unsigned long middle = CROWD_BASE + ((unsigned long)(count / 2) * CROWD_STRIDE_PAGES + CROWD_STRIDE_PAGES / 2) * PAGE_SIZE;
+    map_unmap_page(name, label, middle);
+    for (int i = 0; i < count - 1; i++) unmap((void *)(CROWD_BASE + (unsigned long)i * CROWD_STRIDE_PAGES * PAGE_SIZE), PAGE_SIZE);
+}
+
+/* An eager mapping: its making (every page zeroed and entered), then its removal, per page. */
+static void populate_and_unmap(void) {
+    static unsigned long unmapped[MAX_SAMPLES];
+    unsigned long pages = populate_size / PAGE_SIZE;
+    int count = samples < 16 ? samples : 16;
+    for (int s = 0; s < count; s++) {
+        unsigned long start = ticks();
+        void *memory = map(MAPPING_BASE, populate_size, 1);
+        values[s] = (ticks() - start) / pages;
+        require(!failed(memory), "eager mmap", (long)memory);
+        start = ticks();
+        unmap(memory, populate_size);
+        unmapped[s] = (ticks() - start) / pages;
+    }
+    report("populate-per-page", "eager populate, per page", values, count);
+    report("munmap-per-page", "munmap of populated pages, per page", unmapped, count);
+}
+
+/* A lazy mapping touched page by page: one page fault each. */
+static void first_touch(void) {
+    unsigned long pages = populate_size / PAGE_SIZE;
+    int count = samples < 16 ? samples : 16;
+    for (int s = 0; s < count; s++) {
+        volatile unsigned char *memory = map(MAPPING_BASE, populate_size, 0);
+        require(!failed((void *)memory), "lazy mmap", (long)memory);
+        unsigned long start = ticks();
+        for (unsigned long offset = 0; offset < populate_size; offset += PAGE_SIZE) memory[offset] = 1;
+        values[s] = (ticks() - start) / pages;
+        unmap((void *)memory, populate_size);
+    }
+    report("first-touch-per-page", "first-touch fault, per page", values, count);
+}
+
+/* The floors: what zeroing and copying a page cost in the machine, with the instructions the
+ * kernel uses for them (`rep stosq`, `rep movsq`). */
+static void floors(void) {
+    static unsigned long source[PAGE_SIZE / 8], destination[PAGE_SIZE / 8];
+    memset(source, 1, sizeof source);
+    memset(destination, 1, sizeof destination);
+    for (int s = 0; s < samples; s++) {
+        unsigned long start = ticks();
+        for (int i = 0; i < BATCH; i++) {
+            void *to = destination;
+            unsigned long words = PAGE_SIZE / 8;
+            __asm__ volatile("rep stosq" : "+D"(to), "+c"(words) : "a"(0ul) : "memory");
+        }
+        values[s] = (ticks() - start) / BATCH;
+    }
+    report("zero-4k", "zeroing 4 KiB in user space (floor)", values, samples);
+    for (int s = 0; s < samples; s++) {
+        unsigned long start = ticks();
+        for (int i = 0; i < BATCH; i++) {
+            void *to = destination;
+            const void *from = source;
+            unsigned long words = PAGE_SIZE / 8;
+            __asm__ volatile("rep movsq" : "+D"(to), "+S"(from), "+c"(words) :: "memory");
+        }
+        values[s] = (ticks() - start) / BATCH;
+    }
+    report("copy-4k", "copying 4 KiB in user space (floor)", values, samples);
+}
+
+/* Waits until the child that holds the write end of `fd` has ended (its end closes then). */
+static void wait_for_end(int fd) {
+    char byte;
+    while (read(fd, &byte, 1) > 0) {}
+    close(fd);
+}
+
+/* fork of a process that touched `fork_size` (the parent's time for the call), then the
+ * child's copy-on-write fault on every page, per page. */
+static void fork_and_copy(void) {
+    static unsigned long copies[MAX_SAMPLES];
+    unsigned long pages = fork_size / PAGE_SIZE;
+    volatile unsigned char *memory = map(MAPPING_BASE, fork_size, 0);
+    require(!failed((void *)memory), "mmap before fork", (long)memory);
+    for (unsigned long offset = 0; offset < fork_size; offset += PAGE_SIZE) memory[offset] = 1;
+    int count = samples < 7 ? samples : 7;
+    for (int s = 0; s < count; s++) {
+        int report_pipe[2];
+        require(pipe(report_pipe) == 0, "pipe", -1);
+        unsigned long start = ticks();
+        int child = fork();
+        if (child == 0) {
+            close(report_pipe[0]);
+            unsigned long copy_start = ticks();
+            for (unsigned long offset = 0; offset < fork_size; offset += PAGE_SIZE) memory[offset] = 2;
+            unsigned long copied = (ticks() - copy_start) / pages;
+            write(report_pipe[1], &copied, sizeof copied);
+            exit(0);
+        }
+        values[s] = ticks() - start;
+        require(child > 0, "fork", child);
+        close(report_pipe[1]);
+        require(read(report_pipe[0], &copies[s], sizeof copies[s]) == sizeof copies[s], "the child's report", -1);
+        wait_for_end(report_pipe[0]);
+    }
+    unmap((void *)memory, fork_size);
+    char label[64];
+    snprintf(label, sizeof label, "fork of a process with %lu MiB touched", fork_size / MIB);
+    report("fork", label, values, count);
+    report("cow-per-page", "copy-on-write fault, per page", copies, count);
+}
+
+/* One byte there and back through two pipes between two processes: two switches. */
+static void pipe_round_trip(void) {
+    int count = samples < 7 ? samples : 7;
+    for (int s = 0; s < count; s++) {
+        int ping[2], pong[2];
+        require(pipe(ping) == 0 && pipe(pong) == 0, "pipe", -1);
+        char byte = 'x';
+        int child = fork();
+        if (child == 0) {
+            close(ping[1]);
+            close(pong[0]);
+            while (read(ping[0], &byte, 1) == 1) write(pong[1], &byte, 1);
+            exit(0);
+        }
+        require(child > 0, "fork", child);
+        close(ping[0]);
+        close(pong[1]);
+        unsigned long start = ticks();
+        for (int i = 0; i < round_trips; i++) { write(ping[1], &byte, 1); read(pong[0], &byte, 1); }
+        values[s] = (ticks() - start) / round_trips;
+        close(ping[1]);
+        wait_for_end(pong[0]);
+    }
+    report("pipe-round-trip", "pipe round trip between two processes", values, count);
+}
+
+/* thread_create of a thread that ends at once, then thread_join: a thread's whole life. */
+static char thread_stack[16 * 1024] __attribute__((aligned(16)));
+
+static int ends_at_once(void *unused) {
+    (void)unused;
+    exit(0);
+}
+
+static void thread_create_join(void) {
+    for (int s = 0; s < samples; s++) {
+        unsigned long start = ticks();
+        int tid = thread_create("bench", thread_stack + sizeof thread_stack, ends_at_once, 0);
+        require(tid > 0, "thread_create", tid);
+        int status = -1;
+        require(thread_join(tid, &status) == 0 && status == 0, "thread_join", status);
+        values[s] = ticks() - start;
+    }
+    report("thread-create-join", "thread_create + thread_join", values, samples);
+}
+
+int main(int argc, char **argv) {
+    unsigned long start = ticks();
+    int lazy = 0, eager = 0, quick = 0;
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "lazy")) lazy = 1;
+        else if (!strcmp(argv[i], "eager")) eager = 1;
+        else if (!strcmp(argv[i], "short")) quick = 1;
+        else { printf("bench: unknown argument %s (lazy, eager, short)\n", argv[i]); return 2; }
+    }
+    if (!lazy && !eager) lazy = 1;
+    printf("bench start %lu\n", start);
+    samples = quick ? 3 : 101;
+    populate_size = quick ? 64 * 1024 : 16 * MIB;
+    fork_size = quick ? 1 * MIB : 64 * MIB;
+    round_trips = quick ? 10 : 1000;
+
+    if (lazy) {
+        null_syscall();
+        read_64(argv[0]);
+        map_unmap_page("mmap-munmap-page", "mmap+munmap of one page", MAPPING_BASE);
+        map_among(10);
+        map_among(1000);
+        map_among(quick ? 2000 : 100000);
+        floors();
+        first_touch();
+        fork_and_copy();
+        pipe_round_trip();
+        thread_create_join();
+    }
+    if (eager) populate_and_unmap();
+    printf("bench end %lu\n", ticks());
+    return 0;
+}
