@@ -376,4 +376,50 @@ struct PageTableRangeTests {
             #expect(machine.frames.shareCount(of: frame) == 1)
         }
     }
+
+    @Test func mapSharedFromAnotherTableSharesEveryMappedPageOfTheRangeOnly() throws {
+        try withMachine(megabytes: 16) { machine in
+            var source = try machine.pageTable()
+            // Pages on both sides of a leaf table's 2 MiB boundary, a gap, and one outside.
+            let pages: [UInt64] = [0, 1, 511, 512, 513, 1500].map { Self.base + $0 * 0x1000 }
+            for page in pages { try source.map(VirtualAddress(page), to: try #require(machine.frames.allocate()), permission: Self.rw) }
+            let outside = VirtualAddress(Self.base + 2048 * 0x1000)
+            try source.map(outside, to: try #require(machine.frames.allocate()), permission: Self.rw)
+            do {
+                var target = try machine.pageTable()
+                try target.mapShared(from: source, in: VirtualRange(Self.base, pages: 2048), permission: [.read, .user])
+                for page in pages {
+                    let frame = try source.walk(VirtualAddress(page)).frame
+                    #expect(try target.walk(VirtualAddress(page)) == .leaf(frame: frame, permission: [.read, .user]))
+                    #expect(machine.frames.shareCount(of: frame) == 2)
+                }
+                #expect(throws: PageTableError.notExist) { try target.walk(outside) }
+                #expect(throws: PageTableError.notExist) { try target.walk(VirtualAddress(Self.base + 2 * 0x1000)) }
+                #expect(target.mappedPageCount() == pages.count)
+            }
+            for page in pages { #expect(machine.frames.shareCount(of: try source.walk(VirtualAddress(page)).frame) == 1) }
+        }
+    }
+
+    @Test func mapSharedFromAnotherTableThatRunsOutOfTablesKeepsEveryShareAccounted() throws {
+        try withMachine(megabytes: 16) { machine in
+            var source = try machine.pageTable()
+            let pages: [UInt64] = [0, 512, 1024].map { Self.base + $0 * 0x1000 }
+            for page in pages { try source.map(VirtualAddress(page), to: try #require(machine.frames.allocate()), permission: Self.rw) }
+            let free = machine.frames.freeCount
+            do {
+                var target = try machine.pageTable()
+                // The first page needs a PDPT, a PD and a PT; the second lies past a 1 GiB line
+                // (the base is just below one): its PD is the fourth table, its PT fails.
+                machine.frames.failAllocation(after: 4)
+                #expect(throws: PageTableError.outOfMemory) {
+                    try target.mapShared(from: source, in: VirtualRange(Self.base, pages: 2048), permission: [.read, .user])
+                }
+                machine.frames.cancelInjectedFailure()
+                #expect(target.mappedPageCount() == 1, "the page before the failure is shared")
+            }
+            #expect(machine.frames.freeCount == free, "dropping the partial table gave back its tables and shares")
+            for page in pages { #expect(machine.frames.shareCount(of: try source.walk(VirtualAddress(page)).frame) == 1) }
+        }
+    }
 }

@@ -68,6 +68,31 @@ public struct PageTable<Memory: PhysicalMemory>: ~Copyable {
         try install(page, frame: frame, permission: permission, owned: true)
     }
 
+    /// Maps every page that `source` maps in the page-aligned user-half `range` to the same
+    /// frame here, with `permission`, each frame getting one more share (``mapShared(_:to:permission:)``
+    /// for a whole range, as `fork` needs it). One pass over `source`'s present leaves; the
+    /// table here that holds a leaf is looked up once for each 512 pages, not once a page.
+    /// No page of `range` may be mapped here yet. On ``PageTableError/outOfMemory`` (a table
+    /// could not be allocated) the pages shared so far stay mapped here, each holding its
+    /// share: dropping this table gives them all back.
+    public mutating func mapShared(from source: borrowing PageTable, in range: VirtualRange, permission: Permission) throws(PageTableError) {
+        guard permission.contains(.read) else { throw .invalidPermission }
+        let leafSpan = PageGeometry.span(ofEntryAtLevel: 2)
+        var tableBase = UInt64.max
+        var leaves: UnsafeMutablePointer<UInt64>? = nil
+        try source.forEachMappedPage(in: range) { (page, entry) throws(PageTableError) in
+            let index = page.tableIndex(level: 1)
+            if page.raw & ~(leafSpan - 1) != tableBase {
+                leaves = try leafSlot(for: page, creatingTables: true)! - index
+                tableBase = page.raw & ~(leafSpan - 1)
+            }
+            let slot = leaves! + index
+            precondition(!PageTableEntry(raw: slot.pointee).isPresent, "mapShared(from:): a page of the range is mapped already")
+            frames.share(entry.frame)
+            slot.pointee = PageTableEntry.leaf(frame: entry.frame, permission: permission).raw
+        }
+    }
+
     /// Maps the page at `page` to `frame`, a frame the allocator does not own: the kernel
     /// image, the direct map of RAM, the heap's boot frames. Such mappings are the kernel's
     /// and allowed only in the shared slots (kernel half, kernel window), which no page table

@@ -50,10 +50,7 @@ extension MmStruct {
         var child = try MmStruct(frames: pageTable.frames, pager: pager, kernelTemplate: pageTable.root, budget: budget)
         do throws(PageTableError) {
             try regions.forEach { (_, region) throws(PageTableError) in
-                let shared = region.permission.subtracting(.write)
-                try pageTable.forEachMappedPage(in: region.range) { (page, entry) throws(PageTableError) in
-                    try child.pageTable.mapShared(page, to: entry.frame, permission: shared)
-                }
+                try child.pageTable.mapShared(from: pageTable, in: region.range, permission: region.permission.subtracting(.write))
             }
         } catch {
             // The child's page table is fresh and its regions are the parent's, so only a
