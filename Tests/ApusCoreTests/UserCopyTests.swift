@@ -18,6 +18,32 @@ struct UserCopyTests {
         }
     }
 
+    @Test func aCheckedRangeIsWhatAccessOKAcceptsAndItsPrefixesStayInside() throws {
+        try withMachine { machine in
+            var mm = try machine.addressSpace()
+            _ = try mm.mmap(at: VirtualAddress(0x1000_0000), length: 0x2000, protection: [.read, .write], backing: .anonymous)
+            _ = try mm.mmap(at: VirtualAddress(0x1000_2000), length: 0x1000, protection: .read, backing: .anonymous)
+            #expect(throws: KernelError.badAddress) { try mm.checkedUserRange(VirtualAddress(0x1000_1FFE), count: 4, for: .write) }
+            #expect(throws: KernelError.badAddress) { try mm.checkedUserRange(VirtualAddress(0x1000_3000), count: 0, for: .read) }
+            #expect(throws: KernelError.badAddress) { try mm.checkedUserRange(VirtualAddress(0x1000_0000), count: .max, for: .read) }
+            let range = try mm.checkedUserRange(VirtualAddress(0x1000_0FF0), count: 0x20, for: .write)
+            #expect(range.prefix(8).count == 8 && range.prefix(100).count == 0x20 && range.prefix(-1).count == 0)
+            var written = 0
+            try mm.withWritableUserBytes(in: range.prefix(0x18)) { piece in
+                for index in 0..<piece.count { piece[index] = UInt8(written + index + 1) }
+                written += piece.count
+                return true
+            }
+            #expect(written == 0x18)
+            #expect(try userBytes(&mm, at: 0x1000_0FF0, count: 0x20) == (1...0x18).map(UInt8.init) + [UInt8](repeating: 0, count: 8),
+                    "across the page line, and not past the prefix")
+            let readable = try mm.checkedUserRange(VirtualAddress(0x1000_2000), count: 16, for: .read)
+            var seen = 0
+            try mm.withUserBytes(in: readable) { piece in seen += piece.count; return true }
+            #expect(seen == 16)
+        }
+    }
+
     @Test func copyOutToReadOnlyMemoryIsBadAddressAndWritesNothing() throws {
         try withMachine { machine in
             var mm = try machine.addressSpace()

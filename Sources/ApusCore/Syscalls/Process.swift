@@ -144,11 +144,18 @@ extension Process {
     mutating func read(_ descriptor: Int32, _ buffer: VirtualAddress, count: UInt64, _ arguments: SyscallArguments) throws(KernelError) -> SyscallOutcome {
         let file = try files.file(descriptor)
         guard file.isReadable else { throw .invalidArgument }
-        guard memory.accessOK(buffer, length: count, write: true) else { throw .badAddress }
+        // Checked once, here, before anything can wait or be taken; the copies below go
+        // through the checked range without asking again.
+        let range = try memory.checkedUserRange(buffer, count: count, for: .write)
         switch file.kind {
         case .regular(let regular, _, _):
             let bytes = regular.bytes(from: file.position, count: Int(min(count, regular.size)))
-            try memory.copyOut(bytes, to: buffer)
+            var done = 0
+            try memory.withWritableUserBytes(in: range.prefix(bytes.count)) { piece in
+                piece.baseAddress!.copyMemory(from: bytes.baseAddress! + done, byteCount: piece.count)
+                done += piece.count
+                return true
+            }
             file.position += UInt64(bytes.count)
             return .returns(Int64(bytes.count))
         case .standardInput:
@@ -160,7 +167,7 @@ extension Process {
             // Straight into the program's pages, and only what is pending: the pages are made
             // ready before a byte is taken, so a failed call consumes nothing.
             var got = 0
-            try memory.withWritableUserBytes(at: buffer, count: Int(min(count, UInt64(console.pendingInputCount)))) { piece in
+            try memory.withWritableUserBytes(in: range.prefix(console.pendingInputCount)) { piece in
                 let read = console.readInput(into: piece)
                 got += read
                 return read == piece.count
@@ -175,7 +182,7 @@ extension Process {
                 return .waits(pipe.readable, retry: arguments, done: 0)
             }
             var got = 0
-            try memory.withWritableUserBytes(at: buffer, count: Int(min(count, UInt64(pipe.available)))) { piece in
+            try memory.withWritableUserBytes(in: range.prefix(pipe.available)) { piece in
                 got += pipe.take(into: piece)
                 return true
             }
@@ -189,7 +196,7 @@ extension Process {
     mutating func write(_ descriptor: Int32, _ buffer: VirtualAddress, count: UInt64, _ arguments: SyscallArguments) throws(KernelError) -> SyscallOutcome {
         let file = try files.file(descriptor)
         guard file.isWritable else { throw .invalidArgument }
-        guard memory.accessOK(buffer, length: count, write: false) else { throw .badAddress }
+        let range = try memory.checkedUserRange(buffer, count: count, for: .read)
         // What this call moves now: all of it, except into a pipe, which takes at most its
         // free space; the rest waits. Only that part's pages are made ready, so a large write
         // that waits thousands of times costs each time what the pipe took, not the whole
@@ -200,7 +207,7 @@ extension Process {
             portion = min(count, UInt64(pipe.freeSpace))
         }
         var written = 0
-        try memory.withUserBytes(at: buffer, count: Int(portion)) { piece in
+        try memory.withUserBytes(in: range.prefix(Int(portion))) { piece in
             let taken: Int
             switch file.kind {
             case .standardOutput:

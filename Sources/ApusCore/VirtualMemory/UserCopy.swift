@@ -7,6 +7,10 @@
 /// `accessOK` refuses, and then reaches each page through its frame (``MmStruct/userPage(at:for:)``),
 /// never through the user address itself. So a bad pointer costs the program
 /// ``KernelError/badAddress`` and can never make the kernel fault.
+///
+/// A system call that must look at its buffer before it copies (a read that may wait must
+/// refuse a bad buffer first) checks it once, into a ``UserRange``, and copies through that:
+/// the range is the proof that `accessOK` said yes, so the copy does not ask again.
 extension MmStruct {
     /// Copies `buffer.count` bytes from user memory at `source` into `buffer`.
     /// ``KernelError/badAddress`` when the range is not readable user memory (the buffer is
@@ -67,6 +71,25 @@ extension MmStruct {
         }
     }
 
+    /// `[address, address + count)` checked with `accessOK` for `access`: the range, or
+    /// ``KernelError/badAddress``.
+    public func checkedUserRange(_ address: VirtualAddress, count: UInt64, for access: AccessKind) throws(KernelError) -> UserRange {
+        guard accessOK(address, length: count, write: access == .write) else { throw .badAddress }
+        // accessOK accepts no range beyond the user half, so the count fits in an Int.
+        return UserRange(start: address, count: Int(count), access: access)
+    }
+
+    /// ``withUserBytes(at:count:_:)`` for a range checked already.
+    public mutating func withUserBytes(in range: UserRange, _ body: (UnsafeRawBufferPointer) -> Bool) throws(KernelError) {
+        try forEachUserPiece(in: range) { body(UnsafeRawBufferPointer($0)) }
+    }
+
+    /// ``withWritableUserBytes(at:count:_:)`` for a range checked already for writing.
+    public mutating func withWritableUserBytes(in range: UserRange, _ body: (UnsafeMutableRawBufferPointer) -> Bool) throws(KernelError) {
+        precondition(range.access == .write, "a range checked for reading cannot be written")
+        try forEachUserPiece(in: range, body)
+    }
+
     /// Reads `[address, address + count)` in place: `body` gets each piece of it that lies in
     /// one page, in order, as read-only kernel memory (through the page's frame), until it
     /// returns false. Read-only, because the frame may be shared with another process
@@ -96,22 +119,60 @@ extension MmStruct {
         at address: VirtualAddress, count: Int, for access: AccessKind,
         _ body: (UnsafeMutableRawBufferPointer) -> Bool
     ) throws(KernelError) {
-        guard accessOK(address, length: UInt64(count), write: access == .write) else { throw .badAddress }
-        guard count > 0 else { return }
+        try forEachUserPiece(in: checkedUserRange(address, count: UInt64(count), for: access), body)
+    }
+
+    /// The work of ``forEachUserPiece(at:count:for:_:)`` on a checked range. The pages are
+    /// made ready first; then the bytes move, each page reached through its leaf entry (it is
+    /// present and allows the access now: nothing changes in between). A range within one
+    /// page, the usual case, uses the frame the first pass found.
+    private mutating func forEachUserPiece(in range: UserRange, _ body: (UnsafeMutableRawBufferPointer) -> Bool) throws(KernelError) {
+        guard range.count > 0 else { return }
+        let address = range.start, count = range.count
         let end = address.raw + UInt64(count)
         var page = address.pageBase.raw
+        var firstFrame = PhysicalAddress(0)
         while page < end {
-            _ = try userPage(at: VirtualAddress(page), for: access)
+            let frame = try userPage(at: VirtualAddress(page), for: range.access)
+            if page == address.pageBase.raw { firstFrame = frame }
             page += PageGeometry.pageSize
         }
         var done = 0
         while done < count {
             let cursor = VirtualAddress(address.raw + UInt64(done))
-            guard let frame = try? userPage(at: cursor, for: access) else { preconditionFailure("a prepared user page went away") }
+            let frame: PhysicalAddress
+            if done == 0 {
+                frame = firstFrame
+            } else {
+                guard let entry = try? pageTable.walk(cursor) else { preconditionFailure("a prepared user page went away") }
+                frame = entry.frame
+            }
             let length = min(count - done, Int(PageGeometry.pageSize - cursor.pageOffset))
             let piece = UnsafeMutableRawBufferPointer(start: pageTable.frames.memory.pointer(to: frame) + Int(cursor.pageOffset), count: length)
             guard body(piece) else { return }
             done += length
         }
+    }
+}
+
+/// A range of a program's memory that ``MmStruct/accessOK(_:length:write:)`` accepted for
+/// `access` (``MmStruct/checkedUserRange(_:count:for:)`` makes one; nothing else can): the
+/// user copies take it without checking again. It is only good within the system call that
+/// checked it: a later call (a retry after a wait) checks again, since the program may have
+/// unmapped the memory meanwhile.
+public struct UserRange: Equatable, Sendable {
+    public let start: VirtualAddress
+    public let count: Int
+    public let access: AccessKind
+
+    fileprivate init(start: VirtualAddress, count: Int, access: AccessKind) {
+        self.start = start
+        self.count = count
+        self.access = access
+    }
+
+    /// Its first `length` bytes (a call that moves less than it was given).
+    public func prefix(_ length: Int) -> UserRange {
+        UserRange(start: start, count: min(max(length, 0), count), access: access)
     }
 }
