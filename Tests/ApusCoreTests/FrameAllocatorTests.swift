@@ -67,6 +67,41 @@ struct FrameAllocatorTests {
         }
     }
 
+    @Test func aFrameGivenBackZeroedIsHandedOutFirstWithoutZeroingAndHoldsOnlyZeros() {
+        withMachine { machine in
+            let frames = machine.frames
+            let dirty = frames.allocate()!, clean = frames.allocate()!
+            machine.memory.page(at: dirty)[100] = 7
+            frames.free(dirty)
+            frames.share(clean)
+            frames.freeZeroed(clean)
+            #expect(frames.shareCount(of: clean) == 1, "a shared frame only loses a share")
+            frames.freeZeroed(clean)
+            let reused = frames.zeroedReuseCount
+            #expect(frames.allocate() == clean, "the zeroed frame comes first")
+            #expect(frames.zeroedReuseCount == reused + 1)
+            #expect(machine.memory.page(at: clean).allSatisfy { $0 == 0 }, "the list's link is cleared too")
+            #expect(frames.allocate() == dirty)
+            #expect(frames.zeroedReuseCount == reused + 1, "a frame from the other list is zeroed")
+            #expect(machine.memory.page(at: dirty).allSatisfy { $0 == 0 })
+            frames.free(clean)
+            frames.free(dirty)
+        }
+    }
+
+    @Test func pageTablesLeftEmptyByAnUnmapAreReusedWithoutZeroing() throws {
+        try withMachine { machine in
+            var table = try machine.pageTable()
+            let page = VirtualAddress(0x1000_0000)
+            try table.map(page, to: machine.frames.allocate()!, permission: [.read, .write, .user])
+            table.unmapAll(in: VirtualRange(start: page, end: VirtualAddress(0x1000_1000)))
+            let reused = machine.frames.zeroedReuseCount
+            try table.map(page, to: machine.frames.allocate()!, permission: [.read, .write, .user])
+            #expect(machine.frames.zeroedReuseCount == reused + 3, "the three tables that went empty are handed out again (as the page and two tables) without zeroing")
+            #expect(try table.walk(page).isPresent)
+        }
+    }
+
     @Test func sharedFramesAreFreedByTheirLastOwner() {
         withMachine { machine in
             let frames = machine.frames

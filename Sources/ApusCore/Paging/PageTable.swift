@@ -259,7 +259,8 @@ public struct PageTable<Memory: PhysicalMemory>: ~Copyable {
                 clear(tableAt: entry.frame, level: level - 1, base: entryBase, range: range, flush: &flush)
                 if isEmpty(entry.frame) {
                     slots[index] = PageTableEntry.absent.raw
-                    frames.free(entry.frame)
+                    // Every entry is zero: the next table or page it becomes needs no zeroing.
+                    frames.freeZeroed(entry.frame)
                     freedTables = true
                 }
             }
