@@ -10,7 +10,7 @@ struct BenchProgramTests {
     /// The rows each kind of run reports, in order (short mode: the crowd is 2,000, not 100,000).
     static let lazyRows = ["null-syscall", "read-64", "mmap-munmap-page", "mmap-among-10", "mmap-among-1000",
                            "mmap-among-2000", "zero-4k", "copy-4k", "first-touch-per-page", "fork", "cow-per-page",
-                           "pipe-round-trip"]
+                           "pipe-round-trip", "thread-create-join"]
     static let eagerRows = ["populate-per-page", "munmap-per-page"]
 
     /// Every line is one of the program's three kinds, with numbers where numbers go.
