@@ -304,9 +304,7 @@ struct PageTableRangeTests {
                 try table.map(VirtualAddress(Self.base + index * 0x1000), to: machine.frames.allocate()!, permission: Self.rw)
             }
             let (single, whole) = (machine.memory.invalidations, machine.memory.wholeInvalidations)
-            let changed = table.updateLeaves(in: VirtualRange(Self.base, pages: pages)) { _, entry in
-                .leaf(frame: entry.frame, permission: entry.permission.subtracting(.write))
-            }
+            let changed = table.writeProtectLeaves(in: VirtualRange(Self.base, pages: pages))
             #expect(changed == Int(pages))
             #expect(machine.memory.invalidations == single + Int(ceiling), "one by one up to the ceiling")
             #expect(machine.memory.wholeInvalidations == whole + 1, "then everything once")
@@ -323,7 +321,7 @@ struct PageTableRangeTests {
         }
     }
 
-    @Test func updateLeavesRewritesEveryPresentLeafAndInvalidatesOnlyTheChangedOnes() throws {
+    @Test func writeProtectLeavesTakesWriteFromEveryPresentLeafAndInvalidatesOnlyTheChangedOnes() throws {
         try withMachine { machine in
             var table = try machine.pageTable()
             for index in 0..<5 as Range<UInt64> {
@@ -333,9 +331,7 @@ struct PageTableRangeTests {
             let outside = VirtualAddress(Self.base + 0x5000)
             try table.map(outside, to: machine.frames.allocate()!, permission: Self.rw)
             let before = machine.memory.invalidations
-            let changed = table.updateLeaves(in: VirtualRange(Self.base, pages: 5)) { _, entry in
-                .leaf(frame: entry.frame, permission: entry.permission.subtracting(.write))
-            }
+            let changed = table.writeProtectLeaves(in: VirtualRange(Self.base, pages: 5))
             #expect(changed == 4, "the read-only leaf stays as it was")
             #expect(machine.memory.invalidations == before + 4)
             for index in 0..<5 as Range<UInt64> {

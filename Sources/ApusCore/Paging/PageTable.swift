@@ -15,8 +15,9 @@
 ///   address space maps too, adding the share it then owns.
 /// * ``unmap(_:)`` gives the frame back and invalidates the TLB entry.
 /// * ``walk(_:)`` reads a leaf; ``updateLeaf(at:_:)`` rewrites one in place (for
-///   copy-on-write); ``forEachMappedPage(in:_:)`` and ``updateLeaves(in:_:)`` do the same
-///   for every page mapped in a range (for `fork`).
+///   copy-on-write); for every page mapped in a range, ``forEachMappedPage(in:_:)`` reads,
+///   ``mapShared(from:in:permission:)`` shares them into another table and
+///   ``writeProtectLeaves(in:)`` takes their write permission (the two halves of `fork`).
 /// * Owning the value is owning the tree: when a `PageTable` goes away, every frame and
 ///   every table of the user half goes back to the allocator. The kernel half and the kernel
 ///   kernel window are shared with every other address space and are never touched.
@@ -77,19 +78,19 @@ public struct PageTable<Memory: PhysicalMemory>: ~Copyable {
     /// share: dropping this table gives them all back.
     public mutating func mapShared(from source: borrowing PageTable, in range: VirtualRange, permission: Permission) throws(PageTableError) {
         guard permission.contains(.read) else { throw .invalidPermission }
-        let leafSpan = PageGeometry.span(ofEntryAtLevel: 2)
-        var tableBase = UInt64.max
-        var leaves: UnsafeMutablePointer<UInt64>? = nil
-        try source.forEachMappedPage(in: range) { (page, entry) throws(PageTableError) in
-            let index = page.tableIndex(level: 1)
-            if page.raw & ~(leafSpan - 1) != tableBase {
-                leaves = try leafSlot(for: page, creatingTables: true)! - index
-                tableBase = page.raw & ~(leafSpan - 1)
+        precondition(range.isPageAligned && AddressSpaceLayout.userHalf.contains(range), "mapShared(from:) takes an aligned user range")
+        guard !range.isEmpty else { return }
+        let flags = PageTableEntry.leaf(frame: PhysicalAddress(0), permission: permission).raw
+        try source.forEachLeafTable(in: range) { (sourceSlots, slots, base) throws(PageTableError) in
+            var target: UnsafeMutablePointer<UInt64>? = nil
+            for index in slots {
+                let entry = PageTableEntry(raw: sourceSlots[index])
+                guard entry.isPresent else { continue }
+                if target == nil { target = try leafSlot(for: VirtualAddress(base), creatingTables: true)! }
+                precondition(!PageTableEntry(raw: target![index]).isPresent, "mapShared(from:): a page of the range is mapped already")
+                frames.share(entry.frame)
+                target![index] = entry.frame.raw | flags
             }
-            let slot = leaves! + index
-            precondition(!PageTableEntry(raw: slot.pointee).isPresent, "mapShared(from:): a page of the range is mapped already")
-            frames.share(entry.frame)
-            slot.pointee = PageTableEntry.leaf(frame: entry.frame, permission: permission).raw
         }
     }
 
@@ -164,23 +165,24 @@ public struct PageTable<Memory: PhysicalMemory>: ~Copyable {
         }
     }
 
-    /// Rewrites every leaf mapped in the page-aligned user-half `range` with `transform`'s
-    /// result (given the page address and the entry), and invalidates the translation of
-    /// each leaf that changed; the whole-range form of ``updateLeaf(at:_:)``, with which
-    /// `fork` makes a region read-only. `transform` must keep the leaf present; the frame
-    /// bookkeeping is the caller's. Returns the number of leaves that changed.
+    /// Takes the write permission from every writable leaf mapped in the page-aligned
+    /// user-half `range` (each becomes `.leaf(frame:permission:)` of its permission minus
+    /// WRITE: the CPU's accessed and dirty bits go too) and invalidates its translation;
+    /// `fork` makes a region's pages copy-on-write with it. One loop per leaf table, no call
+    /// per page. Returns the number of leaves that changed.
     @discardableResult
-    public mutating func updateLeaves(in range: VirtualRange, _ transform: (VirtualAddress, PageTableEntry) -> PageTableEntry) -> Int {
-        precondition(range.isPageAligned && AddressSpaceLayout.userHalf.contains(range), "updateLeaves takes an aligned user range")
+    public mutating func writeProtectLeaves(in range: VirtualRange) -> Int {
+        precondition(range.isPageAligned && AddressSpaceLayout.userHalf.contains(range), "writeProtectLeaves takes an aligned user range")
         guard !range.isEmpty else { return 0 }
+        let cleared = PageTableEntry.Flags([.writable, .accessed, .dirty]).rawValue
         var flush = TranslationFlush(memory: frames.memory, root: root)
-        visitLeaves(ofTableAt: root, level: PageGeometry.levels, base: 0, range: range) { slot, page in
-            let entry = PageTableEntry(raw: slot.pointee)
-            let updated = transform(page, entry)
-            precondition(updated.isPresent, "updateLeaves cannot unmap a page")
-            guard updated != entry else { return }
-            slot.pointee = updated.raw
-            flush.add(page)
+        forEachLeafTable(in: range) { slots, indices, base in
+            for index in indices {
+                let raw = slots[index]
+                guard PageTableEntry(raw: raw).isPresent, raw & PageTableEntry.Flags.writable.rawValue != 0 else { continue }
+                slots[index] = raw & ~cleared
+                flush.add(VirtualAddress(base + UInt64(index) * PageGeometry.pageSize))
+            }
         }
         flush.finish()
         return flush.count
@@ -301,6 +303,30 @@ public struct PageTable<Memory: PhysicalMemory>: ~Copyable {
             } else {
                 precondition(!entry.flags.contains(.hugePage), "huge pages are not used by Apus")
                 try visitLeaves(ofTableAt: entry.frame, level: level - 1, base: entryBase, range: range, body)
+            }
+        }
+    }
+
+    /// Calls `body` once for each leaf table (level 1) under the level-`level` table at
+    /// `table` that `range` touches, with its entries, the slots of it in `range` and the
+    /// address its slot 0 maps: the loop over pages is then the caller's, with no call per
+    /// page (what `fork` needs for its thousands of pages). Never enters shared root slots.
+    private func forEachLeafTable<Failure: Error>(
+        in range: VirtualRange, ofTableAt table: PhysicalAddress? = nil, level: Int = PageGeometry.levels, base: UInt64 = 0,
+        _ body: (UnsafeMutablePointer<UInt64>, ClosedRange<Int>, UInt64) throws(Failure) -> Void
+    ) throws(Failure) {
+        let slots = entries(of: table ?? root)
+        let span = PageGeometry.span(ofEntryAtLevel: level)
+        for index in Self.slots(ofLevel: level, base: base, touching: range) {
+            if level == PageGeometry.levels && AddressSpaceLayout.isSharedSlot(index) { continue }
+            let entry = PageTableEntry(raw: slots[index])
+            guard entry.isPresent else { continue }
+            precondition(!entry.flags.contains(.hugePage), "huge pages are not used by Apus")
+            let entryBase = base + UInt64(index) * span
+            if level == 2 {
+                try body(entries(of: entry.frame), Self.slots(ofLevel: 1, base: entryBase, touching: range), entryBase)
+            } else {
+                try forEachLeafTable(in: range, ofTableAt: entry.frame, level: level - 1, base: entryBase, body)
             }
         }
     }

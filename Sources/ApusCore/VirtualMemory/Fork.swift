@@ -65,8 +65,7 @@ extension MmStruct {
         // The child is complete: only now does the parent give up writing its shared pages.
         regions.forEach { (_, region) in
             guard region.permission.contains(.write) else { return }
-            let readOnly = region.permission.subtracting(.write)
-            pageTable.updateLeaves(in: region.range) { (_, entry) in .leaf(frame: entry.frame, permission: readOnly) }
+            pageTable.writeProtectLeaves(in: region.range)
         }
         return child
     }
