@@ -136,11 +136,17 @@ final class ProcessRun {
     /// A fault of the running thread: a page its process's pager serves, or the end of the
     /// whole process with status −1 and a line in the kernel log (ABI.md §3, §5).
     func fault(_ frame: UnsafeMutablePointer<TrapFrame>) {
-        let (thread, process) = running
+        // Borrowed, not counted, as in `systemCall`: a page fault is as hot a path.
+        unowned(unsafe) let thread = running.thread
+        unowned(unsafe) let process = running.process
         let vector = frame.pointee.vector
         if vector == Traps.pageFault {
             let address = read_cr2()
-            switch process.core.memory.handleUserPageFault(at: VirtualAddress(address), errorCode: PageFaultErrorCode(rawValue: frame.pointee.errorCode)) {
+            let errorCode = PageFaultErrorCode(rawValue: frame.pointee.errorCode)
+            let resolution = Unmanaged.passUnretained(process)._withUnsafeGuaranteedRef {
+                $0.core.memory.handleUserPageFault(at: VirtualAddress(address), errorCode: errorCode)
+            }
+            switch resolution {
             case .resolved: return
             case .segmentationFault(let cause):
                 log("\(describe(thread, of: process)): page fault at \(hexadecimal(address)): \(cause) (rip \(hexadecimal(frame.pointee.rip))); process killed with status -1")

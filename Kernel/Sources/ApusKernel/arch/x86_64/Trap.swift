@@ -72,8 +72,9 @@ public func apusTrap(_ rawFrame: UnsafeMutableRawPointer) {
         InterruptController.handleUnexpected(frame.pointee.vector)
         return
     }
-    if frame.pointee.cs & 3 == 3, let run = ProcessRun.current {
-        run.fault(frame)
+    if frame.pointee.cs & 3 == 3, let run = ProcessRun.current.map(Unmanaged.passUnretained) {
+        // The run lives as long as the boot: borrowed, not counted (ProcessRun.systemCall).
+        run._withUnsafeGuaranteedRef { $0.fault(frame) }
         return
     }
     Panic.trap(frame.pointee)
