@@ -418,4 +418,42 @@ struct PageTableRangeTests {
             for page in pages { #expect(machine.frames.shareCount(of: try source.walk(VirtualAddress(page)).frame) == 1) }
         }
     }
+
+    @Test func mapNewFramesMapsAFilledFrameForEveryPageAcrossLeafTables() throws {
+        try withMachine(megabytes: 16) { machine in
+            var table = try machine.pageTable()
+            let range = VirtualRange(Self.base, pages: 600) // across a 1 GiB and a 2 MiB line
+            try table.mapNewFrames(in: range, permission: [.read, .user]) { page, frame in
+                frame[0] = UInt8(truncatingIfNeeded: page.raw >> 12)
+            }
+            #expect(table.mappedPageCount() == 600)
+            for index in [0, 1, 2, 513, 599] as [UInt64] {
+                let page = Self.base + index * 0x1000
+                let entry = try table.walk(VirtualAddress(page))
+                #expect(entry == .leaf(frame: entry.frame, permission: [.read, .user]))
+                #expect(machine.memory.page(at: entry.frame)[0] == UInt8(truncatingIfNeeded: page >> 12))
+                #expect(machine.memory.page(at: entry.frame)[1...].allSatisfy { $0 == 0 })
+            }
+            #expect(throws: PageTableError.duplicated) {
+                try table.mapNewFrames(in: VirtualRange(Self.base + 599 * 0x1000, pages: 1), permission: [.read, .user]) { _, _ in }
+            }
+            #expect(throws: PageTableError.invalidPermission) {
+                try table.mapNewFrames(in: VirtualRange(Self.base + 700 * 0x1000, pages: 1), permission: .write) { _, _ in }
+            }
+        }
+    }
+
+    @Test func mapNewFramesThatRunsOutLeavesWhatItMappedForTheCallerToUnmap() throws {
+        try withMachine(megabytes: 16) { machine in
+            var table = try machine.pageTable()
+            let free = machine.frames.freeCount
+            let range = VirtualRange(0x1000_0000, pages: 8)
+            machine.frames.failAllocation(after: 3 + 5) // the tables, then five pages
+            #expect(throws: PageTableError.outOfMemory) { try table.mapNewFrames(in: range, permission: Self.rw) { _, _ in } }
+            machine.frames.cancelInjectedFailure()
+            #expect(table.mappedPageCount() == 5)
+            table.unmapAll(in: range)
+            #expect(machine.frames.freeCount == free, "every frame and table back")
+        }
+    }
 }

@@ -94,6 +94,36 @@ public struct PageTable<Memory: PhysicalMemory>: ~Copyable {
         }
     }
 
+    /// Maps every page of the page-aligned user-half `range` to a new frame, filled by `fill`
+    /// (given the page and the frame's bytes, zeroed), with `permission`: what an eager pager
+    /// does for a new region, with the leaf table looked up once per 512 pages instead of once
+    /// a page. No page of `range` may be mapped yet (``PageTableError/duplicated``). On
+    /// ``PageTableError/outOfMemory`` (no frame for a page or a table) the pages mapped so far
+    /// stay mapped: the caller unmaps the range.
+    public mutating func mapNewFrames(in range: VirtualRange, permission: Permission,
+                                      fill: (VirtualAddress, UnsafeMutableRawBufferPointer) -> Void) throws(PageTableError) {
+        precondition(range.isPageAligned && AddressSpaceLayout.userHalf.contains(range), "mapNewFrames takes an aligned user range")
+        guard permission.contains(.read) else { throw .invalidPermission }
+        let flags = PageTableEntry.leaf(frame: PhysicalAddress(0), permission: permission).raw
+        let leafSpan = PageGeometry.span(ofEntryAtLevel: 2)
+        var tableBase = UInt64.max
+        var leaves: UnsafeMutablePointer<UInt64>? = nil
+        var page = range.start
+        while page < range.end {
+            let index = page.tableIndex(level: 1)
+            if page.raw & ~(leafSpan - 1) != tableBase {
+                leaves = try leafSlot(for: page, creatingTables: true)! - index
+                tableBase = page.raw & ~(leafSpan - 1)
+            }
+            let slot = leaves! + index
+            guard !PageTableEntry(raw: slot.pointee).isPresent else { throw .duplicated }
+            guard let frame = frames.allocate() else { throw .outOfMemory }
+            fill(page, frames.memory.page(at: frame))
+            slot.pointee = frame.raw | flags
+            page = VirtualAddress(page.raw + PageGeometry.pageSize)
+        }
+    }
+
     /// Maps the page at `page` to `frame`, a frame the allocator does not own: the kernel
     /// image, the direct map of RAM, the heap's boot frames. Such mappings are the kernel's
     /// and allowed only in the shared slots (kernel half, kernel window), which no page table

@@ -8,22 +8,16 @@ public struct EagerPager: Pager {
     public init() {}
 
     public mutating func regionAdded<Memory>(_ region: Region, pageTable: inout PageTable<Memory>) throws(KernelError) {
-        let memory = pageTable.frames.memory
-        for page in region.range.pages {
-            guard let frame = pageTable.frames.allocate() else {
-                pageTable.unmapAll(in: region.range)
-                throw .noMemory
+        do throws(PageTableError) {
+            try pageTable.mapNewFrames(in: region.range, permission: region.permission) { page, frame in
+                region.fill(page: page, into: frame)
             }
-            region.fill(page: VirtualAddress(page), into: memory.page(at: frame))
-            do {
-                try pageTable.map(VirtualAddress(page), to: frame, permission: region.permission)
-            } catch {
-                // The page table freed `frame`. Only a missing table can fail here: the
-                // region was validated and does not overlap anything.
-                precondition(error == .outOfMemory, "eager pager: unexpected page table error")
-                pageTable.unmapAll(in: region.range)
-                throw .noMemory
-            }
+        } catch {
+            // Only running out of frames can fail here: the region was validated and does
+            // not overlap anything. What was mapped of it goes back.
+            precondition(error == .outOfMemory, "eager pager: unexpected page table error")
+            pageTable.unmapAll(in: region.range)
+            throw .noMemory
         }
     }
 
