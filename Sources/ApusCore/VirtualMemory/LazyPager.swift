@@ -24,7 +24,7 @@ public struct LazyPager: Pager {
         // MmStruct asks only when the region allows the access and the page table does not
         // serve it; a lazy page that is present serves every access its region allows.
         let page = address.pageBase
-        guard (try? pageTable.walk(page)) == nil else { preconditionFailure("lazy pager: fault on a present page at \(page)") }
+        assert((try? pageTable.walk(page)) == nil, "lazy pager: fault on a present page")
         guard let frame = pageTable.frames.allocate() else { return .outOfMemory }
         region.fill(page: page, into: pageTable.frames.memory.page(at: frame))
         do throws(PageTableError) {

@@ -167,8 +167,11 @@ public struct MmStruct<Memory: PhysicalMemory, P: Pager>: ~Copyable {
     public mutating func handleUserPageFault(at address: VirtualAddress, errorCode: PageFaultErrorCode) -> FaultResolution {
         guard errorCode.isServable else { return .segmentationFault(.unservable(errorCode)) }
         let access = errorCode.access
-        if region(containing: address)?.permission.contains(access.requiredPermission) == true,
-           let entry = try? pageTable.walk(address), entry.permission.contains(access.requiredPermission.union(.user)) {
+        // The region and the leaf are looked up once, here, for every decision below.
+        let region = region(containing: address)
+        let entry = try? pageTable.walk(address)
+        if let region, region.permission.contains(access.requiredPermission),
+           let entry, entry.permission.contains(access.requiredPermission.union(.user)) {
             guard staleFaultPage != address.pageBase else {
                 staleFaultPage = nil
                 return .segmentationFault(.repeated(errorCode))
@@ -178,7 +181,7 @@ public struct MmStruct<Memory: PhysicalMemory, P: Pager>: ~Copyable {
             return .resolved
         }
         staleFaultPage = nil
-        return handlePageFault(at: address, access: access)
+        return resolveFault(at: address, access: access, in: region, entry: entry)
     }
 
     /// Decides what becomes of a user access that faulted at `address` (a program's, or a
@@ -188,7 +191,13 @@ public struct MmStruct<Memory: PhysicalMemory, P: Pager>: ~Copyable {
     /// region allows to be written is copy-on-write (``copyOnWrite(_:at:in:)``); an absent
     /// page is the pager's to serve.
     public mutating func handlePageFault(at address: VirtualAddress, access: AccessKind) -> FaultResolution {
-        guard let region = region(containing: address) else { return .segmentationFault(.notPresent) }
+        resolveFault(at: address, access: access, in: region(containing: address), entry: try? pageTable.walk(address))
+    }
+
+    /// ``handlePageFault(at:access:)`` with the region holding `address` (if any) and its
+    /// leaf (if present) looked up already.
+    private mutating func resolveFault(at address: VirtualAddress, access: AccessKind, in region: Region?, entry: PageTableEntry?) -> FaultResolution {
+        guard let region else { return .segmentationFault(.notPresent) }
         guard region.permission.contains(access.requiredPermission) else {
             switch access {
             case .read: return .segmentationFault(.notPresent)
@@ -196,7 +205,7 @@ public struct MmStruct<Memory: PhysicalMemory, P: Pager>: ~Copyable {
             case .execute: return .segmentationFault(.executeNonExecutable)
             }
         }
-        if let entry = try? pageTable.walk(address) {
+        if let entry {
             if entry.permission.contains(access.requiredPermission) {
                 pageTable.frames.memory.invalidateTranslation(of: address.pageBase, inAddressSpaceOf: pageTable.root)
                 return .resolved
