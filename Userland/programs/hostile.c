@@ -14,6 +14,9 @@
  *   stdinfork  three children and a thread of the parent read standard input at once
  *   bigwrite   a write of 512 MiB never touched fails (NoMemory) and must give back the
  *              frames it filled: a thread_create on an untouched page works after it
+ *   waitunmap  the buffers of threads waiting in a pipe write and a pipe read are unmapped
+ *              while they wait: the write returns what it wrote, the read BadAddress and
+ *              the byte stays in the pipe (not a test: it needs the threads to be waiting)
  *   crossjoin  a join of a thread of another process (the forked child's id) */
 #include <mman.h>
 #include <stdio.h>
@@ -388,6 +391,43 @@ static int bigwrite_mode(void) {
     return 0;
 }
 
+/* waitunmap: the buffers of threads waiting in a pipe write and a pipe read are unmapped
+ * while they wait */
+static int wu[2];
+static long wrote, got;
+#define WRITE_BUFFER 0x800000000ul
+#define READ_BUFFER 0x810000000ul
+static int waiting_writer(void *argument) {
+    wrote = write(wu[1], (void *)WRITE_BUFFER, 8192);
+    exit(0);
+}
+static int waiting_reader(void *argument) {
+    got = read(wu[0], (void *)READ_BUFFER, 16);
+    exit(0);
+}
+static int waitunmap_mode(void) {
+    pipe(wu);
+    mmap((void *)WRITE_BUFFER, 8192, PROT_READ | PROT_WRITE, -1, 0);
+    mmap((void *)READ_BUFFER, 4096, PROT_READ | PROT_WRITE, -1, 0);
+    int w = thread_create("writer", new_stack(), waiting_writer, 0);
+    spin(5000000);
+    printf("munmap of the writer's buffer: %d\n", munmap((void *)WRITE_BUFFER));
+    static char sink[8192];
+    long drained = read(wu[0], sink, sizeof sink);
+    thread_join(w, 0);
+    printf("drained %ld; the writer's write returned %ld\n", drained, wrote);
+    drained = read(wu[0], sink, 0);
+    int r = thread_create("reader", new_stack(), waiting_reader, 0);
+    spin(5000000);
+    printf("munmap of the reader's buffer: %d\n", munmap((void *)READ_BUFFER));
+    write(wu[1], "x", 1);
+    thread_join(r, 0);
+    char c = 0;
+    long back = read(wu[0], &c, 1);
+    printf("the reader's read returned %ld; the byte is still there: %ld %c\n", got, back, c);
+    return 0;
+}
+
 /* crossjoin */
 static int crossjoin_mode(void) {
     int child = fork();
@@ -410,6 +450,7 @@ int main(int argc, char **argv) {
     if (!strcmp(mode, "stdinfork")) return stdinfork_mode();
     if (!strcmp(mode, "ssethreads")) return ssethreads_mode();
     if (!strcmp(mode, "bigwrite")) return bigwrite_mode();
+    if (!strcmp(mode, "waitunmap")) return waitunmap_mode();
     if (!strcmp(mode, "crossjoin")) return crossjoin_mode();
     printf("unknown mode\n");
     return 2;
