@@ -139,21 +139,27 @@ extension MmStruct {
         // as it found it. Without this, a `write` of a large buffer the program never touched
         // failed with NoMemory *after* filling every free frame with its zero pages, and left
         // them to the process: the error changed the machine (ABI.md: errors change nothing).
-        var filled: [VirtualRange] = []
+        // The usual case, one run, needs no heap: only a buffer whose absent pages lie apart
+        // keeps a list.
+        var run: VirtualRange?
+        var earlierRuns: [VirtualRange] = []
         while page < end {
             let prepared: (frame: PhysicalAddress, filled: Bool)
             do throws(KernelError) {
                 prepared = try preparedUserPage(at: VirtualAddress(page), for: range.access)
             } catch {
-                for run in filled { pageTable.unmapAll(in: run) }
+                if let run { pageTable.unmapAll(in: run) }
+                for earlier in earlierRuns { pageTable.unmapAll(in: earlier) }
                 throw error
             }
             if page == address.pageBase.raw { firstFrame = prepared.frame }
             if prepared.filled {
-                if let last = filled.last, last.end.raw == page {
-                    filled[filled.count - 1] = VirtualRange(start: last.start, end: VirtualAddress(page + PageGeometry.pageSize))
+                let next = VirtualAddress(page + PageGeometry.pageSize)
+                if let current = run, current.end.raw == page {
+                    run = VirtualRange(start: current.start, end: next)
                 } else {
-                    filled.append(VirtualRange(start: VirtualAddress(page), end: VirtualAddress(page + PageGeometry.pageSize)))
+                    if let current = run { earlierRuns.append(current) }
+                    run = VirtualRange(start: VirtualAddress(page), end: next)
                 }
             }
             page += PageGeometry.pageSize
