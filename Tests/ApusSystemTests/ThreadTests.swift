@@ -203,6 +203,11 @@ extension ThreadTests {
         try Self.expectHostile("ssethreads", stdout: "threads whose registers changed: 0\n")
     }
 
+    @Test func joinsAndPipeReadsOfTwoProcessesWaitingOnEachOtherAreADeadlockTheKernelEnds() throws {
+        let result = try ProgramTests.expectRun("hostile", ["deadmix"], stdout: "both wait\n", status: -1)
+        #expect(result.logLines.filter { $0.hasPrefix("deadlock: thread ") }.count == 4, "log:\n\(result.log)")
+    }
+
     @Test func aJoinOfAnotherProcesssThreadIsInvalidArgument() throws {
         try Self.expectHostile("crossjoin", stdout: "join of the child process: -22\n")
     }

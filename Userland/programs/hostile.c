@@ -17,6 +17,7 @@
  *   waitunmap  the buffers of threads waiting in a pipe write and a pipe read are unmapped
  *              while they wait: the write returns what it wrote, the read BadAddress and
  *              the byte stays in the pipe (not a test: it needs the threads to be waiting)
+ *   deadmix    two processes whose main threads join threads reading a pipe: a deadlock
  *   crossjoin  a join of a thread of another process (the forked child's id) */
 #include <mman.h>
 #include <stdio.h>
@@ -428,6 +429,24 @@ static int waitunmap_mode(void) {
     return 0;
 }
 
+/* deadmix: two processes, each with a main thread joining a thread that reads a pipe whose
+ * write ends both hold: a deadlock the kernel must end */
+static int dm[2];
+static int reads_dm(void *argument) {
+    char c;
+    read(dm[0], &c, 1);
+    exit(1);
+}
+static int deadmix_mode(void) {
+    pipe(dm);
+    int child = fork();
+    int t = thread_create(child == 0 ? "child" : "parent", new_stack(), reads_dm, 0);
+    if (child != 0) printf("both wait\n");
+    thread_join(t, 0);
+    printf("a join returned\n");
+    return 1;
+}
+
 /* crossjoin */
 static int crossjoin_mode(void) {
     int child = fork();
@@ -451,6 +470,7 @@ int main(int argc, char **argv) {
     if (!strcmp(mode, "ssethreads")) return ssethreads_mode();
     if (!strcmp(mode, "bigwrite")) return bigwrite_mode();
     if (!strcmp(mode, "waitunmap")) return waitunmap_mode();
+    if (!strcmp(mode, "deadmix")) return deadmix_mode();
     if (!strcmp(mode, "crossjoin")) return crossjoin_mode();
     printf("unknown mode\n");
     return 2;
