@@ -83,6 +83,42 @@ struct CopyBeforeConsumeTests {
         }
     }
 
+    @Test func aWriteThatCannotFaultInItsWholeBufferGivesBackThePagesItFilled() throws {
+        try withMachine { machine in
+            let harness = try ProcessHarness(machine, pager: LazyPager())
+            // Two more pages beside the buffer, in the same page table; the buffer's first page
+            // is touched, so that no table is missing when the write faults the others in.
+            let pages = VirtualRange(start: VirtualAddress(ProcessHarnessLayout.buffer + 0x2000), end: VirtualAddress(ProcessHarnessLayout.buffer + 0x4000))
+            try harness.process.memory.addRegion(pages, permission: [.read, .write], backing: .anonymous)
+            try writeUser(&harness.process.memory, [0], at: ProcessHarnessLayout.buffer)
+            let free = machine.frames.freeCount
+            machine.frames.failAllocation(after: 1) // the first page gets a frame, the second none
+            #expect(harness.call(.write, 1, ProcessHarnessLayout.buffer + 0x2000, 0x2000) == -12)
+            machine.frames.cancelInjectedFailure()
+            #expect(machine.frames.freeCount == free, "the page the failed write filled went back")
+            #expect((try? harness.process.memory.pageTable.walk(pages.start)) == nil, "and is absent again")
+            #expect(harness.call(.write, 1, ProcessHarnessLayout.buffer + 0x2000, 0x2000) == 0x2000)
+        }
+    }
+
+    @Test func aFailedWriteGivesBackFilledPagesThatLieApartAndKeepsThoseThatWereThere() throws {
+        try withMachine { machine in
+            let harness = try ProcessHarness(machine, pager: LazyPager())
+            let base = ProcessHarnessLayout.buffer + 0x2000
+            try harness.process.memory.addRegion(VirtualRange(start: VirtualAddress(base), end: VirtualAddress(base + 0x4000)),
+                                                 permission: [.read, .write], backing: .anonymous)
+            try writeUser(&harness.process.memory, [7], at: base + 0x1000) // the second page is there
+            let free = machine.frames.freeCount
+            machine.frames.failAllocation(after: 2) // the first and third get frames, the fourth none
+            #expect(harness.call(.write, 1, base, 0x4000) == -12)
+            machine.frames.cancelInjectedFailure()
+            #expect(machine.frames.freeCount == free)
+            #expect((try? harness.process.memory.pageTable.walk(VirtualAddress(base))) == nil)
+            #expect((try? harness.process.memory.pageTable.walk(VirtualAddress(base + 0x2000))) == nil)
+            #expect(try userBytes(&harness.process.memory, at: base + 0x1000, count: 1) == [7], "the page that was there stays")
+        }
+    }
+
     @Test func pipeTakesTheTwoLowestFreeDescriptors() throws {
         try withMachine { machine in
             let harness = try ProcessHarness(machine)

@@ -12,6 +12,19 @@ struct HardeningTests {
         #expect(!result.log.contains("PANIC"))
     }
 
+    /// A write must make every page of its buffer ready before a byte moves. A buffer of 512
+    /// MiB the program never touched needs more frames than the machine has: the write is
+    /// NoMemory, and the pages it filled before it ran out go back (they held only zeros). It
+    /// once left every free frame to the process, so its next `thread_create` was NoMemory too.
+    @Test func aWriteThatRunsOutOfFramesGivesBackThePagesItFilled() throws {
+        _ = try ProgramTests.expectRun("hostile", ["bigwrite"], stdout: """
+            mmap: 1, open: 3
+            write of 512 MiB never touched, to a file: -12
+            thread_create: started, join 0 status 3
+
+            """)
+    }
+
     @Test(arguments: ["iret", "lret", "lcall"])
     func aReturnOrCallThroughTheStackInRingThreeEndsOnlyTheProgram(kind: String) throws {
         let result = try ProgramTests.expectRun("fault", [kind], stdout: "about to fault: \(kind)\n", status: -1)

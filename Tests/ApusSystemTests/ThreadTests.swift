@@ -138,3 +138,83 @@ struct ThreadTests {
         #expect(lines.last?.wholeMatch(of: /pipe round trip between two threads \(two switches\): \d+ ticks/) != nil, "\(lines)")
     }
 }
+
+/// `hostile MODE`: attacks on threads that found the kernel keeping its rules; each stays as
+/// a test because it is cheap and its output cannot depend on timing.
+extension ThreadTests {
+    static func expectHostile(_ mode: String, input: String = "", stdout: String, status: Int64 = 0,
+                              sourceLocation: SourceLocation = #_sourceLocation) throws {
+        _ = try ProgramTests.expectRun("hostile", [mode], input: input, stdout: stdout, status: status, sourceLocation: sourceLocation)
+    }
+
+    @Test func threadCreateRefusesEveryStackEntryAndNameAtTheEdgesAndAcceptsAStackAcrossTwoMappings() throws {
+        try Self.expectHostile("edges", stdout: """
+            stack 0: -14
+            stack 8: -14
+            stack -1: -14
+            stack at the user end: -14
+            stack non-canonical: -14
+            stack in the kernel: -14
+            stack at the start of a mapping: -14
+            stack straddling two mappings: started, join 0 status 5
+            stack at the end of two mappings: started, join 0 status 5
+            stack just past the hole: -14
+            stack in read-only memory: -14
+            stack above read-only memory: -14
+            entry at the user end: -14
+            entry -1: -14
+            name NULL: -14
+            name unterminated: -14
+            name in the kernel: -14
+            name at 2^63: -14
+
+            """)
+    }
+
+    @Test func aJoinWhoseStatusPageIsUnmappedWhileItWaitsIsBadAddressAndLeavesTheThreadUnjoined() throws {
+        try Self.expectHostile("joinunmap", stdout: """
+            join with the status page mapped: -14
+            join again: 0, status 42
+            join of the unmapper: 0
+            its munmap of the status page: 0
+
+            """)
+    }
+
+    @Test func aThreadThatUnmapsItsOwnStackFaultsAndEndsItsProcess() throws {
+        try Self.expectHostile("selfunmap", stdout: "", status: -1)
+    }
+
+    @Test func threadsForkingAndStartingThreadsToTheLimitsEndWithExitGroup() throws {
+        try Self.expectHostile("forkstorm", stdout: "exit_group\n", status: 9)
+        try Self.expectHostile("limits", stdout: "started 1\n", status: 4)
+    }
+
+    @Test func aThreadMayRunOnTheLastPageOfTheUserHalfAndItsProcessForks() throws {
+        try Self.expectHostile("lastpage", stdout: """
+            mmap of the last page: yes
+            thread on the last page: 1, join 0, status 8
+            fork: 1
+
+            """)
+    }
+
+    @Test func threadsKeepTheirOwnSSERegistersAndMXCSRAcrossSwitchesAndWaits() throws {
+        try Self.expectHostile("ssethreads", stdout: "threads whose registers changed: 0\n")
+    }
+
+    @Test func joinsAndPipeReadsOfTwoProcessesWaitingOnEachOtherAreADeadlockTheKernelEnds() throws {
+        let result = try ProgramTests.expectRun("hostile", ["deadmix"], stdout: "both wait\n", status: -1)
+        #expect(result.logLines.filter { $0.hasPrefix("deadlock: thread ") }.count == 4, "log:\n\(result.log)")
+    }
+
+    @Test func aJoinOfAnotherProcesssThreadIsInvalidArgument() throws {
+        try Self.expectHostile("crossjoin", stdout: "join of the child process: -22\n")
+    }
+
+    @Test func threadsOfSeveralProcessesReadingStandardInputAtOnceReadEveryByteOnce() throws {
+        let input = String((0..<12345).map { Character(UnicodeScalar(UInt8(97 + $0 % 26))) })
+        try Self.expectHostile("stdinrace", input: input, stdout: "read 12345 bytes in all\n")
+        try Self.expectHostile("stdinfork", input: input, stdout: "read 12345 bytes in all\n")
+    }
+}

@@ -247,15 +247,23 @@ public struct MmStruct<Memory: PhysicalMemory, P: Pager>: ~Copyable {
     /// ``KernelError/badAddress`` when the region does not allow it,
     /// ``KernelError/noMemory`` when no frame is left to fill it.
     public mutating func userPage(at address: VirtualAddress, for access: AccessKind) throws(KernelError) -> PhysicalAddress {
+        try preparedUserPage(at: address, for: access).frame
+    }
+
+    /// ``userPage(at:for:)``, and whether the page was absent and the pager has just filled
+    /// it: such a page holds nothing the program has seen (zeros, or its file's bytes), so
+    /// dropping it again changes nothing the program can tell.
+    mutating func preparedUserPage(at address: VirtualAddress, for access: AccessKind) throws(KernelError) -> (frame: PhysicalAddress, filled: Bool) {
         // Fast path: a present user leaf that allows the access. Leaves never allow more
         // than their region, and kernel pages (kernel window, kernel half) lack USER.
-        if let entry = try? pageTable.walk(address), entry.permission.contains(access.requiredPermission.union(.user)) {
-            return entry.frame
+        let present = try? pageTable.walk(address)
+        if let present, present.permission.contains(access.requiredPermission.union(.user)) {
+            return (present.frame, false)
         }
         switch handlePageFault(at: address, access: access) {
         case .resolved:
             guard let entry = try? pageTable.walk(address) else { preconditionFailure("pager resolved a fault without mapping the page") }
-            return entry.frame
+            return (entry.frame, present == nil)
         case .segmentationFault: throw .badAddress
         case .outOfMemory: throw .noMemory
         }

@@ -114,7 +114,9 @@ extension MmStruct {
 
     /// Checks the range with `accessOK` for `access`, makes every page of it ready for the
     /// access (faulting in what the pager has not filled, copying what is shared), and only
-    /// then calls `body` with each piece, so that nothing can fail once bytes move.
+    /// then calls `body` with each piece, so that nothing can fail once bytes move. When a
+    /// page cannot be made ready, the pages this call filled are dropped again before the
+    /// error: a failed call leaves no page behind.
     private mutating func forEachUserPiece(
         at address: VirtualAddress, count: Int, for access: AccessKind,
         _ body: (UnsafeMutableRawBufferPointer) -> Bool
@@ -132,9 +134,34 @@ extension MmStruct {
         let end = address.raw + UInt64(count)
         var page = address.pageBase.raw
         var firstFrame = PhysicalAddress(0)
+        // The pages this call had the pager fill, as runs of pages: if a later page cannot be
+        // made ready, they are dropped again, so that a failed call leaves the address space
+        // as it found it. Without this, a `write` of a large buffer the program never touched
+        // failed with NoMemory *after* filling every free frame with its zero pages, and left
+        // them to the process: the error changed the machine (ABI.md: errors change nothing).
+        // The usual case, one run, needs no heap: only a buffer whose absent pages lie apart
+        // keeps a list.
+        var run: VirtualRange?
+        var earlierRuns: [VirtualRange] = []
         while page < end {
-            let frame = try userPage(at: VirtualAddress(page), for: range.access)
-            if page == address.pageBase.raw { firstFrame = frame }
+            let prepared: (frame: PhysicalAddress, filled: Bool)
+            do throws(KernelError) {
+                prepared = try preparedUserPage(at: VirtualAddress(page), for: range.access)
+            } catch {
+                if let run { pageTable.unmapAll(in: run) }
+                for earlier in earlierRuns { pageTable.unmapAll(in: earlier) }
+                throw error
+            }
+            if page == address.pageBase.raw { firstFrame = prepared.frame }
+            if prepared.filled {
+                let next = VirtualAddress(page + PageGeometry.pageSize)
+                if let current = run, current.end.raw == page {
+                    run = VirtualRange(start: current.start, end: next)
+                } else {
+                    if let current = run { earlierRuns.append(current) }
+                    run = VirtualRange(start: VirtualAddress(page), end: next)
+                }
+            }
             page += PageGeometry.pageSize
         }
         var done = 0
