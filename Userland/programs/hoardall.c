@@ -40,11 +40,16 @@ static long hoard(long *pipe_error, long *pipes, long *thread_error, long *threa
 }
 
 int main(void) {
-    int report[2];
+    int report[2], go[2];
     pipe(report);
     pipe(hold);
+    pipe(go);
     for (int i = 0; i < CHILDREN; i++) {
         if (fork() == 0) {
+            /* Every child waits until all exist: a child hoarding threads early would leave
+             * no thread for the next fork (NoMemory), and its report would never come. */
+            char start;
+            read(go[0], &start, 1);
             long pipe_error, pipes, thread_error, threads, map_error = hoard(&pipe_error, &pipes, &thread_error, &threads);
             long results[4] = { pipe_error, map_error, thread_error, threads };
             write(report[1], results, sizeof results);
@@ -53,6 +58,8 @@ int main(void) {
             return 0;
         }
     }
+    char starts[CHILDREN] = { 0 };
+    write(go[1], starts, sizeof starts); /* one byte for each child: go */
     long pipe_error, pipes, thread_error, threads, map_error = hoard(&pipe_error, &pipes, &thread_error, &threads);
     int refused_correctly = pipe_error == -24 && map_error == -12 && thread_error == -12;
     long all_threads = threads;
