@@ -22,9 +22,7 @@ final class ProcessRun {
     static let threadLimit = 128
 
     /// The kernel's one scheduler.
-    /// (Held unowned: it lives as long as the boot, and every hot path uses it, so counting
-    /// references to it would cost an atomic instruction each time.)
-    unowned(unsafe) let scheduler: KernelScheduler = Kernel.scheduler
+    var scheduler: KernelScheduler { Kernel.scheduler }
     /// The regions and pipes every process of the run draws on together.
     let budget = ResourceBudget()
     /// The processes alive, in the order they started.
