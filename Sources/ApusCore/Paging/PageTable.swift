@@ -190,8 +190,12 @@ public struct PageTable<Memory: PhysicalMemory>: ~Copyable {
     ) throws(Failure) {
         precondition(range.isPageAligned && AddressSpaceLayout.userHalf.contains(range), "forEachMappedPage takes an aligned user range")
         guard !range.isEmpty else { return }
-        try visitLeaves(ofTableAt: root, level: PageGeometry.levels, base: 0, range: range) { (slot, page) throws(Failure) in
-            try body(page, PageTableEntry(raw: slot.pointee))
+        try forEachLeafTable(in: range) { (slots, indices, base) throws(Failure) in
+            for index in indices {
+                let entry = PageTableEntry(raw: slots[index])
+                guard entry.isPresent else { continue }
+                try body(VirtualAddress(base + UInt64(index) * PageGeometry.pageSize), entry)
+            }
         }
     }
 
@@ -312,29 +316,6 @@ public struct PageTable<Memory: PhysicalMemory>: ~Copyable {
         let first = Int((max(range.start.raw, base) - base) >> shift)
         let last = Int((min(range.end.raw - 1, base + span * UInt64(PageGeometry.entriesPerTable) - 1) - base) >> shift)
         return first...last
-    }
-
-    /// Calls `body` with the slot and the page address of every present leaf under the
-    /// level-`level` table at `table` (which covers addresses from `base`) that lies in
-    /// `range`, in address order. Never enters shared root slots.
-    private func visitLeaves<Failure: Error>(
-        ofTableAt table: PhysicalAddress, level: Int, base: UInt64, range: VirtualRange,
-        _ body: (UnsafeMutablePointer<UInt64>, VirtualAddress) throws(Failure) -> Void
-    ) throws(Failure) {
-        let slots = entries(of: table)
-        let span = PageGeometry.span(ofEntryAtLevel: level)
-        for index in Self.slots(ofLevel: level, base: base, touching: range) {
-            if level == PageGeometry.levels && AddressSpaceLayout.isSharedSlot(index) { continue }
-            let entry = PageTableEntry(raw: slots[index])
-            guard entry.isPresent else { continue }
-            let entryBase = base + UInt64(index) * span
-            if level == 1 {
-                try body(slots + index, VirtualAddress(entryBase))
-            } else {
-                precondition(!entry.flags.contains(.hugePage), "huge pages are not used by Apus")
-                try visitLeaves(ofTableAt: entry.frame, level: level - 1, base: entryBase, range: range, body)
-            }
-        }
     }
 
     /// Calls `body` once for each leaf table (level 1) under the level-`level` table at
