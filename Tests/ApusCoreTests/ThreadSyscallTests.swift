@@ -22,6 +22,12 @@ struct ThreadSyscallTests {
         harness.process.dispatch(SyscallNumber.threadCreate.rawValue, SyscallArguments(name, stack, entry, argument))
     }
 
+    /// Starts thread `id` as the kernel does: `thread_create` checked, then started.
+    static func start(_ harness: ProcessHarness<EagerPager>, id: Int) throws {
+        guard case .threadCreate(let start) = create(harness) else { throw KernelError.noMemory }
+        try harness.process.startThread(start, id: id)
+    }
+
     static func join(_ harness: ProcessHarness<EagerPager>, _ target: Int, status: UInt64 = 0, by caller: Int = 1) -> SyscallOutcome {
         harness.process.dispatch(SyscallNumber.threadJoin.rawValue, SyscallArguments(UInt64(bitPattern: Int64(target)), status), by: caller)
     }
@@ -98,7 +104,7 @@ struct ThreadSyscallTests {
     @Test func joinRefusesItselfUnknownIdsAndThreadsJoinedAlready() throws {
         try withMachine { machine in
             let harness = try Self.harness(machine)
-            harness.process.threadStarted(5)
+            try Self.start(harness, id: 5)
             #expect(Self.join(harness, 1) == .returns(Self.invalid), "the caller's own id")
             #expect(Self.join(harness, 2) == .returns(Self.invalid), "an id that is no thread of the process")
             #expect(Self.join(harness, -1) == .returns(Self.invalid))
@@ -119,7 +125,7 @@ struct ThreadSyscallTests {
     @Test func aJoinWhoseStatusCannotBeStoredLeavesTheThreadUnjoined() throws {
         try withMachine { machine in
             let harness = try Self.harness(machine)
-            harness.process.threadStarted(5)
+            try Self.start(harness, id: 5)
             _ = harness.process.threadEnded(5, status: 9)
             #expect(Self.join(harness, 5, status: Self.readOnly) == .returns(Self.badAddress))
             #expect(Self.join(harness, 5) == .returns(0), "NULL status: joined, status not stored")
@@ -129,9 +135,9 @@ struct ThreadSyscallTests {
     @Test func twoJoinersOfOneThreadExactlyOneSucceeds() throws {
         try withMachine { machine in
             let harness = try Self.harness(machine)
-            harness.process.threadStarted(5)
-            harness.process.threadStarted(6)
-            harness.process.threadStarted(7)
+            try Self.start(harness, id: 5)
+            try Self.start(harness, id: 6)
+            try Self.start(harness, id: 7)
             let ended = harness.process.threads.ended
             #expect(Self.join(harness, 5, by: 6) == .waits(ended, retry: SyscallArguments(5), done: 0))
             #expect(Self.join(harness, 5, by: 7) == .waits(ended, retry: SyscallArguments(5), done: 0))
@@ -164,7 +170,7 @@ struct ThreadSyscallTests {
     @Test func aProcessHoldsAtMostTheMemberLimitOfUnjoinedThreads() throws {
         try withMachine { machine in
             let harness = try Self.harness(machine)
-            for id in 2...ThreadGroup.memberLimit { harness.process.threadStarted(id) }
+            for id in 2...ThreadGroup.memberLimit { try Self.start(harness, id: id) }
             #expect(Self.create(harness) == .returns(-12), "NoMemory: no room for another thread's status")
             _ = harness.process.threadEnded(2, status: 0)
             #expect(Self.create(harness) == .returns(-12), "an ended thread keeps its status until joined")
@@ -176,7 +182,7 @@ struct ThreadSyscallTests {
     @Test func forkCopiesOnlyTheCallingThread() throws {
         try withMachine { machine in
             let harness = try Self.harness(machine)
-            harness.process.threadStarted(5)
+            try Self.start(harness, id: 5)
             let child = try harness.process.fork(mainThread: 9)
             #expect(child.threads.main == 9)
             #expect(child.threads.runningCount == 1)

@@ -59,11 +59,6 @@ extension Process {
         return .returns(0)
     }
 
-    /// `thread`, new, runs in this process (a test's shortcut past ``startThread(_:id:)``).
-    public mutating func threadStarted(_ thread: Int) {
-        threads.add(thread)
-    }
-
     /// `thread` ended with `status` (its `exit`, or its process's end): whoever joins it is
     /// woken. Returns the process's status when it was the last thread running.
     public mutating func threadEnded(_ thread: Int, status: Int32) -> Int32? {

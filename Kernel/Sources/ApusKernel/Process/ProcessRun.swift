@@ -97,8 +97,8 @@ final class ProcessRun {
         let registers = frame.pointee.registers
         var arguments = SyscallArguments(registers.rdi, registers.rsi, registers.rdx, registers.r10, registers.r8, registers.r9)
         var done: Int64 = 0
+        let threadID = thread.id
         while true {
-            let threadID = thread.id
             let outcome = Unmanaged.passUnretained(process)._withUnsafeGuaranteedRef { $0.core.dispatch(registers.rax, arguments, by: threadID) }
             wakeWaiters(of: process)
             switch outcome {

@@ -153,8 +153,7 @@ final class Scheduler<Policy: SchedulingPolicy> {
         guard let thread = current else { preconditionFailure("only a thread can wait") }
         variable.enqueue(thread.id)
         unlock(mutex)
-        block(thread, on: variable.waiters)
-        switchToNext()
+        sleep(thread, on: variable.waiters)
         lock(mutex)
     }
 
@@ -163,15 +162,11 @@ final class Scheduler<Policy: SchedulingPolicy> {
         if let next = variable.signal() { makeReady(next) }
     }
 
-    /// `thread` sleeps, already on `queue` (a mutex or semaphore put it there), until it is
-    /// made ready.
+    /// `thread` sleeps, already on `queue` (a mutex, semaphore or condition variable put it
+    /// there), until it is made ready.
     private func sleep(_ thread: KernelThread, on queue: WaitQueue) {
-        block(thread, on: queue)
-        switchToNext()
-    }
-
-    private func block(_ thread: KernelThread, on queue: WaitQueue) {
         thread.state = .waiting(queue)
+        switchToNext()
     }
 
     /// Thread `id`, woken, becomes ready (unless it stopped waiting meanwhile).
