@@ -53,7 +53,7 @@ public func embeddedCheck(offset: UInt64, start: UInt64, end: UInt64, file: Unsa
         try withUnsafeMutableBytes(of: &word) { bytes throws(KernelError) in try mm.copyIn(from: VirtualAddress(0x2000_0000), into: bytes) }
         total += Int64(try mm.copyInCString(at: VirtualAddress(0x1000_0010), maximumLength: 64).count)
         total += mm.accessOK(VirtualAddress(0x1000_0000), length: 0x2000, write: true) ? 1 : 0
-        if case .segmentationFault(let cause) = mm.handlePageFault(at: VirtualAddress(0x2000_0000), access: .write) {
+        if case .segmentationFault(let cause) = mm.resolveAccess(at: VirtualAddress(0x2000_0000), access: .write) {
             total += Int64(cause.description.utf8.count)
         }
         total += Int64((try? mm.pageTable.walk(VirtualAddress(0x1000_0000)))?.raw ?? 0 & 0xFFF)
@@ -74,7 +74,7 @@ public func embeddedCheck(offset: UInt64, start: UInt64, end: UInt64, file: Unsa
         if let entry = try? child.pageTable.walk(VirtualAddress(0x1000_0000)) {
             total += Int64(frames.shareCount(of: entry.frame)) + Int64(entry.raw & 0xFFF)
         }
-        if child.handlePageFault(at: VirtualAddress(0x1000_1000), access: .write) == .resolved { total += 1 }
+        if child.resolveAccess(at: VirtualAddress(0x1000_1000), access: .write) == .resolved { total += 1 }
         // The memory map `--memory-map` reports, and its records.
         let map = child.memoryMap(limit: MemoryMapRecords.regionLimit)
         let snapshot = MemoryMapRecords.Snapshot(moment: .fork, run: 0, process: 2, parent: 1, regions: map)
@@ -94,10 +94,10 @@ public func embeddedCheck(offset: UInt64, start: UInt64, end: UInt64, file: Unsa
             try ELFProgram(file: program).load(from: program, into: &memory)
         }
         let entry = try UserStack.build(arguments: [[0x41]], in: &memory)
-        var process = Process(memory: memory, fileSystem: fileSystem, console: NullConsole())
-        let fault = process.memory.handleUserPageFault(at: VirtualAddress(entry.stackPointer), errorCode: PageFaultErrorCode(rawValue: 0x7))
+        var process = UserProcess(mm: memory, fileSystem: fileSystem, console: NullConsole())
+        let fault = process.mm.handlePageFault(at: VirtualAddress(entry.stackPointer), errorCode: PageFaultErrorCode(rawValue: 0x7))
         if case .segmentationFault(let cause) = fault { total += Int64(cause.description.utf8.count) }
-        total += SyscallReturn(to: entry.argumentVector) == .sysret ? 1 : 0
+        total += ReturnAddressVerdict(returningTo: entry.argumentVector) == .sysret ? 1 : 0
         if case .returns(let value) = process.dispatch(entry.argumentCount, SyscallArguments(entry.stackPointer)) { total += value }
         process.files.closeAll()
     } catch {

@@ -38,7 +38,7 @@ final class TestConsole: Console {
 final class ProcessHarness<P: Pager> {
     let console: TestConsole
     private let imageStorage: UnsafeMutableRawBufferPointer
-    var process: Process<HostMemory, P>
+    var process: UserProcess<HostMemory, P>
 
     init(_ machine: TestMachine, input: String = "", pager: P, budget: ResourceBudget = ResourceBudget()) throws {
         let image = RootFileSystem.image(of: [(Array("hello.txt".utf8), Array("Hello, file!\n".utf8)), (Array("empty".utf8), [])])
@@ -49,7 +49,7 @@ final class ProcessHarness<P: Pager> {
         try memory.addRegion(VirtualRange(Self.buffer, pages: 2), permission: [.read, .write], backing: .anonymous)
         let name = TestFile(Array("hello.txt\0".utf8))
         try memory.addRegion(VirtualRange(Self.readOnly, pages: 1), permission: .read, backing: .file(FileBacking(file: name, offset: 0)))
-        process = Process(memory: memory, fileSystem: try RootFileSystem(image: imageStorage), console: console)
+        process = UserProcess(mm: memory, fileSystem: try RootFileSystem(image: imageStorage), console: console)
     }
 
     deinit { imageStorage.deallocate() }
@@ -67,18 +67,18 @@ final class ProcessHarness<P: Pager> {
     }
 
     func open(_ path: String = "hello.txt", mode: UInt64 = 0) throws -> Int64 {
-        try process.memory.copyOut(Array(path.utf8) + [0], to: VirtualAddress(Self.buffer + 0x1800))
+        try process.mm.copyOut(Array(path.utf8) + [0], to: VirtualAddress(Self.buffer + 0x1800))
         return call(.open, Self.buffer + 0x1800, mode)
     }
 
     func read(_ fd: Int64, count: UInt64, to address: UInt64 = buffer) -> Int64 { call(.read, UInt64(bitPattern: fd), address, count) }
     func write(_ fd: Int64, _ text: String) throws -> Int64 {
-        try process.memory.copyOut(Array(text.utf8), to: VirtualAddress(Self.buffer + 0x1000))
+        try process.mm.copyOut(Array(text.utf8), to: VirtualAddress(Self.buffer + 0x1000))
         return call(.write, UInt64(bitPattern: fd), Self.buffer + 0x1000, UInt64(text.utf8.count))
     }
     func bytes(count: Int, at address: UInt64 = buffer) throws -> String {
         var bytes = [UInt8](repeating: 0, count: count)
-        try bytes.withUnsafeMutableBytes { try process.memory.copyIn(from: VirtualAddress(address), into: $0) }
+        try bytes.withUnsafeMutableBytes { try process.mm.copyIn(from: VirtualAddress(address), into: $0) }
         return String(decoding: bytes, as: UTF8.self)
     }
 }
@@ -121,10 +121,10 @@ struct FileSyscallTests {
             #expect(try harness.open("/hello.txt") == 4)
             #expect(try harness.open(mode: 3) == Self.invalid)
             #expect(try harness.open(mode: UInt64.max) == Self.invalid)
-            try harness.process.memory.copyOut([0xFF, 0xFE, 0], to: VirtualAddress(ProcessHarnessLayout.buffer))
+            try harness.process.mm.copyOut([0xFF, 0xFE, 0], to: VirtualAddress(ProcessHarnessLayout.buffer))
             #expect(harness.call(.open, ProcessHarnessLayout.buffer, 0) == Self.invalid, "not UTF-8")
             // A path running into an unmapped page.
-            try harness.process.memory.copyOut([UInt8](repeating: 65, count: 16), to: VirtualAddress(ProcessHarnessLayout.buffer + 0x2000 - 16))
+            try harness.process.mm.copyOut([UInt8](repeating: 65, count: 16), to: VirtualAddress(ProcessHarnessLayout.buffer + 0x2000 - 16))
             #expect(harness.call(.open, ProcessHarnessLayout.buffer + 0x2000 - 16, 0) == Self.badAddress)
             #expect(harness.process.files.openCount == 5)
         }
@@ -141,7 +141,7 @@ struct FileSyscallTests {
             #expect(harness.call(.pipe, ProcessHarnessLayout.buffer) == -24, "a pipe needs two")
             #expect(harness.call(.close, 7) == 0)
             #expect(harness.call(.pipe, ProcessHarnessLayout.buffer) == 0)
-            try fds.withUnsafeMutableBytes { try harness.process.memory.copyIn(from: VirtualAddress(ProcessHarnessLayout.buffer), into: $0) }
+            try fds.withUnsafeMutableBytes { try harness.process.mm.copyIn(from: VirtualAddress(ProcessHarnessLayout.buffer), into: $0) }
             #expect(fds == [7, 1023])
         }
     }
@@ -183,7 +183,7 @@ struct FileSyscallTests {
             #expect(harness.read(0, count: 4) == 4)
             #expect(try harness.bytes(count: 4) == "abcd")
             #expect(harness.read(0, count: 100) == 2)
-            try harness.process.memory.copyOut(Array("ZZ".utf8), to: VirtualAddress(ProcessHarnessLayout.buffer))
+            try harness.process.mm.copyOut(Array("ZZ".utf8), to: VirtualAddress(ProcessHarnessLayout.buffer))
             #expect(harness.read(0, count: 2) == 0)
             #expect(try harness.bytes(count: 2) == "ZZ", "untouched at end of input")
         }
@@ -305,7 +305,7 @@ struct FileSyscallTests {
     @Test func getphysGivesTheFrameOrTheLeafFlags() throws {
         try withMachine { machine in
             let harness = try ProcessHarness(machine)
-            let entry = try harness.process.memory.pageTable.walk(VirtualAddress(ProcessHarnessLayout.buffer))
+            let entry = try harness.process.mm.pageTable.walk(VirtualAddress(ProcessHarnessLayout.buffer))
             #expect(harness.call(.getphys, ProcessHarnessLayout.buffer + 0x123, 0) == Int64(entry.frame.raw | 0x123))
             #expect(harness.call(.getphys, ProcessHarnessLayout.buffer, 1) == Int64(bitPattern: entry.flags.rawValue))
             #expect(harness.call(.getphys, 0x7000_0000, 0) == Self.invalid)

@@ -48,7 +48,7 @@ struct StreamedInputTests {
             harness.console.inputOpen = true
             #expect(readOutcome(harness, count: 8) == .returns(1))
             harness.console.inputOpen = false // Ctrl-D, the end of the file
-            try harness.process.memory.copyOut(Array("ZZ".utf8), to: VirtualAddress(ProcessHarnessLayout.buffer))
+            try harness.process.mm.copyOut(Array("ZZ".utf8), to: VirtualAddress(ProcessHarnessLayout.buffer))
             #expect(readOutcome(harness, count: 8) == .returns(0))
             #expect(readOutcome(harness, count: 8) == .returns(0), "every time")
             #expect(try harness.bytes(count: 2) == "ZZ")

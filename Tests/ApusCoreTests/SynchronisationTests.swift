@@ -9,7 +9,7 @@ import Testing
 @Suite("Mutex, semaphore and condition variable")
 struct SynchronisationTests {
     @Test func aMutexIsHandedToItsWaitersFirstComeFirstServed() {
-        let mutex = Mutex()
+        let mutex = MutexState()
         #expect(mutex.lock(by: 1))
         #expect(!mutex.lock(by: 2))
         #expect(!mutex.lock(by: 3))
@@ -23,7 +23,7 @@ struct SynchronisationTests {
     }
 
     @Test func aSemaphoreRemembersAnUpWithNoWaiterAndHandsOverOneWithWaiters() {
-        let semaphore = Semaphore(0)
+        let semaphore = SemaphoreState(0)
         #expect(semaphore.up() == nil)
         #expect(semaphore.value == 1, "the signal is kept")
         #expect(semaphore.down(by: 1))
@@ -83,7 +83,7 @@ struct SynchronisationTests {
     @Test(arguments: 0..<40) func aMutexKeepsARaceyCounterRightUnderAnyInterleaving(seed: UInt64) {
         // Each thread: lock, read the counter, (others may run), write it plus one, unlock;
         // five times. Without the mutex, interleavings lose increments.
-        let mutex = Mutex()
+        let mutex = MutexState()
         var simulation = Simulation(threads: 1..<5, seed: seed)
         var counter = 0, step = [Int: Int](), seen = [Int: Int](), rounds = [Int: Int]()
         var holders = Set<Int>()
@@ -119,7 +119,7 @@ struct SynchronisationTests {
     @Test(arguments: 0..<40) func aConditionVariableWithItsMutexLosesNoWakeUp(seed: UInt64) {
         // A producer puts 30 items one at a time into a one-slot buffer; two consumers take
         // them. Each side waits on its condition variable in the textbook loop.
-        let mutex = Mutex(), hasItem = ConditionVariable("the slot is full"), hasRoom = ConditionVariable("the slot is empty")
+        let mutex = MutexState(), hasItem = ConditionVariable("the slot is full"), hasRoom = ConditionVariable("the slot is empty")
         var slot: Int? = nil, produced = 0, consumed: [Int] = []
         enum Step { case lock, check, wait, relock, done }
         var step = [Int: Step]()

@@ -8,7 +8,7 @@ struct WaitingPipeTests {
     static let buffer = ProcessHarnessLayout.buffer
 
     /// A harness with a pipe at descriptors 3 (read) and 4 (write), and the pipe.
-    static func harnessWithPipe(_ machine: TestMachine) throws -> (ProcessHarness<EagerPager>, Pipe) {
+    static func harnessWithPipe(_ machine: TestMachine) throws -> (ProcessHarness<EagerPager>, PipeBuffer) {
         let harness = try ProcessHarness(machine)
         #expect(harness.call(.pipe, Self.buffer + 0x1F00) == 0)
         guard case .pipeReader(let pipe) = try harness.process.files.file(3).kind else { throw KernelError.badFileDescriptor }
@@ -154,9 +154,9 @@ struct ResourceBudgetTests {
         try withMachine { machine in
             let harness = try ProcessHarness(machine, pager: EagerPager(), budget: ResourceBudget(pipeLimit: 1))
             #expect(harness.call(.pipe, ProcessHarnessLayout.buffer) == 0)
-            try writeUser(&harness.process.memory, [0xEE, 0xEE, 0xEE, 0xEE, 0xEE, 0xEE, 0xEE, 0xEE], at: ProcessHarnessLayout.buffer + 8)
+            try writeUser(&harness.process.mm, [0xEE, 0xEE, 0xEE, 0xEE, 0xEE, 0xEE, 0xEE, 0xEE], at: ProcessHarnessLayout.buffer + 8)
             #expect(harness.call(.pipe, ProcessHarnessLayout.buffer + 8) == -24, "the run has no pipe left")
-            #expect(try userBytes(&harness.process.memory, at: ProcessHarnessLayout.buffer + 8, count: 8) == [UInt8](repeating: 0xEE, count: 8),
+            #expect(try userBytes(&harness.process.mm, at: ProcessHarnessLayout.buffer + 8, count: 8) == [UInt8](repeating: 0xEE, count: 8),
                     "the refused call wrote nothing")
             #expect(harness.process.files.openCount == 5)
             #expect(harness.call(.close, 3) == 0)

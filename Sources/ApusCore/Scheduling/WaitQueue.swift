@@ -2,7 +2,7 @@
 ///
 /// A thread that cannot go on (it reads an empty pipe, wants a lock someone holds) is put on
 /// the queue of what it needs and uses no CPU until it is woken. The queue is the one
-/// building block of every way a thread waits in Apus: ``Mutex``, ``Semaphore`` and
+/// building block of every way a thread waits in Apus: ``MutexState``, ``SemaphoreState`` and
 /// ``ConditionVariable`` are each a wait queue plus a little state, and a system call that
 /// must wait (a pipe, `thread_join`) waits on a condition variable.
 ///

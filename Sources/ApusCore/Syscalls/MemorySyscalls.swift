@@ -47,8 +47,8 @@ public struct MmapRequest: Sendable, Hashable {
 
 public enum MemorySyscalls {
     /// `mmap(addr, len, prot, fd, off)`: returns `addr`, or an error code (negative).
-    public static func mmap<Memory, P: Pager, Files: MappableFileSource>(
-        _ arguments: SyscallArguments, memory: inout MmStruct<Memory, P>, files: Files
+    public static func mmap<RAM, P: Pager, Files: MappableFileSource>(
+        _ arguments: SyscallArguments, memory: inout MmStruct<RAM, P>, files: Files
     ) -> Int64 {
         do throws(KernelError) {
             let request = try MmapRequest(arguments)
@@ -68,7 +68,7 @@ public enum MemorySyscalls {
     }
 
     /// `munmap(addr)`: returns 0, or an error code (negative).
-    public static func munmap<Memory, P: Pager>(_ arguments: SyscallArguments, memory: inout MmStruct<Memory, P>) -> Int64 {
+    public static func munmap<RAM, P: Pager>(_ arguments: SyscallArguments, memory: inout MmStruct<RAM, P>) -> Int64 {
         do throws(KernelError) {
             try memory.munmap(arguments.address(0))
             return 0

@@ -4,7 +4,7 @@
 /// A process starts with one thread, its *main* thread, whose id is the process's id; the
 /// program adds more with `thread_create`. They all share the process's memory and files;
 /// what each has of its own (a kernel stack, registers, SSE state) is the kernel's
-/// `KernelThread`. This type keeps what the process must know of them:
+/// `ThreadControlBlock`. This type keeps what the process must know of them:
 ///
 /// * which are still running, so that the process ends when the last one ends, with its
 ///   main thread's status;

@@ -1,9 +1,9 @@
 /// The thread system calls (ABI.md §5): `thread_create` is checked here and started by the
-/// kernel (which owns kernel stacks and ids) through ``Process/startThread(_:id:)``;
+/// kernel (which owns kernel stacks and ids) through ``UserProcess/startThread(_:id:)``;
 /// `thread_join` is decided here whole, waiting on the process's ``ThreadGroup/ended``
 /// condition while its target runs; `exit` and `exit_group` are outcomes the kernel carries
 /// out.
-extension Process {
+extension UserProcess {
     /// The size of the return address `thread_create` leaves below the stack.
     static var returnAddressSize: UInt64 { UInt64(MemoryLayout<UInt64>.size) }
     /// The size of the `int` status `thread_join` stores.
@@ -15,7 +15,7 @@ extension Process {
     mutating func threadStart(_ arguments: SyscallArguments) throws(KernelError) -> ThreadStart {
         var name: [UInt8]
         do throws(KernelError) {
-            name = try memory.copyInCString(at: arguments.address(0), maximumLength: ThreadStart.maximumNameBytes)
+            name = try mm.copyInCString(at: arguments.address(0), maximumLength: ThreadStart.maximumNameBytes)
         } catch .nameTooLong {
             throw .invalidArgument // ABI.md §5: a name is a valid string or InvalidArgument
         }
@@ -23,7 +23,7 @@ extension Process {
         let stack = arguments[1], entry = arguments.address(2)
         guard stack >= Self.returnAddressSize, entry < AddressSpaceLayout.userEnd else { throw .badAddress }
         let stackPointer = VirtualAddress(stack - Self.returnAddressSize)
-        guard memory.accessOK(stackPointer, length: Self.returnAddressSize, write: true) else { throw .badAddress }
+        guard mm.accessOK(stackPointer, length: Self.returnAddressSize, write: true) else { throw .badAddress }
         guard threads.hasRoom else { throw .noMemory }
         if name.count > ThreadStart.maximumNameLength { name.removeLast(name.count - ThreadStart.maximumNameLength) }
         return ThreadStart(entry: entry, stackPointer: stackPointer, argument: arguments[3], name: name)
@@ -33,7 +33,7 @@ extension Process {
     /// below the stack, and the thread joins the group. A failure (no frame for the stack's
     /// page) changes nothing.
     public mutating func startThread(_ start: ThreadStart, id: Int) throws(KernelError) {
-        try memory.copyOut(value: UInt64(0), to: start.stackPointer)
+        try mm.copyOut(value: UInt64(0), to: start.stackPointer)
         threads.add(id)
     }
 
@@ -50,11 +50,11 @@ extension Process {
         let status = arguments.address(1)
         let state = threads.joinState(of: target, for: caller)
         guard state != .invalid else { throw .invalidArgument }
-        if status.raw != 0, !memory.accessOK(status, length: Self.statusSize, write: true) { throw .badAddress }
+        if status.raw != 0, !mm.accessOK(status, length: Self.statusSize, write: true) { throw .badAddress }
         guard case .ended(let value) = state else {
             return .waits(threads.ended, retry: arguments, done: 0)
         }
-        if status.raw != 0 { try memory.copyOut(value: value, to: status) }
+        if status.raw != 0 { try mm.copyOut(value: value, to: status) }
         threads.forget(target)
         return .returns(0)
     }

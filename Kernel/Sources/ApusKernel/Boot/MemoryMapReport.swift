@@ -12,22 +12,22 @@ enum MemoryMapReport {
     nonisolated(unsafe) static var run = 0
 
     /// After `parent` forked `child`: both maps, the pages they now share counted as shared.
-    static func fork(parent: UserProcess, child: UserProcess) {
+    static func fork(parent: ProcessControlBlock, child: ProcessControlBlock) {
         guard enabled else { return }
         send(parent, .fork)
         send(child, .fork)
     }
 
     /// `process` ended; its memory is not freed yet.
-    static func end(_ process: UserProcess) {
+    static func end(_ process: ProcessControlBlock) {
         guard enabled else { return }
         send(process, .end)
     }
 
-    private static func send(_ process: UserProcess, _ moment: MemoryMapRecords.Moment) {
-        let regions = process.core.memory.memoryMap(limit: MemoryMapRecords.regionLimit)
+    private static func send(_ process: ProcessControlBlock, _ moment: MemoryMapRecords.Moment) {
+        let regions = process.core.mm.memoryMap(limit: MemoryMapRecords.regionLimit)
         let snapshot = MemoryMapRecords.Snapshot(moment: moment, run: run, process: process.id, parent: process.parentID,
-                                                 regions: regions, omitted: process.core.memory.regionCount - regions.count)
+                                                 regions: regions, omitted: process.core.mm.regionCount - regions.count)
         for record in MemoryMapRecords.records(of: snapshot) { StatusPort.write(record.bytes) }
     }
 }

@@ -20,7 +20,7 @@ extension ProcessRun {
     /// With every thread left waiting: true when one of them waits for console input that
     /// may still come; then the CPU has idled until input came or the next tick, and the
     /// readers are woken if they can go on. False when no one waits for console input.
-    func idleForConsoleInput(_ waiting: [KernelThread]) -> Bool {
+    func idleForConsoleInput(_ waiting: [ThreadControlBlock]) -> Bool {
         guard let console = StreamedConsole.current else { return false }
         let readerWaits = waiting.contains { thread in
             if case .waiting(let queue) = thread.state { queue === console.arrival.waiters } else { false }

@@ -26,7 +26,7 @@ final class ProcessRun {
     /// The regions and pipes every process of the run draws on together.
     let budget = ResourceBudget()
     /// The processes alive, in the order they started.
-    private(set) var processes: [UserProcess] = []
+    private(set) var processes: [ProcessControlBlock] = []
     /// The next process or thread id: they share one sequence, so a thread id is unique
     /// among every thread of the run, and a process's first thread has the process's id.
     private var nextID = 1
@@ -37,9 +37,9 @@ final class ProcessRun {
     /// Starts `program` as the run's first process; `nil` and the reason when it cannot start.
     func start(_ program: RegularFile, arguments: [[UInt8]], pager: PagingPolicy, fileSystem: RootFileSystem,
                console: any Console) -> LaunchFailure? {
-        var memory: UserProcess.Memory
+        var memory: MmStruct<DirectMap, PagingPolicy>
         do throws(KernelError) {
-            memory = try UserProcess.Memory(frames: Kernel.memory.frames, pager: pager, kernelTemplate: Kernel.memory.pageTable.root, budget: budget)
+            memory = try MmStruct<DirectMap, PagingPolicy>(frames: Kernel.memory.frames, pager: pager, kernelTemplate: Kernel.memory.pageTable.root, budget: budget)
         } catch {
             return .outOfMemory
         }
@@ -49,9 +49,9 @@ final class ProcessRun {
         } catch {
             return error
         }
-        let process = UserProcess(id: nextID, parentID: 0, core: Process(memory: memory, fileSystem: fileSystem, console: console, mainThread: nextID))
+        let process = ProcessControlBlock(id: nextID, parentID: 0, core: UserProcess(mm: memory, fileSystem: fileSystem, console: console, mainThread: nextID))
         nextID += 1
-        admit(process, thread: KernelThread(id: process.id, process: process, frame: UserProcess.firstFrame(start), fpu: clean_fpu_state_address()))
+        admit(process, thread: ThreadControlBlock(id: process.id, process: process, frame: ProcessControlBlock.firstFrame(start), fpu: clean_fpu_state_address()))
         return nil
     }
 
@@ -82,7 +82,7 @@ final class ProcessRun {
 
     // MARK: - The running process
 
-    private var running: (thread: KernelThread, process: UserProcess) {
+    private var running: (thread: ThreadControlBlock, process: ProcessControlBlock) {
         guard let thread = scheduler.current, let process = thread.process else { preconditionFailure("no process is running") }
         return (thread, process)
     }
@@ -127,7 +127,7 @@ final class ProcessRun {
             }
             break
         }
-        if SyscallReturn(to: registers.rcx) == .endProcess {
+        if ReturnAddressVerdict(returningTo: registers.rcx) == .endProcess {
             log("process \(process.id): system call returns to the non-canonical address \(hexadecimal(registers.rcx)); process killed with status -1")
             exitRunning(status: -1)
         }
@@ -135,7 +135,7 @@ final class ProcessRun {
 
     /// A fault of the running thread: a page its process's pager serves, or the end of the
     /// whole process with status −1 and a line in the kernel log (ABI.md §3, §5).
-    func fault(_ frame: UnsafeMutablePointer<TrapFrame>) {
+    func handleUserException(_ frame: UnsafeMutablePointer<TrapFrame>) {
         // Borrowed, not counted, as in `systemCall`: a page fault is as hot a path.
         unowned(unsafe) let thread = running.thread
         unowned(unsafe) let process = running.process
@@ -144,7 +144,7 @@ final class ProcessRun {
             let address = read_cr2()
             let errorCode = PageFaultErrorCode(rawValue: frame.pointee.errorCode)
             let resolution = Unmanaged.passUnretained(process)._withUnsafeGuaranteedRef {
-                $0.core.memory.handleUserPageFault(at: VirtualAddress(address), errorCode: errorCode)
+                $0.core.mm.handlePageFault(at: VirtualAddress(address), errorCode: errorCode)
             }
             switch resolution {
             case .resolved: return
@@ -172,7 +172,7 @@ final class ProcessRun {
 
     // MARK: - Processes coming and going
 
-    private func admit(_ process: UserProcess, thread: KernelThread) {
+    private func admit(_ process: ProcessControlBlock, thread: ThreadControlBlock) {
         processes.append(process)
         scheduler.add(thread)
         log("process \(process.id) started (parent \(process.parentID))")
@@ -184,7 +184,7 @@ final class ProcessRun {
     /// `thread_create` in `process`: the new thread's id, or NoMemory. Unlike a process's
     /// start, a thread's start and end are not logged: a log line costs about ten times a
     /// whole create and join (the log is a serial port), and a program may start thousands.
-    private func createThread(_ start: ThreadStart, in process: UserProcess) -> Int64 {
+    private func createThread(_ start: ThreadStart, in process: ProcessControlBlock) -> Int64 {
         guard hasRoomForThread else { return KernelError.noMemory.syscallReturnValue }
         do throws(KernelError) {
             try process.core.startThread(start, id: nextID)
@@ -193,46 +193,46 @@ final class ProcessRun {
         }
         let id = nextID
         nextID += 1
-        scheduler.add(KernelThread(id: id, process: process, frame: UserProcess.threadFrame(start), fpu: clean_fpu_state_address(),
+        scheduler.add(ThreadControlBlock(id: id, process: process, frame: ProcessControlBlock.threadFrame(start), fpu: clean_fpu_state_address(),
                                    name: start.name))
         return Int64(id)
     }
 
     /// The conditions the last calls of `process` changed: their waiters look again. Most
     /// calls change none: the list is looked at before it is taken (taking it copies).
-    private func wakeWaiters(of process: UserProcess) {
+    private func wakeWaiters(of process: ProcessControlBlock) {
         guard !process.core.wakeups.isEmpty else { return }
         for condition in process.core.takeWakeups() { scheduler.broadcast(condition) }
     }
 
     /// How the log names a thread: by its process alone when it is the process's only one
     /// (unless `always`), else by its id, its name and its process.
-    private func describe(_ thread: KernelThread, of process: UserProcess, always: Bool = false) -> String {
+    private func describe(_ thread: ThreadControlBlock, of process: ProcessControlBlock, always: Bool = false) -> String {
         guard always || process.core.threads.runningCount > 1 || thread.id != process.id else { return "process \(process.id)" }
         return "thread \(thread.id)\(named(thread)) of process \(process.id)"
     }
 
     /// ` "NAME"` for a thread with a name (escaped: the program chose it), else nothing.
-    private func named(_ thread: KernelThread) -> String {
+    private func named(_ thread: ThreadControlBlock) -> String {
         thread.name.isEmpty ? "" : " \"\(LogText.escaped(thread.name))\""
     }
     /// `fork()` of `parent`: the child's id, or the error.
-    private func fork(_ frame: SyscallFrame, parent: UserProcess, thread: KernelThread) -> Int64 {
+    private func fork(_ frame: SyscallFrame, parent: ProcessControlBlock, thread: ThreadControlBlock) -> Int64 {
         // A child starts with `iretq` at the address after the parent's `syscall`; where
-        // `sysretq` could not return (SyscallReturn.swift), neither can `iretq` (Intel CPUs
+        // `sysretq` could not return (ReturnAddressVerdict.swift), neither can `iretq` (Intel CPUs
         // fault in ring 0 there). The parent ends when this call returns: no child is made.
-        guard SyscallReturn(to: frame.registers.rcx) == .sysret else { return KernelError.invalidArgument.syscallReturnValue }
+        guard ReturnAddressVerdict(returningTo: frame.registers.rcx) == .sysret else { return KernelError.invalidArgument.syscallReturnValue }
         guard processes.count < Self.processLimit, hasRoomForThread else { return KernelError.noMemory.syscallReturnValue }
-        let core: Process<DirectMap, PagingPolicy>
+        let core: UserProcess<DirectMap, PagingPolicy>
         do throws(KernelError) {
             core = try parent.core.fork(mainThread: nextID)
         } catch {
             return error.syscallReturnValue
         }
-        let child = UserProcess(id: nextID, parentID: parent.id, core: core)
+        let child = ProcessControlBlock(id: nextID, parentID: parent.id, core: core)
         nextID += 1
         fxsave(thread.fpuState) // the parent's registers as they are now
-        admit(child, thread: KernelThread(id: child.id, process: child, frame: UserProcess.childFrame(frame), fpu: thread.fpuState,
+        admit(child, thread: ThreadControlBlock(id: child.id, process: child, frame: ProcessControlBlock.childFrame(frame), fpu: thread.fpuState,
                                           segments: read_data_segments()))
         MemoryMapReport.fork(parent: parent, child: child)
         return Int64(child.id)
@@ -259,7 +259,7 @@ final class ProcessRun {
     /// whoever waits on their pipes), it leaves the table, each of its threads but the
     /// running one ends as soon as it runs (one waiting in a system call stops waiting for
     /// that), and the first process's end ends every other.
-    private func finish(_ process: UserProcess, status: Int64) {
+    private func finish(_ process: ProcessControlBlock, status: Int64) {
         guard process.exitStatus == nil else { return }
         process.exitStatus = status
         MemoryMapReport.end(process)

@@ -8,9 +8,9 @@ typealias KernelScheduler = Scheduler<RoundRobin>
 /// that another policy (priorities, per-CPU queues) is a new type and not a rewrite.
 protocol SchedulingPolicy {
     /// `thread` is ready to run.
-    mutating func enqueue(_ thread: KernelThread)
+    mutating func enqueue(_ thread: ThreadControlBlock)
     /// The thread to run next, taken off the queue; `nil` when none is ready.
-    mutating func next() -> KernelThread?
+    mutating func next() -> ThreadControlBlock?
     /// Whether some thread is ready.
     var hasReadyThread: Bool { get }
 }
@@ -22,18 +22,18 @@ protocol SchedulingPolicy {
 /// queue never keeps a thread (and its kernel stack) alive after the scheduler freed it,
 /// and the taken slots are dropped from the front now and then.
 struct RoundRobin: SchedulingPolicy {
-    private var queue: [KernelThread?] = []
+    private var queue: [ThreadControlBlock?] = []
     private var head = 0
     /// How many taken slots may pile up at the front before they are dropped.
     private static let compactionThreshold = 64
 
-    mutating func enqueue(_ thread: KernelThread) {
+    mutating func enqueue(_ thread: ThreadControlBlock) {
         queue.append(thread)
     }
 
     var hasReadyThread: Bool { head < queue.count }
 
-    mutating func next() -> KernelThread? {
+    mutating func next() -> ThreadControlBlock? {
         guard head < queue.count else { return nil }
         let thread = queue[head]
         queue[head] = nil
@@ -65,10 +65,10 @@ struct RoundRobin: SchedulingPolicy {
 final class Scheduler<Policy: SchedulingPolicy> {
     private var policy: Policy
     /// The thread running now; `nil` in the idle context.
-    private(set) var current: KernelThread?
+    private(set) var current: ThreadControlBlock?
     /// Every thread not yet freed.
-    private(set) var threads: [KernelThread] = []
-    private var ended: [KernelThread] = []
+    private(set) var threads: [ThreadControlBlock] = []
+    private var ended: [ThreadControlBlock] = []
     private let idleStackPointer = UnsafeMutablePointer<UInt64>.allocate(capacity: 1)
 
     init(policy: Policy) {
@@ -78,7 +78,7 @@ final class Scheduler<Policy: SchedulingPolicy> {
     deinit { idleStackPointer.deallocate() }
 
     /// A new thread, ready to run.
-    func add(_ thread: KernelThread) {
+    func add(_ thread: ThreadControlBlock) {
         threads.append(thread)
         policy.enqueue(thread)
     }
@@ -120,28 +120,28 @@ final class Scheduler<Policy: SchedulingPolicy> {
         for id in variable.broadcast() { makeReady(id) }
     }
 
-    // MARK: - Synchronisation for kernel threads (ApusCore's Mutex, Semaphore, ConditionVariable)
+    // MARK: - Synchronisation for kernel threads (ApusCore's MutexState, SemaphoreState, ConditionVariable)
 
     /// The running thread takes `mutex`, waiting its turn if another holds it.
-    func lock(_ mutex: Mutex) {
+    func lock(_ mutex: MutexState) {
         guard let thread = current else { preconditionFailure("only a thread can lock") }
         if !mutex.lock(by: thread.id) { sleep(thread, on: mutex.waiters) }
     }
 
     /// The running thread gives `mutex` back; the longest waiter, if any, has it now.
-    func unlock(_ mutex: Mutex) {
+    func unlock(_ mutex: MutexState) {
         guard let thread = current else { preconditionFailure("only a thread can unlock") }
         if let next = mutex.unlock(by: thread.id) { makeReady(next) }
     }
 
     /// The running thread takes a unit of `semaphore`, waiting for one if there is none.
-    func down(_ semaphore: Semaphore) {
+    func down(_ semaphore: SemaphoreState) {
         guard let thread = current else { preconditionFailure("only a thread can wait") }
         if !semaphore.down(by: thread.id) { sleep(thread, on: semaphore.waiters) }
     }
 
     /// Gives a unit of `semaphore` (to its longest waiter, who becomes ready).
-    func up(_ semaphore: Semaphore) {
+    func up(_ semaphore: SemaphoreState) {
         if let next = semaphore.up() { makeReady(next) }
     }
 
@@ -149,7 +149,7 @@ final class Scheduler<Policy: SchedulingPolicy> {
     /// releases the mutex in one step (no wake-up can fall in between), sleeps until
     /// signalled, and takes the mutex again before it returns. Check the condition again
     /// after: the ConditionVariable's loop.
-    func wait(on variable: ConditionVariable, releasing mutex: Mutex) {
+    func wait(on variable: ConditionVariable, releasing mutex: MutexState) {
         guard let thread = current else { preconditionFailure("only a thread can wait") }
         variable.enqueue(thread.id)
         unlock(mutex)
@@ -164,7 +164,7 @@ final class Scheduler<Policy: SchedulingPolicy> {
 
     /// `thread` sleeps, already on `queue` (a mutex, semaphore or condition variable put it
     /// there), until it is made ready.
-    private func sleep(_ thread: KernelThread, on queue: WaitQueue) {
+    private func sleep(_ thread: ThreadControlBlock, on queue: WaitQueue) {
         thread.state = .waiting(queue)
         switchToNext()
     }
@@ -178,7 +178,7 @@ final class Scheduler<Policy: SchedulingPolicy> {
 
     /// `thread`, which is not running, must end as soon as it runs: a waiting thread stops
     /// waiting and becomes ready for that.
-    func makeEnd(_ thread: KernelThread) {
+    func makeEnd(_ thread: ThreadControlBlock) {
         thread.mustEnd = true
         if case .waiting(let queue) = thread.state {
             queue.remove(thread.id)
@@ -188,7 +188,7 @@ final class Scheduler<Policy: SchedulingPolicy> {
     }
 
     /// The threads waiting now, with what they wait for.
-    var waitingThreads: [KernelThread] {
+    var waitingThreads: [ThreadControlBlock] {
         threads.filter { if case .waiting = $0.state { true } else { false } }
     }
 

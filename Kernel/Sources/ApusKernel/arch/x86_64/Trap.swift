@@ -74,7 +74,7 @@ public func apusTrap(_ rawFrame: UnsafeMutableRawPointer) {
     }
     if frame.pointee.cs & 3 == 3, let run = ProcessRun.current.map(Unmanaged.passUnretained) {
         // The run lives as long as the boot: borrowed, not counted (ProcessRun.systemCall).
-        run._withUnsafeGuaranteedRef { $0.fault(frame) }
+        run._withUnsafeGuaranteedRef { $0.handleUserException(frame) }
         return
     }
     Panic.trap(frame.pointee)

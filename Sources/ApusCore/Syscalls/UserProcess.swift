@@ -4,8 +4,8 @@
 /// Every system call that takes a user pointer checks it with `accessOK` before it touches
 /// user memory (through the user copies of ``MmStruct``), including for empty ranges: so a
 /// bad pointer is always ``KernelError/badAddress`` and never a kernel fault.
-public struct Process<Memory: PhysicalMemory, P: Pager>: ~Copyable {
-    public var memory: MmStruct<Memory, P>
+public struct UserProcess<RAM: PhysicalMemory, P: Pager>: ~Copyable {
+    public var mm: MmStruct<RAM, P>
     public var files = FileTable()
     public let fileSystem: RootFileSystem
     public let console: any Console
@@ -17,8 +17,8 @@ public struct Process<Memory: PhysicalMemory, P: Pager>: ~Copyable {
     public internal(set) var wakeups: [ConditionVariable] = []
 
     /// A process whose main thread has the id `mainThread`.
-    public init(memory: consuming MmStruct<Memory, P>, fileSystem: RootFileSystem, console: any Console, mainThread: Int = 1) {
-        self.memory = memory
+    public init(mm: consuming MmStruct<RAM, P>, fileSystem: RootFileSystem, console: any Console, mainThread: Int = 1) {
+        self.mm = mm
         self.fileSystem = fileSystem
         self.console = console
         threads = ThreadGroup(main: mainThread)
@@ -31,7 +31,7 @@ public struct Process<Memory: PhysicalMemory, P: Pager>: ~Copyable {
     }
 
     /// A pipe changed: whoever waits on either end must look again.
-    mutating func pipeChanged(_ pipe: Pipe) {
+    mutating func pipeChanged(_ pipe: PipeBuffer) {
         wakeups.append(pipe.readable)
         wakeups.append(pipe.writable)
     }
@@ -45,8 +45,8 @@ public struct Process<Memory: PhysicalMemory, P: Pager>: ~Copyable {
     /// of the file table (same files and pipes, positions copied), with one thread, whose id
     /// is `mainThread` (only the calling thread is copied). ``KernelError/noMemory`` when
     /// frames run out; nothing of the child remains then.
-    public mutating func fork(mainThread: Int = 1) throws(KernelError) -> Process {
-        var child = Process(memory: try memory.fork(), fileSystem: fileSystem, console: console, mainThread: mainThread)
+    public mutating func fork(mainThread: Int = 1) throws(KernelError) -> UserProcess {
+        var child = UserProcess(mm: try mm.fork(), fileSystem: fileSystem, console: console, mainThread: mainThread)
         child.files = files.forked()
         return child
     }
@@ -57,14 +57,14 @@ public enum SyscallOutcome: Equatable {
     /// Return this value in `rax` and resume the program.
     case returns(Int64)
     /// The calling thread ends with `status` (`exit`); its process ends with it when it was
-    /// the last one running (``Process/threadEnded(_:status:)`` says).
+    /// the last one running (``UserProcess/threadEnded(_:status:)`` says).
     case exit(Int32)
     /// Every thread of the process ends, and the process with `status` (`exit_group`).
     case exitGroup(Int32)
     /// `thread_create`: the kernel starts a thread of the process there (with a kernel stack
-    /// and an id of its own, added to ``Process/threads``) and returns its id.
+    /// and an id of its own, added to ``UserProcess/threads``) and returns its id.
     case threadCreate(ThreadStart)
-    /// The program called `fork()`: the kernel makes the child (``Process/fork()``) and its
+    /// The program called `fork()`: the kernel makes the child (``UserProcess/fork()``) and its
     /// thread, and returns the child's id (0 in the child).
     case fork
     /// The call cannot go on until `condition` holds (an empty pipe, a full one, a thread
@@ -90,7 +90,7 @@ extension FileTable: MappableFileSource {
     }
 }
 
-extension Process {
+extension UserProcess {
     /// Runs system call `number` with `arguments` for the process's main thread.
     public mutating func dispatch(_ number: UInt64, _ arguments: SyscallArguments) -> SyscallOutcome {
         dispatch(number, arguments, by: threads.main)
@@ -111,8 +111,8 @@ extension Process {
                 if let pipe = try files.close(arguments.fileDescriptor(0)) { pipeChanged(pipe) }
                 return .returns(0)
             case .pipe: return .returns(try pipe(arguments.address(0)))
-            case .mmap: return .returns(MemorySyscalls.mmap(arguments, memory: &memory, files: files))
-            case .munmap: return .returns(MemorySyscalls.munmap(arguments, memory: &memory))
+            case .mmap: return .returns(MemorySyscalls.mmap(arguments, memory: &mm, files: files))
+            case .munmap: return .returns(MemorySyscalls.munmap(arguments, memory: &mm))
             case .getphys: return .returns(try physicalAddress(of: arguments.address(0), mode: arguments[1]))
             case .fork: return .fork
             case .threadCreate: return .threadCreate(try threadStart(arguments))
@@ -128,7 +128,7 @@ extension Process {
     public static var maximumPathLength: Int { 4096 }
 
     mutating func open(_ path: VirtualAddress, mode: UInt64) throws(KernelError) -> Int64 {
-        let name = try memory.copyInCString(at: path, maximumLength: Self.maximumPathLength)
+        let name = try mm.copyInCString(at: path, maximumLength: Self.maximumPathLength)
         guard validUTF8(name) else { throw .invalidArgument }
         let readable: Bool, writable: Bool
         switch mode {
@@ -146,12 +146,12 @@ extension Process {
         guard file.isReadable else { throw .invalidArgument }
         // Checked once, here, before anything can wait or be taken; the copies below go
         // through the checked range without asking again.
-        let range = try memory.checkedUserRange(buffer, count: count, for: .write)
+        let range = try mm.checkedUserRange(buffer, count: count, for: .write)
         switch file.kind {
         case .regular(let regular, _, _):
             let bytes = regular.bytes(from: file.position, count: Int(min(count, regular.size)))
             var done = 0
-            try memory.withWritableUserBytes(in: range.prefix(bytes.count)) { piece in
+            try mm.withWritableUserBytes(in: range.prefix(bytes.count)) { piece in
                 piece.baseAddress!.copyMemory(from: bytes.baseAddress! + done, byteCount: piece.count)
                 done += piece.count
                 return true
@@ -167,7 +167,7 @@ extension Process {
             // Straight into the program's pages, and only what is pending: the pages are made
             // ready before a byte is taken, so a failed call consumes nothing.
             var got = 0
-            try memory.withWritableUserBytes(in: range.prefix(console.pendingInputCount)) { piece in
+            try mm.withWritableUserBytes(in: range.prefix(console.pendingInputCount)) { piece in
                 let read = console.readInput(into: piece)
                 got += read
                 return read == piece.count
@@ -182,7 +182,7 @@ extension Process {
                 return .waits(pipe.readable, retry: arguments, done: 0)
             }
             var got = 0
-            try memory.withWritableUserBytes(in: range.prefix(pipe.available)) { piece in
+            try mm.withWritableUserBytes(in: range.prefix(pipe.available)) { piece in
                 got += pipe.take(into: piece)
                 return true
             }
@@ -196,7 +196,7 @@ extension Process {
     mutating func write(_ descriptor: Int32, _ buffer: VirtualAddress, count: UInt64, _ arguments: SyscallArguments) throws(KernelError) -> SyscallOutcome {
         let file = try files.file(descriptor)
         guard file.isWritable else { throw .invalidArgument }
-        let range = try memory.checkedUserRange(buffer, count: count, for: .read)
+        let range = try mm.checkedUserRange(buffer, count: count, for: .read)
         // What this call moves now: all of it, except into a pipe, which takes at most its
         // free space; the rest waits. Only that part's pages are made ready, so a large write
         // that waits thousands of times costs each time what the pipe took, not the whole
@@ -207,7 +207,7 @@ extension Process {
             portion = min(count, UInt64(pipe.freeSpace))
         }
         var written = 0
-        try memory.withUserBytes(in: range.prefix(Int(portion))) { piece in
+        try mm.withUserBytes(in: range.prefix(Int(portion))) { piece in
             let taken: Int
             switch file.kind {
             case .standardOutput:
@@ -268,19 +268,19 @@ extension Process {
     /// `pipe(fds)`: the descriptors are chosen, written to the program, and only then
     /// installed, so a failed copy leaves the file table as it was.
     mutating func pipe(_ result: VirtualAddress) throws(KernelError) -> Int64 {
-        guard memory.accessOK(result, length: 8, write: true) else { throw .badAddress }
+        guard mm.accessOK(result, length: 8, write: true) else { throw .badAddress }
         let descriptors = files.lowestFreeDescriptors(2)
         guard descriptors.count == 2 else { throw .tooManyOpenFile }
         let (reader, writer) = (descriptors[0], descriptors[1])
         // Every pipe of the run counts against one budget, like a system-wide file limit.
-        guard memory.budget.takePipe() else { throw .tooManyOpenFile }
+        guard mm.budget.takePipe() else { throw .tooManyOpenFile }
         do throws(KernelError) {
-            try memory.copyOut(value: UInt64(UInt32(bitPattern: reader)) | UInt64(UInt32(bitPattern: writer)) << 32, to: result)
+            try mm.copyOut(value: UInt64(UInt32(bitPattern: reader)) | UInt64(UInt32(bitPattern: writer)) << 32, to: result)
         } catch {
-            memory.budget.returnPipe()
+            mm.budget.returnPipe()
             throw error
         }
-        let pipe = Pipe(budget: memory.budget)
+        let pipe = PipeBuffer(budget: mm.budget)
         let installedReader = try files.install(OpenFile(.pipeReader(pipe)))
         let installedWriter = try files.install(OpenFile(.pipeWriter(pipe)))
         precondition(installedReader == reader && installedWriter == writer, "pipe: the file table chose other descriptors")
@@ -291,7 +291,7 @@ extension Process {
     /// of its leaf entry; ``KernelError/invalidArgument`` when no entry maps it for the
     /// program (the kernel's own pages, which lack USER, are not the program's to look at).
     func physicalAddress(of address: VirtualAddress, mode: UInt64) throws(KernelError) -> Int64 {
-        guard address.isCanonical, let entry = try? memory.pageTable.walk(address), entry.flags.contains(.user)
+        guard address.isCanonical, let entry = try? mm.pageTable.walk(address), entry.flags.contains(.user)
         else { throw .invalidArgument }
         if mode == 0 { return Int64(bitPattern: entry.frame.raw | address.pageOffset) }
         return Int64(bitPattern: entry.flags.rawValue)

@@ -1,35 +1,35 @@
 import ApusCore
 import KernelSupport
 
-/// A process: a program's memory, files and threads (ApusCore's `Process`), its id and its
-/// parent's, and how it ended. Its threads (KernelThread) run it, one or more; the run
+/// A process's control block: what the kernel keeps of a live process. It holds the process
+/// itself (ApusCore's `UserProcess`: its memory, files and threads), its id and its parent's,
+/// and how it ended. Its threads (``ThreadControlBlock``) run it, one or more; the run
 /// (ProcessRun) keeps the table of live processes.
 ///
 /// The memory goes when the process object goes: the table lets go of it when the process
 /// ends and each thread when it is freed, which the scheduler does right after it switched
 /// away from the thread, before any program runs again. So a process woken by the end of
 /// another (a closed pipe) finds that memory free.
-final class UserProcess {
-    typealias Memory = MmStruct<DirectMap, PagingPolicy>
+final class ProcessControlBlock {
 
     let id: Int
     /// The process that forked this one; 0 for the run's first process.
     let parentID: Int
-    var core: Process<DirectMap, PagingPolicy>
+    var core: UserProcess<DirectMap, PagingPolicy>
     /// The status it ended with, once it has.
     var exitStatus: Int64?
 
-    init(id: Int, parentID: Int, core: consuming Process<DirectMap, PagingPolicy>) {
+    init(id: Int, parentID: Int, core: consuming UserProcess<DirectMap, PagingPolicy>) {
         self.id = id
         self.parentID = parentID
         self.core = core
     }
 
     /// The root of its page table, for CR3.
-    var pageTableRoot: UInt64 { core.memory.pageTable.root.raw }
+    var pageTableRoot: UInt64 { core.mm.pageTable.root.raw }
 
     /// Frames its address space holds: the root, the other tables and the mapped pages.
-    var frameCount: Int { 1 + core.memory.pageTable.tableCount() + core.memory.pageTable.mappedPageCount() }
+    var frameCount: Int { 1 + core.mm.pageTable.tableCount() + core.mm.pageTable.mappedPageCount() }
 
     /// The frame a new program's thread starts from (ABI.md §3): `rip` at the entry point,
     /// `rsp` on the stack built for it, `rdi = argc`, `rsi = argv`, `rflags = 0x202`, the user

@@ -14,7 +14,7 @@
 /// This type is the mutex's state and its rules; the waiting itself is the scheduler's (the
 /// kernel's `Scheduler.lock` and `unlock`): ``lock(by:)`` says whether the thread has the
 /// mutex now or was queued and must block until it is handed over.
-public final class Mutex {
+public final class MutexState {
     /// The threads waiting for the mutex, in order.
     public let waiters: WaitQueue
     /// The thread holding the mutex; `nil` when it is free.

@@ -1,4 +1,5 @@
-/// A pipe: bytes written at one end come out of the other, in order (ABI.md §2).
+/// A pipe (its buffer and its two ends): bytes written at one end come out of the other, in
+/// order (ABI.md §2).
 ///
 /// Both ends count their open descriptors. A read of an empty pipe whose write ends are all
 /// closed is ``KernelError/brokenPipe`` (not 0, as KeOS defines it); a write to a pipe whose
@@ -14,7 +15,7 @@
 /// from the oldest byte onward. However a program interleaves its reads and writes, the pipe
 /// never holds more than ``capacity`` bytes, so the 512 pipes a process can open always fit
 /// in the kernel heap. A write takes what fits.
-public final class Pipe {
+public final class PipeBuffer {
     /// Bytes the pipe holds at most.
     public static let capacity = 4096
 

@@ -1,7 +1,9 @@
 import ApusCore
 import KernelSupport
 
-/// A thread of execution in the kernel: what the scheduler switches between.
+/// A thread's control block: what the kernel keeps of one thread of execution, a program's
+/// (a *user* thread) or the kernel's own (a *kernel* thread), and what the scheduler
+/// switches between.
 ///
 /// Each thread has its own kernel stack, on which its trap and system call frames (the
 /// program's registers) and the Swift frames of whatever it is doing in the kernel live
@@ -13,7 +15,7 @@ import KernelSupport
 /// files) and leaves for ring 3 when it first runs. A *kernel* thread belongs to no process:
 /// it runs a Swift function in ring 0 on the kernel's page table and ends when the function
 /// returns (the kernel's own checks of its synchronisation types use them).
-final class KernelThread {
+final class ThreadControlBlock {
     enum State: Equatable {
         /// On the run queue, or running.
         case ready
@@ -40,7 +42,7 @@ final class KernelThread {
     /// thread and for kernel threads.
     let name: [UInt8]
     /// The process the thread runs; `nil` for a kernel thread, and once the thread is reaped.
-    private(set) var process: UserProcess?
+    private(set) var process: ProcessControlBlock?
     /// What a kernel thread does; `nil` for a user thread.
     private(set) var work: (() -> Void)?
     var state = State.ready
@@ -58,7 +60,7 @@ final class KernelThread {
     /// state `fpu` (an FXSAVE image) and the data segment selectors `segments` (DS, ES, FS,
     /// GS, 16 bits each from the lowest, as `read_data_segments` gives them; all null for a
     /// new program or thread).
-    init(id: Int, process: UserProcess, frame: TrapFrame, fpu: UnsafeRawPointer, segments: UInt64 = 0, name: [UInt8] = []) {
+    init(id: Int, process: ProcessControlBlock, frame: TrapFrame, fpu: UnsafeRawPointer, segments: UInt64 = 0, name: [UInt8] = []) {
         self.id = id
         self.name = name
         self.process = process

@@ -1,4 +1,5 @@
-/// How a system call may go back to the program.
+/// Whether a system call may go back to the program at its return address, or must end the
+/// process instead: the verdict the kernel asks for before every `sysretq`.
 ///
 /// `sysretq` loads the program's `rip` from `rcx`, where `syscall` left the address of the
 /// next instruction. On Intel CPUs, a non-canonical `rcx` makes `sysretq` raise #GP while
@@ -11,14 +12,14 @@
 /// Apus decides before it returns: a return address outside the user half ends the
 /// process (status −1, as the program's next instruction would have faulted anyway), so
 /// `sysretq` only ever sees an address it can jump to.
-public enum SyscallReturn: Equatable, Sendable {
+public enum ReturnAddressVerdict: Equatable, Sendable {
     /// Return with `sysretq`.
     case sysret
     /// The return address is not one the program can execute: end the process.
     case endProcess
 
-    /// The way back to `rip`, the address after the program's `syscall` instruction.
-    public init(to rip: UInt64) {
+    /// The verdict on `rip`, the address after the program's `syscall` instruction.
+    public init(returningTo rip: UInt64) {
         self = rip < AddressSpaceLayout.userEnd.raw ? .sysret : .endProcess
     }
 }

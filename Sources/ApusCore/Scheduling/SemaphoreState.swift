@@ -14,7 +14,7 @@
 ///   latecomer).
 ///
 /// The waiting itself is the scheduler's (the kernel's `Scheduler.down` and `up`).
-public final class Semaphore {
+public final class SemaphoreState {
     /// The threads waiting for a unit, in order.
     public let waiters: WaitQueue
     /// The units available now.
