@@ -66,16 +66,16 @@ struct SynchronisationTests {
     /// Threads that each run a list of steps; the scheduler picks a ready thread at random
     /// for every step, and a thread that waits is not picked until it is woken.
     struct Simulation {
-        var ready: Set<Int>
+        var ready: Set<ThreadID>
         var random: SeededRandom
 
         init(threads: Range<Int>, seed: UInt64) {
-            ready = Set(threads)
+            ready = Set(threads.map { ThreadID($0) })
             random = SeededRandom(seed: seed)
         }
 
-        mutating func pick() -> Int? { ready.sorted().randomElement(using: &random) }
-        mutating func wake(_ thread: Int?) {
+        mutating func pick() -> ThreadID? { ready.sorted().randomElement(using: &random) }
+        mutating func wake(_ thread: ThreadID?) {
             if let thread { ready.insert(thread) }
         }
     }
@@ -85,9 +85,9 @@ struct SynchronisationTests {
         // five times. Without the mutex, interleavings lose increments.
         let mutex = MutexState()
         var simulation = Simulation(threads: 1..<5, seed: seed)
-        var counter = 0, step = [Int: Int](), seen = [Int: Int](), rounds = [Int: Int]()
-        var holders = Set<Int>()
-        var acquisitions: [Int] = [], requests: [Int] = []
+        var counter = 0, step = [ThreadID: Int](), seen = [ThreadID: Int](), rounds = [ThreadID: Int]()
+        var holders = Set<ThreadID>()
+        var acquisitions: [ThreadID] = [], requests: [ThreadID] = []
         while let thread = simulation.pick() {
             switch step[thread, default: 0] {
             case 0:
@@ -122,7 +122,7 @@ struct SynchronisationTests {
         let mutex = MutexState(), hasItem = ConditionVariable("the slot is full"), hasRoom = ConditionVariable("the slot is empty")
         var slot: Int? = nil, produced = 0, consumed: [Int] = []
         enum Step { case lock, check, wait, relock, done }
-        var step = [Int: Step]()
+        var step = [ThreadID: Step]()
         var simulation = Simulation(threads: 1..<4, seed: seed)
         // Thread 1 produces; 2 and 3 consume until 30 items were taken.
         while let thread = simulation.pick() {

@@ -23,13 +23,13 @@ struct ThreadSyscallTests {
     }
 
     /// Starts thread `id` as the kernel does: `thread_create` checked, then started.
-    static func start(_ harness: ProcessHarness<EagerPager>, id: Int) throws {
+    static func start(_ harness: ProcessHarness<EagerPager>, id: ThreadID) throws {
         guard case .threadCreate(let start) = create(harness) else { throw KernelError.noMemory }
         try harness.process.startThread(start, id: id)
     }
 
-    static func join(_ harness: ProcessHarness<EagerPager>, _ target: Int, status: UInt64 = 0, by caller: Int = 1) -> SyscallOutcome {
-        harness.process.dispatch(SyscallNumber.threadJoin.rawValue, SyscallArguments(UInt64(bitPattern: Int64(target)), status), by: caller)
+    static func join(_ harness: ProcessHarness<EagerPager>, _ target: ThreadID, status: UInt64 = 0, by caller: ThreadID = 1) -> SyscallOutcome {
+        harness.process.dispatch(SyscallNumber.threadJoin.rawValue, SyscallArguments(UInt64(bitPattern: Int64(target.value)), status), by: caller)
     }
 
     static func returnAddressSlot(_ harness: ProcessHarness<EagerPager>) throws -> UInt64 {
@@ -170,7 +170,7 @@ struct ThreadSyscallTests {
     @Test func aProcessHoldsAtMostTheMemberLimitOfUnjoinedThreads() throws {
         try withMachine { machine in
             let harness = try Self.harness(machine)
-            for id in 2...ThreadGroup.memberLimit { try Self.start(harness, id: id) }
+            for id in 2...ThreadGroup.memberLimit { try Self.start(harness, id: ThreadID(id)) }
             #expect(Self.create(harness) == .returns(-12), "NoMemory: no room for another thread's status")
             _ = harness.process.threadEnded(2, status: 0)
             #expect(Self.create(harness) == .returns(-12), "an ended thread keeps its status until joined")

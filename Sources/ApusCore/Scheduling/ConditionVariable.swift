@@ -39,17 +39,17 @@ public final class ConditionVariable {
     public var condition: StaticString { waiters.condition }
 
     /// `thread` waits (the caller then releases its mutex and blocks).
-    public func enqueue(_ thread: Int) {
+    public func enqueue(_ thread: ThreadID) {
         waiters.add(thread)
     }
 
     /// The waiter to wake for a `signal`: the one that has waited longest, or `nil`.
-    public func signal() -> Int? {
+    public func signal() -> ThreadID? {
         waiters.takeFirst()
     }
 
     /// Every waiter, to wake for a `broadcast`.
-    public func broadcast() -> [Int] {
+    public func broadcast() -> [ThreadID] {
         waiters.takeAll()
     }
 }

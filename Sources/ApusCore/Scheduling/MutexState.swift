@@ -18,13 +18,13 @@ public final class MutexState {
     /// The threads waiting for the mutex, in order.
     public let waiters: WaitQueue
     /// The thread holding the mutex; `nil` when it is free.
-    public private(set) var owner: Int?
+    public private(set) var owner: ThreadID?
 
     public init(_ name: StaticString = "the mutex is free") { waiters = WaitQueue(name) }
 
     /// `thread` wants the mutex: `true` when it has it now; `false` when it was queued, and
     /// then it owns the mutex when it is woken (``unlock(by:)`` hands it over).
-    public func lock(by thread: Int) -> Bool {
+    public func lock(by thread: ThreadID) -> Bool {
         precondition(owner != thread, "a thread locked a mutex it already holds")
         guard owner != nil else {
             owner = thread
@@ -36,7 +36,7 @@ public final class MutexState {
 
     /// `thread`, the owner, gives the mutex back; returns the waiter it was handed to, which
     /// the caller must wake, or `nil` when none waited and the mutex is free.
-    public func unlock(by thread: Int) -> Int? {
+    public func unlock(by thread: ThreadID) -> ThreadID? {
         precondition(owner == thread, "a thread unlocked a mutex it does not hold")
         owner = waiters.takeFirst()
         return owner

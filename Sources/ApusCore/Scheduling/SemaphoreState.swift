@@ -28,7 +28,7 @@ public final class SemaphoreState {
 
     /// `thread` takes a unit: `true` when it took one now; `false` when it was queued, and
     /// then it has its unit when it is woken (``up()`` hands it over).
-    public func down(by thread: Int) -> Bool {
+    public func down(by thread: ThreadID) -> Bool {
         guard value == 0 else {
             value -= 1
             return true
@@ -39,7 +39,7 @@ public final class SemaphoreState {
 
     /// Gives a unit: to the waiter that has waited longest (returned, for the caller to
     /// wake), or to the count when no one waits.
-    public func up() -> Int? {
+    public func up() -> ThreadID? {
         if let waiter = waiters.takeFirst() { return waiter }
         value += 1
         return nil

@@ -15,7 +15,7 @@ public final class WaitQueue {
     /// The condition the waiters wait for, in words (the kernel log names it).
     public let condition: StaticString
     /// The waiting threads, in the order they started to wait.
-    public private(set) var waiters: [Int] = []
+    public private(set) var waiters: [ThreadID] = []
 
     public init(_ condition: StaticString) { self.condition = condition }
 
@@ -23,22 +23,22 @@ public final class WaitQueue {
     public var isEmpty: Bool { waiters.isEmpty }
 
     /// `thread` waits here.
-    public func add(_ thread: Int) {
+    public func add(_ thread: ThreadID) {
         waiters.append(thread)
     }
 
     /// `thread` waits here no more (it was ended while waiting).
-    public func remove(_ thread: Int) {
+    public func remove(_ thread: ThreadID) {
         waiters.removeAll { $0 == thread }
     }
 
     /// The thread that has waited longest, taken off the queue; `nil` when none waits.
-    public func takeFirst() -> Int? {
+    public func takeFirst() -> ThreadID? {
         waiters.isEmpty ? nil : waiters.removeFirst()
     }
 
     /// Every waiter, in order; the queue is empty afterwards.
-    public func takeAll() -> [Int] {
+    public func takeAll() -> [ThreadID] {
         defer { waiters.removeAll() }
         return waiters
     }

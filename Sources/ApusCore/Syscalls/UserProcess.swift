@@ -17,7 +17,7 @@ public struct UserProcess<RAM: PhysicalMemory, P: Pager>: ~Copyable {
     public internal(set) var wakeups: [ConditionVariable] = []
 
     /// A process whose main thread has the id `mainThread`.
-    public init(mm: consuming MmStruct<RAM, P>, fileSystem: RootFileSystem, console: any Console, mainThread: Int = 1) {
+    public init(mm: consuming MmStruct<RAM, P>, fileSystem: RootFileSystem, console: any Console, mainThread: ThreadID = 1) {
         self.mm = mm
         self.fileSystem = fileSystem
         self.console = console
@@ -45,7 +45,7 @@ public struct UserProcess<RAM: PhysicalMemory, P: Pager>: ~Copyable {
     /// of the file table (same files and pipes, positions copied), with one thread, whose id
     /// is `mainThread` (only the calling thread is copied). ``KernelError/noMemory`` when
     /// frames run out; nothing of the child remains then.
-    public mutating func fork(mainThread: Int = 1) throws(KernelError) -> UserProcess {
+    public mutating func fork(mainThread: ThreadID = 1) throws(KernelError) -> UserProcess {
         var child = UserProcess(mm: try mm.fork(), fileSystem: fileSystem, console: console, mainThread: mainThread)
         child.files = files.forked()
         return child
@@ -97,7 +97,7 @@ extension UserProcess {
     }
 
     /// Runs system call `number` with `arguments` for `thread`, a thread of this process.
-    public mutating func dispatch(_ number: UInt64, _ arguments: SyscallArguments, by thread: Int) -> SyscallOutcome {
+    public mutating func dispatch(_ number: UInt64, _ arguments: SyscallArguments, by thread: ThreadID) -> SyscallOutcome {
         guard let call = SyscallNumber(rawValue: number) else { return .returns(KernelError.noSuchSyscall.syscallReturnValue) }
         do throws(KernelError) {
             switch call {

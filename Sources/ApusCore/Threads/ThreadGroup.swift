@@ -21,12 +21,12 @@ public struct ThreadGroup {
 
     /// One thread of the process: its id, and its status once it has ended.
     struct Member {
-        let id: Int
+        let id: ThreadID
         var status: Int32?
     }
 
     /// The main thread's id (the process's).
-    public let main: Int
+    public let main: ThreadID
     /// The main thread's status once it has ended (kept even when it was joined: it is the
     /// process's status if the main thread is not the last to end).
     public private(set) var mainStatus: Int32?
@@ -34,7 +34,7 @@ public struct ThreadGroup {
     /// Broadcast at every thread's end: the condition `thread_join` waits for.
     public let ended = ConditionVariable("a thread of the process ends")
 
-    public init(main: Int) {
+    public init(main: ThreadID) {
         self.main = main
         members = [Member(id: main)]
     }
@@ -43,7 +43,7 @@ public struct ThreadGroup {
     public var runningCount: Int { members.count { $0.status == nil } }
 
     /// Whether `thread` is a thread of this process that has not ended.
-    public func isRunning(_ thread: Int) -> Bool {
+    public func isRunning(_ thread: ThreadID) -> Bool {
         members.contains { $0.id == thread && $0.status == nil }
     }
 
@@ -51,14 +51,14 @@ public struct ThreadGroup {
     public var hasRoom: Bool { members.count < Self.memberLimit }
 
     /// `thread`, new, runs in this process.
-    public mutating func add(_ thread: Int) {
+    public mutating func add(_ thread: ThreadID) {
         precondition(!members.contains { $0.id == thread }, "a thread id used twice")
         members.append(Member(id: thread))
     }
 
     /// `thread` ended with `status`. Returns the process's status when it was the last one
     /// running (the main thread's status), `nil` while others run on.
-    public mutating func end(_ thread: Int, status: Int32) -> Int32? {
+    public mutating func end(_ thread: ThreadID, status: Int32) -> Int32? {
         guard let index = members.firstIndex(where: { $0.id == thread }), members[index].status == nil else {
             preconditionFailure("a thread that is not running ended")
         }
@@ -78,13 +78,13 @@ public struct ThreadGroup {
     }
 
     /// What `caller`'s `thread_join` of `target` finds, changing nothing.
-    public func joinState(of target: Int, for caller: Int) -> Join {
+    public func joinState(of target: ThreadID, for caller: ThreadID) -> Join {
         guard target != caller, let member = members.first(where: { $0.id == target }) else { return .invalid }
         return member.status.map { .ended($0) } ?? .running
     }
 
     /// `target`, which ended, has been joined: it is forgotten.
-    public mutating func forget(_ target: Int) {
+    public mutating func forget(_ target: ThreadID) {
         members.removeAll { $0.id == target && $0.status != nil }
     }
 }

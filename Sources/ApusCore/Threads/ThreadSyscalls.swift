@@ -32,7 +32,7 @@ extension UserProcess {
     /// The kernel starts thread `id` at `start` in this process: the 0 return address goes
     /// below the stack, and the thread joins the group. A failure (no frame for the stack's
     /// page) changes nothing.
-    public mutating func startThread(_ start: ThreadStart, id: Int) throws(KernelError) {
+    public mutating func startThread(_ start: ThreadStart, id: ThreadID) throws(KernelError) {
         try mm.copyOut(value: UInt64(0), to: start.stackPointer)
         threads.add(id)
     }
@@ -45,7 +45,7 @@ extension UserProcess {
     ///
     /// Every thread's end wakes every joiner of the process, and each looks again: simple,
     /// and a process has few joiners at once.
-    mutating func threadJoin(_ arguments: SyscallArguments, by caller: Int) throws(KernelError) -> SyscallOutcome {
+    mutating func threadJoin(_ arguments: SyscallArguments, by caller: ThreadID) throws(KernelError) -> SyscallOutcome {
         let target = arguments.threadID(0)
         let status = arguments.address(1)
         let state = threads.joinState(of: target, for: caller)
@@ -61,7 +61,7 @@ extension UserProcess {
 
     /// `thread` ended with `status` (its `exit`, or its process's end): whoever joins it is
     /// woken. Returns the process's status when it was the last thread running.
-    public mutating func threadEnded(_ thread: Int, status: Int32) -> Int32? {
+    public mutating func threadEnded(_ thread: ThreadID, status: Int32) -> Int32? {
         wakeups.append(threads.ended)
         return threads.end(thread, status: status)
     }

@@ -26,7 +26,7 @@ enum MemoryMapReport {
 
     private static func send(_ process: ProcessControlBlock, _ moment: MemoryMapRecords.Moment) {
         let regions = process.core.mm.memoryMap(limit: MemoryMapRecords.regionLimit)
-        let snapshot = MemoryMapRecords.Snapshot(moment: moment, run: run, process: process.id, parent: process.parentID,
+        let snapshot = MemoryMapRecords.Snapshot(moment: moment, run: run, process: process.id.value, parent: process.parentID.value,
                                                  regions: regions, omitted: process.core.mm.regionCount - regions.count)
         for record in MemoryMapRecords.records(of: snapshot) { StatusPort.write(record.bytes) }
     }

@@ -12,14 +12,14 @@ import KernelSupport
 /// another (a closed pipe) finds that memory free.
 final class ProcessControlBlock {
 
-    let id: Int
+    let id: ProcessID
     /// The process that forked this one; 0 for the run's first process.
-    let parentID: Int
+    let parentID: ProcessID
     var core: UserProcess<DirectMap, PagingPolicy>
     /// The status it ended with, once it has.
     var exitStatus: Int64?
 
-    init(id: Int, parentID: Int, core: consuming UserProcess<DirectMap, PagingPolicy>) {
+    init(id: ProcessID, parentID: ProcessID, core: consuming UserProcess<DirectMap, PagingPolicy>) {
         self.id = id
         self.parentID = parentID
         self.core = core

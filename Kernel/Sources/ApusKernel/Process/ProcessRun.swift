@@ -49,9 +49,9 @@ final class ProcessRun {
         } catch {
             return error
         }
-        let process = ProcessControlBlock(id: nextID, parentID: 0, core: UserProcess(mm: memory, fileSystem: fileSystem, console: console, mainThread: nextID))
+        let process = ProcessControlBlock(id: ProcessID(nextID), parentID: 0, core: UserProcess(mm: memory, fileSystem: fileSystem, console: console, mainThread: ThreadID(nextID)))
         nextID += 1
-        admit(process, thread: ThreadControlBlock(id: process.id, process: process, frame: ProcessControlBlock.firstFrame(start), fpu: clean_fpu_state_address()))
+        admit(process, thread: ThreadControlBlock(id: process.id.mainThread, process: process, frame: ProcessControlBlock.firstFrame(start), fpu: clean_fpu_state_address()))
         return nil
     }
 
@@ -187,15 +187,15 @@ final class ProcessRun {
     private func createThread(_ start: ThreadStart, in process: ProcessControlBlock) -> Int64 {
         guard hasRoomForThread else { return KernelError.noMemory.syscallReturnValue }
         do throws(KernelError) {
-            try process.core.startThread(start, id: nextID)
+            try process.core.startThread(start, id: ThreadID(nextID))
         } catch {
             return error.syscallReturnValue
         }
-        let id = nextID
+        let id = ThreadID(nextID)
         nextID += 1
         scheduler.add(ThreadControlBlock(id: id, process: process, frame: ProcessControlBlock.threadFrame(start), fpu: clean_fpu_state_address(),
                                    name: start.name))
-        return Int64(id)
+        return Int64(id.value)
     }
 
     /// The conditions the last calls of `process` changed: their waiters look again. Most
@@ -208,7 +208,7 @@ final class ProcessRun {
     /// How the log names a thread: by its process alone when it is the process's only one
     /// (unless `always`), else by its id, its name and its process.
     private func describe(_ thread: ThreadControlBlock, of process: ProcessControlBlock, always: Bool = false) -> String {
-        guard always || process.core.threads.runningCount > 1 || thread.id != process.id else { return "process \(process.id)" }
+        guard always || process.core.threads.runningCount > 1 || thread.id != process.id.mainThread else { return "process \(process.id)" }
         return "thread \(thread.id)\(named(thread)) of process \(process.id)"
     }
 
@@ -225,17 +225,17 @@ final class ProcessRun {
         guard processes.count < Self.processLimit, hasRoomForThread else { return KernelError.noMemory.syscallReturnValue }
         let core: UserProcess<DirectMap, PagingPolicy>
         do throws(KernelError) {
-            core = try parent.core.fork(mainThread: nextID)
+            core = try parent.core.fork(mainThread: ThreadID(nextID))
         } catch {
             return error.syscallReturnValue
         }
-        let child = ProcessControlBlock(id: nextID, parentID: parent.id, core: core)
+        let child = ProcessControlBlock(id: ProcessID(nextID), parentID: parent.id, core: core)
         nextID += 1
         fxsave(thread.fpuState) // the parent's registers as they are now
-        admit(child, thread: ThreadControlBlock(id: child.id, process: child, frame: ProcessControlBlock.childFrame(frame), fpu: thread.fpuState,
+        admit(child, thread: ThreadControlBlock(id: child.id.mainThread, process: child, frame: ProcessControlBlock.childFrame(frame), fpu: thread.fpuState,
                                           segments: read_data_segments()))
         MemoryMapReport.fork(parent: parent, child: child)
-        return Int64(child.id)
+        return Int64(child.id.value)
     }
 
     /// The running thread's `exit(status)`: it ends once its handler has returned, and its
@@ -273,7 +273,7 @@ final class ProcessRun {
         wakeWaiters(of: process)
         processes.removeAll { $0 === process }
         log("process \(process.id) ended with status \(status)")
-        guard process.id == firstID else { return }
+        guard process.id == ProcessID(firstID) else { return }
         self.status = status
         if !processes.isEmpty { logProcessTable() }
         for other in processes {

@@ -170,7 +170,7 @@ final class Scheduler<Policy: SchedulingPolicy> {
     }
 
     /// Thread `id`, woken, becomes ready (unless it stopped waiting meanwhile).
-    private func makeReady(_ id: Int) {
+    private func makeReady(_ id: ThreadID) {
         guard let thread = threads.first(where: { $0.id == id }), case .waiting = thread.state else { return }
         thread.state = .ready
         policy.enqueue(thread)

@@ -37,7 +37,7 @@ final class ThreadControlBlock {
     static let firstKernelThreadID = 1 << 40
 
     /// Unique among the threads of a run; a process's first thread has the process's id.
-    let id: Int
+    let id: ThreadID
     /// The name `thread_create` gave it (cut to 32 bytes); empty for a process's first
     /// thread and for kernel threads.
     let name: [UInt8]
@@ -60,7 +60,7 @@ final class ThreadControlBlock {
     /// state `fpu` (an FXSAVE image) and the data segment selectors `segments` (DS, ES, FS,
     /// GS, 16 bits each from the lowest, as `read_data_segments` gives them; all null for a
     /// new program or thread).
-    init(id: Int, process: ProcessControlBlock, frame: TrapFrame, fpu: UnsafeRawPointer, segments: UInt64 = 0, name: [UInt8] = []) {
+    init(id: ThreadID, process: ProcessControlBlock, frame: TrapFrame, fpu: UnsafeRawPointer, segments: UInt64 = 0, name: [UInt8] = []) {
         self.id = id
         self.name = name
         self.process = process
@@ -74,7 +74,7 @@ final class ThreadControlBlock {
     /// A kernel thread that runs `work` in ring 0, then ends; `number` makes its id
     /// (``firstKernelThreadID`` + `number`).
     init(number: Int, work: @escaping () -> Void) {
-        id = Self.firstKernelThreadID + number
+        id = ThreadID(Self.firstKernelThreadID + number)
         name = []
         self.work = work
         (stack, fpuState) = Self.allocate(fpu: clean_fpu_state_address())
