@@ -46,8 +46,8 @@ public func embeddedCheck(offset: UInt64, start: UInt64, end: UInt64, file: Unsa
     do throws(KernelError) {
         var mm = try MmStruct(frames: frames, pager: EagerPager())
         let files = OneFileTable(file: RamFile(bytes: UnsafeRawBufferPointer(start: file, count: fileSize)))
-        total += MemorySyscalls.mmap(SyscallArguments(0x1000_0000, 0x2000, 3, UInt64.max, 0), memory: &mm, files: files)
-        total += MemorySyscalls.mmap(SyscallArguments(0x2000_0000, 0x2000, 1, 3, 0), memory: &mm, files: files)
+        total += KeOSSyscalls.mmap(SyscallArguments(0x1000_0000, 0x2000, 3, UInt64.max, 0), mm: &mm, files: files)
+        total += KeOSSyscalls.mmap(SyscallArguments(0x2000_0000, 0x2000, 1, 3, 0), mm: &mm, files: files)
         var word: UInt64 = 0x4150_5553
         try withUnsafeBytes(of: &word) { bytes throws(KernelError) in try mm.copyOut(bytes, to: VirtualAddress(0x1000_0010)) }
         try withUnsafeMutableBytes(of: &word) { bytes throws(KernelError) in try mm.copyIn(from: VirtualAddress(0x2000_0000), into: bytes) }
@@ -57,7 +57,7 @@ public func embeddedCheck(offset: UInt64, start: UInt64, end: UInt64, file: Unsa
             total += Int64(cause.description.utf8.count)
         }
         total += Int64((try? mm.pageTable.walk(VirtualAddress(0x1000_0000)))?.raw ?? 0 & 0xFFF)
-        total += MemorySyscalls.munmap(SyscallArguments(0x1000_0000), memory: &mm)
+        total += KeOSSyscalls.munmap(SyscallArguments(0x1000_0000), mm: &mm)
         total += Int64(mm.regionCount) + Int64(mm.pageTable.tableCount())
         mm.forEachRegion { region in total += Int64(region.range.pageCount) }
         total += Int64(mm.region(containing: VirtualAddress(0x2000_0000))?.permission.description.utf8.count ?? 0)
@@ -98,7 +98,7 @@ public func embeddedCheck(offset: UInt64, start: UInt64, end: UInt64, file: Unsa
         let fault = process.mm.handlePageFault(at: VirtualAddress(entry.stackPointer), errorCode: PageFaultErrorCode(rawValue: 0x7))
         if case .segmentationFault(let cause) = fault { total += Int64(cause.description.utf8.count) }
         total += ReturnAddressVerdict(returningTo: entry.argumentVector) == .sysret ? 1 : 0
-        if case .returns(let value) = process.dispatch(entry.argumentCount, SyscallArguments(entry.stackPointer)) { total += value }
+        if case .returns(let value) = KeOSSyscalls.dispatch(entry.argumentCount, SyscallArguments(entry.stackPointer), by: 1, in: &process) { total += value }
         process.files.closeAll()
     } catch {
         total -= 1

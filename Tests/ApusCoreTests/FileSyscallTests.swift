@@ -58,7 +58,7 @@ final class ProcessHarness<P: Pager> {
     static var readOnly: UInt64 { ProcessHarnessLayout.readOnly }
 
     /// Makes system call `number`; returns what it returns.
-    func call(_ number: SyscallNumber, _ a: UInt64 = 0, _ b: UInt64 = 0, _ c: UInt64 = 0) -> Int64 {
+    func call(_ number: KeOSSyscallNumber, _ a: UInt64 = 0, _ b: UInt64 = 0, _ c: UInt64 = 0) -> Int64 {
         guard case .returns(let value) = process.dispatch(number.rawValue, SyscallArguments(a, b, c)) else {
             Issue.record("\(number) did not return")
             return .min
@@ -266,7 +266,7 @@ struct FileSyscallTests {
             #expect(try harness.bytes(count: 3) == "llo")
             guard case .pipeReader(let pipe) = try harness.process.files.file(3).kind else { throw KernelError.badFileDescriptor }
             let emptyRead = SyscallArguments(3, ProcessHarnessLayout.buffer, 1)
-            #expect(harness.process.dispatch(SyscallNumber.read.rawValue, emptyRead) == .waits(pipe.readable, retry: emptyRead, done: 0),
+            #expect(harness.process.dispatch(KeOSSyscallNumber.read.rawValue, emptyRead) == .waits(pipe.readable, retry: emptyRead, done: 0),
                     "an empty pipe with a writer waits")
             #expect(harness.read(4, count: 1) == Self.invalid)
             #expect(try harness.write(3, "x") == Self.invalid)
@@ -293,12 +293,12 @@ struct FileSyscallTests {
         try withMachine { machine in
             let harness = try ProcessHarness(machine)
             let fd = UInt64(try harness.open())
-            let mapped = harness.process.dispatch(SyscallNumber.mmap.rawValue, SyscallArguments(0x3000_0000, 0x1000, 1, fd, 0))
+            let mapped = harness.process.dispatch(KeOSSyscallNumber.mmap.rawValue, SyscallArguments(0x3000_0000, 0x1000, 1, fd, 0))
             #expect(mapped == .returns(0x3000_0000))
             #expect(harness.call(.close, fd) == 0)
             #expect(try harness.bytes(count: 13, at: 0x3000_0000) == "Hello, file!\n")
-            #expect(harness.process.dispatch(SyscallNumber.mmap.rawValue, SyscallArguments(0x3100_0000, 0x1000, 1, 0, 0)) == .returns(Self.invalid))
-            #expect(harness.process.dispatch(SyscallNumber.mmap.rawValue, SyscallArguments(0x3100_0000, 0x1000, 1, 9, 0)) == .returns(Self.badFD))
+            #expect(harness.process.dispatch(KeOSSyscallNumber.mmap.rawValue, SyscallArguments(0x3100_0000, 0x1000, 1, 0, 0)) == .returns(Self.invalid))
+            #expect(harness.process.dispatch(KeOSSyscallNumber.mmap.rawValue, SyscallArguments(0x3100_0000, 0x1000, 1, 9, 0)) == .returns(Self.badFD))
         }
     }
 

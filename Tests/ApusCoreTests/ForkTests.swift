@@ -257,7 +257,7 @@ struct ForkTests {
             try writeUser(&harness.process.mm, [1], at: page)
             var child = UserProcess(mm: try harness.process.mm.fork(), fileSystem: harness.process.fileSystem, console: harness.console)
             func getphys(_ process: inout UserProcess<HostMemory, LazyPager>, _ mode: UInt64) -> Int64 {
-                guard case .returns(let value) = process.dispatch(SyscallNumber.getphys.rawValue, SyscallArguments(page + 0x10, mode)) else { return .min }
+                guard case .returns(let value) = process.dispatch(KeOSSyscallNumber.getphys.rawValue, SyscallArguments(page + 0x10, mode)) else { return .min }
                 return value
             }
             let shared = harness.call(.getphys, page + 0x10, 0)

@@ -9,7 +9,7 @@ struct StreamedInputTests {
 
     /// Makes `read(0, buffer, count)` and returns what the dispatcher decided.
     func readOutcome(_ harness: ProcessHarness<EagerPager>, count: UInt64, to address: UInt64 = ProcessHarnessLayout.buffer) -> SyscallOutcome {
-        harness.process.dispatch(SyscallNumber.read.rawValue, SyscallArguments(0, address, count))
+        harness.process.dispatch(KeOSSyscallNumber.read.rawValue, SyscallArguments(0, address, count))
     }
 
     @Test func aReadOfAnEmptyOpenInputWaitsOnTheConsoleQueue() throws {

@@ -19,7 +19,7 @@ struct ThreadSyscallTests {
 
     static func create(_ harness: ProcessHarness<EagerPager>, name: UInt64 = buffer, stack: UInt64 = buffer + 0x2000,
                        entry: UInt64 = 0x40_1000, argument: UInt64 = 7) -> SyscallOutcome {
-        harness.process.dispatch(SyscallNumber.threadCreate.rawValue, SyscallArguments(name, stack, entry, argument))
+        harness.process.dispatch(KeOSSyscallNumber.threadCreate.rawValue, SyscallArguments(name, stack, entry, argument))
     }
 
     /// Starts thread `id` as the kernel does: `thread_create` checked, then started.
@@ -29,7 +29,7 @@ struct ThreadSyscallTests {
     }
 
     static func join(_ harness: ProcessHarness<EagerPager>, _ target: ThreadID, status: UInt64 = 0, by caller: ThreadID = 1) -> SyscallOutcome {
-        harness.process.dispatch(SyscallNumber.threadJoin.rawValue, SyscallArguments(UInt64(bitPattern: Int64(target.value)), status), by: caller)
+        harness.process.dispatch(KeOSSyscallNumber.threadJoin.rawValue, SyscallArguments(UInt64(bitPattern: Int64(target.value)), status), by: caller)
     }
 
     static func returnAddressSlot(_ harness: ProcessHarness<EagerPager>) throws -> UInt64 {
@@ -56,7 +56,7 @@ struct ThreadSyscallTests {
         try withMachine { machine in
             let harness = try ProcessHarness(machine, pager: LazyPager())
             try harness.process.mm.copyOut(Array("worker\0".utf8), to: VirtualAddress(Self.buffer))
-            guard case .threadCreate(let start) = harness.process.dispatch(SyscallNumber.threadCreate.rawValue,
+            guard case .threadCreate(let start) = harness.process.dispatch(KeOSSyscallNumber.threadCreate.rawValue,
                                                                           SyscallArguments(Self.buffer, Self.buffer + 0x2000, 0x40_1000, 7))
             else { Issue.record("not checked"); return }
             machine.frames.failAllocation(after: 0)
@@ -162,8 +162,8 @@ struct ThreadSyscallTests {
     @Test func exitGroupAndExitAreOutcomesForTheKernel() throws {
         try withMachine { machine in
             let harness = try Self.harness(machine)
-            #expect(harness.process.dispatch(SyscallNumber.exitGroup.rawValue, SyscallArguments(UInt64(bitPattern: -5))) == .exitGroup(-5))
-            #expect(harness.process.dispatch(SyscallNumber.exit.rawValue, SyscallArguments(3)) == .exit(3))
+            #expect(harness.process.dispatch(KeOSSyscallNumber.exitGroup.rawValue, SyscallArguments(UInt64(bitPattern: -5))) == .exitGroup(-5))
+            #expect(harness.process.dispatch(KeOSSyscallNumber.exit.rawValue, SyscallArguments(3)) == .exit(3))
         }
     }
 

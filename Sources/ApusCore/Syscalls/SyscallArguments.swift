@@ -50,6 +50,11 @@ public struct SyscallArguments: Hashable, Sendable {
         ThreadID(Int(Int32(truncatingIfNeeded: self[index])))
     }
 
+    /// Argument `index` as an exit status: a C `int`, its low 32 bits.
+    public func status(_ index: Int) -> Int32 {
+        Int32(truncatingIfNeeded: self[index])
+    }
+
     /// Argument `index` as a signed 64-bit value (seek offsets, `off_t`).
     public func signed(_ index: Int) -> Int64 {
         Int64(bitPattern: self[index])

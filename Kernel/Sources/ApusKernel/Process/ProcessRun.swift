@@ -99,7 +99,7 @@ final class ProcessRun {
         var done: Int64 = 0
         let threadID = thread.id
         while true {
-            let outcome = Unmanaged.passUnretained(process)._withUnsafeGuaranteedRef { $0.core.dispatch(registers.rax, arguments, by: threadID) }
+            let outcome = Unmanaged.passUnretained(process)._withUnsafeGuaranteedRef { KeOSSyscalls.dispatch(registers.rax, arguments, by: threadID, in: &$0.core) }
             wakeWaiters(of: process)
             switch outcome {
             case .returns(let value):

@@ -1,8 +1,9 @@
-/// The thread system calls (ABI.md §5): `thread_create` is checked here and started by the
-/// kernel (which owns kernel stacks and ids) through ``UserProcess/startThread(_:id:)``;
-/// `thread_join` is decided here whole, waiting on the process's ``ThreadGroup/ended``
-/// condition while its target runs; `exit` and `exit_group` are outcomes the kernel carries
-/// out.
+/// The thread system calls, as concepts (ABI.md §5): `thread_create` is checked here and
+/// started by the kernel (which owns kernel stacks and hands out ids) through
+/// ``UserProcess/startThread(_:id:)``; `thread_join` is decided here whole, waiting on the
+/// process's ``ThreadGroup/ended`` condition while its target runs. A thread's `exit` is an
+/// outcome the kernel carries out (``SyscallOutcome/exit(_:)``), which then tells the
+/// process with ``UserProcess/threadEnded(_:status:)``.
 extension UserProcess {
     /// The size of the return address `thread_create` leaves below the stack.
     static var returnAddressSize: UInt64 { UInt64(MemoryLayout<UInt64>.size) }
@@ -11,22 +12,22 @@ extension UserProcess {
 
     /// `thread_create(name, stack, fn, arg)`, checked: where the new thread would start.
     /// Nothing changes yet; the kernel starts it with ``startThread(_:id:)`` once it has the
-    /// room for it.
-    mutating func threadStart(_ arguments: SyscallArguments) throws(KernelError) -> ThreadStart {
-        var name: [UInt8]
+    /// room for it. The rules are ``ThreadStart``'s; a process already holding
+    /// ``ThreadGroup/memberLimit`` threads gets ``KernelError/noMemory``.
+    public mutating func threadStart(name: VirtualAddress, stack: UInt64, entry: VirtualAddress, argument: UInt64) throws(KernelError) -> ThreadStart {
+        var bytes: [UInt8]
         do throws(KernelError) {
-            name = try mm.copyInCString(at: arguments.address(0), maximumLength: ThreadStart.maximumNameBytes)
+            bytes = try mm.copyInCString(at: name, maximumLength: ThreadStart.maximumNameBytes)
         } catch .nameTooLong {
             throw .invalidArgument // ABI.md §5: a name is a valid string or InvalidArgument
         }
-        guard validUTF8(name) else { throw .invalidArgument }
-        let stack = arguments[1], entry = arguments.address(2)
+        guard isValidUTF8(bytes) else { throw .invalidArgument }
         guard stack >= Self.returnAddressSize, entry < AddressSpaceLayout.userEnd else { throw .badAddress }
         let stackPointer = VirtualAddress(stack - Self.returnAddressSize)
         guard mm.accessOK(stackPointer, length: Self.returnAddressSize, write: true) else { throw .badAddress }
         guard threads.hasRoom else { throw .noMemory }
-        if name.count > ThreadStart.maximumNameLength { name.removeLast(name.count - ThreadStart.maximumNameLength) }
-        return ThreadStart(entry: entry, stackPointer: stackPointer, argument: arguments[3], name: name)
+        if bytes.count > ThreadStart.maximumNameLength { bytes.removeLast(bytes.count - ThreadStart.maximumNameLength) }
+        return ThreadStart(entry: entry, stackPointer: stackPointer, argument: argument, name: bytes)
     }
 
     /// The kernel starts thread `id` at `start` in this process: the 0 return address goes
@@ -37,26 +38,22 @@ extension UserProcess {
         threads.add(id)
     }
 
-    /// `thread_join(tid, status)` by `caller`: 0 once `tid` has ended, with its status stored
-    /// at `status` unless that is NULL; waits while it runs. An unknown tid, the caller's own,
-    /// or one joined already is ``KernelError/invalidArgument``; a `status` the program
-    /// cannot write is ``KernelError/badAddress``, checked before waiting, and a failed store
-    /// leaves the thread unjoined.
+    /// `thread_join(target, status)` by `caller`: 0 once `target` has ended, with its status
+    /// stored at `status` unless that is NULL; waits while it runs. An unknown id, the
+    /// caller's own, or one joined already is ``KernelError/invalidArgument``; a `status` the
+    /// program cannot write is ``KernelError/badAddress``, checked before waiting, and a
+    /// failed store leaves the thread unjoined.
     ///
     /// Every thread's end wakes every joiner of the process, and each looks again: simple,
     /// and a process has few joiners at once.
-    mutating func threadJoin(_ arguments: SyscallArguments, by caller: ThreadID) throws(KernelError) -> SyscallOutcome {
-        let target = arguments.threadID(0)
-        let status = arguments.address(1)
+    public mutating func threadJoin(_ target: ThreadID, status: VirtualAddress, by caller: ThreadID) throws(KernelError) -> CallProgress {
         let state = threads.joinState(of: target, for: caller)
         guard state != .invalid else { throw .invalidArgument }
         if status.raw != 0, !mm.accessOK(status, length: Self.statusSize, write: true) { throw .badAddress }
-        guard case .ended(let value) = state else {
-            return .waits(threads.ended, retry: arguments, done: 0)
-        }
+        guard case .ended(let value) = state else { return .waits(threads.ended, done: 0) }
         if status.raw != 0 { try mm.copyOut(value: value, to: status) }
         threads.forget(target)
-        return .returns(0)
+        return .finished(0)
     }
 
     /// `thread` ended with `status` (its `exit`, or its process's end): whoever joins it is
