@@ -33,7 +33,9 @@ public final class ConditionVariable {
     /// The threads waiting, in order; its condition names what they wait for.
     public let waiters: WaitQueue
 
-    public init(_ condition: StaticString) { waiters = WaitQueue(condition) }
+    /// A condition variable for `condition`, which `source` can make true (another thread,
+    /// unless something outside the threads can: ``ConditionSource``).
+    public init(_ condition: StaticString, source: ConditionSource = .threads) { waiters = WaitQueue(condition, source: source) }
 
     /// What the waiters wait for, in words.
     public var condition: StaticString { waiters.condition }

@@ -11,13 +11,23 @@
 /// blocking and the waking. On one CPU with interrupts off in the kernel, nothing can come
 /// between a thread's check of its condition and its enqueueing, so no wake-up falls in
 /// between and gets lost.
+///
+/// A condition also says who can make it true (``source``): most only another thread can (a
+/// pipe gets bytes when a thread writes them), but some the outside world can (console input
+/// arriving from the host, a disk finishing a request). The difference decides whether
+/// threads that all wait are deadlocked (``DeadlockRule``).
 public final class WaitQueue {
     /// The condition the waiters wait for, in words (the kernel log names it).
     public let condition: StaticString
+    /// Who can make the condition true.
+    public let source: ConditionSource
     /// The waiting threads, in the order they started to wait.
     public private(set) var waiters: [ThreadID] = []
 
-    public init(_ condition: StaticString) { self.condition = condition }
+    public init(_ condition: StaticString, source: ConditionSource = .threads) {
+        self.condition = condition
+        self.source = source
+    }
 
     /// Whether no thread waits here.
     public var isEmpty: Bool { waiters.isEmpty }

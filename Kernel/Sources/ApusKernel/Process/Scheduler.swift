@@ -1,53 +1,8 @@
 import ApusCore
 import KernelSupport
 
-/// The scheduler the kernel runs: round robin.
-typealias KernelScheduler = Scheduler<RoundRobin>
-
-/// Which ready thread runs next: the policy half of scheduling, a small type of its own so
-/// that another policy (priorities, per-CPU queues) is a new type and not a rewrite.
-protocol SchedulingPolicy {
-    /// `thread` is ready to run.
-    mutating func enqueue(_ thread: ThreadControlBlock)
-    /// The thread to run next, taken off the queue; `nil` when none is ready.
-    mutating func next() -> ThreadControlBlock?
-    /// Whether some thread is ready.
-    var hasReadyThread: Bool { get }
-}
-
-/// Round robin: ready threads run in the order they became ready, each until it waits, ends
-/// or uses up its time slice (Timer.swift), and then goes to the back of the line.
-///
-/// The line is an array read from `head`; a slot that was taken is emptied at once, so the
-/// queue never keeps a thread (and its kernel stack) alive after the scheduler freed it,
-/// and the taken slots are dropped from the front now and then.
-struct RoundRobin: SchedulingPolicy {
-    private var queue: [ThreadControlBlock?] = []
-    private var head = 0
-    /// How many taken slots may pile up at the front before they are dropped.
-    private static let compactionThreshold = 64
-
-    mutating func enqueue(_ thread: ThreadControlBlock) {
-        queue.append(thread)
-    }
-
-    var hasReadyThread: Bool { head < queue.count }
-
-    mutating func next() -> ThreadControlBlock? {
-        guard head < queue.count else { return nil }
-        let thread = queue[head]
-        queue[head] = nil
-        head += 1
-        if head == queue.count {
-            queue.removeAll(keepingCapacity: true)
-            head = 0
-        } else if head >= Self.compactionThreshold {
-            queue.removeFirst(head)
-            head = 0
-        }
-        return thread
-    }
-}
+/// The scheduler the kernel runs: ApusCore's round robin, over thread control blocks.
+typealias KernelScheduler = Scheduler<RoundRobin<ThreadControlBlock>>
 
 /// The mechanism of scheduling: the running thread, the switch between threads, waiting
 /// and waking. There is one, `Kernel.scheduler`: every thread of every process and every
@@ -56,13 +11,14 @@ struct RoundRobin: SchedulingPolicy {
 /// several CPUs would later lock).
 ///
 /// The boot's own stack is the *idle context*: the scheduler switches there when no thread
-/// is ready, and the kernel's run loop (ProcessRun.swift) decides what then happens (the run
-/// is over, or every thread left waits for something no one can provide).
+/// is ready, and the kernel's run loop (ProcessRun.swift) asks ApusCore's `DeadlockRule` what
+/// then happens (the run is over, the outside may still wake a thread, or every thread left
+/// waits for something no one can provide).
 ///
 /// A thread that ends cannot free its own stack while it runs on it: it is put on the ended
 /// list, the scheduler switches away, and whoever runs next frees it right after the switch,
 /// before any program runs again.
-final class Scheduler<Policy: SchedulingPolicy> {
+final class Scheduler<Policy: SchedulingPolicy> where Policy.Runnable == ThreadControlBlock {
     private var policy: Policy
     /// The thread running now; `nil` in the idle context.
     private(set) var current: ThreadControlBlock?
@@ -120,7 +76,7 @@ final class Scheduler<Policy: SchedulingPolicy> {
         for id in variable.broadcast() { makeReady(id) }
     }
 
-    // MARK: - Synchronisation for kernel threads (ApusCore's MutexState, SemaphoreState, ConditionVariable)
+    // MARK: - Synchronisation for kernel threads (ApusCore's MutexState, SemaphoreState, ConditionVariable: their rules; the blocking is here)
 
     /// The running thread takes `mutex`, waiting its turn if another holds it.
     func lock(_ mutex: MutexState) {
@@ -210,6 +166,7 @@ final class Scheduler<Policy: SchedulingPolicy> {
         ended.removeAll { $0 !== current }
         for thread in done {
             threads.removeAll { $0 === thread }
+            if thread.process != nil { ProcessRun.current?.threadFreed() }
             thread.release()
         }
     }

@@ -14,7 +14,7 @@ final class StreamedConsole: Console {
     nonisolated(unsafe) static var current: StreamedConsole?
 
     /// Readers waiting for input to arrive or end.
-    let arrival = ConditionVariable("console input arrives or ends")
+    let arrival = ConditionVariable("console input arrives or ends", source: .outside)
 
     var pendingInputCount: Int { Int(apus_input_ring_pending()) }
 

@@ -16,15 +16,6 @@ import KernelSupport
 /// it runs a Swift function in ring 0 on the kernel's page table and ends when the function
 /// returns (the kernel's own checks of its synchronisation types use them).
 final class ThreadControlBlock {
-    enum State: Equatable {
-        /// On the run queue, or running.
-        case ready
-        /// Waiting on a queue for its condition.
-        case waiting(WaitQueue)
-        /// Finished: its stack is freed once the scheduler has switched away from it.
-        case ended
-    }
-
     /// The size of every kernel stack.
     static let stackSize = 64 * 1024
     /// The size of an FXSAVE area.
@@ -45,7 +36,7 @@ final class ThreadControlBlock {
     private(set) var process: ProcessControlBlock?
     /// What a kernel thread does; `nil` for a user thread.
     private(set) var work: (() -> Void)?
-    var state = State.ready
+    var state = ThreadState.ready
     /// Set when the thread must end as soon as it next runs (its process was ended from
     /// elsewhere: `exit_group`, a fault in another thread, the run is over, or a deadlock).
     var mustEnd = false
