@@ -32,11 +32,17 @@ struct OneFileTable: MappableFileSource {
 }
 
 final class NullConsole: Console {
-    let arrival = WaitQueue("console input arrives or ends")
-    var inputWaitQueue: WaitQueue? { arrival }
+    let arrival = ConditionVariable("console input arrives or ends", source: .outside)
+    var inputArrival: ConditionVariable? { arrival }
     var pendingInputCount: Int { 0 }
     func readInput(into buffer: UnsafeMutableRawBufferPointer) -> Int { 0 }
     func write(_ bytes: UnsafeRawBufferPointer, to stream: ConsoleStream) {}
+}
+
+/// What the kernel keeps of a process, as the process table and the run queue hold it.
+final class ControlBlock {
+    let id: ProcessID
+    init(_ id: ProcessID) { self.id = id }
 }
 
 @_cdecl("apus_embedded_check")
@@ -114,6 +120,24 @@ public func embeddedCheck(offset: UInt64, start: UInt64, end: UInt64, file: Unsa
     } catch {
         total += Int64(error.description.utf8.count)
     }
+    // Process life: the table, the scheduling policy and the deadlock rule, as the kernel uses them.
+    var table = ProcessTable<ControlBlock>()
+    table.startFirst(ControlBlock(ProcessTable<ControlBlock>.firstProcessID))
+    if let child = try? table.fork(from: ProcessTable<ControlBlock>.firstProcessID, { (id) throws(KernelError) in ControlBlock(id) }) {
+        total += Int64(child.value)
+    }
+    if let thread = try? table.startThread({ (_) throws(KernelError) in }) { total += Int64(thread.value) }
+    table.threadFreed()
+    for step in table.end(ProcessTable<ControlBlock>.firstProcessID, status: 0) {
+        if case .endRun(_, let survivors) = step { total += Int64(survivors.count) }
+    }
+    var queue = RoundRobin<ControlBlock>()
+    queue.enqueue(ControlBlock(3))
+    total += Int64(queue.next()?.id.value ?? 0)
+    let arrival = ConditionVariable("console input arrives or ends", source: .outside)
+    arrival.enqueue(ThreadID(4))
+    total += DeadlockRule.verdict([ThreadState.waiting(arrival.waiters), .ended]) == .waitsForOutside ? 1 : 0
+    total += Int64(arrival.broadcast().count)
     var map = AddressMap<Int>()
     map.insert(1, at: 5)
     total += Int64(map.floor(6)?.value ?? 0) + Int64(map.invariantViolation()?.utf8.count ?? 0)

@@ -333,12 +333,12 @@ struct FileSyscallTests {
         }
         for cut in 0..<image.count - 3 {
             var damaged = Array(image.prefix(cut))
-            damaged.withUnsafeMutableBytes { buffer in
+            _ = damaged.withUnsafeMutableBytes { buffer in
                 #expect(throws: KernelError.invalidArgument) { try RootFileSystem(image: buffer) }
             }
         }
         image[0] = 0
-        image.withUnsafeMutableBytes { buffer in #expect(throws: KernelError.invalidArgument) { try RootFileSystem(image: buffer) } }
+        _ = image.withUnsafeMutableBytes { buffer in #expect(throws: KernelError.invalidArgument) { try RootFileSystem(image: buffer) } }
     }
 
     @Test func anImageOfMoreFilesThanTheLimitIsRefusedBeforeAnyIsMade() throws {
@@ -347,7 +347,7 @@ struct FileSyscallTests {
         let count = try atLimit.withUnsafeMutableBytes { buffer in try RootFileSystem(image: buffer).files.count }
         #expect(count == RootFileSystem.maximumFileCount)
         var overLimit = RootFileSystem.image(of: files)
-        overLimit.withUnsafeMutableBytes { buffer in
+        _ = overLimit.withUnsafeMutableBytes { buffer in
             #expect(throws: KernelError.invalidArgument) { try RootFileSystem(image: buffer) }
         }
     }
