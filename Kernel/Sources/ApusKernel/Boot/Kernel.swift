@@ -1,5 +1,5 @@
 import ApusCore
-import KernelSupport
+import X86_64Support
 
 /// The running kernel: what boot sets up, in the order it must happen.
 ///

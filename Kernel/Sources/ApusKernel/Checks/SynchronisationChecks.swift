@@ -1,5 +1,5 @@
 import ApusCore
-import KernelSupport
+import X86_64Support
 
 /// Checks, with real kernel threads on the kernel's scheduler, that the synchronisation
 /// types keep their promises (ApusCore's MutexState, SemaphoreState and ConditionVariable; the

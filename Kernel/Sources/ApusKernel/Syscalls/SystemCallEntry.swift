@@ -1,5 +1,5 @@
 import ApusCore
-import KernelSupport
+import X86_64Support
 
 /// What syscall_entry.S leaves on the stack on `syscall`: the registers (rcx holds the user's
 /// rip, r11 its rflags), then the user's rsp.

@@ -1,5 +1,5 @@
 import ApusCore
-import KernelSupport
+import X86_64Support
 
 /// What the CPU raises while a program runs (Trap.swift sends it here): a page fault, which
 /// the process's memory may serve (``MmStruct/handlePageFault(at:errorCode:)``), another

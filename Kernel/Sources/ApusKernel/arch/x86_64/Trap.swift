@@ -1,5 +1,5 @@
 import ApusCore
-import KernelSupport
+import X86_64Support
 
 /// The general-purpose registers as registers.h saves them on every kernel entry, in memory
 /// order (the last pushed first).
@@ -8,7 +8,7 @@ struct GeneralRegisters {
     var rbp, rdi, rsi, rdx, rcx, rbx, rax: UInt64
 }
 
-/// What traps.S leaves on the stack: the registers, the vector and error code, and what the
+/// What trap_entry.S leaves on the stack: the registers, the vector and error code, and what the
 /// CPU pushed (Intel SDM Vol. 3A §6.14.2).
 struct TrapFrame {
     var registers: GeneralRegisters
@@ -46,7 +46,7 @@ enum Traps {
     nonisolated(unsafe) static var lastProbedFault: ProbedFault?
 }
 
-/// Every exception and interrupt arrives here (traps.S). A fault inside an armed probe is
+/// Every exception and interrupt arrives here (trap_entry.S). A fault inside an armed probe is
 /// recorded and the probe resumes at its landing pad; a tick ends the running program's time
 /// slice; another IRQ (a spurious one) is dropped; a fault of a user program goes to that program (it may die, never the kernel);
 /// anything else in the kernel is a bug: panic.

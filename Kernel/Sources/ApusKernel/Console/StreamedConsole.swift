@@ -1,5 +1,6 @@
 import ApusCore
-import KernelSupport
+import KernelRuntime
+import X86_64Support
 
 /// The console of a run whose standard input streams in while it runs (`apus run` with the
 /// machine's RAM shared): input from the input ring (input_ring.c), output to the program's

@@ -1,5 +1,5 @@
 import ApusCore
-import KernelSupport
+import X86_64Support
 
 /// The scheduler the kernel runs: ApusCore's round robin, over thread control blocks.
 typealias KernelScheduler = Scheduler<RoundRobin<ThreadControlBlock>>

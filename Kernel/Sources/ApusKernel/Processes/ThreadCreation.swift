@@ -1,5 +1,5 @@
 import ApusCore
-import KernelSupport
+import X86_64Support
 
 /// `thread_create` in the kernel (ABI.md §5): the process checked where the thread starts
 /// (``UserProcess/threadStart(name:stack:entry:argument:)``); the process table gives it an id

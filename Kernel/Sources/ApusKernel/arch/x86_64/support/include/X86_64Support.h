@@ -1,11 +1,12 @@
-// The CPU instructions Swift cannot say, as static inline functions (Intel SDM Vol. 2), and
-// the symbols the assembly files and the linker script provide.
-#ifndef APUS_KERNEL_SUPPORT_H
-#define APUS_KERNEL_SUPPORT_H
+// The x86-64 support of the kernel: the CPU instructions Swift cannot say, as static inline
+// functions (Intel SDM Vol. 2), and the symbols the assembly files of this folder and the
+// linker script provide.
+#ifndef APUS_X86_64_SUPPORT_H
+#define APUS_X86_64_SUPPORT_H
 
 #include <stdint.h>
 
-// MARK: The memory functions of string.S
+// MARK: The memory functions of memory_functions.S
 #include <stddef.h>
 void *memset(void *destination, int byte, size_t count);
 void *memcpy(void *destination, const void *source, size_t count);
@@ -60,25 +61,25 @@ static inline void raise_vector_47(void) { __asm__ volatile("int $47" ::: "memor
 // The time-stamp counter (RDTSC, SDM Vol. 2B), for the kernel's own measurements.
 static inline uint64_t read_tsc(void) { uint32_t lo, hi; __asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi)); return (uint64_t)hi << 32 | lo; }
 
-// MARK: Symbols of boot.S, traps.S and the linker script
+// MARK: Symbols of boot.S, trap_entry.S and the linker script
 extern uint64_t boot_multiboot_magic;
 extern uint64_t boot_multiboot_info;
 extern uint64_t gdt[7];
 extern const uint64_t trap_stubs[48];
 
-// MARK: Probes (traps.S): 0 when the access worked, 1 when it faulted.
+// MARK: Probes (trap_entry.S): 0 when the access worked, 1 when it faulted.
 extern volatile uint8_t probe_armed;
 extern uint64_t probe_resume;
 int probe_read(const volatile uint8_t *address, uint8_t *value);
 int probe_write(volatile uint8_t *address, uint8_t value);
 int probe_call(uint64_t (*function)(void), uint64_t *result);
 
-// MARK: User mode (user.S) and threads (context.S)
+// MARK: User mode (syscall_entry.S) and threads (context_switch.S)
 void syscall_entry(void);
-// Set by Swift to end the current thread once its handler has returned (context.S, thread_exit).
+// Set by Swift to end the current thread once its handler has returned (context_switch.S, thread_exit).
 extern volatile uint8_t user_exit_pending;
 extern uint64_t syscall_stack_top;
-// The FXSAVE image every program starts from (user.S), and its address for Swift (which
+// The FXSAVE image every program starts from (syscall_entry.S), and its address for Swift (which
 // would copy the array if it took its address itself).
 extern const uint8_t clean_fpu_state[512];
 static inline const void *clean_fpu_state_address(void) { return clean_fpu_state; }
@@ -113,46 +114,9 @@ LINKER_ADDRESS(text_end, __text_end)
 LINKER_ADDRESS(rodata_end, __rodata_end)
 LINKER_ADDRESS(image_end, __image_end)
 #define KERNEL_VMA 0x0000507FC0000000ull
-// The kernel heap's frames, chosen at boot (kernel_heap.S).
+// The kernel heap's frames, chosen at boot (heap_frames.S).
 extern uint64_t boot_heap_physical_start, boot_heap_physical_end;
 static inline uint64_t heap_physical_start(void) { return boot_heap_physical_start; }
 static inline uint64_t heap_physical_end(void) { return boot_heap_physical_end; }
-
-// MARK: Output rings (output_ring.c)
-// Byte layout the host relies on (apus, Machine.swift): per ring, `written` at 0, `read` at 8,
-// data at 64; ring 1 starts APUS_OUTPUT_RING_STRIDE bytes after ring 0.
-#define APUS_OUTPUT_RING_SIZE (1ull << 20)
-#define APUS_OUTPUT_RING_STRIDE (64 + APUS_OUTPUT_RING_SIZE)
-struct apus_output_ring {
-    volatile uint64_t written; // bytes the kernel has put in, ever
-    volatile uint64_t read;    // bytes the host has taken out, ever
-    uint64_t reserved[6];
-    volatile uint8_t data[APUS_OUTPUT_RING_SIZE];
-};
-struct apus_output_rings { struct apus_output_ring ring[2]; }; // standard output, standard error
-// Copies `count` bytes into ring `stream` (0 or 1), waiting for the host while it is full.
-void apus_output_ring_write(uint32_t stream, const void *bytes, uint64_t count);
-uint64_t apus_output_rings_physical_address(void);
-static inline uint64_t apus_output_ring_size(void) { return APUS_OUTPUT_RING_SIZE; }
-
-// MARK: The input ring (input_ring.c)
-// Byte layout the host relies on (apus, InputRing.swift): `written` at 0 (the host's),
-// `read` at 8 (the kernel's), `ended` at 16 (the host's: 1 once no byte will follow), data at 64.
-#define APUS_INPUT_RING_SIZE (1ull << 20)
-struct apus_input_ring {
-    volatile uint64_t written; // bytes the host has put in, ever
-    volatile uint64_t read;    // bytes the kernel has taken out, ever
-    volatile uint64_t ended;   // 1 once the host's input has ended (set after the last `written`)
-    uint64_t reserved[5];
-    volatile uint8_t data[APUS_INPUT_RING_SIZE];
-};
-// Bytes the host has put in that the kernel has not taken.
-uint64_t apus_input_ring_pending(void);
-// Whether the host said that no more bytes will come.
-int apus_input_ring_ended(void);
-// Moves up to `count` pending bytes to `destination`; returns how many.
-uint64_t apus_input_ring_take(void *destination, uint64_t count);
-uint64_t apus_input_ring_physical_address(void);
-static inline uint64_t apus_input_ring_size(void) { return APUS_INPUT_RING_SIZE; }
 
 #endif

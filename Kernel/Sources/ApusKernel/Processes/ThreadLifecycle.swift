@@ -1,7 +1,7 @@
 import ApusCore
-import KernelSupport
+import X86_64Support
 
-/// The first and last moments of a thread, which context.S hands to Swift: a new thread is
+/// The first and last moments of a thread, which context_switch.S hands to Swift: a new thread is
 /// about to leave for ring 3 (or run its kernel work) for the first time; an ended thread
 /// switches away for good.
 extension ProcessRun {
@@ -11,14 +11,14 @@ extension ProcessRun {
     }
 }
 
-/// context.S: a new thread is about to leave for ring 3 for the first time.
+/// context_switch.S: a new thread is about to leave for ring 3 for the first time.
 @_cdecl("apus_thread_started")
 public func apusThreadStarted() {
     Kernel.scheduler.reapEnded()
     if Kernel.scheduler.current?.process != nil { ProcessRun.current?.threadStarted() }
 }
 
-/// context.S: the running thread ends (no Swift frame of it is left on its stack). Its
+/// context_switch.S: the running thread ends (no Swift frame of it is left on its stack). Its
 /// last switch holds no reference to anything: those stay in `prepareEndOfCurrent`, which
 /// has returned, so nothing is kept alive by a stack no one will return to.
 @_cdecl("apus_thread_exit")

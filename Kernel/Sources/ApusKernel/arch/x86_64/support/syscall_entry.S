@@ -1,5 +1,5 @@
 // The `syscall` path, and the FPU/SSE state every program starts from. A program enters
-// ring 3 for the first time through the scheduler (context.S, thread_first_entry).
+// ring 3 for the first time through the scheduler (context_switch.S, thread_first_entry).
 
 #include "registers.h"
 

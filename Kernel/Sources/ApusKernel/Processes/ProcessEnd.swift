@@ -1,5 +1,5 @@
 import ApusCore
-import KernelSupport
+import X86_64Support
 
 /// How a process ends (ABI.md §5): when its last thread ends (with its main thread's
 /// status), at `exit_group`, at a fault in any of its threads, or in a deadlock; and the

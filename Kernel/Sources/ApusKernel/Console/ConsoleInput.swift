@@ -1,5 +1,5 @@
 import ApusCore
-import KernelSupport
+import X86_64Support
 
 /// Console input that arrives while a run goes on: how the run notices it and what it does
 /// while nothing else can run.

@@ -1,10 +1,10 @@
 import ApusCore
-import KernelSupport
+import X86_64Support
 
 /// A process's control block: what the kernel keeps of a live process. It holds the process
 /// itself (ApusCore's `UserProcess`: its memory, files and threads), its id and its parent's,
 /// and how it ended. Its threads (``ThreadControlBlock``) run it, one or more; the run
-/// (ProcessRun) keeps the table of live processes.
+/// (ProcessRun) keeps the table of live processes (ApusCore's ``ProcessTable``).
 ///
 /// The memory goes when the process object goes: the table lets go of it when the process
 /// ends and each thread when it is freed, which the scheduler does right after it switched

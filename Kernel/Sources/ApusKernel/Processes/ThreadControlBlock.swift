@@ -1,5 +1,5 @@
 import ApusCore
-import KernelSupport
+import X86_64Support
 
 /// A thread's control block: what the kernel keeps of one thread of execution, a program's
 /// (a *user* thread) or the kernel's own (a *kernel* thread), and what the scheduler
@@ -112,7 +112,7 @@ final class ThreadControlBlock {
     }
 }
 
-/// context.S: a new kernel thread runs its work.
+/// context_switch.S: a new kernel thread runs its work.
 @_cdecl("apus_kernel_thread_main")
 public func apusKernelThreadMain() {
     guard let work = Kernel.scheduler.current?.work else { fatalError("a kernel thread with no work") }

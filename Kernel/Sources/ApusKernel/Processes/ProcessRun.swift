@@ -1,5 +1,5 @@
 import ApusCore
-import KernelSupport
+import X86_64Support
 
 /// One run of a program (`apus run`): its first process, every process it forks and every
 /// thread they start, on the kernel's scheduler, and the end of it all (ABI.md §5).

@@ -11,7 +11,8 @@
 // `outputRings`: their physical address and size); `apus` says the rings are read by giving
 // the stdout debug console port a readback value of its own (Serial.swift).
 #include <stdint.h>
-#include "KernelSupport.h"
+#include "KernelRuntime.h"
+#include "X86_64Support.h"
 
 void *memcpy(void *destination, const void *source, uint64_t count);
 

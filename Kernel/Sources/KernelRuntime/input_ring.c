@@ -13,7 +13,8 @@
 // The host is not trusted to keep the counters sane: a `written` more than a ring ahead
 // counts as a full ring, never as more.
 #include <stdint.h>
-#include "KernelSupport.h"
+#include "KernelRuntime.h"
+#include "X86_64Support.h"
 
 void *memcpy(void *destination, const void *source, uint64_t count);
 

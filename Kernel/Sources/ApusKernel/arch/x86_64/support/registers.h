@@ -1,5 +1,5 @@
 // Saving and restoring the general-purpose registers on kernel entry, shared by the trap
-// stubs (traps.S) and the system call entry (user.S) so both build the same
+// stubs (trap_entry.S) and the system call entry (syscall_entry.S) so both build the same
 // GeneralRegisters record (Trap.swift): r15 at the lowest address, rax at the highest.
 
 .macro PUSH_GENERAL_REGISTERS

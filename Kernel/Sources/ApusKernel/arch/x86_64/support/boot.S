@@ -16,7 +16,7 @@
 //                                            Swift requires (-mcmodel=large reaches it)
 //   kernel heap   0x0000_5000_0000_0000      the kernel heap (HEAP_SIZE in linker.ld), on
 //                                            the 2 MiB-aligned frames after the boot
-//                                            modules (kernel_heap.S chooses them)
+//                                            modules (heap_frames.S chooses them)
 //
 // It then turns on PAE, long mode, no-execute and paging (with CR0.WP, so the kernel honours
 // read-only pages), loads a 64-bit GDT and jumps to the kernel's address range.

@@ -1,5 +1,5 @@
 import ApusCore
-import KernelSupport
+import X86_64Support
 
 /// `fork()` in the kernel (ABI.md §5): the process table gives the child its id (or refuses
 /// it at a limit), the process copies itself (``UserProcess/fork(mainThread:)``: its memory
