@@ -10,12 +10,12 @@
 /// ``threadLimit`` threads not yet freed, each of which holds a 64 KiB kernel stack. A
 /// `fork` or `thread_create` past either is ``KernelError/noMemory``, and changes nothing.
 ///
-/// The table is generic over what it keeps of a process (`Process`): the kernel's control
+/// The table is generic over what it keeps of a process (`Record`): the kernel's control
 /// block in the kernel, anything at all in a host test. It keeps the rules, and the kernel
 /// keeps the mechanism: it tells the table when it frees a thread
 /// (``threadFreed()``), and it carries out the steps of a process's end
 /// (``end(_:status:)``) in the order given.
-public struct ProcessTable<Process> {
+public struct ProcessTable<Record> {
     /// Processes alive at once, at most.
     public static var processLimit: Int { 64 }
     /// Threads not yet freed at once, processes' first threads included.
@@ -26,7 +26,7 @@ public struct ProcessTable<Process> {
     public struct Entry {
         public let id: ProcessID
         public let parent: ProcessID?
-        public let process: Process
+        public let process: Record
     }
 
     /// The processes alive, in the order they started.
@@ -58,7 +58,7 @@ public struct ProcessTable<Process> {
     public static var firstProcessID: ProcessID { 1 }
 
     /// Starts the run's first process, whose id is ``firstProcessID``.
-    public mutating func startFirst(_ process: Process) {
+    public mutating func startFirst(_ process: Record) {
         precondition(firstProcess == nil && nextNumber == Self.firstProcessID.value, "a run has one first process, which comes first")
         admit(Entry(id: Self.firstProcessID, parent: nil, process: process))
         firstProcess = Self.firstProcessID
@@ -67,7 +67,7 @@ public struct ProcessTable<Process> {
     /// `fork` by `parent`: a child made by `make` with its id, which the table admits and
     /// returns. ``KernelError/noMemory`` when a limit leaves no room; an error of `make`
     /// passes through. Either way nothing changes then, and no id is used up.
-    public mutating func fork(from parent: ProcessID, _ make: (ProcessID) throws(KernelError) -> Process) throws(KernelError) -> ProcessID {
+    public mutating func fork(from parent: ProcessID, _ make: (ProcessID) throws(KernelError) -> Record) throws(KernelError) -> ProcessID {
         guard hasRoomForProcess else { throw .noMemory }
         let id = ProcessID(nextNumber)
         admit(Entry(id: id, parent: parent, process: try make(id)))
@@ -119,7 +119,7 @@ public struct ProcessTable<Process> {
     /// When it is the run's first process, the run ends with it: the processes still alive
     /// end too, with status −1, each after ``ProcessEndStep/endWithRun(_:)``, once
     /// ``ProcessEndStep/endRun(status:survivors:)`` has named them all.
-    public mutating func end(_ id: ProcessID, status: Int64) -> [ProcessEndStep<Process>] {
+    public mutating func end(_ id: ProcessID, status: Int64) -> [ProcessEndStep<Record>] {
         guard let index = entries.firstIndex(where: { $0.id == id }) else { return [] }
         let ending = entries.remove(at: index)
         var steps = Self.steps(ending: ending.process, status: status)
@@ -135,27 +135,27 @@ public struct ProcessTable<Process> {
         return steps
     }
 
-    private static func steps(ending process: Process, status: Int64) -> [ProcessEndStep<Process>] {
+    private static func steps(ending process: Record, status: Int64) -> [ProcessEndStep<Record>] {
         [.record(process, status: status), .endOtherThreads(process), .closeFiles(process), .left(process, status: status)]
     }
 }
 
 /// One step of a process's end, which the kernel carries out (``ProcessTable/end(_:status:)``
 /// gives them in order).
-public enum ProcessEndStep<Process> {
+public enum ProcessEndStep<Record> {
     /// It has ended with `status`: keep it; its memory is all still there.
-    case record(Process, status: Int64)
+    case record(Record, status: Int64)
     /// Each of its threads but the running one must end as soon as it runs.
-    case endOtherThreads(Process)
+    case endOtherThreads(Record)
     /// Its descriptors close, and whoever waits on its pipes is woken.
-    case closeFiles(Process)
+    case closeFiles(Record)
     /// It has left the table with `status`.
-    case left(Process, status: Int64)
+    case left(Record, status: Int64)
     /// The run's first process ended with `status`: the run is over, and `survivors`, the
     /// processes still alive, end with it.
-    case endRun(status: Int64, survivors: [Process])
+    case endRun(status: Int64, survivors: [Record])
     /// It ends because the run's first process ended (status −1).
-    case endWithRun(Process)
+    case endWithRun(Record)
 }
 
-extension ProcessEndStep: Equatable where Process: Equatable {}
+extension ProcessEndStep: Equatable where Record: Equatable {}
