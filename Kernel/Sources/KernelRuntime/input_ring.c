@@ -9,7 +9,7 @@
 // most the ring's size of it: the input streams, bounded.
 //
 // Nothing interrupts the kernel when bytes arrive: it looks at the ring when a program reads
-// and at every timer tick (ConsoleInput.swift), and wakes the readers waiting for input.
+// and at every timer tick (OutsideWakeSource.swift), and wakes the readers waiting for input.
 // The host is not trusted to keep the counters sane: a `written` more than a ring ahead
 // counts as a full ring, never as more.
 #include <stdint.h>

@@ -117,6 +117,7 @@ extension Kernel {
                 RunReport.couldNotStart(name, run: index, failure)
                 PowerOff.exit(status: statusCannotRun)
             }
+            if let console = StreamedConsole.current { run.watch(console) }
             ProcessRun.current = run
             let status = run.run()
             ProcessRun.current = nil

@@ -8,9 +8,11 @@ import X86_64Support
 ///
 /// A read takes what the ring holds; when it holds nothing and the host has not said that
 /// the input ended, the reader waits on ``arrival`` (ABI.md §5). Nothing tells the kernel
-/// when bytes arrive, so the run looks at the ring at each timer tick and when it idles
-/// (ConsoleInput.swift), and wakes the queue when a waiter could go on.
-final class StreamedConsole: Console {
+/// when bytes arrive (the ring raises no interrupt), so the console is a source of wake-ups
+/// from outside the threads that the run looks at (``OutsideWakeSource``): its readers are
+/// woken when bytes are pending or the input has ended (their reads then return 0, and no
+/// one waits on it any more).
+final class StreamedConsole: Console, OutsideWakeSource {
     /// The streamed console of the run going on, if its input streams.
     nonisolated(unsafe) static var current: StreamedConsole?
 
@@ -32,7 +34,9 @@ final class StreamedConsole: Console {
     var hasEnded: Bool { apus_input_ring_ended() != 0 && apus_input_ring_pending() == 0 }
 
     /// Whether a reader waiting now could go on: bytes are pending, or the input ended.
-    var readerCanGoOn: Bool { apus_input_ring_pending() > 0 || hasEnded }
+    var waiterCanGoOn: Bool { apus_input_ring_pending() > 0 || hasEnded }
+
+    var condition: ConditionVariable { arrival }
 
     func write(_ bytes: UnsafeRawBufferPointer, to stream: ConsoleStream) {
         switch stream {

@@ -22,6 +22,8 @@ final class ProcessRun {
     let budget = ResourceBudget()
     /// The processes alive, their ids and parents, and the run's status once it is over.
     var table = ProcessTable<ProcessControlBlock>()
+    /// What outside the threads may wake a waiting thread (Scheduling/OutsideWakeSource.swift).
+    var outsideSources: [any OutsideWakeSource] = []
 
     /// Starts `program` as the run's first process; `nil` and the reason when it cannot start.
     func start(_ program: RegularFile, arguments: [[UInt8]], pager: PagingPolicy, fileSystem: RootFileSystem,

@@ -63,7 +63,7 @@ public func apusTrap(_ rawFrame: UnsafeMutableRawPointer) {
         Timer.acknowledge()
         // A tick in the kernel can only come in the idle loop's `hlt`: nothing to preempt.
         if frame.pointee.cs & 3 == 3 {
-            ProcessRun.current?.pollConsoleInput()
+            ProcessRun.current?.pollOutside()
             ProcessRun.current?.tick()
         }
         return
