@@ -21,19 +21,28 @@ let package = Package(
     name: "ApusKernel",
     dependencies: [.package(name: "Apus", path: "..")],
     targets: [
-        .target(name: "KernelSupport"),
+        // The assembly and C that only x86-64 hardware needs (boot, the trap and system call
+        // entries, the context switch, the memory functions, random bytes) and the linker
+        // script. SwiftPM does not mix C and Swift in one target, so it is a target of its
+        // own in the folder of the Swift that calls it, which excludes it.
+        .target(name: "X86_64Support", path: "Sources/ApusKernel/arch/x86_64/support", exclude: ["linker.ld"]),
+        // C that is not hardware: the Embedded runtime's heap entry points and the rings of
+        // memory shared with the host for the program's input and output.
+        .target(name: "KernelRuntime", dependencies: ["X86_64Support"]),
         .executableTarget(
             name: "ApusKernel",
             dependencies: [
-                "KernelSupport",
+                "X86_64Support",
+                "KernelRuntime",
                 .product(name: "ApusCore", package: "Apus"),
             ],
+            exclude: ["arch/x86_64/support"],
             // One CPU, no threads: the kernel's globals are its state, not a data race.
             swiftSettings: [.swiftLanguageMode(.v5)],
             linkerSettings: [
                 .unsafeFlags([
                     "-use-ld=lld", "-Xclang-linker", "-nostdlib",
-                    "-Xlinker", "-T", "-Xlinker", "\(here)/Sources/KernelSupport/linker.ld",
+                    "-Xlinker", "-T", "-Xlinker", "\(here)/Sources/ApusKernel/arch/x86_64/support/linker.ld",
                     "-Xlinker", "-static", "-Xlinker", "--no-pie", "-Xlinker", "--no-dynamic-linker",
                     "-Xlinker", "--gc-sections", "-Xlinker", "-z", "-Xlinker", "max-page-size=4096",
                 ]),

@@ -32,11 +32,17 @@ struct OneFileTable: MappableFileSource {
 }
 
 final class NullConsole: Console {
-    let arrival = WaitQueue("console input arrives or ends")
-    var inputWaitQueue: WaitQueue? { arrival }
+    let arrival = ConditionVariable("console input arrives or ends", source: .outside)
+    var inputArrival: ConditionVariable? { arrival }
     var pendingInputCount: Int { 0 }
     func readInput(into buffer: UnsafeMutableRawBufferPointer) -> Int { 0 }
     func write(_ bytes: UnsafeRawBufferPointer, to stream: ConsoleStream) {}
+}
+
+/// What the kernel keeps of a process, as the process table and the run queue hold it.
+final class ControlBlock {
+    let id: ProcessID
+    init(_ id: ProcessID) { self.id = id }
 }
 
 @_cdecl("apus_embedded_check")
@@ -46,18 +52,18 @@ public func embeddedCheck(offset: UInt64, start: UInt64, end: UInt64, file: Unsa
     do throws(KernelError) {
         var mm = try MmStruct(frames: frames, pager: EagerPager())
         let files = OneFileTable(file: RamFile(bytes: UnsafeRawBufferPointer(start: file, count: fileSize)))
-        total += MemorySyscalls.mmap(SyscallArguments(0x1000_0000, 0x2000, 3, UInt64.max, 0), memory: &mm, files: files)
-        total += MemorySyscalls.mmap(SyscallArguments(0x2000_0000, 0x2000, 1, 3, 0), memory: &mm, files: files)
+        total += KeOSSyscalls.mmap(SyscallArguments(0x1000_0000, 0x2000, 3, UInt64.max, 0), mm: &mm, files: files)
+        total += KeOSSyscalls.mmap(SyscallArguments(0x2000_0000, 0x2000, 1, 3, 0), mm: &mm, files: files)
         var word: UInt64 = 0x4150_5553
         try withUnsafeBytes(of: &word) { bytes throws(KernelError) in try mm.copyOut(bytes, to: VirtualAddress(0x1000_0010)) }
         try withUnsafeMutableBytes(of: &word) { bytes throws(KernelError) in try mm.copyIn(from: VirtualAddress(0x2000_0000), into: bytes) }
         total += Int64(try mm.copyInCString(at: VirtualAddress(0x1000_0010), maximumLength: 64).count)
         total += mm.accessOK(VirtualAddress(0x1000_0000), length: 0x2000, write: true) ? 1 : 0
-        if case .segmentationFault(let cause) = mm.handlePageFault(at: VirtualAddress(0x2000_0000), access: .write) {
+        if case .segmentationFault(let cause) = mm.resolveAccess(at: VirtualAddress(0x2000_0000), access: .write) {
             total += Int64(cause.description.utf8.count)
         }
         total += Int64((try? mm.pageTable.walk(VirtualAddress(0x1000_0000)))?.raw ?? 0 & 0xFFF)
-        total += MemorySyscalls.munmap(SyscallArguments(0x1000_0000), memory: &mm)
+        total += KeOSSyscalls.munmap(SyscallArguments(0x1000_0000), mm: &mm)
         total += Int64(mm.regionCount) + Int64(mm.pageTable.tableCount())
         mm.forEachRegion { region in total += Int64(region.range.pageCount) }
         total += Int64(mm.region(containing: VirtualAddress(0x2000_0000))?.permission.description.utf8.count ?? 0)
@@ -74,7 +80,7 @@ public func embeddedCheck(offset: UInt64, start: UInt64, end: UInt64, file: Unsa
         if let entry = try? child.pageTable.walk(VirtualAddress(0x1000_0000)) {
             total += Int64(frames.shareCount(of: entry.frame)) + Int64(entry.raw & 0xFFF)
         }
-        if child.handlePageFault(at: VirtualAddress(0x1000_1000), access: .write) == .resolved { total += 1 }
+        if child.resolveAccess(at: VirtualAddress(0x1000_1000), access: .write) == .resolved { total += 1 }
         // The memory map `--memory-map` reports, and its records.
         let map = child.memoryMap(limit: MemoryMapRecords.regionLimit)
         let snapshot = MemoryMapRecords.Snapshot(moment: .fork, run: 0, process: 2, parent: 1, regions: map)
@@ -94,11 +100,11 @@ public func embeddedCheck(offset: UInt64, start: UInt64, end: UInt64, file: Unsa
             try ELFProgram(file: program).load(from: program, into: &memory)
         }
         let entry = try UserStack.build(arguments: [[0x41]], in: &memory)
-        var process = Process(memory: memory, fileSystem: fileSystem, console: NullConsole())
-        let fault = process.memory.handleUserPageFault(at: VirtualAddress(entry.stackPointer), errorCode: PageFaultErrorCode(rawValue: 0x7))
+        var process = UserProcess(mm: memory, fileSystem: fileSystem, console: NullConsole())
+        let fault = process.mm.handlePageFault(at: VirtualAddress(entry.stackPointer), errorCode: PageFaultErrorCode(rawValue: 0x7))
         if case .segmentationFault(let cause) = fault { total += Int64(cause.description.utf8.count) }
-        total += SyscallReturn(to: entry.argumentVector) == .sysret ? 1 : 0
-        if case .returns(let value) = process.dispatch(entry.argumentCount, SyscallArguments(entry.stackPointer)) { total += value }
+        total += ReturnAddressVerdict(returningTo: entry.argumentVector) == .sysret ? 1 : 0
+        if case .returns(let value) = KeOSSyscalls.dispatch(entry.argumentCount, SyscallArguments(entry.stackPointer), by: 1, in: &process) { total += value }
         process.files.closeAll()
     } catch {
         total -= 1
@@ -114,6 +120,24 @@ public func embeddedCheck(offset: UInt64, start: UInt64, end: UInt64, file: Unsa
     } catch {
         total += Int64(error.description.utf8.count)
     }
+    // Process life: the table, the scheduling policy and the deadlock rule, as the kernel uses them.
+    var table = ProcessTable<ControlBlock>()
+    table.startFirst(ControlBlock(ProcessTable<ControlBlock>.firstProcessID))
+    if let child = try? table.fork(from: ProcessTable<ControlBlock>.firstProcessID, { (id) throws(KernelError) in ControlBlock(id) }) {
+        total += Int64(child.value)
+    }
+    if let thread = try? table.startThread({ (_) throws(KernelError) in }) { total += Int64(thread.value) }
+    table.threadFreed()
+    for step in table.end(ProcessTable<ControlBlock>.firstProcessID, status: 0) {
+        if case .endRun(_, let survivors) = step { total += Int64(survivors.count) }
+    }
+    var queue = RoundRobin<ControlBlock>()
+    queue.enqueue(ControlBlock(3))
+    total += Int64(queue.next()?.id.value ?? 0)
+    let arrival = ConditionVariable("console input arrives or ends", source: .outside)
+    arrival.enqueue(ThreadID(4))
+    total += DeadlockRule.verdict([ThreadState.waiting(arrival.waiters), .ended]) == .waitsForOutside ? 1 : 0
+    total += Int64(arrival.broadcast().count)
     var map = AddressMap<Int>()
     map.insert(1, at: 5)
     total += Int64(map.floor(6)?.value ?? 0) + Int64(map.invariantViolation()?.utf8.count ?? 0)

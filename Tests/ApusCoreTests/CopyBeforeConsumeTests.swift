@@ -11,7 +11,7 @@ struct CopyBeforeConsumeTests {
     /// touched, the second is not, and no frame is left for it.
     static func harnessWithAnAbsentSecondPage(_ machine: TestMachine, input: String = "") throws -> ProcessHarness<LazyPager> {
         let harness = try ProcessHarness(machine, input: input, pager: LazyPager())
-        try writeUser(&harness.process.memory, [0], at: ProcessHarnessLayout.buffer)
+        try writeUser(&harness.process.mm, [0], at: ProcessHarnessLayout.buffer)
         machine.frames.failAllocation(after: 0)
         return harness
     }
@@ -41,10 +41,10 @@ struct CopyBeforeConsumeTests {
     @Test func aPipeReadThatCannotFaultItsBufferInLeavesTheBytesInThePipe() throws {
         try withMachine { machine in
             let harness = try ProcessHarness(machine, pager: LazyPager())
-            try writeUser(&harness.process.memory, [0], at: ProcessHarnessLayout.buffer)
+            try writeUser(&harness.process.mm, [0], at: ProcessHarnessLayout.buffer)
             #expect(harness.call(.pipe, ProcessHarnessLayout.buffer + 0x800) == 0)
             // Written from the first page, so that the buffer's second page stays absent.
-            try writeUser(&harness.process.memory, Array("through the pipe".utf8), at: ProcessHarnessLayout.buffer + 0x100)
+            try writeUser(&harness.process.mm, Array("through the pipe".utf8), at: ProcessHarnessLayout.buffer + 0x100)
             #expect(harness.call(.write, 4, ProcessHarnessLayout.buffer + 0x100, 16) == 16)
             machine.frames.failAllocation(after: 0)
             let straddling = ProcessHarnessLayout.buffer + 0x1000 - 4
@@ -58,7 +58,7 @@ struct CopyBeforeConsumeTests {
     @Test func aPipeWriteFromABufferThatCannotBeFaultedInPutsNothingInThePipe() throws {
         try withMachine { machine in
             let harness = try ProcessHarness(machine, pager: LazyPager())
-            try writeUser(&harness.process.memory, [0], at: ProcessHarnessLayout.buffer)
+            try writeUser(&harness.process.mm, [0], at: ProcessHarnessLayout.buffer)
             #expect(harness.call(.pipe, ProcessHarnessLayout.buffer + 0x800) == 0)
             machine.frames.failAllocation(after: 0)
             #expect(harness.call(.write, 4, ProcessHarnessLayout.buffer + 0xFF0, 0x20) == -12)
@@ -79,7 +79,7 @@ struct CopyBeforeConsumeTests {
             #expect(harness.process.files.openCount == before, "no descriptor leaked")
             machine.frames.cancelInjectedFailure()
             #expect(harness.call(.pipe, ProcessHarnessLayout.buffer + 0x1000 - 4) == 0)
-            #expect(try userBytes(&harness.process.memory, at: ProcessHarnessLayout.buffer + 0x1000 - 4, count: 8) == [3, 0, 0, 0, 4, 0, 0, 0])
+            #expect(try userBytes(&harness.process.mm, at: ProcessHarnessLayout.buffer + 0x1000 - 4, count: 8) == [3, 0, 0, 0, 4, 0, 0, 0])
         }
     }
 
@@ -89,14 +89,14 @@ struct CopyBeforeConsumeTests {
             // Two more pages beside the buffer, in the same page table; the buffer's first page
             // is touched, so that no table is missing when the write faults the others in.
             let pages = VirtualRange(start: VirtualAddress(ProcessHarnessLayout.buffer + 0x2000), end: VirtualAddress(ProcessHarnessLayout.buffer + 0x4000))
-            try harness.process.memory.addRegion(pages, permission: [.read, .write], backing: .anonymous)
-            try writeUser(&harness.process.memory, [0], at: ProcessHarnessLayout.buffer)
+            try harness.process.mm.addRegion(pages, permission: [.read, .write], backing: .anonymous)
+            try writeUser(&harness.process.mm, [0], at: ProcessHarnessLayout.buffer)
             let free = machine.frames.freeCount
             machine.frames.failAllocation(after: 1) // the first page gets a frame, the second none
             #expect(harness.call(.write, 1, ProcessHarnessLayout.buffer + 0x2000, 0x2000) == -12)
             machine.frames.cancelInjectedFailure()
             #expect(machine.frames.freeCount == free, "the page the failed write filled went back")
-            #expect((try? harness.process.memory.pageTable.walk(pages.start)) == nil, "and is absent again")
+            #expect((try? harness.process.mm.pageTable.walk(pages.start)) == nil, "and is absent again")
             #expect(harness.call(.write, 1, ProcessHarnessLayout.buffer + 0x2000, 0x2000) == 0x2000)
         }
     }
@@ -105,17 +105,17 @@ struct CopyBeforeConsumeTests {
         try withMachine { machine in
             let harness = try ProcessHarness(machine, pager: LazyPager())
             let base = ProcessHarnessLayout.buffer + 0x2000
-            try harness.process.memory.addRegion(VirtualRange(start: VirtualAddress(base), end: VirtualAddress(base + 0x4000)),
+            try harness.process.mm.addRegion(VirtualRange(start: VirtualAddress(base), end: VirtualAddress(base + 0x4000)),
                                                  permission: [.read, .write], backing: .anonymous)
-            try writeUser(&harness.process.memory, [7], at: base + 0x1000) // the second page is there
+            try writeUser(&harness.process.mm, [7], at: base + 0x1000) // the second page is there
             let free = machine.frames.freeCount
             machine.frames.failAllocation(after: 2) // the first and third get frames, the fourth none
             #expect(harness.call(.write, 1, base, 0x4000) == -12)
             machine.frames.cancelInjectedFailure()
             #expect(machine.frames.freeCount == free)
-            #expect((try? harness.process.memory.pageTable.walk(VirtualAddress(base))) == nil)
-            #expect((try? harness.process.memory.pageTable.walk(VirtualAddress(base + 0x2000))) == nil)
-            #expect(try userBytes(&harness.process.memory, at: base + 0x1000, count: 1) == [7], "the page that was there stays")
+            #expect((try? harness.process.mm.pageTable.walk(VirtualAddress(base))) == nil)
+            #expect((try? harness.process.mm.pageTable.walk(VirtualAddress(base + 0x2000))) == nil)
+            #expect(try userBytes(&harness.process.mm, at: base + 0x1000, count: 1) == [7], "the page that was there stays")
         }
     }
 
@@ -124,7 +124,7 @@ struct CopyBeforeConsumeTests {
             let harness = try ProcessHarness(machine)
             #expect(harness.call(.close, 1) == 0)
             #expect(harness.call(.pipe, ProcessHarnessLayout.buffer) == 0)
-            #expect(try userBytes(&harness.process.memory, at: ProcessHarnessLayout.buffer, count: 8) == [1, 0, 0, 0, 3, 0, 0, 0])
+            #expect(try userBytes(&harness.process.mm, at: ProcessHarnessLayout.buffer, count: 8) == [1, 0, 0, 0, 3, 0, 0, 0])
             #expect(harness.process.files.lowestFreeDescriptors(3) == [4, 5, 6])
         }
     }

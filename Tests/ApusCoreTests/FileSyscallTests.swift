@@ -38,7 +38,7 @@ final class TestConsole: Console {
 final class ProcessHarness<P: Pager> {
     let console: TestConsole
     private let imageStorage: UnsafeMutableRawBufferPointer
-    var process: Process<HostMemory, P>
+    var process: UserProcess<HostMemory, P>
 
     init(_ machine: TestMachine, input: String = "", pager: P, budget: ResourceBudget = ResourceBudget()) throws {
         let image = RootFileSystem.image(of: [(Array("hello.txt".utf8), Array("Hello, file!\n".utf8)), (Array("empty".utf8), [])])
@@ -49,7 +49,7 @@ final class ProcessHarness<P: Pager> {
         try memory.addRegion(VirtualRange(Self.buffer, pages: 2), permission: [.read, .write], backing: .anonymous)
         let name = TestFile(Array("hello.txt\0".utf8))
         try memory.addRegion(VirtualRange(Self.readOnly, pages: 1), permission: .read, backing: .file(FileBacking(file: name, offset: 0)))
-        process = Process(memory: memory, fileSystem: try RootFileSystem(image: imageStorage), console: console)
+        process = UserProcess(mm: memory, fileSystem: try RootFileSystem(image: imageStorage), console: console)
     }
 
     deinit { imageStorage.deallocate() }
@@ -58,7 +58,7 @@ final class ProcessHarness<P: Pager> {
     static var readOnly: UInt64 { ProcessHarnessLayout.readOnly }
 
     /// Makes system call `number`; returns what it returns.
-    func call(_ number: SyscallNumber, _ a: UInt64 = 0, _ b: UInt64 = 0, _ c: UInt64 = 0) -> Int64 {
+    func call(_ number: KeOSSyscallNumber, _ a: UInt64 = 0, _ b: UInt64 = 0, _ c: UInt64 = 0) -> Int64 {
         guard case .returns(let value) = process.dispatch(number.rawValue, SyscallArguments(a, b, c)) else {
             Issue.record("\(number) did not return")
             return .min
@@ -67,18 +67,18 @@ final class ProcessHarness<P: Pager> {
     }
 
     func open(_ path: String = "hello.txt", mode: UInt64 = 0) throws -> Int64 {
-        try process.memory.copyOut(Array(path.utf8) + [0], to: VirtualAddress(Self.buffer + 0x1800))
+        try process.mm.copyOut(Array(path.utf8) + [0], to: VirtualAddress(Self.buffer + 0x1800))
         return call(.open, Self.buffer + 0x1800, mode)
     }
 
     func read(_ fd: Int64, count: UInt64, to address: UInt64 = buffer) -> Int64 { call(.read, UInt64(bitPattern: fd), address, count) }
     func write(_ fd: Int64, _ text: String) throws -> Int64 {
-        try process.memory.copyOut(Array(text.utf8), to: VirtualAddress(Self.buffer + 0x1000))
+        try process.mm.copyOut(Array(text.utf8), to: VirtualAddress(Self.buffer + 0x1000))
         return call(.write, UInt64(bitPattern: fd), Self.buffer + 0x1000, UInt64(text.utf8.count))
     }
     func bytes(count: Int, at address: UInt64 = buffer) throws -> String {
         var bytes = [UInt8](repeating: 0, count: count)
-        try bytes.withUnsafeMutableBytes { try process.memory.copyIn(from: VirtualAddress(address), into: $0) }
+        try bytes.withUnsafeMutableBytes { try process.mm.copyIn(from: VirtualAddress(address), into: $0) }
         return String(decoding: bytes, as: UTF8.self)
     }
 }
@@ -121,10 +121,10 @@ struct FileSyscallTests {
             #expect(try harness.open("/hello.txt") == 4)
             #expect(try harness.open(mode: 3) == Self.invalid)
             #expect(try harness.open(mode: UInt64.max) == Self.invalid)
-            try harness.process.memory.copyOut([0xFF, 0xFE, 0], to: VirtualAddress(ProcessHarnessLayout.buffer))
+            try harness.process.mm.copyOut([0xFF, 0xFE, 0], to: VirtualAddress(ProcessHarnessLayout.buffer))
             #expect(harness.call(.open, ProcessHarnessLayout.buffer, 0) == Self.invalid, "not UTF-8")
             // A path running into an unmapped page.
-            try harness.process.memory.copyOut([UInt8](repeating: 65, count: 16), to: VirtualAddress(ProcessHarnessLayout.buffer + 0x2000 - 16))
+            try harness.process.mm.copyOut([UInt8](repeating: 65, count: 16), to: VirtualAddress(ProcessHarnessLayout.buffer + 0x2000 - 16))
             #expect(harness.call(.open, ProcessHarnessLayout.buffer + 0x2000 - 16, 0) == Self.badAddress)
             #expect(harness.process.files.openCount == 5)
         }
@@ -141,7 +141,7 @@ struct FileSyscallTests {
             #expect(harness.call(.pipe, ProcessHarnessLayout.buffer) == -24, "a pipe needs two")
             #expect(harness.call(.close, 7) == 0)
             #expect(harness.call(.pipe, ProcessHarnessLayout.buffer) == 0)
-            try fds.withUnsafeMutableBytes { try harness.process.memory.copyIn(from: VirtualAddress(ProcessHarnessLayout.buffer), into: $0) }
+            try fds.withUnsafeMutableBytes { try harness.process.mm.copyIn(from: VirtualAddress(ProcessHarnessLayout.buffer), into: $0) }
             #expect(fds == [7, 1023])
         }
     }
@@ -183,7 +183,7 @@ struct FileSyscallTests {
             #expect(harness.read(0, count: 4) == 4)
             #expect(try harness.bytes(count: 4) == "abcd")
             #expect(harness.read(0, count: 100) == 2)
-            try harness.process.memory.copyOut(Array("ZZ".utf8), to: VirtualAddress(ProcessHarnessLayout.buffer))
+            try harness.process.mm.copyOut(Array("ZZ".utf8), to: VirtualAddress(ProcessHarnessLayout.buffer))
             #expect(harness.read(0, count: 2) == 0)
             #expect(try harness.bytes(count: 2) == "ZZ", "untouched at end of input")
         }
@@ -266,7 +266,7 @@ struct FileSyscallTests {
             #expect(try harness.bytes(count: 3) == "llo")
             guard case .pipeReader(let pipe) = try harness.process.files.file(3).kind else { throw KernelError.badFileDescriptor }
             let emptyRead = SyscallArguments(3, ProcessHarnessLayout.buffer, 1)
-            #expect(harness.process.dispatch(SyscallNumber.read.rawValue, emptyRead) == .waits(pipe.readable, retry: emptyRead, done: 0),
+            #expect(harness.process.dispatch(KeOSSyscallNumber.read.rawValue, emptyRead) == .waits(pipe.readable, retry: emptyRead, done: 0),
                     "an empty pipe with a writer waits")
             #expect(harness.read(4, count: 1) == Self.invalid)
             #expect(try harness.write(3, "x") == Self.invalid)
@@ -293,19 +293,19 @@ struct FileSyscallTests {
         try withMachine { machine in
             let harness = try ProcessHarness(machine)
             let fd = UInt64(try harness.open())
-            let mapped = harness.process.dispatch(SyscallNumber.mmap.rawValue, SyscallArguments(0x3000_0000, 0x1000, 1, fd, 0))
+            let mapped = harness.process.dispatch(KeOSSyscallNumber.mmap.rawValue, SyscallArguments(0x3000_0000, 0x1000, 1, fd, 0))
             #expect(mapped == .returns(0x3000_0000))
             #expect(harness.call(.close, fd) == 0)
             #expect(try harness.bytes(count: 13, at: 0x3000_0000) == "Hello, file!\n")
-            #expect(harness.process.dispatch(SyscallNumber.mmap.rawValue, SyscallArguments(0x3100_0000, 0x1000, 1, 0, 0)) == .returns(Self.invalid))
-            #expect(harness.process.dispatch(SyscallNumber.mmap.rawValue, SyscallArguments(0x3100_0000, 0x1000, 1, 9, 0)) == .returns(Self.badFD))
+            #expect(harness.process.dispatch(KeOSSyscallNumber.mmap.rawValue, SyscallArguments(0x3100_0000, 0x1000, 1, 0, 0)) == .returns(Self.invalid))
+            #expect(harness.process.dispatch(KeOSSyscallNumber.mmap.rawValue, SyscallArguments(0x3100_0000, 0x1000, 1, 9, 0)) == .returns(Self.badFD))
         }
     }
 
     @Test func getphysGivesTheFrameOrTheLeafFlags() throws {
         try withMachine { machine in
             let harness = try ProcessHarness(machine)
-            let entry = try harness.process.memory.pageTable.walk(VirtualAddress(ProcessHarnessLayout.buffer))
+            let entry = try harness.process.mm.pageTable.walk(VirtualAddress(ProcessHarnessLayout.buffer))
             #expect(harness.call(.getphys, ProcessHarnessLayout.buffer + 0x123, 0) == Int64(entry.frame.raw | 0x123))
             #expect(harness.call(.getphys, ProcessHarnessLayout.buffer, 1) == Int64(bitPattern: entry.flags.rawValue))
             #expect(harness.call(.getphys, 0x7000_0000, 0) == Self.invalid)
@@ -333,12 +333,12 @@ struct FileSyscallTests {
         }
         for cut in 0..<image.count - 3 {
             var damaged = Array(image.prefix(cut))
-            damaged.withUnsafeMutableBytes { buffer in
+            _ = damaged.withUnsafeMutableBytes { buffer in
                 #expect(throws: KernelError.invalidArgument) { try RootFileSystem(image: buffer) }
             }
         }
         image[0] = 0
-        image.withUnsafeMutableBytes { buffer in #expect(throws: KernelError.invalidArgument) { try RootFileSystem(image: buffer) } }
+        _ = image.withUnsafeMutableBytes { buffer in #expect(throws: KernelError.invalidArgument) { try RootFileSystem(image: buffer) } }
     }
 
     @Test func anImageOfMoreFilesThanTheLimitIsRefusedBeforeAnyIsMade() throws {
@@ -347,7 +347,7 @@ struct FileSyscallTests {
         let count = try atLimit.withUnsafeMutableBytes { buffer in try RootFileSystem(image: buffer).files.count }
         #expect(count == RootFileSystem.maximumFileCount)
         var overLimit = RootFileSystem.image(of: files)
-        overLimit.withUnsafeMutableBytes { buffer in
+        _ = overLimit.withUnsafeMutableBytes { buffer in
             #expect(throws: KernelError.invalidArgument) { try RootFileSystem(image: buffer) }
         }
     }

@@ -93,7 +93,7 @@ struct ForkTests {
         try withMachine { machine in
             var parent = try ForkFixture.writtenParent(machine, file: ForkFixture.file())
             var child = try parent.fork()
-            #expect(child.handleUserPageFault(at: VirtualAddress(ForkFixture.anonymous + 4), errorCode: PageFaultErrorCode(rawValue: 0x7)) == .resolved)
+            #expect(child.handlePageFault(at: VirtualAddress(ForkFixture.anonymous + 4), errorCode: PageFaultErrorCode(rawValue: 0x7)) == .resolved)
             try writeUser(&child, Array("child!".utf8), at: ForkFixture.anonymous)
             #expect(try userBytes(&child, at: ForkFixture.anonymous, count: 8) == Array("child! 0".utf8))
             #expect(try userBytes(&parent, at: ForkFixture.anonymous, count: 8) == Array("parent 0".utf8))
@@ -134,7 +134,7 @@ struct ForkTests {
             var child = try parent.fork()
             #expect(try parent.pageTable.walk(VirtualAddress(ForkFixture.readOnly)) == before, "a read-only page is simply shared")
             #expect(try child.pageTable.walk(VirtualAddress(ForkFixture.readOnly)) == before)
-            #expect(child.handleUserPageFault(at: VirtualAddress(ForkFixture.readOnly), errorCode: PageFaultErrorCode(rawValue: 0x7)) == .segmentationFault(.writeToReadOnly))
+            #expect(child.handlePageFault(at: VirtualAddress(ForkFixture.readOnly), errorCode: PageFaultErrorCode(rawValue: 0x7)) == .segmentationFault(.writeToReadOnly))
             #expect(throws: KernelError.badAddress) { try writeUser(&parent, [1], at: ForkFixture.readOnly) }
             try writeUser(&child, [1], at: ForkFixture.anonymous) // a write elsewhere changes nothing here
             #expect(try child.pageTable.walk(VirtualAddress(ForkFixture.readOnly)).frame == before.frame)
@@ -216,7 +216,7 @@ struct ForkTests {
             #expect(machine.frames.shareCount(of: shared) == 1)
             let inUse = machine.framesInUse
             let allocations = machine.frames.allocationCount
-            #expect(parent.handleUserPageFault(at: VirtualAddress(ForkFixture.anonymous), errorCode: PageFaultErrorCode(rawValue: 0x7)) == .resolved)
+            #expect(parent.handlePageFault(at: VirtualAddress(ForkFixture.anonymous), errorCode: PageFaultErrorCode(rawValue: 0x7)) == .resolved)
             #expect(try parent.pageTable.walk(VirtualAddress(ForkFixture.anonymous)) == .leaf(frame: shared, permission: [.read, .write, .user]))
             #expect(machine.framesInUse == inUse)
             #expect(machine.frames.allocationCount == allocations, "no frame taken, nothing copied")
@@ -241,9 +241,9 @@ struct ForkTests {
     @Test func aReadSystemCallIntoASharedPageCopiesItFirst() throws {
         try withMachine { machine in
             let harness = try ProcessHarness(machine, pager: EagerPager())
-            try harness.process.memory.copyOut(Array("untouched".utf8), to: VirtualAddress(ProcessHarnessLayout.buffer))
+            try harness.process.mm.copyOut(Array("untouched".utf8), to: VirtualAddress(ProcessHarnessLayout.buffer))
             let fd = try harness.open()
-            var child = try harness.process.memory.fork()
+            var child = try harness.process.mm.fork()
             #expect(harness.read(fd, count: 13) == 13)
             #expect(try harness.bytes(count: 13) == "Hello, file!\n")
             #expect(try userBytes(&child, at: ProcessHarnessLayout.buffer, count: 9) == Array("untouched".utf8))
@@ -254,10 +254,10 @@ struct ForkTests {
         try withMachine { machine in
             let harness = try ProcessHarness(machine, pager: LazyPager())
             let page = ProcessHarnessLayout.buffer
-            try writeUser(&harness.process.memory, [1], at: page)
-            var child = Process(memory: try harness.process.memory.fork(), fileSystem: harness.process.fileSystem, console: harness.console)
-            func getphys(_ process: inout Process<HostMemory, LazyPager>, _ mode: UInt64) -> Int64 {
-                guard case .returns(let value) = process.dispatch(SyscallNumber.getphys.rawValue, SyscallArguments(page + 0x10, mode)) else { return .min }
+            try writeUser(&harness.process.mm, [1], at: page)
+            var child = UserProcess(mm: try harness.process.mm.fork(), fileSystem: harness.process.fileSystem, console: harness.console)
+            func getphys(_ process: inout UserProcess<HostMemory, LazyPager>, _ mode: UInt64) -> Int64 {
+                guard case .returns(let value) = process.dispatch(KeOSSyscallNumber.getphys.rawValue, SyscallArguments(page + 0x10, mode)) else { return .min }
                 return value
             }
             let shared = harness.call(.getphys, page + 0x10, 0)
@@ -266,7 +266,7 @@ struct ForkTests {
             #expect(getphys(&child, 1) & Int64(PageTableEntry.Flags.writable.rawValue) == 0, "read-only while shared")
             #expect(getphys(&child, 1) == harness.call(.getphys, page, 1))
             #expect(getphys(&child, 1) & Int64(bitPattern: PageTableEntry.Flags.executeDisable.rawValue) != 0, "XD kept")
-            try writeUser(&child.memory, [2], at: page)
+            try writeUser(&child.mm, [2], at: page)
             #expect(getphys(&child, 0) != shared)
             #expect(harness.call(.getphys, page + 0x10, 0) == shared)
             #expect(getphys(&child, 1) & Int64(PageTableEntry.Flags.writable.rawValue) != 0)
@@ -439,7 +439,7 @@ struct ForkTests {
             let entries = (mappedPages(parent), mappedPages(child))
             let free = machine.frames.freeCount
             machine.frames.failAllocation(after: 0)
-            #expect(child.handleUserPageFault(at: page, errorCode: PageFaultErrorCode(rawValue: 0x7)) == .outOfMemory)
+            #expect(child.handlePageFault(at: page, errorCode: PageFaultErrorCode(rawValue: 0x7)) == .outOfMemory)
             machine.frames.failAllocation(after: 0)
             #expect(throws: KernelError.noMemory) { try writeUser(&parent, [1], at: ForkFixture.anonymous) }
             machine.frames.cancelInjectedFailure()

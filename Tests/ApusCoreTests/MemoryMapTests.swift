@@ -3,7 +3,7 @@ import Testing
 
 /// The memory map of a process (MemoryMap.swift) and its records on the status channel
 /// (MemoryMapRecords.swift): resident pages, pages shared copy-on-write, backings.
-@Suite("Memory maps")
+@Suite("RAM maps")
 struct MemoryMapTests {
     static func summary(_ map: [RegionSummary], at address: UInt64) -> RegionSummary? {
         map.first { $0.range.start.raw == address }

@@ -12,7 +12,7 @@ struct MemorySyscallsTests {
         var outcome: (Int64, Int) = (0, 0)
         try withMachine { machine in
             var mm = try machine.addressSpace()
-            let result = MemorySyscalls.mmap(arguments, memory: &mm, files: files)
+            let result = KeOSSyscalls.mmap(arguments, mm: &mm, files: files)
             outcome = (result, mm.regionCount)
         }
         return outcome
@@ -29,7 +29,7 @@ struct MemorySyscallsTests {
     @Test func regularFileMapsItsBytes() throws {
         try withMachine { machine in
             var mm = try machine.addressSpace()
-            #expect(MemorySyscalls.mmap(SyscallArguments(0x1000_0000, 0x2000, 1, 3, 0x1000), memory: &mm, files: Self.files) == 0x1000_0000)
+            #expect(KeOSSyscalls.mmap(SyscallArguments(0x1000_0000, 0x2000, 1, 3, 0x1000), mm: &mm, files: Self.files) == 0x1000_0000)
             #expect(try userBytes(&mm, at: 0x1000_0000, count: 0x800) == Array(Self.files.files[3]!.bytes[0x1000...]))
             #expect(try userBytes(&mm, at: 0x1000_0800, count: 0x1800).allSatisfy { $0 == 0 })
         }
@@ -73,11 +73,11 @@ struct MemorySyscallsTests {
     @Test func munmapReturnsZeroThenInvalidArgument() throws {
         try withMachine { machine in
             var mm = try machine.addressSpace()
-            _ = MemorySyscalls.mmap(SyscallArguments(0x1000_0000, 0x1000, 3, Self.anonymous, 0), memory: &mm, files: Self.files)
-            #expect(MemorySyscalls.munmap(SyscallArguments(0x1000_1000), memory: &mm) == -22)
-            #expect(MemorySyscalls.munmap(SyscallArguments(0x1000_0000), memory: &mm) == 0)
-            #expect(MemorySyscalls.munmap(SyscallArguments(0x1000_0000), memory: &mm) == -22)
-            #expect(MemorySyscalls.munmap(SyscallArguments(0), memory: &mm) == -22)
+            _ = KeOSSyscalls.mmap(SyscallArguments(0x1000_0000, 0x1000, 3, Self.anonymous, 0), mm: &mm, files: Self.files)
+            #expect(KeOSSyscalls.munmap(SyscallArguments(0x1000_1000), mm: &mm) == -22)
+            #expect(KeOSSyscalls.munmap(SyscallArguments(0x1000_0000), mm: &mm) == 0)
+            #expect(KeOSSyscalls.munmap(SyscallArguments(0x1000_0000), mm: &mm) == -22)
+            #expect(KeOSSyscalls.munmap(SyscallArguments(0), mm: &mm) == -22)
         }
     }
 
@@ -85,7 +85,7 @@ struct MemorySyscallsTests {
         try withMachine { machine in
             var mm = try machine.addressSpace()
             machine.frames.failAllocation(after: 2)
-            #expect(MemorySyscalls.mmap(SyscallArguments(0x1000_0000, 0x4000, 3, Self.anonymous, 0), memory: &mm, files: Self.files) == -12)
+            #expect(KeOSSyscalls.mmap(SyscallArguments(0x1000_0000, 0x4000, 3, Self.anonymous, 0), mm: &mm, files: Self.files) == -12)
             #expect(mm.regionCount == 0)
         }
     }

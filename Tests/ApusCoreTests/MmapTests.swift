@@ -280,7 +280,7 @@ struct MmapTests {
             var mm = try machine.addressSpace()
             var files = TestFileTable(files: [3: TestFile(patternedCount: 0x1000)])
             let expected = files.files[3]!.bytes
-            #expect(MemorySyscalls.mmap(SyscallArguments(0x1000_0000, 0x1000, 1, 3, 0), memory: &mm, files: files) == 0x1000_0000)
+            #expect(KeOSSyscalls.mmap(SyscallArguments(0x1000_0000, 0x1000, 1, 3, 0), mm: &mm, files: files) == 0x1000_0000)
             files.files[3] = nil // close(3)
             #expect(try userBytes(&mm, at: 0x1000_0000, count: 0x1000) == expected)
         }

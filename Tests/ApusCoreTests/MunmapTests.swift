@@ -45,7 +45,7 @@ struct MunmapTests {
             try mm.munmap(VirtualAddress(0x1000_0000))
             #expect(mm.accessOK(VirtualAddress(0x1000_0000), length: 1, write: false) == false)
             #expect(throws: KernelError.badAddress) { try userBytes(&mm, at: 0x1000_0000, count: 1) }
-            #expect(mm.handlePageFault(at: VirtualAddress(0x1000_0000), access: .read) == .segmentationFault(.notPresent))
+            #expect(mm.resolveAccess(at: VirtualAddress(0x1000_0000), access: .read) == .segmentationFault(.notPresent))
         }
     }
 

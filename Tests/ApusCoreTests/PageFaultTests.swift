@@ -46,9 +46,9 @@ struct PageFaultTests {
             // What QEMU reports for iretq in ring 3 with SMAP: a supervisor read of a
             // present, readable user page.
             let supervisorRead = PageFaultErrorCode(rawValue: 0x1)
-            #expect(mm.handleUserPageFault(at: VirtualAddress(0x1000_0FF8), errorCode: supervisorRead) == .segmentationFault(.unservable(supervisorRead)))
+            #expect(mm.handlePageFault(at: VirtualAddress(0x1000_0FF8), errorCode: supervisorRead) == .segmentationFault(.unservable(supervisorRead)))
             let reserved = PageFaultErrorCode(rawValue: 0xD)
-            #expect(mm.handleUserPageFault(at: VirtualAddress(0x1000_0000), errorCode: reserved) == .segmentationFault(.unservable(reserved)))
+            #expect(mm.handlePageFault(at: VirtualAddress(0x1000_0000), errorCode: reserved) == .segmentationFault(.unservable(reserved)))
             #expect(FaultCause.unservable(supervisorRead).description == "a fault the kernel cannot serve, error code 0x1 (present, read, supervisor)")
         }
     }
@@ -59,9 +59,9 @@ struct PageFaultTests {
             _ = try mm.mmap(at: VirtualAddress(0x1000_0000), length: 0x2000, protection: [.read, .write], backing: .anonymous)
             let userRead = PageFaultErrorCode(rawValue: 0x5)
             let before = machine.memory.invalidations
-            #expect(mm.handleUserPageFault(at: VirtualAddress(0x1000_0010), errorCode: userRead) == .resolved, "a stale TLB entry, once")
+            #expect(mm.handlePageFault(at: VirtualAddress(0x1000_0010), errorCode: userRead) == .resolved, "a stale TLB entry, once")
             #expect(machine.memory.invalidations == before + 1, "the stale translation is dropped")
-            #expect(mm.handleUserPageFault(at: VirtualAddress(0x1000_0020), errorCode: userRead) == .segmentationFault(.repeated(userRead)),
+            #expect(mm.handlePageFault(at: VirtualAddress(0x1000_0020), errorCode: userRead) == .segmentationFault(.repeated(userRead)),
                     "the same page again: retrying would loop forever")
             #expect(FaultCause.repeated(userRead).description == "the same fault again on a page that allows the access, error code 0x5 (present, read, user)")
         }
@@ -72,11 +72,11 @@ struct PageFaultTests {
             var mm = try machine.addressSpace()
             _ = try mm.mmap(at: VirtualAddress(0x1000_0000), length: 0x2000, protection: [.read, .write], backing: .anonymous)
             let userWrite = PageFaultErrorCode(rawValue: 0x7)
-            #expect(mm.handleUserPageFault(at: VirtualAddress(0x1000_0000), errorCode: userWrite) == .resolved)
-            #expect(mm.handleUserPageFault(at: VirtualAddress(0x1000_1000), errorCode: userWrite) == .resolved)
-            #expect(mm.handleUserPageFault(at: VirtualAddress(0x1000_0000), errorCode: userWrite) == .resolved)
-            #expect(mm.handleUserPageFault(at: VirtualAddress(0x3000_0000), errorCode: userWrite) == .segmentationFault(.notPresent))
-            #expect(mm.handleUserPageFault(at: VirtualAddress(0x1000_0000), errorCode: userWrite) == .resolved)
+            #expect(mm.handlePageFault(at: VirtualAddress(0x1000_0000), errorCode: userWrite) == .resolved)
+            #expect(mm.handlePageFault(at: VirtualAddress(0x1000_1000), errorCode: userWrite) == .resolved)
+            #expect(mm.handlePageFault(at: VirtualAddress(0x1000_0000), errorCode: userWrite) == .resolved)
+            #expect(mm.handlePageFault(at: VirtualAddress(0x3000_0000), errorCode: userWrite) == .segmentationFault(.notPresent))
+            #expect(mm.handlePageFault(at: VirtualAddress(0x1000_0000), errorCode: userWrite) == .resolved)
         }
     }
 
@@ -84,17 +84,17 @@ struct PageFaultTests {
         try withMachine { machine in
             var mm = try machine.addressSpace()
             _ = try mm.mmap(at: VirtualAddress(0x1000_0000), length: 0x1000, protection: .read, backing: .anonymous)
-            #expect(mm.handleUserPageFault(at: VirtualAddress(0x1000_0000), errorCode: PageFaultErrorCode(rawValue: 0x7)) == .segmentationFault(.writeToReadOnly))
-            #expect(mm.handleUserPageFault(at: VirtualAddress(0x1000_0000), errorCode: PageFaultErrorCode(rawValue: 0x15)) == .segmentationFault(.executeNonExecutable))
-            #expect(mm.handleUserPageFault(at: VirtualAddress(0x2000_0000), errorCode: PageFaultErrorCode(rawValue: 0x4)) == .segmentationFault(.notPresent))
+            #expect(mm.handlePageFault(at: VirtualAddress(0x1000_0000), errorCode: PageFaultErrorCode(rawValue: 0x7)) == .segmentationFault(.writeToReadOnly))
+            #expect(mm.handlePageFault(at: VirtualAddress(0x1000_0000), errorCode: PageFaultErrorCode(rawValue: 0x15)) == .segmentationFault(.executeNonExecutable))
+            #expect(mm.handlePageFault(at: VirtualAddress(0x2000_0000), errorCode: PageFaultErrorCode(rawValue: 0x4)) == .segmentationFault(.notPresent))
         }
     }
 
     @Test(arguments: [
-        (0x401000 as UInt64, SyscallReturn.sysret), (0x7FFF_FFFF_FFFF, .sysret), (0x0, .sysret),
+        (0x401000 as UInt64, ReturnAddressVerdict.sysret), (0x7FFF_FFFF_FFFF, .sysret), (0x0, .sysret),
         (0x8000_0000_0000, .endProcess), (0xFFFF_8000_0000_0000, .endProcess), (UInt64.max, .endProcess),
     ])
-    func aSystemCallReturnsWithSysretOnlyToAUserAddress(rip: UInt64, way: SyscallReturn) {
-        #expect(SyscallReturn(to: rip) == way)
+    func aSystemCallReturnsWithSysretOnlyToAUserAddress(rip: UInt64, way: ReturnAddressVerdict) {
+        #expect(ReturnAddressVerdict(returningTo: rip) == way)
     }
 }

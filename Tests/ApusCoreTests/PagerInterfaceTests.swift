@@ -14,7 +14,7 @@ struct PagerInterfaceTests {
             var mm = try machine.lazyAddressSpace()
             _ = try mm.mmap(at: VirtualAddress(Self.base), length: 0x3000, protection: [.read, .write], backing: .anonymous)
             #expect(machine.framesInUse == 1, "only the root table: nothing is mapped up front")
-            #expect(mm.handleUserPageFault(at: VirtualAddress(Self.base + 0x1234), errorCode: PageFaultErrorCode(rawValue: 0x6)) == .resolved)
+            #expect(mm.handlePageFault(at: VirtualAddress(Self.base + 0x1234), errorCode: PageFaultErrorCode(rawValue: 0x6)) == .resolved)
             let entry = try mm.pageTable.walk(VirtualAddress(Self.base + 0x1000))
             #expect(entry.permission == [.read, .write, .user])
             #expect(machine.framesInUse == 1 + 3 + 1, "root, three tables and the page")
@@ -55,7 +55,7 @@ struct PagerInterfaceTests {
             #expect(machine.framesInUse == inUse, "no frame taken")
             #expect(try machine.bytes(at: Self.base + 0xFF0, count: 0x10, in: mm.pageTable).allSatisfy { $0 == 0 },
                     "the present page is untouched: the copy failed before its first byte")
-            #expect(mm.handleUserPageFault(at: VirtualAddress(Self.base + 0x1000), errorCode: PageFaultErrorCode(rawValue: 0x6)) == .resolved)
+            #expect(mm.handlePageFault(at: VirtualAddress(Self.base + 0x1000), errorCode: PageFaultErrorCode(rawValue: 0x6)) == .resolved)
         }
     }
 
@@ -64,7 +64,7 @@ struct PagerInterfaceTests {
             var mm = try machine.lazyAddressSpace()
             _ = try mm.mmap(at: VirtualAddress(Self.base), length: 0x1000, protection: [.read, .write], backing: .anonymous)
             machine.frames.failAllocation(after: 0)
-            #expect(mm.handleUserPageFault(at: VirtualAddress(Self.base), errorCode: PageFaultErrorCode(rawValue: 0x6)) == .outOfMemory)
+            #expect(mm.handlePageFault(at: VirtualAddress(Self.base), errorCode: PageFaultErrorCode(rawValue: 0x6)) == .outOfMemory)
             machine.frames.failAllocation(after: 0)
             #expect(throws: KernelError.noMemory) { try mm.userPage(at: VirtualAddress(Self.base), for: .read) }
             machine.frames.cancelInjectedFailure()
@@ -95,7 +95,7 @@ struct PagerInterfaceTests {
 
             // The parent is now the frame's only owner: its write keeps the frame, no copy.
             let framesBefore = machine.framesInUse
-            #expect(parent.handleUserPageFault(at: VirtualAddress(Self.base), errorCode: PageFaultErrorCode(rawValue: 0x7)) == .resolved)
+            #expect(parent.handlePageFault(at: VirtualAddress(Self.base), errorCode: PageFaultErrorCode(rawValue: 0x7)) == .resolved)
             #expect(try parent.pageTable.walk(VirtualAddress(Self.base)) == .leaf(frame: shared.frame, permission: [.read, .write, .user]))
             #expect(machine.framesInUse == framesBefore)
         }
@@ -111,7 +111,7 @@ struct PagerInterfaceTests {
             try shareCopyOnWrite(Self.base, from: &parent, into: &child)
             let entry = try child.pageTable.walk(VirtualAddress(Self.base))
             machine.frames.failAllocation(after: 0)
-            #expect(child.handleUserPageFault(at: VirtualAddress(Self.base), errorCode: PageFaultErrorCode(rawValue: 0x7)) == .outOfMemory)
+            #expect(child.handlePageFault(at: VirtualAddress(Self.base), errorCode: PageFaultErrorCode(rawValue: 0x7)) == .outOfMemory)
             machine.frames.failAllocation(after: 0)
             #expect(throws: KernelError.noMemory) { try writeUser(&child, [1], at: Self.base) }
             machine.frames.cancelInjectedFailure()
@@ -168,8 +168,8 @@ struct PagerInterfaceTests {
             let page = ProcessHarnessLayout.buffer + 0x1000
             #expect(harness.call(.getphys, page, 0) == -22, "no entry before the first touch")
             #expect(harness.call(.getphys, page, 1) == -22)
-            try writeUser(&harness.process.memory, [1], at: page)
-            let entry = try harness.process.memory.pageTable.walk(VirtualAddress(page))
+            try writeUser(&harness.process.mm, [1], at: page)
+            let entry = try harness.process.mm.pageTable.walk(VirtualAddress(page))
             #expect(harness.call(.getphys, page + 0x10, 0) == Int64(entry.frame.raw + 0x10))
             #expect(harness.call(.getphys, page, 1) == Int64(bitPattern: entry.flags.rawValue))
         }
@@ -179,7 +179,7 @@ struct PagerInterfaceTests {
         try withMachine { machine in
             let harness = try ProcessHarness(machine, pager: LazyPager())
             let fd = try harness.open() // copies the path into the second page, so read into the first
-            #expect(throws: PageTableError.notExist) { try harness.process.memory.pageTable.walk(VirtualAddress(ProcessHarnessLayout.buffer)) }
+            #expect(throws: PageTableError.notExist) { try harness.process.mm.pageTable.walk(VirtualAddress(ProcessHarnessLayout.buffer)) }
             #expect(harness.read(fd, count: 13, to: ProcessHarnessLayout.buffer + 0xFF8) == 13)
             #expect(try harness.bytes(count: 13, at: ProcessHarnessLayout.buffer + 0xFF8) == "Hello, file!\n")
         }

@@ -3,29 +3,29 @@ import Testing
 
 /// The pipe's ring buffer: bytes come out in the order they went in, however reads and writes
 /// interleave, and the pipe never holds more than its capacity.
-@Suite("Pipe (ring buffer)")
+@Suite("PipeBuffer (ring buffer)")
 struct PipeTests {
     /// Writes `bytes` into `pipe`; returns how many it took.
-    static func put(_ bytes: [UInt8], into pipe: Pipe) -> Int {
+    static func put(_ bytes: [UInt8], into pipe: PipeBuffer) -> Int {
         bytes.withUnsafeBytes { pipe.put($0) }
     }
 
     /// Takes up to `count` bytes out of `pipe`.
-    static func take(_ count: Int, from pipe: Pipe) -> [UInt8] {
+    static func take(_ count: Int, from pipe: PipeBuffer) -> [UInt8] {
         var buffer = [UInt8](repeating: 0, count: count)
         let got = buffer.withUnsafeMutableBytes { pipe.take(into: $0) }
         return Array(buffer[..<got])
     }
 
     @Test func aWriteTakesWhatFitsAndAReadTakesWhatIsThere() {
-        let pipe = Pipe()
-        #expect(Self.put(Array(repeating: 7, count: 5000), into: pipe) == Pipe.capacity)
-        #expect(pipe.available == Pipe.capacity)
+        let pipe = PipeBuffer()
+        #expect(Self.put(Array(repeating: 7, count: 5000), into: pipe) == PipeBuffer.capacity)
+        #expect(pipe.available == PipeBuffer.capacity)
         #expect(pipe.freeSpace == 0)
         #expect(Self.put([1], into: pipe) == 0, "a full pipe takes nothing")
         #expect(Self.take(10, from: pipe) == Array(repeating: 7, count: 10))
         #expect(Self.put([1, 2, 3], into: pipe) == 3, "the room a read made is reused at once")
-        #expect(Self.take(5000, from: pipe).count == Pipe.capacity - 7)
+        #expect(Self.take(5000, from: pipe).count == PipeBuffer.capacity - 7)
         #expect(Self.take(5, from: pipe).isEmpty)
         #expect(Self.take(0, from: pipe).isEmpty)
         #expect(Self.put([], into: pipe) == 0)
@@ -34,7 +34,7 @@ struct PipeTests {
     /// The producer and consumer that once grew the pipe without bound: the pipe is filled,
     /// then read and written 4095 bytes at a time, so it never empties.
     @Test func aPipeThatNeverEmptiesStaysWithinItsCapacityAndInOrder() {
-        let pipe = Pipe()
+        let pipe = PipeBuffer()
         var next: UInt8 = 0
         func chunk(_ count: Int) -> [UInt8] {
             (0..<count).map { _ in defer { next &+= 1 }; return next }
@@ -52,7 +52,7 @@ struct PipeTests {
                 expected &+= 1
             }
             #expect(Self.put(chunk(4095), into: pipe) == 4095)
-            #expect(pipe.available <= Pipe.capacity)
+            #expect(pipe.available <= PipeBuffer.capacity)
         }
     }
 
@@ -61,7 +61,7 @@ struct PipeTests {
     @Test(arguments: [1 as UInt64, 2, 3, 4])
     func randomReadsAndWritesAgreeWithAQueue(seed: UInt64) {
         var random = SeededRandom(seed: seed)
-        let pipe = Pipe()
+        let pipe = PipeBuffer()
         var model: [UInt8] = []
         var counter: UInt8 = 0
         for step in 0..<20_000 {
@@ -69,7 +69,7 @@ struct PipeTests {
             if random.next() % 2 == 0 {
                 let bytes = (0..<size).map { _ in defer { counter &+= 1 }; return counter }
                 let took = Self.put(bytes, into: pipe)
-                #expect(took == min(size, Pipe.capacity - model.count), "step \(step)")
+                #expect(took == min(size, PipeBuffer.capacity - model.count), "step \(step)")
                 model += bytes[..<took]
             } else {
                 let out = Self.take(size, from: pipe)
@@ -81,7 +81,7 @@ struct PipeTests {
                 }
             }
             #expect(pipe.available == model.count)
-            #expect(pipe.freeSpace == Pipe.capacity - model.count)
+            #expect(pipe.freeSpace == PipeBuffer.capacity - model.count)
         }
     }
 }

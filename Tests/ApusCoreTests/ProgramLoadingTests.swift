@@ -86,6 +86,7 @@ struct ProgramLoadingTests {
     @Test func randomDamageNeverCrashesTheLoaderNorLeaks() throws {
         var random = SeededRandom(seed: 0xE1F)
         let original = ELFBuilder.typical.bytes()
+        var accepted = 0, refused = 0
         try withMachine(megabytes: 8) { machine in
             for _ in 0..<3000 {
                 var bytes = original
@@ -95,9 +96,17 @@ struct ProgramLoadingTests {
                 if random.chance(10) { bytes = Array(bytes.prefix(Int.random(in: 0..<bytes.count, using: &random))) }
                 var mm = try machine.addressSpace()
                 let file = TestFile(bytes)
-                if let program = try? ELFProgram(file: file) { try? program.load(from: file, into: &mm) }
+                do {
+                    try ELFProgram(file: file).load(from: file, into: &mm)
+                    accepted += 1
+                } catch {
+                    refused += 1
+                    #expect(mm.regionCount == 0, "a refused program leaves no region behind")
+                }
             }
         }
+        // Damage in the headers must reach both outcomes, or the test tests only one side.
+        #expect(accepted > 0 && refused > 0, "\(accepted) damaged programs loaded, \(refused) refused")
     }
 
     @Test func stackHoldsTheArgumentsByteForByte() throws {

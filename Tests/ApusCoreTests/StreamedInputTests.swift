@@ -9,7 +9,7 @@ struct StreamedInputTests {
 
     /// Makes `read(0, buffer, count)` and returns what the dispatcher decided.
     func readOutcome(_ harness: ProcessHarness<EagerPager>, count: UInt64, to address: UInt64 = ProcessHarnessLayout.buffer) -> SyscallOutcome {
-        harness.process.dispatch(SyscallNumber.read.rawValue, SyscallArguments(0, address, count))
+        harness.process.dispatch(KeOSSyscallNumber.read.rawValue, SyscallArguments(0, address, count))
     }
 
     @Test func aReadOfAnEmptyOpenInputWaitsOnTheConsoleQueue() throws {
@@ -48,7 +48,7 @@ struct StreamedInputTests {
             harness.console.inputOpen = true
             #expect(readOutcome(harness, count: 8) == .returns(1))
             harness.console.inputOpen = false // Ctrl-D, the end of the file
-            try harness.process.memory.copyOut(Array("ZZ".utf8), to: VirtualAddress(ProcessHarnessLayout.buffer))
+            try harness.process.mm.copyOut(Array("ZZ".utf8), to: VirtualAddress(ProcessHarnessLayout.buffer))
             #expect(readOutcome(harness, count: 8) == .returns(0))
             #expect(readOutcome(harness, count: 8) == .returns(0), "every time")
             #expect(try harness.bytes(count: 2) == "ZZ")

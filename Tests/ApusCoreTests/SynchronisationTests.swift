@@ -9,7 +9,7 @@ import Testing
 @Suite("Mutex, semaphore and condition variable")
 struct SynchronisationTests {
     @Test func aMutexIsHandedToItsWaitersFirstComeFirstServed() {
-        let mutex = Mutex()
+        let mutex = MutexState()
         #expect(mutex.lock(by: 1))
         #expect(!mutex.lock(by: 2))
         #expect(!mutex.lock(by: 3))
@@ -23,7 +23,7 @@ struct SynchronisationTests {
     }
 
     @Test func aSemaphoreRemembersAnUpWithNoWaiterAndHandsOverOneWithWaiters() {
-        let semaphore = Semaphore(0)
+        let semaphore = SemaphoreState(0)
         #expect(semaphore.up() == nil)
         #expect(semaphore.value == 1, "the signal is kept")
         #expect(semaphore.down(by: 1))
@@ -66,16 +66,16 @@ struct SynchronisationTests {
     /// Threads that each run a list of steps; the scheduler picks a ready thread at random
     /// for every step, and a thread that waits is not picked until it is woken.
     struct Simulation {
-        var ready: Set<Int>
+        var ready: Set<ThreadID>
         var random: SeededRandom
 
         init(threads: Range<Int>, seed: UInt64) {
-            ready = Set(threads)
+            ready = Set(threads.map { ThreadID($0) })
             random = SeededRandom(seed: seed)
         }
 
-        mutating func pick() -> Int? { ready.sorted().randomElement(using: &random) }
-        mutating func wake(_ thread: Int?) {
+        mutating func pick() -> ThreadID? { ready.sorted().randomElement(using: &random) }
+        mutating func wake(_ thread: ThreadID?) {
             if let thread { ready.insert(thread) }
         }
     }
@@ -83,11 +83,11 @@ struct SynchronisationTests {
     @Test(arguments: 0..<40) func aMutexKeepsARaceyCounterRightUnderAnyInterleaving(seed: UInt64) {
         // Each thread: lock, read the counter, (others may run), write it plus one, unlock;
         // five times. Without the mutex, interleavings lose increments.
-        let mutex = Mutex()
+        let mutex = MutexState()
         var simulation = Simulation(threads: 1..<5, seed: seed)
-        var counter = 0, step = [Int: Int](), seen = [Int: Int](), rounds = [Int: Int]()
-        var holders = Set<Int>()
-        var acquisitions: [Int] = [], requests: [Int] = []
+        var counter = 0, step = [ThreadID: Int](), seen = [ThreadID: Int](), rounds = [ThreadID: Int]()
+        var holders = Set<ThreadID>()
+        var acquisitions: [ThreadID] = [], requests: [ThreadID] = []
         while let thread = simulation.pick() {
             switch step[thread, default: 0] {
             case 0:
@@ -119,10 +119,10 @@ struct SynchronisationTests {
     @Test(arguments: 0..<40) func aConditionVariableWithItsMutexLosesNoWakeUp(seed: UInt64) {
         // A producer puts 30 items one at a time into a one-slot buffer; two consumers take
         // them. Each side waits on its condition variable in the textbook loop.
-        let mutex = Mutex(), hasItem = ConditionVariable("the slot is full"), hasRoom = ConditionVariable("the slot is empty")
+        let mutex = MutexState(), hasItem = ConditionVariable("the slot is full"), hasRoom = ConditionVariable("the slot is empty")
         var slot: Int? = nil, produced = 0, consumed: [Int] = []
         enum Step { case lock, check, wait, relock, done }
-        var step = [Int: Step]()
+        var step = [ThreadID: Step]()
         var simulation = Simulation(threads: 1..<4, seed: seed)
         // Thread 1 produces; 2 and 3 consume until 30 items were taken.
         while let thread = simulation.pick() {

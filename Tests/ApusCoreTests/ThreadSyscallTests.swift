@@ -13,35 +13,35 @@ struct ThreadSyscallTests {
     /// A harness with the name "worker" written at the start of its buffer.
     static func harness(_ machine: TestMachine) throws -> ProcessHarness<EagerPager> {
         let harness = try ProcessHarness(machine)
-        try harness.process.memory.copyOut(Array("worker\0".utf8), to: VirtualAddress(buffer))
+        try harness.process.mm.copyOut(Array("worker\0".utf8), to: VirtualAddress(buffer))
         return harness
     }
 
     static func create(_ harness: ProcessHarness<EagerPager>, name: UInt64 = buffer, stack: UInt64 = buffer + 0x2000,
                        entry: UInt64 = 0x40_1000, argument: UInt64 = 7) -> SyscallOutcome {
-        harness.process.dispatch(SyscallNumber.threadCreate.rawValue, SyscallArguments(name, stack, entry, argument))
+        harness.process.dispatch(KeOSSyscallNumber.threadCreate.rawValue, SyscallArguments(name, stack, entry, argument))
     }
 
     /// Starts thread `id` as the kernel does: `thread_create` checked, then started.
-    static func start(_ harness: ProcessHarness<EagerPager>, id: Int) throws {
+    static func start(_ harness: ProcessHarness<EagerPager>, id: ThreadID) throws {
         guard case .threadCreate(let start) = create(harness) else { throw KernelError.noMemory }
         try harness.process.startThread(start, id: id)
     }
 
-    static func join(_ harness: ProcessHarness<EagerPager>, _ target: Int, status: UInt64 = 0, by caller: Int = 1) -> SyscallOutcome {
-        harness.process.dispatch(SyscallNumber.threadJoin.rawValue, SyscallArguments(UInt64(bitPattern: Int64(target)), status), by: caller)
+    static func join(_ harness: ProcessHarness<EagerPager>, _ target: ThreadID, status: UInt64 = 0, by caller: ThreadID = 1) -> SyscallOutcome {
+        harness.process.dispatch(KeOSSyscallNumber.threadJoin.rawValue, SyscallArguments(UInt64(bitPattern: Int64(target.value)), status), by: caller)
     }
 
     static func returnAddressSlot(_ harness: ProcessHarness<EagerPager>) throws -> UInt64 {
         var slot: UInt64 = 0
-        try withUnsafeMutableBytes(of: &slot) { try harness.process.memory.copyIn(from: VirtualAddress(Self.buffer + 0x1FF8), into: $0) }
+        try withUnsafeMutableBytes(of: &slot) { try harness.process.mm.copyIn(from: VirtualAddress(Self.buffer + 0x1FF8), into: $0) }
         return slot
     }
 
     @Test func threadCreateIsCheckedFirstAndTheStartWritesAZeroReturnAddress() throws {
         try withMachine { machine in
             let harness = try Self.harness(machine)
-            try harness.process.memory.copyOut(value: UInt64.max, to: VirtualAddress(Self.buffer + 0x1FF8))
+            try harness.process.mm.copyOut(value: UInt64.max, to: VirtualAddress(Self.buffer + 0x1FF8))
             let outcome = Self.create(harness)
             let start = ThreadStart(entry: VirtualAddress(0x40_1000), stackPointer: VirtualAddress(Self.buffer + 0x1FF8), argument: 7, name: Array("worker".utf8))
             #expect(outcome == .threadCreate(start))
@@ -55,8 +55,8 @@ struct ThreadSyscallTests {
     @Test func aThreadWhoseReturnAddressFindsNoFrameDoesNotStart() throws {
         try withMachine { machine in
             let harness = try ProcessHarness(machine, pager: LazyPager())
-            try harness.process.memory.copyOut(Array("worker\0".utf8), to: VirtualAddress(Self.buffer))
-            guard case .threadCreate(let start) = harness.process.dispatch(SyscallNumber.threadCreate.rawValue,
+            try harness.process.mm.copyOut(Array("worker\0".utf8), to: VirtualAddress(Self.buffer))
+            guard case .threadCreate(let start) = harness.process.dispatch(KeOSSyscallNumber.threadCreate.rawValue,
                                                                           SyscallArguments(Self.buffer, Self.buffer + 0x2000, 0x40_1000, 7))
             else { Issue.record("not checked"); return }
             machine.frames.failAllocation(after: 0)
@@ -69,7 +69,7 @@ struct ThreadSyscallTests {
     @Test func threadCreateRefusesBadNamesStacksAndEntriesAndChangesNothing() throws {
         try withMachine { machine in
             let harness = try Self.harness(machine)
-            try harness.process.memory.copyOut(value: UInt64.max, to: VirtualAddress(Self.buffer + 0x1FF8))
+            try harness.process.mm.copyOut(value: UInt64.max, to: VirtualAddress(Self.buffer + 0x1FF8))
             let refused: [(SyscallOutcome, Int64, String)] = [
                 (Self.create(harness, name: 0), Self.badAddress, "a NULL name"),
                 (Self.create(harness, name: 0x7000_0000), Self.badAddress, "a name in no mapping"),
@@ -82,10 +82,10 @@ struct ThreadSyscallTests {
                 (Self.create(harness, entry: 0xFFFF_FFFF_8000_0000), Self.badAddress, "an entry in the kernel half"),
             ]
             for (outcome, error, why) in refused { #expect(outcome == .returns(error), "\(why)") }
-            try harness.process.memory.copyOut([0xC3, 0x28, 0], to: VirtualAddress(Self.buffer + 0x100))
+            try harness.process.mm.copyOut([0xC3, 0x28, 0], to: VirtualAddress(Self.buffer + 0x100))
             #expect(Self.create(harness, name: Self.buffer + 0x100) == .returns(Self.invalid), "a name that is not UTF-8")
             let long = [UInt8](repeating: 0x61, count: ThreadStart.maximumNameBytes + 1) + [0]
-            try harness.process.memory.copyOut(long, to: VirtualAddress(Self.buffer))
+            try harness.process.mm.copyOut(long, to: VirtualAddress(Self.buffer))
             #expect(Self.create(harness) == .returns(Self.invalid), "a name longer than 4,096 bytes is not a valid name")
             #expect(try Self.returnAddressSlot(harness) == UInt64.max, "no refused call wrote the return address")
             #expect(harness.process.threads.runningCount == 1)
@@ -95,7 +95,7 @@ struct ThreadSyscallTests {
     @Test func aLongNameIsCutForTheLog() throws {
         try withMachine { machine in
             let harness = try Self.harness(machine)
-            try harness.process.memory.copyOut([UInt8](repeating: 0x62, count: 100) + [0], to: VirtualAddress(Self.buffer))
+            try harness.process.mm.copyOut([UInt8](repeating: 0x62, count: 100) + [0], to: VirtualAddress(Self.buffer))
             guard case .threadCreate(let start) = Self.create(harness) else { Issue.record("not created"); return }
             #expect(start.name == [UInt8](repeating: 0x62, count: ThreadStart.maximumNameLength))
         }
@@ -116,7 +116,7 @@ struct ThreadSyscallTests {
             #expect(harness.process.takeWakeups() == [harness.process.threads.ended], "an end wakes the joiners")
             #expect(Self.join(harness, 5, status: Self.buffer) == .returns(0))
             var status: Int32 = 0
-            try withUnsafeMutableBytes(of: &status) { try harness.process.memory.copyIn(from: VirtualAddress(Self.buffer), into: $0) }
+            try withUnsafeMutableBytes(of: &status) { try harness.process.mm.copyIn(from: VirtualAddress(Self.buffer), into: $0) }
             #expect(status == -3)
             #expect(Self.join(harness, 5) == .returns(Self.invalid), "joined already")
         }
@@ -162,15 +162,15 @@ struct ThreadSyscallTests {
     @Test func exitGroupAndExitAreOutcomesForTheKernel() throws {
         try withMachine { machine in
             let harness = try Self.harness(machine)
-            #expect(harness.process.dispatch(SyscallNumber.exitGroup.rawValue, SyscallArguments(UInt64(bitPattern: -5))) == .exitGroup(-5))
-            #expect(harness.process.dispatch(SyscallNumber.exit.rawValue, SyscallArguments(3)) == .exit(3))
+            #expect(harness.process.dispatch(KeOSSyscallNumber.exitGroup.rawValue, SyscallArguments(UInt64(bitPattern: -5))) == .exitGroup(-5))
+            #expect(harness.process.dispatch(KeOSSyscallNumber.exit.rawValue, SyscallArguments(3)) == .exit(3))
         }
     }
 
     @Test func aProcessHoldsAtMostTheMemberLimitOfUnjoinedThreads() throws {
         try withMachine { machine in
             let harness = try Self.harness(machine)
-            for id in 2...ThreadGroup.memberLimit { try Self.start(harness, id: id) }
+            for id in 2...ThreadGroup.memberLimit { try Self.start(harness, id: ThreadID(id)) }
             #expect(Self.create(harness) == .returns(-12), "NoMemory: no room for another thread's status")
             _ = harness.process.threadEnded(2, status: 0)
             #expect(Self.create(harness) == .returns(-12), "an ended thread keeps its status until joined")

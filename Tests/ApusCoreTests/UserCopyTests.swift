@@ -126,12 +126,12 @@ struct UserCopyTests {
             var mm = try machine.addressSpace()
             _ = try mm.mmap(at: VirtualAddress(0x1000_0000), length: 0x1000, protection: .read, backing: .anonymous)
             _ = try mm.mmap(at: VirtualAddress(0x2000_0000), length: 0x1000, protection: [.read, .write, .executable], backing: .anonymous)
-            #expect(mm.handlePageFault(at: VirtualAddress(0x3000_0000), access: .read) == .segmentationFault(.notPresent))
-            #expect(mm.handlePageFault(at: VirtualAddress(0x3000_0000), access: .write) == .segmentationFault(.notPresent))
-            #expect(mm.handlePageFault(at: VirtualAddress(0x1000_0000), access: .write) == .segmentationFault(.writeToReadOnly))
-            #expect(mm.handlePageFault(at: VirtualAddress(0x1000_0000), access: .execute) == .segmentationFault(.executeNonExecutable))
-            #expect(mm.handlePageFault(at: VirtualAddress(0xFFFF_8000_0000_0000), access: .read) == .segmentationFault(.notPresent))
-            #expect(mm.handlePageFault(at: VirtualAddress(0x5000_0000_0000), access: .write) == .segmentationFault(.notPresent))
+            #expect(mm.resolveAccess(at: VirtualAddress(0x3000_0000), access: .read) == .segmentationFault(.notPresent))
+            #expect(mm.resolveAccess(at: VirtualAddress(0x3000_0000), access: .write) == .segmentationFault(.notPresent))
+            #expect(mm.resolveAccess(at: VirtualAddress(0x1000_0000), access: .write) == .segmentationFault(.writeToReadOnly))
+            #expect(mm.resolveAccess(at: VirtualAddress(0x1000_0000), access: .execute) == .segmentationFault(.executeNonExecutable))
+            #expect(mm.resolveAccess(at: VirtualAddress(0xFFFF_8000_0000_0000), access: .read) == .segmentationFault(.notPresent))
+            #expect(mm.resolveAccess(at: VirtualAddress(0x5000_0000_0000), access: .write) == .segmentationFault(.notPresent))
         }
     }
 
@@ -140,8 +140,8 @@ struct UserCopyTests {
             var mm = try machine.addressSpace()
             _ = try mm.mmap(at: VirtualAddress(0x2000_0000), length: 0x1000, protection: [.read, .write, .executable], backing: .anonymous)
             let before = machine.memory.invalidations
-            #expect(mm.handlePageFault(at: VirtualAddress(0x2000_0010), access: .write) == .resolved)
-            #expect(mm.handlePageFault(at: VirtualAddress(0x2000_0010), access: .execute) == .resolved)
+            #expect(mm.resolveAccess(at: VirtualAddress(0x2000_0010), access: .write) == .resolved)
+            #expect(mm.resolveAccess(at: VirtualAddress(0x2000_0010), access: .execute) == .resolved)
             #expect(machine.memory.invalidations == before + 2, "the stale translation is dropped")
         }
     }

@@ -8,7 +8,7 @@ struct WaitingPipeTests {
     static let buffer = ProcessHarnessLayout.buffer
 
     /// A harness with a pipe at descriptors 3 (read) and 4 (write), and the pipe.
-    static func harnessWithPipe(_ machine: TestMachine) throws -> (ProcessHarness<EagerPager>, Pipe) {
+    static func harnessWithPipe(_ machine: TestMachine) throws -> (ProcessHarness<EagerPager>, PipeBuffer) {
         let harness = try ProcessHarness(machine)
         #expect(harness.call(.pipe, Self.buffer + 0x1F00) == 0)
         guard case .pipeReader(let pipe) = try harness.process.files.file(3).kind else { throw KernelError.badFileDescriptor }
@@ -20,16 +20,16 @@ struct WaitingPipeTests {
         try withMachine { machine in
             let (harness, pipe) = try Self.harnessWithPipe(machine)
             let arguments = SyscallArguments(4, Self.buffer, 5000)
-            let outcome = harness.process.dispatch(SyscallNumber.write.rawValue, arguments)
+            let outcome = harness.process.dispatch(KeOSSyscallNumber.write.rawValue, arguments)
             #expect(outcome == .waits(pipe.writable, retry: SyscallArguments(4, Self.buffer + 4096, 5000 - 4096), done: 4096))
             #expect(harness.process.takeWakeups() == [pipe.readable, pipe.writable], "the bytes that went in wake the readers")
             // Full: the retry takes nothing and waits again, with nothing done.
             let retry = SyscallArguments(4, Self.buffer + 4096, 904)
-            #expect(harness.process.dispatch(SyscallNumber.write.rawValue, retry) == .waits(pipe.writable, retry: retry, done: 0))
+            #expect(harness.process.dispatch(KeOSSyscallNumber.write.rawValue, retry) == .waits(pipe.writable, retry: retry, done: 0))
             #expect(harness.process.takeWakeups().isEmpty, "nothing changed, nobody to wake")
             #expect(harness.read(3, count: 1000) == 1000)
             #expect(harness.process.takeWakeups() == [pipe.readable, pipe.writable], "room made wakes the writers")
-            #expect(harness.process.dispatch(SyscallNumber.write.rawValue, retry) == .returns(904))
+            #expect(harness.process.dispatch(KeOSSyscallNumber.write.rawValue, retry) == .returns(904))
         }
     }
 
@@ -37,17 +37,17 @@ struct WaitingPipeTests {
         try withMachine { machine in
             let (harness, pipe) = try Self.harnessWithPipe(machine)
             let read = SyscallArguments(3, Self.buffer, 10)
-            #expect(harness.process.dispatch(SyscallNumber.read.rawValue, read) == .waits(pipe.readable, retry: read, done: 0))
+            #expect(harness.process.dispatch(KeOSSyscallNumber.read.rawValue, read) == .waits(pipe.readable, retry: read, done: 0))
             #expect(harness.call(.close, 4) == 0)
             #expect(harness.process.takeWakeups() == [pipe.readable, pipe.writable], "closing the last writer wakes the readers")
-            #expect(harness.process.dispatch(SyscallNumber.read.rawValue, read) == .returns(-32))
+            #expect(harness.process.dispatch(KeOSSyscallNumber.read.rawValue, read) == .returns(-32))
         }
     }
 
     @Test func aReadOfNothingFromAnEmptyPipeReturnsZeroAtOnce() throws {
         try withMachine { machine in
             let (harness, _) = try Self.harnessWithPipe(machine)
-            #expect(harness.process.dispatch(SyscallNumber.read.rawValue, SyscallArguments(3, Self.buffer, 0)) == .returns(0),
+            #expect(harness.process.dispatch(KeOSSyscallNumber.read.rawValue, SyscallArguments(3, Self.buffer, 0)) == .returns(0),
                     "nothing asked: nothing to wait for")
             #expect(harness.call(.close, 4) == 0)
             #expect(harness.read(3, count: 0) == -32, "empty with no write end is still BrokenPipe")
@@ -60,15 +60,15 @@ struct WaitingPipeTests {
             #expect(harness.call(.pipe, Self.buffer) == 0)
             guard case .pipeReader(let pipe) = try harness.process.files.file(3).kind else { throw KernelError.badFileDescriptor }
             let big: UInt64 = 0x4000_0000, length: UInt64 = 64 << 20
-            #expect(harness.process.dispatch(SyscallNumber.mmap.rawValue, SyscallArguments(big, length, 3, UInt64(bitPattern: -1), 0)) == .returns(Int64(big)))
+            #expect(harness.process.dispatch(KeOSSyscallNumber.mmap.rawValue, SyscallArguments(big, length, 3, UInt64(bitPattern: -1), 0)) == .returns(Int64(big)))
             let before = machine.frames.freeCount
             let write = SyscallArguments(4, big, length)
-            #expect(harness.process.dispatch(SyscallNumber.write.rawValue, write)
+            #expect(harness.process.dispatch(KeOSSyscallNumber.write.rawValue, write)
                     == .waits(pipe.writable, retry: SyscallArguments(4, big + 4096, length - 4096), done: 4096))
             #expect(before - machine.frames.freeCount <= 4, "one page and its tables, not 64 MiB")
             // Full: the retry touches nothing and takes nothing.
             let retry = SyscallArguments(4, big + 4096, length - 4096)
-            #expect(harness.process.dispatch(SyscallNumber.write.rawValue, retry) == .waits(pipe.writable, retry: retry, done: 0))
+            #expect(harness.process.dispatch(KeOSSyscallNumber.write.rawValue, retry) == .waits(pipe.writable, retry: retry, done: 0))
             #expect(harness.call(.getphys, big + 4096) == -22, "the page the pipe has no room for is still untouched")
         }
     }
@@ -76,11 +76,11 @@ struct WaitingPipeTests {
     @Test func aWriterWaitingForRoomGetsBrokenPipeWhenTheLastReaderGoes() throws {
         try withMachine { machine in
             let (harness, pipe) = try Self.harnessWithPipe(machine)
-            _ = harness.process.dispatch(SyscallNumber.write.rawValue, SyscallArguments(4, Self.buffer, 4096))
+            _ = harness.process.dispatch(KeOSSyscallNumber.write.rawValue, SyscallArguments(4, Self.buffer, 4096))
             _ = harness.process.takeWakeups()
             #expect(harness.call(.close, 3) == 0)
             #expect(harness.process.takeWakeups() == [pipe.readable, pipe.writable])
-            #expect(harness.process.dispatch(SyscallNumber.write.rawValue, SyscallArguments(4, Self.buffer, 10)) == .returns(-32))
+            #expect(harness.process.dispatch(KeOSSyscallNumber.write.rawValue, SyscallArguments(4, Self.buffer, 10)) == .returns(-32))
         }
     }
 
@@ -97,7 +97,7 @@ struct WaitingPipeTests {
     @Test func forkReturnsTheForkOutcome() throws {
         try withMachine { machine in
             let harness = try ProcessHarness(machine)
-            #expect(harness.process.dispatch(SyscallNumber.fork.rawValue, SyscallArguments()) == .fork)
+            #expect(harness.process.dispatch(KeOSSyscallNumber.fork.rawValue, SyscallArguments()) == .fork)
         }
     }
 
@@ -154,9 +154,9 @@ struct ResourceBudgetTests {
         try withMachine { machine in
             let harness = try ProcessHarness(machine, pager: EagerPager(), budget: ResourceBudget(pipeLimit: 1))
             #expect(harness.call(.pipe, ProcessHarnessLayout.buffer) == 0)
-            try writeUser(&harness.process.memory, [0xEE, 0xEE, 0xEE, 0xEE, 0xEE, 0xEE, 0xEE, 0xEE], at: ProcessHarnessLayout.buffer + 8)
+            try writeUser(&harness.process.mm, [0xEE, 0xEE, 0xEE, 0xEE, 0xEE, 0xEE, 0xEE, 0xEE], at: ProcessHarnessLayout.buffer + 8)
             #expect(harness.call(.pipe, ProcessHarnessLayout.buffer + 8) == -24, "the run has no pipe left")
-            #expect(try userBytes(&harness.process.memory, at: ProcessHarnessLayout.buffer + 8, count: 8) == [UInt8](repeating: 0xEE, count: 8),
+            #expect(try userBytes(&harness.process.mm, at: ProcessHarnessLayout.buffer + 8, count: 8) == [UInt8](repeating: 0xEE, count: 8),
                     "the refused call wrote nothing")
             #expect(harness.process.files.openCount == 5)
             #expect(harness.call(.close, 3) == 0)

@@ -157,7 +157,7 @@ let benchmarks: @Sendable () -> Void = {
                     next = 0
                     benchmark.startMeasurement()
                 }
-                blackHole(mm.handleUserPageFault(at: VirtualAddress(0x1000_0000 + (next << 12)), errorCode: writeFault))
+                blackHole(mm.handlePageFault(at: VirtualAddress(0x1000_0000 + (next << 12)), errorCode: writeFault))
                 next += 1
             }
             try! mm.munmap(VirtualAddress(0x1000_0000))
@@ -172,7 +172,7 @@ let benchmarks: @Sendable () -> Void = {
                 for _ in benchmark.scaledIterations {
                     _ = try! mm.mmap(at: VirtualAddress(0x1_0000_0000), length: size, protection: readWrite, backing: .anonymous)
                     for page in 0..<UInt64(touched) {
-                        _ = mm.handleUserPageFault(at: VirtualAddress(0x1_0000_0000 + page * (size / UInt64(touched))), errorCode: writeFault)
+                        _ = mm.handlePageFault(at: VirtualAddress(0x1_0000_0000 + page * (size / UInt64(touched))), errorCode: writeFault)
                     }
                     try! mm.munmap(VirtualAddress(0x1_0000_0000))
                 }

@@ -5,8 +5,8 @@ public final class OpenFile {
         case standardOutput
         case standardError
         case regular(RegularFile, readable: Bool, writable: Bool)
-        case pipeReader(Pipe)
-        case pipeWriter(Pipe)
+        case pipeReader(PipeBuffer)
+        case pipeWriter(PipeBuffer)
     }
 
     public let kind: Kind
@@ -89,9 +89,9 @@ public struct FileTable {
     /// Closes `descriptor` and returns the pipe whose end it was, if any (its waiters must
     /// be woken); ``KernelError/badFileDescriptor`` when it is not open.
     @discardableResult
-    public mutating func close(_ descriptor: Int32) throws(KernelError) -> Pipe? {
+    public mutating func close(_ descriptor: Int32) throws(KernelError) -> PipeBuffer? {
         let file = try file(descriptor)
-        var pipe: Pipe?
+        var pipe: PipeBuffer?
         switch file.kind {
         case .pipeReader(let end):
             end.readers -= 1
@@ -108,8 +108,8 @@ public struct FileTable {
 
     /// Closes every descriptor (at process exit) and returns the pipes whose ends closed.
     @discardableResult
-    public mutating func closeAll() -> [Pipe] {
-        var pipes: [Pipe] = []
+    public mutating func closeAll() -> [PipeBuffer] {
+        var pipes: [PipeBuffer] = []
         for descriptor in slots.indices where slots[descriptor] != nil {
             if let pipe = try? close(Int32(descriptor)) { pipes.append(pipe) }
         }

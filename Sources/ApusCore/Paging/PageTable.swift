@@ -24,16 +24,16 @@
 ///
 /// `PageTable` is `~Copyable`: there is exactly one owner of each tree, so a tree can neither
 /// be freed twice nor outlive its owner unnoticed.
-public struct PageTable<Memory: PhysicalMemory>: ~Copyable {
+public struct PageTable<RAM: PhysicalMemory>: ~Copyable {
     /// Where this table's frames (tables and mapped pages) come from and go back to.
-    public let frames: FrameAllocator<Memory>
+    public let frames: FrameAllocator<RAM>
     /// The physical address of the PML4: what CR3 holds while this address space runs.
     public let root: PhysicalAddress
 
     /// An empty address space. With `template`, the root of another page table (the
     /// kernel's), the kernel half and the kernel window are shared with it; without one, they
     /// are empty. Fails with ``KernelError/noMemory`` when no frame is left for the root.
-    public init(frames: FrameAllocator<Memory>, sharingKernelSlotsOf template: PhysicalAddress? = nil) throws(KernelError) {
+    public init(frames: FrameAllocator<RAM>, sharingKernelSlotsOf template: PhysicalAddress? = nil) throws(KernelError) {
         guard let root = frames.allocate() else { throw .noMemory }
         self.frames = frames
         self.root = root
@@ -278,7 +278,7 @@ public struct PageTable<Memory: PhysicalMemory>: ~Copyable {
     /// `base`) that lies in `range`: leaves give back their frames, tables are cleared
     /// recursively and freed once empty. Never touches shared root slots.
     private func clear(tableAt table: PhysicalAddress, level: Int, base: UInt64, range: VirtualRange,
-                       flush: inout TranslationFlush<Memory>) {
+                       flush: inout TranslationFlush<RAM>) {
         let slots = entries(of: table)
         let span = PageGeometry.span(ofEntryAtLevel: level)
         var freedTables = false

@@ -11,15 +11,15 @@
 ///
 /// A flush collects the pages of one operation: the first ``ceiling`` are invalidated one
 /// by one as they come; past that, ``finish()`` invalidates everything once.
-public struct TranslationFlush<Memory: PhysicalMemory> {
+public struct TranslationFlush<RAM: PhysicalMemory> {
     /// The pages invalidated one by one before one whole flush is the cheaper choice.
     public static var ceiling: Int { 33 }
 
-    let memory: Memory
+    let memory: RAM
     let root: PhysicalAddress
     private(set) var count = 0
 
-    init(memory: Memory, root: PhysicalAddress) {
+    init(memory: RAM, root: PhysicalAddress) {
         self.memory = memory
         self.root = root
     }

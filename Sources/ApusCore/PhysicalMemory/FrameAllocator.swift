@@ -22,9 +22,9 @@
 ///
 /// For tests the allocator can be told to fail one future allocation
 /// (``failAllocation(after:)``), which is how every "out of memory half way" path is tested.
-public final class FrameAllocator<Memory: PhysicalMemory> {
+public final class FrameAllocator<RAM: PhysicalMemory> {
     /// The window through which frames are zeroed and read.
-    public let memory: Memory
+    public let memory: RAM
     /// The frames handed out by this allocator (the range given, minus the count table).
     public let managed: PhysicalRange
 
@@ -44,7 +44,7 @@ public final class FrameAllocator<Memory: PhysicalMemory> {
 
     /// An allocator for the frames of `range` (page-aligned, at least two frames), reached
     /// through `memory`.
-    public init(memory: Memory, range: PhysicalRange) {
+    public init(memory: RAM, range: PhysicalRange) {
         precondition(range.start.isPageAligned && range.end.isPageAligned, "frame range must be page-aligned")
         let pageSize = PageGeometry.pageSize
         let frames = range.length / pageSize

@@ -88,7 +88,7 @@ public struct ELFProgram: Equatable {
     /// pages of the segment, holding the file bytes from the same distance before
     /// `p_offset` up to `p_filesz`, and zeros after (so nothing past `p_filesz` is visible).
     /// On failure, nothing of the program stays mapped.
-    public func load<Memory, P: Pager>(from file: any MappableFile, into memory: inout MmStruct<Memory, P>) throws(KernelError) {
+    public func load<RAM, P: Pager>(from file: any MappableFile, into memory: inout MmStruct<RAM, P>) throws(KernelError) {
         var loaded: [VirtualAddress] = []
         for segment in segments {
             let shift = segment.virtualAddress & PageGeometry.offsetMask

@@ -15,8 +15,8 @@ public enum ProgramLaunch {
 
     /// Loads `file` into `memory` with `arguments` (argv, from argv[0]) on its stack. On
     /// failure nothing of the program stays mapped.
-    public static func load<Memory, P: Pager>(
-        _ file: any MappableFile, arguments: [[UInt8]], into memory: inout MmStruct<Memory, P>
+    public static func load<RAM, P: Pager>(
+        _ file: any MappableFile, arguments: [[UInt8]], into memory: inout MmStruct<RAM, P>
     ) throws(LaunchFailure) -> Start {
         try UserStack.checkFits(argumentCount: arguments.count, totalLength: arguments.reduce(0) { $0 + $1.count })
         let program: ELFProgram

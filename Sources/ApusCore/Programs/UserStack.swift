@@ -44,7 +44,7 @@ public enum UserStack {
 
     /// Maps the stack in `memory` and writes `arguments` onto it. Arguments that do not fit
     /// in the stack are ``KernelError/invalidArgument``; on failure the stack is not mapped.
-    public static func build<Memory, P: Pager>(arguments: [[UInt8]], in memory: inout MmStruct<Memory, P>) throws(KernelError) -> Entry {
+    public static func build<RAM, P: Pager>(arguments: [[UInt8]], in memory: inout MmStruct<RAM, P>) throws(KernelError) -> Entry {
         do throws(LaunchFailure) {
             try checkFits(argumentCount: arguments.count, totalLength: arguments.reduce(0) { $0 + $1.count })
         } catch {
@@ -60,7 +60,7 @@ public enum UserStack {
         }
     }
 
-    private static func write<Memory, P: Pager>(_ arguments: [[UInt8]], into memory: inout MmStruct<Memory, P>) throws(KernelError) -> Entry {
+    private static func write<RAM, P: Pager>(_ arguments: [[UInt8]], into memory: inout MmStruct<RAM, P>) throws(KernelError) -> Entry {
         let pointerSize: UInt64 = 8
         var sp = top
         var addresses: [UInt64] = []

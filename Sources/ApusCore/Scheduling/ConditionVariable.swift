@@ -33,23 +33,25 @@ public final class ConditionVariable {
     /// The threads waiting, in order; its condition names what they wait for.
     public let waiters: WaitQueue
 
-    public init(_ condition: StaticString) { waiters = WaitQueue(condition) }
+    /// A condition variable for `condition`, which `source` can make true (another thread,
+    /// unless something outside the threads can: ``ConditionSource``).
+    public init(_ condition: StaticString, source: ConditionSource = .threads) { waiters = WaitQueue(condition, source: source) }
 
     /// What the waiters wait for, in words.
     public var condition: StaticString { waiters.condition }
 
     /// `thread` waits (the caller then releases its mutex and blocks).
-    public func enqueue(_ thread: Int) {
+    public func enqueue(_ thread: ThreadID) {
         waiters.add(thread)
     }
 
     /// The waiter to wake for a `signal`: the one that has waited longest, or `nil`.
-    public func signal() -> Int? {
+    public func signal() -> ThreadID? {
         waiters.takeFirst()
     }
 
     /// Every waiter, to wake for a `broadcast`.
-    public func broadcast() -> [Int] {
+    public func broadcast() -> [ThreadID] {
         waiters.takeAll()
     }
 }

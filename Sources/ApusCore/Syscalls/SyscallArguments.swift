@@ -46,8 +46,13 @@ public struct SyscallArguments: Hashable, Sendable {
     }
 
     /// Argument `index` as a thread id: a C `int`, its low 32 bits, signed.
-    public func threadID(_ index: Int) -> Int {
-        Int(Int32(truncatingIfNeeded: self[index]))
+    public func threadID(_ index: Int) -> ThreadID {
+        ThreadID(Int(Int32(truncatingIfNeeded: self[index])))
+    }
+
+    /// Argument `index` as an exit status: a C `int`, its low 32 bits.
+    public func status(_ index: Int) -> Int32 {
+        Int32(truncatingIfNeeded: self[index])
     }
 
     /// Argument `index` as a signed 64-bit value (seek offsets, `off_t`).

@@ -7,7 +7,7 @@
 public struct EagerPager: Pager {
     public init() {}
 
-    public mutating func regionAdded<Memory>(_ region: Region, pageTable: inout PageTable<Memory>) throws(KernelError) {
+    public mutating func regionAdded<RAM>(_ region: Region, pageTable: inout PageTable<RAM>) throws(KernelError) {
         do throws(PageTableError) {
             try pageTable.mapNewFrames(in: region.range, permission: region.permission) { page, frame in
                 region.fill(page: page, into: frame)
@@ -21,8 +21,8 @@ public struct EagerPager: Pager {
         }
     }
 
-    public mutating func resolveFault<Memory>(
-        at address: VirtualAddress, access: AccessKind, in region: Region, pageTable: inout PageTable<Memory>
+    public mutating func pageIn<RAM>(
+        at address: VirtualAddress, access: AccessKind, in region: Region, pageTable: inout PageTable<RAM>
     ) -> FaultResolution {
         // Every page of every region is present, and MmStruct only asks when the region
         // allows the access, so the page table disagrees with the region: a kernel bug.

@@ -16,7 +16,7 @@
 ///    may still hold the writable ones.
 ///
 /// The first write by either side to such a page then faults. The fault path
-/// (``MmStruct/handlePageFault(at:access:)``) sees a present page that its region allows to
+/// (``MmStruct/resolveAccess(at:access:)``) sees a present page that its region allows to
 /// be written and calls ``MmStruct/copyOnWrite(_:at:in:)``: while the frame is shared, the
 /// writer gets a private copy, mapped writable, and gives up its share of the original;
 /// the last sharer left just gets its page writable again, copying nothing. A kernel copy
@@ -45,7 +45,7 @@ extension MmStruct {
     /// ``KernelError/noMemory`` when frames run out for the child's tables, or the run's
     /// ``budget`` cannot hold the child's regions; nothing of the child remains then, and
     /// this address space is unchanged.
-    public mutating func fork() throws(KernelError) -> MmStruct<Memory, P> {
+    public mutating func fork() throws(KernelError) -> MmStruct<RAM, P> {
         let regions = self.regions
         var child = try MmStruct(frames: pageTable.frames, pager: pager, kernelTemplate: pageTable.root, budget: budget)
         do throws(PageTableError) {

@@ -16,10 +16,10 @@
 public struct LazyPager: Pager {
     public init() {}
 
-    public mutating func regionAdded<Memory>(_ region: Region, pageTable: inout PageTable<Memory>) throws(KernelError) {}
+    public mutating func regionAdded<RAM>(_ region: Region, pageTable: inout PageTable<RAM>) throws(KernelError) {}
 
-    public mutating func resolveFault<Memory>(
-        at address: VirtualAddress, access: AccessKind, in region: Region, pageTable: inout PageTable<Memory>
+    public mutating func pageIn<RAM>(
+        at address: VirtualAddress, access: AccessKind, in region: Region, pageTable: inout PageTable<RAM>
     ) -> FaultResolution {
         // MmStruct asks only when the region allows the access and the page table does not
         // serve it; a lazy page that is present serves every access its region allows.

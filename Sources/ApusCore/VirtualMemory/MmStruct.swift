@@ -7,21 +7,22 @@
 ///   every rule of ABI.md §4), and ``addRegion(_:permission:backing:)`` for the loader;
 /// * ``accessOK(_:length:write:)``, the question every system call asks before it touches
 ///   a user pointer, and the user copies built on it (`UserCopy.swift`);
-/// * ``handlePageFault(at:access:)``, which decides whether a faulting program gets its page
-///   or dies;
+/// * ``handlePageFault(at:errorCode:)``, the CPU's page fault, and ``resolveAccess(at:access:)``,
+///   the access it (or a kernel copy) needs served, which decide whether a faulting program
+///   gets its page or dies;
 /// * ``fork()``, the copy-on-write copy of the whole address space (`Fork.swift`).
 ///
 /// `MmStruct` is `~Copyable`: owning it is owning the address space, and when it goes away
 /// its page table gives every frame back.
-public struct MmStruct<Memory: PhysicalMemory, P: Pager>: ~Copyable {
+public struct MmStruct<RAM: PhysicalMemory, P: Pager>: ~Copyable {
     /// The page table of the address space (its ``PageTable/root`` goes into CR3).
-    public internal(set) var pageTable: PageTable<Memory>
+    public internal(set) var pageTable: PageTable<RAM>
     /// The paging policy.
     public private(set) var pager: P
     /// The regions by start address (internal so that ``fork()`` can give the child a copy).
     var regions = AddressMap<Region>()
     /// The page of the last fault that found its page already allowing the access (see
-    /// ``handleUserPageFault(at:errorCode:)``).
+    /// ``handlePageFault(at:errorCode:)``).
     private var staleFaultPage: VirtualAddress?
 
     /// The budget of regions this address space draws on, with every other of its run.
@@ -30,7 +31,7 @@ public struct MmStruct<Memory: PhysicalMemory, P: Pager>: ~Copyable {
     /// An empty address space that takes frames from `frames`, filled by `pager`. With
     /// `kernelTemplate`, the kernel half and kernel window of that page table are shared.
     /// Its regions count against `budget` (one of its own when none is given).
-    public init(frames: FrameAllocator<Memory>, pager: P, kernelTemplate: PhysicalAddress? = nil,
+    public init(frames: FrameAllocator<RAM>, pager: P, kernelTemplate: PhysicalAddress? = nil,
                 budget: ResourceBudget = ResourceBudget()) throws(KernelError) {
         pageTable = try PageTable(frames: frames, sharingKernelSlotsOf: kernelTemplate)
         self.pager = pager
@@ -163,8 +164,8 @@ public struct MmStruct<Memory: PhysicalMemory, P: Pager>: ~Copyable {
     /// TLB entry: the translation is dropped and the access retried, but only once for the
     /// same page in a row; the same fault again means the CPU faults for a reason the page
     /// table cannot see, and retrying would loop forever, so the process ends. Everything
-    /// else goes to ``handlePageFault(at:access:)``.
-    public mutating func handleUserPageFault(at address: VirtualAddress, errorCode: PageFaultErrorCode) -> FaultResolution {
+    /// else goes to ``resolveAccess(at:access:)``.
+    public mutating func handlePageFault(at address: VirtualAddress, errorCode: PageFaultErrorCode) -> FaultResolution {
         guard errorCode.isServable else { return .segmentationFault(.unservable(errorCode)) }
         let access = errorCode.access
         // The region and the leaf are looked up once, here, for every decision below.
@@ -181,22 +182,22 @@ public struct MmStruct<Memory: PhysicalMemory, P: Pager>: ~Copyable {
             return .resolved
         }
         staleFaultPage = nil
-        return resolveFault(at: address, access: access, in: region, entry: entry)
+        return resolveAccess(at: address, access: access, in: region, entry: entry)
     }
 
-    /// Decides what becomes of a user access that faulted at `address` (a program's, or a
-    /// kernel copy's on its behalf): outside every region, or against the region's
+    /// Decides what becomes of a user access at `address` that no page serves yet (a
+    /// program's, or a kernel copy's on its behalf): outside every region, or against the region's
     /// permission, it is a segmentation fault with its cause; a page that already serves the
     /// access (a stale TLB entry) is resolved at once; a write to a present page that its
     /// region allows to be written is copy-on-write (``copyOnWrite(_:at:in:)``); an absent
     /// page is the pager's to serve.
-    public mutating func handlePageFault(at address: VirtualAddress, access: AccessKind) -> FaultResolution {
-        resolveFault(at: address, access: access, in: region(containing: address), entry: try? pageTable.walk(address))
+    public mutating func resolveAccess(at address: VirtualAddress, access: AccessKind) -> FaultResolution {
+        resolveAccess(at: address, access: access, in: region(containing: address), entry: try? pageTable.walk(address))
     }
 
-    /// ``handlePageFault(at:access:)`` with the region holding `address` (if any) and its
+    /// ``resolveAccess(at:access:)`` with the region holding `address` (if any) and its
     /// leaf (if present) looked up already.
-    private mutating func resolveFault(at address: VirtualAddress, access: AccessKind, in region: Region?, entry: PageTableEntry?) -> FaultResolution {
+    private mutating func resolveAccess(at address: VirtualAddress, access: AccessKind, in region: Region?, entry: PageTableEntry?) -> FaultResolution {
         guard let region else { return .segmentationFault(.notPresent) }
         guard region.permission.contains(access.requiredPermission) else {
             switch access {
@@ -214,7 +215,7 @@ public struct MmStruct<Memory: PhysicalMemory, P: Pager>: ~Copyable {
             precondition(access == .write, "a present page refuses an access its region allows")
             return copyOnWrite(entry, at: address.pageBase, in: region)
         }
-        return pager.resolveFault(at: address, access: access, in: region, pageTable: &pageTable)
+        return pager.pageIn(at: address, access: access, in: region, pageTable: &pageTable)
     }
 
     /// The first write to a page whose frame is shared copy-on-write (mapped read-only in
@@ -260,7 +261,7 @@ public struct MmStruct<Memory: PhysicalMemory, P: Pager>: ~Copyable {
         if let present, present.permission.contains(access.requiredPermission.union(.user)) {
             return (present.frame, false)
         }
-        switch handlePageFault(at: address, access: access) {
+        switch resolveAccess(at: address, access: access) {
         case .resolved:
             guard let entry = try? pageTable.walk(address) else { preconditionFailure("pager resolved a fault without mapping the page") }
             return (entry.frame, present == nil)

@@ -6,35 +6,35 @@
 /// * ``EagerPager`` fills every page of a region the moment it is created, so a page fault
 ///   inside a region is always a program error;
 /// * ``LazyPager`` records the region and fills each page at its first touch, in
-///   ``resolveFault(at:access:in:pageTable:)``.
+///   ``pageIn(at:access:in:pageTable:)``.
 ///
 /// Copy-on-write is not a pager's business: a write to a shared frame is handled by
 /// `MmStruct` before any pager is asked, so it works the same with every pager. The pager
 /// answers only for pages that are absent.
 ///
-/// `MmStruct` is generic over its pager (`MmStruct<Memory, EagerPager>`), not an existential,
+/// `MmStruct` is generic over its pager (`MmStruct<RAM, EagerPager>`), not an existential,
 /// so the Embedded build calls the policy directly.
 public protocol Pager {
     /// A region has just been created (validated, not overlapping). Give its pages frames as
     /// the policy says. On failure (``KernelError/noMemory``) nothing of the region may stay
     /// mapped and no frame may leak.
-    mutating func regionAdded<Memory>(_ region: Region, pageTable: inout PageTable<Memory>) throws(KernelError)
+    mutating func regionAdded<RAM>(_ region: Region, pageTable: inout PageTable<RAM>) throws(KernelError)
 
     /// A region is going away: unmap whatever of it is mapped and give the frames back.
-    mutating func regionRemoved<Memory>(_ region: Region, pageTable: inout PageTable<Memory>)
+    mutating func regionRemoved<RAM>(_ region: Region, pageTable: inout PageTable<RAM>)
 
     /// The program (or a kernel copy on its behalf) made `access` at `address` inside
     /// `region`, whose permission allows it, and no page is mapped there. Make the page
     /// serve it, or say why not.
-    mutating func resolveFault<Memory>(
-        at address: VirtualAddress, access: AccessKind, in region: Region, pageTable: inout PageTable<Memory>
+    mutating func pageIn<RAM>(
+        at address: VirtualAddress, access: AccessKind, in region: Region, pageTable: inout PageTable<RAM>
     ) -> FaultResolution
 }
 
 extension Pager {
     /// The usual way to let a region go: every present page of it, and every table it leaves
     /// empty, goes back to the allocator.
-    public mutating func regionRemoved<Memory>(_ region: Region, pageTable: inout PageTable<Memory>) {
+    public mutating func regionRemoved<RAM>(_ region: Region, pageTable: inout PageTable<RAM>) {
         pageTable.unmapAll(in: region.range)
     }
 }

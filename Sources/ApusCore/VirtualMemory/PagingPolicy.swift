@@ -21,7 +21,7 @@ public enum PagingPolicy: Pager, Sendable, Hashable {
         }
     }
 
-    public mutating func regionAdded<Memory>(_ region: Region, pageTable: inout PageTable<Memory>) throws(KernelError) {
+    public mutating func regionAdded<RAM>(_ region: Region, pageTable: inout PageTable<RAM>) throws(KernelError) {
         switch self {
         case .eager:
             var pager = EagerPager()
@@ -32,16 +32,16 @@ public enum PagingPolicy: Pager, Sendable, Hashable {
         }
     }
 
-    public mutating func resolveFault<Memory>(
-        at address: VirtualAddress, access: AccessKind, in region: Region, pageTable: inout PageTable<Memory>
+    public mutating func pageIn<RAM>(
+        at address: VirtualAddress, access: AccessKind, in region: Region, pageTable: inout PageTable<RAM>
     ) -> FaultResolution {
         switch self {
         case .eager:
             var pager = EagerPager()
-            return pager.resolveFault(at: address, access: access, in: region, pageTable: &pageTable)
+            return pager.pageIn(at: address, access: access, in: region, pageTable: &pageTable)
         case .lazy:
             var pager = LazyPager()
-            return pager.resolveFault(at: address, access: access, in: region, pageTable: &pageTable)
+            return pager.pageIn(at: address, access: access, in: region, pageTable: &pageTable)
         }
     }
 }

@@ -106,12 +106,12 @@ struct ModelRunner {
         switch operation {
         case let .mmap(a, l, p, f, o, failAfter):
             if let failAfter { machine.frames.failAllocation(after: failAfter) }
-            let actual = MemorySyscalls.mmap(SyscallArguments(a, l, p, f, o), memory: &mm, files: files)
+            let actual = KeOSSyscalls.mmap(SyscallArguments(a, l, p, f, o), mm: &mm, files: files)
             machine.frames.cancelInjectedFailure()
             let expected = model.mmap(a, l, p, f, o, allocationsAllowed: failAfter)
             return actual == expected ? nil : "returned \(actual), model says \(expected)"
         case let .munmap(a):
-            let actual = MemorySyscalls.munmap(SyscallArguments(a), memory: &mm)
+            let actual = KeOSSyscalls.munmap(SyscallArguments(a), mm: &mm)
             let expected = model.munmap(a)
             return actual == expected ? nil : "returned \(actual), model says \(expected)"
         case let .accessOK(a, l, write):

@@ -1,5 +1,5 @@
 import ApusCore
-import KernelSupport
+import X86_64Support
 
 /// The running kernel: what boot sets up, in the order it must happen.
 ///
@@ -99,7 +99,7 @@ extension Kernel {
         if streamsInput { RunReport.inputRing() }
         MemoryMapReport.enabled = boot.hasOption("memory-map")
         let framesBefore = memory.frames.usedCount
-        let stacksBefore = KernelThread.liveCount
+        let stacksBefore = ThreadControlBlock.liveCount
         let runs = max(boot.numericOption("repeat") ?? 1, 1)
         let pager = boot.option("pager").flatMap { PagingPolicy(name: $0) } ?? .lazy
         log("running \(programName) with \(words.count) arguments\(runs > 1 ? ", \(runs) times" : ""), \(pager.name) pager; \(framesBefore) frames in use")
@@ -117,6 +117,7 @@ extension Kernel {
                 RunReport.couldNotStart(name, run: index, failure)
                 PowerOff.exit(status: statusCannotRun)
             }
+            if let console = StreamedConsole.current { run.watch(console) }
             ProcessRun.current = run
             let status = run.run()
             ProcessRun.current = nil
@@ -124,7 +125,7 @@ extension Kernel {
             RunReport.exited(run: index, status: status)
         }
         let framesAfter = memory.frames.usedCount
-        RunReport.kernelStacks(before: stacksBefore, after: KernelThread.liveCount)
+        RunReport.kernelStacks(before: stacksBefore, after: ThreadControlBlock.liveCount)
         RunReport.frames(before: framesBefore, after: framesAfter)
         PowerOff.exit(status: 0)
     }

@@ -1,5 +1,5 @@
 import ApusCore
-import KernelSupport
+import X86_64Support
 
 /// What the boot loader tells the kernel (Multiboot Specification 0.6.96, §3.3): the memory
 /// map, the command line and the modules, all at physical addresses below 4 GiB, read here

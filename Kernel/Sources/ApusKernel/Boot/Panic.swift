@@ -1,5 +1,5 @@
 import ApusCore
-import KernelSupport
+import X86_64Support
 
 /// The kernel's last words: what happened, where, and how it got there, on the kernel log;
 /// then power-off with ``status`` so the host knows.

@@ -1,5 +1,6 @@
 import ApusCore
-import KernelSupport
+import KernelRuntime
+import X86_64Support
 
 /// How the kernel reports a run: one line in the kernel log for people, and one `RunRecord`
 /// on the status channel for the host (`StatusPort`). Names a user chose go into the log

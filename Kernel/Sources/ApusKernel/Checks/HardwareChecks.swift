@@ -1,5 +1,5 @@
 import ApusCore
-import KernelSupport
+import X86_64Support
 
 /// Checks, run in the booted kernel, that the hardware does what ApusCore's page tables
 /// promise. Each reports one line, `check NAME: ok` or `check NAME: FAILED (why)`, which the
@@ -175,7 +175,7 @@ enum HardwareChecks {
         return now == baseline ? nil : "heap usage \(now) bytes, baseline \(baseline)"
     }
 
-    /// string.S's memset, memcpy and memmove (eight bytes per step, then the tail) against
+    /// memory_functions.S's memset, memcpy and memmove (eight bytes per step, then the tail) against
     /// byte-by-byte expectations, for every length 0–40 and every alignment 0–7, with
     /// overlapping moves in both directions.
     static func memoryFunctions() -> String? {

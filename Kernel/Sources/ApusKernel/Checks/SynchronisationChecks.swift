@@ -1,8 +1,8 @@
 import ApusCore
-import KernelSupport
+import X86_64Support
 
 /// Checks, with real kernel threads on the kernel's scheduler, that the synchronisation
-/// types keep their promises (ApusCore's Mutex, Semaphore and ConditionVariable; the
+/// types keep their promises (ApusCore's MutexState, SemaphoreState and ConditionVariable; the
 /// scheduler does the blocking). The kernel runs with interrupts off, so a kernel thread
 /// only gives up the CPU where it says so (`yield`, or a wait): each check yields inside its
 /// critical sections, where an unprotected version would go wrong, and then looks at what
@@ -27,13 +27,13 @@ enum SynchronisationChecks {
     /// were freed, else how many were left waiting (a lost wake-up, or a deadlock of the
     /// check) or alive.
     static func runThreads(_ bodies: [() -> Void]) -> String? {
-        let liveBefore = KernelThread.liveCount
-        for (index, body) in bodies.enumerated() { scheduler.add(KernelThread(number: index, work: body)) }
+        let liveBefore = ThreadControlBlock.liveCount
+        for (index, body) in bodies.enumerated() { scheduler.add(ThreadControlBlock(number: index, work: body)) }
         scheduler.runReadyThreads()
         let stuck = scheduler.waitingThreads.count
         if stuck > 0 { return "\(stuck) threads were left waiting" }
         scheduler.reapEnded()
-        let alive = KernelThread.liveCount - liveBefore
+        let alive = ThreadControlBlock.liveCount - liveBefore
         return alive == 0 ? nil : "\(alive) threads were not freed after they ended"
     }
 
@@ -42,7 +42,7 @@ enum SynchronisationChecks {
     static func mutexExcludes() -> String? {
         final class Shared { var counter = 0 }
         func race(locked: Bool) -> (Int, String?) {
-            let shared = Shared(), mutex = Mutex()
+            let shared = Shared(), mutex = MutexState()
             let body = {
                 for _ in 0..<200 {
                     if locked { scheduler.lock(mutex) }
@@ -66,7 +66,7 @@ enum SynchronisationChecks {
     /// thread that asks later does not get it before them.
     static func mutexIsFair() -> String? {
         final class Trace { var order: [Int] = [] }
-        let trace = Trace(), mutex = Mutex()
+        let trace = Trace(), mutex = MutexState()
         let holder = {
             scheduler.lock(mutex)
             for _ in 0..<3 { scheduler.yield() } // the others queue up meanwhile
@@ -87,7 +87,7 @@ enum SynchronisationChecks {
     /// switches) in TSC ticks.
     static func semaphorePingPong() -> String? {
         final class Trace { var turns: [UInt8] = []; var ticks: UInt64 = 0 }
-        let trace = Trace(), ping = Semaphore(0), pong = Semaphore(0)
+        let trace = Trace(), ping = SemaphoreState(0), pong = SemaphoreState(0)
         let rounds = 1000
         let first = {
             let start = read_tsc()
@@ -118,7 +118,7 @@ enum SynchronisationChecks {
     /// and an `up` before anyone waits is not lost (the next `down` does not wait).
     static func semaphoreWakesInOrder() -> String? {
         final class Trace { var woken: [Int] = []; var earlyDownWaited = true }
-        let trace = Trace(), semaphore = Semaphore(0), early = Semaphore(0)
+        let trace = Trace(), semaphore = SemaphoreState(0), early = SemaphoreState(0)
         func waiter(_ number: Int) -> () -> Void {
             { scheduler.down(semaphore); trace.woken.append(number) }
         }
@@ -144,7 +144,7 @@ enum SynchronisationChecks {
     /// thread is left asleep.
     static func boundedBuffer() -> String? {
         final class Buffer { var slots: [Int] = []; var taken: [[Int]] = [[], []]; var done = false }
-        let buffer = Buffer(), mutex = Mutex()
+        let buffer = Buffer(), mutex = MutexState()
         let hasItem = ConditionVariable("the buffer holds a number"), hasRoom = ConditionVariable("the buffer has room")
         let count = 300, capacity = 2
         let producer = {

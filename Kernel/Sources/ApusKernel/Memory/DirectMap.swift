@@ -1,5 +1,5 @@
 import ApusCore
-import KernelSupport
+import X86_64Support
 
 /// The kernel's window on physical memory: all of RAM mapped at a fixed offset in the
 /// kernel half, so physical address `p` is at virtual `0xFFFF_8000_0000_0000 + p`.

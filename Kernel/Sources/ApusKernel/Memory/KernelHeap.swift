@@ -1,11 +1,11 @@
 import ApusCore
-import KernelSupport
+import X86_64Support
 
 /// The kernel heap: ApusCore's `HeapAllocator` over the lower-half kernel window, behind the
 /// `posix_memalign` and `free` that the Embedded Swift runtime calls for every object.
 ///
 /// boot.S maps the window's first `HEAP_SIZE` bytes (48 MiB, set in linker.ld) onto free
-/// frames it chose after the boot modules (kernel_heap.S: not part of the image, so no loader
+/// frames it chose after the boot modules (heap_frames.S: not part of the image, so no loader
 /// zeroes or copies them); the kernel page table maps the same frames again. It does not grow, so everything a process can make the kernel keep
 /// is bounded (regions, descriptors, pipe buffers) well below its size. Why the lower half: see `docs/memory-layout.md`.
 enum KernelHeap {

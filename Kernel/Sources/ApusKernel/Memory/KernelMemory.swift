@@ -1,11 +1,11 @@
 import ApusCore
-import KernelSupport
+import X86_64Support
 
 /// The kernel's physical memory and its own address space.
 ///
 /// The frame allocator gets the largest RAM region of the memory map, minus what is already
 /// taken below its start: the kernel image, the boot modules and the heap frames after them
-/// (kernel_heap.S). The
+/// (heap_frames.S). The
 /// kernel page table maps, all supervisor-only:
 /// * every RAM region at the direct map (read-write, not executable);
 /// * the kernel image at `AddressSpaceLayout.kernelImageBase + p`: text read-execute,
@@ -50,7 +50,7 @@ final class KernelMemory {
             cannotStart("the boot module \(role(of: module)) (\(module.range.length >> 10) KiB at \(module.range.start)) does not fit in RAM",
                         ram: ram, modules: boot.modules)
         }
-        // The heap's frames follow the modules (kernel_heap.S); only modules too large for
+        // The heap's frames follow the modules (heap_frames.S); only modules too large for
         // the machine leave it nowhere but on top of them.
         let heapStart = KernelHeap.physicalStart, heapEnd = PhysicalAddress(heap_physical_end())
         for module in boot.modules where module.range.start < heapEnd && heapStart < module.range.end {

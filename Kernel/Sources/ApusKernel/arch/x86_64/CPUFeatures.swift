@@ -1,4 +1,4 @@
-import KernelSupport
+import X86_64Support
 
 /// The protections Apus turns on when the CPU offers them (Intel SDM Vol. 3A §2.5, §4.6).
 ///

@@ -1,5 +1,5 @@
 import ApusCore
-import KernelSupport
+import X86_64Support
 
 /// The descriptor tables the CPU reads on every interrupt and privilege change.
 ///
@@ -8,7 +8,7 @@ import KernelSupport
 ///   an interrupt from ring 3 (`rsp0`) and the Interrupt Stack Table, whose first stack the
 ///   double-fault handler uses, so that even a kernel stack overflow is reported.
 /// * The **IDT** (§6.14.1) holds a gate per vector; vectors 0–31 (the exceptions) and 32
-///   (the timer) point at the stubs in traps.S.
+///   (the timer) point at the stubs in trap_entry.S.
 enum CPUTables {
     static let kernelCodeSelector: UInt16 = 0x08
     static let tssSelector: UInt16 = 0x28

@@ -1,4 +1,4 @@
-import KernelSupport
+import X86_64Support
 
 /// The PC's two cascaded 8259A interrupt controllers (PICs): IRQs 0–7 on the master, 8–15
 /// on the slave, which raises its own through the master's IRQ 2.

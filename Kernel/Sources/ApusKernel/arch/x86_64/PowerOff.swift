@@ -1,4 +1,4 @@
-import KernelSupport
+import X86_64Support
 
 /// Turning the machine off and telling the host how the run ended.
 ///

@@ -1,4 +1,5 @@
-import KernelSupport
+import KernelRuntime
+import X86_64Support
 
 /// A 16550 UART serial port (the PC's COM ports), used for text in and out, and the faster
 /// channels that stand in for it where the machine has them.

@@ -1,4 +1,4 @@
-import KernelSupport
+import X86_64Support
 
 /// The kernel's status channel: an I/O port that only the kernel writes, through which it
 /// hands the host fixed binary records (ApusCore's `RunRecord`) about the runs.

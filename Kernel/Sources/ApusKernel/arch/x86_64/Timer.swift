@@ -1,4 +1,4 @@
-import KernelSupport
+import X86_64Support
 
 /// The timer that shares the CPU between processes: the PC's 8254 programmable interval
 /// timer (PIT), channel 0, raising IRQ 0 (vector 32 once the 8259 interrupt controller is

@@ -1,5 +1,5 @@
 import ApusCore
-import KernelSupport
+import X86_64Support
 
 /// The general-purpose registers as registers.h saves them on every kernel entry, in memory
 /// order (the last pushed first).
@@ -8,7 +8,7 @@ struct GeneralRegisters {
     var rbp, rdi, rsi, rdx, rcx, rbx, rax: UInt64
 }
 
-/// What traps.S leaves on the stack: the registers, the vector and error code, and what the
+/// What trap_entry.S leaves on the stack: the registers, the vector and error code, and what the
 /// CPU pushed (Intel SDM Vol. 3A §6.14.2).
 struct TrapFrame {
     var registers: GeneralRegisters
@@ -46,7 +46,7 @@ enum Traps {
     nonisolated(unsafe) static var lastProbedFault: ProbedFault?
 }
 
-/// Every exception and interrupt arrives here (traps.S). A fault inside an armed probe is
+/// Every exception and interrupt arrives here (trap_entry.S). A fault inside an armed probe is
 /// recorded and the probe resumes at its landing pad; a tick ends the running program's time
 /// slice; another IRQ (a spurious one) is dropped; a fault of a user program goes to that program (it may die, never the kernel);
 /// anything else in the kernel is a bug: panic.
@@ -63,7 +63,7 @@ public func apusTrap(_ rawFrame: UnsafeMutableRawPointer) {
         Timer.acknowledge()
         // A tick in the kernel can only come in the idle loop's `hlt`: nothing to preempt.
         if frame.pointee.cs & 3 == 3 {
-            ProcessRun.current?.pollConsoleInput()
+            ProcessRun.current?.pollOutside()
             ProcessRun.current?.tick()
         }
         return
@@ -74,7 +74,7 @@ public func apusTrap(_ rawFrame: UnsafeMutableRawPointer) {
     }
     if frame.pointee.cs & 3 == 3, let run = ProcessRun.current.map(Unmanaged.passUnretained) {
         // The run lives as long as the boot: borrowed, not counted (ProcessRun.systemCall).
-        run._withUnsafeGuaranteedRef { $0.fault(frame) }
+        run._withUnsafeGuaranteedRef { $0.handleUserException(frame) }
         return
     }
     Panic.trap(frame.pointee)

@@ -1,0 +1,47 @@
+import ApusCore
+import KernelRuntime
+import X86_64Support
+
+/// The console of a run whose standard input streams in while it runs (`apus run` with the
+/// machine's RAM shared): input from the input ring (input_ring.c), output to the program's
+/// channels like ``BootConsole``.
+///
+/// A read takes what the ring holds; when it holds nothing and the host has not said that
+/// the input ended, the reader waits on ``arrival`` (ABI.md §5). Nothing tells the kernel
+/// when bytes arrive (the ring raises no interrupt), so the console is a source of wake-ups
+/// from outside the threads that the run looks at (``OutsideWakeSource``): its readers are
+/// woken when bytes are pending or the input has ended (their reads then return 0, and no
+/// one waits on it any more).
+final class StreamedConsole: Console, OutsideWakeSource {
+    /// The streamed console of the run going on, if its input streams.
+    nonisolated(unsafe) static var current: StreamedConsole?
+
+    /// Readers waiting for input to arrive or end.
+    let arrival = ConditionVariable("console input arrives or ends", source: .outside)
+
+    var pendingInputCount: Int { Int(apus_input_ring_pending()) }
+
+    func readInput(into buffer: UnsafeMutableRawBufferPointer) -> Int {
+        guard let base = buffer.baseAddress else { return 0 }
+        return Int(apus_input_ring_take(base, UInt64(buffer.count)))
+    }
+
+    /// The queue while input may still come; `nil` once the host's input has ended and
+    /// every byte of it was read.
+    var inputArrival: ConditionVariable? { hasEnded ? nil : arrival }
+
+    /// Whether no byte is left and none will come.
+    var hasEnded: Bool { apus_input_ring_ended() != 0 && apus_input_ring_pending() == 0 }
+
+    /// Whether a reader waiting now could go on: bytes are pending, or the input ended.
+    var waiterCanGoOn: Bool { apus_input_ring_pending() > 0 || hasEnded }
+
+    var condition: ConditionVariable { arrival }
+
+    func write(_ bytes: UnsafeRawBufferPointer, to stream: ConsoleStream) {
+        switch stream {
+        case .output: Serial.console.write(bytes)
+        case .error: Serial.errors.write(bytes)
+        }
+    }
+}

@@ -1,0 +1,32 @@
+import ApusCore
+import X86_64Support
+
+/// `fork()` in the kernel (ABI.md §5): the process table gives the child its id (or refuses
+/// it at a limit), the process copies itself (``UserProcess/fork(mainThread:)``: its memory
+/// copy-on-write, its descriptors), and the kernel gives the child its one thread, which
+/// starts where the parent's `syscall` returns, with 0 in `rax`.
+extension ProcessRun {
+    /// `fork()` of `parent` by `thread`: the child's id, or the error.
+    func fork(_ frame: SyscallFrame, parent: ProcessControlBlock, thread: ThreadControlBlock) -> Int64 {
+        // A child starts with `iretq` at the address after the parent's `syscall`; where
+        // `sysretq` could not return (ReturnAddressVerdict.swift), neither can `iretq` (Intel
+        // CPUs fault in ring 0 there). The parent ends when this call returns: no child is made.
+        guard ReturnAddressVerdict(returningTo: frame.registers.rcx) == .sysret else { return KernelError.invalidArgument.syscallReturnValue }
+        var child: ProcessControlBlock?
+        do throws(KernelError) {
+            _ = try table.fork(from: parent.id) { (id) throws(KernelError) in
+                let process = ProcessControlBlock(id: id, parentID: parent.id, core: try parent.core.fork(mainThread: id.mainThread))
+                child = process
+                return process
+            }
+        } catch {
+            return error.syscallReturnValue
+        }
+        let made = child!
+        fxsave(thread.fpuState) // the parent's registers as they are now
+        admit(made, thread: ThreadControlBlock(id: made.id.mainThread, process: made, frame: ProcessControlBlock.childFrame(frame), fpu: thread.fpuState,
+                                               segments: read_data_segments()))
+        MemoryMapReport.fork(parent: parent, child: made)
+        return Int64(made.id.value)
+    }
+}

@@ -1,0 +1,49 @@
+import ApusCore
+import X86_64Support
+
+/// How a process ends (ABI.md §5): when its last thread ends (with its main thread's
+/// status), at `exit_group`, at a fault in any of its threads, or in a deadlock; and the
+/// run with its first process. The order of the steps is the process table's
+/// (``ProcessTable/end(_:status:)``); here each step is carried out.
+extension ProcessRun {
+    /// The running thread's `exit(status)`: it ends once its handler has returned, and its
+    /// process with it when it was the last thread running.
+    func endRunningThread(status: Int32) {
+        let (thread, process) = running
+        let processStatus = process.core.threadEnded(thread.id, status: status)
+        wakeWaiters(of: process)
+        if let processStatus { finish(process, status: Int64(processStatus)) }
+        user_exit_pending = 1
+    }
+
+    /// The running thread's whole process ends with `status` (`exit_group`, a fault), once
+    /// the handler has returned.
+    func exitRunning(status: Int64) {
+        finish(running.process, status: status)
+        user_exit_pending = 1
+    }
+
+    /// Ends `process` with `status`, wherever it ends from: the table's steps, in order.
+    func finish(_ process: ProcessControlBlock, status: Int64) {
+        for step in table.end(process.id, status: status) {
+            switch step {
+            case .record(let ending, let status):
+                ending.exitStatus = status
+                MemoryMapReport.end(ending)
+            case .endOtherThreads(let ending):
+                for thread in scheduler.threads where thread.process === ending && thread !== scheduler.current && thread.state != .ended {
+                    scheduler.makeEnd(thread)
+                }
+            case .closeFiles(let ending):
+                ending.core.closeAllFiles()
+                wakeWaiters(of: ending)
+            case .left(let ending, let status):
+                log("process \(ending.id) ended with status \(status)")
+            case .endRun(_, let survivors):
+                if !survivors.isEmpty { logProcessTable(survivors) }
+            case .endWithRun(let ending):
+                log("process \(ending.id) ended with the run's first process; status -1")
+            }
+        }
+    }
+}

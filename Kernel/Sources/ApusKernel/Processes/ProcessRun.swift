@@ -1,0 +1,107 @@
+import ApusCore
+import X86_64Support
+
+/// One run of a program (`apus run`): its first process, every process it forks and every
+/// thread they start, on the kernel's scheduler, and the end of it all (ABI.md §5).
+///
+/// The rules of the run are ApusCore's, tested on the host: the ``ProcessTable`` hands out
+/// ids, knows parents and limits and gives the order of a process's end; the
+/// ``DeadlockRule`` says when waiting threads can never be woken. The run carries them out
+/// with what only the kernel has: control blocks, kernel stacks, CR3 and the FPU state, the
+/// scheduler. It is the one owner of the process table: every system call, fault and tick
+/// of a program reaches the running thread through it (SystemCallEntry.swift,
+/// UserExceptions.swift), `fork` and `thread_create` add to it (Fork.swift,
+/// ThreadCreation.swift), and a process's end takes from it (ProcessEnd.swift).
+final class ProcessRun {
+    /// The run going on now.
+    nonisolated(unsafe) static var current: ProcessRun?
+
+    /// The kernel's one scheduler.
+    var scheduler: KernelScheduler { Kernel.scheduler }
+    /// The regions and pipes every process of the run draws on together.
+    let budget = ResourceBudget()
+    /// The processes alive, their ids and parents, and the run's status once it is over.
+    var table = ProcessTable<ProcessControlBlock>()
+    /// What outside the threads may wake a waiting thread (Scheduling/OutsideWakeSource.swift).
+    var outsideSources: [any OutsideWakeSource] = []
+
+    /// Starts `program` as the run's first process; `nil` and the reason when it cannot start.
+    func start(_ program: RegularFile, arguments: [[UInt8]], pager: PagingPolicy, fileSystem: RootFileSystem,
+               console: any Console) -> LaunchFailure? {
+        var mm: MmStruct<DirectMap, PagingPolicy>
+        do throws(KernelError) {
+            mm = try MmStruct(frames: Kernel.memory.frames, pager: pager, kernelTemplate: Kernel.memory.pageTable.root, budget: budget)
+        } catch {
+            return .outOfMemory
+        }
+        let start: ProgramLaunch.Start
+        do throws(LaunchFailure) {
+            start = try ProgramLaunch.load(program, arguments: arguments, into: &mm)
+        } catch {
+            return error
+        }
+        let id = ProcessTable<ProcessControlBlock>.firstProcessID
+        let first = ProcessControlBlock(id: id, parentID: 0, core: UserProcess(mm: mm, fileSystem: fileSystem, console: console, mainThread: id.mainThread))
+        table.startFirst(first)
+        admit(first, thread: ThreadControlBlock(id: id.mainThread, process: first, frame: ProcessControlBlock.firstFrame(start), fpu: clean_fpu_state_address()))
+        return nil
+    }
+
+    /// Runs the processes until the first one has ended and every other is gone; returns
+    /// the first one's status.
+    func run() -> Int64 {
+        Timer.start()
+        while true {
+            scheduler.runReadyThreads()
+            if scheduler.threads.isEmpty { break }
+            switch DeadlockRule.verdict(scheduler.threads.lazy.map { $0.state }) {
+            case .runs, .over:
+                continue
+            case .waitsForOutside:
+                idleForOutside()
+            case .deadlock:
+                endDeadlock(scheduler.waitingThreads)
+            }
+        }
+        return table.runStatus ?? -1
+    }
+
+    /// Every thread left waits for what only a thread could bring about: each is named in
+    /// the log with its condition, and its process ends with status −1.
+    private func endDeadlock(_ waiting: [ThreadControlBlock]) {
+        for thread in waiting {
+            guard case .waiting(let queue) = thread.state else { continue }
+            guard let process = thread.process else {
+                fatalError("kernel thread \(thread.id) waits until \(queue.condition) during a run")
+            }
+            log("deadlock: \(describe(thread, of: process, always: true)) waits until \(queue.condition), which no thread can bring about; process ended with status -1")
+        }
+        for thread in waiting {
+            if let process = thread.process { finish(process, status: -1) }
+        }
+    }
+
+    /// The thread running now and its process.
+    var running: (thread: ThreadControlBlock, process: ProcessControlBlock) {
+        guard let thread = scheduler.current, let process = thread.process else { preconditionFailure("no process is running") }
+        return (thread, process)
+    }
+
+    /// A process, new in the table, starts with its first thread.
+    func admit(_ process: ProcessControlBlock, thread: ThreadControlBlock) {
+        scheduler.add(thread)
+        log("process \(process.id) started (parent \(process.parentID))")
+    }
+
+    /// A thread of the run was freed (its kernel stack is back): the table counts it no more.
+    func threadFreed() {
+        table.threadFreed()
+    }
+
+    /// The conditions the last calls of `process` changed: their waiters look again. Most
+    /// calls change none: the list is looked at before it is taken (taking it copies).
+    func wakeWaiters(of process: ProcessControlBlock) {
+        guard !process.core.wakeups.isEmpty else { return }
+        for condition in process.core.takeWakeups() { scheduler.broadcast(condition) }
+    }
+}

@@ -1,0 +1,39 @@
+import ApusCore
+import X86_64Support
+
+/// What the CPU raises while a program runs (Trap.swift sends it here): a page fault, which
+/// the process's memory may serve (``MmStruct/handlePageFault(at:errorCode:)``), another
+/// exception, which ends the process, and the timer's tick, which ends the time slice.
+extension ProcessRun {
+    /// An exception of the running thread: a page its process's pager serves, or the end of
+    /// the whole process with status −1 and a line in the kernel log (ABI.md §3, §5).
+    func handleUserException(_ frame: UnsafeMutablePointer<TrapFrame>) {
+        // Borrowed, not counted, as in `systemCall`: a page fault is as hot a path.
+        unowned(unsafe) let thread = running.thread
+        unowned(unsafe) let process = running.process
+        let vector = frame.pointee.vector
+        if vector == Traps.pageFault {
+            let address = read_cr2()
+            let errorCode = PageFaultErrorCode(rawValue: frame.pointee.errorCode)
+            let resolution = Unmanaged.passUnretained(process)._withUnsafeGuaranteedRef {
+                $0.core.mm.handlePageFault(at: VirtualAddress(address), errorCode: errorCode)
+            }
+            switch resolution {
+            case .resolved: return
+            case .segmentationFault(let cause):
+                log("\(describe(thread, of: process)): page fault at \(hexadecimal(address)): \(cause) (rip \(hexadecimal(frame.pointee.rip))); process killed with status -1")
+            case .outOfMemory:
+                log("\(describe(thread, of: process)): page fault at \(hexadecimal(address)): no frame left for the page, the process had \(process.frameCount) frames (rip \(hexadecimal(frame.pointee.rip))); process killed with status -1")
+            }
+        } else {
+            log("\(describe(thread, of: process)): \(exceptionName(vector)) at rip \(hexadecimal(frame.pointee.rip)); process killed with status -1")
+        }
+        exitRunning(status: -1)
+    }
+
+    /// A timer tick while a program ran: its time slice is over.
+    func tick() {
+        scheduler.preempt()
+        if scheduler.current?.mustEnd == true { user_exit_pending = 1 }
+    }
+}

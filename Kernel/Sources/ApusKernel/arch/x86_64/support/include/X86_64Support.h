@@ -1,0 +1,122 @@
+// The x86-64 support of the kernel: the CPU instructions Swift cannot say, as static inline
+// functions (Intel SDM Vol. 2), and the symbols the assembly files of this folder and the
+// linker script provide.
+#ifndef APUS_X86_64_SUPPORT_H
+#define APUS_X86_64_SUPPORT_H
+
+#include <stdint.h>
+
+// MARK: The memory functions of memory_functions.S
+#include <stddef.h>
+void *memset(void *destination, int byte, size_t count);
+void *memcpy(void *destination, const void *source, size_t count);
+void *memmove(void *destination, const void *source, size_t count);
+int memcmp(const void *a, const void *b, size_t count);
+
+// MARK: Port I/O
+static inline void outb(uint16_t port, uint8_t value) { __asm__ volatile("outb %0, %1" : : "a"(value), "Nd"(port)); }
+static inline uint8_t inb(uint16_t port) { uint8_t value; __asm__ volatile("inb %1, %0" : "=a"(value) : "Nd"(port)); return value; }
+static inline void outl(uint16_t port, uint32_t value) { __asm__ volatile("outl %0, %1" : : "a"(value), "Nd"(port)); }
+static inline void outw(uint16_t port, uint16_t value) { __asm__ volatile("outw %0, %1" : : "a"(value), "Nd"(port)); }
+// `count` bytes from `bytes` to one port, with one instruction (rep outsb).
+static inline void outsb(uint16_t port, const void *bytes, uint64_t count) {
+    __asm__ volatile("rep outsb" : "+S"(bytes), "+c"(count) : "d"(port) : "memory");
+}
+
+// MARK: Control registers and MSRs
+static inline uint64_t read_cr0(void) { uint64_t v; __asm__ volatile("mov %%cr0, %0" : "=r"(v)); return v; }
+static inline void write_cr0(uint64_t v) { __asm__ volatile("mov %0, %%cr0" : : "r"(v) : "memory"); }
+static inline uint64_t read_cr2(void) { uint64_t v; __asm__ volatile("mov %%cr2, %0" : "=r"(v)); return v; }
+static inline uint64_t read_cr3(void) { uint64_t v; __asm__ volatile("mov %%cr3, %0" : "=r"(v)); return v; }
+static inline void write_cr3(uint64_t v) { __asm__ volatile("mov %0, %%cr3" : : "r"(v) : "memory"); }
+static inline uint64_t read_cr4(void) { uint64_t v; __asm__ volatile("mov %%cr4, %0" : "=r"(v)); return v; }
+static inline void write_cr4(uint64_t v) { __asm__ volatile("mov %0, %%cr4" : : "r"(v) : "memory"); }
+static inline uint64_t rdmsr(uint32_t msr) {
+    uint32_t low, high;
+    __asm__ volatile("rdmsr" : "=a"(low), "=d"(high) : "c"(msr));
+    return ((uint64_t)high << 32) | low;
+}
+static inline void wrmsr(uint32_t msr, uint64_t v) {
+    __asm__ volatile("wrmsr" : : "c"(msr), "a"((uint32_t)v), "d"((uint32_t)(v >> 32)));
+}
+static inline void invlpg(uint64_t address) { __asm__ volatile("invlpg (%0)" : : "r"(address) : "memory"); }
+static inline uint64_t read_rbp(void) { uint64_t v; __asm__ volatile("mov %%rbp, %0" : "=r"(v)); return v; }
+
+// MARK: CPUID (Intel SDM Vol. 2A, CPUID)
+static inline void cpuid(uint32_t leaf, uint32_t subleaf, uint32_t *a, uint32_t *b, uint32_t *c, uint32_t *d) {
+    __asm__ volatile("cpuid" : "=a"(*a), "=b"(*b), "=c"(*c), "=d"(*d) : "a"(leaf), "c"(subleaf));
+}
+
+// MARK: Descriptor tables
+struct __attribute__((packed)) DescriptorTablePointer { uint16_t limit; uint64_t base; };
+static inline void lidt(const struct DescriptorTablePointer *p) { __asm__ volatile("lidt (%0)" : : "r"(p) : "memory"); }
+static inline void ltr(uint16_t selector) { __asm__ volatile("ltr %0" : : "r"(selector)); }
+
+// MARK: Halting
+static inline void halt_forever(void) { for (;;) __asm__ volatile("cli; hlt"); }
+static inline void cpu_pause(void) { __asm__ volatile("pause"); }
+// The vectors of the 8259s' spurious IRQ 7 and 15, raised by software (the kernel's checks).
+static inline void raise_vector_39(void) { __asm__ volatile("int $39" ::: "memory"); }
+static inline void raise_vector_47(void) { __asm__ volatile("int $47" ::: "memory"); }
+// The time-stamp counter (RDTSC, SDM Vol. 2B), for the kernel's own measurements.
+static inline uint64_t read_tsc(void) { uint32_t lo, hi; __asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi)); return (uint64_t)hi << 32 | lo; }
+
+// MARK: Symbols of boot.S, trap_entry.S and the linker script
+extern uint64_t boot_multiboot_magic;
+extern uint64_t boot_multiboot_info;
+extern uint64_t gdt[7];
+extern const uint64_t trap_stubs[48];
+
+// MARK: Probes (trap_entry.S): 0 when the access worked, 1 when it faulted.
+extern volatile uint8_t probe_armed;
+extern uint64_t probe_resume;
+int probe_read(const volatile uint8_t *address, uint8_t *value);
+int probe_write(volatile uint8_t *address, uint8_t value);
+int probe_call(uint64_t (*function)(void), uint64_t *result);
+
+// MARK: User mode (syscall_entry.S) and threads (context_switch.S)
+void syscall_entry(void);
+// Set by Swift to end the current thread once its handler has returned (context_switch.S, thread_exit).
+extern volatile uint8_t user_exit_pending;
+extern uint64_t syscall_stack_top;
+// The FXSAVE image every program starts from (syscall_entry.S), and its address for Swift (which
+// would copy the array if it took its address itself).
+extern const uint8_t clean_fpu_state[512];
+static inline const void *clean_fpu_state_address(void) { return clean_fpu_state; }
+// Saves the callee-saved registers and the stack pointer in *saved_stack_pointer, and goes on
+// where the thread whose stack pointer is next_stack_pointer called switch_context.
+void switch_context(uint64_t *saved_stack_pointer, uint64_t next_stack_pointer);
+// Where a new thread's first switch_context returns to.
+void thread_first_entry(void);
+// Where a new kernel thread's first switch_context returns to: it runs the thread's work
+// (apus_kernel_thread_main), then ends the thread.
+void kernel_thread_first_entry(void);
+
+// MARK: FPU and SSE state (Intel SDM Vol. 1 §10.5)
+/* The data segment selectors a program may have loaded (DS, ES, FS, GS), 16 bits each from
+ * the lowest: thread state that switch_context keeps per thread. */
+static inline uint64_t read_data_segments(void) {
+    uint64_t ds, es, fs, gs;
+    __asm__ volatile("mov %%ds, %k0; mov %%es, %k1; mov %%fs, %k2; mov %%gs, %k3" : "=r"(ds), "=r"(es), "=r"(fs), "=r"(gs));
+    return (ds & 0xFFFF) | (es & 0xFFFF) << 16 | (fs & 0xFFFF) << 32 | (gs & 0xFFFF) << 48;
+}
+static inline void fxsave(void *area) { __asm__ volatile("fxsave (%0)" : : "r"(area) : "memory"); }
+static inline void fxrstor(const void *area) { __asm__ volatile("fxrstor (%0)" : : "r"(area) : "memory"); }
+
+// MARK: Interrupts
+static inline void enable_interrupts_and_halt(void) { __asm__ volatile("sti; hlt; cli" : : : "memory"); }
+
+// The addresses the linker script defines, as integers for Swift.
+#define LINKER_ADDRESS(name, symbol) \
+    static inline uint64_t name(void) { extern char symbol[]; return (uint64_t)symbol; }
+LINKER_ADDRESS(text_start, __text_start)
+LINKER_ADDRESS(text_end, __text_end)
+LINKER_ADDRESS(rodata_end, __rodata_end)
+LINKER_ADDRESS(image_end, __image_end)
+#define KERNEL_VMA 0x0000507FC0000000ull
+// The kernel heap's frames, chosen at boot (heap_frames.S).
+extern uint64_t boot_heap_physical_start, boot_heap_physical_end;
+static inline uint64_t heap_physical_start(void) { return boot_heap_physical_start; }
+static inline uint64_t heap_physical_end(void) { return boot_heap_physical_end; }
+
+#endif

@@ -1,0 +1,39 @@
+// Saving and restoring the general-purpose registers on kernel entry, shared by the trap
+// stubs (trap_entry.S) and the system call entry (syscall_entry.S) so both build the same
+// GeneralRegisters record (Trap.swift): r15 at the lowest address, rax at the highest.
+
+.macro PUSH_GENERAL_REGISTERS
+        pushq %rax
+        pushq %rbx
+        pushq %rcx
+        pushq %rdx
+        pushq %rsi
+        pushq %rdi
+        pushq %rbp
+        pushq %r8
+        pushq %r9
+        pushq %r10
+        pushq %r11
+        pushq %r12
+        pushq %r13
+        pushq %r14
+        pushq %r15
+.endm
+
+.macro POP_GENERAL_REGISTERS
+        popq %r15
+        popq %r14
+        popq %r13
+        popq %r12
+        popq %r11
+        popq %r10
+        popq %r9
+        popq %r8
+        popq %rbp
+        popq %rdi
+        popq %rsi
+        popq %rdx
+        popq %rcx
+        popq %rbx
+        popq %rax
+.endm

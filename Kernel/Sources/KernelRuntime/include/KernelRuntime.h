@@ -1,0 +1,47 @@
+// What the kernel needs in C that is not hardware: the heap entry points the Embedded Swift
+// runtime calls (runtime.c), and the program's output and input rings, memory shared with
+// the host (output_ring.c, input_ring.c).
+#ifndef APUS_KERNEL_RUNTIME_H
+#define APUS_KERNEL_RUNTIME_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+// MARK: Output rings (output_ring.c)
+// Byte layout the host relies on (apus, Machine.swift): per ring, `written` at 0, `read` at 8,
+// data at 64; ring 1 starts APUS_OUTPUT_RING_STRIDE bytes after ring 0.
+#define APUS_OUTPUT_RING_SIZE (1ull << 20)
+#define APUS_OUTPUT_RING_STRIDE (64 + APUS_OUTPUT_RING_SIZE)
+struct apus_output_ring {
+    volatile uint64_t written; // bytes the kernel has put in, ever
+    volatile uint64_t read;    // bytes the host has taken out, ever
+    uint64_t reserved[6];
+    volatile uint8_t data[APUS_OUTPUT_RING_SIZE];
+};
+struct apus_output_rings { struct apus_output_ring ring[2]; }; // standard output, standard error
+// Copies `count` bytes into ring `stream` (0 or 1), waiting for the host while it is full.
+void apus_output_ring_write(uint32_t stream, const void *bytes, uint64_t count);
+uint64_t apus_output_rings_physical_address(void);
+static inline uint64_t apus_output_ring_size(void) { return APUS_OUTPUT_RING_SIZE; }
+
+// MARK: The input ring (input_ring.c)
+// Byte layout the host relies on (apus, InputRing.swift): `written` at 0 (the host's),
+// `read` at 8 (the kernel's), `ended` at 16 (the host's: 1 once no byte will follow), data at 64.
+#define APUS_INPUT_RING_SIZE (1ull << 20)
+struct apus_input_ring {
+    volatile uint64_t written; // bytes the host has put in, ever
+    volatile uint64_t read;    // bytes the kernel has taken out, ever
+    volatile uint64_t ended;   // 1 once the host's input has ended (set after the last `written`)
+    uint64_t reserved[5];
+    volatile uint8_t data[APUS_INPUT_RING_SIZE];
+};
+// Bytes the host has put in that the kernel has not taken.
+uint64_t apus_input_ring_pending(void);
+// Whether the host said that no more bytes will come.
+int apus_input_ring_ended(void);
+// Moves up to `count` pending bytes to `destination`; returns how many.
+uint64_t apus_input_ring_take(void *destination, uint64_t count);
+uint64_t apus_input_ring_physical_address(void);
+static inline uint64_t apus_input_ring_size(void) { return APUS_INPUT_RING_SIZE; }
+
+#endif

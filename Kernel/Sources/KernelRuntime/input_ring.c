@@ -1,0 +1,55 @@
+// The program's input ring: standard input that the host brings while the machine runs.
+//
+// The mirror image of the output rings (output_ring.c): memory in the kernel's image that
+// `apus` also maps, through the machine's RAM file. The host copies the bytes it reads from
+// its own standard input (a terminal, a pipe, a file) in and moves `written` on; the kernel
+// copies them out into a reading program and moves `read` on. When the host's input ends
+// (Ctrl-D, the end of a file) it sets `ended`, after the last `written`. Both counters only
+// grow. The host waits while the ring is full, so however much input there is, it holds at
+// most the ring's size of it: the input streams, bounded.
+//
+// Nothing interrupts the kernel when bytes arrive: it looks at the ring when a program reads
+// and at every timer tick (OutsideWakeSource.swift), and wakes the readers waiting for input.
+// The host is not trusted to keep the counters sane: a `written` more than a ring ahead
+// counts as a full ring, never as more.
+#include <stdint.h>
+#include "KernelRuntime.h"
+#include "X86_64Support.h"
+
+void *memcpy(void *destination, const void *source, uint64_t count);
+
+struct apus_input_ring apus_input_ring __attribute__((aligned(4096), section(".bss.apus_input_ring")));
+
+uint64_t apus_input_ring_pending(void) {
+    uint64_t pending = apus_input_ring.written - apus_input_ring.read;
+    return pending > APUS_INPUT_RING_SIZE ? APUS_INPUT_RING_SIZE : pending;
+}
+
+int apus_input_ring_ended(void) {
+    return apus_input_ring.ended == 1;
+}
+
+uint64_t apus_input_ring_take(void *destination, uint64_t count) {
+    uint64_t pending = apus_input_ring_pending();
+    if (count > pending) count = pending;
+    uint64_t read = apus_input_ring.read;
+    uint8_t *next = destination;
+    uint64_t left = count;
+    while (left > 0) {
+        uint64_t at = read % APUS_INPUT_RING_SIZE;
+        uint64_t chunk = left;
+        if (chunk > APUS_INPUT_RING_SIZE - at) chunk = APUS_INPUT_RING_SIZE - at;
+        memcpy(next, (const void *)&apus_input_ring.data[at], chunk);
+        next += chunk;
+        left -= chunk;
+        read += chunk;
+    }
+    // The bytes are copied before the counter gives their room back to the host.
+    __asm__ volatile("" ::: "memory");
+    apus_input_ring.read = read;
+    return count;
+}
+
+uint64_t apus_input_ring_physical_address(void) {
+    return (uint64_t)&apus_input_ring - KERNEL_VMA;
+}

@@ -1,0 +1,53 @@
+/// A process as its system calls see it: its memory, its files, its threads, and where its
+/// console and root file system are.
+///
+/// A process is what a program runs in: one address space (``mm``), one table of open files,
+/// and one or more threads that share both. The system calls a thread makes act on this
+/// value, one concept per file under `Syscalls/` (files, pipes, memory, processes,
+/// threads), each reached through the decoding layer of the process's personality (KeOS's:
+/// ``KeOSSyscalls``). What only the machine can do (its CPU state, its kernel stacks, the
+/// switch between threads) is the kernel's, which keeps a `UserProcess` in its own control
+/// block; the rules of a process's life among others (ids, parents, limits, its end) are
+/// the ``ProcessTable``'s.
+///
+/// Every system call that takes a user pointer checks it with `accessOK` before it touches
+/// user memory (through the user copies of ``MmStruct``), including for empty ranges: so a
+/// bad pointer is always ``KernelError/badAddress`` and never a kernel fault.
+public struct UserProcess<RAM: PhysicalMemory, P: Pager>: ~Copyable {
+    /// The address space (as in KeOS and Linux, the process's `mm`).
+    public var mm: MmStruct<RAM, P>
+    public var files = FileTable()
+    public let fileSystem: RootFileSystem
+    public let console: any Console
+    /// Its threads: which run, and the statuses of those that ended unjoined.
+    public internal(set) var threads: ThreadGroup
+    /// The conditions that the calls since the last ``takeWakeups()`` may have made true (a
+    /// pipe that got bytes, room, or lost an end; a thread that ended): the kernel
+    /// broadcasts them.
+    public internal(set) var wakeups: [ConditionVariable] = []
+
+    /// A process whose main thread has the id `mainThread`.
+    public init(mm: consuming MmStruct<RAM, P>, fileSystem: RootFileSystem, console: any Console, mainThread: ThreadID = 1) {
+        self.mm = mm
+        self.fileSystem = fileSystem
+        self.console = console
+        threads = ThreadGroup(main: mainThread)
+    }
+
+    /// The conditions to broadcast, once; the list is empty afterwards.
+    public mutating func takeWakeups() -> [ConditionVariable] {
+        defer { wakeups.removeAll() }
+        return wakeups
+    }
+
+    /// A pipe changed: whoever waits on either end must look again.
+    mutating func pipeChanged(_ pipe: PipeBuffer) {
+        wakeups.append(pipe.readable)
+        wakeups.append(pipe.writable)
+    }
+
+    /// Closes every descriptor, as a process does when it ends; the pipes' waiters are woken.
+    public mutating func closeAllFiles() {
+        for pipe in files.closeAll() { pipeChanged(pipe) }
+    }
+}

@@ -1,0 +1,22 @@
+/// The KeOS system call numbers (ABI.md §1): what a program puts in `rax` before `syscall`.
+///
+/// The arguments follow in `rdi, rsi, rdx, r10, r8, r9` (``SyscallArguments``); the result
+/// comes back in `rax`, a negative value being an error (``KernelError``). What each call
+/// does, and which concept serves it, is the table in ``KeOSSyscalls``.
+public enum KeOSSyscallNumber: UInt64, Sendable {
+    case exit = 0x00
+    case open = 0x01
+    case read = 0x02
+    case write = 0x03
+    case seek = 0x04
+    case tell = 0x05
+    case close = 0x06
+    case pipe = 0x07
+    case mmap = 0x08
+    case munmap = 0x09
+    case fork = 0x0A
+    case threadCreate = 0x0B
+    case threadJoin = 0x0C
+    case exitGroup = 0x0D
+    case getphys = 0x81
+}

@@ -1,0 +1,26 @@
+/// What a system call asks of the kernel after it ran.
+///
+/// Most calls are done when they return (``returns(_:)``); the others need what only the
+/// kernel has: a thread ends, a new thread or process needs a kernel stack and an id, or the
+/// calling thread must wait. A personality's decoding layer (``KeOSSyscalls``) turns what the
+/// concept functions did into one of these.
+public enum SyscallOutcome: Equatable {
+    /// Return this value in `rax` and resume the program.
+    case returns(Int64)
+    /// The calling thread ends with `status` (`exit`); its process ends with it when it was
+    /// the last one running (``UserProcess/threadEnded(_:status:)`` says).
+    case exit(Int32)
+    /// Every thread of the process ends, and the process with `status` (`exit_group`).
+    case exitGroup(Int32)
+    /// `thread_create`: the kernel starts a thread of the process there (with a kernel stack
+    /// and an id of its own, added to ``UserProcess/threads``) and returns its id.
+    case threadCreate(ThreadStart)
+    /// The program called `fork()`: the kernel makes the child (``UserProcess/fork(mainThread:)``)
+    /// and its thread, and returns the child's id (0 in the child).
+    case fork
+    /// The call cannot go on until `condition` holds (an empty pipe, a full one, a thread
+    /// still running): the thread waits on it, then runs the call again with `retry` (the
+    /// same call, its arguments moved past what was already done) and adds `done` to its
+    /// result.
+    case waits(ConditionVariable, retry: SyscallArguments, done: Int64)
+}
