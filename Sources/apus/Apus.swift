@@ -18,6 +18,7 @@ struct Apus: ParsableCommand {
             apus debug [<options>] <program> [<arguments> ...]
             apus boot [<options>]
             apus bench [--linux <vmlinuz>] [<options>]
+            apus build [<program> ...]
             """,
         discussion: """
             Every command builds what it needs and what changed first (the kernel, the programs it runs \
@@ -33,8 +34,9 @@ struct Apus: ParsableCommand {
               apus debug hello                stop before the first instruction, for gdb
               apus boot                       the hardware checks alone
               apus bench --linux /boot/vmlinuz-*   the kernel's costs beside Linux's
+              apus build                      the kernel and every program, ahead of runs
             """,
-        subcommands: [Run.self, Test.self, Debug.self, Boot.self, Bench.self],
+        subcommands: [Run.self, Test.self, Debug.self, Boot.self, Bench.self, Build.self],
         defaultSubcommand: Run.self)
 
     /// The command line as bytes, split before the parser sees it: the options and the
