@@ -67,7 +67,7 @@ struct RunReportingTests {
                                              to: userland.appendingPathComponent(part))
         }
         let build = UserlandBuild(workspace: Workspace(root: folder.url))
-        let programs = try build.build()
+        let programs = try build.build(.only(["hello"]))
         let result = try SystemUnderTest.run("hello", programs: programs) { $0.machine.scratchParent = folder.url }
         #expect(result.problem == nil)
         #expect(result.stdout == "Hello from Apus!\n")
