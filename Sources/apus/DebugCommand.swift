@@ -17,19 +17,10 @@ struct Debug: ParsableCommand {
               apus debug --rootfs ./bin p   a program of your own, with its symbols
             """)
 
-    @Argument(help: "The program to run (see `apus run`).")
-    var program = "demo"
-
-    @Argument(parsing: .captureForPassthrough, help: "Arguments for the program.")
-    var arguments: [String] = []
-
-    @Option(help: "Add the files of this folder to the root file system.")
-    var rootfs: [String] = []
+    @OptionGroup var target: ProgramArguments
 
     func run() throws {
-        let line = ProgramCommandLine.current
-        var run = ProgramRun(program: line.program ?? Array(program.utf8), arguments: line.arguments)
-        run.extraFiles = rootfs.map { URL(fileURLWithPath: $0) }
+        var run = target.programRun()
         // Problems with the command line first, before the build and the boot.
         try requireRootfsFolders(run.extraFiles)
         try requireProgram(of: run)

@@ -34,14 +34,7 @@ struct Run: ParsableCommand {
             panic, a run longer than two minutes), 2 for a wrong command line.
             """)
 
-    @Argument(help: "The program to run: a file of the root file system (a shipped program or one from --rootfs).")
-    var program = "demo"
-
-    @Argument(parsing: .captureForPassthrough, help: "Arguments for the program (passed on as exact bytes).")
-    var arguments: [String] = []
-
-    @Option(help: "Add the files of this folder to the root file system.")
-    var rootfs: [String] = []
+    @OptionGroup var target: ProgramArguments
 
     @Option(help: "Set argv[0] (as `exec -a` does).")
     var argv0: String?
@@ -72,10 +65,7 @@ struct Run: ParsableCommand {
             note("apus: --repeat \(`repeat`): the count must be between 1 and \(ProgramRun.maximumRepetitions)")
             throw ExitCode(2)
         }
-        let line = ProgramCommandLine.current
-        var run = ProgramRun(program: line.program ?? Array(program.utf8), arguments: line.arguments,
-                             argv0: argv0 == nil ? nil : line.argv0 ?? argv0.map { Array($0.utf8) })
-        run.extraFiles = rootfs.map { URL(fileURLWithPath: $0) }
+        var run = target.programRun(argv0: argv0 == nil ? nil : ProgramCommandLine.current.argv0 ?? argv0.map { Array($0.utf8) })
         run.repetitions = `repeat`
         run.pager = pager
         run.machine.acceleration = acceleration
