@@ -15,7 +15,7 @@ struct Test: ParsableCommand {
               apus test                         every system test
               apus test Pipe                    the cases whose name contains Pipe
               apus test 'ProcessTests|Fork'     a regular expression
-              APUS_PAGER=eager apus test        every case with the eager pager
+              APUS_PAGER=eager apus test PagerDependent   the tests that depend on the pager, eager
             """)
 
     @Argument(help: "Run only the cases whose name matches this.")
