@@ -157,7 +157,7 @@ struct ProgramTests {
         let gcc = Process()
         gcc.executableURL = URL(fileURLWithPath: "/usr/bin/gcc")
         gcc.arguments = ["-nostdlib", "-static", "-fno-pie", "-no-pie", "-O2", "-fno-stack-protector", "-fcf-protection=none",
-                         "-T", script.path, "-o", folder.appendingPathComponent("external").path, source.path]
+                         "-T", script.path, "-Wl,--build-id=none", "-o", folder.appendingPathComponent("external").path, source.path]
         try gcc.run()
         gcc.waitUntilExit()
         try #require(gcc.terminationStatus == 0)
