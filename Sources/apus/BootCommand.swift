@@ -1,0 +1,44 @@
+import ApusTool
+import ArgumentParser
+import Foundation
+
+/// `apus boot`: the kernel alone, running its hardware checks.
+struct Boot: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Boot Apus, run its hardware checks, and exit 0 only if all pass.",
+        discussion: """
+            Prints the kernel's banner and one line per check. Exit status: 0 when every check passes, 1 \
+            when one fails, 2 on a kernel panic, 3 when the kernel could not run.
+
+            Examples:
+              apus boot                          the checks, with KVM where it helps
+              apus boot --acceleration software  under software emulation, as tests run
+            """)
+
+    @Option(name: .customLong("kernel-option"), help: ArgumentHelp("Add a word to the kernel command line (for tests: panic-test).", visibility: .hidden))
+    var kernelOptions: [String] = []
+
+    @Option(help: "How QEMU runs the kernel: auto (KVM unless this machine is itself a VM), kvm, or software.")
+    var acceleration: Machine.Acceleration = .automatic
+
+    func run() throws {
+        let image = try buildKernel()
+        var machine = Machine()
+        machine.acceleration = acceleration
+        let outcome: Machine.Outcome
+        do {
+            outcome = try machine.run(kernel: image, commandLine: (["checks"] + kernelOptions).joined(separator: " "), report: note)
+        } catch let error as ToolError {
+            // The machine could not be set up (QEMU missing): the kernel could not run.
+            note("apus: \(error)")
+            throw ExitCode(3)
+        }
+        print(outcome.log, terminator: outcome.log.hasSuffix("\n") ? "" : "\n")
+        guard let status = outcome.status else {
+            note("apus: \(outcome.problem ?? "the kernel stopped without a status")")
+            throw ExitCode(3)
+        }
+        if status >= 3 { throw ExitCode(3) }
+        if status != 0 { throw ExitCode(status) }
+    }
+}
