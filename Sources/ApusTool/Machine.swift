@@ -192,7 +192,7 @@ public struct Machine: Sendable {
                          "module names are short words: \(name)")
             try scratch.link(name, to: url)
         }
-        for file in ["log", "status"] { FileManager.default.createFile(atPath: scratch.path(file), contents: nil) }
+        for file in ["log", "status"] { _ = FileManager.default.createFile(atPath: scratch.path(file), contents: nil) }
         let output = try StreamingFIFO(path: scratch.path("stdout"))
         let errorOutput = try StreamingFIFO(path: scratch.path("stderr"))
 

@@ -28,7 +28,8 @@ enum DiskChecks {
 
     /// Runs the disk checks (HardwareChecks.run, one line each) until one fails.
     static func runAll(blocks: UInt64) -> Bool {
-        guard HardwareChecks.run("disk-found", { found(blocks: blocks) }), let disk = Kernel.disk else { return false }
+        guard HardwareChecks.run("virtqueue-distrusts-the-used-ring", VirtqueueChecks.distrustsTheUsedRing),
+              HardwareChecks.run("disk-found", { found(blocks: blocks) }), let disk = Kernel.disk else { return false }
         let buffers = Buffers()
         defer { buffers.free() }
         return HardwareChecks.run("disk-reads-every-block") { readEveryBlock(disk, buffers) }

@@ -2,88 +2,91 @@ import ApusCore
 import KernelSupport
 
 /// What the disk costs, measured in the kernel with the time-stamp counter and written to
-/// the log: the time of one 4 KiB read and write (the median of ``samples``), polled from
-/// the boot's context and by a kernel thread that sleeps until the interrupt, the time of a
-/// flush, and the rate of reading the whole scratch disk in order, one request at a time and
-/// with several threads at once.
+/// the log:
+/// * one 4 KiB read, one 4 KiB write and one flush (``samples`` of each, the median and the
+///   slowest), by a kernel thread that sleeps until the interrupt;
+/// * the whole scratch disk read in order, one request at a time, polled from the boot's
+///   context and by a sleeping thread (the median and slowest request, and the rate);
+/// * the whole disk read by several threads at once (the rate).
 ///
-/// The writes rewrite odd blocks with what DiskChecks left there, so the host's check of
-/// the image after the boot still holds.
+/// The writes rewrite block 1 with what DiskChecks left there, so the host's check of the
+/// image after the boot still holds.
 enum DiskSpeed {
     static let samples = 32
+
+    /// Times of one operation, in counter ticks.
+    struct Times {
+        var ticks: [UInt64] = []
+
+        var total: UInt64 { ticks.reduce(0, +) }
+
+        /// "median M, slowest S" in microseconds (or ticks).
+        var summary: String {
+            let sorted = ticks.sorted()
+            guard let slowest = sorted.last else { return "no samples" }
+            return "median \(TimeStampCounter.describe(sorted[sorted.count / 2])), slowest \(TimeStampCounter.describe(slowest))"
+        }
+
+        /// Times `body` once; false when it failed.
+        mutating func time(_ body: () throws(KernelError) -> Void) -> Bool {
+            let start = read_tsc()
+            do throws(KernelError) { try body() } catch { return false }
+            ticks.append(read_tsc() - start)
+            return true
+        }
+    }
 
     /// Measures and logs; nil unless a request failed.
     static func measure(_ disk: VirtioBlockDevice, _ buffers: DiskChecks.Buffers) -> String? {
         let block: UInt64 = 1
-        let buffer = buffers.heap
-        DiskChecks.fill(buffer, block: block, generation: DiskChecks.rewrittenGeneration(block))
-        var failure: String?
-        let polledRead = median { () throws(KernelError) in try disk.read(block: block, into: buffer) }
-        let polledWrite = median { () throws(KernelError) in try disk.write(block: block, from: UnsafeRawBufferPointer(buffer)) }
-        let flush = median { () throws(KernelError) in try disk.flush() }
+        let bytes = disk.blockCount * UInt64(BlockGeometry.blockSize)
+        var polled = Times()
+        for next in 1...disk.blockCount {
+            guard polled.time({ () throws(KernelError) in try disk.read(block: next, into: buffers.heap) }) else { return "a polled read failed" }
+        }
 
-        final class Results { var read: UInt64?; var write: UInt64?; var sequential: UInt64?; var parallel: UInt64? }
+        final class Results { var read = Times(), write = Times(), flush = Times(), inOrder = Times(), failed = false }
         let results = Results()
-        let threadBuffer = UnsafeMutableRawBufferPointer.allocate(byteCount: BlockGeometry.blockSize, alignment: BlockGeometry.blockSize)
-        defer { threadBuffer.deallocate() }
-        DiskChecks.fill(threadBuffer, block: block, generation: DiskChecks.rewrittenGeneration(block))
         let measurer = {
-            results.read = median { () throws(KernelError) in try disk.read(block: block + 1, into: threadBuffer) }
-            DiskChecks.fill(threadBuffer, block: block, generation: DiskChecks.rewrittenGeneration(block))
-            results.write = median { () throws(KernelError) in try disk.write(block: block, from: UnsafeRawBufferPointer(threadBuffer)) }
-            results.sequential = time { () throws(KernelError) in
-                for next in 1...disk.blockCount { try disk.read(block: next, into: threadBuffer) }
+            let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: BlockGeometry.blockSize, alignment: BlockGeometry.blockSize)
+            defer { buffer.deallocate() }
+            DiskChecks.fill(buffer, block: block, generation: DiskChecks.rewrittenGeneration(block))
+            for _ in 0..<samples where !results.write.time({ () throws(KernelError) in try disk.write(block: block, from: UnsafeRawBufferPointer(buffer)) }) {
+                results.failed = true
+            }
+            for _ in 0..<samples where !results.flush.time({ () throws(KernelError) in try disk.flush() }) { results.failed = true }
+            for _ in 0..<samples where !results.read.time({ () throws(KernelError) in try disk.read(block: block + 1, into: buffer) }) {
+                results.failed = true
+            }
+            for next in 1...disk.blockCount {
+                guard results.inOrder.time({ () throws(KernelError) in try disk.read(block: next, into: buffer) }) else { results.failed = true; return }
             }
         }
-        failure = SynchronisationChecks.runThreads([measurer], idle: { DiskChecks.idleForDisk(disk) })
+        if let failure = SynchronisationChecks.runThreads([measurer], idle: { DiskChecks.idleForDisk(disk) }) { return failure }
         let start = read_tsc()
         let readers = (0..<DiskChecks.readerCount).map { reader in
             {
                 let own = UnsafeMutableRawBufferPointer.allocate(byteCount: BlockGeometry.blockSize, alignment: BlockGeometry.blockSize)
                 defer { own.deallocate() }
                 for next in stride(from: UInt64(reader + 1), through: disk.blockCount, by: DiskChecks.readerCount) {
-                    do throws(KernelError) { try disk.read(block: next, into: own) } catch { return }
+                    do throws(KernelError) { try disk.read(block: next, into: own) } catch { results.failed = true; return }
                 }
             }
         }
-        failure = failure ?? SynchronisationChecks.runThreads(readers, idle: { DiskChecks.idleForDisk(disk) })
-        results.parallel = read_tsc() - start
+        if let failure = SynchronisationChecks.runThreads(readers, idle: { DiskChecks.idleForDisk(disk) }) { return failure }
+        let together = read_tsc() - start
+        guard !results.failed else { return "a request failed while measuring" }
 
-        guard let polledRead, let polledWrite, let flush, let read = results.read, let write = results.write,
-              let sequential = results.sequential, let parallel = results.parallel, failure == nil else {
-            return failure ?? "a request failed while measuring"
-        }
-        let bytes = disk.blockCount * UInt64(BlockGeometry.blockSize)
-        log("disk speed: 4 KiB read \(TimeStampCounter.describe(read)) (polled: \(TimeStampCounter.describe(polledRead))), "
-            + "4 KiB write \(TimeStampCounter.describe(write)) (polled: \(TimeStampCounter.describe(polledWrite))), "
-            + "flush \(TimeStampCounter.describe(flush)) (medians of \(samples))")
-        log("disk speed: \(bytes >> 10) KiB read in order in \(TimeStampCounter.describe(sequential)) (\(rate(bytes, sequential))), "
-            + "by \(DiskChecks.readerCount) threads at once in \(TimeStampCounter.describe(parallel)) (\(rate(bytes, parallel)))")
+        log("disk speed: 4 KiB read \(results.read.summary); 4 KiB write \(results.write.summary); flush \(results.flush.summary) (\(samples) each, by a sleeping thread)")
+        log("disk speed: \(bytes >> 10) KiB read in order, polled: \(rate(bytes, polled.total)), \(polled.summary) a block; "
+            + "by a sleeping thread: \(rate(bytes, results.inOrder.total)), \(results.inOrder.summary) a block; "
+            + "by \(DiskChecks.readerCount) threads at once: \(rate(bytes, together))")
         return nil
-    }
-
-    /// The median time of ``samples`` calls of `body`; nil when one failed.
-    static func median(_ body: () throws(KernelError) -> Void) -> UInt64? {
-        var times: [UInt64] = []
-        for _ in 0..<samples {
-            guard let ticks = time(body) else { return nil }
-            times.append(ticks)
-        }
-        times.sort()
-        return times[samples / 2]
-    }
-
-    /// The ticks `body` took; nil when it failed.
-    static func time(_ body: () throws(KernelError) -> Void) -> UInt64? {
-        let start = read_tsc()
-        do throws(KernelError) { try body() } catch { return nil }
-        return read_tsc() - start
     }
 
     /// `bytes` over `ticks`, in MB/s when the counter's rate is known.
     static func rate(_ bytes: UInt64, _ ticks: UInt64) -> String {
-        guard let perMicrosecond = TimeStampCounter.ticksPerMicrosecond, ticks > 0 else { return "\(bytes * 1000 / max(ticks, 1)) bytes per 1000 ticks" }
-        let microseconds = max(ticks / perMicrosecond, 1)
-        return "\(bytes / microseconds) MB/s"
+        guard let perMicrosecond = TimeStampCounter.ticksPerMicrosecond else { return "\(bytes * 1000 / max(ticks, 1)) bytes per 1000 ticks" }
+        return "\(bytes / max(ticks / perMicrosecond, 1)) MB/s"
     }
 }

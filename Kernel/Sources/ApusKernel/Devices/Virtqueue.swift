@@ -57,7 +57,8 @@ final class Virtqueue {
     private let memory: UnsafeMutableRawPointer
     let physicalAddress: UInt64
     private let availableOffset: Int
-    private let usedOffset: Int
+    /// Where the used ring starts in the queue's memory.
+    let usedOffset: Int
 
     /// The descriptor after each one, in its chain or on the free list: the driver's own
     /// copy, so that freeing a chain never follows a link the device could have changed.
