@@ -64,16 +64,7 @@ enum DiskSpeed {
         }
         if let failure = SynchronisationChecks.runThreads([measurer], idle: { DiskChecks.idleForDisk(disk) }) { return failure }
         let start = read_tsc()
-        let readers = (0..<DiskChecks.readerCount).map { reader in
-            {
-                let own = UnsafeMutableRawBufferPointer.allocate(byteCount: BlockGeometry.blockSize, alignment: BlockGeometry.blockSize)
-                defer { own.deallocate() }
-                for next in stride(from: UInt64(reader + 1), through: disk.blockCount, by: DiskChecks.readerCount) {
-                    do throws(KernelError) { try disk.read(block: next, into: own) } catch { results.failed = true; return }
-                }
-            }
-        }
-        if let failure = SynchronisationChecks.runThreads(readers, idle: { DiskChecks.idleForDisk(disk) }) { return failure }
+        if let failure = DiskChecks.readInThreads(disk, count: DiskChecks.readerCount, blocks: disk.blockCount) { return failure }
         let together = read_tsc() - start
         guard !results.failed else { return "a request failed while measuring" }
 

@@ -16,9 +16,9 @@ import KernelSupport
 /// the used ring, then raises its interrupt. A thread that asked sleeps meanwhile on
 /// ``completions`` (the scheduler runs others); the interrupt handler reads the used ring
 /// and wakes the waiters, each of which finds its own request by its head. The kernel runs
-/// with interrupts off, so nothing completes between the driver's look at the used ring and
-/// the thread's sleep: either the look finds the request done, or the wake-up comes after
-/// the thread is on the queue. Several threads may have requests in flight at once. With no
+/// with interrupts off, so no wake-up is lost: even a request the device completes at once
+/// has its interrupt handled only when the CPU next runs a program or idles, after the
+/// thread is on the queue. Several threads may have requests in flight at once. With no
 /// thread to put to sleep (the boot, the kernel's idle context) the driver polls the used
 /// ring instead. A request is never abandoned: its buffer belongs to the device until the
 /// device gives it back, so a thread ended meanwhile still waits for it.
@@ -198,18 +198,20 @@ final class VirtioBlockDevice: BlockDevice {
         }
     }
 
-    /// Waits until the device is done with the request at `head`: the running thread sleeps
-    /// until it is woken (by the interrupt handler, or by whoever looks at the used ring
-    /// next) and looks again; with no thread running, the used ring is polled.
+    /// Waits until the device is done with the request at `head`. A thread sleeps on
+    /// ``completions`` at once, without a look at the used ring: interrupts are off in the
+    /// kernel, so the device's interrupt is handled only once the CPU runs a program or idles,
+    /// after the thread is on the queue, and the handler marks the request done and wakes it
+    /// (without an interrupt line, the idle context's ``idle()`` does). With no thread
+    /// running, the used ring is polled.
     private func waitForCompletion(of head: UInt16) {
-        while true {
-            collectCompletions()
-            guard outcomes[Int(head)] == .pending else { return }
+        while outcomes[Int(head)] == .pending {
             if Kernel.scheduler.current != nil {
                 statistics.sleeps += 1
                 Kernel.scheduler.wait(on: completions)
             } else {
-                cpu_pause()
+                collectCompletions()
+                if outcomes[Int(head)] == .pending { cpu_pause() }
             }
         }
     }
@@ -218,14 +220,10 @@ final class VirtioBlockDevice: BlockDevice {
     /// its descriptors; the idle context can only wait for chains the device still holds
     /// (a chain the device gave back waits for a thread that is not running), else Busy.
     private func waitForRoom() throws(KernelError) {
+        if Kernel.scheduler.current != nil { return Kernel.scheduler.wait(on: room) }
         collectCompletions()
-        if Kernel.scheduler.current != nil {
-            Kernel.scheduler.wait(on: room)
-        } else if queue.inFlight > 0 {
-            cpu_pause()
-        } else {
-            throw .busy
-        }
+        if queue.inFlight == 0 { throw .busy }
+        cpu_pause()
     }
 
     /// Reads the used ring: each request done is marked so, a bogus entry is logged and
