@@ -33,7 +33,10 @@ extension VirtioBlockDevice {
         }
         function.enable([.ioSpace, .busMaster])
         let registers = VirtioLegacyInterface(base: port)
-        registers.reset()
+        guard registers.reset() else {
+            log("disk: none usable: \(name) does not reset")
+            return nil
+        }
         registers.add(.acknowledge)
         registers.add(.driver)
         let features = registers.deviceFeatures & (featureFlush | featureReadOnly)
@@ -45,7 +48,11 @@ extension VirtioBlockDevice {
             log("disk: none usable: \(name) has a request queue of \(queueSize) descriptors")
             return nil
         }
-        let capacity = registers.configuration64(capacityOffset)
+        guard let capacity = registers.configuration64(capacityOffset) else {
+            registers.add(.failed)
+            log("disk: none usable: \(name) gives a different capacity at every read")
+            return nil
+        }
         let blockCount = capacity / sectorsPerBlock
         guard blockCount > 0 else {
             registers.add(.failed)

@@ -60,7 +60,7 @@ final class VirtioBlockDevice: BlockDevice {
     }
     /// The request header: type (32 bits), reserved (32), first sector (64).
     static let headerSize = 16
-    static let headerSectorOffset = 8
+    static let headerReservedOffset = 4, headerSectorOffset = 8
     // Status byte values (§5.2.6); the driver writes `statusUnwritten` first, a value no
     // device writes, so a status left alone reads as a failure.
     static let statusOK: UInt8 = 0, statusIOError: UInt8 = 1, statusUnsupported: UInt8 = 2
@@ -169,7 +169,7 @@ final class VirtioBlockDevice: BlockDevice {
         guard !broken, let head = queue.nextHead else { throw .ioError }
         let header = requestArea + Self.headerSize * Int(head)
         header.storeBytes(of: type.rawValue.littleEndian, as: UInt32.self)
-        header.storeBytes(of: UInt32(0), toByteOffset: 4, as: UInt32.self)
+        header.storeBytes(of: UInt32(0), toByteOffset: Self.headerReservedOffset, as: UInt32.self)
         header.storeBytes(of: sector.littleEndian, toByteOffset: Self.headerSectorOffset, as: UInt64.self)
         let statusOffset = Self.headerSize * queue.size + Int(head)
         requestArea.storeBytes(of: Self.statusUnwritten, toByteOffset: statusOffset, as: UInt8.self)
@@ -201,18 +201,18 @@ final class VirtioBlockDevice: BlockDevice {
     /// Waits until the device is done with the request at `head`. A thread sleeps on
     /// ``completions`` at once, without a look at the used ring: interrupts are off in the
     /// kernel, so the device's interrupt is handled only once the CPU runs a program or idles,
-    /// after the thread is on the queue, and the handler marks the request done and wakes it
-    /// (without an interrupt line, the idle context's ``idle()`` does). With no thread
-    /// running, the used ring is polled.
+    /// after the thread is on the queue, and the handler marks the request done and wakes it.
+    /// A thread woken otherwise (without an interrupt line, by the idle context's look at the
+    /// ring) reads the used ring itself. With no thread running, the used ring is polled.
     private func waitForCompletion(of head: UInt16) {
         while outcomes[Int(head)] == .pending {
             if Kernel.scheduler.current != nil {
                 statistics.sleeps += 1
                 Kernel.scheduler.wait(on: completions)
             } else {
-                collectCompletions()
-                if outcomes[Int(head)] == .pending { cpu_pause() }
+                cpu_pause()
             }
+            collectCompletions()
         }
     }
 
@@ -285,6 +285,10 @@ final class VirtioBlockDevice: BlockDevice {
     /// Requests the device holds now: while there are any, a thread waiting on
     /// ``completions`` or ``room`` will be woken by the device, not by another thread.
     var requestsInFlight: Int { queue.inFlight }
+
+    /// Whether the device has put completions in the used ring that nobody has read yet:
+    /// then a thread waiting on ``completions`` could go on once they are read.
+    var hasUnreadCompletions: Bool { queue.hasUnreadCompletions }
 
     /// Whether threads waiting on `waitQueue` wait for this disk.
     func isDiskWait(_ waitQueue: WaitQueue) -> Bool {

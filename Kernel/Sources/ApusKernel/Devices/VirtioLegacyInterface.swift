@@ -65,11 +65,20 @@ struct VirtioLegacyInterface {
         static let configurationChange = InterruptStatus(rawValue: 1 << 1)
     }
 
+    /// How often `reset` reads the status back before it gives up on the device.
+    static let resetPolls = 100_000
+
     /// Writing 0 to the status resets the device (§4.1.4.8): it forgets its queues and
-    /// features and stops using the guest's memory. Reading the status back waits for that.
-    func reset() {
+    /// features and stops using the guest's memory. Reading the status back waits for that;
+    /// false when the device never reads as reset.
+    @discardableResult
+    func reset() -> Bool {
         outb(base + Self.deviceStatusOffset, 0)
-        while inb(base + Self.deviceStatusOffset) != 0 { cpu_pause() }
+        for _ in 0..<Self.resetPolls {
+            if inb(base + Self.deviceStatusOffset) == 0 { return true }
+            cpu_pause()
+        }
+        return false
     }
 
     var status: DeviceStatus { DeviceStatus(rawValue: inb(base + Self.deviceStatusOffset)) }
@@ -113,14 +122,19 @@ struct VirtioLegacyInterface {
         inl(base + Self.deviceConfigurationOffset + offset)
     }
 
+    /// How many times `configuration64` reads a field before it gives up.
+    static let configurationReads = 16
+
     /// The device-specific configuration's 64-bit field at `offset`, read as two halves until
-    /// two reads agree: the legacy interface has no generation counter to tell a field read
-    /// while the device changed it (virtio 1.1 §2.4.4).
-    func configuration64(_ offset: UInt16) -> UInt64 {
-        while true {
-            let first = UInt64(configuration32(offset)) | UInt64(configuration32(offset + 4)) << 32
-            let second = UInt64(configuration32(offset)) | UInt64(configuration32(offset + 4)) << 32
-            if first == second { return first }
+    /// two reads in a row agree (the legacy interface has no generation counter to tell a
+    /// field read while the device changed it: virtio 1.1 §2.4.4); `nil` when none did.
+    func configuration64(_ offset: UInt16) -> UInt64? {
+        var last: UInt64?
+        for _ in 0..<Self.configurationReads {
+            let value = UInt64(configuration32(offset)) | UInt64(configuration32(offset + 4)) << 32
+            if value == last { return value }
+            last = value
         }
+        return nil
     }
 }

@@ -135,6 +135,12 @@ final class Virtqueue {
         return UInt16(head)
     }
 
+    /// Whether the device has added entries to the used ring that ``takeCompletion()`` has
+    /// not taken yet.
+    var hasUnreadCompletions: Bool {
+        UInt16(littleEndian: volatile_load16(memory + usedOffset + Self.ringIndexOffset)) != nextUsed
+    }
+
     /// The next entry of the used ring, checked; `nil` when the device has added none.
     func takeCompletion() -> Completion? {
         let deviceIndex = UInt16(littleEndian: volatile_load16(memory + usedOffset + Self.ringIndexOffset))
