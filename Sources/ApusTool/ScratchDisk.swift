@@ -19,27 +19,30 @@ public struct ScratchDisk {
     static let wordsPerBlock = BlockGeometry.blockSize / MemoryLayout<UInt64>.size
 
     /// Where the image is.
-    public let url: URL
+    public var url: URL { folder.url.appendingPathComponent("scratch-disk.img") }
     /// How many blocks it holds.
     public let blocks: Int
+    /// The private folder that holds the image: removed with it, and by
+    /// ``Machine/stopEverything()`` when a signal ends the tool.
+    private let folder: ScratchFolder
 
     /// The kernel command-line word that tells the kernel's checks to use the disk.
     public var commandLineOption: String { "scratch-disk=\(blocks)" }
 
-    /// Makes an image of `blocks` blocks, each holding its generation-0 pattern, as a new
-    /// file in `folder` (the temporary folder by default).
-    public static func make(blocks: Int = defaultBlocks, in folder: URL? = nil) throws -> ScratchDisk {
+    /// Makes an image of `blocks` blocks, each holding its generation-0 pattern, in a new
+    /// private folder in `parent` (the temporary folder by default).
+    public static func make(blocks: Int = defaultBlocks, in parent: URL? = nil) throws -> ScratchDisk {
         precondition(blocks > 0)
-        let directory = folder ?? FileManager.default.temporaryDirectory
-        let url = directory.appendingPathComponent("apus-scratch-disk-\(UUID().uuidString).img")
+        let disk = ScratchDisk(blocks: blocks, folder: try ScratchFolder(in: parent))
         var image = Data(capacity: blocks * BlockGeometry.blockSize)
         for block in 1...blocks { image.append(contentsOf: Self.block(UInt64(block), generation: 0)) }
         do {
-            try image.write(to: url)
+            try image.write(to: disk.url)
         } catch {
-            throw ToolError("cannot make the scratch disk \(url.path): \(error.localizedDescription)")
+            disk.remove()
+            throw ToolError("cannot make the scratch disk \(disk.url.path): \(error.localizedDescription)")
         }
-        return ScratchDisk(url: url, blocks: blocks)
+        return disk
     }
 
     /// The word `word` of `block` in `generation`.
@@ -80,8 +83,8 @@ public struct ScratchDisk {
         return problems
     }
 
-    /// Deletes the image.
+    /// Deletes the image and its folder.
     public func remove() {
-        try? FileManager.default.removeItem(at: url)
+        folder.remove()
     }
 }

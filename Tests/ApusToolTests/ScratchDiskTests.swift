@@ -54,11 +54,12 @@ struct ScratchDiskTests {
         #expect(try disk.problemsAfterChecks() == ["the scratch disk holds 4096 bytes, not 16384"])
     }
 
-    @Test func removingTheImageDeletesIt() throws {
+    @Test func removingTheImageDeletesItAndItsPrivateFolder() throws {
         let folder = try TemporaryFolder()
         let disk = try ScratchDisk.make(blocks: 1, in: folder.url)
+        #expect(disk.url.deletingLastPathComponent().deletingLastPathComponent().path == folder.url.path)
         disk.remove()
-        #expect(!FileManager.default.fileExists(atPath: disk.url.path))
+        #expect(!FileManager.default.fileExists(atPath: disk.url.deletingLastPathComponent().path))
     }
 
     @Test func aMachineWithADiskHasAVirtioBlockDeviceOnItByAPlainName() throws {
