@@ -101,6 +101,9 @@ public struct Machine: Sendable {
     /// ring while the machine runs (``InputRingWriter``); only where the RAM is shared
     /// (``sharesRAM``), and for a kernel told so (`input=stream`).
     public var inputDescriptor: Int32?
+    /// A raw disk image the machine has as its virtio block device (read and written in
+    /// place), if any.
+    public var disk: URL?
 
     /// Whether the machine's RAM is a file this process shares (output and input rings).
     public var sharesRAM: Bool { usesOutputRings && access(SharedRAM.folder, W_OK) == 0 }
@@ -161,6 +164,9 @@ public struct Machine: Sendable {
         if sharedRAM {
             arguments += ["-object", "memory-backend-file,id=ram,size=\(memory)M,mem-path=ram,share=on", "-machine", "memory-backend=ram"]
         }
+        if disk != nil {
+            arguments += ["-drive", "file=disk,if=none,id=disk,format=raw", "-device", "virtio-blk-pci,drive=disk"]
+        }
         if waitForDebugger { arguments += ["-s", "-S"] }
         if kvm { arguments.append("-enable-kvm") }
         arguments += ["-cpu", Self.cpuModel]
@@ -180,6 +186,7 @@ public struct Machine: Sendable {
         defer { scratch.remove() }
         try scratch.link("kernel", to: kernel)
         try scratch.link("kernel-symbols", to: kernel)
+        if let disk { try scratch.link("disk", to: disk) }
         for (url, name) in modules {
             precondition(!name.isEmpty && name.utf8.allSatisfy { $0 == UInt8(ascii: "-") || (0x30...0x39).contains($0) || (0x61...0x7A).contains($0) },
                          "module names are short words: \(name)")

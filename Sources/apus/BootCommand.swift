@@ -7,8 +7,10 @@ struct Boot: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Boot Apus, run its hardware checks, and exit 0 only if all pass.",
         discussion: """
-            Prints the kernel's banner and one line per check. Exit status: 0 when every check passes, 1 \
-            when one fails, 2 on a kernel panic, 3 when the kernel could not run.
+            Prints the kernel's banner and one line per check. The machine gets a scratch disk of 1 MiB made \
+            for the boot, which the disk checks read and write; afterwards the blocks the kernel wrote are \
+            checked on it. Exit status: 0 when every check passes, 1 when one fails, 2 on a kernel panic, 3 \
+            when the kernel could not run.
 
             Examples:
               apus boot                          the checks, with KVM where it helps
@@ -23,11 +25,15 @@ struct Boot: ParsableCommand {
 
     func run() throws {
         let image = try buildKernel()
+        let disk = try ScratchDisk.make()
+        defer { disk.remove() }
         var machine = Machine()
         machine.acceleration = acceleration
+        machine.disk = disk.url
         let outcome: Machine.Outcome
         do {
-            outcome = try machine.run(kernel: image, commandLine: (["checks"] + kernelOptions).joined(separator: " "), report: note)
+            outcome = try machine.run(kernel: image, commandLine: (["checks", disk.commandLineOption] + kernelOptions).joined(separator: " "),
+                                      report: note)
         } catch let error as ToolError {
             // The machine could not be set up (QEMU missing): the kernel could not run.
             note("apus: \(error)")
@@ -40,5 +46,9 @@ struct Boot: ParsableCommand {
         }
         if status >= 3 { throw ExitCode(3) }
         if status != 0 { throw ExitCode(status) }
+        let problems = try disk.problemsAfterChecks()
+        for problem in problems { print("disk image: \(problem)") }
+        guard problems.isEmpty else { throw ExitCode(Machine.statusChecksFailed) }
+        print("disk image: the blocks the kernel wrote are on the scratch disk")
     }
 }

@@ -12,7 +12,8 @@ import X86_64Support
 ///    the kernel image and the heap in the kernel window; then CR3 switches to it and the
 ///    boot tables (with their identity map) are gone.
 /// 6. SMEP and SMAP when the CPU has them.
-/// 7. What the command line asks: the hardware checks, or a deliberate panic.
+/// 7. The disk, if the machine has one (a virtio block device on the PCI bus).
+/// 8. What the command line asks: the hardware checks, or a deliberate panic.
 enum Kernel {
     /// The kernel's memory, set once by boot.
     nonisolated(unsafe) static var memory: KernelMemory!
@@ -36,6 +37,7 @@ enum Kernel {
         log("cpu: \(features)")
         RunReport.booted(ramMiB: memory.ramBytes >> 20, freeFrames: free)
         log("command line: \"\(LogText.escaped(boot.commandLine.utf8))\"")
+        disk = VirtioBlockDevice.attach()
 
         if boot.hasOption("panic-test") {
             log("panic-test: faulting on purpose")
@@ -49,7 +51,7 @@ enum Kernel {
             runProgram(boot)
         }
         if boot.hasOption("checks") {
-            let passed = HardwareChecks.runAll()
+            let passed = HardwareChecks.runAll(scratchDiskBlocks: boot.numericOption("scratch-disk"))
             PowerOff.exit(status: passed ? 0 : 1)
         }
         log("nothing to run; powering off")
@@ -118,6 +120,7 @@ extension Kernel {
                 PowerOff.exit(status: statusCannotRun)
             }
             if let console = StreamedConsole.current { run.watch(console) }
+            if let disk { run.watch(disk) }
             ProcessRun.current = run
             let status = run.run()
             ProcessRun.current = nil

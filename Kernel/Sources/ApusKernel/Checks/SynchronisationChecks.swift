@@ -23,13 +23,14 @@ enum SynchronisationChecks {
             && HardwareChecks.run("condition-variable-bounded-buffer", boundedBuffer)
     }
 
-    /// Runs `bodies` as kernel threads until none is ready; `nil` when they all ended and
-    /// were freed, else how many were left waiting (a lost wake-up, or a deadlock of the
-    /// check) or alive.
-    static func runThreads(_ bodies: [() -> Void]) -> String? {
+    /// Runs `bodies` as kernel threads until none is ready and `idle` (called then, in the
+    /// idle context) says no wait will end by itself; `nil` when they all ended and were
+    /// freed, else how many were left waiting (a lost wake-up, or a deadlock of the check) or
+    /// alive.
+    static func runThreads(_ bodies: [() -> Void], idle: () -> Bool = { false }) -> String? {
         let liveBefore = ThreadControlBlock.liveCount
         for (index, body) in bodies.enumerated() { scheduler.add(ThreadControlBlock(number: index, work: body)) }
-        scheduler.runReadyThreads()
+        repeat { scheduler.runReadyThreads() } while idle()
         let stuck = scheduler.waitingThreads.count
         if stuck > 0 { return "\(stuck) threads were left waiting" }
         scheduler.reapEnded()

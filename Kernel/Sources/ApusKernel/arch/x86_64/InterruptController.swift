@@ -4,7 +4,8 @@ import X86_64Support
 /// on the slave, which raises its own through the master's IRQ 2.
 ///
 /// At power-on they raise vectors 8–15, the CPU's own exceptions, so the kernel moves them
-/// to ``firstVector``…``lastVector`` and masks every line but the timer's (Timer.swift).
+/// to ``firstVector``…``lastVector`` and masks every line but the timer's (Timer.swift) and
+/// the disk's (VirtioBlockDevice.swift).
 /// A masked line raises nothing, with one exception the hardware is known for: when a line
 /// drops before the CPU acknowledges it, the PIC answers with its lowest-priority IRQ (7 on
 /// the master, 15 on the slave), a *spurious* interrupt, with no bit set in its in-service
@@ -34,10 +35,18 @@ enum InterruptController {
         outb(masterData, 0xFF); outb(slaveData, 0xFF) // mask everything
     }
 
-    /// Lets `line` (0–7, the master's) raise its interrupt.
+    /// The master's line the slave raises its interrupts through.
+    static let cascadeLine = 2
+
+    /// Lets `line` (0–15) raise its interrupt; a slave's line (8–15) also needs the cascade.
     static func unmask(line: Int) {
-        precondition(line < 8, "only the master's lines are used")
-        outb(masterData, inb(masterData) & ~UInt8(1 << line))
+        precondition(line < 16, "the PICs have 16 lines")
+        if line >= 8 {
+            outb(slaveData, inb(slaveData) & ~UInt8(1 << (line - 8)))
+            outb(masterData, inb(masterData) & ~UInt8(1 << cascadeLine))
+        } else {
+            outb(masterData, inb(masterData) & ~UInt8(1 << line))
+        }
     }
 
     /// Tells the PIC that the interrupt of `line` was handled, so it can raise the next.
@@ -46,10 +55,15 @@ enum InterruptController {
         outb(masterCommand, endOfInterrupt)
     }
 
-    /// An interrupt on `vector` (33–47) other than the timer's: a spurious IRQ 7 or 15 is
-    /// dropped (with the master's end for 15's cascade); any other line, which a mask should
-    /// have kept quiet, is acknowledged and ignored.
+    /// An interrupt on `vector` (33–47) that no device handles: a line a mask should have
+    /// kept quiet, acknowledged and ignored, or a spurious IRQ 7 or 15.
     static func handleUnexpected(_ vector: UInt64) {
+        endOfInterrupt(vector: vector)
+    }
+
+    /// Ends the interrupt on `vector` (33–47), once its device was served: a spurious IRQ 7
+    /// or 15 is dropped (with the master's end for 15's cascade), any other gets its end.
+    static func endOfInterrupt(vector: UInt64) {
         let line = Int(vector - firstVector)
         let onSlave = line >= 8
         if line % 8 == spuriousLine {

@@ -48,7 +48,7 @@ enum Traps {
 
 /// Every exception and interrupt arrives here (trap_entry.S). A fault inside an armed probe is
 /// recorded and the probe resumes at its landing pad; a tick ends the running program's time
-/// slice; another IRQ (a spurious one) is dropped; a fault of a user program goes to that program (it may die, never the kernel);
+/// slice; the disk's interrupt goes to its driver; another IRQ (a spurious one) is dropped; a fault of a user program goes to that program (it may die, never the kernel);
 /// anything else in the kernel is a bug: panic.
 @_cdecl("apus_trap")
 public func apusTrap(_ rawFrame: UnsafeMutableRawPointer) {
@@ -68,6 +68,7 @@ public func apusTrap(_ rawFrame: UnsafeMutableRawPointer) {
         }
         return
     }
+    if Kernel.disk?.handleInterrupt(vector: frame.pointee.vector) == true { return }
     if frame.pointee.vector > Timer.vector, frame.pointee.vector <= InterruptController.lastVector {
         InterruptController.handleUnexpected(frame.pointee.vector)
         return
