@@ -104,17 +104,16 @@ public final class MemoryBlockDevice: BlockDevice {
         case .nothingWritten:
             device.written = written
         case .unflushedAtRandom(let seed):
-            var random = seed
+            // Each cut point draws its own coins.
+            let seed = seed ^ UInt64(writeCount) &* 0x0100_0000_01B3
             var survivors = durable
             written.forEach { block, contents in
                 // A block's last write survives, or the cache never wrote it back.
-                random = random &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
-                guard random >> 63 == 1, contents != durable.value(at: block) else { return }
+                guard Self.coin(seed, block), contents != durable.value(at: block) else { return }
                 Self.store(contents, at: block, in: &survivors)
             }
             durable.forEach { block, _ in
-                random = random &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
-                if written.value(at: block) == nil, random >> 63 == 1 { survivors.remove(at: block) }
+                if written.value(at: block) == nil, Self.coin(seed, block) { survivors.remove(at: block) }
             }
             device.written = survivors
         }
@@ -141,6 +140,14 @@ public final class MemoryBlockDevice: BlockDevice {
         return blocks
     }
 
+    /// A fair coin for `block` under `seed` (SplitMix64's finaliser of the two).
+    private static func coin(_ seed: UInt64, _ block: UInt64) -> Bool {
+        var z = seed &+ block &* 0x9E37_79B9_7F4A_7C15
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return (z ^ (z >> 31)) >> 63 == 1
+    }
+
     private func isValid(_ block: UInt64, _ count: Int) -> Bool {
         guard block >= 1, block <= blockCount, count == BlockGeometry.blockSize else {
             contractViolations += 1
@@ -163,7 +170,10 @@ public final class MemoryBlockDevice: BlockDevice {
 
     private static func store(_ contents: [UInt8], at block: UInt64, in map: inout AddressMap<[UInt8]>) {
         map.remove(at: block)
-        if contents.contains(where: { $0 != 0 }) { map.insert(contents, at: block) }
+        let isZero = contents.withUnsafeBytes { bytes in
+            (0..<bytes.count / 8).allSatisfy { bytes.load(fromByteOffset: 8 * $0, as: UInt64.self) == 0 }
+        }
+        if !isZero { map.insert(contents, at: block) }
     }
 }
 

@@ -10,7 +10,11 @@ func path(_ text: String) -> [UInt8] { Array(text.utf8) }
 
 /// `count` bytes that differ from block to block and from file to file.
 func pattern(_ count: Int, salt: Int = 1) -> [UInt8] {
-    (0..<count).map { UInt8(truncatingIfNeeded: $0 &* 31 &+ $0 >> 12 &+ salt) | 1 }
+    var bytes = [UInt8](repeating: 0, count: count)
+    bytes.withUnsafeMutableBufferPointer { buffer in
+        for index in 0..<count { buffer[index] = UInt8(truncatingIfNeeded: index &* 31 &+ index >> 12 &+ salt) | 1 }
+    }
+    return bytes
 }
 
 /// A machine (frames) and a disk for one test, and the file system mounted on it.

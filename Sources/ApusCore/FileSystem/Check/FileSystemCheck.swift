@@ -110,8 +110,11 @@ struct Bits {
     private(set) var words: [UInt64]
     init(count: UInt64) { words = [UInt64](repeating: 0, count: Int(count / 64 + 1)) }
     init(bytes: [UInt8]) {
-        words = [UInt64](repeating: 0, count: bytes.count / 8 + 1)
-        for (index, byte) in bytes.enumerated() { words[index / 8] |= UInt64(byte) << (UInt64(index % 8) * 8) }
+        var words = [UInt64](repeating: 0, count: bytes.count / 8 + 1)
+        words.withUnsafeMutableBytes { target in
+            bytes.withUnsafeBytes { source in target.copyMemory(from: source) }
+        }
+        self.words = words.map { UInt64(littleEndian: $0) }
     }
     func contains(_ index: UInt64) -> Bool {
         Int(index / 64) < words.count && words[Int(index / 64)] & (1 << (index % 64)) != 0
