@@ -39,6 +39,8 @@ public final class MemoryBlockDevice: BlockDevice {
     public private(set) var readCount = 0
     public private(set) var writeCount = 0
     public private(set) var flushCount = 0
+    /// The block numbers of the writes that reached the device, in order (flushes as 0).
+    public private(set) var writeLog: [UInt64] = []
     /// Calls that broke the device's contract (see the type's description).
     public private(set) var contractViolations = 0
 
@@ -81,12 +83,14 @@ public final class MemoryBlockDevice: BlockDevice {
             contents.replaceSubrange(half..., with: old[half...])
         }
         store(contents, at: block, in: &written)
+        writeLog.append(block)
     }
 
     public func flush() throws(KernelError) {
         if powerIsCut { throw .ioError }
         flushCount += 1
         durable = written
+        writeLog.append(0)
     }
 
     /// A copy of every block, as a fresh device with nothing injected and its counters at 0.
