@@ -53,7 +53,7 @@ public struct FileSystemGeometry: Equatable, Sendable, CustomStringConvertible {
     public var dataBlockCount: UInt64 { lastUsableBlock >= firstDataBlock ? lastUsableBlock - firstDataBlock + 1 : 0 }
 
     /// The block and byte offset of inode `number` in the inode table.
-    func place(ofInode number: UInt32) -> (block: UInt64, offset: Int) {
+    public func place(ofInode number: UInt32) -> (block: UInt64, offset: Int) {
         let index = UInt64(number) - 1
         return (inodeTableStart + index / UInt64(DiskInode.perBlock), Int(index % UInt64(DiskInode.perBlock)) * DiskInode.size)
     }
