@@ -63,7 +63,10 @@ public struct DiskInode: Equatable, Sendable {
         self.type = type
         size = bytes.loadLittleEndian(at: offset + Self.sizeOffset)
         linkCount = bytes.loadLittleEndian(at: offset + Self.linkCountOffset)
-        direct = (0..<Self.directCount).map { bytes.loadLittleEndian(at: offset + Self.directOffset + 8 * $0) }
+        direct = [UInt64](unsafeUninitializedCapacity: Self.directCount) { buffer, count in
+            for index in 0..<Self.directCount { buffer[index] = bytes.loadLittleEndian(at: offset + Self.directOffset + 8 * index) }
+            count = Self.directCount
+        }
         indirect = bytes.loadLittleEndian(at: offset + Self.indirectOffset)
         doubleIndirect = bytes.loadLittleEndian(at: offset + Self.doubleIndirectOffset)
     }
@@ -88,7 +91,9 @@ public struct DiskInode: Equatable, Sendable {
     }
 
     /// How many blocks the file's size covers.
-    public var blocksCovered: UInt64 { (size + UInt64(BlockGeometry.blockSize) - 1) / UInt64(BlockGeometry.blockSize) }
+    public var blocksCovered: UInt64 {
+        size / UInt64(BlockGeometry.blockSize) + (size % UInt64(BlockGeometry.blockSize) == 0 ? 0 : 1)
+    }
 }
 
 /// What an inode is: KeOS's two kinds of file.

@@ -27,6 +27,7 @@ extension FileSystem {
         try writeFirstBlock(first.block, of: directory.number, parent: parent.number, in: &transaction)
         directory.size = UInt64(BlockGeometry.blockSize)
         try write(directory, in: &transaction)
+        guard parent.linkCount < UInt64(UInt32.max) else { throw .ioError }
         parent.linkCount += 1
         try addEntry(resolved.name!, inode: directory.number, to: &parent, in: &transaction)
         try write(parent, in: &transaction)

@@ -75,7 +75,7 @@ struct CheckTree {
             let number = UInt32(index + 1)
             guard let inode = record(number, in: &image, quiet: true), inode.linkCount == 0 else { continue }
             inodeInUse.insert(UInt64(number))
-            _ = blocks(of: inode, in: &image)
+            markBlocks(of: inode, in: &image)
         }
     }
 
@@ -87,7 +87,7 @@ struct CheckTree {
         guard let inode = record(number, in: &image, quiet: false) else { return nil }
         inodeInUse.insert(UInt64(number))
         reached.insert(Reached(type: inode.type, storedLinks: inode.linkCount), at: UInt64(number))
-        _ = blocks(of: inode, in: &image)
+        markBlocks(of: inode, in: &image)
         return inode
     }
 
@@ -105,36 +105,39 @@ struct CheckTree {
         return inode
     }
 
-    /// The disk blocks of `inode` by index (0 for a hole), after marking every block it
-    /// uses, indirect ones included; reports numbers outside the data area, blocks used
-    /// twice, and sizes that disagree with the blocks.
-    private mutating func blocks(of inode: DiskInode, in image: inout CheckedImage) -> [UInt64] {
-        var map = inode.direct
+    /// Marks every block `inode` uses, indirect ones included, and reports numbers outside
+    /// the data area, blocks used twice, and sizes that disagree with the blocks.
+    private mutating func markBlocks(of inode: DiskInode, in image: inout CheckedImage) {
+        var last: UInt64?
+        var mappedWithinSize: UInt64 = 0
+        let covered = inode.blocksCovered
+        func data(_ block: UInt64, at index: UInt64, _ tree: inout CheckTree, _ image: inout CheckedImage) {
+            guard block != 0, tree.use(block, by: inode.number, in: &image, isTable: false) != nil else { return }
+            last = index
+            if index < covered { mappedWithinSize += 1 }
+        }
+        for (index, block) in inode.direct.enumerated() { data(block, at: UInt64(index), &self, &image) }
+        let perBlock = UInt64(DiskInode.pointersPerBlock)
         if let table = use(inode.indirect, by: inode.number, in: &image) {
-            map += table
+            for (index, block) in table.enumerated() { data(block, at: 12 + UInt64(index), &self, &image) }
         }
         if let tables = use(inode.doubleIndirect, by: inode.number, in: &image) {
-            map += [UInt64](repeating: 0, count: DiskInode.pointersPerBlock - (map.count - DiskInode.directCount))
-            for middle in tables {
-                map += use(middle, by: inode.number, in: &image) ?? [UInt64](repeating: 0, count: DiskInode.pointersPerBlock)
+            for (outer, middle) in tables.enumerated() where middle != 0 {
+                guard let table = use(middle, by: inode.number, in: &image) else { continue }
+                for (index, block) in table.enumerated() { data(block, at: 12 + perBlock + UInt64(outer) * perBlock + UInt64(index), &self, &image) }
             }
         }
-        for (index, block) in map.enumerated() where block != 0 {
-            if use(block, by: inode.number, in: &image, isTable: false) == nil { map[index] = 0 }
-        }
-        let covered = inode.blocksCovered
         if inode.size > DiskInode.maximumSize { image.report("inode \(inode.number): size \(inode.size) is above the largest file") }
-        if let last = map.lastIndex(where: { $0 != 0 }), UInt64(last) >= covered {
+        if let last, last >= covered {
             image.report("inode \(inode.number): block \(last) of the file lies past its size \(inode.size)")
         }
         if inode.type == .directory {
             if inode.size == 0 || inode.size % UInt64(BlockGeometry.blockSize) != 0 {
                 image.report("directory \(inode.number): size \(inode.size) is not a whole, non-zero number of blocks")
-            } else if map.prefix(Int(min(covered, UInt64(map.count)))).contains(0) || UInt64(map.count) < covered {
+            } else if mappedWithinSize < covered {
                 image.report("directory \(inode.number): a hole in its \(covered) blocks")
             }
         }
-        return map
     }
 
     /// Marks `block` used by inode `owner`; for an indirect block (`isTable`) returns its

@@ -78,22 +78,23 @@ public enum FileSystemCheck {
     /// The bitmaps and the superblock's counts against what the walk found in use.
     private static func compare(_ tree: CheckTree, inodeBitmap: Bits, blockBitmap: Bits, superblock: Superblock, in image: inout CheckedImage) {
         let geometry = tree.geometry
-        var markedInodes: UInt64 = 0
-        for index in 0..<geometry.inodeCount {
-            let number = UInt32(index + 1)
-            let marked = inodeBitmap.contains(index)
-            if marked { markedInodes += 1 }
-            let used = tree.inodeInUse.contains(UInt64(number))
-            if marked, !used { image.report("inode bitmap: inode \(number) is marked used but no directory names it", kind: "inode-unused") }
-            if used, !marked { image.report("inode bitmap: inode \(number) is in use but marked free", kind: "inode-free") }
+        let markedInodes = inodeBitmap.count(in: 0..<geometry.inodeCount)
+        for index in inodeBitmap.differences(from: tree.inodeInUse, shiftedBy: 1, in: 0..<geometry.inodeCount) {
+            let number = index + 1
+            if inodeBitmap.contains(index) {
+                image.report("inode bitmap: inode \(number) is marked used but no directory names it", kind: "inode-unused")
+            } else {
+                image.report("inode bitmap: inode \(number) is in use but marked free", kind: "inode-free")
+            }
         }
-        var markedBlocks: UInt64 = 0
-        for block in geometry.firstDataBlock...geometry.lastUsableBlock {
-            let marked = blockBitmap.contains(block)
-            if marked { markedBlocks += 1 }
-            let used = tree.blockInUse.contains(block)
-            if marked, !used { image.report("block bitmap: block \(block) is marked used but no file uses it", kind: "block-unused") }
-            if used, !marked { image.report("block bitmap: block \(block) is in use but marked free", kind: "block-free") }
+        let dataBlocks = geometry.firstDataBlock..<(geometry.lastUsableBlock + 1)
+        let markedBlocks = blockBitmap.count(in: dataBlocks)
+        for block in blockBitmap.differences(from: tree.blockInUse, shiftedBy: 0, in: dataBlocks) {
+            if blockBitmap.contains(block) {
+                image.report("block bitmap: block \(block) is marked used but no file uses it", kind: "block-unused")
+            } else {
+                image.report("block bitmap: block \(block) is in use but marked free", kind: "block-free")
+            }
         }
         if superblock.usedInodeCount != markedInodes {
             image.report("superblock: counts \(superblock.usedInodeCount) inodes in use, the bitmap marks \(markedInodes)")
@@ -119,6 +120,39 @@ struct Bits {
     func contains(_ index: UInt64) -> Bool {
         Int(index / 64) < words.count && words[Int(index / 64)] & (1 << (index % 64)) != 0
     }
+    /// How many of `range` are in the set.
+    func count(in range: Range<UInt64>) -> UInt64 {
+        var total: UInt64 = 0
+        var index = range.lowerBound
+        while index < range.upperBound {
+            if index % 64 == 0, index + 64 <= range.upperBound {
+                total += UInt64(Int(index / 64) < words.count ? words[Int(index / 64)].nonzeroBitCount : 0)
+                index += 64
+            } else {
+                if contains(index) { total += 1 }
+                index += 1
+            }
+        }
+        return total
+    }
+
+    /// The members `index` of `range` for which `index` here and `index + shift` in `other`
+    /// disagree.
+    func differences(from other: Bits, shiftedBy shift: UInt64, in range: Range<UInt64>) -> [UInt64] {
+        var found: [UInt64] = []
+        var index = range.lowerBound
+        while index < range.upperBound {
+            if shift == 0, index % 64 == 0, index + 64 <= range.upperBound, Int(index / 64) < words.count, Int(index / 64) < other.words.count,
+               words[Int(index / 64)] == other.words[Int(index / 64)] {
+                index += 64
+                continue
+            }
+            if contains(index) != other.contains(index + shift) { found.append(index) }
+            index += 1
+        }
+        return found
+    }
+
     /// Adds `index`; returns whether it was new.
     @discardableResult
     mutating func insert(_ index: UInt64) -> Bool {
