@@ -15,6 +15,8 @@
 /// A block number 0 is a hole, which reads as zeros.
 public struct DiskInode: Equatable, Sendable {
     public static let size = 256
+    /// The root directory's inode number.
+    public static let rootNumber: UInt32 = 1
     public static let perBlock = BlockGeometry.blockSize / size
     public static let magic: [UInt8] = Array("KeOSFFSI".utf8)
     public static let directCount = 12

@@ -21,7 +21,7 @@
 /// reads or writes outside the disk. Writes go only to blocks the file system allocated.
 public final class FileSystem<Memory: PhysicalMemory> {
     /// The root directory's inode number.
-    public static var rootInode: UInt32 { 1 }
+    public static var rootInode: UInt32 { DiskInode.rootNumber }
 
     public let geometry: FileSystemGeometry
     public let store: MetadataStore<Memory>

@@ -84,7 +84,7 @@ public struct FileSystemGeometry: Equatable, Sendable, CustomStringConvertible {
 
 /// Why a disk cannot be mounted: a damaged image, or a device that failed while it was read.
 /// To a program, it is ``KernelError/ioError``.
-public struct MountFailure: Error, Equatable, CustomStringConvertible {
+public struct MountFailure: Error, CustomStringConvertible {
     public let reason: String
     public init(_ reason: String) { self.reason = reason }
     public var description: String { reason }

@@ -41,7 +41,7 @@ public enum FileSystemImage {
     /// Writes the superblock, the bitmaps, the journal superblock, the root inode and the
     /// root's directory block of an empty file system.
     static func writeEmptyFileSystem(_ geometry: FileSystemGeometry, on device: any BlockDevice) throws(KernelError) {
-        let root = FileSystem<HostMemory>.rootInode
+        let root = DiskInode.rootNumber
         var block = [UInt8](repeating: 0, count: BlockGeometry.blockSize)
         let rootBlock = geometry.firstDataBlock
         Superblock(geometry: geometry, usedBlockCount: 1, usedInodeCount: 1).storeBlock(into: &block)

@@ -24,7 +24,7 @@ struct CheckTree {
     }
 
     mutating func walk(_ image: inout CheckedImage, inodeBitmap: Bits) {
-        let root = FileSystem<HostMemory>.rootInode
+        let root = DiskInode.rootNumber
         guard let rootInode = visit(root, in: &image) else { return }
         guard rootInode.type == .directory else { return image.report("inode 1 (the root) is not a directory") }
         var queue: [(directory: DiskInode, parent: UInt32)] = [(rootInode, root)]
@@ -63,7 +63,7 @@ struct CheckTree {
         reached.forEach { number, entry in
             let expected = entry.type == .directory ? 2 + entry.subdirectories : entry.names
             if entry.storedLinks != expected {
-                image.report("inode \(number): link count \(entry.storedLinks), but \(entry.type == .directory ? "2 + \(entry.subdirectories) subdirectories" : "\(entry.names) names") make \(expected)", kind: "links")
+                image.report("inode \(number): link count \(entry.storedLinks), but \(entry.type == .directory ? "2 + \(entry.subdirectories) subdirectories" : "\(entry.names) names") make \(expected)", kind: .linkCount)
             }
         }
     }
@@ -145,11 +145,11 @@ struct CheckTree {
     private mutating func use(_ block: UInt64, by owner: UInt32, in image: inout CheckedImage, isTable: Bool = true) -> [UInt64]? {
         guard block != 0 else { return nil }
         guard block >= geometry.firstDataBlock, block <= geometry.lastUsableBlock else {
-            image.report("inode \(owner): block number \(block) is outside the data area (\(geometry.firstDataBlock)…\(geometry.lastUsableBlock))", kind: "block-range")
+            image.report("inode \(owner): block number \(block) is outside the data area (\(geometry.firstDataBlock)…\(geometry.lastUsableBlock))", kind: .blockRange)
             return nil
         }
         guard blockInUse.insert(block) else {
-            image.report("block \(block) is used twice (again by inode \(owner))", kind: "block-twice")
+            image.report("block \(block) is used twice (again by inode \(owner))", kind: .blockTwice)
             return nil
         }
         guard isTable else { return [] }

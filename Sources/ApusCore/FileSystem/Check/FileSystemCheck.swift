@@ -36,7 +36,7 @@ public enum FileSystemCheck {
               let blockBitmap = image.bits(from: geometry.blockBitmapStart, blocks: geometry.blockBitmapBlocks)
         else { return image.problems }
         for block in 1..<geometry.firstDataBlock where !blockBitmap.contains(block) {
-            image.report("block bitmap: metadata block \(block) is marked free", kind: "metadata-free")
+            image.report("block bitmap: metadata block \(block) is marked free", kind: .metadataFree)
         }
         if !blockBitmap.contains(0) { image.report("block bitmap: bit 0 is clear") }
         var tree = CheckTree(geometry: geometry)
@@ -82,18 +82,18 @@ public enum FileSystemCheck {
         for index in inodeBitmap.differences(from: tree.inodeInUse, shiftedBy: 1, in: 0..<geometry.inodeCount) {
             let number = index + 1
             if inodeBitmap.contains(index) {
-                image.report("inode bitmap: inode \(number) is marked used but no directory names it", kind: "inode-unused")
+                image.report("inode bitmap: inode \(number) is marked used but no directory names it", kind: .inodeUnused)
             } else {
-                image.report("inode bitmap: inode \(number) is in use but marked free", kind: "inode-free")
+                image.report("inode bitmap: inode \(number) is in use but marked free", kind: .inodeFree)
             }
         }
         let dataBlocks = geometry.firstDataBlock..<(geometry.lastUsableBlock + 1)
         let markedBlocks = blockBitmap.count(in: dataBlocks)
         for block in blockBitmap.differences(from: tree.blockInUse, shiftedBy: 0, in: dataBlocks) {
             if blockBitmap.contains(block) {
-                image.report("block bitmap: block \(block) is marked used but no file uses it", kind: "block-unused")
+                image.report("block bitmap: block \(block) is marked used but no file uses it", kind: .blockUnused)
             } else {
-                image.report("block bitmap: block \(block) is in use but marked free", kind: "block-free")
+                image.report("block bitmap: block \(block) is in use but marked free", kind: .blockFree)
             }
         }
         if superblock.usedInodeCount != markedInodes {
@@ -168,7 +168,11 @@ struct CheckedImage {
     let device: any BlockDevice
     private var replayed = AddressMap<[UInt8]>()
     private(set) var problems: [String] = []
-    private var counts: [(kind: String, count: Int)] = []
+    /// The kinds of problem that can repeat once per block or inode.
+    enum Kind: CaseIterable {
+        case metadataFree, inodeUnused, inodeFree, blockUnused, blockFree, linkCount, blockRange, blockTwice
+    }
+    private var counts: [(kind: Kind, count: Int)] = []
 
     init(device: any BlockDevice) { self.device = device }
 
@@ -198,7 +202,7 @@ struct CheckedImage {
 
     /// Records a problem; of each `kind`, only the first ``FileSystemCheck/linesPerKind`` are
     /// listed, and ``finishReport()`` counts the rest.
-    mutating func report(_ line: String, kind: String? = nil) {
+    mutating func report(_ line: String, kind: Kind? = nil) {
         guard let kind else { return problems.append(line) }
         if let index = counts.firstIndex(where: { $0.kind == kind }) {
             counts[index].count += 1
@@ -210,8 +214,8 @@ struct CheckedImage {
     }
 
     mutating func finishReport() {
-        for (kind, count) in counts where count > FileSystemCheck.linesPerKind {
-            problems.append("… and \(count - FileSystemCheck.linesPerKind) more problems like the above (\(kind))")
+        for (_, count) in counts where count > FileSystemCheck.linesPerKind {
+            problems.append("… and \(count - FileSystemCheck.linesPerKind) more problems like the one above")
         }
         counts.removeAll()
     }
