@@ -48,7 +48,7 @@ public struct FileSystemGeometry: Equatable, Sendable, CustomStringConvertible {
     /// The first block that holds data; every block before it is metadata.
     public var firstDataBlock: UInt64 { inodeTableStart + inodeTableBlocks }
     /// The last block a file may use.
-    public var lastUsableBlock: UInt64 { min(blockCount, blockBitmapBlocks * Self.bitsPerBlock - 1) }
+    public var lastUsableBlock: UInt64 { blockBitmapBlocks == 0 ? 0 : min(blockCount, blockBitmapBlocks * Self.bitsPerBlock - 1) }
     /// How many data blocks there are.
     public var dataBlockCount: UInt64 { lastUsableBlock >= firstDataBlock ? lastUsableBlock - firstDataBlock + 1 : 0 }
 
@@ -67,6 +67,7 @@ public struct FileSystemGeometry: Equatable, Sendable, CustomStringConvertible {
     /// Why this geometry cannot describe a disk of `deviceBlocks` blocks, or `nil` when it can.
     public func problem(onDeviceOf deviceBlocks: UInt64) -> String? {
         if inodeCount == 0 || inodeCount > Self.maximumInodeCount { return "the inode count \(inodeCount) is not in 1…\(Self.maximumInodeCount)" }
+        if blockCount < 2 { return "the block count \(blockCount) leaves no room for a file system" }
         if blockCount > Self.maximumBlockCount { return "the block count \(blockCount) is above \(Self.maximumBlockCount)" }
         if blockCount > deviceBlocks { return "the block count \(blockCount) is larger than the device (\(deviceBlocks) blocks)" }
         if firstDataBlock > lastUsableBlock { return "\(blockCount) blocks leave no room for data after \(firstDataBlock - 1) blocks of metadata" }

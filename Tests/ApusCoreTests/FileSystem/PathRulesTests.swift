@@ -11,86 +11,104 @@ struct PathRulesTests {
         return (disk, try disk.mount())
     }
 
+    /// Runs `body` on ``tree()``, then unmounts and checks the disk.
+    static func withTree(sourceLocation: SourceLocation = #_sourceLocation, _ body: (FileSystem<HostMemory>) throws -> Void) throws {
+        let (disk, fs) = try tree()
+        try body(fs)
+        try fs.unmount()
+        #expect(disk.problems == [], sourceLocation: sourceLocation)
+    }
+
     static func inode(_ fileSystem: FileSystem<HostMemory>, _ text: String, from directory: UInt32 = 1) throws -> UInt64 {
         try fileSystem.stat(text, in: directory).inode
     }
 
     @Test func absoluteAndRelativePathsNameTheSameFile() throws {
-        let (_, fs) = try Self.tree()
-        let a = try fs.directory(path("/a"), from: 1)
-        #expect(try Self.inode(fs, "/a/f") == Self.inode(fs, "f", from: a))
-        #expect(try Self.inode(fs, "a/f") == Self.inode(fs, "/a/f"))
+        try Self.withTree { (fs: FileSystem<HostMemory>) throws in
+            let a = try fs.directory(path("/a"), from: 1)
+            #expect(try Self.inode(fs, "/a/f") == Self.inode(fs, "f", from: a))
+            #expect(try Self.inode(fs, "a/f") == Self.inode(fs, "/a/f"))
+        }
     }
 
     @Test func repeatedAndTrailingSlashesAreAccepted() throws {
-        let (_, fs) = try Self.tree()
-        #expect(try Self.inode(fs, "//a///f") == Self.inode(fs, "/a/f"))
-        #expect(try Self.inode(fs, "/a/b/") == Self.inode(fs, "/a/b"))
-        #expect(try Self.inode(fs, "/a/b//") == Self.inode(fs, "/a/b"))
-        #expect(try Self.inode(fs, "///") == 1)
+        try Self.withTree { (fs: FileSystem<HostMemory>) throws in
+            #expect(try Self.inode(fs, "//a///f") == Self.inode(fs, "/a/f"))
+            #expect(try Self.inode(fs, "/a/b/") == Self.inode(fs, "/a/b"))
+            #expect(try Self.inode(fs, "/a/b//") == Self.inode(fs, "/a/b"))
+            #expect(try Self.inode(fs, "///") == 1)
+        }
     }
 
     @Test func dotAndDotDotResolve() throws {
-        let (_, fs) = try Self.tree()
-        let b = try fs.directory(path("/a/b"), from: 1)
-        #expect(try Self.inode(fs, "./../f", from: b) == Self.inode(fs, "/a/f"))
-        #expect(try Self.inode(fs, "..", from: b) == Self.inode(fs, "/a"))
-        #expect(try Self.inode(fs, ".", from: b) == UInt64(b))
-        #expect(try Self.inode(fs, "/a/./b/../f") == Self.inode(fs, "/a/f"))
+        try Self.withTree { (fs: FileSystem<HostMemory>) throws in
+            let b = try fs.directory(path("/a/b"), from: 1)
+            #expect(try Self.inode(fs, "./../f", from: b) == Self.inode(fs, "/a/f"))
+            #expect(try Self.inode(fs, "..", from: b) == Self.inode(fs, "/a"))
+            #expect(try Self.inode(fs, ".", from: b) == UInt64(b))
+            #expect(try Self.inode(fs, "/a/./b/../f") == Self.inode(fs, "/a/f"))
+        }
     }
 
     @Test func dotDotOfTheRootIsTheRoot() throws {
-        let (_, fs) = try Self.tree()
-        #expect(try Self.inode(fs, "/..") == 1)
-        #expect(try Self.inode(fs, "/../../a/..") == 1)
-        #expect(try Self.inode(fs, "..", from: 1) == 1)
+        try Self.withTree { (fs: FileSystem<HostMemory>) throws in
+            #expect(try Self.inode(fs, "/..") == 1)
+            #expect(try Self.inode(fs, "/../../a/..") == 1)
+            #expect(try Self.inode(fs, "..", from: 1) == 1)
+        }
     }
 
     @Test func aComponentOf251BytesIsAcceptedAnd252IsNameTooLong() throws {
-        let (_, fs) = try Self.tree()
-        let longest = String(repeating: "n", count: 251)
-        try fs.create("/a/" + longest)
-        #expect(try fs.names("/a").contains(longest))
-        expectError(.nameTooLong) { () throws(KernelError) in try fs.create("/a/" + longest + "n") }
-        expectError(.nameTooLong) { () throws(KernelError) in try fs.stat(longest + "n" + "/x") }
+        try Self.withTree { (fs: FileSystem<HostMemory>) throws in
+            let longest = String(repeating: "n", count: 251)
+            try fs.create("/a/" + longest)
+            #expect(try fs.names("/a").contains(longest))
+            expectError(.nameTooLong) { () throws(KernelError) in try fs.create("/a/" + longest + "n") }
+            expectError(.nameTooLong) { () throws(KernelError) in try fs.stat(longest + "n" + "/x") }
+        }
     }
 
     @Test func aComponentThatIsNotUTF8IsInvalidArgument() throws {
-        let (_, fs) = try Self.tree()
-        expectError(.invalidArgument) { () throws(KernelError) in try fs.create(path("/a/") + [0xFF, 0x41], from: 1) }
-        expectError(.invalidArgument) { () throws(KernelError) in try fs.status([0xC3], from: 1) }
-        try fs.create(path("/a/é"), from: 1)
+        try Self.withTree { (fs: FileSystem<HostMemory>) throws in
+            expectError(.invalidArgument) { () throws(KernelError) in try fs.create(path("/a/") + [0xFF, 0x41], from: 1) }
+            expectError(.invalidArgument) { () throws(KernelError) in try fs.status([0xC3], from: 1) }
+            try fs.create(path("/a/é"), from: 1)
+        }
     }
 
     @Test func anEmptyPathIsNoSuchEntry() throws {
-        let (_, fs) = try Self.tree()
-        expectError(.noSuchEntry) { () throws(KernelError) in try fs.create([], from: 1) }
-        expectError(.noSuchEntry) { () throws(KernelError) in try fs.status([], from: 1) }
-        expectError(.noSuchEntry) { () throws(KernelError) in try fs.unlink([], from: 1) }
-        expectError(.noSuchEntry) { () throws(KernelError) in try fs.makeDirectory([], from: 1) }
-        expectError(.noSuchEntry) { () throws(KernelError) in try fs.directory([], from: 1) }
+        try Self.withTree { (fs: FileSystem<HostMemory>) throws in
+            expectError(.noSuchEntry) { () throws(KernelError) in try fs.create([], from: 1) }
+            expectError(.noSuchEntry) { () throws(KernelError) in try fs.status([], from: 1) }
+            expectError(.noSuchEntry) { () throws(KernelError) in try fs.unlink([], from: 1) }
+            expectError(.noSuchEntry) { () throws(KernelError) in try fs.makeDirectory([], from: 1) }
+            expectError(.noSuchEntry) { () throws(KernelError) in try fs.directory([], from: 1) }
+        }
     }
 
     @Test func aRegularFileWhereADirectoryIsNeededIsNotDirectory() throws {
-        let (_, fs) = try Self.tree()
-        expectError(.notDirectory) { () throws(KernelError) in try fs.stat("/g/x") }
-        expectError(.notDirectory) { () throws(KernelError) in try fs.create("/a/f/x") }
-        expectError(.notDirectory) { () throws(KernelError) in try fs.directory(path("/g"), from: 1) }
+        try Self.withTree { (fs: FileSystem<HostMemory>) throws in
+            expectError(.notDirectory) { () throws(KernelError) in try fs.stat("/g/x") }
+            expectError(.notDirectory) { () throws(KernelError) in try fs.create("/a/f/x") }
+            expectError(.notDirectory) { () throws(KernelError) in try fs.directory(path("/g"), from: 1) }
+        }
     }
 
     @Test func aTrailingSlashAfterARegularFileIsNotDirectory() throws {
-        let (_, fs) = try Self.tree()
-        expectError(.notDirectory) { () throws(KernelError) in try fs.stat("/g/") }
-        expectError(.notDirectory) { () throws(KernelError) in try fs.unlink("/a/f/") }
-        expectError(.notDirectory) { () throws(KernelError) in try fs.open("/g/") }
-        #expect(try fs.stat("/a/f").type == .regular)
+        try Self.withTree { (fs: FileSystem<HostMemory>) throws in
+            expectError(.notDirectory) { () throws(KernelError) in try fs.stat("/g/") }
+            expectError(.notDirectory) { () throws(KernelError) in try fs.unlink("/a/f/") }
+            expectError(.notDirectory) { () throws(KernelError) in try fs.open("/g/") }
+            #expect(try fs.stat("/a/f").type == .regular)
+        }
     }
 
     @Test func aMissingComponentIsNoSuchEntry() throws {
-        let (_, fs) = try Self.tree()
-        expectError(.noSuchEntry) { () throws(KernelError) in try fs.stat("/nothing") }
-        expectError(.noSuchEntry) { () throws(KernelError) in try fs.stat("/nothing/f") }
-        expectError(.noSuchEntry) { () throws(KernelError) in try fs.create("/nothing/f") }
+        try Self.withTree { (fs: FileSystem<HostMemory>) throws in
+            expectError(.noSuchEntry) { () throws(KernelError) in try fs.stat("/nothing") }
+            expectError(.noSuchEntry) { () throws(KernelError) in try fs.stat("/nothing/f") }
+            expectError(.noSuchEntry) { () throws(KernelError) in try fs.create("/nothing/f") }
+        }
     }
 
     @Test func pathErrorsChangeNothing() throws {
