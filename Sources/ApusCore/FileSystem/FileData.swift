@@ -125,12 +125,27 @@ extension FileSystem {
             pages.setPinned(true, inode: inode, page: index)
             pinned.append(index)
         }
+        // Growing past a partial last page makes its tail part of the file: the cached page
+        // holds zeros there, and it goes home dirty so the disk does too (an image written
+        // elsewhere may hold anything past a file's end).
+        let oldLastPage = file.size / Self.pageSize
+        var tail: (page: UInt64, block: UInt64)?
+        if file.size % Self.pageSize != 0, oldLastPage < firstPage {
+            let block = try blockNumber(of: file, at: oldLastPage)
+            if block != 0 {
+                _ = try page(of: file, at: oldLastPage)
+                pages.setPinned(true, inode: inode, page: oldLastPage)
+                pinned.append(oldLastPage)
+                tail = (oldLastPage, block)
+            }
+        }
         var transaction = store.begin()
         var blocks: [(block: UInt64, isNew: Bool)] = []
         for index in firstPage...lastPage { blocks.append(try mapBlock(of: &file, at: index, in: &transaction)) }
         file.size = max(file.size, offset + UInt64(bytes.count))
         try write(file, in: &transaction)
         try transaction.commit()
+        if let tail { pages.markDirty(inode: inode, page: tail.page, block: tail.block, fresh: false) }
         var copied = 0
         for (position, index) in (firstPage...lastPage).enumerated() {
             let inPage = index == firstPage ? Int(offset % Self.pageSize) : 0

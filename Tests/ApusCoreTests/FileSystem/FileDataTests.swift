@@ -96,6 +96,26 @@ struct FileDataTests {
         try again.unmount()
     }
 
+    @Test func bytesPastTheEndOfAFileOnTheDiskNeverShowWhenItGrows() throws {
+        let disk = try DiskMachine(tree: [.file(path: path("/f"), contents: pattern(100))])
+        var fs = try disk.mount()
+        let inode = try fs.open("/f").inode
+        let block = try fs.inode(inode).direct[0]
+        fs.release(inode)
+        try fs.unmount()
+        // An image written elsewhere may hold anything past a file's end.
+        disk.device.damage(block: block, with: pattern(100) + [UInt8](repeating: 0xAA, count: 3_996))
+        fs = try disk.mount()
+        #expect(try fs.write(inode, at: 8_192, [5]) == 1)
+        let expected = pattern(100) + [UInt8](repeating: 0, count: 8_092) + [5]
+        #expect(try fs.read(inode, at: 0, count: 9_000) == expected)
+        try fs.unmount()
+        let again = try disk.mount()
+        #expect(try again.contents(of: path("/f")) == expected)
+        try again.unmount()
+        #expect(disk.problems == [])
+    }
+
     @Test func readAndWriteOfADirectoryAreIsDirectory() throws {
         let (disk, fs) = try Self.fresh()
         try fs.mkdir("/d")

@@ -237,6 +237,7 @@ struct PowerCutTests {
         for n in 1...writes {
             if let failure = try check(fault, at: n, workload: workload) { failures.append("write \(n): \(failure)") }
         }
+        print("power cuts (\(fault)): \(writes) cut points over \(workload.count) operations, \(failures.count) broke the promise")
         return (writes, failures)
     }
 
