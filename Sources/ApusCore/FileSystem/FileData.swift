@@ -124,6 +124,7 @@ extension FileSystem {
             _ = try page(of: file, at: index)
             pages.setPinned(true, inode: inode, page: index)
             pinned.append(index)
+            try pages.makePrivate(inode: inode, page: index)
         }
         // Growing past a partial last page makes its tail part of the file: the cached page
         // holds zeros there, and it goes home dirty so the disk does too (an image written

@@ -7,7 +7,9 @@
 /// (``FrameAllocator/share(_:)``) and copies it on its first write, exactly as `fork`
 /// shares frames. A frame that some process maps is therefore not the cache's alone
 /// (its share count is above one), and the cache never gives it away; it only drops its
-/// own share when it forgets the page.
+/// own share when it forgets the page. Before `write` changes a page some process maps, the
+/// cache moves to a copy of its own (``makePrivate(inode:page:)``), so a mapping keeps the
+/// bytes it shared: private, as ABI.md §4 wants.
 ///
 /// A page is *dirty* when `write` has changed it and the disk has not seen it yet; each
 /// page knows the block it goes to (every dirty page has one: `write` allocates blocks
@@ -94,6 +96,21 @@ public final class PageCache<Memory: PhysicalMemory> {
         pages.append(Page(key: key, frame: frame, block: block, dirty: false, fresh: false, recentlyUsed: true, pinned: false))
         index.insert(Int32(pages.count - 1), at: key)
         return frame
+    }
+
+    /// Gives the cached page a frame of its own when a process maps the current one, so that
+    /// a `write` changes the file and not the process's private mapping: copy-on-write from
+    /// the cache's side. ``KernelError/noMemory`` when no frame can be had.
+    func makePrivate(inode: UInt32, page: UInt64) throws(KernelError) {
+        let key = Self.key(inode: inode, page: page)
+        guard let slot = index.value(at: key), frames.shareCount(of: pages[Int(slot)].frame) > 1 else { return }
+        let copy = try takeFrame()
+        // Taking a frame may have moved the page to another slot.
+        let moved = Int(index.value(at: key)!)
+        let shared = pages[moved].frame
+        frames.memory.copyFrame(from: shared, to: copy)
+        pages[moved].frame = copy
+        frames.free(shared)
     }
 
     /// Keeps the page from being evicted (`true`) or lets it go again (`false`).

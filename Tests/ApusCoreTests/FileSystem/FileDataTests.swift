@@ -217,6 +217,19 @@ struct FileDataTests {
         try Self.finish(disk, fs)
     }
 
+    @Test func aWriteLeavesAPrivateMappingOfThePageAsItWas() throws {
+        let (disk, fs) = try Self.fresh()
+        let inode = try fs.file("/f", pattern(4096))
+        let mapped = try fs.page(of: inode, at: 0)
+        disk.machine.frames.share(mapped)
+        #expect(try fs.write(inode, at: 10, [1, 2, 3]) == 3)
+        #expect(Array(disk.machine.memory.page(at: mapped)) == pattern(4096), "the mapping keeps the bytes it shared")
+        #expect(try fs.read(inode, at: 8, count: 7) == Array(pattern(4096)[8..<10]) + [1, 2, 3] + Array(pattern(4096)[13..<15]))
+        #expect(disk.machine.frames.shareCount(of: mapped) == 1, "the cache dropped its share of the old frame")
+        disk.machine.frames.free(mapped)
+        try Self.finish(disk, fs)
+    }
+
     @Test func everyFrameGoesBackAfterUnmount() throws {
         let disk = try DiskMachine()
         do {
