@@ -38,6 +38,14 @@ extension FileSystem {
         return empty
     }
 
+    /// `readdir` on an open inode: up to `count` entries of directory `inode` from `cursor`
+    /// on, and the cursor to continue from. ``KernelError/notDirectory`` for a regular file.
+    public func readDirectory(_ inode: UInt32, from cursor: UInt64, count: Int) throws(KernelError) -> (entries: [DirectoryBlock.Entry], next: UInt64) {
+        let directory = try self.inode(inode)
+        guard directory.type == .directory else { throw .notDirectory }
+        return try entries(of: directory, from: cursor, count: count)
+    }
+
     /// Up to `count` entries of `directory` from slot `cursor` on, and the cursor after the
     /// last one returned (`readdir`'s state).
     public func entries(of directory: DiskInode, from cursor: UInt64, count: Int) throws(KernelError) -> (entries: [DirectoryBlock.Entry], next: UInt64) {

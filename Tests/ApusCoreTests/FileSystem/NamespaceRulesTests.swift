@@ -166,6 +166,15 @@ struct NamespaceRulesTests {
         try Self.finish(disk, fs)
     }
 
+    @Test func readdirOfARegularFileIsNotDirectory() throws {
+        let (disk, fs) = try Self.fresh()
+        try fs.create("/f")
+        let file = try fs.open("/f")
+        expectError(.notDirectory) { () throws(KernelError) in try fs.readDirectory(file.inode, from: 0, count: 4) }
+        fs.release(file.inode)
+        try Self.finish(disk, fs)
+    }
+
     @Test func aFreedDirectorySlotIsReusedByTheNextEntry() throws {
         let (disk, fs) = try Self.fresh()
         for name in ["a", "b", "c"] { try fs.create("/" + name) }
