@@ -6,18 +6,8 @@ import Testing
 /// open.
 @Suite("File data rules")
 struct FileDataTests {
-    static func fresh(pageCacheCapacity: Int = 256) throws -> (DiskMachine, FileSystem<HostMemory>) {
-        let disk = try DiskMachine(pageCacheCapacity: pageCacheCapacity)
-        return (disk, try disk.mount())
-    }
-
-    static func finish(_ disk: DiskMachine, _ fs: FileSystem<HostMemory>, sourceLocation: SourceLocation = #_sourceLocation) throws {
-        try fs.unmount()
-        #expect(disk.problems == [], sourceLocation: sourceLocation)
-    }
-
     @Test func writeGrowsAFileAndReadReturnsItsBytes() throws {
-        let (disk, fs) = try Self.fresh()
+        let (disk, fs) = try freshFileSystem()
         try fs.create("/f")
         let inode = try fs.open("/f").inode
         #expect(try fs.write(inode, at: 0, pattern(5000)) == 5000)
@@ -27,11 +17,11 @@ struct FileDataTests {
         #expect(try fs.read(inode, at: 8000, count: 10).isEmpty)
         #expect(try fs.read(inode, at: 9000, count: 10).isEmpty)
         fs.release(inode)
-        try Self.finish(disk, fs)
+        try unmountAndCheck(disk, fs)
     }
 
     @Test func aWriteInsideAFileOverwritesInPlace() throws {
-        let (disk, fs) = try Self.fresh()
+        let (disk, fs) = try freshFileSystem()
         let inode = try fs.file("/f", pattern(10_000))
         let free = try fs.freeBlockCount()
         #expect(try fs.write(inode, at: 4090, [7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7]) == 12)
@@ -39,11 +29,11 @@ struct FileDataTests {
         expected.replaceSubrange(4090..<4102, with: [UInt8](repeating: 7, count: 12))
         #expect(try fs.read(inode, at: 0, count: 10_000) == expected)
         #expect(try fs.freeBlockCount() == free)
-        try Self.finish(disk, fs)
+        try unmountAndCheck(disk, fs)
     }
 
     @Test func aHoleReadsAsZerosAndTakesNoBlock() throws {
-        let (disk, fs) = try Self.fresh()
+        let (disk, fs) = try freshFileSystem()
         try fs.create("/f")
         let inode = try fs.open("/f").inode
         let free = try fs.freeBlockCount()
@@ -52,14 +42,14 @@ struct FileDataTests {
         #expect(try fs.read(inode, at: 0, count: 40_003) == [UInt8](repeating: 0, count: 40_000) + [1, 2, 3])
         #expect(try fs.freeBlockCount() == free - 1)
         fs.release(inode)
-        try Self.finish(disk, fs)
+        try unmountAndCheck(disk, fs)
         let again = try disk.mount()
         #expect(try again.contents(of: path("/f")) == [UInt8](repeating: 0, count: 40_000) + [1, 2, 3])
         try again.unmount()
     }
 
     @Test func theLargestFileEndsAt12Plus512Plus512SquaredBlocks() throws {
-        let (disk, fs) = try Self.fresh()
+        let (disk, fs) = try freshFileSystem()
         try fs.create("/f")
         let inode = try fs.open("/f").inode
         let largest = (12 + 512 + 512 * 512) * UInt64(4096)
@@ -71,11 +61,11 @@ struct FileDataTests {
         expectError(.noSpace) { () throws(KernelError) in try fs.write(inode, at: largest + 4096, [1]) }
         #expect(try fs.size(of: inode) == largest)
         fs.release(inode)
-        try Self.finish(disk, fs)
+        try unmountAndCheck(disk, fs)
     }
 
     @Test func aFullDiskWritesWhatFitsThenNoSpaceChangesNothing() throws {
-        let (disk, fs) = try Self.fresh()
+        let (disk, fs) = try freshFileSystem()
         try fs.create("/f")
         let inode = try fs.open("/f").inode
         let big = pattern(20 << 20)
@@ -90,7 +80,7 @@ struct FileDataTests {
         #expect(try fs.freeBlockCount() == free)
         #expect(try fs.read(inode, at: 0, count: written) == Array(big.prefix(written)))
         fs.release(inode)
-        try Self.finish(disk, fs)
+        try unmountAndCheck(disk, fs)
         let again = try disk.mount()
         #expect(try again.contents(of: path("/f")) == Array(big.prefix(written)))
         try again.unmount()
@@ -117,18 +107,18 @@ struct FileDataTests {
     }
 
     @Test func readAndWriteOfADirectoryAreIsDirectory() throws {
-        let (disk, fs) = try Self.fresh()
+        let (disk, fs) = try freshFileSystem()
         try fs.mkdir("/d")
         let d = try fs.open("/d")
         #expect(d.type == .directory)
         expectError(.isDirectory) { () throws(KernelError) in try fs.read(d.inode, at: 0, count: 1) }
         expectError(.isDirectory) { () throws(KernelError) in try fs.write(d.inode, at: 0, [1]) }
         fs.release(d.inode)
-        try Self.finish(disk, fs)
+        try unmountAndCheck(disk, fs)
     }
 
     @Test func fsyncMakesAFileDurableBeforeItReturns() throws {
-        let (disk, fs) = try Self.fresh()
+        let (disk, fs) = try freshFileSystem()
         try fs.mkdir("/d")
         let inode = try fs.file("/d/f", pattern(30_000))
         try fs.synchronize(inode)
@@ -144,7 +134,7 @@ struct FileDataTests {
     }
 
     @Test func aFileUnlinkedWhileOpenLivesUntilItsLastUserLetsGo() throws {
-        let (disk, fs) = try Self.fresh()
+        let (disk, fs) = try freshFileSystem()
         let free = try fs.freeBlockCount()
         try fs.file("/f", pattern(50_000))
         let opened = try fs.open("/f")
@@ -158,11 +148,11 @@ struct FileDataTests {
         #expect(try fs.freeBlockCount() < free)
         fs.release(opened.inode)
         #expect(try fs.freeBlockCount() == free)
-        try Self.finish(disk, fs)
+        try unmountAndCheck(disk, fs)
     }
 
     @Test func anOrphanLeftByAStoppedMachineIsFreedAtTheNextMount() throws {
-        let (disk, fs) = try Self.fresh()
+        let (disk, fs) = try freshFileSystem()
         let free = try fs.freeBlockCount()
         try fs.file("/f", pattern(50_000))
         let opened = try fs.open("/f")
@@ -180,17 +170,17 @@ struct FileDataTests {
     }
 
     @Test func thePageCacheStaysWithinItsCapacityAndWritesDirtyPagesBackWhenItEvicts() throws {
-        let (disk, fs) = try Self.fresh(pageCacheCapacity: 16)
+        let (disk, fs) = try freshFileSystem(pageCacheCapacity: 16)
         let inode = try fs.file("/f", pattern(400_000))
         #expect(fs.store.pages.count <= 16)
         #expect(fs.store.pages.writeBacks > 0)
         #expect(try fs.read(inode, at: 0, count: 400_000) == pattern(400_000))
         #expect(fs.store.pages.count <= 16)
-        try Self.finish(disk, fs)
+        try unmountAndCheck(disk, fs)
     }
 
     @Test func aCachedPageHoldsTheFileAndZerosPastItsEnd() throws {
-        let (disk, fs) = try Self.fresh()
+        let (disk, fs) = try freshFileSystem()
         let inode = try fs.file("/f", pattern(5000))
         try fs.sync()
         fs.store.pages.dropAll()
@@ -198,11 +188,11 @@ struct FileDataTests {
         let bytes = Array(disk.machine.memory.page(at: frame))
         #expect(Array(bytes.prefix(904)) == Array(pattern(5000)[4096...]))
         #expect(bytes[904...].allSatisfy { $0 == 0 })
-        try Self.finish(disk, fs)
+        try unmountAndCheck(disk, fs)
     }
 
     @Test func aPageAProcessMapsStaysWhenTheCacheGivesFramesBack() throws {
-        let (disk, fs) = try Self.fresh()
+        let (disk, fs) = try freshFileSystem()
         let inode = try fs.file("/f", pattern(3 * 4096))
         try fs.sync()
         let frame = try fs.page(of: inode, at: 0)
@@ -214,11 +204,11 @@ struct FileDataTests {
         disk.machine.frames.free(frame)
         #expect(fs.releaseFrames(1000) >= 1)
         #expect(fs.store.pages.count == 0)
-        try Self.finish(disk, fs)
+        try unmountAndCheck(disk, fs)
     }
 
     @Test func aWriteLeavesAPrivateMappingOfThePageAsItWas() throws {
-        let (disk, fs) = try Self.fresh()
+        let (disk, fs) = try freshFileSystem()
         let inode = try fs.file("/f", pattern(4096))
         let mapped = try fs.page(of: inode, at: 0)
         disk.machine.frames.share(mapped)
@@ -227,7 +217,7 @@ struct FileDataTests {
         #expect(try fs.read(inode, at: 8, count: 7) == Array(pattern(4096)[8..<10]) + [1, 2, 3] + Array(pattern(4096)[13..<15]))
         #expect(disk.machine.frames.shareCount(of: mapped) == 1, "the cache dropped its share of the old frame")
         disk.machine.frames.free(mapped)
-        try Self.finish(disk, fs)
+        try unmountAndCheck(disk, fs)
     }
 
     @Test func everyFrameGoesBackAfterUnmount() throws {

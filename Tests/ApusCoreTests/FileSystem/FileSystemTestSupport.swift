@@ -88,6 +88,19 @@ extension FileSystem where Memory == HostMemory {
     }
 }
 
+/// A fresh disk of ``smallGeometry`` and the file system mounted on it.
+func freshFileSystem(pageCacheCapacity: Int = 256) throws -> (DiskMachine, FileSystem<HostMemory>) {
+    let disk = try DiskMachine(pageCacheCapacity: pageCacheCapacity)
+    return (disk, try disk.mount())
+}
+
+/// Unmounts `fileSystem` and expects the checker to find nothing on its disk: how every test
+/// of the file system ends.
+func unmountAndCheck(_ disk: DiskMachine, _ fileSystem: FileSystem<HostMemory>, sourceLocation: SourceLocation = #_sourceLocation) throws {
+    try fileSystem.unmount()
+    #expect(disk.problems == [], sourceLocation: sourceLocation)
+}
+
 /// Expects `body` to throw exactly `expected`.
 func expectError<T>(_ expected: KernelError, sourceLocation: SourceLocation = #_sourceLocation, _ body: () throws(KernelError) -> T) {
     do {

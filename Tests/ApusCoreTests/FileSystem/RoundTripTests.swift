@@ -1,7 +1,9 @@
 import ApusCore
 import Testing
 
-@Suite struct SmokeTests {
+/// A tree written, unmounted, checked and read back.
+@Suite("Round trip")
+struct RoundTripTests {
     @Test func aFreshImageMountsAndHoldsAFile() throws {
         let disk = try DiskMachine()
         #expect(disk.problems == [])
