@@ -11,7 +11,8 @@ import Testing
 /// The same runs with a torn write in place of the cut (half the block new, then the power
 /// goes), with the unflushed writes lost at random (a volatile cache that wrote back only
 /// some of them), and with one failed write (IOError to the call that meets it; the file
-/// system goes on and must end consistent with every operation that succeeded).
+/// system goes on and must end consistent with every operation that succeeded), and with
+/// one failed read.
 ///
 /// `APUS_LONG_TESTS=1` runs a workload four times longer.
 @Suite("Power cuts at every write")
@@ -25,6 +26,8 @@ struct PowerCutTests {
         /// Opens the file, then unlinks it: it lives on, unnamed, until `.release`.
         case unlinkWhileOpen(String)
         case release(String)
+        /// Reads the whole file (the reads a failed read can hit).
+        case read(String)
 
         var description: String {
             switch self {
@@ -35,18 +38,26 @@ struct PowerCutTests {
             case .unlink(let p): "unlink \(p)"
             case .unlinkWhileOpen(let p): "open+unlink \(p)"
             case .release(let p): "close \(p)"
+            case .read(let p): "read \(p)"
             }
         }
     }
 
+    /// What the disk holds before the workload: a file and a directory made by mkfs.
+    static let initialTree: [FileSystemImage.Item] = [.file(path: path("/pre/x"), contents: pattern(50_000, salt: 9)), .directory(path: path("/pre/d"))]
+    static var initialModel: TreeModel {
+        TreeModel(nodes: ["/pre": .directory, "/pre/d": .directory, "/pre/x": .file(pattern(50_000, salt: 9))])
+    }
+
     static var workload: [Step] {
         var steps: [Step] = [
-            .mkdir("/a"), .create("/a/one"), .write("/a/one", offset: 0, count: 6_000, salt: 1), .fsync("/a/one"),
+            .read("/pre/x"), .unlink("/pre/d"), .mkdir("/a"), .create("/a/one"), .write("/a/one", offset: 0, count: 6_000, salt: 1), .fsync("/a/one"),
             .mkdir("/a/b"), .create("/a/b/two"), .write("/a/b/two", offset: 0, count: 20_000, salt: 2),
             .write("/a/b/two", offset: 20_000, count: 40_000, salt: 3), .create("/three"),
             .write("/three", offset: 8_192, count: 100, salt: 4), .unlinkWhileOpen("/a/one"), .fsync("/a/b/two"),
             .unlink("/three"), .mkdir("/c"), .create("/c/four"), .write("/c/four", offset: 0, count: 3_000, salt: 5),
             .release("/a/one"), .fsync("/c/four"), .write("/c/four", offset: 3_000, count: 5_000, salt: 6), .mkdir("/c/d"),
+            .unlink("/pre/x"),
         ]
         if ProcessInfo.processInfo.environment["APUS_LONG_TESTS"] != nil {
             for round in 0..<3 {
@@ -62,7 +73,7 @@ struct PowerCutTests {
     /// The result of running the workload until the disk failed.
     struct Run {
         /// The model after each step that returned success (index 0: before any step).
-        var snapshots: [TreeModel] = [TreeModel()]
+        var snapshots: [TreeModel] = [PowerCutTests.initialModel]
         /// For each snapshot, the files whose last `fsync` returned with those bytes in place.
         var synced: [String: [UInt8]] = [:]
         /// The snapshot index the last successful `fsync` made durable.
@@ -75,7 +86,7 @@ struct PowerCutTests {
     /// (the power is gone), else carries on (a single failed write).
     static func run(_ workload: [Step], on fileSystem: FileSystem<HostMemory>, stopAtFirstError: Bool) -> Run {
         var run = Run()
-        var model = TreeModel()
+        var model = initialModel
         var open: [String: UInt32] = [:]
         for step in workload {
             do throws(KernelError) {
@@ -110,6 +121,11 @@ struct PowerCutTests {
                     run.synced[p] = nil
                 case .release(let p):
                     if let inode = open.removeValue(forKey: p) { fileSystem.release(inode) }
+                case .read(let p):
+                    guard try fileSystem.contents(of: path(p)) == (model.nodes[p].map { node -> [UInt8] in
+                        if case .file(let bytes) = node { return bytes }
+                        return []
+                    } ?? []) else { throw .ioError }
                 }
                 run.snapshots.append(model)
             } catch {
@@ -130,24 +146,32 @@ struct PowerCutTests {
         case cut(PowerCutLoss)
         case tear
         case fail
+        /// The n-th read fails instead of a write.
+        case failRead
     }
 
     /// Runs the workload on a fresh image with `fault` at write `n`, then checks the promise.
     /// Returns a description of what broke it, or `nil`.
     static func check(_ fault: Fault, at n: Int, workload: [Step]) throws -> String? {
-        let disk = try DiskMachine()
+        let disk = try DiskMachine(tree: initialTree)
         let fileSystem = try disk.mount()
         let base = disk.device.writeCount
+        var keepsGoing = false
         switch fault {
         case .cut: disk.device.cutPower(afterWrite: base + n)
         case .tear: disk.device.tearWrite(number: base + n)
-        case .fail: disk.device.failWrite(number: base + n)
+        case .fail:
+            disk.device.failWrite(number: base + n)
+            keepsGoing = true
+        case .failRead:
+            disk.device.failRead(number: disk.device.readCount + n)
+            keepsGoing = true
         }
-        let run = Self.run(workload, on: fileSystem, stopAtFirstError: { if case .fail = fault { false } else { true } }())
+        let run = Self.run(workload, on: fileSystem, stopAtFirstError: !keepsGoing)
         switch fault {
         case .cut(let loss): disk.device = disk.device.imageAfterPowerCut(loss)
         case .tear: disk.device = disk.device.imageAfterPowerCut(.nothingWritten)
-        case .fail: disk.device = disk.device.copy()
+        case .fail, .failRead: disk.device = disk.device.copy()
         }
         let raw = disk.problems.filter { !$0.hasPrefix("journal: transaction") }
         if !raw.isEmpty { return "before mount: \(raw)" }
@@ -160,12 +184,7 @@ struct PowerCutTests {
         do { try mounted.unmount() } catch { return "unmount failed with \(error)" }
         let problems = disk.problems
         if !problems.isEmpty { return "after mount: \(problems)" }
-        let candidates: [Int]
-        if case .fail = fault {
-            candidates = [run.snapshots.count - 1]
-        } else {
-            candidates = Array(run.durable..<run.snapshots.count)
-        }
+        let candidates = keepsGoing ? [run.snapshots.count - 1] : Array(run.durable..<run.snapshots.count)
         guard let match = candidates.last(where: { sameShape(tree, run.snapshots[$0]) }) else {
             return "the tree \(tree) is no state the workload passed through from step \(run.durable) on (last: \(run.snapshots.last!))"
         }
@@ -220,19 +239,19 @@ struct PowerCutTests {
         return true
     }
 
-    /// The number of block writes the whole workload makes, unmount included.
-    static func writeCount(of workload: [Step]) throws -> Int {
-        let disk = try DiskMachine()
+    /// The number of block writes (or reads) the whole workload makes, unmount included.
+    static func writeCount(of workload: [Step], reads: Bool = false) throws -> Int {
+        let disk = try DiskMachine(tree: initialTree)
         let fileSystem = try disk.mount()
-        let before = disk.device.writeCount
+        let before = reads ? disk.device.readCount : disk.device.writeCount
         let run = run(workload, on: fileSystem, stopAtFirstError: true)
         #expect(run.failures == 0)
-        return disk.device.writeCount - before
+        return (reads ? disk.device.readCount : disk.device.writeCount) - before
     }
 
     static func everyCutPoint(_ fault: Fault) throws -> (points: Int, failures: [String]) {
         let workload = Self.workload
-        let writes = try writeCount(of: workload)
+        let writes = try writeCount(of: workload, reads: { if case .failRead = fault { true } else { false } }())
         var failures: [String] = []
         for n in 1...writes {
             if let failure = try check(fault, at: n, workload: workload) { failures.append("write \(n): \(failure)") }
@@ -258,6 +277,12 @@ struct PowerCutTests {
     @Test func everyTornWriteLeavesAStateThePromiseAllows() throws {
         let (points, failures) = try Self.everyCutPoint(.tear)
         #expect(failures == [], "\(failures.count) of \(points) torn writes broke the promise")
+    }
+
+    @Test func everyFailedReadEndsInAConsistentDiskWithEverySuccessfulOperation() throws {
+        let (points, failures) = try Self.everyCutPoint(.failRead)
+        #expect(points > 0)
+        #expect(failures == [], "\(failures.count) of \(points) failed reads broke the promise")
     }
 
     @Test func everyFailedWriteEndsInAConsistentDiskWithEverySuccessfulOperation() throws {
