@@ -39,6 +39,7 @@ public final class FileSystem<Memory: PhysicalMemory> {
 
     /// How big the caches may grow, and whether the image is brand new.
     public struct Options: Sendable {
+        /// Blocks, at least 1,022 (two transactions' worth).
         public var blockCacheCapacity = BlockCache<Memory>.defaultCapacity
         public var pageCacheCapacity = PageCache<Memory>.defaultCapacity
         /// For ``FileSystemImage/make(on:geometry:tree:frames:)`` only: nobody has seen the
@@ -68,7 +69,8 @@ public final class FileSystem<Memory: PhysicalMemory> {
             superblock = try readSuperblock(device)
         }
         let geometry = superblock.geometry
-        let cache = BlockCache(device: device, frames: frames, capacity: options.blockCacheCapacity)
+        // The block cache must hold a committed transaction owed home and more besides.
+        let cache = BlockCache(device: device, frames: frames, capacity: max(options.blockCacheCapacity, 2 * JournalFormat.maximumBlocksPerTransaction))
         let pages = PageCache(device: device, frames: frames, capacity: options.pageCacheCapacity)
         let store = MetadataStore(cache: cache, pages: pages, journal: geometry.journal, lastTransactionID: transactionID, imageIsFresh: options.imageIsFresh)
         let fileSystem = FileSystem(geometry: geometry, store: store)

@@ -36,6 +36,10 @@ struct FileSystemModelTests {
             if free != modelFree { return "free blocks \(free.map(String.init) ?? "?"), model \(modelFree)" }
             guard let tree = try? TreeModel.read(fileSystem) else { return "the tree cannot be read" }
             if tree != model.tree { return "tree \(tree), model \(model.tree)" }
+            let store = fileSystem.store
+            if store.cache.count > store.cache.capacity || store.pages.count > store.pages.capacity {
+                return "a cache outgrew its bound: \(store.cache.count) blocks, \(store.pages.count) pages"
+            }
             if case .remount = step, !disk.problems.isEmpty { return "fsck: \(disk.problems)" }
             return nil
         }
