@@ -287,7 +287,9 @@ static long stage_entries(int fd, unsigned char *next, size_t wanted) {
     }
     while (count < wanted) {
         long got = syscall6(LINUX_GETDENTS64, fd, (long)linux_records, sizeof linux_records, 0, 0, 0);
-        if (got <= 0) return got < 0 ? keos_error(got) : (long)count;
+        /* An error after some entries: those first, the error on the next call. */
+        if (got < 0) return count ? (long)count : keos_error(got);
+        if (got == 0) return (long)count;
         for (long at = 0; at < got;) {
             const struct linux_dirent64 *record = (const struct linux_dirent64 *)(linux_records + at);
             at += record->length;
