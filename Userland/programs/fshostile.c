@@ -13,7 +13,11 @@
  *             open and read on, a write at the largest file size, 1,025 open directories
  *   race      four processes create, unlink, mkdir and stat the same 16 names 2,000 times
  *             each; each prints how often each result came (not deterministic)
- * Without MODE, every mode but `race` runs, in that order. */
+ *   fill      writes files of up to 64 MiB in 1 MiB writes until the disk is full: the write
+ *             that does not fit returns what fitted, the next NoSpace; every file then holds
+ *             exactly what its writes returned, and all of it is readable; after unlinking
+ *             them the space is there again (never run on a disk that matters)
+ * Without MODE, every mode but `race` and `fill` runs, in that order. */
 #include <dirent.h>
 #include <fcntl.h>
 #include <mman.h>
@@ -37,6 +41,9 @@
 #define RACE_ROUNDS 2000
 #define RACE_NAMES 16
 #define CHAIN 200
+#define FILL_WRITE (1ul << 20)
+#define FILL_FILE (64ul << 20)
+#define FILL_FILES 4096
 
 static char text[16384];
 static char home[4096]; /* BASE/fshostile.d */
@@ -292,6 +299,63 @@ static void race(void) {
     say("unlink race", unlink("race"));
 }
 
+/* The byte at `offset` of fill file `file`: every file and every MiB different. */
+static char fill_byte(int file, unsigned long offset) { return (char)('a' + (file * 7 + offset / FILL_WRITE) % 26); }
+
+static void fill(void) {
+    printf("-- fill\n");
+    static char block[FILL_WRITE];
+    static unsigned long sizes[FILL_FILES];
+    unsigned long total = 0;
+    long last = 0;
+    int files = 0;
+    for (; files < FILL_FILES && last >= 0; files++) {
+        snprintf(text, sizeof text, "fill%d", files);
+        last = create(text);
+        if (last < 0) break;
+        ssize_t fd = open(text, O_WRONLY);
+        if (fd < 0) { last = fd; files++; break; }
+        while (sizes[files] < FILL_FILE) {
+            memset(block, fill_byte(files, sizes[files]), FILL_WRITE);
+            last = write((int)fd, block, FILL_WRITE);
+            if (last <= 0) break;
+            sizes[files] += (unsigned long)last;
+            total += (unsigned long)last;
+            if (last < (long)FILL_WRITE) { last = write((int)fd, block, FILL_WRITE); break; }
+        }
+        close((int)fd);
+        if (last <= 0) { files++; break; }
+    }
+    printf("the disk took %lu MiB in %d files, then: %s\n", total >> 20, files, last < 0 ? strerror(last) : "no error");
+    int exact = 1, readable = 1;
+    for (int file = 0; file < files; file++) {
+        snprintf(text, sizeof text, "fill%d", file);
+        struct stat st;
+        if (stat(text, &st) < 0 || st.size != sizes[file]) exact = 0;
+        ssize_t fd = open(text, O_RDONLY);
+        for (unsigned long at = 0; fd >= 0 && at < sizes[file]; at += FILL_WRITE) {
+            long got = read_full((int)fd, block, FILL_WRITE);
+            for (long i = 0; i < got; i++) readable &= block[i] == fill_byte(file, at);
+            if (got <= 0) readable = 0;
+        }
+        if (fd >= 0) close((int)fd);
+        else readable = 0;
+    }
+    printf("every file's size is what its writes returned: %s\n", exact ? "yes" : "no");
+    printf("every byte reads back: %s\n", readable ? "yes" : "no");
+    int removed = 0;
+    for (int file = 0; file < files; file++) {
+        snprintf(text, sizeof text, "fill%d", file);
+        removed += unlink(text) == 0;
+    }
+    printf("unlinked %d of %d\n", removed, files);
+    create("after");
+    ssize_t fd = open("after", O_WRONLY);
+    say("then a write of 1 MiB", write((int)fd, block, FILL_WRITE));
+    close((int)fd);
+    unlink("after");
+}
+
 int main(int argc, char **argv) {
     const char *base = argc > 1 ? argv[1] : "/";
     const char *mode = argc > 2 ? argv[2] : "all";
@@ -309,6 +373,7 @@ int main(int argc, char **argv) {
     if (all || strcmp(mode, "deep") == 0) deep();
     if (all || strcmp(mode, "odd") == 0) odd();
     if (strcmp(mode, "race") == 0) race();
+    if (strcmp(mode, "fill") == 0) fill();
     say("chdir BASE", chdir(base));
     say("unlink fshostile.d", unlink("fshostile.d"));
     return 0;
