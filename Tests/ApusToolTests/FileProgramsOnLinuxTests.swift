@@ -81,7 +81,7 @@ struct FileProgramsOnLinuxTests {
         defer { try? FileManager.default.removeItem(at: folder) }
         let names = (0..<10_000).map { "entry\($0)" }
         try FileManager.default.createDirectory(at: folder.appendingPathComponent("many"), withIntermediateDirectories: true)
-        for name in names { FileManager.default.createFile(atPath: folder.appendingPathComponent("many/\(name)").path, contents: nil) }
+        for name in names { _ = FileManager.default.createFile(atPath: folder.appendingPathComponent("many/\(name)").path, contents: nil) }
         let listing = try LinuxBuiltPrograms.program("ls", ["many"], in: folder)
         #expect(listing.status == 0)
         #expect(listing.text == names.sorted { Array($0.utf8).lexicographicallyPrecedes(Array($1.utf8)) }.joined(separator: "\n") + "\n")
@@ -134,7 +134,7 @@ struct FileProgramsOnLinuxTests {
         defer { try? FileManager.default.removeItem(at: folder) }
         let chain = (0..<300).map { _ in "c" }.joined(separator: "/")
         try FileManager.default.createDirectory(at: folder.appendingPathComponent(chain), withIntermediateDirectories: true)
-        FileManager.default.createFile(atPath: folder.appendingPathComponent(chain + "/bottom").path, contents: Data("b".utf8))
+        _ = FileManager.default.createFile(atPath: folder.appendingPathComponent(chain + "/bottom").path, contents: Data("b".utf8))
         let removed = try LinuxBuiltPrograms.program("rm", ["-r", "c"], in: folder)
         #expect(removed.status == 0 && removed.stderr.isEmpty, "\(removed.stderr)")
         #expect(try LinuxBuiltPrograms.tree(at: folder).isEmpty)

@@ -43,8 +43,8 @@ enum LinuxBuiltPrograms {
         let inputFile = scratch.appendingPathComponent("in"), outputFile = scratch.appendingPathComponent("out")
         let errorFile = scratch.appendingPathComponent("err")
         try input.write(to: inputFile)
-        FileManager.default.createFile(atPath: outputFile.path, contents: nil)
-        FileManager.default.createFile(atPath: errorFile.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: outputFile.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: errorFile.path, contents: nil)
         let process = Process()
         process.executableURL = executable
         process.arguments = arguments
