@@ -7,7 +7,7 @@
  * process 1 syncs nothing and powers the machine off, as the end of an Apus run does.
  *
  * The file system calls (ABI.md §6) keep KeOS's rules where the shim can cheaply, and
- * otherwise leave Linux's (docs/abi-choices.md lists where the two differ):
+ * otherwise leave Linux's (docs/file-programs.md lists where the two differ):
  *   - `create` is open(O_CREAT|O_EXCL) then close; `mkdir` makes mode 0755;
  *   - `unlink` removes an empty directory too, and a last component `.` or `..` is Busy;
  *   - `open` opens a directory in any mode; `write` to it is IsDirectory, `seek` and
