@@ -37,6 +37,9 @@ static uint64_t ino_of(const char *path) {
     return stat(path, &st) == 0 ? st.ino : 0;
 }
 
+/* True when both paths exist and name the same file. */
+static int same_file(const char *a, const char *b) { return ino_of(a) != 0 && ino_of(a) == ino_of(b); }
+
 /* `what: type T size S` for `path`, or its error. */
 static void say_stat(const char *what, const char *path) {
     struct stat st;
@@ -75,8 +78,8 @@ static void paths(void) {
     say_stat("stat with repeated slashes", "d//f");
     say_stat("stat with a trailing slash on a directory", "d/");
     say("stat with a trailing slash on a file", stat("d/f/", &(struct stat){0}));
-    yes_no("d/./../d/f is d/f", ino_of("d/./../d/f") == ino_of("d/f"));
-    yes_no(".. of / is /", ino_of("/..") == ino_of("/") && ino_of("/") != 0);
+    yes_no("d/./../d/f is d/f", same_file("d/./../d/f", "d/f"));
+    yes_no(".. of / is /", same_file("/..", "/"));
     memset(text, 'n', 251);
     text[251] = 0;
     say("create a name of 251 bytes", create(text));
@@ -203,7 +206,7 @@ static void changing_directories(void) {
     say("chdir to a file with a trailing slash", chdir("d/f/"));
     snprintf(text, sizeof text, "%s/d", absolute);
     say("chdir by absolute path", chdir(text));
-    yes_no("now in d", ino_of(".") == ino_of(text));
+    yes_no("now in d", same_file(".", text));
     say("chdir back with ..", chdir(".."));
 
     /* fork copies the current directory; a child's chdir is its own. */
@@ -212,7 +215,7 @@ static void changing_directories(void) {
     int child = fork();
     if (child == 0) {
         close(done[0]);
-        yes_no("the child starts where its parent is", ino_of(".") == ino_of(absolute));
+        yes_no("the child starts where its parent is", same_file(".", absolute));
         say("the child: chdir d", chdir("d"));
         exit(0);
     }
@@ -220,7 +223,7 @@ static void changing_directories(void) {
     char byte;
     read(done[0], &byte, 1); /* 0 or BrokenPipe: the child has ended */
     close(done[0]);
-    yes_no("the parent stays where it was", ino_of(".") == ino_of(absolute));
+    yes_no("the parent stays where it was", same_file(".", absolute));
 
     /* Threads share it. */
     static char stack[STACK_SIZE] __attribute__((aligned(16)));
@@ -228,7 +231,7 @@ static void changing_directories(void) {
     int status = -1;
     thread_join(tid, &status);
     say("a thread: chdir d", status);
-    yes_no("the main thread is in d too", ino_of(".") == ino_of(text));
+    yes_no("the main thread is in d too", same_file(".", text));
     chdir("..");
 }
 
@@ -381,7 +384,7 @@ static void clean_up(void) {
 
 int main(int argc, char **argv) {
     const char *base = argc > 1 ? argv[1] : "/";
-    yes_no("starts in /", ino_of(".") == ino_of("/"));
+    yes_no("starts in /", same_file(".", "/"));
     if (say("chdir BASE", chdir(base)) < 0) return 1;
     if (say("mkdir fscalls.d", mkdir("fscalls.d")) < 0) return 1;
     if (say("chdir fscalls.d", chdir("fscalls.d")) < 0) return 1;
