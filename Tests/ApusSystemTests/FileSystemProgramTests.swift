@@ -74,7 +74,7 @@ struct FileSystemProgramTests {
 
     @Test func fscallsFollowsEveryRuleOfTheContract() throws {
         let expected = try String(contentsOf: Self.fixtures.appendingPathComponent("fscalls.expected"), encoding: .utf8)
-        _ = try ProgramTests.expectRun("fscalls", stdout: expected)
+        _ = try expectRun("fscalls", stdout: expected)
     }
 
     @Test func twoProcessesWritingOneFileEachKeepTheirBlocks() throws {
