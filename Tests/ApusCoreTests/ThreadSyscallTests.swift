@@ -113,6 +113,7 @@ struct ThreadSyscallTests {
             #expect(Self.join(harness, 5, status: Self.buffer) == .waits(harness.process.threads.ended,
                                                                          resume: .join(5, status: VirtualAddress(Self.buffer)), done: 0),
                     "a running thread: wait")
+            harness.process.threads.ended.enqueue(ThreadID(1)) // the joiner waits
             #expect(harness.process.threadEnded(5, status: -3) == nil, "the main thread still runs")
             #expect(harness.process.takeWakeups() == [harness.process.threads.ended], "an end wakes the joiners")
             #expect(Self.join(harness, 5, status: Self.buffer) == .returns(0))

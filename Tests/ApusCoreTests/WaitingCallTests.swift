@@ -17,6 +17,9 @@ struct WaitingCallTests {
         try harness.process.mm.addRegion(VirtualRange(Self.scratch, pages: 4), permission: [.read, .write], backing: .anonymous)
         #expect(harness.call(.pipe, Self.buffer + 0x1F00) == 0)
         guard case .pipeReader(let pipe) = try harness.process.files.file(3).kind else { throw KernelError.badFileDescriptor }
+        // Threads of other processes wait on both ends, so that every change shows.
+        pipe.readable.enqueue(ThreadID(98))
+        pipe.writable.enqueue(ThreadID(99))
         _ = harness.process.takeWakeups()
         return (harness, pipe)
     }
@@ -110,12 +113,18 @@ struct WholePipeWriteTests {
     static let buffer = ProcessHarnessLayout.buffer
     static let scratch = WaitingCallTests.scratch
 
+    /// Writes `filled` bytes into the harness's pipe (they fit), then `count` more: what that
+    /// second write does, and the write end's open file.
+    static func write(_ count: UInt64, after filled: UInt64, in harness: ProcessHarness<EagerPager>) throws -> (SyscallOutcome, OpenFile) {
+        #expect(harness.call(.write, 4, Self.buffer, filled) == Int64(filled))
+        let outcome = harness.process.dispatch(KeOSSyscallNumber.write.rawValue, SyscallArguments(4, Self.buffer, count))
+        return (outcome, try harness.process.files.file(4))
+    }
+
     @Test func aWriteOfAtMostPipeBufWaitsWithNothingDoneUntilAllOfItFits() throws {
         try withMachine { machine in
             let (harness, pipe) = try WaitingCallTests.harnessWithPipe(machine)
-            #expect(harness.call(.write, 4, Self.buffer, 1100) == 1100)
-            let writer = try harness.process.files.file(4)
-            let outcome = harness.process.dispatch(KeOSSyscallNumber.write.rawValue, SyscallArguments(4, Self.buffer, 3000))
+            let (outcome, writer) = try Self.write(3000, after: 1100, in: harness)
             let rest = WaitingCall.write(writer, from: VirtualAddress(Self.buffer), count: 3000, whole: true)
             #expect(outcome == .waits(pipe.writable, resume: rest, done: 0), "2,996 bytes of room are not enough")
             #expect(pipe.available == 1100, "not a byte of it went in")
@@ -137,9 +146,7 @@ struct WholePipeWriteTests {
     @Test func aWriteOfMoreThanPipeBufTakesWhatFitsAndWaitsWithTheRest() throws {
         try withMachine { machine in
             let (harness, pipe) = try WaitingCallTests.harnessWithPipe(machine)
-            #expect(harness.call(.write, 4, Self.buffer, 1000) == 1000)
-            let writer = try harness.process.files.file(4)
-            let outcome = harness.process.dispatch(KeOSSyscallNumber.write.rawValue, SyscallArguments(4, Self.buffer, 4097))
+            let (outcome, writer) = try Self.write(4097, after: 1000, in: harness)
             let rest = WaitingCall.write(writer, from: VirtualAddress(Self.buffer + 3096), count: 1001, whole: false)
             #expect(outcome == .waits(pipe.writable, resume: rest, done: 3096))
             #expect(harness.read(3, count: 1) == 1)
@@ -225,5 +232,25 @@ struct WholePipeWriteTests {
                 #expect(record.allSatisfy { $0 == record.first }, "record at \(start) is whole")
             }
         }
+    }
+}
+
+/// ``WakeupList``: the conditions to broadcast after a call, each once, in order, and only
+/// those someone waits on.
+@Suite("The wake-up list")
+struct WakeupListTests {
+    @Test func eachConditionSomeoneWaitsOnComesOnceInTheOrderItWasAdded() {
+        let list = WakeupList()
+        let (a, b, nobody) = (ConditionVariable("a"), ConditionVariable("b"), ConditionVariable("nobody waits"))
+        a.enqueue(1)
+        b.enqueue(2)
+        for condition in [b, a, nobody, b, a] { list.add(condition) }
+        var drained: [ConditionVariable] = []
+        list.drain { drained.append($0) }
+        #expect(drained == [b, a], "no duplicates, and none that nobody waits on: a later waiter checks first")
+        #expect(list.isEmpty)
+        list.add(a)
+        list.drain { drained.append($0) }
+        #expect(drained == [b, a, a], "drained conditions can come again")
     }
 }

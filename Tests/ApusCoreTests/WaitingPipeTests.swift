@@ -12,6 +12,9 @@ struct WaitingPipeTests {
         let harness = try ProcessHarness(machine)
         #expect(harness.call(.pipe, Self.buffer + 0x1F00) == 0)
         guard case .pipeReader(let pipe) = try harness.process.files.file(3).kind else { throw KernelError.badFileDescriptor }
+        // Threads of other processes wait on both ends, so that every change shows.
+        pipe.readable.enqueue(ThreadID(98))
+        pipe.writable.enqueue(ThreadID(99))
         _ = harness.process.takeWakeups()
         return (harness, pipe)
     }

@@ -21,9 +21,10 @@ public final class WakeupList {
     /// Whether no condition waits to be broadcast.
     public var isEmpty: Bool { first == nil }
 
-    /// `condition`'s waiters must look again. Allocates nothing.
+    /// `condition`'s waiters must look again; a condition no thread waits on is left off
+    /// (whoever waits later checks first). Allocates nothing.
     public func add(_ condition: ConditionVariable) {
-        guard !condition.isOnWakeupList else { return }
+        guard !condition.isOnWakeupList, !condition.waiters.isEmpty else { return }
         condition.isOnWakeupList = true
         if let last { last.nextOnWakeupList = condition } else { first = condition }
         last = condition

@@ -14,7 +14,11 @@
 /// It is a value, like `Array` (copy on write). Elements that are removed leave their chunks
 /// as they are except at the end (``removeLast()``), and nothing that removes allocates.
 public struct ChunkedArray<Element>: RandomAccessCollection, MutableCollection {
-    private var chunks: [[Element]] = []
+    /// The first chunk, kept apart: most arrays never pass it, and reaching an element there
+    /// is one array access, as in an ordinary array.
+    private var first: [Element] = []
+    /// The chunks after the first, each full but the last.
+    private var rest: [[Element]] = []
     public private(set) var count = 0
 
     /// Elements per chunk: as many as one page holds beside an array's header.
@@ -30,34 +34,37 @@ public struct ChunkedArray<Element>: RandomAccessCollection, MutableCollection {
     public subscript(index: Int) -> Element {
         get {
             precondition(index >= 0 && index < count, "ChunkedArray index out of range")
-            // Most arrays never pass their first chunk: no division there.
-            if index < Self.chunkCapacity { return chunks[0][index] }
-            return chunks[index / Self.chunkCapacity][index % Self.chunkCapacity]
+            if index < Self.chunkCapacity { return first[index] }
+            let beyond = index - Self.chunkCapacity
+            return rest[beyond / Self.chunkCapacity][beyond % Self.chunkCapacity]
         }
         set {
             precondition(index >= 0 && index < count, "ChunkedArray index out of range")
             if index < Self.chunkCapacity {
-                chunks[0][index] = newValue
+                first[index] = newValue
             } else {
-                chunks[index / Self.chunkCapacity][index % Self.chunkCapacity] = newValue
+                let beyond = index - Self.chunkCapacity
+                rest[beyond / Self.chunkCapacity][beyond % Self.chunkCapacity] = newValue
             }
         }
     }
 
-    /// Adds `element` at the end: into the last chunk, which grows by doubling up to
-    /// ``chunkCapacity`` and never past it, or into a new chunk when the last is full.
+    /// Adds `element` at the end: into the first chunk, which grows by doubling up to
+    /// ``chunkCapacity`` and never past it, or into the last chunk after it, each made with
+    /// room for ``chunkCapacity`` elements when the one before is full.
     public mutating func append(_ element: Element) {
         let capacity = Self.chunkCapacity
-        if chunks.isEmpty || chunks[chunks.count - 1].count == capacity {
-            var chunk: [Element] = []
-            chunk.reserveCapacity(chunks.isEmpty ? Swift.min(capacity, 4) : capacity)
-            chunks.append(chunk)
+        if count < capacity {
+            if first.count == first.capacity { first.reserveCapacity(Swift.min(capacity, Swift.max(4, 2 * first.capacity))) }
+            first.append(element)
+        } else {
+            if rest.isEmpty || rest[rest.count - 1].count == capacity {
+                var chunk: [Element] = []
+                chunk.reserveCapacity(capacity)
+                rest.append(chunk)
+            }
+            rest[rest.count - 1].append(element)
         }
-        let last = chunks.count - 1
-        if chunks[last].count == chunks[last].capacity {
-            chunks[last].reserveCapacity(Swift.min(capacity, 2 * chunks[last].capacity))
-        }
-        chunks[last].append(element)
         count += 1
     }
 
@@ -65,10 +72,10 @@ public struct ChunkedArray<Element>: RandomAccessCollection, MutableCollection {
     @discardableResult
     public mutating func removeLast() -> Element {
         precondition(count > 0, "removeLast of an empty ChunkedArray")
-        let last = chunks.count - 1
-        let element = chunks[last].removeLast()
-        if chunks[last].isEmpty { chunks.removeLast() }
         count -= 1
+        guard !rest.isEmpty else { return first.removeLast() }
+        let element = rest[rest.count - 1].removeLast()
+        if rest[rest.count - 1].isEmpty { rest.removeLast() }
         return element
     }
 

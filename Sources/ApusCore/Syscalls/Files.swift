@@ -53,7 +53,6 @@ extension UserProcess {
         // waited goes on (the program may have unmapped the buffer meanwhile); the copies
         // below go through the checked range without asking again.
         let range = try mm.checkedUserRange(buffer, count: count, for: .write)
-        let rest = WaitingCall.read(file, into: buffer, count: count)
         switch file.kind {
         case .regular(let regular, _, _):
             let bytes = regular.bytes(from: file.position, count: Int(min(count, regular.size)))
@@ -69,7 +68,7 @@ extension UserProcess {
             // Nothing pending yet but more may come: wait for it, as a pipe reader waits
             // (ABI.md §5). Nothing asked, nothing to wait for (as for a pipe).
             if console.pendingInputCount == 0, count > 0, let arrival = console.inputArrival {
-                return .waits(arrival, resume: rest, done: 0)
+                return .waits(arrival, resume: .read(file, into: buffer, count: count), done: 0)
             }
             // Straight into the program's pages, and only what is pending: the pages are made
             // ready before a byte is taken, so a failed call consumes nothing.
@@ -86,7 +85,7 @@ extension UserProcess {
                 // Nothing asked, nothing to wait for (as on Linux): waiting here could only
                 // end in a deadlock when no other process writes.
                 if count == 0 { return .finished(0) }
-                return .waits(pipe.readable, resume: rest, done: 0)
+                return .waits(pipe.readable, resume: .read(file, into: buffer, count: count), done: 0)
             }
             var got = 0
             try mm.withWritableUserBytes(in: range.prefix(pipe.available)) { piece in

@@ -7,9 +7,9 @@ import X86_64Support
 ///
 /// Each thread has its own kernel stack (from ``KernelStacks``), on which its trap and
 /// system call frames (the program's registers) and the Swift frames of whatever it is
-/// doing in the kernel live while it does not run; its saved stack pointer, where it stopped (`switch_context`); and
-/// its FPU/SSE state, which the kernel never uses itself and so saves and restores only when
-/// it switches threads.
+/// doing in the kernel live while it does not run; its saved stack pointer, where it
+/// stopped (`switch_context`); and its FPU/SSE state, which the kernel never uses itself
+/// and so saves and restores only when it switches threads.
 ///
 /// A *user* thread belongs to a process (which may have several: they share its memory and
 /// files) and leaves for ring 3 when it first runs. A *kernel* thread belongs to no process:

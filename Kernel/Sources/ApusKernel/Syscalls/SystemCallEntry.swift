@@ -29,13 +29,30 @@ extension ProcessRun {
         // call returns (an exit returns at once), and every count is an atomic instruction,
         // which software emulation runs slowly (3 pairs were 40 % of a null system call).
         unowned(unsafe) let thread = running.thread
-        unowned(unsafe) let process = running.process
+        let process = Unmanaged.passUnretained(running.process)
         let registers = frame.pointee.registers
-        // The waits are over when this returns, and with them every open file a waiting call
-        // held: an end of a pipe that closed with one wakes its other side now.
-        let finished = callToItsEnd(registers, thread: thread, process: process)
+        let threadID = thread.id
+        // `munmap` and `close` only give back: they must ask the heap for nothing.
+        var outcome = KeOSSyscalls.onlyGivesBack(registers.rax)
+            ? KernelHeap.whileFreeing { dispatch(registers, by: threadID, in: process) }
+            : dispatch(registers, by: threadID, in: process)
+        var done: Int64 = 0
+        var endedWhileWaiting = false
+        while case .waits(let condition, let rest, let progress) = outcome {
+            wakeWaiters()
+            done += progress
+            scheduler.wait(on: condition)
+            if thread.mustEnd {
+                endedWhileWaiting = true
+                outcome = .returns(0)
+                break
+            }
+            outcome = process._withUnsafeGuaranteedRef { KeOSSyscalls.resume(rest, by: threadID, in: &$0.core) }
+        }
+        // The waits are over, and with them every open file a waiting call held: a pipe end
+        // that closed with one wakes its other side here.
         wakeWaiters()
-        guard let (outcome, done) = finished else {
+        if endedWhileWaiting {
             user_exit_pending = 1 // its process ended while it waited
             return
         }
@@ -50,42 +67,21 @@ extension ProcessRun {
             exitRunning(status: Int64(status))
             return
         case .fork:
-            frame.pointee.registers.rax = UInt64(bitPattern: fork(frame.pointee, parent: process, thread: thread))
+            frame.pointee.registers.rax = UInt64(bitPattern: fork(frame.pointee, parent: process.takeUnretainedValue(), thread: thread))
         case .threadCreate(let start):
-            frame.pointee.registers.rax = UInt64(bitPattern: createThread(start, in: process))
+            frame.pointee.registers.rax = UInt64(bitPattern: createThread(start, in: process.takeUnretainedValue()))
         case .waits:
-            preconditionFailure("a call still waits after its wait")
+            preconditionFailure("a call still waits after its waits")
         }
         if ReturnAddressVerdict(returningTo: registers.rcx) == .endProcess {
-            log("process \(process.id): system call returns to the non-canonical address \(hexadecimal(registers.rcx)); process killed with status -1")
+            log("process \(process.takeUnretainedValue().id): system call returns to the non-canonical address \(hexadecimal(registers.rcx)); process killed with status -1")
             exitRunning(status: -1)
         }
     }
 
-    /// Runs the call in `registers` for `thread` until it no longer waits: its last outcome
-    /// and what it did before its waits, or `nil` when its process ended while it waited.
-    /// `munmap` and `close` only give back, so they run ``KernelHeap/whileFreeing(_:)``.
-    private func callToItsEnd(_ registers: GeneralRegisters, thread: ThreadControlBlock,
-                              process: ProcessControlBlock) -> (outcome: SyscallOutcome, done: Int64)? {
-        unowned(unsafe) let process = process
-        let threadID = thread.id
+    /// The call in `registers`, decoded by the process's personality and run.
+    private func dispatch(_ registers: GeneralRegisters, by thread: ThreadID, in process: Unmanaged<ProcessControlBlock>) -> SyscallOutcome {
         let arguments = SyscallArguments(registers.rdi, registers.rsi, registers.rdx, registers.r10, registers.r8, registers.r9)
-        func dispatch() -> SyscallOutcome {
-            Unmanaged.passUnretained(process)._withUnsafeGuaranteedRef {
-                KeOSSyscalls.dispatch(registers.rax, arguments, by: threadID, in: &$0.core)
-            }
-        }
-        var outcome = KeOSSyscalls.onlyGivesBack(registers.rax) ? KernelHeap.whileFreeing(dispatch) : dispatch()
-        var done: Int64 = 0
-        while case .waits(let condition, let rest, let progress) = outcome {
-            wakeWaiters()
-            done += progress
-            scheduler.wait(on: condition)
-            if thread.mustEnd { return nil }
-            outcome = Unmanaged.passUnretained(process)._withUnsafeGuaranteedRef {
-                KeOSSyscalls.resume(rest, by: threadID, in: &$0.core)
-            }
-        }
-        return (outcome, done)
+        return process._withUnsafeGuaranteedRef { KeOSSyscalls.dispatch(registers.rax, arguments, by: thread, in: &$0.core) }
     }
 }
