@@ -43,6 +43,13 @@ struct WaitingCallProgramTests {
         _ = try ProgramTests.expectRun("pipeatomic", ["4096"], stdout: "400 records of 4096 bytes from two writers, 0 mixed; then -32\n")
     }
 
+    /// A whole write that waits for room nobody will make is a deadlock like any other.
+    @Test func aWholeWriteStuckOnAPipeNobodyReadsIsEndedAsADeadlock() throws {
+        let result = try ProgramTests.expectRun("pipeatomic", ["stuck"], stdout: "wrote 4000 bytes; now 100 more\n", status: -1)
+        #expect(result.logLines.contains { $0.hasPrefix("deadlock: ") && $0.contains("waits until the pipe has room or no read end") },
+                "log:\n\(result.log)")
+    }
+
     /// Larger writes may interleave; every byte still arrives.
     @Test func recordsOfMoreThan4096BytesAllArrive() throws {
         _ = try ProgramTests.expectRun("pipeatomic", ["5000"], stdout: "400 records of 5000 bytes from two writers; then -32\n")

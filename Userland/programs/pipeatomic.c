@@ -1,4 +1,4 @@
-/* pipeatomic [SIZE]: two processes each write 200 records of SIZE bytes (3000 by default)
+/* pipeatomic [SIZE | stuck]: two processes each write 200 records of SIZE bytes (3000 by default)
  * to one pipe while their parent reads whole records from it (ABI.md §5). A write of at
  * most 4,096 bytes (PIPE_BUF) is never interleaved with another write, so every record the
  * parent reads comes whole from one writer, and each writer's records in order. Larger
@@ -6,9 +6,13 @@
  *
  * A record is SIZE bytes: the writer's letter, its number (two bytes, low first), then the
  * letter again to the end. The parent reads in 1,000-byte pieces, so the pipe fills and
- * both writers wait on it, over and over. */
+ * both writers wait on it, over and over.
+ *
+ * `pipeatomic stuck`: a write of 100 bytes to a pipe that holds 4,000 and that nobody reads
+ * waits for room that never comes: the kernel sees the deadlock and ends the process. */
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <syscall.h>
 
 #define RECORDS 200
@@ -39,7 +43,17 @@ static int whole(const unsigned char *bytes, long size, int *next_a, int *next_b
     return 1;
 }
 
+static int stuck(void) {
+    int fds[2];
+    static unsigned char bytes[4000];
+    if (pipe(fds) < 0) return 1;
+    printf("wrote %ld bytes; now 100 more\n", (long)write(fds[1], bytes, sizeof bytes));
+    printf("the write of 100 bytes returned %ld\n", (long)write(fds[1], bytes, 100));
+    return 0;
+}
+
 int main(int argc, char **argv) {
+    if (argc > 1 && strcmp(argv[1], "stuck") == 0) return stuck();
     long size = argc > 1 ? strtol(argv[1], 0, 10) : 3000;
     if (size < 3 || size > MOST) { printf("usage: pipeatomic [SIZE from 3 to %d]\n", MOST); return 2; }
     int fds[2];

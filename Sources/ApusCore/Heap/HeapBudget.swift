@@ -110,7 +110,6 @@ public struct HeapBudget {
         let processes = Table.processLimit, threads = Table.threadLimit
         let slotChunks = chunkPages(FileTable.limit, of: OpenFile?.self)
         let statusChunks = chunkPages(ThreadGroup.memberLimit, of: ThreadGroup.Member.self)
-        let queue = conditionVariableBytes + waitQueueBytes
         return [
             Row("regions (one AVL node each)", count: budget.regionLimit, blocks: [AddressMap<Region>.nodeBytes]),
             Row("open files (64 processes x 1,024 descriptors)", count: processes * FileTable.limit, blocks: [openFileBytes]),
@@ -121,7 +120,7 @@ public struct HeapBudget {
             Row("processes (control block, process, thread-end condition)", count: processes,
                 blocks: [processControlBlockBytes, conditionVariableBytes, waitQueueBytes]),
             Row("pipes (a page of buffer, two conditions)", count: budget.pipeLimit,
-                blocks: [pipeBytes, PipeBuffer.capacity, queue, queue]),
+                blocks: [pipeBytes, PipeBuffer.capacity, conditionVariableBytes, waitQueueBytes, conditionVariableBytes, waitQueueBytes]),
             Row("threads (control block, FPU state, name)", count: threads,
                 blocks: [threadControlBlockBytes, MemoryLayout<UInt64>.size, fpuStateBytes,
                          arrayHeaderBytes + ThreadStart.maximumNameLength]),

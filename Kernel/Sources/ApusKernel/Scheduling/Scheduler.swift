@@ -160,7 +160,7 @@ final class Scheduler<Policy: SchedulingPolicy> where Policy.Runnable == ThreadC
     func prepareEndOfCurrent() -> (save: UnsafeMutablePointer<UInt64>, load: UInt64) {
         guard current != nil else { preconditionFailure("no thread to end") }
         current!.state = .ended
-        ended.append(current!)
+        KernelHeap.whileFreeing { ended.append(current!) } // within the room reserved for every thread
         return prepareSwitch()
     }
 
