@@ -266,7 +266,9 @@ struct FileSyscallTests {
             #expect(try harness.bytes(count: 3) == "llo")
             guard case .pipeReader(let pipe) = try harness.process.files.file(3).kind else { throw KernelError.badFileDescriptor }
             let emptyRead = SyscallArguments(3, ProcessHarnessLayout.buffer, 1)
-            #expect(harness.process.dispatch(KeOSSyscallNumber.read.rawValue, emptyRead) == .waits(pipe.readable, retry: emptyRead, done: 0),
+            let reader = try harness.process.files.file(3)
+            #expect(harness.process.dispatch(KeOSSyscallNumber.read.rawValue, emptyRead)
+                    == .waits(pipe.readable, resume: .read(reader, into: VirtualAddress(ProcessHarnessLayout.buffer), count: 1), done: 0),
                     "an empty pipe with a writer waits")
             #expect(harness.read(4, count: 1) == Self.invalid)
             #expect(try harness.write(3, "x") == Self.invalid)

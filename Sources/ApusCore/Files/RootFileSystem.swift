@@ -23,8 +23,8 @@ public final class RootFileSystem {
     public private(set) var files: [RegularFile] = []
 
     /// The file system in the image at `image`; ``KernelError/invalidArgument`` when the
-    /// image is damaged (a name or file outside it, a bad magic) or holds more than
-    /// ``maximumFileCount`` files.
+    /// image is damaged (a name or file outside it, a bad magic), holds more than
+    /// ``maximumFileCount`` files or a name longer than ``maximumNameLength`` bytes.
     public init(image: UnsafeMutableRawBufferPointer) throws(KernelError) {
         guard image.count >= 12, Array(image[0..<8]) == Self.magic else { throw .invalidArgument }
         let count = Int(UInt32(littleEndianBytes: image, at: 8))
@@ -34,7 +34,7 @@ public final class RootFileSystem {
             guard cursor + 2 <= image.count else { throw .invalidArgument }
             let nameLength = Int(UInt16(littleEndianBytes: image, at: cursor))
             cursor += 2
-            guard nameLength > 0, cursor + nameLength + 16 <= image.count else { throw .invalidArgument }
+            guard nameLength > 0, nameLength <= Self.maximumNameLength, cursor + nameLength + 16 <= image.count else { throw .invalidArgument }
             let name = Array(image[cursor..<(cursor + nameLength)])
             cursor += nameLength
             let offset = UInt64(littleEndianBytes: image, at: cursor)

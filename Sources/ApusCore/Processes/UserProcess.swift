@@ -21,33 +21,31 @@ public struct UserProcess<RAM: PhysicalMemory, P: Pager>: ~Copyable {
     public let console: any Console
     /// Its threads: which run, and the statuses of those that ended unjoined.
     public internal(set) var threads: ThreadGroup
-    /// The conditions that the calls since the last ``takeWakeups()`` may have made true (a
-    /// pipe that got bytes, room, or lost an end; a thread that ended): the kernel
-    /// broadcasts them.
-    public internal(set) var wakeups: [ConditionVariable] = []
+    /// Where the calls of the process (and of every process of its run) say which conditions
+    /// they may have made true (a pipe that got bytes, room, or lost an end; a thread that
+    /// ended): the kernel broadcasts them after each call.
+    public let wakeups: WakeupList
 
-    /// A process whose main thread has the id `mainThread`.
-    public init(mm: consuming MmStruct<RAM, P>, fileSystem: RootFileSystem, console: any Console, mainThread: ThreadID = 1) {
+    /// A process whose main thread has the id `mainThread`, whose changes go on `wakeups`
+    /// (the run's list; a list of its own when none is given).
+    public init(mm: consuming MmStruct<RAM, P>, fileSystem: RootFileSystem, console: any Console, mainThread: ThreadID = 1,
+                wakeups: WakeupList = WakeupList()) {
         self.mm = mm
         self.fileSystem = fileSystem
         self.console = console
+        self.wakeups = wakeups
         threads = ThreadGroup(main: mainThread)
     }
 
-    /// The conditions to broadcast, once; the list is empty afterwards.
-    public mutating func takeWakeups() -> [ConditionVariable] {
-        defer { wakeups.removeAll() }
-        return wakeups
-    }
-
     /// A pipe changed: whoever waits on either end must look again.
-    mutating func pipeChanged(_ pipe: PipeBuffer) {
-        wakeups.append(pipe.readable)
-        wakeups.append(pipe.writable)
+    func pipeChanged(_ pipe: PipeBuffer) {
+        wakeups.add(pipe.readable)
+        wakeups.add(pipe.writable)
     }
 
-    /// Closes every descriptor, as a process does when it ends; the pipes' waiters are woken.
+    /// Closes every descriptor, as a process does when it ends; the waiters of the pipes
+    /// whose ends close are woken (through ``wakeups``). Allocates nothing.
     public mutating func closeAllFiles() {
-        for pipe in files.closeAll() { pipeChanged(pipe) }
+        files.closeAll()
     }
 }

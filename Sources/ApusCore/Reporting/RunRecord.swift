@@ -100,13 +100,25 @@ public struct RunRecord: Equatable, Sendable {
 
     /// The record's 32 bytes.
     public var bytes: [UInt8] {
-        var bytes = Self.magic.littleEndianBytes
-        bytes += [kind.rawValue, detail, 0, 0]
-        bytes += run.littleEndianBytes
-        bytes += UInt32(0).littleEndianBytes
-        bytes += first.littleEndianBytes
-        bytes += second.littleEndianBytes
+        var bytes: [UInt8] = []
+        forEachByte { bytes.append($0) }
         return bytes
+    }
+
+    /// Hands `body` the record's 32 bytes in order. Allocates nothing (the kernel sends
+    /// records while it frees).
+    public func forEachByte(_ body: (UInt8) -> Void) {
+        func put<Value: FixedWidthInteger>(_ value: Value) {
+            for index in 0..<MemoryLayout<Value>.size { body(UInt8(truncatingIfNeeded: value >> (8 * index))) }
+        }
+        put(Self.magic)
+        put(kind.rawValue)
+        put(detail)
+        put(UInt16(0))
+        put(run)
+        put(UInt32(0))
+        put(first)
+        put(second)
     }
 
     /// The records in `bytes`, or `nil` when they are not a whole number of well-formed
@@ -134,17 +146,25 @@ public enum LogText {
     /// `bytes` with printable ASCII kept and everything else (control characters, line
     /// breaks, bytes of non-ASCII text) written as `\n`, `\t`, `\\` or `\xNN`.
     public static func escaped<Bytes: Sequence>(_ bytes: Bytes) -> String where Bytes.Element == UInt8 {
-        let digits: [UInt8] = Array("0123456789abcdef".utf8)
         var text: [UInt8] = []
-        for byte in bytes {
-            switch byte {
-            case UInt8(ascii: "\\"): text += [UInt8(ascii: "\\"), UInt8(ascii: "\\")]
-            case UInt8(ascii: "\n"): text += [UInt8(ascii: "\\"), UInt8(ascii: "n")]
-            case UInt8(ascii: "\t"): text += [UInt8(ascii: "\\"), UInt8(ascii: "t")]
-            case 0x20...0x7E: text.append(byte)
-            default: text += [UInt8(ascii: "\\"), UInt8(ascii: "x"), digits[Int(byte >> 4)], digits[Int(byte & 15)]]
-            }
-        }
+        for byte in bytes { escape(byte) { text.append($0) } }
         return String(decoding: text, as: UTF8.self)
+    }
+
+    /// Hands `write` the bytes that stand for `byte` in the log, one by one: `byte` itself
+    /// when it is printable ASCII, else its escape. Allocates nothing.
+    public static func escape(_ byte: UInt8, _ write: (UInt8) -> Void) {
+        let digits: StaticString = "0123456789abcdef"
+        switch byte {
+        case UInt8(ascii: "\\"): write(UInt8(ascii: "\\")); write(UInt8(ascii: "\\"))
+        case UInt8(ascii: "\n"): write(UInt8(ascii: "\\")); write(UInt8(ascii: "n"))
+        case UInt8(ascii: "\t"): write(UInt8(ascii: "\\")); write(UInt8(ascii: "t"))
+        case 0x20...0x7E: write(byte)
+        default:
+            write(UInt8(ascii: "\\"))
+            write(UInt8(ascii: "x"))
+            write(digits.utf8Start[Int(byte >> 4)])
+            write(digits.utf8Start[Int(byte & 15)])
+        }
     }
 }

@@ -41,10 +41,17 @@ extension UserProcess {
     /// ``KernelError/badAddress`` when the buffer is not writable user memory,
     /// ``KernelError/brokenPipe`` for an empty pipe with no write end left.
     public mutating func read(_ descriptor: Int32, into buffer: VirtualAddress, count: UInt64) throws(KernelError) -> CallProgress {
-        let file = try files.file(descriptor)
+        try read(files.file(descriptor), into: buffer, count: count)
+    }
+
+    /// `read` of `file`, the open file the call started with (the descriptor is looked up
+    /// once, at the call's start): a call that waits goes on with this same file
+    /// (``WaitingCall``).
+    public mutating func read(_ file: OpenFile, into buffer: VirtualAddress, count: UInt64) throws(KernelError) -> CallProgress {
         guard file.isReadable else { throw .invalidArgument }
-        // Checked once, here, before anything can wait or be taken; the copies below go
-        // through the checked range without asking again.
+        // Checked here, before anything can wait or be taken, and again when a call that
+        // waited goes on (the program may have unmapped the buffer meanwhile); the copies
+        // below go through the checked range without asking again.
         let range = try mm.checkedUserRange(buffer, count: count, for: .write)
         switch file.kind {
         case .regular(let regular, _, _):
@@ -61,7 +68,7 @@ extension UserProcess {
             // Nothing pending yet but more may come: wait for it, as a pipe reader waits
             // (ABI.md §5). Nothing asked, nothing to wait for (as for a pipe).
             if console.pendingInputCount == 0, count > 0, let arrival = console.inputArrival {
-                return .waits(arrival, done: 0)
+                return .waits(arrival, resume: .read(file, into: buffer, count: count), done: 0)
             }
             // Straight into the program's pages, and only what is pending: the pages are made
             // ready before a byte is taken, so a failed call consumes nothing.
@@ -78,7 +85,7 @@ extension UserProcess {
                 // Nothing asked, nothing to wait for (as on Linux): waiting here could only
                 // end in a deadlock when no other process writes.
                 if count == 0 { return .finished(0) }
-                return .waits(pipe.readable, done: 0)
+                return .waits(pipe.readable, resume: .read(file, into: buffer, count: count), done: 0)
             }
             var got = 0
             try mm.withWritableUserBytes(in: range.prefix(pipe.available)) { piece in
@@ -94,12 +101,20 @@ extension UserProcess {
 
     /// `write`: `count` bytes from the program's memory at `buffer` to `descriptor`. The
     /// console and a regular file take them all (a file drops what falls past its end: files
-    /// never grow); a pipe takes what fits and the rest *waits* for room.
+    /// never grow). A pipe takes a write of at most ``PipeBuffer/atomicWriteLimit`` bytes in
+    /// one piece, never interleaved with another write: it *waits* until the pipe has room
+    /// for all of it. A larger write takes what fits, and the rest waits for room.
     /// ``KernelError/badFileDescriptor``, ``KernelError/invalidArgument`` (not open for
     /// writing), ``KernelError/badAddress`` (the buffer is not readable user memory),
     /// ``KernelError/brokenPipe`` (a pipe with no read end left).
     public mutating func write(_ descriptor: Int32, from buffer: VirtualAddress, count: UInt64) throws(KernelError) -> CallProgress {
-        let file = try files.file(descriptor)
+        try write(files.file(descriptor), from: buffer, count: count, whole: count <= UInt64(PipeBuffer.atomicWriteLimit))
+    }
+
+    /// `write` to `file`, the open file the call started with: a call that waits goes on
+    /// with this same file (``WaitingCall``). `whole`: the bytes go into a pipe in one piece,
+    /// or wait until they can.
+    public mutating func write(_ file: OpenFile, from buffer: VirtualAddress, count: UInt64, whole: Bool) throws(KernelError) -> CallProgress {
         guard file.isWritable else { throw .invalidArgument }
         let range = try mm.checkedUserRange(buffer, count: count, for: .read)
         // What this call moves now: all of it, except into a pipe, which takes at most its
@@ -109,6 +124,11 @@ extension UserProcess {
         var portion = count
         if case .pipeWriter(let pipe) = file.kind {
             if pipe.readers == 0 { throw .brokenPipe }
+            // A whole write never goes in part: it waits until all of it fits, so no other
+            // writer's bytes can come between its own.
+            if whole, count > UInt64(pipe.freeSpace) {
+                return .waits(pipe.writable, resume: .write(file, from: buffer, count: count, whole: true), done: 0)
+            }
             portion = min(count, UInt64(pipe.freeSpace))
         }
         var written = 0
@@ -140,7 +160,10 @@ extension UserProcess {
         if case .pipeWriter(let pipe) = file.kind {
             if written > 0 { pipeChanged(pipe) }
             // A full pipe: the rest waits for room (or for the last reader to go).
-            if UInt64(written) < count { return .waits(pipe.writable, done: Int64(written)) }
+            let moved = UInt64(written)
+            if moved < count {
+                return .waits(pipe.writable, resume: .write(file, from: VirtualAddress(buffer.raw + moved), count: count - moved, whole: false), done: Int64(written))
+            }
         }
         return .finished(Int64(written))
     }
@@ -178,9 +201,10 @@ extension UserProcess {
         Int64(try regularFile(descriptor).position)
     }
 
-    /// `close`: `descriptor` is free again; the pipe it was an end of, if any, wakes its
-    /// waiters (a reader may now see the end of its input).
+    /// `close`: `descriptor` is free again. Its open file goes unless a call still waits on
+    /// it; a pipe end that closes with it wakes the waiters of the other side (a reader may
+    /// now see the end of its input). Allocates nothing.
     public mutating func close(_ descriptor: Int32) throws(KernelError) {
-        if let pipe = try files.close(descriptor) { pipeChanged(pipe) }
+        try files.close(descriptor)
     }
 }

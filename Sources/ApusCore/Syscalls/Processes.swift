@@ -18,7 +18,7 @@ extension UserProcess {
     /// copied). ``KernelError/noMemory`` when frames run out; nothing of the child remains
     /// then.
     public mutating func fork(mainThread: ThreadID = 1) throws(KernelError) -> UserProcess {
-        var child = UserProcess(mm: try mm.fork(), fileSystem: fileSystem, console: console, mainThread: mainThread)
+        var child = UserProcess(mm: try mm.fork(), fileSystem: fileSystem, console: console, mainThread: mainThread, wakeups: wakeups)
         child.files = files.forked()
         return child
     }

@@ -44,9 +44,18 @@ extension MmStruct {
     /// of them (the first ones).
     public func memoryMap(limit: Int = .max) -> [RegionSummary] {
         var summaries: [RegionSummary] = []
+        forEachRegionSummary(limit: limit) { summaries.append($0) }
+        return summaries
+    }
+
+    /// Hands `body` the summaries of the first `limit` regions in address order. Allocates
+    /// nothing (the kernel reports a process's map at its end, while it frees).
+    public func forEachRegionSummary(limit: Int = .max, _ body: (RegionSummary) -> Void) {
         let frames = pageTable.frames
+        var handed = 0
         forEachRegion { region in
-            guard summaries.count < limit else { return }
+            guard handed < limit else { return }
+            handed += 1
             var resident = 0, shared = 0
             pageTable.forEachMappedPage(in: region.range) { (_, entry) in
                 resident += 1
@@ -57,9 +66,8 @@ extension MmStruct {
             case .anonymous: source = .anonymous
             case .file(let backing): source = .file(index: (backing.file as? RegularFile)?.index, offset: backing.offset)
             }
-            summaries.append(RegionSummary(range: region.range, permission: region.permission.intersection(Permission.protectionBits),
-                                           source: source, residentPages: resident, sharedPages: shared))
+            body(RegionSummary(range: region.range, permission: region.permission.intersection(Permission.protectionBits),
+                               source: source, residentPages: resident, sharedPages: shared))
         }
-        return summaries
     }
 }

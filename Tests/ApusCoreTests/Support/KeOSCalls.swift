@@ -6,4 +6,18 @@ extension UserProcess {
     mutating func dispatch(_ number: UInt64, _ arguments: SyscallArguments, by thread: ThreadID? = nil) -> SyscallOutcome {
         KeOSSyscalls.dispatch(number, arguments, by: thread ?? threads.main, in: &self)
     }
+
+    /// Goes on with `call`, which waited, as `thread` (the main thread unless named): what
+    /// the kernel does once the thread is woken.
+    mutating func resume(_ call: WaitingCall, by thread: ThreadID? = nil) -> SyscallOutcome {
+        KeOSSyscalls.resume(call, by: thread ?? threads.main, in: &self)
+    }
+
+    /// The conditions the calls since the last look put on the wake-up list, in order; the
+    /// list is empty afterwards.
+    func takeWakeups() -> [ConditionVariable] {
+        var taken: [ConditionVariable] = []
+        wakeups.drain { taken.append($0) }
+        return taken
+    }
 }

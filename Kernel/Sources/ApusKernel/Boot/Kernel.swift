@@ -30,7 +30,7 @@ enum Kernel {
         memory = KernelMemory(boot: boot)
         let features = CPUFeatures.enableProtections()
         KernelSymbols.load(from: boot)
-        scheduler = KernelScheduler(policy: RoundRobin())
+        scheduler = KernelScheduler(policy: RoundRobin(threadLimit: KernelStacks.count), threadLimit: KernelStacks.count)
 
         let free = memory.frames.freeCount
         log("Apus \(memory.ramBytes >> 20) MiB RAM, \(free) free frames (\((free * 4) >> 10) MiB), heap \(KernelHeap.size >> 20) MiB at \(AddressSpaceLayout.kernelWindow.start)")
@@ -105,6 +105,7 @@ extension Kernel {
         let runs = max(boot.numericOption("repeat") ?? 1, 1)
         let pager = boot.option("pager").flatMap { PagingPolicy(name: $0) } ?? .lazy
         log("running \(programName) with \(words.count) arguments\(runs > 1 ? ", \(runs) times" : ""), \(pager.name) pager; \(framesBefore) frames in use")
+        KernelHeap.checkBudget()
         for index in 0..<runs {
             MemoryMapReport.run = index
             let run = ProcessRun()
@@ -122,7 +123,9 @@ extension Kernel {
             if let console = StreamedConsole.current { run.watch(console) }
             if let disk { run.watch(disk) }
             ProcessRun.current = run
+            KernelHeap.allocator!.resetPeak()
             let status = run.run()
+            KernelHeap.logPeak()
             ProcessRun.current = nil
             StreamedConsole.current = nil
             RunReport.exited(run: index, status: status)
@@ -132,10 +135,4 @@ extension Kernel {
         RunReport.frames(before: framesBefore, after: framesAfter)
         PowerOff.exit(status: 0)
     }
-}
-
-/// Writes one line to the kernel log (COM2).
-func log(_ line: String) {
-    Serial.log.write(line)
-    Serial.log.write(byte: UInt8(ascii: "\n"))
 }

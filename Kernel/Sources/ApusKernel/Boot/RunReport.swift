@@ -8,23 +8,23 @@ import X86_64Support
 enum RunReport {
     /// The kernel has started: its banner is out.
     static func booted(ramMiB: UInt64, freeFrames: Int) {
-        StatusPort.write(RunRecord(kind: .booted, first: Int64(ramMiB), second: Int64(freeFrames)).bytes)
+        StatusPort.write(RunRecord(kind: .booted, first: Int64(ramMiB), second: Int64(freeFrames)))
         if Serial.usesOutputRings {
             StatusPort.write(RunRecord(kind: .outputRings, first: Int64(apus_output_rings_physical_address()),
-                                       second: Int64(apus_output_ring_size())).bytes)
+                                       second: Int64(apus_output_ring_size())))
         }
     }
 
     /// Standard input streams through the input ring: where it is, for the host.
     static func inputRing() {
         StatusPort.write(RunRecord(kind: .inputRing, first: Int64(apus_input_ring_physical_address()),
-                                   second: Int64(apus_input_ring_size())).bytes)
+                                   second: Int64(apus_input_ring_size())))
     }
 
     /// Run `run` (from 0) ended with `status`.
     static func exited(run: Int, status: Int64) {
         log("exit status \(status)")
-        StatusPort.write(RunRecord(kind: .exited, run: UInt32(truncatingIfNeeded: run), first: status).bytes)
+        StatusPort.write(RunRecord(kind: .exited, run: UInt32(truncatingIfNeeded: run), first: status))
     }
 
     /// Run `run` of the program named `name` could not start.
@@ -46,24 +46,24 @@ enum RunReport {
     }
 
     private static func record(_ reason: RunRecord.StartFailure, run: Int) {
-        StatusPort.write(RunRecord(kind: .couldNotStart, detail: reason.rawValue, run: UInt32(truncatingIfNeeded: run)).bytes)
+        StatusPort.write(RunRecord(kind: .couldNotStart, detail: reason.rawValue, run: UInt32(truncatingIfNeeded: run)))
     }
 
     /// The boot itself cannot run a program (`what` is the kernel's own words).
     static func cannotRun(_ what: String) {
         log("run: \(what)")
-        StatusPort.write(RunRecord(kind: .couldNotStart, detail: RunRecord.StartFailure.damagedBoot.rawValue).bytes)
+        StatusPort.write(RunRecord(kind: .couldNotStart, detail: RunRecord.StartFailure.damagedBoot.rawValue))
     }
 
     /// The kernel threads (kernel stacks) alive before the first run and after the last.
     static func kernelStacks(before: Int, after: Int) {
         log("kernel stacks in use: \(before) before, \(after) after (\(after - before) leaked)")
-        StatusPort.write(RunRecord(kind: .kernelStacks, first: Int64(before), second: Int64(after)).bytes)
+        StatusPort.write(RunRecord(kind: .kernelStacks, first: Int64(before), second: Int64(after)))
     }
 
     static func frames(before: Int, after: Int) {
         log("frames in use: \(before) before, \(after) after (\(after - before) leaked)")
-        StatusPort.write(RunRecord(kind: .frames, first: Int64(before), second: Int64(after)).bytes)
+        StatusPort.write(RunRecord(kind: .frames, first: Int64(before), second: Int64(after)))
     }
 
     /// The status-channel reason for a launch failure.

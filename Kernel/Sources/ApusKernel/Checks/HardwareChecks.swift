@@ -22,6 +22,7 @@ enum HardwareChecks {
         passed = run("spurious-interrupts-ignored", spuriousInterruptsIgnored) && passed
         passed = SynchronisationChecks.runAll() && passed
         if let scratchDiskBlocks { passed = DiskChecks.runAll(blocks: UInt64(scratchDiskBlocks)) && passed }
+        passed = HeapBudgetChecks.runAll() && passed
         passed = run("frames-returned") {
             let now = Kernel.memory.frames.freeCount
             return now == framesBefore ? nil : "\(framesBefore - now) frames not returned"

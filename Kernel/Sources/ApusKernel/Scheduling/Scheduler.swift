@@ -27,8 +27,13 @@ final class Scheduler<Policy: SchedulingPolicy> where Policy.Runnable == ThreadC
     private var ended: [ThreadControlBlock] = []
     private let idleStackPointer = UnsafeMutablePointer<UInt64>.allocate(capacity: 1)
 
-    init(policy: Policy) {
+    /// A scheduler whose policy decides which ready thread runs next. Its lists have room for
+    /// `threadLimit` threads from the start, so that no thread's wake-up, end or freeing
+    /// needs memory while no more threads than that exist.
+    init(policy: Policy, threadLimit: Int) {
         self.policy = policy
+        threads.reserveCapacity(threadLimit)
+        ended.reserveCapacity(threadLimit)
     }
 
     deinit { idleStackPointer.deallocate() }
@@ -155,19 +160,27 @@ final class Scheduler<Policy: SchedulingPolicy> where Policy.Runnable == ThreadC
     func prepareEndOfCurrent() -> (save: UnsafeMutablePointer<UInt64>, load: UInt64) {
         guard current != nil else { preconditionFailure("no thread to end") }
         current!.state = .ended
-        ended.append(current!)
+        KernelHeap.whileFreeing { ended.append(current!) } // within the room reserved for every thread
         return prepareSwitch()
     }
 
     /// Frees the threads that ended, except the running one (after a switch, none is).
+    /// Allocates nothing: a thread's end gives back, it never needs memory.
     func reapEnded() {
         guard !ended.isEmpty else { return }
-        let done = ended.filter { $0 !== current }
-        ended.removeAll { $0 !== current }
-        for thread in done {
-            threads.removeAll { $0 === thread }
-            if thread.process != nil { ProcessRun.current?.threadFreed() }
-            thread.release()
+        KernelHeap.whileFreeing {
+            var index = 0
+            while index < ended.count {
+                let thread = ended[index]
+                guard thread !== current else {
+                    index += 1
+                    continue
+                }
+                ended.remove(at: index)
+                threads.removeAll { $0 === thread }
+                if thread.process != nil { ProcessRun.current?.threadFreed() }
+                thread.release()
+            }
         }
     }
 
