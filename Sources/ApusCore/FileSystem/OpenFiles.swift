@@ -7,9 +7,16 @@
 /// directory), the inode and its blocks are freed. If the machine stops first, the disk
 /// holds an *orphan* (an inode marked used with no links) and the next mount frees it.
 ///
-/// The count is one per open file description (what `open` creates; `fork` and `dup`
-/// share it) and one per process whose current directory the inode is. The table holds only
-/// inodes in use, so it is as big as the file tables and processes make it.
+/// The count is one per ``InodeHandle`` (what `open`, `chdir` and a file mapping hold;
+/// `fork` shares them). The table holds only inodes in use, so it is as big as the file
+/// tables and processes make it.
+///
+/// A handle can be dropped anywhere (the last reference to a process's memory may go when
+/// the scheduler frees its last thread), but freeing an unlinked inode is a transaction and
+/// disk writes, which may only happen where the file system may be used. So a dropped
+/// handle only *defers* its release (``deferRelease(_:)``, which writes nothing), and the
+/// kernel settles the deferred releases (``settleReleases()``) when it is done with the
+/// file system: after each system call and fault, and before a sync.
 public struct OpenedFile: Equatable, Sendable {
     public var inode: UInt32
     public var type: FileType
@@ -49,6 +56,27 @@ extension FileSystem {
             // Left as an orphan: the next mount frees it.
         }
     }
+
+    /// A user of `inode` has let go somewhere the file system may not be used now: the
+    /// release waits for ``settleReleases()``. Writes nothing, allocates nothing but a slot
+    /// in the list.
+    public func deferRelease(_ inode: UInt32) {
+        deferredReleases.append(inode)
+    }
+
+    /// Carries out the releases deferred so far (``release(_:)`` each); the kernel calls it
+    /// where the file system is its own (see the type's description).
+    public func settleReleases() {
+        while !deferredReleases.isEmpty {
+            // Taken out first: a release that waits for the disk may let another handle drop.
+            let batch = deferredReleases
+            deferredReleases = []
+            for inode in batch { release(inode) }
+        }
+    }
+
+    /// Whether some release waits for ``settleReleases()``.
+    public var hasDeferredReleases: Bool { !deferredReleases.isEmpty }
 
     /// How many users hold `inode` now.
     public func openCount(of inode: UInt32) -> UInt64 {

@@ -1,32 +1,38 @@
-/// An open file: what a descriptor refers to, and the position reads and writes move.
-public final class OpenFile {
+/// An open file: what a descriptor refers to, and the position reads and writes move. The
+/// files of the disk are reached through an ``InodeHandle`` in frames of `RAM`.
+public final class OpenFile<RAM: PhysicalMemory> {
     public enum Kind {
         case standardInput
         case standardOutput
         case standardError
-        case regular(RegularFile, readable: Bool, writable: Bool)
+        /// A regular file of the disk, open for reading, writing or both.
+        case file(InodeHandle<RAM>, readable: Bool, writable: Bool)
+        /// A directory of the disk (opened in any mode): `readdir` reads it, `read` and
+        /// `write` refuse it (ABI.md §6).
+        case directory(InodeHandle<RAM>)
         case pipeReader(PipeBuffer)
         case pipeWriter(PipeBuffer)
     }
 
     public let kind: Kind
-    /// The offset of the next read or write of a regular file.
+    /// The offset of the next read or write of a regular file; for a directory, the slot
+    /// the next `readdir` starts from.
     public var position: UInt64 = 0
 
     public init(_ kind: Kind) { self.kind = kind }
 
     public var isReadable: Bool {
         switch kind {
-        case .standardInput, .pipeReader: true
-        case .regular(_, let readable, _): readable
+        case .standardInput, .pipeReader, .directory: true
+        case .file(_, let readable, _): readable
         case .standardOutput, .standardError, .pipeWriter: false
         }
     }
 
     public var isWritable: Bool {
         switch kind {
-        case .standardOutput, .standardError, .pipeWriter: true
-        case .regular(_, _, let writable): writable
+        case .standardOutput, .standardError, .pipeWriter, .directory: true
+        case .file(_, _, let writable): writable
         case .standardInput, .pipeReader: false
         }
     }
@@ -34,11 +40,11 @@ public final class OpenFile {
 
 /// A process's file descriptors (ABI.md §2): 0, 1 and 2 are standard input, output and
 /// error; a new file takes the lowest free descriptor; at most 1024 are open at once.
-public struct FileTable {
+public struct FileTable<RAM: PhysicalMemory> {
     /// Descriptors open at once, at most.
-    public static let limit = 1024
+    public static var limit: Int { 1024 }
 
-    private var slots: [OpenFile?]
+    private var slots: [OpenFile<RAM>?]
 
     /// A table with standard input, output and error open.
     public init() {
@@ -49,7 +55,7 @@ public struct FileTable {
     public var openCount: Int { slots.reduce(0) { $0 + ($1 == nil ? 0 : 1) } }
 
     /// The file open as `descriptor`; ``KernelError/badFileDescriptor`` when none is.
-    public func file(_ descriptor: Int32) throws(KernelError) -> OpenFile {
+    public func file(_ descriptor: Int32) throws(KernelError) -> OpenFile<RAM> {
         guard descriptor >= 0, Int(descriptor) < slots.count, let file = slots[Int(descriptor)] else { throw .badFileDescriptor }
         return file
     }
@@ -71,7 +77,7 @@ public struct FileTable {
 
     /// Installs `file` at the lowest free descriptor; ``KernelError/tooManyOpenFile`` at the
     /// limit.
-    public mutating func install(_ file: OpenFile) throws(KernelError) -> Int32 {
+    public mutating func install(_ file: OpenFile<RAM>) throws(KernelError) -> Int32 {
         guard openCount < Self.limit else { throw .tooManyOpenFile }
         switch file.kind {
         case .pipeReader(let pipe): pipe.readers += 1
@@ -87,7 +93,9 @@ public struct FileTable {
     }
 
     /// Closes `descriptor` and returns the pipe whose end it was, if any (its waiters must
-    /// be woken); ``KernelError/badFileDescriptor`` when it is not open.
+    /// be woken); ``KernelError/badFileDescriptor`` when it is not open. A file of the disk
+    /// lets go of its inode when its last descriptor (in any process) closes
+    /// (``InodeHandle``).
     @discardableResult
     public mutating func close(_ descriptor: Int32) throws(KernelError) -> PipeBuffer? {
         let file = try file(descriptor)
@@ -120,7 +128,7 @@ public struct FileTable {
     /// descriptors, each descriptor with its own copy of the position as it is now (positions
     /// are not shared afterwards), and the same pipes, whose ends count the child's
     /// descriptors too.
-    public func forked() -> FileTable {
+    public func forked() -> FileTable<RAM> {
         var copy = self
         copy.slots = slots.map { slot in
             guard let file = slot else { return nil }

@@ -18,9 +18,9 @@ public struct RegionSummary: Equatable, Sendable {
     public enum Source: Equatable, Sendable {
         /// Zero-filled memory (`mmap` with fd −1, the stack, a segment's bss).
         case anonymous
-        /// A file's bytes from `offset`: the file's place in the root file system (its
-        /// ``RegularFile/index``), `nil` for a file from elsewhere.
-        case file(index: Int?, offset: UInt64)
+        /// A file's bytes from `offset`: the file's inode number on the disk, `nil` for a
+        /// file that has none.
+        case file(inode: UInt32?, offset: UInt64)
     }
 
     public var range: VirtualRange
@@ -55,7 +55,7 @@ extension MmStruct {
             let source: RegionSummary.Source
             switch region.backing {
             case .anonymous: source = .anonymous
-            case .file(let backing): source = .file(index: (backing.file as? RegularFile)?.index, offset: backing.offset)
+            case .file(let backing): source = .file(inode: backing.file.inodeNumber, offset: backing.offset)
             }
             summaries.append(RegionSummary(range: region.range, permission: region.permission.intersection(Permission.protectionBits),
                                            source: source, residentPages: resident, sharedPages: shared))

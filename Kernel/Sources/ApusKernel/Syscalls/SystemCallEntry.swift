@@ -20,6 +20,11 @@ public func apusSyscall(_ rawFrame: UnsafeMutableRawPointer) {
 /// (``KeOSSyscalls``, which decodes them and runs the concept that serves the call), and
 /// the kernel carries out what the call asks of it: a value in `rax`, a thread's or a
 /// process's end, a new thread or process, or a wait on a condition and a retry.
+///
+/// The call runs holding the file system lock (FileSystemLock.swift), which it lets go only
+/// while it waits on a condition. A call refused memory is run once more after the file
+/// system's caches wrote dirty pages back and gave their frames up (every call changes
+/// nothing when it fails, so running it again is safe).
 extension ProcessRun {
     /// A system call of the running process.
     func systemCall(_ frame: UnsafeMutablePointer<SyscallFrame>) {
@@ -31,7 +36,12 @@ extension ProcessRun {
         let registers = frame.pointee.registers
         var arguments = SyscallArguments(registers.rdi, registers.rsi, registers.rdx, registers.r10, registers.r8, registers.r9)
         var done: Int64 = 0
+        var gotFramesBack = false
         let threadID = thread.id
+        guard FileSystemLock.acquire(by: threadID) else {
+            user_exit_pending = 1
+            return
+        }
         while true {
             let outcome = Unmanaged.passUnretained(process)._withUnsafeGuaranteedRef {
                 KeOSSyscalls.dispatch(registers.rax, arguments, by: threadID, in: &$0.core)
@@ -39,13 +49,19 @@ extension ProcessRun {
             wakeWaiters(of: process)
             switch outcome {
             case .returns(let value):
+                if value == KernelError.noMemory.syscallReturnValue, !gotFramesBack, RootVolume.releaseFramesWritingBack() > 0 {
+                    gotFramesBack = true
+                    continue
+                }
                 // A call that waited part-way returns what it did before an error.
                 frame.pointee.registers.rax = UInt64(bitPattern: value < 0 && done > 0 ? done : value + done)
             case .exit(let status):
                 endRunningThread(status: status)
+                FileSystemLock.release(by: threadID)
                 return
             case .exitGroup(let status):
                 exitRunning(status: Int64(status))
+                FileSystemLock.release(by: threadID)
                 return
             case .fork:
                 frame.pointee.registers.rax = UInt64(bitPattern: fork(frame.pointee, parent: process, thread: thread))
@@ -54,8 +70,10 @@ extension ProcessRun {
             case .waits(let condition, let retry, let progress):
                 done += progress
                 arguments = retry
+                // Never wait for another thread holding the file system lock.
+                FileSystemLock.release(by: threadID)
                 scheduler.wait(on: condition)
-                if thread.mustEnd {
+                if thread.mustEnd || !FileSystemLock.acquire(by: threadID) {
                     user_exit_pending = 1
                     return
                 }
@@ -67,5 +85,6 @@ extension ProcessRun {
             log("process \(process.id): system call returns to the non-canonical address \(hexadecimal(registers.rcx)); process killed with status -1")
             exitRunning(status: -1)
         }
+        FileSystemLock.release(by: threadID)
     }
 }

@@ -5,7 +5,7 @@
 /// reads one call: its number, the C call a program makes, how its registers decode (a
 /// descriptor is the low 32 bits, signed; a pointer is an address to check; a count is the
 /// whole register), and the concept function that does the work (`Files.swift`,
-/// `Pipes.swift`, `Memory.swift`, `Processes.swift`, `Threads.swift`). What comes back is
+/// `DirectoryCalls.swift`, `Pipes.swift`, `Memory.swift`, `Processes.swift`, `Threads.swift`). What comes back is
 /// turned into KeOS's answer: a value in `rax`, or a negative ``KernelError`` code.
 ///
 /// Another personality (Linux's) is another layer like this one, over the same concepts,
@@ -18,6 +18,9 @@ public enum KeOSSyscalls {
     ) -> SyscallOutcome {
         guard let call = KeOSSyscallNumber(rawValue: number) else { return .returns(KernelError.noSuchSyscall.syscallReturnValue) }
         let a = arguments
+        // A call that dropped the last handle of an inode (a close, a chdir, an unmap) lets
+        // the file system free it now (FileSystem.settleReleases).
+        defer { process.fileSystem.settleReleases() }
         do throws(KernelError) {
             switch call {
             case .exit: // exit(status)
@@ -52,6 +55,31 @@ public enum KeOSSyscalls {
                 return resumable(try process.threadJoin(a.threadID(0), status: a.address(1), by: thread), a)
             case .exitGroup: // exit_group(status)
                 return .exitGroup(a.status(0))
+            case .create: // create(path)
+                let path = try process.path(at: a.address(0))
+                try process.create(path)
+                return .returns(0)
+            case .mkdir: // mkdir(path)
+                let path = try process.path(at: a.address(0))
+                try process.makeDirectory(path)
+                return .returns(0)
+            case .unlink: // unlink(path)
+                let path = try process.path(at: a.address(0))
+                try process.unlink(path)
+                return .returns(0)
+            case .chdir: // chdir(path)
+                let path = try process.path(at: a.address(0))
+                try process.changeDirectory(path)
+                return .returns(0)
+            case .readdir: // readdir(fd, entries, count): 264-byte entries
+                return .returns(try process.readDirectory(a.fileDescriptor(0), into: a.address(1), count: a[2]))
+            case .stat: // stat(path, st): a 32-byte record
+                let path = try process.path(at: a.address(0))
+                try process.status(path, storingAt: a.address(1))
+                return .returns(0)
+            case .fsync: // fsync(fd)
+                try process.fsync(a.fileDescriptor(0))
+                return .returns(0)
             case .getphys: // getphys(va, mode): mode 0 the physical address, else the entry's flags
                 let entry = try process.userTranslation(of: a.address(0))
                 return .returns(Int64(bitPattern: a[1] == 0 ? entry.frame.raw | a.address(0).pageOffset : entry.flags.rawValue))
