@@ -47,8 +47,9 @@ public enum RunDisk {
         }
     }
 
-    /// Every path of the image at `url` by inode number (`/` first, then the rest of the
-    /// tree), read with the core's file system; empty when the image does not mount.
+    /// Every path of the image at `url` by inode number, from the root and without a leading
+    /// `/` (`hello`, `data/f`; the root itself is `/`), read with the core's file system;
+    /// empty when the image does not mount.
     public static func pathsByInode(of url: URL) -> [UInt32: [UInt8]] {
         guard let device = try? FileBlockDevice(openingImageAt: url.path) else { return [:] }
         let memory = HostMemory(byteCount: hostMemory)
@@ -58,9 +59,9 @@ public enum RunDisk {
         var paths: [UInt32: [UInt8]] = [FileSystem<HostMemory>.rootInode: [UInt8(ascii: "/")]]
         var directories: [[UInt8]] = [[UInt8(ascii: "/")]]
         while let directory = directories.popLast() {
-            guard let listing = try? fileSystem.list(directory) else { continue }
+            guard let listing = try? fileSystem.list(directory == [UInt8(ascii: "/")] ? directory : [UInt8(ascii: "/")] + directory) else { continue }
             for (entry, status) in listing where entry.name != DirectoryBlock.dot && entry.name != DirectoryBlock.dotDot {
-                let path = (directory == [UInt8(ascii: "/")] ? [] : directory) + [UInt8(ascii: "/")] + entry.name
+                let path = directory == [UInt8(ascii: "/")] ? entry.name : directory + [UInt8(ascii: "/")] + entry.name
                 guard paths[entry.inode] == nil else { continue }
                 paths[entry.inode] = path
                 if status.type == .directory { directories.append(path) }

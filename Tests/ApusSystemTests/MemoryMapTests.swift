@@ -27,7 +27,7 @@ extension PagerDependent {
             #expect(maps.map(\.process) == [1, 2, 2, 1])
             #expect(maps.map(\.moment) == [.fork, .fork, .end, .end])
             #expect(maps.map(\.parent) == [0, 1, 1, 0])
-            let tables = maps.map { MemoryMapTable.render($0, fileNames: result.rootFileNames) }
+            let tables = maps.map { MemoryMapTable.render($0, fileNames: result.fileNames) }
             // Anonymous pages: two of four touched (all four with the eager pager).
             let eager = SystemUnderTest.pager == .eager
             let touched = eager ? 4 : 2
@@ -54,13 +54,13 @@ extension PagerDependent {
 
         @Test func thePictureDrawsEveryMapAndEscapesNames() throws {
             let result = try Self.memmapRun()
-            let svg = MemoryMapPicture.svg(result.memoryMaps, fileNames: result.rootFileNames)
+            let svg = MemoryMapPicture.svg(result.memoryMaps, fileNames: result.fileNames)
             #expect(svg.hasPrefix("<svg xmlns=\"http://www.w3.org/2000/svg\""))
             #expect(svg.components(separatedBy: "after a fork").count - 1 == 2)
             #expect(svg.components(separatedBy: "at its end").count - 1 == 2)
             #expect(svg.contains("file hello.txt +0x0"))
             // A hostile name cannot break out of the picture's text.
-            let hostile = MemoryMapPicture.svg(result.memoryMaps, fileNames: result.rootFileNames.map { $0 == Array("hello.txt".utf8) ? Array("</text><script>\"&".utf8) : $0 })
+            let hostile = MemoryMapPicture.svg(result.memoryMaps, fileNames: result.fileNames.mapValues { $0 == Array("hello.txt".utf8) ? Array("</text><script>\"&".utf8) : $0 })
             #expect(!hostile.contains("<script>"))
             #expect(hostile.contains("&lt;/text&gt;&lt;script&gt;&quot;&amp;"))
         }
