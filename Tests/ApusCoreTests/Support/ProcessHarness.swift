@@ -15,9 +15,10 @@ final class ProcessHarness<P: Pager> {
     private let sourceLocation: SourceLocation
 
     init(_ machine: TestMachine, input: String = "", pager: P, budget: ResourceBudget = ResourceBudget(),
-         tree: [FileSystemImage.Item] = ProcessHarnessLayout.tree, sourceLocation: SourceLocation = #_sourceLocation) throws {
-        disk = MemoryBlockDevice(blockCount: smallGeometry.blockCount)
-        try FileSystemImage.make(on: disk, geometry: smallGeometry, tree: tree, frames: machine.frames)
+         geometry: FileSystemGeometry = smallGeometry, tree: [FileSystemImage.Item] = ProcessHarnessLayout.tree,
+         sourceLocation: SourceLocation = #_sourceLocation) throws {
+        disk = MemoryBlockDevice(blockCount: geometry.blockCount)
+        try FileSystemImage.make(on: disk, geometry: geometry, tree: tree, frames: machine.frames)
         var options = FileSystem<HostMemory>.Options()
         options.pageCacheCapacity = 64
         fileSystem = try FileSystem.mount(disk, frames: machine.frames, options: options)
