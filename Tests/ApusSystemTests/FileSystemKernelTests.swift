@@ -25,7 +25,7 @@ struct FileSystemKernelTests {
     @Test(arguments: [
         (offset: 0, bytes: [UInt8](repeating: 0, count: 8), reason: "no KeOSFFS magic"),
         (offset: 32, bytes: [99, 0, 0, 0, 0, 0, 0, 0], reason: "the inode bitmap marks"),
-        (offset: 8, bytes: [0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0, 0, 0], reason: "larger than the device"),
+        (offset: 8, bytes: [0, 0, 0x10, 0, 0, 0, 0, 0], reason: "larger than the device"),
     ])
     func aDamagedImageIsRefusedWithItsReasonAndTheKernelGoesOn(offset: Int, bytes: [UInt8], reason: String) throws {
         let scratch = try Scratch()
