@@ -30,12 +30,19 @@ extension ProgramRun {
     }
 
     /// What the run's disk holds: every root file, and the subdirectories of the `--rootfs`
-    /// folders (empty ones too), parents before their contents.
+    /// folders (empty ones too), parents before their contents. A name the disk cannot hold
+    /// (not UTF-8, or longer than 251 bytes: ABI.md §6) is an error naming it.
     public static func diskEntries(programs: URL, data: URL, extra: [URL]) throws -> [RunDisk.Entry] {
         var directories = Set<[UInt8]>()
         for folder in extra { directories.formUnion(try listTree(folder).directories) }
-        return directories.sorted { $0.lexicographicallyPrecedes($1) }.map { RunDisk.Entry(path: $0, source: nil) }
+        let entries = directories.sorted { $0.lexicographicallyPrecedes($1) }.map { RunDisk.Entry(path: $0, source: nil) }
             + (try rootFiles(programs: programs, data: data, extra: extra)).map { RunDisk.Entry(path: $0.name, source: $0.path) }
+        for entry in entries {
+            for name in entry.path.split(separator: UInt8(ascii: "/")) where !isValidUTF8(Array(name)) || name.count > DirectoryBlock.maximumNameLength {
+                throw ToolError("\(LogText.escaped(entry.source ?? entry.path)): a name on the disk must be UTF-8 of at most \(DirectoryBlock.maximumNameLength) bytes (ABI.md §6), and \(LogText.escaped(name)) is not")
+            }
+        }
+        return entries
     }
 
     /// The regular files of `folder` and of its subdirectories, named by their paths from it,

@@ -8,8 +8,9 @@
 /// side gives the writer a private copy (Fork.swift). The map shows both counts per region:
 ///
 /// * **resident** pages: present in the page table (each has a frame);
-/// * **shared** pages: resident pages whose frame another address space maps too (its share
-///   count in the ``FrameAllocator`` is above one), i.e. pages shared copy-on-write.
+/// * **shared** pages: resident pages whose frame has another owner too (its share count in
+///   the ``FrameAllocator`` is above one): another address space after `fork` (shared
+///   copy-on-write), or the page cache, for a file's page mapped as the cache holds it.
 ///
 /// Counting walks only the page tables that exist (``PageTable/forEachMappedPage(in:_:)``),
 /// so a huge untouched region costs nothing.

@@ -42,22 +42,34 @@ enum FileSystemLock {
     /// Where threads wait for the lock: a condition only a thread (the holder) brings about.
     nonisolated(unsafe) static let handedOver = ConditionVariable("the file system lock is handed over")
 
+    /// How an acquisition went.
+    enum Acquisition {
+        /// The lock was free (or the thread's already).
+        case atOnce
+        /// The thread waited for it: other threads ran meanwhile, and may have changed what
+        /// the thread was about to do (served the page it faulted on).
+        case afterWaiting
+        /// The thread was ended while it waited (its process is ending): it does not hold the
+        /// lock and must not use the file system.
+        case ended
+    }
+
     /// The running thread `thread` takes the lock, waiting its turn if another thread holds
-    /// it. Returns false when the thread was ended while it waited (its process is ending): it
-    /// does not hold the lock then and must not use the file system.
-    static func acquire(by thread: ThreadID) -> Bool {
+    /// it.
+    @discardableResult
+    static func acquire(by thread: ThreadID) -> Acquisition {
         if holder == free {
             holder = thread.value
             depth = 1
-            return true
+            return .atOnce
         }
         if holder == thread.value {
             depth += 1
-            return true
+            return .atOnce
         }
         // Handed over by release(), or woken by the thread's end (ProcessRun.finish).
         Kernel.scheduler.wait(on: handedOver)
-        return holder == thread.value
+        return holder == thread.value ? .afterWaiting : .ended
     }
 
     /// The running thread `thread` lets go of the lock once. The last release first settles
@@ -70,7 +82,13 @@ enum FileSystemLock {
             depth -= 1
             return
         }
+        // Settling may wait for the disk, and another thread may return to its program
+        // meanwhile: an exit this thread has asked for (user_exit_pending, read when a thread
+        // leaves the kernel) is kept aside until it runs again.
+        let exitPending = user_exit_pending
+        user_exit_pending = 0
         RootVolume.settleReleases()
+        user_exit_pending = exitPending
         depth = 0
         guard let next = handedOver.waiters.waiters.first else {
             holder = free

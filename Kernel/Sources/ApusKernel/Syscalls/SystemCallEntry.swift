@@ -38,7 +38,7 @@ extension ProcessRun {
         var done: Int64 = 0
         var gotFramesBack = false
         let threadID = thread.id
-        guard FileSystemLock.acquire(by: threadID) else {
+        guard FileSystemLock.acquire(by: threadID) != .ended else {
             user_exit_pending = 1
             return
         }
@@ -73,7 +73,7 @@ extension ProcessRun {
                 // Never wait for another thread holding the file system lock.
                 FileSystemLock.release(by: threadID)
                 scheduler.wait(on: condition)
-                if thread.mustEnd || !FileSystemLock.acquire(by: threadID) {
+                if thread.mustEnd || FileSystemLock.acquire(by: threadID) == .ended {
                     user_exit_pending = 1
                     return
                 }

@@ -18,15 +18,19 @@ extension ProcessRun {
         let vector = frame.pointee.vector
         let address = read_cr2()
         let threadID = thread.id
-        guard FileSystemLock.acquire(by: threadID) else {
+        let acquisition = FileSystemLock.acquire(by: threadID)
+        guard acquisition != .ended else {
             user_exit_pending = 1
             return
         }
         defer { FileSystemLock.release(by: threadID) }
         if vector == Traps.pageFault {
             let errorCode = PageFaultErrorCode(rawValue: frame.pointee.errorCode)
+            // A thread that waited for the lock may find its page served by another thread
+            // of its process (which faulted on it too): that is no stale translation.
+            let waited = acquisition == .afterWaiting
             var resolution = Unmanaged.passUnretained(process)._withUnsafeGuaranteedRef {
-                $0.core.mm.handlePageFault(at: VirtualAddress(address), errorCode: errorCode)
+                $0.core.mm.handlePageFault(at: VirtualAddress(address), errorCode: errorCode, mayBeServedAlready: waited)
             }
             if resolution == .outOfMemory, RootVolume.releaseFramesWritingBack() > 0 {
                 resolution = Unmanaged.passUnretained(process)._withUnsafeGuaranteedRef {
