@@ -171,7 +171,7 @@ public struct ProgramRun: Sendable {
             guard entries.contains(where: { $0.path == program && $0.source != nil }) else {
                 throw NoSuchProgram(name: program, files: entries.filter { $0.source != nil }.map(\.path))
             }
-            try RunDisk.make(at: image, entries: entries)
+            try RunDisk.make(at: image, entries: entries, durable: disk != nil)
         }
         let argv = scratch.url.appendingPathComponent("argv")
         try Data(argumentImage()).write(to: argv)

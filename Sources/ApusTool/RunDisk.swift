@@ -31,9 +31,11 @@ public enum RunDisk {
         }
     }
 
-    /// Makes a new image at `url` (replacing any file there) of `geometry`, holding `entries`.
-    public static func make(at url: URL, entries: [Entry], geometry: FileSystemGeometry = .keos) throws {
+    /// Makes a new image at `url` (replacing any file there) of `geometry`, holding `entries`;
+    /// `durable` when the image is kept (its bytes reach the host's disk before this returns).
+    public static func make(at url: URL, entries: [Entry], geometry: FileSystemGeometry = .keos, durable: Bool = true) throws {
         let device = try FileBlockDevice(creatingImageAt: url.path, blockCount: geometry.blockCount)
+        device.flushesToDisk = durable
         let memory = HostMemory(byteCount: hostMemory)
         let frames = FrameAllocator(memory: memory, range: memory.range)
         let tree = try entries.map { entry -> FileSystemImage.Item in

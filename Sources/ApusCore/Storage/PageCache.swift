@@ -178,12 +178,7 @@ public final class PageCache<Memory: PhysicalMemory> {
     /// where waiting for the disk is safe). Returns how many.
     @discardableResult
     public func releaseFrames(_ count: Int) -> Int {
-        var released = 0
-        while released < count, let slot = try? victim(allowDirty: true) {
-            remove(slot)
-            released += 1
-        }
-        return released
+        release(count, allowDirty: true)
     }
 
     /// Gives up to `count` frames back without touching the disk: clean pages the cache alone
@@ -191,8 +186,12 @@ public final class PageCache<Memory: PhysicalMemory> {
     /// of a call on this cache (nothing pinned goes).
     @discardableResult
     public func releaseCleanFrames(_ count: Int) -> Int {
+        release(count, allowDirty: false)
+    }
+
+    private func release(_ count: Int, allowDirty: Bool) -> Int {
         var released = 0
-        while released < count, let slot = try? victim(allowDirty: false) {
+        while released < count, let slot = try? victim(allowDirty: allowDirty) {
             remove(slot)
             released += 1
         }
