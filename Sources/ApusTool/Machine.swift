@@ -51,6 +51,8 @@ public struct Machine: Sendable {
     public static let statusChecksFailed: Int32 = 1
     public static let statusPanic: Int32 = 2
     public static let statusCannotRun: Int32 = 3
+    /// The kernel cut the power on purpose (`crash-after-writes=N`, PowerCutDisk.swift).
+    public static let statusPowerCut: Int32 = 4
 
     /// The kernel writes `exitCodeBase + status` to `isa-debug-exit` (PowerOff.swift), and QEMU
     /// exits with twice that plus one.
@@ -104,6 +106,11 @@ public struct Machine: Sendable {
     /// A raw disk image the machine has as its virtio block device (read and written in
     /// place), if any.
     public var disk: URL?
+    /// Whether the disk is thrown away after the boot: then QEMU ignores the kernel's flushes
+    /// (`cache=unsafe`), which would only make the host write a file nobody keeps to its own
+    /// disk. Writes still reach the image, in order, so what it holds after the boot is what
+    /// the kernel wrote.
+    public var diskIsScratch = false
 
     /// Whether the machine's RAM is a file this process shares (output and input rings).
     public var sharesRAM: Bool { usesOutputRings && access(SharedRAM.folder, W_OK) == 0 }
@@ -165,7 +172,7 @@ public struct Machine: Sendable {
             arguments += ["-object", "memory-backend-file,id=ram,size=\(memory)M,mem-path=ram,share=on", "-machine", "memory-backend=ram"]
         }
         if disk != nil {
-            arguments += ["-drive", "file=disk,if=none,id=disk,format=raw", "-device", "virtio-blk-pci,drive=disk"]
+            arguments += ["-drive", "file=disk,if=none,id=disk,format=raw" + (diskIsScratch ? ",cache=unsafe" : ""), "-device", "virtio-blk-pci,drive=disk"]
         }
         if waitForDebugger { arguments += ["-s", "-S"] }
         if kvm { arguments.append("-enable-kvm") }

@@ -87,14 +87,14 @@ struct Run: ParsableCommand {
         if `repeat` > 1 { reportEachRun(result) }
         if let picture = memoryMapPicture {
             do {
-                try Data(MemoryMapPicture.svg(result.memoryMaps, fileNames: result.rootFileNames, runs: `repeat`).utf8)
+                try Data(MemoryMapPicture.svg(result.memoryMaps, fileNames: result.fileNames, runs: `repeat`).utf8)
                     .write(to: URL(fileURLWithPath: picture))
                 note("apus: \(result.memoryMaps.count) memory maps drawn in \(picture)")
             } catch {
                 note("apus: cannot write \(picture): \(error.localizedDescription)")
             }
         } else if memoryMap {
-            note(MemoryMapTable.render(result.memoryMaps, fileNames: result.rootFileNames, runs: `repeat`))
+            note(MemoryMapTable.render(result.memoryMaps, fileNames: result.fileNames, runs: `repeat`))
         }
         if stats, let frames = result.frames {
             note("apus: frames in use: \(frames.before) before the program, \(frames.after) after (\(frames.after - frames.before) leaked)")

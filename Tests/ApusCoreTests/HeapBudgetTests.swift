@@ -53,10 +53,10 @@ struct HeapBudgetTests {
     }
 
     @Test func noChunkOfAChunkedArrayPassesAPage() {
-        #expect(ChunkedArray<OpenFile?>.chunkCapacity == 508)
-        #expect(ChunkedArray<OpenFile?>.chunkCapacity * 8 + HeapBudget.arrayHeaderBytes <= Self.page)
+        #expect(ChunkedArray<OpenFile<HostMemory>?>.chunkCapacity == 508)
+        #expect(ChunkedArray<OpenFile<HostMemory>?>.chunkCapacity * 8 + HeapBudget.arrayHeaderBytes <= Self.page)
         #expect(ChunkedArray<ThreadGroup.Member>.chunkCapacity * MemoryLayout<ThreadGroup.Member>.stride + HeapBudget.arrayHeaderBytes <= Self.page)
-        #expect(HeapBudget.chunkPages(FileTable.limit, of: OpenFile?.self) == 3)
+        #expect(HeapBudget.chunkPages(fileDescriptorLimit, of: UnsafeRawPointer?.self) == 3)
         #expect(HeapBudget.chunkPages(ThreadGroup.memberLimit, of: ThreadGroup.Member.self) == 5)
     }
 
@@ -75,13 +75,29 @@ struct HeapBudgetTests {
     @Test func theObjectsOfTheTableAreNoLargerThanItSays() {
         let pipe = PipeBuffer(budget: nil, wakeups: WakeupList())
         #expect(Self.blockSize(of: pipe) <= HeapBudget.pipeBytes)
-        #expect(Self.blockSize(of: OpenFile(.pipeReader(pipe))) <= HeapBudget.openFileBytes)
+        #expect(Self.blockSize(of: OpenFile<HostMemory>(.pipeReader(pipe))) <= HeapBudget.openFileBytes)
         #expect(Self.blockSize(of: pipe.readable) <= HeapBudget.conditionVariableBytes)
         #expect(Self.blockSize(of: pipe.readable.waiters) <= HeapBudget.waitQueueBytes)
-        let name = [UInt8](repeating: 0x61, count: RootFileSystem.maximumNameLength)
-        let storage = UnsafeMutableRawBufferPointer.allocate(byteCount: 1, alignment: 1)
-        defer { storage.deallocate() }
-        #expect(Self.blockSize(of: RegularFile(name: name, storage: storage, index: 0)) <= HeapBudget.regularFileBytes)
+    }
+
+    /// The handles' row counts ``inodeHandleLimit`` of them: one more is refused, and a
+    /// handle that goes makes room again.
+    @Test func handlesPastTheLimitAreTooManyOpenFileUntilOneGoes() throws {
+        let (_, fileSystem) = try freshFileSystem()
+        var handles = (0..<inodeHandleLimit).map { _ in InodeHandle.root(of: fileSystem) }
+        #expect(fileSystem.handleCount == inodeHandleLimit)
+        expectError(.tooManyOpenFile) { () throws(KernelError) in try InodeHandle.open(path("/"), from: 1, in: fileSystem) }
+        handles.removeLast()
+        #expect(try InodeHandle.open(path("/"), from: 1, in: fileSystem).inode == 1)
+        handles.removeAll()
+        fileSystem.settleReleases()
+        #expect(fileSystem.handleCount == 0)
+    }
+
+    @Test func anInodeHandleIsNoLargerThanTheTableSays() throws {
+        let (_, fileSystem) = try freshFileSystem()
+        let handle = InodeHandle.root(of: fileSystem)
+        #expect(Self.blockSize(of: handle) <= HeapBudget.inodeHandleBytes)
     }
     #endif
 }

@@ -18,7 +18,7 @@ struct ThreadSyscallTests {
     }
 
     static func create(_ harness: ProcessHarness<EagerPager>, name: UInt64 = buffer, stack: UInt64 = buffer + 0x2000,
-                       entry: UInt64 = 0x40_1000, argument: UInt64 = 7) -> SyscallOutcome {
+                       entry: UInt64 = 0x40_1000, argument: UInt64 = 7) -> SyscallOutcome<HostMemory> {
         harness.process.dispatch(KeOSSyscallNumber.threadCreate.rawValue, SyscallArguments(name, stack, entry, argument))
     }
 
@@ -28,7 +28,7 @@ struct ThreadSyscallTests {
         try harness.process.startThread(start, id: id)
     }
 
-    static func join(_ harness: ProcessHarness<EagerPager>, _ target: ThreadID, status: UInt64 = 0, by caller: ThreadID = 1) -> SyscallOutcome {
+    static func join(_ harness: ProcessHarness<EagerPager>, _ target: ThreadID, status: UInt64 = 0, by caller: ThreadID = 1) -> SyscallOutcome<HostMemory> {
         harness.process.dispatch(KeOSSyscallNumber.threadJoin.rawValue, SyscallArguments(UInt64(bitPattern: Int64(target.value)), status), by: caller)
     }
 
@@ -70,7 +70,7 @@ struct ThreadSyscallTests {
         try withMachine { machine in
             let harness = try Self.harness(machine)
             try harness.process.mm.copyOut(value: UInt64.max, to: VirtualAddress(Self.buffer + 0x1FF8))
-            let refused: [(SyscallOutcome, Int64, String)] = [
+            let refused: [(SyscallOutcome<HostMemory>, Int64, String)] = [
                 (Self.create(harness, name: 0), Self.badAddress, "a NULL name"),
                 (Self.create(harness, name: 0x7000_0000), Self.badAddress, "a name in no mapping"),
                 (Self.create(harness, stack: 0), Self.badAddress, "a NULL stack"),
@@ -141,7 +141,7 @@ struct ThreadSyscallTests {
             try Self.start(harness, id: 6)
             try Self.start(harness, id: 7)
             let ended = harness.process.threads.ended
-            let rest = WaitingCall.join(5, status: VirtualAddress(0))
+            let rest = WaitingCall<HostMemory>.join(5, status: VirtualAddress(0))
             #expect(Self.join(harness, 5, by: 6) == .waits(ended, resume: rest, done: 0))
             #expect(Self.join(harness, 5, by: 7) == .waits(ended, resume: rest, done: 0))
             _ = harness.process.threadEnded(5, status: 1)

@@ -26,7 +26,7 @@ struct WaitingCallTests {
 
     /// What is left of a call that waited after doing `done`; `nil` (and an issue) when it
     /// did not wait. Holding only this, a test can let go of the call by dropping it.
-    static func rest(of outcome: SyscallOutcome, done expected: Int64, sourceLocation: SourceLocation = #_sourceLocation) -> WaitingCall? {
+    static func rest(of outcome: SyscallOutcome<HostMemory>, done expected: Int64, sourceLocation: SourceLocation = #_sourceLocation) -> WaitingCall<HostMemory>? {
         guard case .waits(_, let rest, let done) = outcome, done == expected else {
             Issue.record("the call did not wait after \(expected): \(outcome)", sourceLocation: sourceLocation)
             return nil
@@ -115,7 +115,7 @@ struct WholePipeWriteTests {
 
     /// Writes `filled` bytes into the harness's pipe (they fit), then `count` more: what that
     /// second write does, and the write end's open file.
-    static func write(_ count: UInt64, after filled: UInt64, in harness: ProcessHarness<EagerPager>) throws -> (SyscallOutcome, OpenFile) {
+    static func write(_ count: UInt64, after filled: UInt64, in harness: ProcessHarness<EagerPager>) throws -> (SyscallOutcome<HostMemory>, OpenFile<HostMemory>) {
         #expect(harness.call(.write, 4, Self.buffer, filled) == Int64(filled))
         let outcome = harness.process.dispatch(KeOSSyscallNumber.write.rawValue, SyscallArguments(4, Self.buffer, count))
         return (outcome, try harness.process.files.file(4))
@@ -125,7 +125,7 @@ struct WholePipeWriteTests {
         try withMachine { machine in
             let (harness, pipe) = try WaitingCallTests.harnessWithPipe(machine)
             let (outcome, writer) = try Self.write(3000, after: 1100, in: harness)
-            let rest = WaitingCall.write(writer, from: VirtualAddress(Self.buffer), count: 3000, whole: true)
+            let rest = WaitingCall<HostMemory>.write(writer, from: VirtualAddress(Self.buffer), count: 3000, whole: true)
             #expect(outcome == .waits(pipe.writable, resume: rest, done: 0), "2,996 bytes of room are not enough")
             #expect(pipe.available == 1100, "not a byte of it went in")
             #expect(harness.read(3, count: 3) == 3)
@@ -147,7 +147,7 @@ struct WholePipeWriteTests {
         try withMachine { machine in
             let (harness, pipe) = try WaitingCallTests.harnessWithPipe(machine)
             let (outcome, writer) = try Self.write(4097, after: 1000, in: harness)
-            let rest = WaitingCall.write(writer, from: VirtualAddress(Self.buffer + 3096), count: 1001, whole: false)
+            let rest = WaitingCall<HostMemory>.write(writer, from: VirtualAddress(Self.buffer + 3096), count: 1001, whole: false)
             #expect(outcome == .waits(pipe.writable, resume: rest, done: 3096))
             #expect(harness.read(3, count: 1) == 1)
             #expect(harness.process.resume(rest) == .waits(pipe.writable, resume: .write(writer, from: VirtualAddress(Self.buffer + 3097), count: 1000, whole: false), done: 1),
@@ -194,9 +194,9 @@ struct WholePipeWriteTests {
             }
             // Each writer: how many records it has written, and the rest of a write that waits.
             var written = [0, 0]
-            var waiting: [WaitingCall?] = [nil, nil]
+            var waiting: [WaitingCall<HostMemory>?] = [nil, nil]
             var stream: [UInt8] = []
-            func write(_ writer: Int) -> SyscallOutcome {
+            func write(_ writer: Int) -> SyscallOutcome<HostMemory> {
                 if let rest = waiting[writer] {
                     return writer == 0 ? parent.process.resume(rest) : child.resume(rest)
                 }

@@ -25,7 +25,7 @@ struct WaitingPipeTests {
             let arguments = SyscallArguments(4, Self.buffer, 5000)
             let writer = try harness.process.files.file(4)
             let outcome = harness.process.dispatch(KeOSSyscallNumber.write.rawValue, arguments)
-            let rest = WaitingCall.write(writer, from: VirtualAddress(Self.buffer + 4096), count: 904, whole: false)
+            let rest = WaitingCall<HostMemory>.write(writer, from: VirtualAddress(Self.buffer + 4096), count: 904, whole: false)
             #expect(outcome == .waits(pipe.writable, resume: rest, done: 4096))
             #expect(harness.process.takeWakeups() == [pipe.readable, pipe.writable], "the bytes that went in wake the readers")
             // Full: the rest takes nothing and waits again, with nothing done.
@@ -41,7 +41,7 @@ struct WaitingPipeTests {
         try withMachine { machine in
             let (harness, pipe) = try Self.harnessWithPipe(machine)
             let read = SyscallArguments(3, Self.buffer, 10)
-            let rest = WaitingCall.read(try harness.process.files.file(3), into: VirtualAddress(Self.buffer), count: 10)
+            let rest = WaitingCall<HostMemory>.read(try harness.process.files.file(3), into: VirtualAddress(Self.buffer), count: 10)
             #expect(harness.process.dispatch(KeOSSyscallNumber.read.rawValue, read) == .waits(pipe.readable, resume: rest, done: 0))
             #expect(harness.call(.close, 4) == 0)
             #expect(harness.process.takeWakeups() == [pipe.readable, pipe.writable], "closing the last writer wakes the readers")
@@ -68,7 +68,7 @@ struct WaitingPipeTests {
             #expect(harness.process.dispatch(KeOSSyscallNumber.mmap.rawValue, SyscallArguments(big, length, 3, UInt64(bitPattern: -1), 0)) == .returns(Int64(big)))
             let before = machine.frames.freeCount
             let write = SyscallArguments(4, big, length)
-            let rest = WaitingCall.write(try harness.process.files.file(4), from: VirtualAddress(big + 4096), count: length - 4096, whole: false)
+            let rest = WaitingCall<HostMemory>.write(try harness.process.files.file(4), from: VirtualAddress(big + 4096), count: length - 4096, whole: false)
             #expect(harness.process.dispatch(KeOSSyscallNumber.write.rawValue, write) == .waits(pipe.writable, resume: rest, done: 4096))
             #expect(before - machine.frames.freeCount <= 4, "one page and its tables, not 64 MiB")
             // Full: the rest touches nothing and takes nothing.

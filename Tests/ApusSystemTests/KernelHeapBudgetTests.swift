@@ -9,7 +9,7 @@ import Testing
 @Suite("No program can exhaust the kernel heap")
 struct KernelHeapBudgetTests {
     @Test func everyBudgetAtItsWorstAtOnceThenAFewUnmapsStopNothing() throws {
-        let result = try ProgramTests.expectRun("heaphog", stdout: """
+        let result = try expectRun("heaphog", stdout: """
             the first process: 510 pipes, then -24; table full: yes
             63 children, each with a copy of the full table; 64 threads more, then -12
             pipes made in the run: 1024 (the budget is 1024)

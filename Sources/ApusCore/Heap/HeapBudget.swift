@@ -51,8 +51,11 @@ public struct HeapBudget {
     public static let arrayHeaderBytes = 32
     /// An open file (``OpenFile``), at most.
     public static let openFileBytes = 64
-    /// A regular file of the root file system (``RegularFile``) without its name, at most.
-    public static let regularFileBytes = 64
+    /// A handle of an inode (``InodeHandle``), at most.
+    public static let inodeHandleBytes = 64
+    /// A mounted file system's own objects (the file system, its metadata store, its caches'
+    /// objects, its journal) besides the rows below, at most.
+    public static let fileSystemBytes = 16 * 1024
     /// A pipe (``PipeBuffer``) without its buffer, at most.
     public static let pipeBytes = 128
     /// A condition variable (``ConditionVariable``), at most.
@@ -108,11 +111,20 @@ public struct HeapBudget {
         let page = Int(PageGeometry.pageSize)
         let budget = ResourceBudget()
         let processes = Table.processLimit, threads = Table.threadLimit
-        let slotChunks = chunkPages(FileTable.limit, of: OpenFile?.self)
+        let descriptors = processes * fileDescriptorLimit
+        // A slot holds one reference.
+        let slotChunks = chunkPages(fileDescriptorLimit, of: UnsafeRawPointer?.self)
         let statusChunks = chunkPages(ThreadGroup.memberLimit, of: ThreadGroup.Member.self)
         return [
             Row("regions (one AVL node each)", count: budget.regionLimit, blocks: [AddressMap<Region>.nodeBytes]),
-            Row("open files (64 processes x 1,024 descriptors)", count: processes * FileTable.limit, blocks: [openFileBytes]),
+            Row("open files (64 processes x 1,024 descriptors)", count: descriptors, blocks: [openFileBytes]),
+            // Open files, current directories and mappings hold handles, each inode in use
+            // one open count.
+            Row("inode handles and their open counts", count: inodeHandleLimit + processes,
+                blocks: [inodeHandleBytes, AddressMap<UInt64>.nodeBytes]),
+            Row("page cache index (a node per page)", count: pageCacheKernelLimit, blocks: [AddressMap<Int32>.nodeBytes]),
+            Row("page cache slots (one array, its capacity taken at mount)", count: 1,
+                blocks: [arrayHeaderBytes + pageCacheKernelLimit * MemoryLayout<CachedPage>.stride]),
             Row("descriptor tables (their slots, in pages)", count: processes,
                 blocks: Array(repeating: page, count: slotChunks) + [arrayHeaderBytes + slotChunks * 8]),
             Row("thread statuses (1,024 per process, in pages)", count: processes,
@@ -137,14 +149,15 @@ public struct HeapBudget {
     /// own instead, where it starts).
     public static var bootRows: [Row] {
         let page = Int(PageGeometry.pageSize)
-        let files = RootFileSystem.maximumFileCount
+        let blockCacheCapacity = max(blockCacheDefaultCapacity, 2 * JournalFormat.maximumBlocksPerTransaction)
         return [
             Row("the heap's own bookkeeping", count: 1, blocks: [HeapAllocator.metadataBytes(forHeapBytes: 48 << 20)]),
             Row("the heap's emergency reserve", count: 1, blocks: [emergencyReserveBytes]),
             Row("kernel stacks (one per thread, taken at boot)", count: 1, blocks: [Table.threadLimit * kernelStackBytes]),
-            Row("root file system files (object and name)", count: files,
-                blocks: [regularFileBytes, arrayHeaderBytes + RootFileSystem.maximumNameLength]),
-            Row("root file system directory", count: 1, blocks: [arrayHeaderBytes + files * 8]),
+            Row("the file system's objects", count: 1, blocks: [fileSystemBytes]),
+            Row("block cache (its slots, an index node per block)", count: 1,
+                blocks: [arrayHeaderBytes + blockCacheCapacity * MemoryLayout<CachedBlock>.stride]
+                    + Array(repeating: AddressMap<Int32>.nodeBytes, count: blockCacheCapacity)),
             Row("the kernel's own objects", count: 1, blocks: [kernelBootBytes]),
             Row("partly filled pages of the small block sizes", count: HeapAllocator.sizeClassCount, blocks: [page]),
         ]

@@ -2,8 +2,8 @@
 /// region of every process at each fork and at each end.
 ///
 /// The kernel sends a map as ``RunRecord``s, like everything the host must believe: no
-/// byte of them is text a program chose. A file is named by its place in the root file
-/// system image, which the host built and can name itself. A map is a `memoryMap` record
+/// byte of them is text a program chose. A file is named by its inode number on the disk,
+/// which the host can turn into a path by reading the image after the run. A map is a `memoryMap` record
 /// (the moment, the process and its parent; `run` the run, from 0) and then two records per
 /// region (`region`, then `regionPages`), in address order; at most ``regionLimit`` regions,
 /// and a `regionsOmitted` record saying how many more there were.
@@ -68,8 +68,8 @@ public enum MemoryMapRecords {
     /// The two records of one region: its range, permission and file, then its pages.
     public static func records(of region: RegionSummary) -> (range: RunRecord, pages: RunRecord) {
         var file: UInt32 = 0, offsetPages: UInt32 = 0
-        if case .file(let index, let offset) = region.source {
-            file = index.map { UInt32(truncatingIfNeeded: $0 + 1) } ?? UInt32.max
+        if case .file(let inode, let offset) = region.source {
+            file = inode ?? UInt32.max
             offsetPages = UInt32(truncatingIfNeeded: offset >> PageGeometry.pageShift)
         }
         return (RunRecord(kind: .region, detail: UInt8(truncatingIfNeeded: region.permission.rawValue), run: file,
@@ -102,8 +102,8 @@ public enum MemoryMapRecords {
                 guard start.raw <= end.raw else { continue }
                 let source: RegionSummary.Source = switch region.run {
                 case 0: .anonymous
-                case UInt32.max: .file(index: nil, offset: UInt64(record.run) << PageGeometry.pageShift)
-                default: .file(index: Int(region.run) - 1, offset: UInt64(record.run) << PageGeometry.pageShift)
+                case UInt32.max: .file(inode: nil, offset: UInt64(record.run) << PageGeometry.pageShift)
+                default: .file(inode: region.run, offset: UInt64(record.run) << PageGeometry.pageShift)
                 }
                 snapshots[snapshots.count - 1].regions.append(RegionSummary(
                     range: VirtualRange(start: start, end: end),

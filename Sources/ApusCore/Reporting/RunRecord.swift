@@ -39,8 +39,8 @@ public struct RunRecord: Equatable, Sendable {
         /// (``MemoryMapRecords/Moment``), `first` the process, `second` its parent.
         case memoryMap = 7
         /// One region of the memory map before it: `detail` its permission bits (READ,
-        /// WRITE, EXECUTABLE), `run` 0 for anonymous memory or the file's index + 1, `first`
-        /// its start, `second` its end.
+        /// WRITE, EXECUTABLE), `run` 0 for anonymous memory, else the file's inode number
+        /// (`UInt32.max` for a file without one), `first` its start, `second` its end.
         case region = 8
         /// The pages of the region before it: `run` the file offset in pages, `first` the
         /// resident pages, `second` the shared ones.
@@ -50,6 +50,9 @@ public struct RunRecord: Equatable, Sendable {
         /// The kernel threads alive (each with a kernel stack) before the first run
         /// (`first`) and after the last (`second`).
         case kernelStacks = 11
+        /// The page cache during run `run`: pages read from the disk (`first`) and lookups
+        /// served from memory (`second`).
+        case pageCache = 12
     }
 
     /// Why a program could not start.
@@ -59,23 +62,32 @@ public struct RunRecord: Equatable, Sendable {
         case notAProgram = 2
         case argumentsTooLarge = 3
         case outOfMemory = 4
-        /// The boot modules (root file system, arguments) are missing or damaged.
+        /// The boot modules (the arguments) are missing or damaged.
         case damagedBoot = 5
         /// The program's entry point is not inside a segment loaded as executable.
         case entryOutsideCode = 6
         /// A segment of the program would occupy the stack's range.
         case segmentOverlapsStack = 7
+        /// The machine has no disk to hold the root file system.
+        case noDisk = 8
+        /// The disk's file system cannot be mounted (the kernel log says why).
+        case diskRefused = 9
+        /// The disk failed while the program was read.
+        case unreadable = 10
 
         public var description: String {
             switch self {
             case .unknown: "it could not start"
-            case .noSuchFile: "no such file in the root file system"
+            case .noSuchFile: "no such file in the root file system (or it is a directory)"
             case .notAProgram: "not a valid x86-64 ELF executable"
             case .argumentsTooLarge: "the arguments do not fit in the 32 KiB of the stack they may take"
             case .outOfMemory: "not enough memory to load it"
             case .damagedBoot: "the boot modules are missing or damaged"
             case .entryOutsideCode: "its entry point is not inside a segment loaded as executable"
             case .segmentOverlapsStack: "a segment overlaps the stack"
+            case .noDisk: "the machine has no disk for the root file system"
+            case .diskRefused: "the disk's file system cannot be mounted (the kernel log says why)"
+            case .unreadable: "the disk failed while it was read"
             }
         }
     }

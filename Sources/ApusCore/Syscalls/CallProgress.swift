@@ -6,10 +6,10 @@
 /// concept function says how much it did and what is left (a ``WaitingCall``, which holds
 /// the open file the call started with); the kernel makes the thread wait, and then resumes
 /// the call through its process's personality (``KeOSSyscalls/resume(_:by:in:)``).
-public enum CallProgress: Equatable {
+public enum CallProgress<RAM: PhysicalMemory>: Equatable {
     /// The call is over: its result (a count, or 0).
     case finished(Int64)
     /// The call waits on `condition` after doing `done` units of its work (bytes; 0 when
     /// it did nothing yet), and then goes on as `resume` says.
-    case waits(ConditionVariable, resume: WaitingCall, done: Int64)
+    case waits(ConditionVariable, resume: WaitingCall<RAM>, done: Int64)
 }

@@ -48,7 +48,7 @@ extension UserProcess {
     ///
     /// Every thread's end wakes every joiner of the process, and each looks again: simple,
     /// and a process has few joiners at once.
-    public mutating func threadJoin(_ target: ThreadID, status: VirtualAddress, by caller: ThreadID) throws(KernelError) -> CallProgress {
+    public mutating func threadJoin(_ target: ThreadID, status: VirtualAddress, by caller: ThreadID) throws(KernelError) -> CallProgress<RAM> {
         let state = threads.joinState(of: target, for: caller)
         guard state != .invalid else { throw .invalidArgument }
         if status.raw != 0, !mm.accessOK(status, length: Self.statusSize, write: true) { throw .badAddress }

@@ -13,13 +13,13 @@
 /// personality (KeOS's today, Linux's later) decodes its registers into a call once and
 /// resumes the waiting call it gets back (``KeOSSyscalls/resume(_:by:in:)``), for any kind of
 /// file the call started on.
-public enum WaitingCall: Equatable {
+public enum WaitingCall<RAM: PhysicalMemory>: Equatable {
     /// `read` of `file` into the `count` bytes at `buffer` (what is left of the buffer).
-    case read(OpenFile, into: VirtualAddress, count: UInt64)
+    case read(OpenFile<RAM>, into: VirtualAddress, count: UInt64)
     /// `write` to `file` of the `count` bytes at `buffer` (what is left of it); `whole`: the
     /// call wrote at most ``PipeBuffer/atomicWriteLimit`` bytes and goes into a pipe in one
     /// piece or not at all.
-    case write(OpenFile, from: VirtualAddress, count: UInt64, whole: Bool)
+    case write(OpenFile<RAM>, from: VirtualAddress, count: UInt64, whole: Bool)
     /// `thread_join` of `target`, storing its status at `status` (0: nowhere).
     case join(ThreadID, status: VirtualAddress)
 
@@ -40,7 +40,7 @@ public enum WaitingCall: Equatable {
 extension UserProcess {
     /// Goes on with `call`, which waited, for `thread`: the same concept function on the
     /// same open file (or thread), for what is left.
-    public mutating func resume(_ call: WaitingCall, by thread: ThreadID) throws(KernelError) -> CallProgress {
+    public mutating func resume(_ call: WaitingCall<RAM>, by thread: ThreadID) throws(KernelError) -> CallProgress<RAM> {
         switch call {
         case .read(let file, let buffer, let count):
             try read(file, into: buffer, count: count)

@@ -59,6 +59,21 @@ public struct AddressMap<Value>: ~Copyable {
         return nil
     }
 
+    /// Changes the value under `key` in place with `body`; `false` when there is none.
+    /// Allocates nothing.
+    @discardableResult
+    public mutating func modifyValue(at key: UInt64, _ body: (inout Value) -> Void) -> Bool {
+        var node = root
+        while let current = node {
+            if key == current.pointee.key {
+                body(&current.pointee.value)
+                return true
+            }
+            node = key < current.pointee.key ? current.pointee.left : current.pointee.right
+        }
+        return false
+    }
+
     /// The entry with the greatest key `<= key`: for regions, the only one that can contain
     /// the address `key`.
     public func floor(_ key: UInt64) -> (key: UInt64, value: Value)? {

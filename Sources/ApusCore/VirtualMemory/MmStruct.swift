@@ -164,8 +164,11 @@ public struct MmStruct<RAM: PhysicalMemory, P: Pager>: ~Copyable {
     /// TLB entry: the translation is dropped and the access retried, but only once for the
     /// same page in a row; the same fault again means the CPU faults for a reason the page
     /// table cannot see, and retrying would loop forever, so the process ends. Everything
-    /// else goes to ``resolveAccess(at:access:)``.
-    public mutating func handlePageFault(at address: VirtualAddress, errorCode: PageFaultErrorCode) -> FaultResolution {
+    /// else goes to ``resolveAccess(at:access:)``. With `mayBeServedAlready` (the kernel had
+    /// to wait before it could serve the fault, and another thread of the process may have
+    /// served the same page meanwhile), a page that allows the access is not counted as a
+    /// stale translation: the access is retried, and the next fault is judged afresh.
+    public mutating func handlePageFault(at address: VirtualAddress, errorCode: PageFaultErrorCode, mayBeServedAlready: Bool = false) -> FaultResolution {
         guard errorCode.isServable else { return .segmentationFault(.unservable(errorCode)) }
         let access = errorCode.access
         // The region and the leaf are looked up once, here, for every decision below.
@@ -173,6 +176,11 @@ public struct MmStruct<RAM: PhysicalMemory, P: Pager>: ~Copyable {
         let entry = try? pageTable.walk(address)
         if let region, region.permission.contains(access.requiredPermission),
            let entry, entry.permission.contains(access.requiredPermission.union(.user)) {
+            guard !mayBeServedAlready else {
+                staleFaultPage = nil
+                pageTable.frames.memory.invalidateTranslation(of: address.pageBase, inAddressSpaceOf: pageTable.root)
+                return .resolved
+            }
             guard staleFaultPage != address.pageBase else {
                 staleFaultPage = nil
                 return .segmentationFault(.repeated(errorCode))

@@ -49,10 +49,18 @@ enum RunReport {
         StatusPort.write(RunRecord(kind: .couldNotStart, detail: reason.rawValue, run: UInt32(truncatingIfNeeded: run)))
     }
 
-    /// The boot itself cannot run a program (`what` is the kernel's own words).
-    static func cannotRun(_ what: String) {
+    /// The boot itself cannot run a program (`what` is the kernel's own words, `reason` the
+    /// host's).
+    static func cannotRun(_ what: String, _ reason: RunRecord.StartFailure = .damagedBoot) {
         log("run: \(what)")
-        StatusPort.write(RunRecord(kind: .couldNotStart, detail: RunRecord.StartFailure.damagedBoot.rawValue))
+        StatusPort.write(RunRecord(kind: .couldNotStart, detail: reason.rawValue))
+    }
+
+    /// The page cache during run `run`: pages it read from the disk, lookups it served from
+    /// memory.
+    static func pageCache(run: Int, reads: Int, hits: Int) {
+        log("page cache: \(reads) pages read from the disk, \(hits) lookups served from memory")
+        StatusPort.write(RunRecord(kind: .pageCache, run: UInt32(truncatingIfNeeded: run), first: Int64(reads), second: Int64(hits)))
     }
 
     /// The kernel threads (kernel stacks) alive before the first run and after the last.
@@ -74,6 +82,7 @@ enum RunReport {
         case .segmentOverlapsStack: .segmentOverlapsStack
         case .argumentsTooLarge: .argumentsTooLarge
         case .outOfMemory: .outOfMemory
+        case .unreadable: .unreadable
         case .noProgramNamed, .nameTooLong: .damagedBoot
         }
     }

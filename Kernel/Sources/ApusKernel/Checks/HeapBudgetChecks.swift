@@ -29,12 +29,13 @@ enum HeapBudgetChecks {
     /// A process's control block, the process inside it included (what the process itself
     /// allocates, its files and thread statuses, has rows of its own).
     static func processCost() -> String? {
-        let image = RootFileSystem.image(of: [])
-        let storage = UnsafeMutableRawBufferPointer.allocate(byteCount: image.count, alignment: 8)
-        defer { storage.deallocate() }
-        storage.copyBytes(from: image)
+        // A small file system on a disk in memory: the process needs one to start in.
+        let disk = MemoryBlockDevice(blockCount: 256)
         do throws(KernelError) {
-            let fileSystem = try RootFileSystem(image: storage)
+            try FileSystemImage.make(on: disk, geometry: FileSystemGeometry(blockCount: 256, inodeCount: 32, hasJournal: false),
+                                     frames: Kernel.memory.frames)
+            guard let fileSystem = try? FileSystem.mount(disk, frames: Kernel.memory.frames) else { return "the check's file system does not mount" }
+            defer { try? fileSystem.unmount() }
             let mm = try MmStruct(frames: Kernel.memory.frames, pager: PagingPolicy.lazy, kernelTemplate: Kernel.memory.pageTable.root)
             let core = UserProcess(mm: mm, fileSystem: fileSystem, console: BootConsole(input: UnsafeRawBufferPointer(start: nil, count: 0)))
             let before = KernelHeap.allocator!.bytesInUse

@@ -28,7 +28,7 @@ final class ProcessRun {
     var outsideSources: [any OutsideWakeSource] = []
 
     /// Starts `program` as the run's first process; `nil` and the reason when it cannot start.
-    func start(_ program: RegularFile, arguments: [[UInt8]], pager: PagingPolicy, fileSystem: RootFileSystem,
+    func start(_ program: InodeHandle<DirectMap>, arguments: [[UInt8]], pager: PagingPolicy, fileSystem: FileSystem<DirectMap>,
                console: any Console) -> LaunchFailure? {
         var mm: MmStruct<DirectMap, PagingPolicy>
         do throws(KernelError) {

@@ -22,6 +22,11 @@ public func apusSyscall(_ rawFrame: UnsafeMutableRawPointer) {
 /// process's end, a new thread or process, or a wait on a condition, after which the call
 /// goes on with what is left of it (a `WaitingCall`, which holds the open file the call
 /// started with).
+///
+/// The call runs holding the file system lock (FileSystemLock.swift), which it lets go only
+/// while it waits on a condition. A call refused memory is run once more after the file
+/// system's caches wrote dirty pages back and gave their frames up (every call changes
+/// nothing when it fails, so running it again is safe).
 extension ProcessRun {
     /// A system call of the running process.
     func systemCall(_ frame: UnsafeMutablePointer<SyscallFrame>) {
@@ -32,17 +37,23 @@ extension ProcessRun {
         let process = Unmanaged.passUnretained(running.process)
         let registers = frame.pointee.registers
         let threadID = thread.id
-        // `munmap` and `close` only give back: they must ask the heap for nothing.
-        var outcome = KeOSSyscalls.onlyGivesBack(registers.rax)
-            ? KernelHeap.whileFreeing { dispatch(registers, by: threadID, in: process) }
-            : dispatch(registers, by: threadID, in: process)
+        guard FileSystemLock.acquire(by: threadID) != .ended else {
+            user_exit_pending = 1
+            return
+        }
+        var outcome = dispatch(registers, by: threadID, in: process)
+        if case .returns(KernelError.noMemory.syscallReturnValue) = outcome, RootVolume.releaseFramesWritingBack() > 0 {
+            outcome = dispatch(registers, by: threadID, in: process)
+        }
         var done: Int64 = 0
         var endedWhileWaiting = false
         while case .waits(let condition, let rest, let progress) = outcome {
             wakeWaiters()
             done += progress
+            // Never wait for another thread holding the file system lock.
+            FileSystemLock.release(by: threadID)
             scheduler.wait(on: condition)
-            if thread.mustEnd {
+            if thread.mustEnd || FileSystemLock.acquire(by: threadID) == .ended {
                 endedWhileWaiting = true
                 outcome = .returns(0)
                 break
@@ -62,9 +73,11 @@ extension ProcessRun {
             frame.pointee.registers.rax = UInt64(bitPattern: value < 0 && done > 0 ? done : value + done)
         case .exit(let status):
             endRunningThread(status: status)
+            FileSystemLock.release(by: threadID)
             return
         case .exitGroup(let status):
             exitRunning(status: Int64(status))
+            FileSystemLock.release(by: threadID)
             return
         case .fork:
             frame.pointee.registers.rax = UInt64(bitPattern: fork(frame.pointee, parent: process.takeUnretainedValue(), thread: thread))
@@ -77,11 +90,20 @@ extension ProcessRun {
             log("process \(process.takeUnretainedValue().id): system call returns to the non-canonical address \(hexadecimal(registers.rcx)); process killed with status -1")
             exitRunning(status: -1)
         }
+        FileSystemLock.release(by: threadID)
     }
 
-    /// The call in `registers`, decoded by the process's personality and run.
-    private func dispatch(_ registers: GeneralRegisters, by thread: ThreadID, in process: Unmanaged<ProcessControlBlock>) -> SyscallOutcome {
+    /// The call in `registers`, decoded by the process's personality and run. `munmap` and
+    /// `close` only give back: they must ask the heap for nothing.
+    private func dispatch(_ registers: GeneralRegisters, by thread: ThreadID, in process: Unmanaged<ProcessControlBlock>) -> SyscallOutcome<DirectMap> {
         let arguments = SyscallArguments(registers.rdi, registers.rsi, registers.rdx, registers.r10, registers.r8, registers.r9)
-        return process._withUnsafeGuaranteedRef { KeOSSyscalls.dispatch(registers.rax, arguments, by: thread, in: &$0.core) }
+        return process._withUnsafeGuaranteedRef { process in
+            guard KeOSSyscalls.onlyGivesBack(registers.rax) else {
+                return KeOSSyscalls.dispatch(registers.rax, arguments, by: thread, in: &process.core)
+            }
+            let outcome = KernelHeap.whileFreeing { KeOSSyscalls.serve(registers.rax, arguments, by: thread, in: &process.core) }
+            process.core.fileSystem.settleReleases() // may write the disk, and allocate
+            return outcome
+        }
     }
 }
