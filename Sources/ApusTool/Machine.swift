@@ -105,6 +105,10 @@ public struct Machine: Sendable {
     /// place), if any.
     public var disk: URL?
 
+    /// QEMU's arguments for the disk: the file `disk` of the run's folder, raw, as a virtio
+    /// block device on the PCI bus (`apus bench --linux` gives Linux's machine the same).
+    public static let diskArguments = ["-drive", "file=disk,if=none,id=disk,format=raw", "-device", "virtio-blk-pci,drive=disk"]
+
     /// Whether the machine's RAM is a file this process shares (output and input rings).
     public var sharesRAM: Bool { usesOutputRings && access(SharedRAM.folder, W_OK) == 0 }
 
@@ -164,9 +168,7 @@ public struct Machine: Sendable {
         if sharedRAM {
             arguments += ["-object", "memory-backend-file,id=ram,size=\(memory)M,mem-path=ram,share=on", "-machine", "memory-backend=ram"]
         }
-        if disk != nil {
-            arguments += ["-drive", "file=disk,if=none,id=disk,format=raw", "-device", "virtio-blk-pci,drive=disk"]
-        }
+        if disk != nil { arguments += Self.diskArguments }
         if waitForDebugger { arguments += ["-s", "-S"] }
         if kvm { arguments.append("-enable-kvm") }
         arguments += ["-cpu", Self.cpuModel]

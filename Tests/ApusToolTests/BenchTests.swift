@@ -123,12 +123,13 @@ struct BenchTests {
         return entries
     }
 
-    @Test func theInitramfsIsANewcArchiveWithTheConsoleAndTheProgramAsInit() {
+    @Test func theInitramfsIsANewcArchiveWithTheConsoleTheProgramAsInitAndTheModules() {
         let program = Data("\u{7F}ELF and the rest".utf8) // 17 bytes: the data needs padding
-        let archive = LinuxMachine.initramfs(program: program)
+        let archive = LinuxMachine.initramfs(program: program, modules: [("00-virtio.ko", Data("module".utf8))])
         #expect(archive.count % CPIOArchive.alignment == 0)
         let entries = Self.entries(of: archive)
-        #expect(entries.map(\.name) == ["dev", "dev/console", "init", "TRAILER!!!"])
+        #expect(entries.map(\.name) == ["dev", "dev/console", "init", "proc", "mnt", "modules", "modules/00-virtio.ko", "TRAILER!!!"])
+        #expect(entries[6].mode == 0o100644 && entries[6].data == Data("module".utf8))
         #expect(entries[0].mode == 0o040755)
         #expect(entries[1].mode == 0o020600 && entries[1].rdev == (5, 1))
         #expect(entries[2].mode == 0o100755 && entries[2].data == program)
