@@ -87,6 +87,19 @@ struct BenchTests {
         #expect(lines[4] == "| only Apus | 1.00 ns (1.00 ns–1.00 ns) | – | – |")
     }
 
+    @Test func rowsWithoutTheJournalStandBesideLinuxsRowOfTheSameOperation() {
+        let journal = Self.run(start: 100, end: 0, rows: ["bench row file-fsync 3 500 400 900 fsync of a 4 KiB overwrite"])
+        let noJournal = Self.run(start: 100, end: 0, rows: ["bench row file-fsync 3 250 200 300 fsync of a 4 KiB overwrite"]).marked(.withoutJournal)
+        #expect(noJournal.rows.map(\.name) == ["file-fsync-nojournal"])
+        let apus = BenchSummary(runs: [journal, noJournal], bootRuns: [journal])
+        let linux = BenchSummary(runs: [Self.run(start: 4000, end: 0, rows: ["bench row file-fsync 3 1000 900 2000 fsync of a 4 KiB overwrite"])])
+        let lines = BenchTable.render(apus: apus, linux: linux, ticksPerSecond: 1e9).split(separator: "\n")
+        #expect(lines.count == 5)
+        #expect(lines[3] == "| fsync of a 4 KiB overwrite | 500 ns (400 ns–900 ns) | 1.00 µs (900 ns–2.00 µs) | 0.50 |")
+        #expect(lines[4] == "| fsync of a 4 KiB overwrite (no journal) | 250 ns (200 ns–300 ns) | 1.00 µs (900 ns–2.00 µs) | 0.25 |")
+        #expect(BenchTarget.report(apus: apus, linux: linux) == ["met     fsync <= 1 x Linux: 0.50", "met     fsync, no journal, <= 1 x Linux: 0.25"])
+    }
+
     @Test func targetsCompareWithLinuxOrWithAnotherRowAndAreSkippedWithoutTheirRows() {
         let apus = BenchSummary(runs: [Self.run(start: 1, end: 0, rows: [
             "bench row null-syscall 3 500 1 1 x", "bench row populate-per-page 3 130 1 1 x", "bench row zero-4k 3 100 1 1 x"])])
