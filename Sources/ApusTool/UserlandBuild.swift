@@ -40,14 +40,17 @@ public struct UserlandBuild: Sendable {
     public var dataFiles: URL { userland.appendingPathComponent("data") }
 
     /// How each source is compiled: for bare-metal x86-64, no C library or built-ins assumed,
-    /// every warning on.
+    /// every warning on, each function and datum in a section of its own so that the link
+    /// keeps only what the program uses.
     public static let compileFlags = [
         "--target=x86_64-unknown-none-elf", "-ffreestanding", "-fno-pic", "-fno-stack-protector",
-        "-fno-builtin", "-O2", "-Wall",
+        "-fno-builtin", "-O2", "-Wall", "-ffunction-sections", "-fdata-sections",
     ]
 
-    /// How a program is linked: statically, with no C library but Apus's, by lld.
-    public static let linkFlags = ["-nostdlib", "-static", "-fuse-ld=lld"]
+    /// How a program is linked: statically, with no C library but Apus's, by lld, dropping
+    /// the library's functions and data the program never reaches (a program's memory map
+    /// shows only its own segments).
+    public static let linkFlags = ["-nostdlib", "-static", "-fuse-ld=lld", "-Wl,--gc-sections"]
 
     /// The names of the programs Apus ships, built or not: one per `Userland/programs/NAME.c`,
     /// in order.
