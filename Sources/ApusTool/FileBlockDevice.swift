@@ -17,10 +17,11 @@ public final class FileBlockDevice: BlockDevice {
     public var flushesToDisk = true
     private let descriptor: Int32
 
-    /// Opens the image at `path`; its block count is its size in whole blocks.
-    public init(openingImageAt path: String) throws(ToolError) {
+    /// Opens the image at `path`; its block count is its size in whole blocks. A read-only
+    /// image (`readOnly`) fails every write with ``KernelError/ioError``.
+    public init(openingImageAt path: String, readOnly: Bool = false) throws(ToolError) {
         self.path = path
-        descriptor = open(path, O_RDWR | O_CLOEXEC)
+        descriptor = open(path, (readOnly ? O_RDONLY : O_RDWR) | O_CLOEXEC)
         guard descriptor >= 0 else { throw ToolError("cannot open the disk image \(path): \(String(cString: strerror(errno)))") }
         var status = stat()
         guard fstat(descriptor, &status) == 0 else {

@@ -112,6 +112,13 @@ public struct Machine: Sendable {
     /// the kernel wrote.
     public var diskIsScratch = false
 
+    /// QEMU's arguments for the disk: the file `disk` of the run's folder, raw, as a virtio
+    /// block device on the PCI bus (`apus bench --linux` gives Linux's machine the same);
+    /// `scratch`: flushes are ignored (``diskIsScratch``).
+    public static func diskArguments(scratch: Bool = false) -> [String] {
+        ["-drive", "file=disk,if=none,id=disk,format=raw" + (scratch ? ",cache=unsafe" : ""), "-device", "virtio-blk-pci,drive=disk"]
+    }
+
     /// Whether the machine's RAM is a file this process shares (output and input rings).
     public var sharesRAM: Bool { usesOutputRings && access(SharedRAM.folder, W_OK) == 0 }
 
@@ -171,9 +178,7 @@ public struct Machine: Sendable {
         if sharedRAM {
             arguments += ["-object", "memory-backend-file,id=ram,size=\(memory)M,mem-path=ram,share=on", "-machine", "memory-backend=ram"]
         }
-        if disk != nil {
-            arguments += ["-drive", "file=disk,if=none,id=disk,format=raw" + (diskIsScratch ? ",cache=unsafe" : ""), "-device", "virtio-blk-pci,drive=disk"]
-        }
+        if disk != nil { arguments += Self.diskArguments(scratch: diskIsScratch) }
         if waitForDebugger { arguments += ["-s", "-S"] }
         if kvm { arguments.append("-enable-kvm") }
         arguments += ["-cpu", Self.cpuModel]

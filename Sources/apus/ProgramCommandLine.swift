@@ -27,7 +27,7 @@ struct ProgramCommandLine {
     static func split(_ words: [[UInt8]]) -> ProgramCommandLine {
         var index = 0
         let subcommands: Set<[UInt8]> = Set(["run", "debug"].map { Array($0.utf8) })
-        let others: Set<[UInt8]> = Set(["test", "boot", "bench", "build", "help"].map { Array($0.utf8) })
+        let others: Set<[UInt8]> = Set(["test", "boot", "bench", "build", "mkfs", "fsck", "ls", "cp", "help"].map { Array($0.utf8) })
         if let first = words.first {
             if others.contains(first) { return ProgramCommandLine(parsed: words) }
             if subcommands.contains(first) { index = 1 }

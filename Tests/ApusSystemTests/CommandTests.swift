@@ -76,7 +76,7 @@ struct CommandTests {
         #expect(finished.stderr.contains("Userland/programs") && finished.stderr.contains("--rootfs DIR"), "\(finished.stderr)")
     }
 
-    @Test(arguments: [[], ["run"], ["test"], ["debug"], ["boot"], ["bench"], ["build"]])
+    @Test(arguments: [[], ["run"], ["test"], ["debug"], ["boot"], ["bench"], ["build"], ["mkfs"], ["fsck"], ["ls"], ["cp"]])
     func everyHelpShowsExamples(command: [String]) throws {
         let finished = try Self.apus(command + ["--help"])
         #expect(finished.status == 0)
