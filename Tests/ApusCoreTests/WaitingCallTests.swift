@@ -10,17 +10,10 @@ struct WaitingCallTests {
     /// also holds the paths it opens).
     static let scratch: UInt64 = 0x3000_0000
 
-    /// A harness with a pipe at 3 (read) and 4 (write), the pipe, and the wake-ups so far
-    /// taken.
+    /// ``WaitingPipeTests/harnessWithPipe(_:)`` with the scratch pages mapped.
     static func harnessWithPipe(_ machine: TestMachine) throws -> (ProcessHarness<EagerPager>, PipeBuffer) {
-        let harness = try ProcessHarness(machine)
+        let (harness, pipe) = try WaitingPipeTests.harnessWithPipe(machine)
         try harness.process.mm.addRegion(VirtualRange(Self.scratch, pages: 4), permission: [.read, .write], backing: .anonymous)
-        #expect(harness.call(.pipe, Self.buffer + 0x1F00) == 0)
-        guard case .pipeReader(let pipe) = try harness.process.files.file(3).kind else { throw KernelError.badFileDescriptor }
-        // Threads of other processes wait on both ends, so that every change shows.
-        pipe.readable.enqueue(ThreadID(98))
-        pipe.writable.enqueue(ThreadID(99))
-        _ = harness.process.takeWakeups()
         return (harness, pipe)
     }
 
