@@ -25,7 +25,8 @@ public struct ProgramRun: Sendable {
     /// exist); `nil`: a new image for this run only, removed after it.
     public var disk: URL?
     /// Have the kernel cut the power right after this many block writes reached the disk
-    /// (`crash-after-writes=N`): the run then ends with ``Result/powerWasCut``.
+    /// (`crash-after-writes=N`, 1…``maximumCrashAfterWrites``): the run then ends with
+    /// ``Result/powerWasCut``.
     public var crashAfterWrites: Int?
     /// Check the disk with the file system checker after the run (``Result/diskProblems``).
     public var checksDisk = false
@@ -47,6 +48,8 @@ public struct ProgramRun: Sendable {
 
     /// The most runs one boot makes (the kernel's own limit on `repeat=`).
     public static let maximumRepetitions = 1_000_000
+    /// The largest ``crashAfterWrites`` the kernel takes (its options hold up to 7 digits).
+    public static let maximumCrashAfterWrites = 1_000_000
 
     public init(program: [UInt8], arguments: [[UInt8]] = [], argv0: [UInt8]? = nil) {
         self.program = program

@@ -75,8 +75,8 @@ struct Run: ParsableCommand {
             throw ExitCode(2)
         }
         if let crashAfterWrites {
-            guard crashAfterWrites >= 1 else {
-                note("apus: --crash-after-writes \(crashAfterWrites): the count must be 1 or more")
+            guard (1...ProgramRun.maximumCrashAfterWrites).contains(crashAfterWrites) else {
+                note("apus: --crash-after-writes \(crashAfterWrites): the count must be between 1 and \(ProgramRun.maximumCrashAfterWrites)")
                 throw ExitCode(2)
             }
             guard disk != nil else {

@@ -18,6 +18,8 @@ enum RootVolume {
     }
     /// The same, for the hot path of every system call: reached without a reference count.
     nonisolated(unsafe) private static var unretained: Unmanaged<FileSystem<DirectMap>>?
+    /// The disk's power-cut wrapper, when the boot asked for one.
+    nonisolated(unsafe) private static var powerCut: PowerCutDisk?
     /// The page cache leaves at least this share of the free frames (1/N) to processes.
     static let reserveShare = 16
     /// Frames asked back from the caches at once when a call or fault runs out.
@@ -35,7 +37,9 @@ enum RootVolume {
         var disk: any BlockDevice = device
         if let cut = boot.numericOption("crash-after-writes"), cut > 0 {
             log("disk: the power goes after block write \(cut) (crash-after-writes)")
-            disk = PowerCutDisk(device, cuttingAfterWrite: cut)
+            let wrapper = PowerCutDisk(device, cuttingAfterWrite: cut)
+            powerCut = wrapper
+            disk = wrapper
         }
         let frames = Kernel.memory.frames
         var options = FileSystem<DirectMap>.Options()
@@ -77,10 +81,15 @@ enum RootVolume {
         do throws(KernelError) {
             try fileSystem.unmount()
             log("disk: unmounted (\(fileSystem.store.groupCommits) journal commits)")
+            if let cut = powerCut {
+                // What a test needs to choose cut points over the whole of a workload.
+                log("power cut: never reached; the boot made \(cut.writes) block writes (crash-after-writes=\(cut.lastWrite))")
+            }
         } catch {
             log("disk: the unmount failed (\(error)); what the run wrote may be lost")
         }
         self.fileSystem = nil
+        powerCut = nil
     }
 
     /// Frames back from the caches, dirty pages written to the disk first: for a call or a
