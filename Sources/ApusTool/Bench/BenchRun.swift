@@ -5,8 +5,9 @@ import Foundation
 ///
 /// A round is one Apus boot with the lazy pager (every row but the eager and file ones), one
 /// with the eager pager (populate and munmap per page), and, with a Linux kernel, one Linux
-/// boot running every row (its eager rows ask for `MAP_POPULATE`). With ``files``, Linux's
-/// boot also runs the file rows on an ext4 disk (``BenchDisks``). Rounds alternate the
+/// boot running every row (its eager rows ask for `MAP_POPULATE`). With ``files``, two more
+/// Apus boots run the file rows, on a KeOS disk with a journal and on one without, and
+/// Linux's boot runs them on an ext4 disk (``BenchDisks``). Rounds alternate the
 /// systems, so that whatever else the host does falls on both alike. All boots use the same
 /// QEMU machine: the CPU model, the memory, the disk's interface and (by default) software
 /// emulation.
@@ -37,13 +38,16 @@ public struct BenchRun: Sendable {
     public struct Result: Sendable {
         public var apusLazy: [BenchOutput] = []
         public var apusEager: [BenchOutput] = []
+        /// The file rows: a run on the disk with a journal, then one (its rows marked
+        /// ``BenchOutput/Setting/withoutJournal``) on the disk without, each round.
+        public var apusFiles: [BenchOutput] = []
         public var linux: [BenchOutput] = []
 
         /// Apus's rows over every run (the boot from the lazy runs).
-        public var apus: BenchSummary { BenchSummary(runs: apusLazy + apusEager, bootRuns: apusLazy) }
+        public var apus: BenchSummary { BenchSummary(runs: apusLazy + apusEager + apusFiles, bootRuns: apusLazy) }
         public var linuxSummary: BenchSummary? { linux.isEmpty ? nil : BenchSummary(runs: linux) }
 
-        var runs: [BenchOutput] { apusLazy + apusEager + linux }
+        var runs: [BenchOutput] { apusLazy + apusEager + apusFiles + linux }
 
         /// Ticks per second: the median over the runs long enough to calibrate, or over every
         /// run when none is (``calibrationIsRough``).
@@ -66,6 +70,15 @@ public struct BenchRun: Sendable {
         let disks = try files ? BenchDisks.make(short: short, ext4: linuxKernel != nil) : nil
         defer { disks?.remove() }
         if let problem = disks?.ext4Problem { progress(problem) }
+        // Apus boots from its disks as they are: the program goes onto them first.
+        for image in [disks?.apusWithJournal, disks?.apusWithoutJournal].compactMap({ $0 }) {
+            let program = programs.appendingPathComponent(Self.program).path
+            do {
+                _ = try ImageCopy.copy(.host(program), to: .image(file: image.path, path: Array("/\(Self.program)".utf8)))
+            } catch {
+                throw ToolError("the benchmark's Apus disk: \(error)")
+            }
+        }
         var linuxDisk: (image: URL, modules: [(name: String, contents: Data)])?
         if let linuxKernel, let ext4 = disks?.ext4 {
             let modules = try LinuxModules.find(for: linuxKernel)
@@ -81,6 +94,13 @@ public struct BenchRun: Sendable {
             result.apusLazy.append(try runApus(arguments("lazy"), pager: .lazy, kernel: kernel, programs: programs, data: data))
             progress("\(of): Apus, eager pager")
             result.apusEager.append(try runApus(arguments("eager"), pager: .eager, kernel: kernel, programs: programs, data: data))
+            if let disks {
+                progress("\(of): Apus, file rows with a journal, then without")
+                result.apusFiles.append(try runApus(arguments("files"), pager: .lazy, kernel: kernel, programs: programs, data: data,
+                                                    disk: disks.apusWithJournal))
+                result.apusFiles.append(try runApus(arguments("files"), pager: .lazy, kernel: kernel, programs: programs, data: data,
+                                                    disk: disks.apusWithoutJournal).marked(.withoutJournal))
+            }
             if let linuxKernel, let linuxProgram {
                 progress("\(of): Linux (\(linuxKernel.lastPathComponent))")
                 result.linux.append(try runLinux(linuxProgram, kernel: linuxKernel, disk: linuxDisk))
@@ -89,9 +109,11 @@ public struct BenchRun: Sendable {
         return result
     }
 
-    func runApus(_ arguments: [String], pager: PagingPolicy, kernel: URL, programs: URL, data: URL) throws -> BenchOutput {
+    /// `disk`: an image holding the program to boot from, as it is.
+    func runApus(_ arguments: [String], pager: PagingPolicy, kernel: URL, programs: URL, data: URL, disk: URL? = nil) throws -> BenchOutput {
         var run = ProgramRun(program: Self.program, arguments: arguments)
         run.pager = pager
+        run.disk = disk
         run.machine.acceleration = acceleration
         run.machine.memory = memory
         let lines = TimedLines()
