@@ -12,6 +12,9 @@ struct BenchProgramTests {
                            "mmap-among-2000", "zero-4k", "copy-4k", "first-touch-per-page", "fork", "cow-per-page",
                            "pipe-round-trip", "thread-create-join"]
     static let eagerRows = ["populate-per-page", "munmap-per-page"]
+    /// The file rows, measured on a disk with a journal and again on one without.
+    static let fileRows = ["file-read-cold", "file-read-warm", "file-create-write-fsync-unlink", "file-fsync", "file-create-unlink",
+                           "file-stat", "file-readdir"]
 
     /// Every line is one of the program's three kinds, with numbers where numbers go.
     static func expectFormat(_ stdout: String, rows: [String]) {
@@ -57,13 +60,15 @@ struct BenchProgramTests {
         #expect(lines.first?.hasPrefix("Apus: 1 round (short); QEMU software emulation (TCG), -cpu \(Machine.cpuModel), 512 MiB; host: ") == true, "\(lines.first ?? "")")
         let table = lines.filter { $0.hasPrefix("|") }
         #expect(table.first == "| operation | median (min–max) |")
-        // The header, its rule, the boot and every row of both runs.
-        #expect(table.count == 2 + 1 + Self.lazyRows.count + Self.eagerRows.count, "\(table.joined(separator: "\n"))")
+        // The header, its rule, the boot, every row of the lazy and eager runs, and the file
+        // rows twice (with the journal and without).
+        #expect(table.count == 2 + 1 + Self.lazyRows.count + Self.eagerRows.count + 2 * Self.fileRows.count, "\(table.joined(separator: "\n"))")
         #expect(table.dropFirst(2).allSatisfy { line in
             line.wholeMatch(of: /\| [^|]+ \| [0-9.]+ (ns|µs|ms|s) \([0-9.]+ (ns|µs|ms|s)–[0-9.]+ (ns|µs|ms|s)\) \|/) != nil
         }, "\(table.joined(separator: "\n"))")
         #expect(lines.contains("Targets, from the medians:"))
         #expect(finished.stderr.contains("apus bench: round 1 of 1: Apus, eager pager"))
+        #expect(finished.stderr.contains("apus bench: round 1 of 1: Apus, file rows with a journal, then without"))
     }
 
     /// A Linux kernel image for the side-by-side test, from `APUS_LINUX_KERNEL`.
@@ -79,7 +84,8 @@ struct BenchProgramTests {
         let result = try bench.run(kernel: SystemUnderTest.kernel.get(), programs: SystemUnderTest.programs.get(), data: build.dataFiles,
                                    linuxProgram: build.buildForLinux(program: BenchRun.program))
         let linux = try #require(result.linuxSummary)
-        #expect(linux.rows.map(\.name) == result.apus.rows.map(\.name))
-        #expect(linux.rows.map(\.name) == [BenchSummary.bootRowName] + Self.lazyRows + Self.eagerRows)
+        let withJournal = [BenchSummary.bootRowName] + Self.lazyRows + Self.eagerRows + Self.fileRows
+        #expect(linux.rows.map(\.name) == withJournal)
+        #expect(result.apus.rows.map(\.name) == withJournal + Self.fileRows.map { $0 + BenchOutput.Setting.withoutJournal.nameSuffix })
     }
 }

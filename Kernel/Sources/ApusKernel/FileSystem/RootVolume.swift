@@ -94,10 +94,10 @@ enum RootVolume {
 
     /// Frames back from the caches, dirty pages written to the disk first: for a call or a
     /// fault that found no frame, where waiting for the disk is safe (it holds the file system
-    /// lock and is between steps). Returns how many.
-    static func releaseFramesWritingBack() -> Int {
+    /// lock and is between steps): up to `count`. Returns how many.
+    static func releaseFramesWritingBack(_ count: Int = writeBackBatch) -> Int {
         guard let fileSystem, FileSystemLock.isHeld(by: Kernel.scheduler.current?.id) else { return 0 }
-        return fileSystem.releaseFrames(writeBackBatch)
+        return fileSystem.releaseFrames(count)
     }
 
     /// Frees the inodes whose last handle went since the last time (FileSystem.settleReleases):

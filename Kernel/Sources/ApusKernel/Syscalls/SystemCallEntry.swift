@@ -24,9 +24,10 @@ public func apusSyscall(_ rawFrame: UnsafeMutableRawPointer) {
 /// started with).
 ///
 /// The call runs holding the file system lock (FileSystemLock.swift), which it lets go only
-/// while it waits on a condition. A call refused memory is run once more after the file
-/// system's caches wrote dirty pages back and gave their frames up (every call changes
-/// nothing when it fails, so running it again is safe).
+/// while it waits on a condition. A call refused memory is run again after the file
+/// system's caches wrote dirty pages back and gave frames up, twice as many each time, for
+/// as long as they have any to give (every call changes nothing when it fails, so running it
+/// again is safe; an eager `mmap` may need thousands of frames at once).
 extension ProcessRun {
     /// A system call of the running process.
     func systemCall(_ frame: UnsafeMutablePointer<SyscallFrame>) {
@@ -42,7 +43,9 @@ extension ProcessRun {
             return
         }
         var outcome = dispatch(registers, by: threadID, in: process)
-        if case .returns(KernelError.noMemory.syscallReturnValue) = outcome, RootVolume.releaseFramesWritingBack() > 0 {
+        var batch = RootVolume.writeBackBatch
+        while case .returns(KernelError.noMemory.syscallReturnValue) = outcome, RootVolume.releaseFramesWritingBack(batch) > 0 {
+            batch *= 2
             outcome = dispatch(registers, by: threadID, in: process)
         }
         var done: Int64 = 0
