@@ -28,7 +28,12 @@ extension FileSystem {
     /// Copies up to `buffer.count` bytes from offset `offset` of file `inode` into `buffer`;
     /// returns how many (0 at or past the end). ``KernelError/isDirectory`` for a directory.
     public func read(_ inode: UInt32, at offset: UInt64, into buffer: UnsafeMutableRawBufferPointer) throws(KernelError) -> Int {
-        let file = try regularFile(inode)
+        try read(regularFile(inode), at: offset, into: buffer)
+    }
+
+    /// ``read(_:at:into:)`` of `file`, a regular file's inode as ``regularFile(_:)`` read it
+    /// in the same call into the file system (a read that looks the inode up once).
+    public func read(_ file: DiskInode, at offset: UInt64, into buffer: UnsafeMutableRawBufferPointer) throws(KernelError) -> Int {
         guard offset < file.size, buffer.count > 0 else { return 0 }
         let count = Int(min(UInt64(buffer.count), file.size - offset))
         var done = 0
@@ -126,7 +131,8 @@ extension FileSystem {
 
     // MARK: - Steps
 
-    private func regularFile(_ inode: UInt32) throws(KernelError) -> DiskInode {
+    /// The inode of the regular file `inode`; ``KernelError/isDirectory`` for a directory.
+    public func regularFile(_ inode: UInt32) throws(KernelError) -> DiskInode {
         let file = try self.inode(inode)
         guard file.type == .regular else { throw .isDirectory }
         return file

@@ -107,13 +107,13 @@ extension UserProcess {
     /// read before it, ``KernelError/ioError`` when nothing was.
     private mutating func readFile(_ handle: InodeHandle<RAM>, at position: UInt64, into range: UserRange) throws(KernelError) -> Int {
         let fileSystem = self.fileSystem
-        let size = try fileSystem.size(of: handle.inode)
-        guard position < size else { return 0 }
+        let file = try fileSystem.regularFile(handle.inode)
+        guard position < file.size else { return 0 }
         var done = 0
         var failure: KernelError?
-        try mm.withWritableUserBytes(in: range.prefix(Int(min(UInt64(range.count), size - position)))) { piece in
+        try mm.withWritableUserBytes(in: range.prefix(Int(min(UInt64(range.count), file.size - position)))) { piece in
             do throws(KernelError) {
-                let got = try fileSystem.read(handle.inode, at: position + UInt64(done), into: piece)
+                let got = try fileSystem.read(file, at: position + UInt64(done), into: piece)
                 done += got
                 return got == piece.count
             } catch {
