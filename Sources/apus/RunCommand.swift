@@ -34,7 +34,8 @@ struct Run: ParsableCommand {
 
             Exit status: the program's; 126 when it cannot start (the reason is printed), 127 when \
             there is no such program, 125 when the machine fails (QEMU missing or failing, a kernel \
-            panic, a run longer than two minutes, a power cut asked for with --crash-after-writes), 2 for             a wrong command line.
+            panic, a run longer than two minutes, a power cut asked for with --crash-after-writes), 2 for \
+            a wrong command line.
             """)
 
     @OptionGroup var target: ProgramArguments
