@@ -227,11 +227,11 @@ public struct MmStruct<RAM: PhysicalMemory, P: Pager>: ~Copyable {
     /// the copy; nothing has changed then.
     mutating func copyOnWrite(_ entry: PageTableEntry, at page: VirtualAddress, in region: Region) -> FaultResolution {
         let frames = pageTable.frames
-        var frame = entry.frame
+        let original = entry.frame
+        var frame = original
         if frames.shareCount(of: frame) > 1 {
             guard let copy = frames.allocate() else { return .outOfMemory }
             frames.memory.copyFrame(from: frame, to: copy)
-            frames.free(frame)
             frame = copy
         }
         do throws(PageTableError) {
@@ -239,6 +239,10 @@ public struct MmStruct<RAM: PhysicalMemory, P: Pager>: ~Copyable {
         } catch {
             preconditionFailure("copy-on-write: the page went away")
         }
+        // The share of the original goes only now that no CPU reaches it through this
+        // address space (updateLeaf invalidated the translation everywhere): the other
+        // sharer may free it at once.
+        if frame != original { frames.free(original) }
         return .resolved
     }
 

@@ -1,0 +1,107 @@
+/// A run queue per CPU: each CPU runs the threads of its own queue round robin, new threads
+/// go to the least loaded CPU, and a CPU whose queue runs dry takes work from the busiest
+/// (*work stealing*). The policy of a kernel with several CPUs.
+///
+/// One shared line (``RoundRobin``) is fair but makes every CPU touch the same queue for
+/// every switch, and sends a thread to whichever CPU asks first, far from the caches that
+/// hold its memory. A queue per CPU keeps a thread where it ran, and asks for balance only at
+/// the moments where it is cheap:
+///
+/// * **Placement** (``ReadyReason/new``): a new thread goes to the CPU with the least
+///   *load* (ready threads in its queue, plus one while it runs a thread), the lowest
+///   numbered among equals.
+/// * **Wake-up** (``ReadyReason/woken(lastCPU:)``): back to the CPU it last ran on, whose
+///   caches may still hold its memory, unless another CPU has less load; then there.
+/// * **Preemption** (``ReadyReason/preempted(on:)``): to the back of its own CPU's queue,
+///   unless another CPU has at least two less load (it would otherwise wait while that CPU
+///   idles): then it moves there (*push migration*).
+/// * **Stealing**: a CPU with an empty queue takes the thread at the front of the busiest
+///   queue (the one with the most ready threads, the lowest numbered among equals).
+///
+/// ``enqueue(_:_:)`` says which CPU took the thread, so that the kernel can wake it with an
+/// interrupt when it idles. The policy counts a CPU busy from the thread it hands that CPU
+/// (``next(on:)``) until the CPU asks again.
+public struct PerCPURunQueues<Runnable>: SchedulingPolicy {
+    /// The CPUs served: 0 to `cpuCount` − 1.
+    public let cpuCount: Int
+    private var queues: [RoundRobin<Runnable>]
+    private var busy: [Bool]
+    /// Threads taken from another CPU's queue so far (a measure for tests and the kernel log).
+    public private(set) var steals = 0
+    /// Threads moved to a less loaded CPU at the end of their time slice so far.
+    public private(set) var migrations = 0
+
+    /// Empty queues for `cpuCount` CPUs.
+    public init(cpuCount: Int) {
+        precondition(cpuCount >= 1 && cpuCount <= CPUSet.capacity, "1 to \(CPUSet.capacity) CPUs")
+        self.cpuCount = cpuCount
+        queues = Array(repeating: RoundRobin(), count: cpuCount)
+        busy = Array(repeating: false, count: cpuCount)
+    }
+
+    /// Ready threads in `cpu`'s queue.
+    public func readyCount(on cpu: CPUIndex) -> Int { queues[cpu.value].readyCount }
+
+    /// Whether `cpu` runs a thread the policy handed it.
+    public func isBusy(_ cpu: CPUIndex) -> Bool { busy[cpu.value] }
+
+    /// The load of `cpu`: its ready threads, plus one while it runs one.
+    public func load(of cpu: CPUIndex) -> Int { queues[cpu.value].readyCount + (busy[cpu.value] ? 1 : 0) }
+
+    public var hasReadyThread: Bool { queues.contains { $0.hasReadyThread } }
+
+    /// Ready threads in every queue.
+    public var readyCount: Int { queues.reduce(0) { $0 + $1.readyCount } }
+
+    public mutating func enqueue(_ thread: Runnable, _ reason: ReadyReason) -> CPUIndex? {
+        let target: CPUIndex
+        switch reason {
+        case .new:
+            target = leastLoaded()
+        case .woken(let last):
+            let least = leastLoaded()
+            target = load(of: least) < load(of: last) ? least : last
+        case .preempted(let cpu):
+            // `cpu` still counts busy with this very thread: it competes with the queue.
+            let least = leastLoaded()
+            if load(of: least) + 2 <= load(of: cpu) {
+                target = least
+                migrations += 1
+            } else {
+                target = cpu
+            }
+        }
+        queues[target.value].enqueue(thread)
+        return target
+    }
+
+    public mutating func next(on cpu: CPUIndex) -> Runnable? {
+        if let thread = queues[cpu.value].next() {
+            busy[cpu.value] = true
+            return thread
+        }
+        if let victim = busiest(), let thread = queues[victim.value].next() {
+            steals += 1
+            busy[cpu.value] = true
+            return thread
+        }
+        busy[cpu.value] = false
+        return nil
+    }
+
+    /// The CPU with the least load, the lowest numbered among equals.
+    public func leastLoaded() -> CPUIndex {
+        var best = 0
+        for index in 1..<cpuCount where load(of: CPUIndex(index)) < load(of: CPUIndex(best)) { best = index }
+        return CPUIndex(best)
+    }
+
+    /// The CPU with the most ready threads, if any has one.
+    private func busiest() -> CPUIndex? {
+        var best: Int?
+        for index in 0..<cpuCount where queues[index].hasReadyThread {
+            if best == nil || queues[index].readyCount > queues[best!].readyCount { best = index }
+        }
+        return best.map { CPUIndex($0) }
+    }
+}
