@@ -129,5 +129,5 @@ public struct MADT: Equatable, Sendable {
     }
 
     /// The CPUs the kernel may start.
-    public var usableProcessors: [Processor] { processors.filter(\.isUsable) }
+    public var usableProcessors: [Processor] { processors.filter { $0.isUsable } }
 }
