@@ -81,7 +81,7 @@ struct ProgramCommandLine {
 
     /// Options of `run` and `debug` that take a value (the next word, unless given as
     /// `--option=value`).
-    static let optionsWithValues: Set<[UInt8]> = Set(["--rootfs", "--argv0", "--repeat", "--acceleration", "--pager", "--memory-map-picture"].map { Array($0.utf8) })
+    static let optionsWithValues: Set<[UInt8]> = Set(["--rootfs", "--argv0", "--repeat", "--acceleration", "--pager", "--memory-map-picture", "--cpus"].map { Array($0.utf8) })
 
     /// Splits `words` (the command line without the tool's name): everything after the
     /// program's name is the program's.
@@ -124,6 +124,14 @@ struct ProgramCommandLine {
             result.arguments = Array(words[(index + 1)...])
         }
         return result
+    }
+}
+
+/// Refuses a CPU count outside 1…16 (ABI.md §8) with the exit status of a wrong command line.
+func checkCPUCount(_ cpus: Int) throws {
+    guard (1...Machine.maximumCPUs).contains(cpus) else {
+        note("apus: --cpus \(cpus): a machine has 1 to \(Machine.maximumCPUs) CPUs")
+        throw ExitCode(2)
     }
 }
 
@@ -205,10 +213,15 @@ struct Boot: ParsableCommand {
     @Option(help: "How QEMU runs the kernel: auto (KVM unless this machine is itself a VM), kvm, or software.")
     var acceleration: Machine.Acceleration = .automatic
 
+    @Option(help: "CPUs of the machine, 1 to \(Machine.maximumCPUs); the kernel lists those it started.")
+    var cpus = Machine.defaultCPUs
+
     func run() throws {
+        try checkCPUCount(cpus)
         let image = try buildKernel()
         var machine = Machine()
         machine.acceleration = acceleration
+        machine.cpus = cpus
         let outcome: Machine.Outcome
         do {
             outcome = try machine.run(kernel: image, commandLine: (["checks"] + kernelOptions).joined(separator: " "), report: note)
@@ -255,6 +268,7 @@ struct Run: ParsableCommand {
               apus run --verbose cow             the kernel log: processes, forks, ends
               apus run --repeat 100 hello        100 runs in one boot, each reported
               apus run --pager eager mm-demo     frames when mapped, not when touched
+              apus run --cpus 1 threads          one CPU (the default: the host's cores, at most 4)
               apus run --rootfs ./bin myprog     a program built elsewhere, in ./bin
 
             Exit status: the program's; 126 when it cannot start (the reason is printed), 127 when \
@@ -289,6 +303,9 @@ struct Run: ParsableCommand {
     @Option(help: "How QEMU runs the kernel: auto, kvm or software.")
     var acceleration: Machine.Acceleration = .automatic
 
+    @Option(help: "CPUs of the machine, 1 to \(Machine.maximumCPUs): threads and processes run on them at once (default: this host's cores, at most 4).")
+    var cpus = Machine.defaultCPUs
+
     @Flag(help: "After the run, show every process's memory map at each fork and at its end (range, permission, backing, resident and copy-on-write shared pages) on standard error. `--memory-map FILE.svg` draws them to FILE.svg instead.")
     var memoryMap = false
 
@@ -300,6 +317,7 @@ struct Run: ParsableCommand {
             note("apus: --repeat \(`repeat`): the count must be between 1 and \(ProgramRun.maximumRepetitions)")
             throw ExitCode(2)
         }
+        try checkCPUCount(cpus)
         let line = ProgramCommandLine.current
         var run = ProgramRun(program: line.program ?? Array(program.utf8), arguments: line.arguments,
                              argv0: argv0 == nil ? nil : line.argv0 ?? argv0.map { Array($0.utf8) })
@@ -307,6 +325,7 @@ struct Run: ParsableCommand {
         run.repetitions = `repeat`
         run.pager = pager
         run.machine.acceleration = acceleration
+        run.machine.cpus = cpus
         run.machine.collectsOutput = false
         run.reportsMemoryMaps = memoryMap || memoryMapPicture != nil
         do {
@@ -351,6 +370,9 @@ struct Run: ParsableCommand {
         }
         if stats, let stacks = result.kernelStacks {
             note("apus: kernel stacks in use: \(stacks.before) before the program, \(stacks.after) after (\(stacks.after - stacks.before) leaked)")
+        }
+        if stats, let lock = result.kernelLock {
+            note("apus: \(result.processors ?? 1) CPUs; \(lock.summary)")
         }
         if let problem = result.problem { note("apus: \(problem)") }
         throw ExitCode(result.shellStatus)
@@ -480,6 +502,9 @@ struct Bench: ParsableCommand {
     @Option(help: "How QEMU runs both kernels: software (the default, the same for both), kvm or auto.")
     var acceleration: Machine.Acceleration = .software
 
+    @Option(help: "CPUs of Apus's machine, 1 to \(Machine.maximumCPUs).")
+    var cpus = 1
+
     func run() throws {
         guard rounds >= 1 else {
             note("apus: --rounds \(rounds): at least one round")
@@ -499,7 +524,9 @@ struct Bench: ParsableCommand {
             note("apus: \(error)")
             throw ExitCode(125)
         }
+        try checkCPUCount(cpus)
         var bench = BenchRun()
+        bench.cpus = cpus
         bench.short = short
         bench.rounds = rounds
         bench.acceleration = acceleration

@@ -81,7 +81,7 @@ public enum ACPITables {
 
     /// The table at `address`, whole, when its header is sane and its checksum is right.
     static func readTable<RAM: PhysicalMemory>(at address: PhysicalAddress, in memory: RAM) -> UnsafeRawBufferPointer? {
-        guard address.raw != 0, address.raw % 4 == 0 else { return nil }
+        guard address.raw != 0 else { return nil }
         let header = UnsafeRawBufferPointer(start: memory.pointer(to: address), count: headerSize)
         let length = Int(header.loadUnaligned(fromByteOffset: 4, as: UInt32.self))
         guard length >= headerSize, length <= maximumTableSize else { return nil }

@@ -109,6 +109,13 @@ public struct LockClass: Hashable, Sendable {
     public let index: Int
     public let name: StaticString
 
+    /// Class `index` named `name`: ``LockOrderValidator/register(_:)`` makes them; a lock the
+    /// validator never sees (the innermost, which guard the validator itself) makes its own.
+    public init(index: Int, name: StaticString) {
+        self.index = index
+        self.name = name
+    }
+
     public static func == (a: LockClass, b: LockClass) -> Bool { a.index == b.index }
     public func hash(into hasher: inout Hasher) { hasher.combine(index) }
 }
@@ -123,10 +130,15 @@ public enum LockOrderViolation: Equatable, Sendable, CustomStringConvertible {
 
     public static func == (a: LockOrderViolation, b: LockOrderViolation) -> Bool {
         switch (a, b) {
-        case let (.doubleAcquire(x, c), .doubleAcquire(y, d)): "\(x)" == "\(y)" && c == d
-        case let (.inversion(x1, x2), .inversion(y1, y2)): "\(x1)" == "\(y1)" && "\(x2)" == "\(y2)"
+        case let (.doubleAcquire(x, c), .doubleAcquire(y, d)): same(x, y) && c == d
+        case let (.inversion(x1, x2), .inversion(y1, y2)): same(x1, y1) && same(x2, y2)
         default: false
         }
+    }
+
+    /// Whether two names have the same bytes.
+    private static func same(_ a: StaticString, _ b: StaticString) -> Bool {
+        a.withUTF8Buffer { first in b.withUTF8Buffer { second in first.elementsEqual(second) } }
     }
 
     public var description: String {

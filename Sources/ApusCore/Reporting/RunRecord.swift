@@ -50,6 +50,12 @@ public struct RunRecord: Equatable, Sendable {
         /// The kernel threads alive (each with a kernel stack) before the first run
         /// (`first`) and after the last (`second`).
         case kernelStacks = 11
+        /// The kernel runs `first` CPUs (it booted on one and started the others).
+        case processors = 12
+        /// During the runs the CPUs spun `first` time-stamp counter ticks, all together, for
+        /// the kernel lock, out of `second` ticks they were up (the runs' time times the
+        /// CPUs); `run` is how often they took it (at most 2^32 − 1).
+        case kernelLock = 13
     }
 
     /// Why a program could not start.

@@ -23,6 +23,8 @@ public struct BenchRun: Sendable {
     public var rounds = 3
     /// Software emulation unless asked: KVM here is nested, and it failed Linux guests.
     public var acceleration = Machine.Acceleration.software
+    /// The CPUs of Apus's machine.
+    public var cpus = 1
     /// A Linux kernel image to compare with.
     public var linuxKernel: URL?
     public var memory = 512
@@ -77,6 +79,7 @@ public struct BenchRun: Sendable {
         var run = ProgramRun(program: Self.program, arguments: arguments)
         run.pager = pager
         run.machine.acceleration = acceleration
+        run.machine.cpus = cpus
         run.machine.memory = memory
         let lines = TimedLines()
         let collector = LineCollector { lines.append($0) }

@@ -8,6 +8,10 @@ import X86_64Support
 /// frames it chose after the boot modules (heap_frames.S: not part of the image, so no loader
 /// zeroes or copies them); the kernel page table maps the same frames again. It does not grow, so everything a process can make the kernel keep
 /// is bounded (regions, descriptors, pipe buffers) well below its size. Why the lower half: see `docs/memory-layout.md`.
+///
+/// Every CPU allocates (every Swift object, every string), so the allocator has a spinlock of
+/// its own, which runtime.c's entry points hold around these calls: the innermost lock of
+/// the kernel (no lock is taken while it is held), taken with interrupts off (``LockMap``).
 enum KernelHeap {
     nonisolated(unsafe) static var allocator: HeapAllocator?
     /// A block set aside at boot and given back when the heap runs dry, so that the panic
@@ -37,16 +41,30 @@ enum KernelHeap {
     }
 }
 
-/// `posix_memalign` (runtime.c) asks here: a block of `size` bytes aligned to `alignment`.
+/// `posix_memalign` (runtime.c) asks here, holding the heap's lock: a block of `size` bytes
+/// aligned to `alignment`, or `nil` when there is none.
 @_cdecl("apus_heap_allocate")
 public func heapAllocate(_ size: Int, _ alignment: Int) -> UnsafeMutableRawPointer? {
-    guard let allocator = KernelHeap.allocator else { return nil }
-    if let block = allocator.allocate(byteCount: size, alignment: alignment) { return block }
+    KernelHeap.allocator?.allocate(byteCount: size, alignment: alignment)
+}
+
+/// `posix_memalign` (runtime.c) found no block of `size` bytes, and let go of the heap's lock.
+@_cdecl("apus_heap_exhausted")
+public func heapExhausted(_ size: Int) {
     KernelHeap.exhausted(requested: size)
 }
 
-/// `free` (runtime.c) gives a block back here.
+/// `free` (runtime.c) gives a block back here, holding the heap's lock.
 @_cdecl("apus_heap_free")
 public func heapFree(_ pointer: UnsafeMutableRawPointer) {
     KernelHeap.allocator!.free(pointer)
+}
+
+/// runtime.c: a CPU asked for the heap's lock while holding it (an allocation inside the
+/// allocator: a kernel bug).
+/// Says so without allocating (the heap is locked), and powers off.
+@_cdecl("apus_heap_lock_reentered")
+public func heapLockReentered() {
+    Serial.log.write("PANIC: a CPU took the kernel heap's lock a second time while holding it (an allocation inside the allocator)\n" as StaticString)
+    PowerOff.exit(status: Panic.status)
 }

@@ -120,6 +120,20 @@ final class KernelMemory {
         }
     }
 
+    /// Maps the page of device registers at `physical` (a local APIC's, an I/O APIC's) at
+    /// its place in the direct map, uncached (PCD and PWT: Intel SDM Vol. 3A §11.12), unless
+    /// it is mapped already (RAM's direct map never covers device memory).
+    func mapDeviceRegisters(at physical: PhysicalAddress) {
+        let page = VirtualAddress(DirectMap.offset + (physical.raw & ~PageGeometry.offsetMask))
+        guard (try? pageTable.walk(page)) == nil else { return }
+        do throws(PageTableError) {
+            try pageTable.mapUnowned(page, to: PhysicalAddress(physical.raw & ~PageGeometry.offsetMask), permission: [.read, .write])
+            try pageTable.updateLeaf(at: page) { PageTableEntry(raw: $0.raw | PageTableEntry.Flags([.cacheDisabled, .writeThrough]).rawValue) }
+        } catch {
+            fatalError("cannot map the device registers at \(physical): \(error)")
+        }
+    }
+
     /// A new address space that shares the kernel's slots.
     func newPageTable() throws(KernelError) -> PageTable<DirectMap> {
         try PageTable(frames: frames, sharingKernelSlotsOf: pageTable.root)

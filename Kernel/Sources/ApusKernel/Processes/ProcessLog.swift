@@ -23,7 +23,7 @@ extension ProcessRun {
                 let state = switch thread.state {
                 case .waiting: "waiting"
                 case .ended: "ended"
-                case .ready: thread === scheduler.current ? "running" : "ready"
+                case .ready: scheduler.isRunning(thread) ? "running" : "ready"
                 }
                 return "\(thread.id)\(named(thread)) \(state)"
             }

@@ -14,7 +14,12 @@ import X86_64Support
 /// ThreadCreation.swift), and a process's end takes from it (ProcessEnd.swift).
 final class ProcessRun {
     /// The run going on now.
-    nonisolated(unsafe) static var current: ProcessRun?
+    nonisolated(unsafe) static var current: ProcessRun? {
+        didSet { pollsOutside = current?.outsideSources.isEmpty == false }
+    }
+    /// Whether the run going on looks at sources outside the threads (readable without the
+    /// kernel lock, for the ticks).
+    nonisolated(unsafe) static var pollsOutside = false
 
     /// The kernel's one scheduler.
     var scheduler: KernelScheduler { Kernel.scheduler }
@@ -50,12 +55,14 @@ final class ProcessRun {
     /// Runs the processes until the first one has ended and every other is gone; returns
     /// the first one's status.
     func run() -> Int64 {
-        Timer.start()
         while true {
             scheduler.runReadyThreads()
             if scheduler.threads.isEmpty { break }
             switch DeadlockRule.verdict(scheduler.threads.lazy.map { $0.state }) {
-            case .runs, .over:
+            case .runs:
+                // Other CPUs run the threads left: wait for a tick or a wake-up.
+                scheduler.idle()
+            case .over:
                 continue
             case .waitsForOutside:
                 idleForOutside()
@@ -83,7 +90,7 @@ final class ProcessRun {
 
     /// The thread running now and its process.
     var running: (thread: ThreadControlBlock, process: ProcessControlBlock) {
-        guard let thread = scheduler.current, let process = thread.process else { preconditionFailure("no process is running") }
+        guard let thread = CPU.this.current, let process = thread.process else { preconditionFailure("no process is running") }
         return (thread, process)
     }
 

@@ -34,6 +34,6 @@ extension ProcessRun {
     /// A timer tick while a program ran: its time slice is over.
     func tick() {
         scheduler.preempt()
-        if scheduler.current?.mustEnd == true { user_exit_pending = 1 }
+        if scheduler.current?.mustEnd == true { cpu_local_set_exit_pending() }
     }
 }

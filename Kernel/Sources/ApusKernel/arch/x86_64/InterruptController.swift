@@ -4,7 +4,8 @@ import X86_64Support
 /// on the slave, which raises its own through the master's IRQ 2.
 ///
 /// At power-on they raise vectors 8–15, the CPU's own exceptions, so the kernel moves them
-/// to ``firstVector``…``lastVector`` and masks every line but the timer's (Timer.swift).
+/// to ``firstVector``…``lastVector`` and masks every line: the local APICs and the I/O APIC
+/// take their place (LocalAPIC.swift, IOAPIC.swift).
 /// A masked line raises nothing, with one exception the hardware is known for: when a line
 /// drops before the CPU acknowledges it, the PIC answers with its lowest-priority IRQ (7 on
 /// the master, 15 on the slave), a *spurious* interrupt, with no bit set in its in-service
@@ -14,8 +15,8 @@ import X86_64Support
 /// a spurious IRQ in the idle loop would be a #GP in the kernel. (8259A data sheet,
 /// "Spurious interrupt"; OSDev's 8259 PIC page.)
 enum InterruptController {
-    static let firstVector: UInt64 = 32
-    static let lastVector: UInt64 = 47
+    static let firstVector: UInt64 = InterruptVectors.legacyFirst
+    static let lastVector: UInt64 = InterruptVectors.legacyLast
 
     private static let masterCommand: UInt16 = 0x20, masterData: UInt16 = 0x21
     private static let slaveCommand: UInt16 = 0xA0, slaveData: UInt16 = 0xA1
@@ -34,21 +35,15 @@ enum InterruptController {
         outb(masterData, 0xFF); outb(slaveData, 0xFF) // mask everything
     }
 
-    /// Lets `line` (0–7, the master's) raise its interrupt.
-    static func unmask(line: Int) {
-        precondition(line < 8, "only the master's lines are used")
-        outb(masterData, inb(masterData) & ~UInt8(1 << line))
-    }
-
     /// Tells the PIC that the interrupt of `line` was handled, so it can raise the next.
     static func endOfInterrupt(line: Int) {
         if line >= 8 { outb(slaveCommand, endOfInterrupt) }
         outb(masterCommand, endOfInterrupt)
     }
 
-    /// An interrupt on `vector` (33–47) other than the timer's: a spurious IRQ 7 or 15 is
-    /// dropped (with the master's end for 15's cascade); any other line, which a mask should
-    /// have kept quiet, is acknowledged and ignored.
+    /// An interrupt on `vector` (32–47): a spurious IRQ 7 or 15 is dropped (with the
+    /// master's end for 15's cascade); any other line, which a mask should have kept quiet,
+    /// is acknowledged and ignored.
     static func handleUnexpected(_ vector: UInt64) {
         let line = Int(vector - firstVector)
         let onSlave = line >= 8

@@ -1,0 +1,19 @@
+import ApusCore
+
+/// Every lock of the kernel, what it owns, and the order they are taken in: the lock map.
+///
+/// Each class of locks is registered here with the lock-order validator (``LockOrder``),
+/// named for the state it owns, so a panic names the state, not an address.
+///
+/// | lock | owns | order |
+/// |---|---|---|
+/// | ``kernel`` (``KernelLock``) | the scheduler (every CPU's run queue, `current`, the thread list), wait queues and condition variables, the process table and every process (its address space, page table, file table, pipes), the frame allocator, the console, the kernel log's lines, the TLB shootdown requests it sends | first |
+/// | the kernel heap (``KernelHeap``) | the heap allocator behind every Swift object | innermost: no lock is taken while it is held, so it is left out of the validator |
+/// | the lock-order validator's own (``LockOrder``) | the validator | innermost, not validated |
+///
+/// A CPU's own data (``CPU``, its `apus_cpu_local`, its TLB shootdown mailbox) is owned by
+/// that CPU: others write a mailbox only while it is empty, with the kernel lock held.
+enum LockMap {
+    /// The kernel lock's class.
+    static let kernel: LockClass = LockOrder.register("the kernel (scheduler, processes, memory, files, console)")
+}
