@@ -25,6 +25,16 @@ struct BootTests {
         "frames-returned",
     ]
 
+    /// The checks of the kernel's threads on every CPU (ProcessorChecks.swift).
+    static let severalCPUChecks = [
+        "mutex-counter-of-64-threads",
+        "waiting-thread-is-parked",
+        "semaphore-with-n-permits",
+        "bounded-buffer-with-many-consumers",
+        "run-queues-balance",
+        "idle-cpu-steals",
+    ]
+
     @Test func bootsAndPassesEveryHardwareCheck() throws {
         let outcome = try Self.boot("checks")
         #expect(outcome.problem == nil)

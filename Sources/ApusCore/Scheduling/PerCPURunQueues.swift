@@ -16,7 +16,11 @@
 ///   unless another CPU has at least two less load (it would otherwise wait while that CPU
 ///   idles): then it moves there (*push migration*).
 /// * **Stealing**: a CPU with an empty queue takes the thread at the front of the busiest
-///   queue (the one with the most ready threads, the lowest numbered among equals).
+///   queue (the one with the most ready threads, the lowest numbered among equals) of a CPU
+///   that is busy running another, or not online. A thread queued for an idle CPU is left
+///   to it: the kernel has woken that CPU for it.
+/// * **Online CPUs**: threads are placed only on CPUs that run (``setOnline(_:)``); a CPU
+///   that never started keeps no thread.
 ///
 /// ``enqueue(_:_:)`` says which CPU took the thread, so that the kernel can wake it with an
 /// interrupt when it idles. The policy counts a CPU busy from the thread it hands that CPU
@@ -26,6 +30,8 @@ public struct PerCPURunQueues<Runnable>: SchedulingPolicy {
     public let cpuCount: Int
     private var queues: [RoundRobin<Runnable>]
     private var busy: [Bool]
+    /// The CPUs that take threads.
+    public private(set) var online: CPUSet
     /// Threads taken from another CPU's queue so far (a measure for tests and the kernel log).
     public private(set) var steals = 0
     /// Threads moved to a less loaded CPU at the end of their time slice so far.
@@ -37,6 +43,14 @@ public struct PerCPURunQueues<Runnable>: SchedulingPolicy {
         self.cpuCount = cpuCount
         queues = Array(repeating: RoundRobin(), count: cpuCount)
         busy = Array(repeating: false, count: cpuCount)
+        online = CPUSet.first(cpuCount)
+    }
+
+    /// Only `cpus` (some of them, CPU 0 among them) take threads from now on; the threads
+    /// already queued for another go to the CPUs that steal them.
+    public mutating func setOnline(_ cpus: CPUSet) {
+        precondition(cpus.contains(.bootstrap) && cpus.subtracting(CPUSet.first(cpuCount)).isEmpty, "CPU 0 and only known CPUs")
+        online = cpus
     }
 
     /// Ready threads in `cpu`'s queue.
@@ -60,11 +74,11 @@ public struct PerCPURunQueues<Runnable>: SchedulingPolicy {
             target = leastLoaded()
         case .woken(let last):
             let least = leastLoaded()
-            target = load(of: least) < load(of: last) ? least : last
+            target = load(of: least) < load(of: last) || !online.contains(last) ? least : last
         case .preempted(let cpu):
             // `cpu` still counts busy with this very thread: it competes with the queue.
             let least = leastLoaded()
-            if load(of: least) + 2 <= load(of: cpu) {
+            if load(of: least) + 2 <= load(of: cpu) || !online.contains(cpu) {
                 target = least
                 migrations += 1
             } else {
@@ -89,17 +103,18 @@ public struct PerCPURunQueues<Runnable>: SchedulingPolicy {
         return nil
     }
 
-    /// The CPU with the least load, the lowest numbered among equals.
+    /// The online CPU with the least load, the lowest numbered among equals.
     public func leastLoaded() -> CPUIndex {
-        var best = 0
-        for index in 1..<cpuCount where load(of: CPUIndex(index)) < load(of: CPUIndex(best)) { best = index }
-        return CPUIndex(best)
+        var best = CPUIndex.bootstrap
+        for cpu in online where load(of: cpu) < load(of: best) { best = cpu }
+        return best
     }
 
-    /// The CPU with the most ready threads, if any has one.
+    /// The CPU with the most ready threads among those that cannot take them now (busy, or
+    /// not online), if any has one.
     private func busiest() -> CPUIndex? {
         var best: Int?
-        for index in 0..<cpuCount where queues[index].hasReadyThread {
+        for index in 0..<cpuCount where queues[index].hasReadyThread && (busy[index] || !online.contains(CPUIndex(index))) {
             if best == nil || queues[index].readyCount > queues[best!].readyCount { best = index }
         }
         return best.map { CPUIndex($0) }

@@ -196,6 +196,22 @@ struct PerCPUSchedulingModelTests {
         #expect(policy.steals == 1 && policy.readyCount(on: 0) == 0 && policy.readyCount(on: 1) == 1)
     }
 
+    @Test func aThreadQueuedForAnIdleCPUIsLeftToItButAnOfflineCPUsAreTaken() {
+        var policy = PerCPURunQueues<Int>(cpuCount: 3)
+        _ = policy.enqueue(1, .new)
+        #expect(policy.next(on: 0) == 1)
+        #expect(policy.enqueue(2, .new) == 1, "CPU 1 idles: the thread is queued for it")
+        #expect(policy.next(on: 2) == nil && policy.steals == 0, "CPU 2 leaves it to CPU 1, which the kernel woke")
+        #expect(policy.next(on: 1) == 2)
+        policy.setOnline(CPUSet([0, 1] as [CPUIndex]))
+        #expect(policy.enqueue(3, .new) == 0 || policy.enqueue(3, .new) == 1)
+        #expect(policy.enqueue(4, .woken(lastCPU: 2)) != 2, "CPU 2 is not online: never placed there")
+        var stranded = PerCPURunQueues<Int>(cpuCount: 2)
+        _ = stranded.enqueue(5, .woken(lastCPU: 1))
+        stranded.setOnline(CPUSet([0] as [CPUIndex]))
+        #expect(stranded.next(on: 0) == 5, "a thread left on a CPU that went offline is taken")
+    }
+
     @Test func aWokenThreadGoesBackToItsCPUUnlessAnotherHasLessLoad() {
         var policy = PerCPURunQueues<Int>(cpuCount: 2)
         _ = policy.enqueue(1, .new)

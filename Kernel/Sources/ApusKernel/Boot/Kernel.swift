@@ -59,6 +59,7 @@ enum Kernel {
         log("cpu: \(features)")
         log("cpu 0: local APIC id \(bootstrap.apicID), the bootstrap processor; timer \(Timer.ticksPerQuantum) ticks per \(Timer.quantumMilliseconds) ms slice, TSC \(Timer.tscPerMillisecond / 1000) MHz")
         let started = ApplicationProcessors.startAll()
+        scheduler.setOnline([bootstrap] + started)
         Timer.start()
         log("cpus: \(1 + started.count) running\(madt == nil ? " (no MADT: one CPU)" : "")")
         RunReport.booted(ramMiB: memory.ramBytes >> 20, freeFrames: free, cpus: 1 + started.count)

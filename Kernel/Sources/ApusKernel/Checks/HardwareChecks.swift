@@ -19,6 +19,7 @@ enum HardwareChecks {
         passed = run("memory-functions", memoryFunctions) && passed
         passed = run("spurious-interrupts-ignored", spuriousInterruptsIgnored) && passed
         passed = SynchronisationChecks.runAll() && passed
+        passed = ProcessorChecks.runAll() && passed
         passed = run("frames-returned") {
             let now = Kernel.memory.frames.freeCount
             return now == framesBefore ? nil : "\(framesBefore - now) frames not returned"

@@ -285,3 +285,13 @@ final class Scheduler<Policy: SchedulingPolicy> where Policy.Runnable == ThreadC
         cpu.loadedRoot = root
     }
 }
+
+extension Scheduler where Policy == PerCPURunQueues<ThreadControlBlock> {
+    /// Threads a CPU took from another's queue so far.
+    var steals: Int { policy.steals }
+
+    /// Only the CPUs that started take threads.
+    func setOnline(_ cpus: [CPU]) {
+        policy.setOnline(CPUSet(cpus.map { $0.index }))
+    }
+}
