@@ -17,6 +17,12 @@ public struct KernelLockWait: Sendable, Equatable {
     /// The share of the CPUs' time spent waiting, in percent.
     public var percentOfCPUTime: Double { cpuTicks > 0 ? Double(waitedTicks) * 100 / Double(cpuTicks) : 0 }
 
+    /// The wait with the median share of the CPUs' time among `waits`.
+    public static func median(_ waits: [KernelLockWait]) -> KernelLockWait? {
+        let sorted = waits.sorted { $0.percentOfCPUTime < $1.percentOfCPUTime }
+        return sorted.isEmpty ? nil : sorted[sorted.count / 2]
+    }
+
     /// One line for `--stats`.
     public var summary: String {
         let percent = (percentOfCPUTime * 100).rounded() / 100

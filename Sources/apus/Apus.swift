@@ -542,13 +542,17 @@ struct Bench: ParsableCommand {
             note("apus: no run gave the time-stamp counter's rate")
             throw ExitCode(125)
         }
-        print(Self.machineDescription(linux: linuxKernel, rounds: rounds, acceleration: acceleration, short: short, rate: rate,
+        print(Self.machineDescription(linux: linuxKernel, rounds: rounds, acceleration: acceleration, cpus: cpus, short: short, rate: rate,
                                       rough: result.calibrationIsRough))
         print("")
         if let linux = result.linuxSummary {
             print(BenchTable.render(apus: result.apus, linux: linux, ticksPerSecond: rate))
         } else {
             print(BenchTable.render(apus: result.apus, ticksPerSecond: rate))
+        }
+        if let median = KernelLockWait.median(result.kernelLock) {
+            print("")
+            print("Apus on \(cpus) CPU\(cpus == 1 ? "" : "s"), over the whole of each run: \(median.summary) (the run with the median share of \(result.kernelLock.count))")
         }
         let targets = BenchTarget.report(apus: result.apus, linux: result.linuxSummary)
         if !targets.isEmpty {
@@ -560,7 +564,7 @@ struct Bench: ParsableCommand {
 
     /// One paragraph naming what was measured where: the host's CPU, QEMU, the machine, the
     /// kernels, the counter's rate.
-    static func machineDescription(linux: URL?, rounds: Int, acceleration: Machine.Acceleration, short: Bool, rate: Double, rough: Bool) -> String {
+    static func machineDescription(linux: URL?, rounds: Int, acceleration: Machine.Acceleration, cpus: Int, short: Bool, rate: Double, rough: Bool) -> String {
         let cpuinfo = (try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8)) ?? ""
         let model = cpuinfo.split(separator: "\n").first { $0.hasPrefix("model name") }
             .flatMap { $0.split(separator: ":", maxSplits: 1).last?.trimmingCharacters(in: .whitespaces) } ?? "unknown CPU"
@@ -568,7 +572,7 @@ struct Bench: ParsableCommand {
         let emulation = acceleration == .software ? "software emulation (TCG)" : "acceleration \(acceleration.rawValue)"
         let systems = linux.map { "Apus and Linux (\($0.lastPathComponent)), alternating" } ?? "Apus"
         return "\(systems): \(rounds) round\(rounds == 1 ? "" : "s")\(short ? " (short)" : ""); QEMU \(emulation), "
-            + "-cpu \(Machine.cpuModel), \(Machine().memory) MiB; host: \(model), \(cores) cores; "
+            + "-cpu \(Machine.cpuModel), \(Machine().memory) MiB, \(cpus) CPU\(cpus == 1 ? "" : "s") for Apus; host: \(model), \(cores) cores; "
             + "time-stamp counter measured at \(String(format: "%.3f", rate / 1e9)) GHz against the host clock"
             + (rough ? " (roughly: every run was shorter than a second)." : ".")
     }

@@ -36,6 +36,8 @@ public struct BenchRun: Sendable {
         public var apusLazy: [BenchOutput] = []
         public var apusEager: [BenchOutput] = []
         public var linux: [BenchOutput] = []
+        /// How long Apus's CPUs waited for the kernel lock, per Apus run.
+        public var kernelLock: [KernelLockWait] = []
 
         /// Apus's rows over every run (the boot from the lazy runs).
         public var apus: BenchSummary { BenchSummary(runs: apusLazy + apusEager, bootRuns: apusLazy) }
@@ -64,9 +66,9 @@ public struct BenchRun: Sendable {
         for round in 1...rounds {
             let of = "round \(round) of \(rounds)"
             progress("\(of): Apus, lazy pager")
-            result.apusLazy.append(try runApus(arguments("lazy"), pager: .lazy, kernel: kernel, programs: programs, data: data))
+            result.apusLazy.append(try runApus(arguments("lazy"), pager: .lazy, kernel: kernel, programs: programs, data: data, lock: &result.kernelLock))
             progress("\(of): Apus, eager pager")
-            result.apusEager.append(try runApus(arguments("eager"), pager: .eager, kernel: kernel, programs: programs, data: data))
+            result.apusEager.append(try runApus(arguments("eager"), pager: .eager, kernel: kernel, programs: programs, data: data, lock: &result.kernelLock))
             if let linuxKernel, let linuxProgram {
                 progress("\(of): Linux (\(linuxKernel.lastPathComponent))")
                 result.linux.append(try runLinux(linuxProgram, kernel: linuxKernel))
@@ -75,7 +77,8 @@ public struct BenchRun: Sendable {
         return result
     }
 
-    func runApus(_ arguments: [String], pager: PagingPolicy, kernel: URL, programs: URL, data: URL) throws -> BenchOutput {
+    func runApus(_ arguments: [String], pager: PagingPolicy, kernel: URL, programs: URL, data: URL,
+                 lock: inout [KernelLockWait]) throws -> BenchOutput {
         var run = ProgramRun(program: Self.program, arguments: arguments)
         run.pager = pager
         run.machine.acceleration = acceleration
@@ -87,6 +90,7 @@ public struct BenchRun: Sendable {
             if stream == .output { collector.append(data) }
         }
         collector.finish()
+        if let wait = result.kernelLock { lock.append(wait) }
         let output = BenchOutput(lines: lines.all)
         if let problem = result.problem ?? output.failure.map({ "the program failed: \($0)" }) {
             throw ToolError("apus run bench \(arguments.joined(separator: " ")): \(problem)")

@@ -238,8 +238,9 @@ final class Scheduler<Policy: SchedulingPolicy> where Policy.Runnable == ThreadC
         let cpu = CPU.this
         let next = takeNext(on: cpu.index)
         // The running thread, back on this CPU's queue, may well be the next one itself (the
-        // other ready threads sit on other CPUs' queues): then it just goes on.
-        if let next, next === cpu.current { return }
+        // other ready threads sit on other CPUs' queues): then it just goes on. And the idle
+        // context may find nothing for it (the ready threads wait for their own CPUs).
+        if next === cpu.current { return }
         let target = prepareSwitch(to: next)
         switch_context(target.save, target.load)
         reapEnded()
