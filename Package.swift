@@ -33,8 +33,8 @@ let package = Package(
             dependencies: ["ApusTool", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
         .testTarget(name: "ApusCoreTests", dependencies: ["ApusCore"]),
-        // The tool on the host: status decoding, a fake QEMU, the line collector, inputs.
-        .testTarget(name: "ApusToolTests", dependencies: ["ApusTool", "ApusCore"]),
+        // The tool on the host: status decoding, a fake QEMU, builds, inputs, the command line.
+        .testTarget(name: "ApusToolTests", dependencies: ["ApusTool", "ApusCore", "apus"]),
         // The kernel in QEMU, through the tool's library and through the `apus` command itself.
         .testTarget(name: "ApusSystemTests", dependencies: ["ApusTool", "ApusCore", "apus"], exclude: ["Fixtures"]),
     ]

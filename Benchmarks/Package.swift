@@ -5,7 +5,7 @@
 //
 //     swift package benchmark
 //
-// (see the README's "Speed" section for what each benchmark measures and the latest numbers).
+// (docs/speed.md says what each benchmark measures, with the latest numbers).
 
 import PackageDescription
 

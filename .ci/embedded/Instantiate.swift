@@ -149,6 +149,44 @@ public func embeddedCheck(offset: UInt64, start: UInt64, end: UInt64, file: Unsa
     arrival.enqueue(ThreadID(4))
     total += DeadlockRule.verdict([ThreadState.waiting(arrival.waiters), .ended]) == .waitsForOutside ? 1 : 0
     total += Int64(arrival.broadcast().count)
+    // The file system on a disk, as the kernel mounts its root: mkfs, mount, the calls, fsck.
+    // (The file's bytes are made at run time: a constant tree of constant arrays crashes
+    // this compiler's Embedded code generation.)
+    let device = MemoryBlockDevice(blockCount: 8_192)
+    do throws(KernelError) {
+        let contents = [UInt8](repeating: UInt8(truncatingIfNeeded: fileSize), count: 3)
+        try FileSystemImage.make(on: device, geometry: FileSystemGeometry(blockCount: 8_192, inodeCount: 512, hasJournal: true),
+                                 tree: [.file(path: [0x2F, 0x61], contents: contents), .directory(path: [0x2F, 0x64])], frames: frames)
+    } catch {
+        total -= 3
+    }
+    do throws(MountFailure) {
+        let fileSystem = try FileSystem.mount(device, frames: frames)
+        do throws(KernelError) {
+            let root = FileSystem<DirectMap>.rootInode
+            try fileSystem.create([0x62], from: root)
+            try fileSystem.makeDirectory([0x64, 0x2F, 0x65], from: root)
+            let opened = try fileSystem.open([0x62], from: root)
+            var word: UInt64 = 0x4150_5553
+            total += try withUnsafeBytes(of: &word) { bytes throws(KernelError) in Int64(try fileSystem.write(opened.inode, at: 4_096, from: bytes)) }
+            total += try withUnsafeMutableBytes(of: &word) { bytes throws(KernelError) in Int64(try fileSystem.read(opened.inode, at: 0, into: bytes)) }
+            total += Int64(truncatingIfNeeded: try fileSystem.page(of: opened.inode, at: 1).raw)
+            try fileSystem.synchronize(opened.inode)
+            try fileSystem.unlink([0x62], from: root)
+            fileSystem.release(opened.inode)
+            total += Int64(try fileSystem.status([0x64, 0x2F], from: root).record.count)
+            total += Int64(try fileSystem.entries(of: fileSystem.inode(root), from: 0, count: 8).entries.count)
+            total += Int64(try fileSystem.directory([0x2E, 0x2E], from: root))
+            total += Int64(fileSystem.releaseFrames(4))
+            try fileSystem.unmount()
+        } catch {
+            total -= error.syscallReturnValue
+        }
+    } catch {
+        total += Int64(error.reason.utf8.count)
+    }
+    for problem in FileSystemCheck.check(device) { total += Int64(problem.utf8.count) }
+
     var map = AddressMap<Int>()
     map.insert(1, at: 5)
     total += Int64(map.floor(6)?.value ?? 0) + Int64(map.invariantViolation()?.utf8.count ?? 0)

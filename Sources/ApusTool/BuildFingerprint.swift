@@ -13,8 +13,7 @@ import Foundation
 /// What it can miss: a file rewritten with the same size and its old modification time
 /// restored (`touch -d`); the inode's change time, which no one can set, is in the
 /// fingerprint too, so even that is caught. What it may do too often: rebuild after a
-/// file was only touched. A rebuild that had nothing to do costs what every warm run used
-/// to.
+/// file was only touched, which costs one build that has nothing to do.
 public struct BuildFingerprint: Equatable, Sendable, CustomStringConvertible {
     /// One line per input, in the order they were added.
     public private(set) var lines: [String] = []
@@ -157,6 +156,15 @@ public struct FingerprintStamp: Sendable {
     /// Forgets the last build (before a build starts: a build that fails leaves no stamp).
     public func forget() {
         try? FileManager.default.removeItem(at: stamp)
+    }
+
+    /// Removes an out-of-date product and its stamp (call once ``isCurrent(_:)`` said false),
+    /// so that nothing takes the product for current. A product without a stamp is left
+    /// alone: a build may be writing it at this moment.
+    public func discardOutOfDateProduct() {
+        guard FileManager.default.fileExists(atPath: stamp.path) else { return }
+        try? FileManager.default.removeItem(at: product)
+        forget()
     }
 
     private static func text(_ fingerprint: BuildFingerprint, product: String) -> String {

@@ -109,6 +109,9 @@ public struct Machine: Sendable {
     /// ring while the machine runs (``InputRingWriter``); only where the RAM is shared
     /// (``sharesRAM``), and for a kernel told so (`input=stream`).
     public var inputDescriptor: Int32?
+    /// A raw disk image the machine has as its virtio block device (read and written in
+    /// place), if any.
+    public var disk: URL?
 
     /// Whether the machine's RAM is a file this process shares (output and input rings).
     public var sharesRAM: Bool { usesOutputRings && access(SharedRAM.folder, W_OK) == 0 }
@@ -170,6 +173,9 @@ public struct Machine: Sendable {
         if sharedRAM {
             arguments += ["-object", "memory-backend-file,id=ram,size=\(memory)M,mem-path=ram,share=on", "-machine", "memory-backend=ram"]
         }
+        if disk != nil {
+            arguments += ["-drive", "file=disk,if=none,id=disk,format=raw", "-device", "virtio-blk-pci,drive=disk"]
+        }
         if waitForDebugger { arguments += ["-s", "-S"] }
         if kvm {
             arguments.append("-enable-kvm")
@@ -193,12 +199,17 @@ public struct Machine: Sendable {
         defer { scratch.remove() }
         try scratch.link("kernel", to: kernel)
         try scratch.link("kernel-symbols", to: kernel)
+        if let disk { try scratch.link("disk", to: disk) }
         for (url, name) in modules {
             precondition(!name.isEmpty && name.utf8.allSatisfy { $0 == UInt8(ascii: "-") || (0x30...0x39).contains($0) || (0x61...0x7A).contains($0) },
                          "module names are short words: \(name)")
             try scratch.link(name, to: url)
         }
-        for file in ["log", "status"] { FileManager.default.createFile(atPath: scratch.path(file), contents: nil) }
+        for file in ["log", "status"] {
+            guard FileManager.default.createFile(atPath: scratch.path(file), contents: nil) else {
+                throw ToolError("cannot make \(scratch.path(file))")
+            }
+        }
         let output = try StreamingFIFO(path: scratch.path("stdout"))
         let errorOutput = try StreamingFIFO(path: scratch.path("stderr"))
 

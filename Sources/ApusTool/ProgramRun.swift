@@ -3,8 +3,9 @@ import Foundation
 
 /// `apus run`: one program in a freshly booted Apus, as if it ran here.
 ///
-/// The root file system holds the shipped programs, the data files and any extra files; the
-/// program's arguments and standard input travel as boot modules. Its standard output and
+/// The root file system holds the files of a folder of programs (the built programs:
+/// ``UserlandBuild``), the data files and any extra files; the program's arguments and
+/// standard input travel as boot modules. Its standard output and
 /// error come back on channels of their own and are passed on as they arrive, every byte in
 /// order; the kernel's log stays apart. What the run reports (each run's exit status, the
 /// frames in use) comes from the kernel's status records, never from its log text.
@@ -91,134 +92,6 @@ public struct ProgramRun: Sendable {
             if problem != nil { return programCouldNotStart ? 126 : 125 }
             guard let exitStatus else { return 125 }
             return Int32(truncatingIfNeeded: UInt8(truncatingIfNeeded: exitStatus))
-        }
-    }
-
-    /// The program asked for is not in the root file system: the message names the files that
-    /// are, the ones whose names are close first, and how to add a program.
-    public struct NoSuchProgram: Error, CustomStringConvertible {
-        public var name: [UInt8]
-        /// Every file of the root file system.
-        public var files: [[UInt8]]
-
-        /// The files whose names are close to `name` (a typing slip: at most a third of the
-        /// letters wrong, at least one right; or one name inside the other), closest first.
-        public var similarNames: [[UInt8]] {
-            let lowered = Self.lowercased(name)
-            let candidates: [(distance: Int, name: [UInt8])] = files.compactMap { file in
-                let other = Self.lowercased(file)
-                let distance = Self.editDistance(lowered, other)
-                let contained = other.count >= 3 && Self.find(other, in: lowered) || lowered.count >= 3 && Self.find(lowered, in: other)
-                guard distance <= max(1, min(lowered.count, other.count) / 3) || contained else { return nil }
-                return (distance, file)
-            }
-            return candidates.sorted { $0.distance != $1.distance ? $0.distance < $1.distance : $0.name.lexicographicallyPrecedes($1.name) }
-                .prefix(5).map(\.name)
-        }
-
-        public var description: String {
-            let similar = similarNames.map(LogText.escaped)
-            let hint = similar.isEmpty ? "" : " Did you mean \(similar.joined(separator: ", "))?"
-            return """
-                no program named \(LogText.escaped(name)) in the root file system.\(hint)
-                  Its files: \(files.map(LogText.escaped).joined(separator: " "))
-                  To run a program of your own: put NAME.c in Userland/programs (built with the others), \
-                or give the folder of a program built for Apus with --rootfs DIR.
-                """
-        }
-
-        /// True when `needle` occurs in `haystack`.
-        static func find(_ needle: [UInt8], in haystack: [UInt8]) -> Bool {
-            guard needle.count <= haystack.count else { return false }
-            return (0...(haystack.count - needle.count)).contains { haystack[$0..<($0 + needle.count)].elementsEqual(needle) }
-        }
-
-        static func lowercased(_ bytes: [UInt8]) -> [UInt8] {
-            bytes.map { (0x41...0x5A).contains($0) ? $0 + 0x20 : $0 }
-        }
-
-        /// The Levenshtein distance: how many bytes to insert, delete or replace to turn `a`
-        /// into `b`.
-        static func editDistance(_ a: [UInt8], _ b: [UInt8]) -> Int {
-            var previous = Array(0...b.count)
-            for (i, x) in a.enumerated() {
-                var current = [i + 1] + Array(repeating: 0, count: b.count)
-                for (j, y) in b.enumerated() {
-                    current[j + 1] = Swift.min(previous[j] + (x == y ? 0 : 1), previous[j + 1] + 1, current[j] + 1)
-                }
-                previous = current
-            }
-            return previous[b.count]
-        }
-    }
-
-    /// A file of the root file system: its name (bytes, as the folder holds it) and where it is.
-    public struct RootFile: Sendable {
-        public var name: [UInt8]
-        /// The file's path, as bytes (a name need not be UTF-8).
-        public var path: [UInt8]
-        /// The name, readable.
-        public var displayName: String { LogText.escaped(name) }
-    }
-
-    /// The root file system's files: programs, data, extra folders (later ones win). A folder
-    /// that is missing or is not a folder is an error, not silence.
-    public static func rootFiles(programs: URL, data: URL, extra: [URL]) throws -> [RootFile] {
-        var files: [[UInt8]: [UInt8]] = [:]
-        for folder in [programs, data] + extra {
-            for file in try listFolder(folder) { files[file.name] = file.path }
-        }
-        return files.keys.sorted { $0.lexicographicallyPrecedes($1) }.map { RootFile(name: $0, path: files[$0]!) }
-    }
-
-    /// The regular files of `folder` (symbolic links to regular files included), names as bytes.
-    public static func listFolder(_ folder: URL) throws -> [RootFile] {
-        let path = folder.path
-        var information = stat()
-        guard stat(path, &information) == 0 else {
-            guard errno == ENOENT else { throw ToolError("\(path): \(String(cString: strerror(errno)))") }
-            throw ToolError("\(path): no such folder; --rootfs takes a folder that exists, whose files join the root file system (e.g. --rootfs ./bin)")
-        }
-        guard information.st_mode & S_IFMT == S_IFDIR else {
-            throw ToolError("\(path) is a file, not a folder: --rootfs takes the folder that holds the files")
-        }
-        guard let directory = opendir(path) else {
-            throw ToolError("\(path): cannot read the folder: \(String(cString: strerror(errno)))")
-        }
-        defer { closedir(directory) }
-        var files: [RootFile] = []
-        let prefix = Array(path.utf8) + (path.hasSuffix("/") ? [] : [UInt8(ascii: "/")])
-        while let entry = readdir(directory) {
-            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in Array(raw.prefix { $0 != 0 }) }
-            if name == [0x2E] || name == [0x2E, 0x2E] { continue }
-            let filePath = prefix + name
-            var fileInformation = stat()
-            let found = (filePath + [0]).withUnsafeBufferPointer { buffer in
-                buffer.withMemoryRebound(to: CChar.self) { stat($0.baseAddress!, &fileInformation) }
-            }
-            guard found == 0, fileInformation.st_mode & S_IFMT == S_IFREG else { continue }
-            files.append(RootFile(name: name, path: filePath))
-        }
-        return files
-    }
-
-    /// The bytes of the file at `path`.
-    static func readFile(_ path: [UInt8]) throws -> [UInt8] {
-        let descriptor = (path + [0]).withUnsafeBufferPointer { buffer in
-            buffer.withMemoryRebound(to: CChar.self) { open($0.baseAddress!, O_RDONLY | O_CLOEXEC) }
-        }
-        guard descriptor >= 0 else {
-            throw ToolError("cannot read \(LogText.escaped(path)): \(String(cString: strerror(errno)))")
-        }
-        defer { close(descriptor) }
-        var bytes: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 1 << 16)
-        while true {
-            let count = chunk.withUnsafeMutableBytes { read(descriptor, $0.baseAddress, $0.count) }
-            if count < 0 && errno == EINTR { continue }
-            guard count >= 0 else { throw ToolError("cannot read \(LogText.escaped(path)): \(String(cString: strerror(errno)))") }
-            if count == 0 { return bytes }
-            bytes += chunk[0..<count]
         }
     }
 

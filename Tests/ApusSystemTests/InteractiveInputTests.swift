@@ -10,7 +10,7 @@ import Glibc
 /// Standard input that streams into the program while it runs: typed at a terminal (the
 /// test drives `apus run` through a pseudo-terminal, as a user at a keyboard would) and
 /// piped from the host at a size no machine could hold.
-@Suite("Standard input, typed and streamed", .enabled(if: FileManager.default.isExecutableFile(atPath: apusExecutable.path), "needs the apus executable"))
+@Suite("Standard input, typed and streamed")
 struct InteractiveInputTests {
     /// The longest any step may take before the test gives up (a hang is a failure, never
     /// a wait forever); no step is expected to come near it.
@@ -26,8 +26,9 @@ struct InteractiveInputTests {
             var mode = mode
             var master: Int32 = -1
             // Everything the child needs is made before the fork: it only calls execv.
-            let path = strdup(apusExecutable.path)
-            let argv: [UnsafeMutablePointer<CChar>?] = ([apusExecutable.path] + arguments).map { strdup($0) } + [nil]
+            let apus = try requireApus().path
+            let path = strdup(apus)
+            let argv: [UnsafeMutablePointer<CChar>?] = ([apus] + arguments).map { strdup($0) } + [nil]
             defer { for word in argv { free(word) }; free(path) }
             let pid = forkpty(&master, nil, &mode, nil)
             if pid == 0 {
@@ -138,7 +139,7 @@ struct InteractiveInputTests {
     static func apusWithPipes(_ program: String) throws -> (process: Foundation.Process, input: Foundation.Pipe, output: Foundation.Pipe) {
         try prepare()
         let process = Process()
-        process.executableURL = apusExecutable
+        process.executableURL = try requireApus()
         process.arguments = ["run", "--acceleration", "software", program]
         let input = Pipe(), output = Pipe()
         process.standardInput = input
@@ -194,12 +195,6 @@ struct InteractiveInputTests {
         after close: -9
 
         """
-
-    @Test func oddReadsOfStandardInputGetTheDocumentedErrors() throws {
-        let result = try SystemUnderTest.run("stdinedge", input: "abc")
-        #expect(result.stdout == Self.stdinedgeOutput)
-        #expect(result.exitStatus == 0)
-    }
 
     /// The same odd reads while the input streams: none of them waits (a read of 0 bytes
     /// returns at once although more input may come), the read of the input waits until

@@ -3,90 +3,72 @@ import ApusTool
 import Foundation
 import Testing
 
-/// `apus run --memory-map`: the memory maps the kernel reports for `memmap`, a program with
-/// anonymous pages, a file mapping, program text and a stack, which forks.
-@Suite("Memory maps of a run")
-struct MemoryMapSystemTests {
-    static func memmapRun() throws -> ProgramRun.Result {
-        var run = SystemUnderTest.programRun("memmap")
-        run.reportsMemoryMaps = true
-        return try run.run(kernel: SystemUnderTest.kernel.get(), programs: SystemUnderTest.programs.get(), data: UserlandBuild().dataFiles)
-    }
-
-    /// The table lines of `snapshot` for the regions `memmap` maps itself (the program's own
-    /// segments depend on how the compiler laid it out).
-    static func mappedRows(_ table: String) -> [String] {
-        table.split(separator: "\n").map(String.init).filter { $0.contains("0x0000000010000000-") || $0.contains("0x0000000020000000-") }
-    }
-
-    @Test func theTableShowsEachProcessAtTheForkAndAtItsEnd() throws {
-        let result = try Self.memmapRun()
-        #expect(result.stdout == "abH\n")
-        #expect(result.exitStatus == 0)
-        let maps = result.memoryMaps
-        try #require(maps.count == 4, "\(maps)")
-        #expect(maps.map(\.process) == [1, 2, 2, 1])
-        #expect(maps.map(\.moment) == [.fork, .fork, .end, .end])
-        #expect(maps.map(\.parent) == [0, 1, 1, 0])
-        let tables = maps.map { MemoryMapTable.render($0, fileNames: result.rootFileNames) }
-        // Anonymous pages: two of four touched (all four with the eager pager).
-        let eager = SystemUnderTest.pager == .eager
-        let touched = eager ? 4 : 2
-        let anonymous = { (shared: Int) in
-            "  0x0000000010000000-0x0000000010004000  16 KiB  rw-   anonymous                   \(touched)       \(shared)"
+extension PagerDependent {
+    /// `apus run --memory-map`: the memory maps the kernel reports for `memmap`, a program with
+    /// anonymous pages, a file mapping, program text and a stack, which forks.
+    @Suite("Memory maps of a run")
+    struct MemoryMapSystemTests {
+        static func memmapRun() throws -> ProgramRun.Result {
+            try SystemUnderTest.run("memmap") { $0.reportsMemoryMaps = true }
         }
-        let file = { (shared: Int) in
-            "  0x0000000020000000-0x0000000020001000   4 KiB  r--   file hello.txt +0x0         1       \(shared)"
+
+        /// The table lines of `snapshot` for the regions `memmap` maps itself (the program's own
+        /// segments depend on how the compiler laid it out).
+        static func mappedRows(_ table: String) -> [String] {
+            table.split(separator: "\n").map(String.init).filter { $0.contains("0x0000000010000000-") || $0.contains("0x0000000020000000-") }
         }
-        // Right after the fork everything resident is shared, in both.
-        #expect(Self.mappedRows(tables[0]) == [anonymous(touched), file(1)], "\(tables[0])")
-        #expect(Self.mappedRows(tables[1]) == [anonymous(touched), file(1)], "\(tables[1])")
-        // The child wrote one anonymous page: its own copy now.
-        #expect(Self.mappedRows(tables[2]) == [anonymous(touched - 1), file(1)], "\(tables[2])")
-        // The parent ends after the child: nothing is shared any more.
-        #expect(Self.mappedRows(tables[3]) == [anonymous(0), file(0)], "\(tables[3])")
-        for table in tables {
-            #expect(table.contains("0x0000000047470000-0x0000000047480000  64 KiB  rw-   stack"), "\(table)")
-            #expect(table.contains("r-x   file memmap +0x"), "program text is the program file's: \(table)")
-            #expect(table.hasPrefix("process "), "\(table)")
+
+        @Test func theTableShowsEachProcessAtTheForkAndAtItsEnd() throws {
+            let result = try Self.memmapRun()
+            #expect(result.stdout == "abH\n")
+            #expect(result.exitStatus == 0)
+            let maps = result.memoryMaps
+            try #require(maps.count == 4, "\(maps)")
+            #expect(maps.map(\.process) == [1, 2, 2, 1])
+            #expect(maps.map(\.moment) == [.fork, .fork, .end, .end])
+            #expect(maps.map(\.parent) == [0, 1, 1, 0])
+            let tables = maps.map { MemoryMapTable.render($0, fileNames: result.rootFileNames) }
+            // Anonymous pages: two of four touched (all four with the eager pager).
+            let eager = SystemUnderTest.pager == .eager
+            let touched = eager ? 4 : 2
+            let anonymous = { (shared: Int) in
+                "  0x0000000010000000-0x0000000010004000  16 KiB  rw-   anonymous                   \(touched)       \(shared)"
+            }
+            let file = { (shared: Int) in
+                "  0x0000000020000000-0x0000000020001000   4 KiB  r--   file hello.txt +0x0         1       \(shared)"
+            }
+            // Right after the fork everything resident is shared, in both.
+            #expect(Self.mappedRows(tables[0]) == [anonymous(touched), file(1)], "\(tables[0])")
+            #expect(Self.mappedRows(tables[1]) == [anonymous(touched), file(1)], "\(tables[1])")
+            // The child wrote one anonymous page: its own copy now.
+            #expect(Self.mappedRows(tables[2]) == [anonymous(touched - 1), file(1)], "\(tables[2])")
+            // The parent ends after the child: nothing is shared any more.
+            #expect(Self.mappedRows(tables[3]) == [anonymous(0), file(0)], "\(tables[3])")
+            for table in tables {
+                #expect(table.contains("0x0000000047470000-0x0000000047480000  64 KiB  rw-   stack"), "\(table)")
+                #expect(table.contains("r-x   file memmap +0x"), "program text is the program file's: \(table)")
+                #expect(table.hasPrefix("process "), "\(table)")
+            }
+            #expect(tables[0].contains("  range  ") && tables[0].contains("resident  shared"))
         }
-        #expect(tables[0].contains("  range  ") && tables[0].contains("resident  shared"))
-    }
 
-    @Test func thePictureDrawsEveryMapAndEscapesNames() throws {
-        let result = try Self.memmapRun()
-        let svg = MemoryMapPicture.svg(result.memoryMaps, fileNames: result.rootFileNames)
-        #expect(svg.hasPrefix("<svg xmlns=\"http://www.w3.org/2000/svg\""))
-        #expect(svg.components(separatedBy: "after a fork").count - 1 == 2)
-        #expect(svg.components(separatedBy: "at its end").count - 1 == 2)
-        #expect(svg.contains("file hello.txt +0x0"))
-        // A hostile name cannot break out of the picture's text.
-        let hostile = MemoryMapPicture.svg(result.memoryMaps, fileNames: result.rootFileNames.map { $0 == Array("hello.txt".utf8) ? Array("</text><script>\"&".utf8) : $0 })
-        #expect(!hostile.contains("<script>"))
-        #expect(hostile.contains("&lt;/text&gt;&lt;script&gt;&quot;&amp;"))
-    }
+        @Test func thePictureDrawsEveryMapAndEscapesNames() throws {
+            let result = try Self.memmapRun()
+            let svg = MemoryMapPicture.svg(result.memoryMaps, fileNames: result.rootFileNames)
+            #expect(svg.hasPrefix("<svg xmlns=\"http://www.w3.org/2000/svg\""))
+            #expect(svg.components(separatedBy: "after a fork").count - 1 == 2)
+            #expect(svg.components(separatedBy: "at its end").count - 1 == 2)
+            #expect(svg.contains("file hello.txt +0x0"))
+            // A hostile name cannot break out of the picture's text.
+            let hostile = MemoryMapPicture.svg(result.memoryMaps, fileNames: result.rootFileNames.map { $0 == Array("hello.txt".utf8) ? Array("</text><script>\"&".utf8) : $0 })
+            #expect(!hostile.contains("<script>"))
+            #expect(hostile.contains("&lt;/text&gt;&lt;script&gt;&quot;&amp;"))
+        }
 
-    @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: apusExecutable.path), "needs the apus executable"))
-    func theCommandPrintsTablesOrDrawsToTheFileGiven() throws {
-        _ = try SystemUnderTest.kernel.get()
-        _ = try SystemUnderTest.programs.get()
-        let tables = try CommandTests.apus(["run", "--acceleration", "software", "--memory-map", "memmap"])
-        #expect(tables.status == 0)
-        #expect(String(decoding: tables.stdout, as: UTF8.self) == "abH\n", "the tables stay off the program's output")
-        #expect(tables.stderr.contains("process 2 (parent 1), at its end: 5 regions"), "\(tables.stderr)")
-        let folder = try TemporaryFolder()
-        let picture = folder.url.appendingPathComponent("map.svg")
-        let drawn = try CommandTests.apus(["run", "--acceleration", "software", "--memory-map", picture.path, "memmap"])
-        #expect(drawn.status == 0)
-        #expect(drawn.stderr.contains("4 memory maps drawn in"), "\(drawn.stderr)")
-        #expect(!drawn.stderr.contains("process 2 (parent 1)"))
-        let svg = try String(contentsOf: picture, encoding: .utf8)
-        #expect(svg.hasPrefix("<svg ") && svg.contains("file hello.txt +0x0"))
-    }
-
-    @Test func withoutTheOptionTheKernelReportsNoMaps() throws {
-        let result = try SystemUnderTest.run("memmap")
-        #expect(result.memoryMaps.isEmpty)
-        #expect(result.stdout == "abH\n")
+        @Test func withoutTheOptionTheKernelReportsNoMaps() throws {
+            let result = try SystemUnderTest.run("memmap")
+            #expect(result.memoryMaps.isEmpty)
+            #expect(result.stdout == "abH\n")
+        }
     }
 }

@@ -3,101 +3,101 @@ import ApusTool
 import Foundation
 import Testing
 
-/// Several processes at once (ABI.md §4–5): fork with copy-on-write, pipes between
-/// processes that wait, a preemptive scheduler, the process limit, and nothing lost at the
-/// end whatever the children did.
-@Suite("Processes")
-struct ProcessTests {
-    @Test func forkSharesEveryFrameCopyOnWriteAndEachSideKeepsItsOwnBytes() throws {
-        _ = try ProgramTests.expectRun("cow", stdout: """
-            before fork: data page writable
-            child: fork returned 0
-            child: sees data 42, stack 7, anonymous A, file Hello
-            child: data page shared with the parent: same frame, read-only, XD
-            child: after its writes: data 1, stack 2, anonymous C, file c
-            child: data page now: its own copy, writable
-            child: read() into a shared page: 5 bytes, "Hello"
-            parent: fork returned a child id > 0: yes
-            parent: keeps data 42, stack 7, anonymous A, file Hello, read target "untouched"
-            parent: data page same frame, read-only, XD
-            parent: after its write: data 43, same frame, writable
+extension PagerDependent {
+    /// Several processes at once (ABI.md §4–5): fork with copy-on-write, pipes between
+    /// processes that wait, a preemptive scheduler, the process limit, and nothing lost at the
+    /// end whatever the children did.
+    @Suite("Processes")
+    struct ProcessTests {
+        @Test func forkSharesEveryFrameCopyOnWriteAndEachSideKeepsItsOwnBytes() throws {
+            try expectRun("cow", stdout: """
+                before fork: data page writable
+                child: fork returned 0
+                child: sees data 42, stack 7, anonymous A, file Hello
+                child: data page shared with the parent: same frame, read-only, XD
+                child: after its writes: data 1, stack 2, anonymous C, file c
+                child: data page now: its own copy, writable
+                child: read() into a shared page: 5 bytes, "Hello"
+                parent: fork returned a child id > 0: yes
+                parent: keeps data 42, stack 7, anonymous A, file Hello, read target "untouched"
+                parent: data page same frame, read-only, XD
+                parent: after its write: data 43, same frame, writable
 
-            """)
-    }
+                """)
+        }
 
-    @Test func aMebibyteGoesThroughAPipeBetweenTwoProcessesInOddChunks() throws {
-        _ = try ProgramTests.expectRun("pipeline", stdout: "received 1048576 bytes in order from process 2; then -32 (BrokenPipe: the child is gone)\n")
-    }
+        @Test func aMebibyteGoesThroughAPipeBetweenTwoProcessesInOddChunks() throws {
+            try expectRun("pipeline", stdout: "received 1048576 bytes in order from process 2; then -32 (BrokenPipe: the child is gone)\n")
+        }
 
-    @Test func aSpinningProcessDoesNotStarveAComputingOne() throws {
-        let result = try ProgramTests.expectRun("spinner", stdout: "the parent computed 202067755460992 while its child spun\n")
-        #expect(result.logLines.contains("process 2 ended with the run's first process; status -1"), "log:\n\(result.log)")
-    }
+        @Test func aSpinningProcessDoesNotStarveAComputingOne() throws {
+            let result = try expectRun("spinner", stdout: "the parent computed 202067755460992 while its child spun\n")
+            #expect(result.logLines.contains("process 2 ended with the run's first process; status -1"), "log:\n\(result.log)")
+        }
 
-    @Test func forkingUntilRefusedGetsNoMemoryAndEveryChildGoesAgain() throws {
-        _ = try ProgramTests.expectRun("forkbomb", stdout: """
-            forked 63 children, then -12
-            every child ended (read: -32)
-            fork after they ended: works
+        @Test func forkingUntilRefusedGetsNoMemoryAndEveryChildGoesAgain() throws {
+            try expectRun("forkbomb", stdout: """
+                forked 63 children, then -12
+                every child ended (read: -32)
+                fork after they ended: works
 
-            """)
-    }
+                """)
+        }
 
-    @Test func twelveChildrenRewritingSixtyFourMiBEachLoseNoFrame() throws {
-        _ = try ProgramTests.expectRun("forkbig", stdout: "12 children rewrote 64 MiB each; the parent's checksum is still 2088960\n")
-    }
+        @Test func twelveChildrenRewritingSixtyFourMiBEachLoseNoFrame() throws {
+            try expectRun("forkbig", stdout: "12 children rewrote 64 MiB each; the parent's checksum is still 2088960\n")
+        }
 
-    @Test func processesThatWaitForEachOtherForeverAreEndedWithTheReason() throws {
-        let result = try ProgramTests.expectRun("deadlock", stdout: "parent and child both wait to read\n", status: -1)
-        #expect(result.logLines.filter { $0.hasPrefix("deadlock: thread ") && $0.hasSuffix("which no thread can bring about; process ended with status -1") }.count == 2,
-                "log:\n\(result.log)")
-    }
+        @Test func processesThatWaitForEachOtherForeverAreEndedWithTheReason() throws {
+            let result = try expectRun("deadlock", stdout: "parent and child both wait to read\n", status: -1)
+            #expect(result.logLines.filter { $0.hasPrefix("deadlock: thread ") && $0.hasSuffix("which no thread can bring about; process ended with status -1") }.count == 2,
+                    "log:\n\(result.log)")
+        }
 
-    @Test func hoardingProcessesAreBoundedTogetherAndTheKernelReclaimsAll() throws {
-        let result = try ProgramTests.expectRun("hoardall", stdout: """
-            8 hoarding processes were all refused with TooManyOpenFile and NoMemory: yes
-            they started 120 threads between them (128 in all with their own)
+        @Test func hoardingProcessesAreBoundedTogetherAndTheKernelReclaimsAll() throws {
+            try expectRun("hoardall", stdout: """
+                8 hoarding processes were all refused with TooManyOpenFile and NoMemory: yes
+                they started 120 threads between them (128 in all with their own)
 
-            """)
-        #expect(!result.log.contains("PANIC"))
-    }
+                """)
+        }
 
-    @Test func aChildThatRunsOutOfMemoryEndsAloneWhileItsParentGoesOn() throws {
-        let result = try ProgramTests.expectRun("cowexhaust", stdout: """
-            the child is gone (read: -32); the parent's checksum is still 9792000
-            fork afterwards: works
+        @Test func aChildThatRunsOutOfMemoryEndsAloneWhileItsParentGoesOn() throws {
+            let result = try expectRun("cowexhaust", stdout: """
+                the child is gone (read: -32); the parent's checksum is still 9792000
+                fork afterwards: works
 
-            """)
-        #expect(result.logLines.contains { $0.contains("no frame left for the page") && $0.hasSuffix("process killed with status -1") },
-                "log:\n\(result.log)")
-        #expect(result.logLines.contains("process 2 ended with status -1"))
-    }
+                """)
+            #expect(result.logLines.contains { $0.contains("no frame left for the page") && $0.hasSuffix("process killed with status -1") },
+                    "log:\n\(result.log)")
+            #expect(result.logLines.contains("process 2 ended with status -1"))
+        }
 
-    @Test func aReadOfNothingFromAnEmptyPipeReturnsZeroInsteadOfWaiting() throws {
-        _ = try ProgramTests.expectRun("zeroread", stdout: """
-            read 0 of an empty pipe: 0
-            fill: 4096
-            write 0 to a full pipe: 0
-            read 0 of a full pipe: 0, then read 1: 1
-            read 0 with no write end: 0
+        @Test func aReadOfNothingFromAnEmptyPipeReturnsZeroInsteadOfWaiting() throws {
+            try expectRun("zeroread", stdout: """
+                read 0 of an empty pipe: 0
+                fill: 4096
+                write 0 to a full pipe: 0
+                read 0 of a full pipe: 0, then read 1: 1
+                read 0 with no write end: 0
 
-            """)
-    }
+                """)
+        }
 
-    @Test func oneWriteOf256MiBIntoAPipeCostsWhatItMovesAndNotMinutes() throws {
-        _ = try ProgramTests.expectRun("bigwrite", ["256"], stdout: "one write of 268435456 bytes returned 268435456; the child read 268435456 bytes, 0 wrong (report 16)\n")
-    }
+        @Test func oneWriteOf256MiBIntoAPipeReachesTheReaderWhole() throws {
+            try expectRun("bigwrite", ["256"], stdout: "one write of 268435456 bytes returned 268435456; the child read 268435456 bytes, 0 wrong (report 16)\n")
+        }
 
-    @Test func processesTakingTurnsAtTheWholeRegionBudgetNeverFillTheKernelHeap() throws {
-        let result = try ProgramTests.expectRun("regionchurn", ["8"], stdout: "8 processes each mapped and unmapped the whole budget in turn: yes; again: yes\n")
-        #expect(!result.log.contains("PANIC"), "log:\n\(result.log)")
-    }
+        @Test func processesTakingTurnsAtTheWholeRegionBudgetNeverFillTheKernelHeap() throws {
+            try expectRun("regionchurn", ["8"], stdout: "8 processes each mapped and unmapped the whole budget in turn: yes; again: yes\n")
+        }
 
-    @Test func aForkThatFindsNoFrameForItsTablesIsNoMemoryAndLeavesNothing() throws {
-        _ = try ProgramTests.expectRun("forkfull", ["420"], stdout: "forked some children, then -12; after they ended (read -32) fork: works; 0 pages wrong\n")
-    }
+        @Test func aForkThatFindsNoFrameForItsTablesIsNoMemoryAndLeavesNothing() throws {
+            try expectRun("forkfull", ["420"], stdout: "forked some children, then -12; after they ended (read -32) fork: works; 0 pages wrong\n")
+        }
 
-    @Test func twoProcessesComputingWithSSEInTheirOwnRoundingModesDoNotDisturbEachOther() throws {
-        _ = try ProgramTests.expectRun("ssemix", stdout: "parent: 0 wrong, child: 0 wrong, results differ by mode: yes\n")
+        @Test func twoProcessesComputingWithSSEInTheirOwnRoundingModesDoNotDisturbEachOther() throws {
+            try expectRun("ssemix", stdout: "parent: 0 wrong, child: 0 wrong, results differ by mode: yes\n")
+        }
     }
 }

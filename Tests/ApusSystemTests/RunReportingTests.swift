@@ -15,11 +15,8 @@ struct RunReportingTests {
 
     @Test(arguments: [ConsoleStream.output, .error])
     func sixteenMiBArriveByteForByteAndAsTheProgramWrites(stream: ConsoleStream) throws {
-        var run = ProgramRun(program: "flood", arguments: [stream == .output ? "1" : "2", "16384"])
-        run.machine = SystemUnderTest.machine
         let chunks = LockedCounter()
-        let result = try run.run(kernel: SystemUnderTest.kernel.get(), programs: SystemUnderTest.programs.get(), data: UserlandBuild().dataFiles,
-                                 onOutput: { _, _ in chunks.increment() })
+        let result = try SystemUnderTest.run("flood", [stream == .output ? "1" : "2", "16384"], onOutput: { _, _ in chunks.increment() })
         #expect(result.problem == nil)
         #expect(result.exitStatus == 0)
         let expected = Self.floodPattern(16 << 20)
@@ -32,10 +29,7 @@ struct RunReportingTests {
 
     @Test(arguments: [ConsoleStream.output, .error])
     func withoutSharedRAMTheOutputTakesTheDebugConsolesEveryByteStill(stream: ConsoleStream) throws {
-        var run = ProgramRun(program: "flood", arguments: [stream == .output ? "1" : "2", "512"])
-        run.machine = SystemUnderTest.machine
-        run.machine.usesOutputRings = false
-        let result = try run.run(kernel: SystemUnderTest.kernel.get(), programs: SystemUnderTest.programs.get(), data: UserlandBuild().dataFiles)
+        let result = try SystemUnderTest.run("flood", [stream == .output ? "1" : "2", "512"]) { $0.machine.usesOutputRings = false }
         #expect(result.problem == nil)
         #expect((stream == .output ? result.output : result.errorOutput) == Self.floodPattern(512 << 10))
         #expect((stream == .output ? result.errorOutput : result.output).isEmpty)
@@ -46,10 +40,7 @@ struct RunReportingTests {
     @Test func aFileNameCannotForgeAStatusOrStatistics() throws {
         let folder = try TemporaryFolder()
         try writeFile(folder.path + Self.forgedName, Array("\u{7F}ELF but not a program".utf8))
-        var run = ProgramRun(program: Self.forgedName)
-        run.extraFiles = [folder.url]
-        run.machine = SystemUnderTest.machine
-        let result = try run.run(kernel: SystemUnderTest.kernel.get(), programs: SystemUnderTest.programs.get(), data: UserlandBuild().dataFiles)
+        let result = try SystemUnderTest.run("", rootfs: [folder.url]) { $0.program = Self.forgedName }
         #expect(result.exitStatuses.isEmpty)
         #expect(result.frames == nil)
         #expect(result.shellStatus == 126)
@@ -61,10 +52,7 @@ struct RunReportingTests {
         let folder = try TemporaryFolder(name: "a checkout, with spaces, and commas")
         let kernel = folder.url.appendingPathComponent("Apus Kernel, release")
         try FileManager.default.copyItem(at: SystemUnderTest.kernel.get(), to: kernel)
-        var run = ProgramRun(program: "cat", arguments: ["motd.txt"])
-        run.machine = SystemUnderTest.machine
-        run.machine.scratchParent = folder.url
-        let result = try run.run(kernel: kernel, programs: SystemUnderTest.programs.get(), data: UserlandBuild().dataFiles)
+        let result = try SystemUnderTest.run("cat", ["motd.txt"], kernel: kernel) { $0.machine.scratchParent = folder.url }
         #expect(result.problem == nil, "log:\n\(result.log)")
         #expect(result.stdout == "KeOS is fun!\nApus too.\n")
         #expect(result.exitStatus == 0)
@@ -79,31 +67,24 @@ struct RunReportingTests {
                                              to: userland.appendingPathComponent(part))
         }
         let build = UserlandBuild(workspace: Workspace(root: folder.url))
-        let programs = try build.build()
-        var run = ProgramRun(program: "hello")
-        run.machine = SystemUnderTest.machine
-        run.machine.scratchParent = folder.url
-        let result = try run.run(kernel: SystemUnderTest.kernel.get(), programs: programs, data: build.dataFiles)
+        let programs = try build.build(.only(["hello"]))
+        let result = try SystemUnderTest.run("hello", programs: programs) { $0.machine.scratchParent = folder.url }
         #expect(result.problem == nil)
         #expect(result.stdout == "Hello from Apus!\n")
     }
 
     @Test func aRepeatedRunThatCannotStartFailsTheCommandAndEveryRunIsReported() throws {
-        var run = ProgramRun(program: "selfwrite")
-        run.repetitions = 3
-        run.machine = SystemUnderTest.machine
-        let result = try run.run(kernel: SystemUnderTest.kernel.get(), programs: SystemUnderTest.programs.get(), data: UserlandBuild().dataFiles)
+        let result = try SystemUnderTest.run("selfwrite") { $0.repetitions = 3 }
         #expect(result.runs == [.exited(0), .couldNotStart(.notAProgram)])
         #expect(result.problem == "run 2 of 3: cannot run selfwrite: not a valid x86-64 ELF executable")
         #expect(result.shellStatus == 126)
     }
 
     @Test func aRepeatThatTimesOutFailsTheCommand() throws {
-        var run = ProgramRun(program: "spin")
-        run.repetitions = 2
-        run.machine = SystemUnderTest.machine
-        run.machine.timeout = 6
-        let result = try run.run(kernel: SystemUnderTest.kernel.get(), programs: SystemUnderTest.programs.get(), data: UserlandBuild().dataFiles)
+        let result = try SystemUnderTest.run("spin") { run in
+            run.repetitions = 2
+            run.machine.timeout = 6
+        }
         #expect(result.stdout == "spinning\n")
         #expect(result.problem?.contains("did not power off within 6 seconds") == true)
         #expect(result.shellStatus == 125)
@@ -113,10 +94,10 @@ struct RunReportingTests {
         let folder = try TemporaryFolder()
         let name: [UInt8] = [0x68, 0xFF, 0x6C, 0x6C, 0x6F]
         try writeFile(folder.path + name, Array(Data(contentsOf: SystemUnderTest.programs.get().appendingPathComponent("argv"))))
-        var run = ProgramRun(program: name, arguments: [[0xFF, 0x41], [0xC3, 0x28]])
-        run.extraFiles = [folder.url]
-        run.machine = SystemUnderTest.machine
-        let result = try run.run(kernel: SystemUnderTest.kernel.get(), programs: SystemUnderTest.programs.get(), data: UserlandBuild().dataFiles)
+        let result = try SystemUnderTest.run("", rootfs: [folder.url]) { run in
+            run.program = name
+            run.arguments = [[0xFF, 0x41], [0xC3, 0x28]]
+        }
         #expect(result.exitStatus == 3)
         let output = [UInt8](result.output)
         for bytes in [name, [0xFF, 0x41], [0xC3, 0x28]] as [[UInt8]] {
@@ -125,12 +106,11 @@ struct RunReportingTests {
     }
 
     @Test func standardInputLargerThanTheMachineIsRefused() throws {
-        var run = ProgramRun(program: "cat")
-        run.machine = SystemUnderTest.machine
-        run.machine.memory = 32
-        run.standardInput = Data(count: (32 << 20) + 1)
         #expect(throws: ToolError.self) {
-            try run.run(kernel: SystemUnderTest.kernel.get(), programs: SystemUnderTest.programs.get(), data: UserlandBuild().dataFiles)
+            try SystemUnderTest.run("cat") { run in
+                run.machine.memory = 32
+                run.standardInput = Data(count: (32 << 20) + 1)
+            }
         }
     }
 }

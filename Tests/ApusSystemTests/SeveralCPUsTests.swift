@@ -14,20 +14,17 @@ struct SeveralCPUsTests {
 
     /// Runs `program` on ``cpus`` CPUs (or `cpus`), as `apus run` does.
     static func run(_ program: String, _ arguments: [String] = [], cpus: Int = cpus) throws -> ProgramRun.Result {
-        var run = SystemUnderTest.programRun(program, arguments)
-        run.machine.cpus = cpus
-        return try run.run(kernel: SystemUnderTest.kernel.get(), programs: SystemUnderTest.programs.get(), data: UserlandBuild().dataFiles)
+        try SystemUnderTest.run(program, arguments) { $0.machine.cpus = cpus }
     }
 
-    /// The run ended with `status`, printed `lines` first, and gave back every frame and
-    /// kernel stack.
+    /// The run ended with `status`, printed `lines` first (the lines after them are times),
+    /// and gave back every frame and kernel stack.
     static func expect(_ result: ProgramRun.Result, lines: [String], status: Int64 = 0, sourceLocation: SourceLocation = #_sourceLocation) {
         #expect(result.problem == nil, "kernel log:\n\(result.log)", sourceLocation: sourceLocation)
         #expect(result.exitStatus == status, "output:\n\(result.stdout)\nkernel log:\n\(result.log)", sourceLocation: sourceLocation)
         let printed = result.stdout.split(separator: "\n").map(String.init)
         #expect(Array(printed.prefix(lines.count)) == lines, sourceLocation: sourceLocation)
-        #expect(result.frames.map { $0.before == $0.after } == true, "frames leaked", sourceLocation: sourceLocation)
-        #expect(result.kernelStacks.map { $0.before == $0.after } == true, "kernel stacks leaked", sourceLocation: sourceLocation)
+        expectNothingLeakedAndNoPanic(result, sourceLocation: sourceLocation)
     }
 
     @Test func bootStartsEveryCPUOfTheMachineListsThemAndPassesEveryCheckOnFour() throws {

@@ -2,149 +2,153 @@ import ApusTool
 import Foundation
 import Testing
 
-/// Threads on Apus (ABI.md §5): threads share their process's memory and files, are
-/// joined with their statuses, and end with their process; whatever a thread does, the
-/// kernel goes on and every frame and kernel stack comes back (``ProgramTests/expectRun``
-/// checks both after every run).
-@Suite("Threads")
-struct ThreadTests {
-    static func expectThreads(_ mode: String, stdout: String, status: Int64 = 0, sourceLocation: SourceLocation = #_sourceLocation) throws -> ProgramRun.Result {
-        try ProgramTests.expectRun("threadtest", [mode], stdout: stdout, status: status, sourceLocation: sourceLocation)
-    }
+extension PagerDependent {
+    /// Threads on Apus (ABI.md §5): threads share their process's memory and files, are
+    /// joined with their statuses, and end with their process; whatever a thread does, the
+    /// kernel goes on and every frame and kernel stack comes back (``expectRun(_:_:input:argv0:setUp:stdout:status:sourceLocation:)``
+    /// checks both after every run).
+    @Suite("Threads")
+    struct ThreadTests {
+        @discardableResult
+        static func expectThreads(_ mode: String, stdout: String, status: Int64 = 0, sourceLocation: SourceLocation = #_sourceLocation) throws -> ProgramRun.Result {
+            try expectRun("threadtest", [mode], stdout: stdout, status: status, sourceLocation: sourceLocation)
+        }
 
-    @Test func aNewThreadStartsWithItsArgumentItsStackAZeroReturnAddressAndEverythingElseClean() throws {
-        _ = try Self.expectThreads("regs", stdout: """
-            rdi is the argument: yes
-            rsp is the stack minus 8: yes; the return address there is 0
-            every other general register is 0: yes
-            rflags 0x202
-            xmm0-15 zero: yes, MXCSR 0x1f80, FPU control word 0x37f
+        @Test func aNewThreadStartsWithItsArgumentItsStackAZeroReturnAddressAndEverythingElseClean() throws {
+            try Self.expectThreads("regs", stdout: """
+                rdi is the argument: yes
+                rsp is the stack minus 8: yes; the return address there is 0
+                every other general register is 0: yes
+                rflags 0x202
+                xmm0-15 zero: yes, MXCSR 0x1f80, FPU control word 0x37f
 
-            """)
-    }
+                """)
+        }
 
-    @Test func fourThreadsCountPrimesAndAreJoinedWithTheirCounts() throws {
-        _ = try ProgramTests.expectRun("threads", stdout: """
-            thread 0 found 4512 primes
-            thread 1 found 4525 primes
-            thread 2 found 4455 primes
-            thread 3 found 4492 primes
-            17984 primes below 200000
+        @Test func fourThreadsCountPrimesAndAreJoinedWithTheirCounts() throws {
+            try expectRun("threads", stdout: """
+                thread 0 found 4512 primes
+                thread 1 found 4525 primes
+                thread 2 found 4455 primes
+                thread 3 found 4492 primes
+                17984 primes below 200000
 
-            """)
-    }
+                """)
+        }
 
-    @Test func threadsCountingWithAtomicInstructionsLoseNothingAndAreJoinedWithTheirStatuses() throws {
-        let joins = (0..<8).map { "join \($0): 0, status \($0 * 10)\n" }.joined()
-        _ = try Self.expectThreads("count", stdout: joins + "counter 800000\n")
-    }
+        @Test func threadsCountingWithAtomicInstructionsLoseNothingAndAreJoinedWithTheirStatuses() throws {
+            let joins = (0..<8).map { "join \($0): 0, status \($0 * 10)\n" }.joined()
+            try Self.expectThreads("count", stdout: joins + "counter 800000\n")
+        }
 
-    @Test func joinRefusesUnknownIdsItselfBadStatusPointersAndASecondJoin() throws {
-        _ = try Self.expectThreads("joinerr", stdout: """
-            join of 999999: -22
-            join of 0: -22
-            join of -1: -22
-            a thread joining itself: -22
-            join with status at 0x8: -14
-            join with status in the kernel: -14
-            join with status in read-only memory: -14
-            join with NULL status: 0
-            join again: -22
+        @Test func joinRefusesUnknownIdsItselfBadStatusPointersAndASecondJoin() throws {
+            try Self.expectThreads("joinerr", stdout: """
+                join of 999999: -22
+                join of 0: -22
+                join of -1: -22
+                a thread joining itself: -22
+                join with status at 0x8: -14
+                join with status in the kernel: -14
+                join with status in read-only memory: -14
+                join with NULL status: 0
+                join again: -22
 
-            """)
-    }
+                """)
+        }
 
-    @Test func exitGroupEndsAThreadThatSpinsForever() throws {
-        _ = try Self.expectThreads("spin", stdout: "exit_group while a thread spins\n", status: 7)
-    }
+        @Test func exitGroupEndsAThreadThatSpinsForever() throws {
+            try Self.expectThreads("spin", stdout: "exit_group while a thread spins\n", status: 7)
+        }
 
-    @Test func aFaultingThreadEndsItsWholeProcess() throws {
-        let result = try Self.expectThreads("fault", stdout: "the main thread starts a thread that faults, and joins it\n", status: -1)
-        #expect(result.logLines.contains { $0.hasPrefix("thread ") && $0.contains("of process 1: page fault at 0x0") }, "log:\n\(result.log)")
-    }
+        @Test func aFaultingThreadEndsItsWholeProcess() throws {
+            let result = try Self.expectThreads("fault", stdout: "the main thread starts a thread that faults, and joins it\n", status: -1)
+            #expect(result.logLines.contains { $0.hasPrefix("thread ") && $0.contains("of process 1: page fault at 0x0") }, "log:\n\(result.log)")
+        }
 
-    @Test func returningFromTheThreadFunctionIsAFault() throws {
-        let result = try Self.expectThreads("return", stdout: "the main thread starts a thread that faults, and joins it\n", status: -1)
-        #expect(result.logLines.contains { $0.contains("of process 1: page fault at 0x0") && $0.contains("rip 0x0") }, "log:\n\(result.log)")
-    }
+        @Test func returningFromTheThreadFunctionIsAFault() throws {
+            let result = try Self.expectThreads("return", stdout: "the main thread starts a thread that faults, and joins it\n", status: -1)
+            #expect(result.logLines.contains { $0.contains("of process 1: page fault at 0x0") && $0.contains("rip 0x0") }, "log:\n\(result.log)")
+        }
 
-    @Test func aThreadJoinsAThreadItStartedAndPassesOnItsResult() throws {
-        _ = try Self.expectThreads("chain", stdout: "join A: 0, status 5051\n")
-    }
+        @Test func aThreadJoinsAThreadItStartedAndPassesOnItsResult() throws {
+            try Self.expectThreads("chain", stdout: "join A: 0, status 5051\n")
+        }
 
-    @Test func ofTwoThreadsJoiningOneExactlyOneSucceeds() throws {
-        _ = try Self.expectThreads("doublejoin", stdout: "1 join succeeded with status 11, 1 was refused with -22\n")
-    }
+        @Test func ofTwoThreadsJoiningOneExactlyOneSucceeds() throws {
+            try Self.expectThreads("doublejoin", stdout: "1 join succeeded with status 11, 1 was refused with -22\n")
+        }
 
-    @Test func mappingsMadeAfterAThreadStartedAreSharedBothWays() throws {
-        _ = try Self.expectThreads("sharedmap", stdout: """
-            the thread saw 1111 in the main thread's new mapping; it now holds 2222
-            munmap of the thread's mapping from the main thread: 0
+        @Test func mappingsMadeAfterAThreadStartedAreSharedBothWays() throws {
+            try Self.expectThreads("sharedmap", stdout: """
+                the thread saw 1111 in the main thread's new mapping; it now holds 2222
+                munmap of the thread's mapping from the main thread: 0
 
-            """)
-    }
+                """)
+        }
 
-    @Test func aProcessWhoseThreadsEndOneByOneEndsWithItsMainThreadsStatus() throws {
-        _ = try Self.expectThreads("mainexit", stdout: """
-            the main thread exits with 3
-            the thread still runs after the main thread's exit
+        @Test func aProcessWhoseThreadsEndOneByOneEndsWithItsMainThreadsStatus() throws {
+            try Self.expectThreads("mainexit", stdout: """
+                the main thread exits with 3
+                the thread still runs after the main thread's exit
 
-            """, status: 3)
-    }
+                """, status: 3)
+        }
 
-    @Test func threadsWaitingInReadAndJoinAreEndedCleanlyByExitGroup() throws {
-        _ = try Self.expectThreads("blocked", stdout: "exit_group with a thread in read and one in thread_join\n", status: 9)
-    }
+        @Test func threadsWaitingInReadAndJoinAreEndedCleanlyByExitGroup() throws {
+            try Self.expectThreads("blocked", stdout: "exit_group with a thread in read and one in thread_join\n", status: 9)
+        }
 
-    @Test func hundredsOfThreadsComeAndGoWithoutALeak() throws {
-        _ = try Self.expectThreads("many", stdout: "504 threads joined, statuses summed to 15288\n")
-    }
+        @Test func hundredsOfThreadsComeAndGoWithoutALeak() throws {
+            try Self.expectThreads("many", stdout: "504 threads joined, statuses summed to 15288\n")
+        }
 
-    @Test func threadsJoiningInACycleAreADeadlockTheKernelEnds() throws {
-        let result = try Self.expectThreads("joincycle", stdout: "A joins B, B joins A, and the main thread joins A\n", status: -1)
-        let deadlocks = result.logLines.filter { $0.hasPrefix("deadlock: thread ") && $0.contains("waits until a thread of the process ends") }
-        #expect(deadlocks.count == 3, "log:\n\(result.log)")
-    }
+        @Test func threadsJoiningInACycleAreADeadlockTheKernelEnds() throws {
+            let result = try Self.expectThreads("joincycle", stdout: "A joins B, B joins A, and the main thread joins A\n", status: -1)
+            let deadlocks = result.logLines.filter { $0.hasPrefix("deadlock: thread ") && $0.contains("waits until a thread of the process ends") }
+            #expect(deadlocks.count == 3, "log:\n\(result.log)")
+        }
 
-    @Test func aForkFromAThreadCopiesThatThreadOnly() throws {
-        _ = try Self.expectThreads("forkthreads", stdout: """
-            in the child, joins of the parent's other threads: -22 -22
-            fork from a thread: 0
-            thread and process ids distinct and positive: yes
+        @Test func aForkFromAThreadCopiesThatThreadOnly() throws {
+            try Self.expectThreads("forkthreads", stdout: """
+                in the child, joins of the parent's other threads: -22 -22
+                fork from a thread: 0
+                thread and process ids distinct and positive: yes
 
-            """)
-    }
+                """)
+        }
 
-    @Test func unmappingARunningThreadsStackEndsTheProcessNotTheKernel() throws {
-        let result = try Self.expectThreads("unmapstack", stdout: "the main thread unmaps a running thread's stack\n", status: -1)
-        #expect(result.logLines.contains { $0.contains("of process 1: page fault at 0x4000") }, "log:\n\(result.log)")
-    }
+        @Test func unmappingARunningThreadsStackEndsTheProcessNotTheKernel() throws {
+            let result = try Self.expectThreads("unmapstack", stdout: "the main thread unmaps a running thread's stack\n", status: -1)
+            #expect(result.logLines.contains { $0.contains("of process 1: page fault at 0x4000") }, "log:\n\(result.log)")
+        }
 
-    @Test func threadsStartedUntilRefusedAreNoMemoryThenAllComeBack() throws {
-        _ = try Self.expectThreads("storm", stdout: """
-            127 threads started, then -12
-            all joined: 127
-            a thread starts again: yes, status 5
+        @Test func threadsStartedUntilRefusedAreNoMemoryThenAllComeBack() throws {
+            try Self.expectThreads("storm", stdout: """
+                127 threads started, then -12
+                all joined: 127
+                a thread starts again: yes, status 5
 
-            """)
-    }
+                """)
+        }
 
-    @Test func theThreadBenchmarkPrintsItsRows() throws {
-        let result = try SystemUnderTest.run("threadbench", [])
-        #expect(result.problem == nil && result.exitStatus == 0, "log:\n\(result.log)")
-        let lines = result.stdout.split(separator: "\n").map(String.init)
-        #expect(lines.count == 2)
-        #expect(lines.first?.wholeMatch(of: /thread create \+ join: \d+ ticks/) != nil, "\(lines)")
-        #expect(lines.last?.wholeMatch(of: /pipe round trip between two threads \(two switches\): \d+ ticks/) != nil, "\(lines)")
+        @Test func theThreadBenchmarkPrintsItsRows() throws {
+            let result = try SystemUnderTest.run("threadbench")
+            #expect(result.problem == nil && result.exitStatus == 0, "log:\n\(result.log)")
+            expectNothingLeakedAndNoPanic(result)
+            let lines = result.stdout.split(separator: "\n").map(String.init)
+            #expect(lines.count == 2)
+            #expect(lines.first?.wholeMatch(of: /thread create \+ join: \d+ ticks/) != nil, "\(lines)")
+            #expect(lines.last?.wholeMatch(of: /pipe round trip between two threads \(two switches\): \d+ ticks/) != nil, "\(lines)")
+        }
     }
 }
 
-/// `hostile MODE`: attacks on threads that found the kernel keeping its rules; each stays as
-/// a test because it is cheap and its output cannot depend on timing.
-extension ThreadTests {
+/// `hostile MODE`: attacks on threads, each answered by the kernel keeping its rules; each
+/// output is exact whatever the timing.
+extension PagerDependent.ThreadTests {
     static func expectHostile(_ mode: String, input: String = "", stdout: String, status: Int64 = 0,
                               sourceLocation: SourceLocation = #_sourceLocation) throws {
-        _ = try ProgramTests.expectRun("hostile", [mode], input: input, stdout: stdout, status: status, sourceLocation: sourceLocation)
+        try expectRun("hostile", [mode], input: input, stdout: stdout, status: status, sourceLocation: sourceLocation)
     }
 
     @Test func threadCreateRefusesEveryStackEntryAndNameAtTheEdgesAndAcceptsAStackAcrossTwoMappings() throws {
@@ -204,7 +208,7 @@ extension ThreadTests {
     }
 
     @Test func joinsAndPipeReadsOfTwoProcessesWaitingOnEachOtherAreADeadlockTheKernelEnds() throws {
-        let result = try ProgramTests.expectRun("hostile", ["deadmix"], stdout: "both wait\n", status: -1)
+        let result = try expectRun("hostile", ["deadmix"], stdout: "both wait\n", status: -1)
         #expect(result.logLines.filter { $0.hasPrefix("deadlock: thread ") }.count == 4, "log:\n\(result.log)")
     }
 

@@ -23,7 +23,7 @@ struct InputRingTests {
             folder = try TemporaryFolder()
             statusPath = folder.url.appendingPathComponent("status").path
             let record = RunRecord(kind: .inputRing, first: Int64(InputRingTests.ringBase), second: Int64(InputRingTests.ringSize))
-            FileManager.default.createFile(atPath: statusPath, contents: Data(record.bytes))
+            try Data(record.bytes).write(to: URL(fileURLWithPath: statusPath))
             input = Foundation.Pipe()
         }
 
@@ -72,7 +72,7 @@ struct InputRingTests {
     @Test func nothingIsWrittenBeforeTheKernelAnnouncesTheRingAndFinishReturnsWhileInputIsOpen() throws {
         let rig = try Rig()
         try FileManager.default.removeItem(atPath: rig.statusPath)
-        FileManager.default.createFile(atPath: rig.statusPath, contents: nil)
+        try Data().write(to: URL(fileURLWithPath: rig.statusPath))
         rig.input.fileHandleForWriting.write(Data("early".utf8))
         let writer = InputRingWriter(ram: rig.ram, statusPath: rig.statusPath, descriptor: rig.input.fileHandleForReading.fileDescriptor)
         usleep(50_000)

@@ -9,4 +9,9 @@ size_t strlen(const char *text);
 int strcmp(const char *a, const char *b);
 int strncmp(const char *a, const char *b, size_t count);
 char *strcpy(char *destination, const char *source);
+char *strchr(const char *text, int character);
+char *strrchr(const char *text, int character);
+/* The name ABI.md §1 gives an error code (2 or -2: "NoSuchEntry"); "Error N" for a code it
+ * does not name. Programs report errors as `PROGRAM: NAME: ErrorName`. */
+const char *strerror(long code);
 #endif

@@ -112,3 +112,28 @@ int putchar(int character) {
     write(1, &c, 1);
     return character;
 }
+
+long write_all(int fd, const void *buffer, size_t count) {
+    const char *bytes = buffer;
+    size_t done = 0;
+    while (done < count) {
+        ssize_t wrote = write(fd, bytes + done, count - done);
+        if (wrote < 0) return wrote;
+        if (wrote == 0) return -NoSpace;
+        done += (size_t)wrote;
+    }
+    return (long)count;
+}
+
+long read_full(int fd, void *buffer, size_t count) {
+    char *bytes = buffer;
+    size_t done = 0;
+    while (done < count) {
+        ssize_t got = read(fd, bytes + done, count - done);
+        /* A pipe whose writers are gone says BrokenPipe once it is empty: its end. */
+        if (got == 0 || got == -BrokenPipe) break;
+        if (got < 0) return got;
+        done += (size_t)got;
+    }
+    return (long)done;
+}

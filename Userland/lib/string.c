@@ -1,5 +1,7 @@
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <syscall.h>
 
 /* Byte loops the compiler must not turn back into calls to these very functions. */
 #pragma clang optimize off
@@ -44,6 +46,39 @@ char *strcpy(char *destination, const char *source) {
     while ((*d++ = *source++)) {}
     return destination;
 }
+char *strchr(const char *text, int character) {
+    for (;; text++) {
+        if (*text == (char)character) return (char *)text;
+        if (!*text) return 0;
+    }
+}
+char *strrchr(const char *text, int character) {
+    const char *last = 0;
+    for (;; text++) {
+        if (*text == (char)character) last = text;
+        if (!*text) return (char *)last;
+    }
+}
+
+static const char *const error_names[] = {
+    [OperationNotPermitted] = "OperationNotPermitted", [NoSuchEntry] = "NoSuchEntry",
+    [IOError] = "IOError", [NoExec] = "NoExec", [BadFileDescriptor] = "BadFileDescriptor",
+    [NoMemory] = "NoMemory", [InvalidAccess] = "InvalidAccess", [BadAddress] = "BadAddress",
+    [Busy] = "Busy", [FileExist] = "FileExist", [NotDirectory] = "NotDirectory",
+    [IsDirectory] = "IsDirectory", [InvalidArgument] = "InvalidArgument",
+    [TooManyOpenFile] = "TooManyOpenFile", [NoSpace] = "NoSpace", [BrokenPipe] = "BrokenPipe",
+    [NameTooLong] = "NameTooLong", [NoSuchSyscall] = "NoSuchSyscall",
+    [DirectoryNotEmpty] = "DirectoryNotEmpty",
+};
+
+const char *strerror(long code) {
+    static char unknown[32];
+    if (code < 0) code = -code;
+    if (code < (long)(sizeof error_names / sizeof error_names[0]) && error_names[code]) return error_names[code];
+    snprintf(unknown, sizeof unknown, "Error %ld", code);
+    return unknown;
+}
+
 long strtol(const char *text, char **end, int base) {
     long value = 0, sign = 1;
     while (*text == ' ') text++;

@@ -28,3 +28,12 @@ void *mmap(void *address, size_t length, int prot, int fd, off_t offset) {
     return (void *)syscall6(SYS_MMAP, (long)address, (long)length, prot, fd, offset, 0);
 }
 int munmap(void *address) { return (int)syscall6(SYS_MUNMAP, (long)address, 0, 0, 0, 0, 0); }
+int create(const char *path) { return (int)syscall6(SYS_CREATE, (long)path, 0, 0, 0, 0, 0); }
+int mkdir(const char *path) { return (int)syscall6(SYS_MKDIR, (long)path, 0, 0, 0, 0, 0); }
+int unlink(const char *path) { return (int)syscall6(SYS_UNLINK, (long)path, 0, 0, 0, 0, 0); }
+int chdir(const char *path) { return (int)syscall6(SYS_CHDIR, (long)path, 0, 0, 0, 0, 0); }
+ssize_t readdir(int fd, struct dirent *entries, size_t count) {
+    return syscall6(SYS_READDIR, fd, (long)entries, (long)count, 0, 0, 0);
+}
+int stat(const char *path, struct stat *st) { return (int)syscall6(SYS_STAT, (long)path, (long)st, 0, 0, 0, 0); }
+int fsync(int fd) { return (int)syscall6(SYS_FSYNC, fd, 0, 0, 0, 0, 0); }

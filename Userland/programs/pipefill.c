@@ -1,6 +1,6 @@
 /* pipefill: moves 64 MiB (16,389 reads of 4095 bytes) through one pipe that never empties. The pipe is filled first,
  * then read and written 4095 bytes at a time, so it always holds bytes while it is written:
- * the pattern that once grew a pipe's buffer until the kernel heap ran out. Every byte is
+ * a pipe whose buffer grew with such a pattern would fill the kernel heap. Every byte is
  * checked on its way out. */
 #include <stdio.h>
 #include <syscall.h>

@@ -1,8 +1,8 @@
 /* regionchurn: processes take turns mapping every region the run's budget allows (one page
  * each) and unmapping them all again, and stay alive. At any moment the budget holds at most
  * one process's regions, so the kernel's memory for regions must follow what is mapped now,
- * not the most a process ever had: otherwise each process keeps the room of 131,072 regions
- * it no longer has, and a few of them fill the kernel heap. */
+ * not the most a process ever had: a kernel that kept each process's room for the 131,072
+ * regions it had mapped would fill its heap with a few of them. */
 #include <mman.h>
 #include <stdio.h>
 #include <stdlib.h>

@@ -4,7 +4,7 @@
 // state a benchmark works on is built once, outside the measurement, and its memory is
 // touched beforehand, so what is measured is the kernel's work and not the host's page faults.
 // The 16 MiB memset is the floor for an eager 16 MiB mmap, which must zero as many bytes; the
-// README reports their ratio.
+// docs/speed.md reports their ratio.
 
 import ApusCore
 import Benchmark

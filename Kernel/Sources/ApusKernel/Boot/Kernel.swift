@@ -17,7 +17,9 @@ import X86_64Support
 ///    and timer (measured against the PIT), SMEP and SMAP; the kernel lock.
 /// 7. The other CPUs (`cpus=N` on the command line: at most N in all), each started and
 ///    online before the next (ApplicationProcessors.swift); the I/O APICs, every line masked.
-/// 8. What the command line asks: the hardware checks, or a deliberate panic, or a run.
+/// 8. The disk, if the machine has one (a virtio block device on the PCI bus), its
+///    interrupt line routed through the I/O APIC.
+/// 9. What the command line asks: the hardware checks, or a deliberate panic, or a run.
 enum Kernel {
     /// The kernel's memory, set once by boot.
     nonisolated(unsafe) static var memory: KernelMemory!
@@ -64,6 +66,7 @@ enum Kernel {
         log("cpus: \(1 + started.count) running\(madt == nil ? " (no MADT: one CPU)" : "")")
         RunReport.booted(ramMiB: memory.ramBytes >> 20, freeFrames: free, cpus: 1 + started.count)
         log("command line: \"\(LogText.escaped(boot.commandLine.utf8))\"")
+        disk = VirtioBlockDevice.attach()
 
         if boot.hasOption("panic-test") {
             log("panic-test: faulting on purpose")
@@ -77,7 +80,7 @@ enum Kernel {
             runProgram(boot)
         }
         if boot.hasOption("checks") {
-            let passed = HardwareChecks.runAll()
+            let passed = HardwareChecks.runAll(scratchDiskBlocks: boot.numericOption("scratch-disk"))
             PowerOff.exit(status: passed ? 0 : 1)
         }
         log("nothing to run; powering off")
@@ -159,6 +162,7 @@ extension Kernel {
                 PowerOff.exit(status: statusCannotRun)
             }
             if let console = StreamedConsole.current { run.watch(console) }
+            if let disk { run.watch(disk) }
             ProcessRun.current = run
             let status = run.run()
             ProcessRun.current = nil

@@ -8,7 +8,9 @@ enum HardwareChecks {
     /// A user-half address that no kernel mapping uses, for test pages.
     static let testPage = VirtualAddress(0x1000_0000)
 
-    static func runAll() -> Bool {
+    /// Runs every check; `scratchDiskBlocks`, when the boot has a scratch disk of that many
+    /// blocks to write on (DiskChecks), adds the disk's.
+    static func runAll(scratchDiskBlocks: Int?) -> Bool {
         let framesBefore = Kernel.memory.frames.freeCount
         var passed = true
         passed = run("execute-in-new-page-table", executeInNewPageTable) && passed
@@ -20,6 +22,7 @@ enum HardwareChecks {
         passed = run("spurious-interrupts-ignored", spuriousInterruptsIgnored) && passed
         passed = SynchronisationChecks.runAll() && passed
         passed = ProcessorChecks.runAll() && passed
+        if let scratchDiskBlocks { passed = DiskChecks.runAll(blocks: UInt64(scratchDiskBlocks)) && passed }
         passed = run("frames-returned") {
             let now = Kernel.memory.frames.freeCount
             return now == framesBefore ? nil : "\(framesBefore - now) frames not returned"

@@ -23,18 +23,22 @@ enum SynchronisationChecks {
             && HardwareChecks.run("condition-variable-bounded-buffer", boundedBuffer)
     }
 
-    /// Runs `bodies` as kernel threads until none is ready; `nil` when they all ended and
-    /// were freed, else how many were left waiting (a lost wake-up, or a deadlock of the
-    /// check) or alive.
-    static func runThreads(_ bodies: [() -> Void]) -> String? {
+    /// Runs `bodies` as kernel threads until none is ready and `idle` (called then, in the
+    /// idle context) says no wait will end by itself; `nil` when they all ended and were
+    /// freed, else how many were left waiting (a lost wake-up, or a deadlock of the check) or
+    /// alive.
+    static func runThreads(_ bodies: [() -> Void], idle: () -> Bool = { false }) -> String? {
         let liveBefore = ThreadControlBlock.liveCount
         for (index, body) in bodies.enumerated() { scheduler.add(ThreadControlBlock(number: index, work: body)) }
         // Every CPU takes some: this one runs what it is given, and idles while the others
-        // still run threads.
+        // still run threads, or while `idle` says a wait will end by itself.
         while true {
             scheduler.runReadyThreads()
-            guard DeadlockRule.verdict(scheduler.threads.lazy.map { $0.state }) == .runs else { break }
-            scheduler.idle()
+            if DeadlockRule.verdict(scheduler.threads.lazy.map { $0.state }) == .runs {
+                scheduler.idle()
+            } else if !idle() {
+                break
+            }
         }
         let stuck = scheduler.waitingThreads.count
         if stuck > 0 { return "\(stuck) threads were left waiting" }

@@ -15,6 +15,8 @@ import X86_64Support
 /// a spurious IRQ in the idle loop would be a #GP in the kernel. (8259A data sheet,
 /// "Spurious interrupt"; OSDev's 8259 PIC page.)
 enum InterruptController {
+    /// The lines of the two PICs, which PCI's interrupt-line register numbers too.
+    static let lineCount: UInt8 = 16
     static let firstVector: UInt64 = InterruptVectors.legacyFirst
     static let lastVector: UInt64 = InterruptVectors.legacyLast
 
@@ -41,9 +43,9 @@ enum InterruptController {
         outb(masterCommand, endOfInterrupt)
     }
 
-    /// An interrupt on `vector` (32–47): a spurious IRQ 7 or 15 is dropped (with the
-    /// master's end for 15's cascade); any other line, which a mask should have kept quiet,
-    /// is acknowledged and ignored.
+    /// An interrupt on `vector` (32–47): every line is masked, so it is a spurious IRQ 7 or
+    /// 15 (dropped, with the master's end for 15's cascade), or a line a mask should have
+    /// kept quiet (acknowledged and ignored).
     static func handleUnexpected(_ vector: UInt64) {
         let line = Int(vector - firstVector)
         let onSlave = line >= 8

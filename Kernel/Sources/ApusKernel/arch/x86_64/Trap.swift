@@ -52,9 +52,10 @@ enum Traps {
 /// * The CPUs' own requests need no lock: a TLB shootdown is answered at once (the asking
 ///   CPU waits with the kernel lock held), a wake-up only ends the `hlt` of an idle CPU (or,
 ///   when its thread must end, brings it into the kernel).
-/// * A tick ends a program's time slice, and a device's interrupt is served, with the kernel
-///   lock (``KernelLock``), which the CPU lets go on the way back to ring 3. A tick in the
-///   kernel can only come in an idle CPU's `hlt`, which looks for work itself after.
+/// * A tick ends a program's time slice, and a device's interrupt (the disk's) goes to its
+///   driver, with the kernel lock (``KernelLock``), which the CPU lets go on the way back to
+///   ring 3. A tick in the kernel can only come in an idle CPU's `hlt`, which looks for work
+///   itself after.
 /// * A spurious interrupt (the local APIC's, an 8259's) is dropped.
 /// * A fault of a user program goes to that program (it may die, never the kernel);
 ///   anything else in the kernel is a bug: panic.
@@ -95,8 +96,12 @@ public func apusTrap(_ rawFrame: UnsafeMutableRawPointer) {
     case InterruptVectors.legacyFirst...InterruptVectors.legacyLast:
         InterruptController.handleUnexpected(vector)
     case InterruptVectors.ioAPICFirst...InterruptVectors.ioAPICLast:
-        // No driver has routed a line yet: one that fires anyway is acknowledged and dropped.
-        LocalAPIC.endOfInterrupt()
+        // In an idle CPU's `hlt` the lock is taken for the driver and let go again; a line
+        // no driver routed is acknowledged and dropped.
+        let takesLock = !KernelLock.isHeldHere
+        if takesLock { KernelLock.enter() }
+        if Kernel.disk?.handleInterrupt(vector: vector) != true { LocalAPIC.endOfInterrupt() }
+        if takesLock && !fromUser { KernelLock.leave() }
     case 0..<32 where fromUser:
         KernelLock.enter()
         guard let run = ProcessRun.current.map(Unmanaged.passUnretained) else { Panic.trap(frame.pointee) }

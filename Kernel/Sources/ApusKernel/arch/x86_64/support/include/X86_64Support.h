@@ -18,6 +18,8 @@ static inline void outb(uint16_t port, uint8_t value) { __asm__ volatile("outb %
 static inline uint8_t inb(uint16_t port) { uint8_t value; __asm__ volatile("inb %1, %0" : "=a"(value) : "Nd"(port)); return value; }
 static inline void outl(uint16_t port, uint32_t value) { __asm__ volatile("outl %0, %1" : : "a"(value), "Nd"(port)); }
 static inline void outw(uint16_t port, uint16_t value) { __asm__ volatile("outw %0, %1" : : "a"(value), "Nd"(port)); }
+static inline uint16_t inw(uint16_t port) { uint16_t value; __asm__ volatile("inw %1, %0" : "=a"(value) : "Nd"(port)); return value; }
+static inline uint32_t inl(uint16_t port) { uint32_t value; __asm__ volatile("inl %1, %0" : "=a"(value) : "Nd"(port)); return value; }
 // `count` bytes from `bytes` to one port, with one instruction (rep outsb).
 static inline void outsb(uint16_t port, const void *bytes, uint64_t count) {
     __asm__ volatile("rep outsb" : "+S"(bytes), "+c"(count) : "d"(port) : "memory");
@@ -133,6 +135,15 @@ static inline uint64_t read_data_segments(void) {
 }
 static inline void fxsave(void *area) { __asm__ volatile("fxsave (%0)" : : "r"(area) : "memory"); }
 static inline void fxrstor(const void *area) { __asm__ volatile("fxrstor (%0)" : : "r"(area) : "memory"); }
+
+// MARK: Memory a device reads and writes (virtio rings: virtio 1.1 §2.6.13)
+// Loads the compiler may neither drop nor merge (the device changes the memory), and a
+// full barrier: every earlier store is visible to the device before any later access.
+static inline uint8_t volatile_load8(const void *address) { return *(const volatile uint8_t *)address; }
+static inline uint16_t volatile_load16(const void *address) { return *(const volatile uint16_t *)address; }
+static inline uint32_t volatile_load32(const void *address) { return *(const volatile uint32_t *)address; }
+static inline void volatile_store16(void *address, uint16_t value) { *(volatile uint16_t *)address = value; }
+static inline void memory_barrier(void) { __asm__ volatile("mfence" : : : "memory"); }
 
 // MARK: Interrupts
 static inline void enable_interrupts_and_halt(void) { __asm__ volatile("sti; hlt; cli" : : : "memory"); }

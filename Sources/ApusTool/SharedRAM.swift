@@ -1,0 +1,75 @@
+import ApusCore
+import Foundation
+
+/// The machine's RAM as a file this process shares with QEMU (on Linux, in `/dev/shm`), so
+/// that the tool can read the kernel's output rings and fill its input ring while the machine
+/// runs.
+final class SharedRAM: @unchecked Sendable {
+    let path: String
+    let byteCount: Int
+    private let descriptor: Int32
+
+    /// The folder for shared RAM files, if this host has one.
+    static let folder = "/dev/shm"
+
+    init(byteCount: Int) throws {
+        var template = Array("\(Self.folder)/apus-ram-XXXXXX".utf8CString)
+        let descriptor = mkstemp(&template)
+        guard descriptor >= 0 else { throw ToolError("cannot make a file in \(Self.folder): \(String(cString: strerror(errno)))") }
+        path = String(decoding: template.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        _ = fcntl(descriptor, F_SETFD, FD_CLOEXEC)
+        guard ftruncate(descriptor, off_t(byteCount)) == 0 else {
+            close(descriptor)
+            unlink(path)
+            throw ToolError("cannot size \(path): \(String(cString: strerror(errno)))")
+        }
+        self.descriptor = descriptor
+        self.byteCount = byteCount
+    }
+
+    deinit {
+        close(descriptor)
+        unlink(path)
+    }
+
+    func readWord(at offset: UInt64) -> UInt64 {
+        var value: UInt64 = 0
+        _ = withUnsafeMutableBytes(of: &value) { pread(descriptor, $0.baseAddress, 8, off_t(offset)) }
+        return UInt64(littleEndian: value)
+    }
+
+    func writeWord(_ word: UInt64, at offset: UInt64) {
+        var value = word.littleEndian
+        _ = withUnsafeBytes(of: &value) { pwrite(descriptor, $0.baseAddress, 8, off_t(offset)) }
+    }
+
+    /// Where the kernel's rings of `kind` are (`rings` of them, each 64 bytes of counters
+    /// then its data), once its status record in the file at `statusPath` says so; `nil`
+    /// before, or when the record points outside the RAM.
+    func ringLocation(announcedIn statusPath: String, kind: RunRecord.Kind, rings: UInt64) -> (base: UInt64, size: UInt64)? {
+        guard let bytes = FileManager.default.contents(atPath: statusPath) else { return nil }
+        let whole = [UInt8](bytes.prefix(bytes.count - bytes.count % RunRecord.size))
+        guard let record = RunRecord.decode(whole)?.first(where: { $0.kind == kind }),
+              record.first > 0, record.second > 0, record.second <= 1 << 30 else { return nil }
+        let base = UInt64(record.first), size = UInt64(record.second)
+        guard base + rings * (64 + size) <= UInt64(byteCount) else { return nil }
+        return (base, size)
+    }
+
+    /// Writes `bytes` at `offset`.
+    func write(_ bytes: UnsafeRawBufferPointer, at offset: UInt64) {
+        var done = 0
+        while done < bytes.count {
+            let count = pwrite(descriptor, bytes.baseAddress! + done, bytes.count - done, off_t(offset) + off_t(done))
+            if count < 0 && errno == EINTR { continue }
+            guard count > 0 else { return }
+            done += count
+        }
+    }
+
+    func read(at offset: UInt64, count: Int) -> Data {
+        var data = Data(count: count)
+        let got = data.withUnsafeMutableBytes { pread(descriptor, $0.baseAddress, count, off_t(offset)) }
+        return got == count ? data : data.prefix(max(got, 0))
+    }
+}

@@ -1,0 +1,127 @@
+import ApusCore
+import ApusTool
+import ArgumentParser
+import Foundation
+
+/// `apus run`: a program on Apus, as if it ran here.
+struct Run: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Run a program on Apus, as if it ran here.",
+        discussion: """
+            Boots Apus in QEMU and runs PROGRAM from the root file system with argv = [PROGRAM, ARGUMENTS…]. \
+            This command's standard input is the program's, streamed as the program reads it (from a \
+            terminal line by line as typed: Ctrl-D ends the input, Ctrl-C the run, with status 130); the program's standard output and error are this command's; and this command exits with \
+            the program's status (−1 after a fault shows as 255). With no PROGRAM it runs a demo. \
+            The shipped programs it needs (PROGRAM, and any an argument names) are compiled first when \
+            they changed.
+
+            Examples:
+              apus run hello                     prints "Hello from Apus!"
+              apus run argv a "b c"              argv = [argv, a, "b c"]
+              echo hi | apus run cat             the program reads this command's input
+              apus run cat hello.txt > out.txt   and writes to this command's output
+              apus run --stats mm-demo           frames and kernel stacks before and after
+              apus run --memory-map memmap       each process's regions and pages
+              apus run --memory-map m.svg cow    the same, drawn to m.svg
+              apus run cat                       type lines; Ctrl-D ends the input
+              apus run --verbose cow             the kernel log: processes, forks, ends
+              apus run --repeat 100 hello        100 runs in one boot, each reported
+              apus run --pager eager mm-demo     frames when mapped, not when touched
+              apus run --rootfs ./bin myprog     a program built elsewhere, in ./bin
+              apus run --cpus 1 primes           one CPU (by default this host's cores, at most 4)
+
+            Exit status: the program's; 126 when it cannot start (the reason is printed), 127 when \
+            there is no such program, 125 when the machine fails (QEMU missing or failing, a kernel \
+            panic, a run longer than two minutes), 2 for a wrong command line.
+            """)
+
+    @OptionGroup var target: ProgramArguments
+
+    @Option(help: "Set argv[0] (as `exec -a` does).")
+    var argv0: String?
+
+    @Flag(help: "Show the kernel log on standard error.")
+    var verbose = false
+
+    @Flag(help: "After the run, print the frames and kernel stacks in use before and after it, and how long the CPUs waited for the kernel lock.")
+    var stats = false
+
+    @Option(help: "Run the program this many times (1 to 1000000), one after the other, in one boot; every run is reported, the command fails when any run could not start, and otherwise exits with the last run's status.")
+    var `repeat` = 1
+
+    @Option(help: "When the program's pages get their frames: lazy (at their first touch, the default) or eager (when they are mapped).")
+    var pager: PagingPolicy = .lazy
+
+    @Option(help: "How QEMU runs the kernel: auto, kvm or software.")
+    var acceleration: Machine.Acceleration = .automatic
+
+    @OptionGroup var processors: CPUCount
+
+    @Flag(help: "After the run, show every process's memory map at each fork and at its end (range, permission, backing, resident and copy-on-write shared pages) on standard error. `--memory-map FILE.svg` draws them to FILE.svg instead.")
+    var memoryMap = false
+
+    @Option(name: .customLong("memory-map-picture"), help: ArgumentHelp("Draw the memory maps to this SVG file (written as --memory-map FILE.svg).", visibility: .hidden))
+    var memoryMapPicture: String?
+
+    func run() throws {
+        guard (1...ProgramRun.maximumRepetitions).contains(`repeat`) else {
+            note("apus: --repeat \(`repeat`): the count must be between 1 and \(ProgramRun.maximumRepetitions)")
+            throw ExitCode(2)
+        }
+        try processors.validate()
+        var run = target.programRun(argv0: argv0 == nil ? nil : ProgramCommandLine.current.argv0 ?? argv0.map { Array($0.utf8) })
+        run.repetitions = `repeat`
+        run.pager = pager
+        run.machine.acceleration = acceleration
+        run.machine.cpus = processors.cpus
+        run.machine.collectsOutput = false
+        run.reportsMemoryMaps = memoryMap || memoryMapPicture != nil
+        // Problems with the command line first, before the build and the boot.
+        try requireRootfsFolders(run.extraFiles)
+        try requireProgram(of: run)
+        let kernel = try buildKernel()
+        let programs = try buildPrograms(for: run)
+        // Standard input streams to the program as it reads it: a file or pipe at any size,
+        // a terminal line by line as the user types (Ctrl-D ends it, Ctrl-C ends the run).
+        // (A background job's terminal is not its to read: its program gets an empty input.)
+        if isatty(STDIN_FILENO) == 0 || Terminal.isForeground(STDIN_FILENO) { run.inputDescriptor = STDIN_FILENO }
+        Terminal.useLineMode(STDIN_FILENO)
+        defer { Terminal.restore() }
+        let result = try runOrExit(run, kernel: kernel, programs: programs, report: note)
+        if verbose { note(result.log) }
+        if `repeat` > 1 { reportEachRun(result) }
+        if let picture = memoryMapPicture {
+            do {
+                try Data(MemoryMapPicture.svg(result.memoryMaps, fileNames: result.rootFileNames, runs: `repeat`).utf8)
+                    .write(to: URL(fileURLWithPath: picture))
+                note("apus: \(result.memoryMaps.count) memory maps drawn in \(picture)")
+            } catch {
+                note("apus: cannot write \(picture): \(error.localizedDescription)")
+            }
+        } else if memoryMap {
+            note(MemoryMapTable.render(result.memoryMaps, fileNames: result.rootFileNames, runs: `repeat`))
+        }
+        if stats, let frames = result.frames {
+            note("apus: frames in use: \(frames.before) before the program, \(frames.after) after (\(frames.after - frames.before) leaked)")
+        }
+        if stats, let stacks = result.kernelStacks {
+            note("apus: kernel stacks in use: \(stacks.before) before the program, \(stacks.after) after (\(stacks.after - stacks.before) leaked)")
+        }
+        if stats, let lock = result.kernelLock {
+            note("apus: \(result.processors ?? 1) CPU\(result.processors == 1 ? "" : "s"); \(lock.summary)")
+        }
+        if let problem = result.problem { note("apus: \(problem)") }
+        throw ExitCode(result.shellStatus)
+    }
+
+    /// With `--repeat`: one line per run on standard error, and the runs that never came.
+    func reportEachRun(_ result: ProgramRun.Result) {
+        for (index, ending) in result.runs.enumerated() {
+            switch ending {
+            case .exited(let status): note("apus: run \(index + 1) of \(`repeat`): exit status \(status)")
+            case .couldNotStart(let reason): note("apus: run \(index + 1) of \(`repeat`): could not start (\(reason))")
+            }
+        }
+        if result.runs.count < `repeat` { note("apus: runs \(result.runs.count + 1) to \(`repeat`) of \(`repeat`) did not run") }
+    }
+}

@@ -1,0 +1,53 @@
+@testable import apus
+import Foundation
+import Testing
+
+/// Splitting `apus run` command lines: the program's name and arguments are bytes the parser
+/// never sees.
+@Suite("The program's command line")
+struct ProgramCommandLineTests {
+    static func words(_ words: [String]) -> [[UInt8]] { words.map { Array($0.utf8) } }
+
+    @Test func everythingAfterTheProgramsNameIsTheProgramsOptionsIncluded() {
+        let split = ProgramCommandLine.split(Self.words(["run", "--verbose", "--repeat", "3", "argv", "--repeat", "-x", "--"]))
+        #expect(split.parsed == Self.words(["run", "--verbose", "--repeat", "3", "argv"]))
+        #expect(split.program == Array("argv".utf8))
+        #expect(split.arguments == Self.words(["--repeat", "-x", "--"]))
+    }
+
+    @Test func aDoubleDashEndsTheToolsOptionsAndRunIsTheDefault() {
+        let split = ProgramCommandLine.split(Self.words(["--stats", "--", "--odd-name", "a"]))
+        #expect(split.parsed == Self.words(["--stats", "--odd-name"]))
+        #expect(split.program == Array("--odd-name".utf8))
+        #expect(split.arguments == Self.words(["a"]))
+    }
+
+    @Test func argv0AndTheMemoryMapPictureAreRecognisedInBothSpellings() {
+        let spaced = ProgramCommandLine.split(Self.words(["run", "--argv0", "/bin/ls", "--memory-map", "m.svg", "cow"]))
+        #expect(spaced.argv0 == Array("/bin/ls".utf8))
+        #expect(spaced.parsed == Self.words(["run", "--argv0", "/bin/ls", "--memory-map-picture", "m.svg", "cow"]))
+        let joined = ProgramCommandLine.split(Self.words(["run", "--argv0=x", "--memory-map=m.svg", "--memory-map", "cow"]))
+        #expect(joined.argv0 == Array("x".utf8))
+        #expect(joined.parsed == Self.words(["run", "--argv0=x", "--memory-map-picture=m.svg", "--memory-map", "cow"]))
+    }
+
+    @Test func otherSubcommandsGoToTheParserWhole() {
+        let split = ProgramCommandLine.split(Self.words(["test", "Pipe", "--x"]))
+        #expect(split.parsed == Self.words(["test", "Pipe", "--x"]))
+        #expect(split.program == nil)
+    }
+
+    @Test(arguments: [0, 10, 20_000])
+    func theParserGetsTheSameWordsHoweverManyArgumentsThereAre(count: Int) {
+        let arguments = (0..<count).map { Array("a\($0)".utf8) }
+        let split = ProgramCommandLine.split(Self.words(["run", "--stats", "argv"]) + arguments)
+        #expect(split.parsed.count == 3)
+        #expect(split.arguments == arguments)
+    }
+
+    @Test func argumentBytesThatAreNotUTF8ArePassedOnExactly() {
+        let split = ProgramCommandLine.split([Array("argv".utf8), [0x78, 0xFF, 0x79], [0xC3, 0x28]])
+        #expect(split.program == Array("argv".utf8))
+        #expect(split.arguments == [[0x78, 0xFF, 0x79], [0xC3, 0x28]])
+    }
+}
