@@ -10,8 +10,12 @@
 /// * **Placement** (``ReadyReason/new``): a new thread goes to the CPU with the least
 ///   *load* (ready threads in its queue, plus one while it runs a thread), the lowest
 ///   numbered among equals.
-/// * **Wake-up** (``ReadyReason/woken(lastCPU:)``): back to the CPU it last ran on, whose
-///   caches may still hold its memory, unless another CPU has less load; then there.
+/// * **Wake-up** (``ReadyReason/woken(lastCPU:by:)``): to the CPU of the thread that woke it
+///   when that CPU has no other thread queued (*wake affine*: the waker most often waits next,
+///   for the answer, and the two take turns on one CPU with no interrupt between them, as a
+///   pipe's two ends or a mutex's holders do); else back to the CPU it last ran on, whose
+///   caches may still hold its memory, unless another CPU has less load; then there. The
+///   pairs that keep working after are spread again at their next preemption.
 /// * **Preemption** (``ReadyReason/preempted(on:)``): to the back of its own CPU's queue,
 ///   unless another CPU has at least two less load (it would otherwise wait while that CPU
 ///   idles): then it moves there (*push migration*).
@@ -72,9 +76,13 @@ public struct PerCPURunQueues<Runnable>: SchedulingPolicy {
         switch reason {
         case .new:
             target = leastLoaded()
-        case .woken(let last):
+        case .woken(let last, let waker):
             let least = leastLoaded()
-            target = load(of: least) < load(of: last) || !online.contains(last) ? least : last
+            if let waker, online.contains(waker), !queues[waker.value].hasReadyThread {
+                target = waker
+            } else {
+                target = load(of: least) < load(of: last) || !online.contains(last) ? least : last
+            }
         case .preempted(let cpu):
             // `cpu` still counts busy with this very thread: it competes with the queue.
             let least = leastLoaded()

@@ -26,8 +26,9 @@ public protocol SchedulingPolicy {
 public enum ReadyReason: Equatable, Sendable {
     /// A thread that never ran (a new process, `thread_create`, a kernel thread).
     case new
-    /// A thread that waited and was woken; it last ran on `lastCPU`.
-    case woken(lastCPU: CPUIndex)
+    /// A thread that waited and was woken; it last ran on `lastCPU`, and a thread running on
+    /// `waker` woke it (`nil`: the kernel did, from an interrupt or its idle loop).
+    case woken(lastCPU: CPUIndex, by: CPUIndex? = nil)
     /// `cpu` ran the thread until its time slice ended (or it yielded).
     case preempted(on: CPUIndex)
 }

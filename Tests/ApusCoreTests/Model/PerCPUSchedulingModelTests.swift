@@ -93,7 +93,9 @@ struct PerCPUSimulation {
         case .wake(let index):
             guard !waiting.isEmpty else { return nil }
             let thread = waiting.remove(at: index % waiting.count)
-            return enqueue(thread, .woken(lastCPU: lastCPU[thread]!))
+            // Woken by a thread running on some CPU (or by the kernel, with no thread).
+            let waker = running.indices.first { running[$0] != nil && ($0 + index) % 3 == 0 }.map { CPUIndex($0) }
+            return enqueue(thread, .woken(lastCPU: lastCPU[thread]!, by: waker))
         case .end(let cpu):
             guard running[cpu] != nil else { return nil }
             running[cpu] = nil
@@ -210,6 +212,14 @@ struct PerCPUSchedulingModelTests {
         _ = stranded.enqueue(5, .woken(lastCPU: 1))
         stranded.setOnline(CPUSet([0] as [CPUIndex]))
         #expect(stranded.next(on: 0) == 5, "a thread left on a CPU that went offline is taken")
+    }
+
+    @Test func aWokenThreadGoesToItsWakersCPUWhenNothingElseWaitsThere() {
+        var policy = PerCPURunQueues<Int>(cpuCount: 3)
+        _ = policy.enqueue(1, .new)
+        #expect(policy.next(on: 0) == 1, "thread 1 runs on CPU 0")
+        #expect(policy.enqueue(2, .woken(lastCPU: 2, by: 0)) == 0, "thread 1 woke it: it waits for CPU 0, which 1 will soon leave")
+        #expect(policy.enqueue(3, .woken(lastCPU: 2, by: 0)) == 2, "CPU 0 has a thread queued now: back to its own, idle")
     }
 
     @Test func aWokenThreadGoesBackToItsCPUUnlessAnotherHasLessLoad() {

@@ -171,7 +171,9 @@ final class Scheduler<Policy: SchedulingPolicy> where Policy.Runnable == ThreadC
     private func makeReady(_ id: ThreadID) {
         guard let thread = threads.first(where: { $0.id == id }), case .waiting = thread.state else { return }
         thread.state = .ready
-        makeReady(thread, .woken(lastCPU: thread.lastCPU))
+        // Woken by the thread running here (a signal, an unlock, a pipe's writer), or by the
+        // kernel itself (an interrupt, the idle loop).
+        makeReady(thread, .woken(lastCPU: thread.lastCPU, by: current == nil ? nil : CPU.thisIndex))
     }
 
     /// `thread` goes on a queue for `reason`; the CPU that took it is woken if it idles.
