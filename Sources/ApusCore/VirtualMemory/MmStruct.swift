@@ -21,9 +21,9 @@ public struct MmStruct<RAM: PhysicalMemory, P: Pager>: ~Copyable {
     public private(set) var pager: P
     /// The regions by start address (internal so that ``fork()`` can give the child a copy).
     var regions = AddressMap<Region>()
-    /// The page of the last fault that found its page already allowing the access (see
-    /// ``handlePageFault(at:errorCode:)``).
-    private var staleFaultPage: VirtualAddress?
+    /// What ``handlePageFault(at:errorCode:)`` remembers of its last fault, for a caller
+    /// that does not keep it per thread.
+    private var faultMemory = StaleFaultMemory()
 
     /// The budget of regions this address space draws on, with every other of its run.
     public let budget: ResourceBudget
@@ -164,8 +164,21 @@ public struct MmStruct<RAM: PhysicalMemory, P: Pager>: ~Copyable {
     /// TLB entry: the translation is dropped and the access retried, but only once for the
     /// same page in a row; the same fault again means the CPU faults for a reason the page
     /// table cannot see, and retrying would loop forever, so the process ends. Everything
-    /// else goes to ``resolveAccess(at:access:)``.
+    /// else goes to ``resolveAccess(at:access:)``. "In a row" is the address space's own
+    /// memory here; a kernel with several threads per process keeps one per thread
+    /// (``handlePageFault(at:errorCode:remembering:)``).
     public mutating func handlePageFault(at address: VirtualAddress, errorCode: PageFaultErrorCode) -> FaultResolution {
+        var memory = faultMemory
+        defer { faultMemory = memory }
+        return handlePageFault(at: address, errorCode: errorCode, remembering: &memory)
+    }
+
+    /// ``handlePageFault(at:errorCode:)`` for one thread, which keeps what `memory` holds
+    /// of its own last fault. With several CPUs, threads of one process fault on one page at
+    /// once (the first maps it, and the others find it mapped when they get their turn):
+    /// each may find it already allowing the access once without being taken for looping.
+    public mutating func handlePageFault(at address: VirtualAddress, errorCode: PageFaultErrorCode,
+                                         remembering memory: inout StaleFaultMemory) -> FaultResolution {
         guard errorCode.isServable else { return .segmentationFault(.unservable(errorCode)) }
         let access = errorCode.access
         // The region and the leaf are looked up once, here, for every decision below.
@@ -173,15 +186,15 @@ public struct MmStruct<RAM: PhysicalMemory, P: Pager>: ~Copyable {
         let entry = try? pageTable.walk(address)
         if let region, region.permission.contains(access.requiredPermission),
            let entry, entry.permission.contains(access.requiredPermission.union(.user)) {
-            guard staleFaultPage != address.pageBase else {
-                staleFaultPage = nil
+            guard memory.page != address.pageBase else {
+                memory.page = nil
                 return .segmentationFault(.repeated(errorCode))
             }
-            staleFaultPage = address.pageBase
+            memory.page = address.pageBase
             pageTable.frames.memory.invalidateTranslation(of: address.pageBase, inAddressSpaceOf: pageTable.root)
             return .resolved
         }
-        staleFaultPage = nil
+        memory.page = nil
         return resolveAccess(at: address, access: access, in: region, entry: entry)
     }
 
@@ -273,4 +286,12 @@ public struct MmStruct<RAM: PhysicalMemory, P: Pager>: ~Copyable {
         case .outOfMemory: throw .noMemory
         }
     }
+}
+
+/// What one thread's page faults remember: the page of its last fault that found the page
+/// already allowing the access (a stale TLB entry, retried once).
+public struct StaleFaultMemory: Sendable, Equatable {
+    var page: VirtualAddress?
+
+    public init() {}
 }

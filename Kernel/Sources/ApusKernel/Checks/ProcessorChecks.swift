@@ -34,12 +34,15 @@ enum ProcessorChecks {
     }
 
     /// 64 threads add 1 to one counter 20 times each under a mutex, yielding between their
-    /// read and their write: no increment is lost, and the threads ran on every CPU.
+    /// read and their write: no increment is lost, and the threads started on every CPU.
+    /// (Once they queue for the mutex, each is woken by the thread before it, onto that
+    /// one's CPU: the holders take turns where the mutex is.)
     static func mutexCounter() -> String? {
         final class Shared { var counter = 0 }
         let shared = Shared(), mutex = MutexState(), placement = Placement(64)
         let bodies = (0..<64).map { number in
             {
+                placement.note(number)
                 for _ in 0..<20 {
                     scheduler.lock(mutex)
                     placement.note(number)
@@ -167,13 +170,17 @@ enum ProcessorChecks {
         return ran.allSatisfy({ $0 < 40 }) ? nil : "one CPU ran all 40 tasks"
     }
 
-    /// Tasks of very different lengths: the CPUs whose queues run dry take ready threads
-    /// from the others' queues.
+    /// Tasks of very different lengths, the long ones placed together (every fourth task
+    /// goes to the same CPU while the loads stay even): the CPUs whose queues run dry take
+    /// ready threads from the busy one's queue. The long tasks keep working, for a second
+    /// at most, until some CPU has.
     static func idleCPUSteals() -> String? {
         let before = scheduler.steals
+        let deadline = read_tsc() + Timer.tscPerMillisecond * 1000
         let bodies = (0..<(4 * CPU.online.count)).map { number in
             {
-                for _ in 0..<(number % 4 == 0 ? 30 : 1) { scheduler.yield() }
+                guard number % 4 == 0 else { return }
+                while CPU.online.count > 1, scheduler.steals == before, read_tsc() < deadline { scheduler.yield() }
             }
         }
         if let failure = SynchronisationChecks.runThreads(bodies) { return failure }

@@ -39,6 +39,8 @@ final class ThreadControlBlock {
     var state = ThreadState.ready
     /// The CPU it last ran on: a woken thread goes back there unless another has less load.
     var lastCPU = CPUIndex.bootstrap
+    /// Its last page fault on a page that allowed the access (ApusCore's StaleFaultMemory).
+    var faultMemory = StaleFaultMemory()
     /// Set when the thread must end as soon as it next runs (its process was ended from
     /// elsewhere: `exit_group`, a fault in another thread, the run is over, or a deadlock).
     var mustEnd = false

@@ -16,7 +16,7 @@ extension ProcessRun {
             let address = read_cr2()
             let errorCode = PageFaultErrorCode(rawValue: frame.pointee.errorCode)
             let resolution = Unmanaged.passUnretained(process)._withUnsafeGuaranteedRef {
-                $0.core.mm.handlePageFault(at: VirtualAddress(address), errorCode: errorCode)
+                $0.core.mm.handlePageFault(at: VirtualAddress(address), errorCode: errorCode, remembering: &thread.faultMemory)
             }
             switch resolution {
             case .resolved: return
