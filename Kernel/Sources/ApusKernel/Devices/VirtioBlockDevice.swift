@@ -28,6 +28,10 @@ import X86_64Support
 /// ignored; one that claims more than was asked makes the driver reset the device (which
 /// stops it using any buffer) and fail every request in flight. A block outside
 /// `1...blockCount` is refused before the device sees it.
+///
+/// Owned by the kernel lock (``LockMap``): the threads that make requests hold it, and so does
+/// its interrupt handler (Trap.swift), which takes it when the interrupt comes in an idle
+/// CPU's `hlt`.
 final class VirtioBlockDevice: BlockDevice {
     // PCI identity (§4.1.2): the vendor of every virtio device, and the block device's IDs
     // as a transitional device (with the legacy interface) and as a modern-only one.

@@ -7,7 +7,7 @@ import ApusCore
 ///
 /// | lock | owns | order |
 /// |---|---|---|
-/// | ``kernel`` (``KernelLock``) | the scheduler (every CPU's run queue, `current`, the thread list), wait queues and condition variables, the process table and every process (its address space, page table, file table, pipes), the frame allocator, the console, the kernel log's lines, the TLB shootdown requests it sends | first |
+/// | ``kernel`` (``KernelLock``) | the scheduler (every CPU's run queue, `current`, the thread list), wait queues and condition variables, the process table and every process (its address space, page table, file table, pipes), the frame allocator, the console, the disk (its queue and its requests, also in its interrupt handler), the file system's block and page caches once the system calls use them, the kernel log's lines, the TLB shootdown requests it sends | first |
 /// | the kernel heap (``KernelHeap``) | the heap allocator behind every Swift object | innermost: no lock is taken while it is held, so it is left out of the validator |
 /// | the lock-order validator's own (``LockOrder``) | the validator | innermost, not validated |
 ///

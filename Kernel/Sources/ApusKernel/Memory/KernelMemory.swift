@@ -15,6 +15,7 @@ import X86_64Support
 /// can share the kernel's slots (ApusCore's `PageTable(frames:sharingKernelSlotsOf:)`).
 final class KernelMemory {
 
+    /// Every frame of RAM: owned by the kernel lock (``LockMap``), like every page table.
     let frames: FrameAllocator<DirectMap>
     private(set) var pageTable: PageTable<DirectMap>
     /// Bytes of RAM the memory map reports as available.

@@ -26,6 +26,7 @@ final class ProcessRun {
     /// The regions and pipes every process of the run draws on together.
     let budget = ResourceBudget()
     /// The processes alive, their ids and parents, and the run's status once it is over.
+    /// Owned by the kernel lock (``LockMap``), like every process in it.
     var table = ProcessTable<ProcessControlBlock>()
     /// What outside the threads may wake a waiting thread (Scheduling/OutsideWakeSource.swift).
     var outsideSources: [any OutsideWakeSource] = []

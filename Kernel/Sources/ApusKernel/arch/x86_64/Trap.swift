@@ -48,7 +48,8 @@ enum Traps {
 
 /// Every exception and interrupt arrives here (trap_entry.S), on any CPU.
 ///
-/// * A fault inside an armed probe is recorded and the probe resumes at its landing pad.
+/// * A fault inside an armed probe (the bootstrap processor's checks) is recorded and the
+///   probe resumes at its landing pad.
 /// * The CPUs' own requests need no lock: a TLB shootdown is answered at once (the asking
 ///   CPU waits with the kernel lock held), a wake-up only ends the `hlt` of an idle CPU (or,
 ///   when its thread must end, brings it into the kernel).
@@ -64,7 +65,9 @@ public func apusTrap(_ rawFrame: UnsafeMutableRawPointer) {
     let frame = rawFrame.assumingMemoryBound(to: TrapFrame.self)
     let vector = frame.pointee.vector
     let fromUser = frame.pointee.cs & 3 == 3
-    if probe_armed != 0, !fromUser {
+    // Only the checks probe, on the bootstrap processor, and only for an exception: another
+    // CPU's tick meanwhile is no fault of the probe's.
+    if probe_armed != 0, !fromUser, vector < 32, CPU.thisIndex == .bootstrap {
         probe_armed = 0
         Traps.lastProbedFault = ProbedFault(vector: vector, errorCode: frame.pointee.errorCode, address: read_cr2())
         frame.pointee.rip = probe_resume
