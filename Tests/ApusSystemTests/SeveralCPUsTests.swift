@@ -3,10 +3,11 @@ import ApusTool
 import Foundation
 import Testing
 
-/// Apus on several CPUs (ABI.md §8): the kernel starts the CPUs the machine has and says
-/// which, threads run on them at once, and no CPU reaches a page's old frame once the call
-/// that took the page away has returned. These run on at least two CPUs whatever
-/// `APUS_CPUS` says (on more when it says more).
+extension PagerDependent {
+/// Programs on several CPUs (ABI.md §8): threads run on them at once, and no CPU reaches a
+/// page's old frame once the call that took the page away has returned. These run on at
+/// least two CPUs whatever `APUS_CPUS` says (on more when it says more); `BootTests` starts
+/// four.
 @Suite("Several CPUs")
 struct SeveralCPUsTests {
     /// At least two CPUs: what these tests are about.
@@ -25,21 +26,6 @@ struct SeveralCPUsTests {
         let printed = result.stdout.split(separator: "\n").map(String.init)
         #expect(Array(printed.prefix(lines.count)) == lines, sourceLocation: sourceLocation)
         expectNothingLeakedAndNoPanic(result, sourceLocation: sourceLocation)
-    }
-
-    @Test func bootStartsEveryCPUOfTheMachineListsThemAndPassesEveryCheckOnFour() throws {
-        var machine = SystemUnderTest.machine
-        machine.cpus = 4
-        let outcome = try machine.run(kernel: SystemUnderTest.kernel.get(), commandLine: "checks")
-        #expect(outcome.status == 0, "kernel log:\n\(outcome.log)")
-        let lines = outcome.logLines
-        #expect(lines.contains { $0.hasPrefix("cpu 0: local APIC id 0, the bootstrap processor") })
-        for cpu in 1...3 { #expect(lines.contains("cpu \(cpu): local APIC id \(cpu), started"), "kernel log:\n\(outcome.log)") }
-        #expect(lines.contains("cpus: 4 running"))
-        #expect(outcome.records.contains(RunRecord(kind: .processors, first: 4)))
-        for check in BootTests.checks + BootTests.severalCPUChecks {
-            #expect(lines.contains("check \(check): ok"), "check \(check) in:\n\(outcome.log)")
-        }
     }
 
     @Test func aMachineOfOneCPUStartsNoOther() throws {
@@ -70,4 +56,5 @@ struct SeveralCPUsTests {
         #expect(lock.acquisitions > 0 && lock.cpuTicks > 0 && lock.waitedTicks >= 0 && lock.waitedTicks <= lock.cpuTicks)
         #expect(result.processors == Self.cpus)
     }
+}
 }
