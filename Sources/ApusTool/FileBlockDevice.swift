@@ -12,12 +12,16 @@ import Foundation
 public final class FileBlockDevice: BlockDevice {
     public let blockCount: UInt64
     public let path: String
+    /// Whether ``flush()`` asks the host to make the writes durable (`fsync(2)`); an image
+    /// thrown away after one run need not be.
+    public var flushesToDisk = true
     private let descriptor: Int32
 
-    /// Opens the image at `path`; its block count is its size in whole blocks.
-    public init(openingImageAt path: String) throws(ToolError) {
+    /// Opens the image at `path`; its block count is its size in whole blocks. A read-only
+    /// image (`readOnly`) fails every write with ``KernelError/ioError``.
+    public init(openingImageAt path: String, readOnly: Bool = false) throws(ToolError) {
         self.path = path
-        descriptor = open(path, O_RDWR | O_CLOEXEC)
+        descriptor = open(path, (readOnly ? O_RDONLY : O_RDWR) | O_CLOEXEC)
         guard descriptor >= 0 else { throw ToolError("cannot open the disk image \(path): \(String(cString: strerror(errno)))") }
         var status = stat()
         guard fstat(descriptor, &status) == 0 else {
@@ -70,6 +74,7 @@ public final class FileBlockDevice: BlockDevice {
     }
 
     public func flush() throws(KernelError) {
+        guard flushesToDisk else { return }
         guard fsync(descriptor) == 0 else { throw .ioError }
     }
 

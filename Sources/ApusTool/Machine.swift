@@ -51,6 +51,8 @@ public struct Machine: Sendable {
     public static let statusChecksFailed: Int32 = 1
     public static let statusPanic: Int32 = 2
     public static let statusCannotRun: Int32 = 3
+    /// The kernel cut the power on purpose (`crash-after-writes=N`, PowerCutDisk.swift).
+    public static let statusPowerCut: Int32 = 4
 
     /// The kernel writes `exitCodeBase + status` to `isa-debug-exit` (PowerOff.swift), and QEMU
     /// exits with twice that plus one.
@@ -112,6 +114,18 @@ public struct Machine: Sendable {
     /// A raw disk image the machine has as its virtio block device (read and written in
     /// place), if any.
     public var disk: URL?
+    /// Whether the disk is thrown away after the boot: then QEMU ignores the kernel's flushes
+    /// (`cache=unsafe`), which would only make the host write a file nobody keeps to its own
+    /// disk. Writes still reach the image, in order, so what it holds after the boot is what
+    /// the kernel wrote.
+    public var diskIsScratch = false
+
+    /// QEMU's arguments for the disk: the file `disk` of the run's folder, raw, as a virtio
+    /// block device on the PCI bus (`apus bench --linux` gives Linux's machine the same);
+    /// `scratch`: flushes are ignored (``diskIsScratch``).
+    public static func diskArguments(scratch: Bool = false) -> [String] {
+        ["-drive", "file=disk,if=none,id=disk,format=raw" + (scratch ? ",cache=unsafe" : ""), "-device", "virtio-blk-pci,drive=disk"]
+    }
 
     /// Whether the machine's RAM is a file this process shares (output and input rings).
     public var sharesRAM: Bool { usesOutputRings && access(SharedRAM.folder, W_OK) == 0 }
@@ -173,9 +187,7 @@ public struct Machine: Sendable {
         if sharedRAM {
             arguments += ["-object", "memory-backend-file,id=ram,size=\(memory)M,mem-path=ram,share=on", "-machine", "memory-backend=ram"]
         }
-        if disk != nil {
-            arguments += ["-drive", "file=disk,if=none,id=disk,format=raw", "-device", "virtio-blk-pci,drive=disk"]
-        }
+        if disk != nil { arguments += Self.diskArguments(scratch: diskIsScratch) }
         if waitForDebugger { arguments += ["-s", "-S"] }
         if kvm {
             arguments.append("-enable-kvm")

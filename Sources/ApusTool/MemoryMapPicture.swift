@@ -24,7 +24,7 @@ public enum MemoryMapPicture {
     static let colors = (shared: "#e8833a", resident: "#3a7ce8", absent: "#e4e7ec", outline: "#333333")
 
     /// The whole picture, as an SVG document.
-    public static func svg(_ snapshots: [MemoryMapRecords.Snapshot], fileNames: [[UInt8]], runs: Int = 1) -> String {
+    public static func svg(_ snapshots: [MemoryMapRecords.Snapshot], fileNames: [UInt32: [UInt8]], runs: Int = 1) -> String {
         let largest = snapshots.flatMap(\.regions).map(\.range.length).max() ?? PageGeometry.pageSize
         let scale = largestRegionHeight / Double(max(largest, 1))
         var columns: [String] = []
@@ -53,7 +53,7 @@ public enum MemoryMapPicture {
     }
 
     /// One address space, from its highest region down; returns the drawing and its height.
-    static func column(_ snapshot: MemoryMapRecords.Snapshot, x: Double, scale: Double, fileNames: [[UInt8]], runs: Int) -> (String, Double) {
+    static func column(_ snapshot: MemoryMapRecords.Snapshot, x: Double, scale: Double, fileNames: [UInt32: [UInt8]], runs: Int) -> (String, Double) {
         var out = text("process \(snapshot.process) (parent \(snapshot.parent))", x: x, y: margin + 12, weight: "bold")
         out += text((runs > 1 ? "run \(snapshot.run + 1), " : "") + "\(snapshot.moment)", x: x, y: margin + 28)
         var y = margin + titleHeight

@@ -10,17 +10,17 @@ import ApusCore
 ///   0x0000000047470000-0x0000000047480000  64 KiB  rw-  stack                        1       1
 /// ```
 ///
-/// Names of files come from the root file system the tool built (the kernel sends their
-/// place in it) and are escaped like every user-chosen name, so a file name cannot break
-/// the table.
+/// Names of files are their paths on the run's disk, which the tool reads after the run (the
+/// kernel sends their inode numbers), escaped like every user-chosen name, so a file name
+/// cannot break the table.
 public enum MemoryMapTable {
     /// What a region holds, in words: `stack`, `anonymous`, or `file NAME +OFFSET`.
-    public static func backing(of region: RegionSummary, fileNames: [[UInt8]]) -> String {
+    public static func backing(of region: RegionSummary, fileNames: [UInt32: [UInt8]]) -> String {
         switch region.source {
         case .anonymous:
             return region.range == UserStack.range ? "stack" : "anonymous"
-        case .file(let index, let offset):
-            let name = index.flatMap { fileNames.indices.contains($0) ? LogText.escaped(fileNames[$0]) : nil } ?? "?"
+        case .file(let inode, let offset):
+            let name = inode.flatMap { fileNames[$0] }.map(LogText.escaped) ?? "?"
             return "file \(name) +0x\(String(offset, radix: 16))"
         }
     }
@@ -57,7 +57,7 @@ public enum MemoryMapTable {
     }
 
     /// The table of `snapshot`: a heading, a header line and one line per region.
-    public static func render(_ snapshot: MemoryMapRecords.Snapshot, fileNames: [[UInt8]], runs: Int = 1) -> String {
+    public static func render(_ snapshot: MemoryMapRecords.Snapshot, fileNames: [UInt32: [UInt8]], runs: Int = 1) -> String {
         let rows = snapshot.regions.map { region in
             [hex(region.range.start.raw) + "-" + hex(region.range.end.raw), size(region.range.length), permission(region.permission),
              backing(of: region, fileNames: fileNames), String(region.residentPages), String(region.sharedPages)]
@@ -74,7 +74,7 @@ public enum MemoryMapTable {
     }
 
     /// Every table of a run, in the order the kernel took them.
-    public static func render(_ snapshots: [MemoryMapRecords.Snapshot], fileNames: [[UInt8]], runs: Int = 1) -> String {
+    public static func render(_ snapshots: [MemoryMapRecords.Snapshot], fileNames: [UInt32: [UInt8]], runs: Int = 1) -> String {
         snapshots.map { render($0, fileNames: fileNames, runs: runs) }.joined(separator: "\n")
     }
 }

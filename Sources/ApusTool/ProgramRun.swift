@@ -3,9 +3,11 @@ import Foundation
 
 /// `apus run`: one program in a freshly booted Apus, as if it ran here.
 ///
-/// The root file system holds the files of a folder of programs (the built programs:
-/// ``UserlandBuild``), the data files and any extra files; the program's arguments and
-/// standard input travel as boot modules. Its standard output and
+/// The root file system is a disk (ABI.md §6): a new image for every run, made by the core's
+/// own file system code (``RunDisk``), holding the files of a folder of programs (the built
+/// programs: ``UserlandBuild``) and the data files at `/NAME`, and the extra folders with
+/// their subdirectories; or, with ``disk``, an image the run uses and keeps. The program's
+/// arguments and standard input travel as boot modules. Its standard output and
 /// error come back on channels of their own and are passed on as they arrive, every byte in
 /// order; the kernel's log stays apart. What the run reports (each run's exit status, the
 /// frames in use) comes from the kernel's status records, never from its log text.
@@ -19,6 +21,14 @@ public struct ProgramRun: Sendable {
     public var argv0: [UInt8]?
     /// Folders whose files join the root file system.
     public var extraFiles: [URL] = []
+    /// The disk image to boot with and keep (made with the run's files when it does not
+    /// exist); `nil`: a new image for this run only, removed after it.
+    public var disk: URL?
+    /// Have the kernel cut the power right after this many block writes reached the disk
+    /// (`crash-after-writes=N`): the run then ends with ``Result/powerWasCut``.
+    public var crashAfterWrites: Int?
+    /// Check the disk with the file system checker after the run (``Result/diskProblems``).
+    public var checksDisk = false
     /// How many times to run the program, one after the other, in the same boot
     /// (1…``maximumRepetitions``).
     public var repetitions = 1
@@ -82,9 +92,17 @@ public struct ProgramRun: Sendable {
         /// With ``ProgramRun/reportsMemoryMaps``: every process's memory map at each fork and
         /// at its end, in order.
         public var memoryMaps: [MemoryMapRecords.Snapshot] = []
-        /// The names of the root file system's files, in the image's order (the memory maps
-        /// name files by their place there).
-        public var rootFileNames: [[UInt8]] = []
+        /// With memory maps: the path of every file of the disk by its inode number (the maps
+        /// name files by inode).
+        public var fileNames: [UInt32: [UInt8]] = [:]
+        /// With ``ProgramRun/checksDisk``: what the checker found wrong with the disk after the
+        /// run, one line per problem (empty when it is clean).
+        public var diskProblems: [String]?
+        /// What the page cache did in each run: pages read from the disk, lookups served from
+        /// memory.
+        public var pageCache: [(reads: Int, hits: Int)] = []
+        /// The kernel cut the power as ``ProgramRun/crashAfterWrites`` asked.
+        public var powerWasCut = false
 
         /// The status `apus run` exits with: the program's, as a shell shows it (−1 → 255);
         /// 126 when it could not start, 125 when the machine failed before it ended.
@@ -149,28 +167,33 @@ public struct ProgramRun: Sendable {
         guard standardInput.count <= inputLimit else {
             throw ToolError("standard input is larger than \(inputLimit >> 20) MiB, more than the machine can hold")
         }
-        let files = try Self.rootFiles(programs: programs, data: data, extra: extraFiles)
-        guard files.contains(where: { $0.name == program }) else {
-            throw NoSuchProgram(name: program, files: files.map(\.name))
-        }
         let scratch = try ScratchFolder(in: machine.scratchParent)
         defer { scratch.remove() }
-
-        let image = RootFileSystem.image(of: try files.map { ($0.name, try Self.readFile($0.path)) })
-        let rootfs = scratch.url.appendingPathComponent("rootfs.img")
-        try Data(image).write(to: rootfs)
+        let image = disk ?? scratch.url.appendingPathComponent("disk.img")
+        if disk == nil || !FileManager.default.fileExists(atPath: image.path) {
+            let entries = try Self.diskEntries(programs: programs, data: data, extra: extraFiles)
+            guard entries.contains(where: { $0.path == program && $0.source != nil }) else {
+                throw NoSuchProgram(name: program, files: entries.filter { $0.source != nil }.map(\.path))
+            }
+            try RunDisk.make(at: image, entries: entries, durable: disk != nil)
+        }
         let argv = scratch.url.appendingPathComponent("argv")
         try Data(argumentImage()).write(to: argv)
         let stdin = scratch.url.appendingPathComponent("stdin")
         try standardInput.write(to: stdin)
 
         let streams = machine.inputDescriptor != nil
-        let commandLine = (repetitions > 1 ? "run repeat=\(repetitions)" : "run") + " pager=\(pager.name)" + (streams ? " input=stream" : "") + (reportsMemoryMaps ? " memory-map" : "")
+        let commandLine = (repetitions > 1 ? "run repeat=\(repetitions)" : "run") + " pager=\(pager.name)" + (streams ? " input=stream" : "")
+            + (reportsMemoryMaps ? " memory-map" : "") + (crashAfterWrites.map { " crash-after-writes=\($0)" } ?? "")
+        var machine = self.machine
+        machine.disk = image
+        machine.diskIsScratch = disk == nil
         let outcome = try machine.run(kernel: kernel, commandLine: commandLine,
-                                      modules: [(rootfs, "rootfs"), (argv, "argv")] + (streams ? [] : [(stdin, "stdin")]),
+                                      modules: [(argv, "argv")] + (streams ? [] : [(stdin, "stdin")]),
                                       onOutput: onOutput, report: report)
         var result = Self.result(of: outcome, program: program, repetitions: repetitions)
-        result.rootFileNames = files.map(\.name)
+        if reportsMemoryMaps { result.fileNames = RunDisk.pathsByInode(of: image) }
+        if checksDisk { result.diskProblems = RunDisk.problems(of: image) }
         return result
     }
 
@@ -188,6 +211,7 @@ public struct ProgramRun: Sendable {
             case .kernelStacks: result.kernelStacks = (Int(record.first), Int(record.second))
             case .processors: result.processors = Int(record.first)
             case .kernelLock: result.kernelLock = KernelLockWait(acquisitions: Int(record.run), waitedTicks: record.first, cpuTicks: record.second)
+            case .pageCache: result.pageCache.append((Int(record.first), Int(record.second)))
             case .booted, .outputRings, .inputRing, .memoryMap, .region, .regionPages, .regionsOmitted: break
             }
         }
@@ -196,6 +220,9 @@ public struct ProgramRun: Sendable {
            case .couldNotStart(let reason) = result.runs[index] {
             result.problem = "\(which(index))cannot run \(name): \(reason)"
             result.programCouldNotStart = true
+        } else if outcome.status == Machine.statusPowerCut {
+            result.powerWasCut = true
+            result.problem = "the power was cut as asked (crash-after-writes), after \(result.runs.count) of \(repetitions) runs"
         } else if let problem = outcome.problem {
             result.problem = result.runs.isEmpty ? problem : "\(problem) (after \(result.runs.count) of \(repetitions) runs)"
         } else if outcome.status != 0 {

@@ -2,10 +2,11 @@ import ApusCore
 import Foundation
 
 /// The files of a run's root file system, read from the host's folders as bytes: the built
-/// programs, the data files, and the `--rootfs` folders (a later folder's file wins over an
-/// earlier one's of the same name).
+/// programs, the data files, and the `--rootfs` folders with their subdirectories (a later
+/// folder's file wins over an earlier one's of the same name).
 extension ProgramRun {
-    /// A file of the root file system: its name (bytes, as the folder holds it) and where it is.
+    /// A file of the root file system: its name (bytes, as the folder holds it; for a file in
+    /// a subdirectory of a `--rootfs` folder, its path from that folder) and where it is.
     public struct RootFile: Sendable {
         public var name: [UInt8]
         /// The file's path, as bytes (a name need not be UTF-8).
@@ -14,14 +15,72 @@ extension ProgramRun {
         public var displayName: String { LogText.escaped(name) }
     }
 
-    /// The root file system's files: programs, data, extra folders (later ones win). A folder
-    /// that is missing or is not a folder is an error, not silence.
+    /// The root file system's files: programs, data, extra folders (later ones win), each at
+    /// its name (a `--rootfs` folder's subdirectories too, at their paths). A folder that is
+    /// missing or is not a folder is an error, not silence.
     public static func rootFiles(programs: URL, data: URL, extra: [URL]) throws -> [RootFile] {
         var files: [[UInt8]: [UInt8]] = [:]
-        for folder in [programs, data] + extra {
+        for folder in [programs, data] {
             for file in try listFolder(folder) { files[file.name] = file.path }
         }
+        for folder in extra {
+            for file in try listTree(folder).files { files[file.name] = file.path }
+        }
         return files.keys.sorted { $0.lexicographicallyPrecedes($1) }.map { RootFile(name: $0, path: files[$0]!) }
+    }
+
+    /// What the run's disk holds: every root file, and the subdirectories of the `--rootfs`
+    /// folders (empty ones too), parents before their contents. A name the disk cannot hold
+    /// (not UTF-8, or longer than 251 bytes: ABI.md §6) is an error naming it.
+    public static func diskEntries(programs: URL, data: URL, extra: [URL]) throws -> [RunDisk.Entry] {
+        var directories = Set<[UInt8]>()
+        for folder in extra { directories.formUnion(try listTree(folder).directories) }
+        let entries = directories.sorted { $0.lexicographicallyPrecedes($1) }.map { RunDisk.Entry(path: $0, source: nil) }
+            + (try rootFiles(programs: programs, data: data, extra: extra)).map { RunDisk.Entry(path: $0.name, source: $0.path) }
+        for entry in entries {
+            for name in entry.path.split(separator: UInt8(ascii: "/")) where !isValidUTF8(Array(name)) || name.count > DirectoryBlock.maximumNameLength {
+                throw ToolError("\(LogText.escaped(entry.source ?? entry.path)): a name on the disk must be UTF-8 of at most \(DirectoryBlock.maximumNameLength) bytes (ABI.md §6), and \(LogText.escaped(name)) is not")
+            }
+        }
+        return entries
+    }
+
+    /// The regular files of `folder` and of its subdirectories, named by their paths from it,
+    /// and those subdirectories.
+    public static func listTree(_ folder: URL) throws -> (files: [RootFile], directories: [[UInt8]]) {
+        var files = try listFolder(folder)
+        var directories: [[UInt8]] = []
+        var pending = try listSubfolders(Array(folder.path.utf8), named: [])
+        while let (name, path) = pending.popLast() {
+            directories.append(name)
+            let url = URL(fileURLWithPath: String(decoding: path, as: UTF8.self))
+            files += try listFolder(url).map { RootFile(name: name + [UInt8(ascii: "/")] + $0.name, path: $0.path) }
+            pending += try listSubfolders(path, named: name)
+        }
+        return (files, directories)
+    }
+
+    /// The subfolders of the folder at `path` (named `name` on the disk): their names on the
+    /// disk and their paths. Symbolic links are not followed into.
+    private static func listSubfolders(_ path: [UInt8], named name: [UInt8]) throws -> [(name: [UInt8], path: [UInt8])] {
+        let text = String(decoding: path, as: UTF8.self)
+        guard let directory = opendir(text) else {
+            throw ToolError("\(text): cannot read the folder: \(String(cString: strerror(errno)))")
+        }
+        defer { closedir(directory) }
+        var folders: [(name: [UInt8], path: [UInt8])] = []
+        let prefix = path + (path.last == UInt8(ascii: "/") ? [] : [UInt8(ascii: "/")])
+        while let entry = readdir(directory) {
+            let child = withUnsafeBytes(of: entry.pointee.d_name) { raw in Array(raw.prefix { $0 != 0 }) }
+            if child == [0x2E] || child == [0x2E, 0x2E] { continue }
+            var information = stat()
+            let found = (prefix + child + [0]).withUnsafeBufferPointer { buffer in
+                buffer.withMemoryRebound(to: CChar.self) { lstat($0.baseAddress!, &information) }
+            }
+            guard found == 0, information.st_mode & S_IFMT == S_IFDIR else { continue }
+            folders.append((name.isEmpty ? child : name + [UInt8(ascii: "/")] + child, prefix + child))
+        }
+        return folders
     }
 
     /// The regular files of `folder` (symbolic links to regular files included), names as bytes.

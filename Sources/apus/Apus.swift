@@ -19,6 +19,10 @@ struct Apus: ParsableCommand {
             apus boot [<options>]
             apus bench [--linux <vmlinuz>] [<options>]
             apus build [<program> ...]
+            apus mkfs [<options>] <image> [<dir>]
+            apus fsck <image>
+            apus ls [-a] [-l] [-U] <image> [<path> ...]
+            apus cp <file> <image>:<path> | <image>:<path> <file>
             """,
         discussion: """
             Every command builds what it needs and what changed first (the kernel, the programs it runs \
@@ -35,8 +39,12 @@ struct Apus: ParsableCommand {
               apus boot                       the hardware checks alone
               apus bench --linux /boot/vmlinuz-*   the kernel's costs beside Linux's
               apus build                      the kernel and every program, ahead of runs
+              apus mkfs disk.img ./tree       a disk image holding the files of ./tree
+              apus fsck disk.img              check an image against every rule of its format
+              apus ls -l disk.img /           list a directory of an image
+              apus cp disk.img:/notes.txt .   copy a file out of an image (or into one)
             """,
-        subcommands: [Run.self, Test.self, Debug.self, Boot.self, Bench.self, Build.self],
+        subcommands: [Run.self, Test.self, Debug.self, Boot.self, Bench.self, Build.self, Mkfs.self, Fsck.self, Ls.self, Cp.self],
         defaultSubcommand: Run.self)
 
     /// The command line as bytes, split before the parser sees it: the options and the
@@ -49,6 +57,15 @@ struct Apus: ParsableCommand {
         }
         let split = ProgramCommandLine.split(raw)
         ProgramCommandLine.current = split
-        main(split.parsed.map { String(decoding: $0, as: UTF8.self) })
+        let arguments = split.parsed.map { String(decoding: $0, as: UTF8.self) }
+        do {
+            var command = try parseAsRoot(arguments)
+            try command.run()
+        } catch {
+            // A command line the parser refuses exits with 2, as every command documents.
+            guard exitCode(for: error) == .validationFailure else { exit(withError: error) }
+            note(fullMessage(for: error))
+            Foundation.exit(2)
+        }
     }
 }

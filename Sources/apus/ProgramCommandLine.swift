@@ -20,14 +20,14 @@ struct ProgramCommandLine {
 
     /// Options of `run` and `debug` that take a value (the next word, unless given as
     /// `--option=value`).
-    static let optionsWithValues: Set<[UInt8]> = Set(["--rootfs", "--argv0", "--repeat", "--acceleration", "--pager", "--memory-map-picture", "--cpus"].map { Array($0.utf8) })
+    static let optionsWithValues: Set<[UInt8]> = Set(["--rootfs", "--argv0", "--repeat", "--acceleration", "--pager", "--memory-map-picture", "--disk", "--crash-after-writes", "--cpus"].map { Array($0.utf8) })
 
     /// Splits `words` (the command line without the tool's name): everything after the
     /// program's name is the program's.
     static func split(_ words: [[UInt8]]) -> ProgramCommandLine {
         var index = 0
         let subcommands: Set<[UInt8]> = Set(["run", "debug"].map { Array($0.utf8) })
-        let others: Set<[UInt8]> = Set(["test", "boot", "bench", "build", "help"].map { Array($0.utf8) })
+        let others: Set<[UInt8]> = Set(["test", "boot", "bench", "build", "mkfs", "fsck", "ls", "cp", "help"].map { Array($0.utf8) })
         if let first = words.first {
             if others.contains(first) { return ProgramCommandLine(parsed: words) }
             if subcommands.contains(first) { index = 1 }

@@ -29,10 +29,13 @@ struct Run: ParsableCommand {
               apus run --pager eager mm-demo     frames when mapped, not when touched
               apus run --rootfs ./bin myprog     a program built elsewhere, in ./bin
               apus run --cpus 1 primes           one CPU (by default this host's cores, at most 4)
+              apus run --disk d.img fscalls      a disk that outlives the run (apus fsck d.img)
+              apus run --disk d.img --crash-after-writes 40 durability
+                                                 the power goes after the 40th block write
 
             Exit status: the program's; 126 when it cannot start (the reason is printed), 127 when \
             there is no such program, 125 when the machine fails (QEMU missing or failing, a kernel \
-            panic, a run longer than two minutes), 2 for a wrong command line.
+            panic, a run longer than two minutes, a power cut asked for with --crash-after-writes), 2 for             a wrong command line.
             """)
 
     @OptionGroup var target: ProgramArguments
@@ -63,12 +66,37 @@ struct Run: ParsableCommand {
     @Option(name: .customLong("memory-map-picture"), help: ArgumentHelp("Draw the memory maps to this SVG file (written as --memory-map FILE.svg).", visibility: .hidden))
     var memoryMapPicture: String?
 
+    @Option(help: ArgumentHelp("Boot with this disk image and keep it: made with the programs and --rootfs when it does not exist, so the next run sees what this one wrote (without it, every run gets a fresh disk).", valueName: "image"))
+    var disk: String?
+
+    @Option(help: ArgumentHelp("Cut the power right after the Nth block write reaches the disk: nothing after it is written, nothing flushed, no unmount (needs --disk; `apus fsck` the image afterwards).", valueName: "n"))
+    var crashAfterWrites: Int?
+
     func run() throws {
         guard (1...ProgramRun.maximumRepetitions).contains(`repeat`) else {
             note("apus: --repeat \(`repeat`): the count must be between 1 and \(ProgramRun.maximumRepetitions)")
             throw ExitCode(2)
         }
         try processors.validate()
+        if let crashAfterWrites {
+            guard crashAfterWrites >= 1 else {
+                note("apus: --crash-after-writes \(crashAfterWrites): the count must be 1 or more")
+                throw ExitCode(2)
+            }
+            guard disk != nil else {
+                note("apus: --crash-after-writes needs --disk IMAGE: without it the disk is thrown away after the run, and the cut shows nothing")
+                throw ExitCode(2)
+            }
+        }
+        let diskImage = disk.map { URL(fileURLWithPath: $0) }
+        if let diskImage {
+            var isFolder: ObjCBool = false
+            let folder = diskImage.deletingLastPathComponent()
+            guard FileManager.default.fileExists(atPath: folder.path, isDirectory: &isFolder), isFolder.boolValue else {
+                note("apus: --disk \(diskImage.path): the folder \(folder.path) does not exist")
+                throw ExitCode(2)
+            }
+        }
         var run = target.programRun(argv0: argv0 == nil ? nil : ProgramCommandLine.current.argv0 ?? argv0.map { Array($0.utf8) })
         run.repetitions = `repeat`
         run.pager = pager
@@ -76,6 +104,8 @@ struct Run: ParsableCommand {
         run.machine.cpus = processors.cpus
         run.machine.collectsOutput = false
         run.reportsMemoryMaps = memoryMap || memoryMapPicture != nil
+        run.disk = diskImage
+        run.crashAfterWrites = crashAfterWrites
         // Problems with the command line first, before the build and the boot.
         try requireRootfsFolders(run.extraFiles)
         try requireProgram(of: run)
@@ -92,14 +122,14 @@ struct Run: ParsableCommand {
         if `repeat` > 1 { reportEachRun(result) }
         if let picture = memoryMapPicture {
             do {
-                try Data(MemoryMapPicture.svg(result.memoryMaps, fileNames: result.rootFileNames, runs: `repeat`).utf8)
+                try Data(MemoryMapPicture.svg(result.memoryMaps, fileNames: result.fileNames, runs: `repeat`).utf8)
                     .write(to: URL(fileURLWithPath: picture))
                 note("apus: \(result.memoryMaps.count) memory maps drawn in \(picture)")
             } catch {
                 note("apus: cannot write \(picture): \(error.localizedDescription)")
             }
         } else if memoryMap {
-            note(MemoryMapTable.render(result.memoryMaps, fileNames: result.rootFileNames, runs: `repeat`))
+            note(MemoryMapTable.render(result.memoryMaps, fileNames: result.fileNames, runs: `repeat`))
         }
         if stats, let frames = result.frames {
             note("apus: frames in use: \(frames.before) before the program, \(frames.after) after (\(frames.after - frames.before) leaked)")

@@ -3,20 +3,21 @@ import Testing
 
 @Suite("Address map (AVL tree of regions)")
 struct AddressMapTests {
-    @Test func aMapThatLostMostOfItsEntriesGivesTheirRoomBack() {
+    @Test func removingEntriesAllocatesNothingAndKeepsTheRestFindable() {
         var map = AddressMap<Int>()
         for key in 0..<20_000 { map.insert(key, at: UInt64(key) * 0x2000) }
-        #expect(map.reservedSlots >= 20_000)
+        #expect(map.nodeAllocations == 20_000, "one node per entry")
         for key in 10..<20_000 { map.remove(at: UInt64(key) * 0x2000) }
+        #expect(map.nodeAllocations == 20_000, "a removal only frees")
         #expect(map.count == 10)
-        #expect(map.reservedSlots <= 2 * 10 + 64, "room for \(map.reservedSlots) entries kept for 10")
         #expect(map.invariantViolation() == nil)
         for key in 0..<10 { #expect(map.value(at: UInt64(key) * 0x2000) == key) }
         for key in 0..<10 { map.remove(at: UInt64(key) * 0x2000) }
-        #expect(map.isEmpty && map.reservedSlots <= 64)
+        let isEmpty = map.isEmpty, allocations = map.nodeAllocations
+        #expect(isEmpty && allocations == 20_000)
     }
 
-    @Test func shrinkingKeepsEveryEntryAndTheTreeBalancedAtEachStep() {
+    @Test func removalsKeepEveryOtherEntryAndTheTreeBalanced() {
         var map = AddressMap<Int>()
         for key in 0..<3000 { map.insert(key, at: UInt64(key * 7919 % 3001)) }
         for key in stride(from: 0, to: 3000, by: 1) where key % 3 != 0 {
@@ -24,12 +25,30 @@ struct AddressMapTests {
         }
         #expect(map.invariantViolation() == nil)
         for key in stride(from: 0, to: 3000, by: 3) { #expect(map.value(at: UInt64(key * 7919 % 3001)) == key) }
-        #expect(map.reservedSlots <= 2 * map.count + 64)
+    }
+
+    @Test func aCopyHasTheSameEntriesInNodesOfItsOwn() {
+        var map = AddressMap<String>()
+        for key: UInt64 in [0x5000, 0x1000, 0x3000, 0x9000] { map.insert("\(key)", at: key) }
+        var copy = map.copy()
+        #expect(copy.count == 4 && copy.nodeAllocations == 4)
+        #expect(copy.invariantViolation() == nil)
+        copy.remove(at: 0x3000)
+        copy.insert("new", at: 0x7000)
+        #expect(map.value(at: 0x3000) == "12288" && map.value(at: 0x7000) == nil, "the original is untouched")
+        var keys: [UInt64] = []
+        copy.forEach { key, _ in keys.append(key) }
+        #expect(keys == [0x1000, 0x5000, 0x7000, 0x9000])
+    }
+
+    @Test func aNodeIsOneSmallBlockOfTheKernelHeap() {
+        #expect(HeapBudget.blockBytes(AddressMap<Region>.nodeBytes) == 128)
     }
 
     @Test func emptyMapFindsNothing() {
         let map = AddressMap<Int>()
-        #expect(map.isEmpty)
+        let isEmpty = map.isEmpty
+        #expect(isEmpty)
         #expect(map.floor(10) == nil)
         #expect(map.ceiling(10) == nil)
         #expect(map.value(at: 10) == nil)

@@ -1,4 +1,4 @@
-import ApusCore
+@testable import ApusCore
 import Testing
 
 /// The kernel heap's allocator, on a region of host memory.
@@ -73,6 +73,70 @@ struct HeapAllocatorTests {
         #expect(HeapAllocator.sizeClass(for: 16) == 0)
         #expect(HeapAllocator.sizeClass(for: 17) == 1)
         #expect(HeapAllocator.sizeClass(for: 2048) == 7)
+    }
+
+    @Test func severalPagesComeFromTheTopAndAPageOrLessFromTheBottom() {
+        Self.withHeap { heap, region in
+            #expect(heap.pagesBetweenFronts == 63, "one page of bookkeeping, the rest free")
+            let big = heap.allocate(byteCount: 3 * 4096, alignment: 16)!
+            #expect(big == region + 61 * 4096, "the highest run that fits")
+            let page = heap.allocate(byteCount: 4096, alignment: 16)!
+            #expect(page == region + 4096, "the lowest free page")
+            let small = heap.allocate(byteCount: 40, alignment: 8)!
+            #expect(small >= region + 2 * 4096 && small < region + 3 * 4096, "a small block's page is the next lowest")
+            #expect(heap.pagesBetweenFronts == 61 - 3)
+            [big, page, small].forEach(heap.free)
+        }
+    }
+
+    /// The two ends of the header: blocks of a page or less, in any order of coming and
+    /// going, never fail while what they hold (rounded, with a partly filled page per size)
+    /// stays within the room between the ends less one operation's passing several-page
+    /// blocks; and those passing blocks never fail either.
+    @Test(arguments: [1 as UInt64, 2, 3])
+    func blocksWithinTheirBudgetNeverFailWhateverTheOrder(seed: UInt64) {
+        Self.withHeap(pages: 256) { heap, _ in
+            var random = SeededRandom(seed: seed)
+            // What the boot keeps for good: blocks of several pages, at the top.
+            let boot = [5, 9, 3].map { heap.allocate(byteCount: $0 * 4096, alignment: 16)! }
+            let passingPages = 8
+            let budget = (heap.pagesBetweenFronts - passingPages - HeapAllocator.sizeClassCount) * 4096
+            var live: [(UnsafeMutableRawPointer, Int)] = []
+            var held = 0
+            for step in 0..<20_000 {
+                if step % 50 == 49 {
+                    // One operation: passing blocks of several pages, freed before it is over.
+                    var left = passingPages, passing: [UnsafeMutableRawPointer] = []
+                    while left >= 2 {
+                        let pages = Int.random(in: 2...left, using: &random)
+                        guard let block = heap.allocate(byteCount: pages * 4096 - 100, alignment: 16) else {
+                            Issue.record("step \(step): a passing block of \(pages) pages failed")
+                            return
+                        }
+                        passing.append(block)
+                        left -= pages
+                    }
+                    passing.forEach(heap.free)
+                } else if Bool.random(using: &random) || live.isEmpty {
+                    let size = Bool.random(using: &random) ? Int.random(in: 1...2048, using: &random) : Int.random(in: 2049...4096, using: &random)
+                    let rounded = HeapBudget.blockBytes(size)
+                    guard held + rounded <= budget else { continue }
+                    guard let block = heap.allocate(byteCount: size, alignment: 8) else {
+                        Issue.record("step \(step): \(size) bytes failed with \(held) of \(budget) held")
+                        return
+                    }
+                    live.append((block, rounded))
+                    held += rounded
+                } else {
+                    let (block, rounded) = live.remove(at: Int.random(in: 0..<live.count, using: &random))
+                    heap.free(block)
+                    held -= rounded
+                }
+            }
+            live.forEach { heap.free($0.0) }
+            boot.forEach(heap.free)
+            #expect(heap.bytesInUse == 0)
+        }
     }
 
     @Test func freeingAForeignPointerStopsTheKernel() async {

@@ -21,7 +21,7 @@ struct MemoryMapTests {
                 range: VirtualRange(start: VirtualAddress(ForkFixture.anonymous), end: VirtualAddress(ForkFixture.anonymous + 0x3000)),
                 permission: [.read, .write], source: .anonymous, residentPages: 1, sharedPages: 0))
             #expect(Self.summary(map, at: ForkFixture.privateFile)?.residentPages == 1)
-            #expect(Self.summary(map, at: ForkFixture.readOnly)?.source == .file(index: nil, offset: 0x1000))
+            #expect(Self.summary(map, at: ForkFixture.readOnly)?.source == .file(inode: nil, offset: 0x1000))
             #expect(Self.summary(map, at: ForkFixture.text)?.permission == [.read, .executable], "USER is left out")
             #expect(Self.summary(map, at: ForkFixture.text)?.residentPages == 0)
         }
@@ -53,11 +53,11 @@ struct MemoryMapTests {
     @Test func snapshotsSurviveTheirRecordsAmongOtherRecords() {
         let regions = [
             RegionSummary(range: VirtualRange(start: VirtualAddress(0x40_1000), end: VirtualAddress(0x40_3000)), permission: [.read, .executable],
-                          source: .file(index: 7, offset: 0x1000), residentPages: 2, sharedPages: 1),
+                          source: .file(inode: 7, offset: 0x1000), residentPages: 2, sharedPages: 1),
             RegionSummary(range: VirtualRange(start: VirtualAddress(0x4747_0000), end: VirtualAddress(0x4748_0000)), permission: [.read, .write],
                           source: .anonymous, residentPages: 1, sharedPages: 0),
             RegionSummary(range: VirtualRange(start: VirtualAddress(0x7000_0000), end: VirtualAddress(0x7000_1000)), permission: [.read],
-                          source: .file(index: nil, offset: 0), residentPages: 0, sharedPages: 0),
+                          source: .file(inode: nil, offset: 0), residentPages: 0, sharedPages: 0),
         ]
         let first = MemoryMapRecords.Snapshot(moment: .fork, run: 0, process: 1, parent: 0, regions: regions)
         let second = MemoryMapRecords.Snapshot(moment: .end, run: 2, process: 5, parent: 1, regions: [], omitted: 12)

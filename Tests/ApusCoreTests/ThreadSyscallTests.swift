@@ -18,7 +18,7 @@ struct ThreadSyscallTests {
     }
 
     static func create(_ harness: ProcessHarness<EagerPager>, name: UInt64 = buffer, stack: UInt64 = buffer + 0x2000,
-                       entry: UInt64 = 0x40_1000, argument: UInt64 = 7) -> SyscallOutcome {
+                       entry: UInt64 = 0x40_1000, argument: UInt64 = 7) -> SyscallOutcome<HostMemory> {
         harness.process.dispatch(KeOSSyscallNumber.threadCreate.rawValue, SyscallArguments(name, stack, entry, argument))
     }
 
@@ -28,7 +28,7 @@ struct ThreadSyscallTests {
         try harness.process.startThread(start, id: id)
     }
 
-    static func join(_ harness: ProcessHarness<EagerPager>, _ target: ThreadID, status: UInt64 = 0, by caller: ThreadID = 1) -> SyscallOutcome {
+    static func join(_ harness: ProcessHarness<EagerPager>, _ target: ThreadID, status: UInt64 = 0, by caller: ThreadID = 1) -> SyscallOutcome<HostMemory> {
         harness.process.dispatch(KeOSSyscallNumber.threadJoin.rawValue, SyscallArguments(UInt64(bitPattern: Int64(target.value)), status), by: caller)
     }
 
@@ -70,7 +70,7 @@ struct ThreadSyscallTests {
         try withMachine { machine in
             let harness = try Self.harness(machine)
             try harness.process.mm.copyOut(value: UInt64.max, to: VirtualAddress(Self.buffer + 0x1FF8))
-            let refused: [(SyscallOutcome, Int64, String)] = [
+            let refused: [(SyscallOutcome<HostMemory>, Int64, String)] = [
                 (Self.create(harness, name: 0), Self.badAddress, "a NULL name"),
                 (Self.create(harness, name: 0x7000_0000), Self.badAddress, "a name in no mapping"),
                 (Self.create(harness, stack: 0), Self.badAddress, "a NULL stack"),
@@ -111,7 +111,9 @@ struct ThreadSyscallTests {
             #expect(Self.join(harness, 5, status: Self.readOnly) == .returns(Self.badAddress), "a status the program cannot write")
             #expect(Self.join(harness, 5, status: 0xFFFF_8000_0000_0000) == .returns(Self.badAddress))
             #expect(Self.join(harness, 5, status: Self.buffer) == .waits(harness.process.threads.ended,
-                                                                         retry: SyscallArguments(5, Self.buffer), done: 0), "a running thread: wait")
+                                                                         resume: .join(5, status: VirtualAddress(Self.buffer)), done: 0),
+                    "a running thread: wait")
+            harness.process.threads.ended.enqueue(ThreadID(1)) // the joiner waits
             #expect(harness.process.threadEnded(5, status: -3) == nil, "the main thread still runs")
             #expect(harness.process.takeWakeups() == [harness.process.threads.ended], "an end wakes the joiners")
             #expect(Self.join(harness, 5, status: Self.buffer) == .returns(0))
@@ -139,11 +141,12 @@ struct ThreadSyscallTests {
             try Self.start(harness, id: 6)
             try Self.start(harness, id: 7)
             let ended = harness.process.threads.ended
-            #expect(Self.join(harness, 5, by: 6) == .waits(ended, retry: SyscallArguments(5), done: 0))
-            #expect(Self.join(harness, 5, by: 7) == .waits(ended, retry: SyscallArguments(5), done: 0))
+            let rest = WaitingCall<HostMemory>.join(5, status: VirtualAddress(0))
+            #expect(Self.join(harness, 5, by: 6) == .waits(ended, resume: rest, done: 0))
+            #expect(Self.join(harness, 5, by: 7) == .waits(ended, resume: rest, done: 0))
             _ = harness.process.threadEnded(5, status: 1)
-            #expect(Self.join(harness, 5, by: 7) == .returns(0))
-            #expect(Self.join(harness, 5, by: 6) == .returns(Self.invalid))
+            #expect(harness.process.resume(rest, by: 7) == .returns(0))
+            #expect(harness.process.resume(rest, by: 6) == .returns(Self.invalid))
         }
     }
 

@@ -46,7 +46,7 @@ struct BenchProgramTests {
     }
 
     @Test func anUnknownArgumentIsNamed() throws {
-        try expectRun("bench", ["fast"], stdout: "bench: unknown argument fast (lazy, eager, short)\n", status: 2)
+        try expectRun("bench", ["fast"], stdout: "bench: unknown argument fast (lazy, eager, files, short)\n", status: 2)
     }
 
     @Test func apusBenchPrintsATableWithARowPerOperationAndTheTargets() throws {

@@ -23,6 +23,8 @@ struct BootTests {
         "semaphore-ping-pong",
         "semaphore-wakes-in-order",
         "condition-variable-bounded-buffer",
+        "heap-budget-thread",
+        "heap-budget-process",
         "frames-returned",
     ]
 

@@ -78,9 +78,9 @@ struct ProgramTests {
             tell after: 14
             close: 0 0
             reopen takes lowest fd: 3
-            after reopen: 13 "Jello, fileXY"
+            after reopen: 14 "Jello, fileXYZ"
             read from write-only fd: -22
-            seek end of write-only: 13
+            seek end of write-only: 14
 
             """)
     }

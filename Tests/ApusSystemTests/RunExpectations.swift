@@ -2,11 +2,15 @@ import ApusTool
 import Foundation
 import Testing
 
-/// The kernel is intact after a run: it did not panic, and when the program started, it gave
+/// The kernel is intact after a run: it did not panic; when the program started, it gave
 /// back every frame and every kernel stack the run used (the kernel's own counts, from its
-/// status records).
+/// status records); and the file system checker finds nothing wrong with the disk the run
+/// used (when the run had it checked, as every system test does).
 func expectNothingLeakedAndNoPanic(_ result: ProgramRun.Result, sourceLocation: SourceLocation = #_sourceLocation) {
     #expect(!result.logLines.contains { $0.hasPrefix("PANIC") }, "kernel log:\n\(result.log)", sourceLocation: sourceLocation)
+    if let problems = result.diskProblems {
+        #expect(problems == [], "the disk after the run:\n\(problems.joined(separator: "\n"))", sourceLocation: sourceLocation)
+    }
     guard !result.exitStatuses.isEmpty else { return }
     if let frames = result.frames {
         #expect(frames.before == frames.after, "frames leaked: \(frames.after - frames.before)", sourceLocation: sourceLocation)

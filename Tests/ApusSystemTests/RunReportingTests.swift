@@ -90,18 +90,26 @@ struct RunReportingTests {
         #expect(result.shellStatus == 125)
     }
 
-    @Test func argumentBytesAndFileNamesThatAreNotUTF8ReachTheProgramExactly() throws {
-        let folder = try TemporaryFolder()
+    @Test func argumentBytesThatAreNotUTF8ReachTheProgramExactly() throws {
         let name: [UInt8] = [0x68, 0xFF, 0x6C, 0x6C, 0x6F]
-        try writeFile(folder.path + name, Array(Data(contentsOf: SystemUnderTest.programs.get().appendingPathComponent("argv"))))
-        let result = try SystemUnderTest.run("", rootfs: [folder.url]) { run in
-            run.program = name
+        let result = try SystemUnderTest.run("argv") { run in
+            run.argv0 = name
             run.arguments = [[0xFF, 0x41], [0xC3, 0x28]]
         }
         #expect(result.exitStatus == 3)
         let output = [UInt8](result.output)
         for bytes in [name, [0xFF, 0x41], [0xC3, 0x28]] as [[UInt8]] {
             #expect(output.contains(subsequence: [UInt8(ascii: "\"")] + bytes + [UInt8(ascii: "\"")]), "\(bytes) in \(result.stdout)")
+        }
+    }
+
+    /// A name on the disk is UTF-8 (ABI.md §6): a `--rootfs` file whose name is not cannot
+    /// be on it, and the tool says which before it boots.
+    @Test func aRootfsFileWhoseNameIsNotUTF8IsRefusedByName() throws {
+        let folder = try TemporaryFolder()
+        try writeFile(folder.path + [0x68, 0xFF, 0x6C, 0x6C, 0x6F], [1, 2, 3])
+        #expect { try SystemUnderTest.run("hello", rootfs: [folder.url]) } throws: { error in
+            "\(error)".contains("h\\xffllo") && "\(error)".contains("UTF-8")
         }
     }
 

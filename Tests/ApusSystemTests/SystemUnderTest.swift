@@ -38,7 +38,8 @@ enum SystemUnderTest {
     }
 
     /// Runs `program` as `apus run` does, set up as every system test runs it (software
-    /// emulation, the suite's pager, the shipped programs and data files); `setUp` then changes
+    /// emulation, the suite's pager, the shipped programs and data files on a new disk, which
+    /// the checker reads after the run: ``ProgramRun/Result/diskProblems``); `setUp` then changes
     /// what the test needs (repetitions, the pager, the memory, names as bytes…).
     static func run(_ program: String, _ arguments: [String] = [], input: String = "", argv0: String? = nil,
                     rootfs: [URL] = [], kernel: URL? = nil, programs: URL? = nil,
@@ -49,6 +50,7 @@ enum SystemUnderTest {
         run.pager = pager
         run.standardInput = Data(input.utf8)
         run.extraFiles = rootfs
+        run.checksDisk = true
         setUp(&run)
         return try run.run(kernel: kernel ?? self.kernel.get(), programs: programs ?? self.programs.get(),
                            data: UserlandBuild().dataFiles, onOutput: onOutput)

@@ -87,6 +87,19 @@ struct BenchTests {
         #expect(lines[4] == "| only Apus | 1.00 ns (1.00 ns–1.00 ns) | – | – |")
     }
 
+    @Test func rowsWithoutTheJournalStandBesideLinuxsRowOfTheSameOperation() {
+        let journal = Self.run(start: 100, end: 0, rows: ["bench row file-fsync 3 500 400 900 fsync of a 4 KiB overwrite"])
+        let noJournal = Self.run(start: 100, end: 0, rows: ["bench row file-fsync 3 250 200 300 fsync of a 4 KiB overwrite"]).marked(.withoutJournal)
+        #expect(noJournal.rows.map(\.name) == ["file-fsync-nojournal"])
+        let apus = BenchSummary(runs: [journal, noJournal], bootRuns: [journal])
+        let linux = BenchSummary(runs: [Self.run(start: 4000, end: 0, rows: ["bench row file-fsync 3 1000 900 2000 fsync of a 4 KiB overwrite"])])
+        let lines = BenchTable.render(apus: apus, linux: linux, ticksPerSecond: 1e9).split(separator: "\n")
+        #expect(lines.count == 5)
+        #expect(lines[3] == "| fsync of a 4 KiB overwrite | 500 ns (400 ns–900 ns) | 1.00 µs (900 ns–2.00 µs) | 0.50 |")
+        #expect(lines[4] == "| fsync of a 4 KiB overwrite (no journal) | 250 ns (200 ns–300 ns) | 1.00 µs (900 ns–2.00 µs) | 0.25 |")
+        #expect(BenchTarget.report(apus: apus, linux: linux) == ["met     fsync <= 1 x Linux: 0.50", "met     fsync, no journal, <= 1 x Linux: 0.25"])
+    }
+
     @Test func targetsCompareWithLinuxOrWithAnotherRowAndAreSkippedWithoutTheirRows() {
         let apus = BenchSummary(runs: [Self.run(start: 1, end: 0, rows: [
             "bench row null-syscall 3 500 1 1 x", "bench row populate-per-page 3 130 1 1 x", "bench row zero-4k 3 100 1 1 x"])])
@@ -123,12 +136,13 @@ struct BenchTests {
         return entries
     }
 
-    @Test func theInitramfsIsANewcArchiveWithTheConsoleAndTheProgramAsInit() {
+    @Test func theInitramfsIsANewcArchiveWithTheConsoleTheProgramAsInitAndTheModules() {
         let program = Data("\u{7F}ELF and the rest".utf8) // 17 bytes: the data needs padding
-        let archive = LinuxMachine.initramfs(program: program)
+        let archive = LinuxMachine.initramfs(program: program, modules: [("00-virtio.ko", Data("module".utf8))])
         #expect(archive.count % CPIOArchive.alignment == 0)
         let entries = Self.entries(of: archive)
-        #expect(entries.map(\.name) == ["dev", "dev/console", "init", "TRAILER!!!"])
+        #expect(entries.map(\.name) == ["dev", "dev/console", "init", "proc", "mnt", "modules", "modules/00-virtio.ko", "TRAILER!!!"])
+        #expect(entries[6].mode == 0o100644 && entries[6].data == Data("module".utf8))
         #expect(entries[0].mode == 0o040755)
         #expect(entries[1].mode == 0o020600 && entries[1].rdev == (5, 1))
         #expect(entries[2].mode == 0o100755 && entries[2].data == program)

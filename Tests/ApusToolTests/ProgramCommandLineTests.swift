@@ -31,9 +31,10 @@ struct ProgramCommandLineTests {
         #expect(joined.parsed == Self.words(["run", "--argv0=x", "--memory-map-picture=m.svg", "--memory-map", "cow"]))
     }
 
-    @Test func otherSubcommandsGoToTheParserWhole() {
-        let split = ProgramCommandLine.split(Self.words(["test", "Pipe", "--x"]))
-        #expect(split.parsed == Self.words(["test", "Pipe", "--x"]))
+    @Test(arguments: [["test", "Pipe", "--x"], ["ls", "-l", "disk.img", "/"], ["cp", "a", "disk.img:/a"], ["mkfs", "--force", "d.img"], ["fsck", "d.img"]])
+    func otherSubcommandsGoToTheParserWhole(words: [String]) {
+        let split = ProgramCommandLine.split(Self.words(words))
+        #expect(split.parsed == Self.words(words))
         #expect(split.program == nil)
     }
 

@@ -26,37 +26,8 @@
 #include <string.h>
 #include <syscall.h>
 #include <thread.h>
+#include "linux_abi.h"
 
-/* Linux's x86-64 system call numbers (arch/x86/entry/syscalls/syscall_64.tbl). */
-enum linux_syscall_number {
-    LINUX_READ = 0, LINUX_WRITE = 1, LINUX_OPEN = 2, LINUX_CLOSE = 3, LINUX_FSTAT = 5,
-    LINUX_LSEEK = 8, LINUX_MMAP = 9, LINUX_MUNMAP = 11, LINUX_PIPE = 22, LINUX_GETPID = 39,
-    LINUX_FORK = 57, LINUX_CLONE = 56, LINUX_EXIT = 60, LINUX_FSYNC = 74, LINUX_CHDIR = 80,
-    LINUX_MKDIR = 83, LINUX_REBOOT = 169, LINUX_GETTID = 186, LINUX_FUTEX = 202,
-    LINUX_GETDENTS64 = 217, LINUX_EXIT_GROUP = 231, LINUX_NEWFSTATAT = 262, LINUX_UNLINKAT = 263,
-    LINUX_PROCESS_VM_READV = 310, LINUX_PROCESS_VM_WRITEV = 311,
-};
-
-/* Linux's errno values that KeOS has no number of its own for (asm-generic/errno-base.h,
- * errno.h); every other KeOS error number is Linux's. */
-enum linux_errno {
-    LINUX_EINTR = 4, LINUX_ENXIO = 6, LINUX_EAGAIN = 11, LINUX_EXDEV = 18, LINUX_ENODEV = 19,
-    LINUX_ENFILE = 23, LINUX_ETXTBSY = 26, LINUX_EFBIG = 27, LINUX_ESPIPE = 29,
-    LINUX_EROFS = 30, LINUX_EMLINK = 31, LINUX_ELOOP = 40, LINUX_EOVERFLOW = 75,
-    LINUX_EILSEQ = 84, LINUX_EDQUOT = 122,
-};
-/* The largest error number a Linux system call returns. */
-#define LINUX_MAX_ERRNO 4095
-
-/* open flags and *at arguments (asm-generic/fcntl.h). */
-#define LINUX_O_CREAT 0100
-#define LINUX_O_EXCL 0200
-#define LINUX_O_DIRECTORY 0200000
-#define LINUX_AT_FDCWD (-100)
-#define LINUX_AT_REMOVEDIR 0x200
-/* Modes of what create and mkdir make: KeOS has no permissions, so everyone may read. */
-#define LINUX_FILE_MODE 0644
-#define LINUX_DIRECTORY_MODE 0755
 
 /* mmap flags (include/uapi/asm-generic/mman-common.h, linux/mman.h). */
 #define LINUX_MAP_PRIVATE 0x02
@@ -248,15 +219,6 @@ int stat(const char *path, struct stat *st) {
     record.size = (uint64_t)linux_record.size;
     return (int)copy_out(st, &record, sizeof record);
 }
-
-/* Linux's directory record (linux/dirent.h). */
-struct linux_dirent64 {
-    uint64_t ino;
-    int64_t next; /* d_off: the position of the record after this one */
-    uint16_t length;
-    uint8_t type;
-    char name[];
-};
 
 /* Entries readdir moves out at a time, and the getdents64 buffer (static: the program's
  * stack may be small, and a shim for tests need not be thread-safe here). */

@@ -14,21 +14,35 @@
  * Linux fills the pages of a mapping when it is made only when asked (`MAP_POPULATE`), where
  * Apus does so when its pager is eager (a choice of the boot, `apus run --pager eager`).
  *
- * Arguments say which rows to measure: `lazy` (every row but the eager ones; the default),
- * `eager` (populate and munmap per page: run it with the eager pager), both, and `short`
- * (a few samples of small sizes, for the tests, which check the format and never a number).
+ * Arguments say which rows to measure: `lazy` (every row but the eager ones and the file
+ * ones; the default), `eager` (populate and munmap per page: run it with the eager pager),
+ * `files` (the file system's rows, below), any of them together, and `short` (a few samples
+ * of small sizes, for the tests, which check the format and never a number).
+ *
+ * The file rows work in the current directory, which must be on a disk holding the data files
+ * `bench-data/seq-1` … `seq-N` (64 MiB each; 1 MiB and N = 2 in short mode) that the tool puts
+ * there: on Apus, the root of the run's disk; on Linux, an ext4 disk this program mounts
+ * itself when it is the machine's `/init` (Userland/linux/machine.c). A cold read reads a file
+ * nothing has read since the machine started: on Apus each data file once per boot, on Linux
+ * after dropping the kernel's caches (`sync`, then /proc/sys/vm/drop_caches). Everything else
+ * the rows make goes into `bench-work`, removed at the end.
  *
  * Output, one line each, every number in ticks:
  *   bench start TICKS          the counter at the program's first line (QEMU starts it at 0
  *                              when the machine starts, so it is the boot's duration)
  *   bench row NAME SAMPLES MEDIAN MIN MAX LABEL   (LABEL: the rest of the line, for people)
  *   bench end TICKS            the counter at the last line */
+#include <dirent.h>
 #include <fcntl.h>
 #include <mman.h>
+#include <stat.h>
 #include <stdio.h>
 #include <string.h>
 #include <syscall.h>
 #include <thread.h>
+#ifdef __linux__
+#include <linux_machine.h>
+#endif
 
 #define PAGE_SIZE 4096ul
 #define MIB (1ul << 20)
@@ -313,16 +327,191 @@ static void thread_create_join(void) {
     report("thread-create-join", "thread_create + thread_join", values, samples);
 }
 
+/* ---- the file system's rows (`files`) ---- */
+
+#define DATA_FOLDER "bench-data"
+#define WORK_FOLDER "bench-work"
+#define IO_CHUNK (64 * 1024)
+/* Samples of the rows whose one sample writes to the disk and waits for it (fsync), or reads
+ * a whole large directory: fewer, so that a run stays short under emulation. */
+#define DISK_SAMPLES 31
+#define LISTING_SAMPLES 15
+#define WARM_READS 5
+
+static size_t data_file_size;   /* each data file */
+static int data_files;          /* seq-1 … seq-N */
+static int directory_entries;   /* in the directory readdir lists */
+static char io_buffer[IO_CHUNK];
+static struct dirent entries_buffer[64];
+
+static int at_most(int limit) { return samples < limit ? samples : limit; }
+
+/* Ends the program unless `result` is 0. */
+static void succeed(long result, const char *what) { require(result == 0, what, result); }
+
+/* Makes the next read of every file come from the disk: on Linux, write everything back and
+ * drop the caches; on Apus nothing is needed, as each data file is read cold once per boot. */
+static void drop_caches(void) {
+#ifdef __linux__
+    if (linux_is_init()) succeed(linux_drop_caches(), "dropping Linux's caches");
+#endif
+}
+
+
+/* Reads the data file `number` to its end; returns the ticks it took. */
+static unsigned long read_data_file(int number) {
+    char path[64];
+    snprintf(path, sizeof path, DATA_FOLDER "/seq-%d", number);
+    int fd = (int)open(path, O_RDONLY);
+    require(fd >= 0, "open of a data file (the tool puts bench-data/seq-N on the disk)", fd);
+    size_t total = 0;
+    ssize_t got;
+    unsigned long start = ticks();
+    while ((got = read(fd, io_buffer, sizeof io_buffer)) > 0) total += (size_t)got;
+    unsigned long taken = ticks() - start;
+    close(fd);
+    require(got == 0 && total == data_file_size, "read of a whole data file", got < 0 ? got : (long)total);
+    return taken;
+}
+
+static void sequential_reads(void) {
+    char label[64];
+    int count = 0;
+    for (int number = 1; number <= data_files; number++) {
+        drop_caches();
+        values[count++] = read_data_file(number);
+    }
+    snprintf(label, sizeof label, "sequential read of %lu MiB, cold", data_file_size / MIB);
+    report("file-read-cold", label, values, count);
+    for (count = 0; count < at_most(WARM_READS); count++) values[count] = read_data_file(data_files);
+    snprintf(label, sizeof label, "sequential read of %lu MiB, warm", data_file_size / MIB);
+    report("file-read-warm", label, values, count);
+}
+
+/* create, open, write 4 KiB, fsync, close, unlink: a small file made durable and removed. */
+static void create_write_fsync_unlink(void) {
+    memset(io_buffer, 'f', PAGE_SIZE);
+    for (int s = 0; s < at_most(DISK_SAMPLES); s++) {
+        unsigned long start = ticks();
+        succeed(create(WORK_FOLDER "/small"), "create");
+        int fd = (int)open(WORK_FOLDER "/small", O_RDWR);
+        require(fd >= 0, "open", fd);
+        require(write(fd, io_buffer, PAGE_SIZE) == PAGE_SIZE, "write of 4 KiB", -1);
+        succeed(fsync(fd), "fsync");
+        close(fd);
+        succeed(unlink(WORK_FOLDER "/small"), "unlink");
+        values[s] = ticks() - start;
+    }
+    report("file-create-write-fsync-unlink", "create + 4 KiB write + fsync + unlink", values, at_most(DISK_SAMPLES));
+}
+
+/* fsync alone, after overwriting the first 4 KiB of a file that has them: the latency of
+ * making one changed page durable. */
+static void fsync_latency(void) {
+    succeed(create(WORK_FOLDER "/synced"), "create");
+    int fd = (int)open(WORK_FOLDER "/synced", O_RDWR);
+    require(fd >= 0, "open", fd);
+    require(write(fd, io_buffer, PAGE_SIZE) == PAGE_SIZE && fsync(fd) == 0, "the first write and fsync", -1);
+    for (int s = 0; s < at_most(DISK_SAMPLES); s++) {
+        io_buffer[0] = (char)s;
+        seek(fd, 0, SEEK_SET);
+        require(write(fd, io_buffer, PAGE_SIZE) == PAGE_SIZE, "write of 4 KiB", -1);
+        unsigned long start = ticks();
+        succeed(fsync(fd), "fsync");
+        values[s] = ticks() - start;
+    }
+    close(fd);
+    succeed(unlink(WORK_FOLDER "/synced"), "unlink");
+    report("file-fsync", "fsync of a 4 KiB overwrite", values, at_most(DISK_SAMPLES));
+}
+
+/* create and unlink of an empty file, BATCH pairs per sample (each its own name): two
+ * metadata operations, neither made durable by the program. */
+static void create_unlink(void) {
+    char names[BATCH][32];
+    for (int i = 0; i < BATCH; i++) snprintf(names[i], sizeof names[i], WORK_FOLDER "/m%d", i);
+    for (int s = 0; s < samples; s++) {
+        unsigned long start = ticks();
+        for (int i = 0; i < BATCH; i++) succeed(create(names[i]), "create");
+        for (int i = 0; i < BATCH; i++) succeed(unlink(names[i]), "unlink");
+        values[s] = (ticks() - start) / BATCH;
+    }
+    report("file-create-unlink", "create+unlink of an empty file (2 metadata operations)", values, samples);
+}
+
+static void stat_file(void) {
+    struct stat st;
+    for (int s = 0; s < samples; s++) {
+        unsigned long start = ticks();
+        for (int i = 0; i < BATCH; i++) stat(DATA_FOLDER "/seq-1", &st);
+        values[s] = (ticks() - start) / BATCH;
+    }
+    require(stat(DATA_FOLDER "/seq-1", &st) == 0 && st.size == data_file_size, "stat of a data file", -1);
+    report("file-stat", "stat of a file", values, samples);
+}
+
+/* A directory of `directory_entries` empty files, listed whole with readdir (64 entries a
+ * call) per sample, then emptied and removed. */
+static void list_directory(void) {
+    char path[64];
+    succeed(mkdir(WORK_FOLDER "/listed"), "mkdir");
+    for (int i = 0; i < directory_entries; i++) {
+        snprintf(path, sizeof path, WORK_FOLDER "/listed/e%05d", i);
+        succeed(create(path), "create of a directory entry");
+    }
+    for (int s = 0; s < at_most(LISTING_SAMPLES); s++) {
+        unsigned long start = ticks();
+        int fd = (int)open(WORK_FOLDER "/listed", O_RDONLY);
+        long listed = 0;
+        ssize_t got;
+        while ((got = readdir(fd, entries_buffer, sizeof entries_buffer / sizeof entries_buffer[0])) > 0) listed += got;
+        close(fd);
+        values[s] = ticks() - start;
+        require(got == 0 && listed == directory_entries + 2, "readdir of every entry", got < 0 ? got : listed);
+    }
+    char label[64];
+    snprintf(label, sizeof label, "readdir of %d entries", directory_entries);
+    report("file-readdir", label, values, at_most(LISTING_SAMPLES));
+    for (int i = 0; i < directory_entries; i++) {
+        snprintf(path, sizeof path, WORK_FOLDER "/listed/e%05d", i);
+        succeed(unlink(path), "unlink of a directory entry");
+    }
+    succeed(unlink(WORK_FOLDER "/listed"), "unlink of the listed directory");
+}
+
+static void file_rows(int quick) {
+    data_file_size = quick ? 1 * MIB : 64 * MIB;
+    data_files = quick ? 2 : 4;
+    directory_entries = quick ? 100 : 10000;
+#ifdef __linux__
+    if (linux_is_init()) succeed(linux_mount_disk("/dev/vda", "ext4", "/mnt"), "mounting the disk");
+#endif
+    /* The cold reads first, before anything else brings the disk's blocks in. */
+    sequential_reads();
+    long made = mkdir(WORK_FOLDER);
+    require(made == 0 || made == -FileExist, "mkdir " WORK_FOLDER, made);
+    create_write_fsync_unlink();
+    fsync_latency();
+    create_unlink();
+    stat_file();
+    list_directory();
+    succeed(unlink(WORK_FOLDER), "unlink " WORK_FOLDER);
+#ifdef __linux__
+    if (linux_is_init()) succeed(linux_unmount_disk("/mnt"), "unmounting the disk");
+#endif
+}
+
 int main(int argc, char **argv) {
     unsigned long start = ticks();
-    int lazy = 0, eager = 0, quick = 0;
+    int lazy = 0, eager = 0, files = 0, quick = 0;
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "lazy")) lazy = 1;
         else if (!strcmp(argv[i], "eager")) eager = 1;
+        else if (!strcmp(argv[i], "files")) files = 1;
         else if (!strcmp(argv[i], "short")) quick = 1;
-        else { printf("bench: unknown argument %s (lazy, eager, short)\n", argv[i]); return 2; }
+        else { printf("bench: unknown argument %s (lazy, eager, files, short)\n", argv[i]); return 2; }
     }
-    if (!lazy && !eager) lazy = 1;
+    if (!lazy && !eager && !files) lazy = 1;
     printf("bench start %lu\n", start);
     samples = quick ? 3 : 101;
     populate_size = quick ? 64 * 1024 : 16 * MIB;
@@ -343,6 +532,7 @@ int main(int argc, char **argv) {
         thread_create_join();
     }
     if (eager) populate_and_unmap();
+    if (files) file_rows(quick);
     printf("bench end %lu\n", ticks());
     return 0;
 }

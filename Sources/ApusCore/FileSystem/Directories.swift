@@ -40,9 +40,12 @@ extension FileSystem {
 
     /// `readdir` on an open inode: up to `count` entries of directory `inode` from `cursor`
     /// on, and the cursor to continue from. ``KernelError/notDirectory`` for a regular file.
+    /// A directory removed while open lists nothing, as on Linux: its `.` and `..` are gone
+    /// with its name.
     public func readDirectory(_ inode: UInt32, from cursor: UInt64, count: Int) throws(KernelError) -> (entries: [DirectoryBlock.Entry], next: UInt64) {
         let directory = try self.inode(inode)
         guard directory.type == .directory else { throw .notDirectory }
+        guard directory.linkCount > 0 else { return ([], cursor) }
         return try entries(of: directory, from: cursor, count: count)
     }
 

@@ -12,7 +12,9 @@
 /// (3) the bytes are copied and the pages marked dirty, which cannot fail. A large write
 /// goes in chunks of ``writeChunkPages`` pages, each such a step; when the disk fills up,
 /// the call writes what fits (page by page at the end) and returns how much, or fails with
-/// NoSpace when nothing fits.
+/// NoSpace when nothing fits. The bytes come from a *source* that copies a given part of
+/// them into a page: a buffer of the kernel's, or a program's memory (whose pages the system
+/// call made ready before, so that copying from them cannot fail).
 extension FileSystem {
     /// Pages one write transaction covers at most.
     static var writeChunkPages: UInt64 { 256 }
@@ -49,14 +51,36 @@ extension FileSystem {
         try page(of: regularFile(inode), at: index)
     }
 
+    /// The frame caching page `index` of file `inode` with a share of it taken for the
+    /// caller (a private file mapping maps it read-only and copies it on its first write),
+    /// or `nil` for a page wholly past the end of the file (the caller maps zeros).
+    public func sharedPage(of inode: UInt32, at index: UInt64) throws(KernelError) -> PhysicalAddress? {
+        let file = try regularFile(inode)
+        guard index < (file.size + Self.pageSize - 1) / Self.pageSize else { return nil }
+        let frame = try page(of: file, at: index)
+        frames.share(frame)
+        return frame
+    }
+
     /// Writes `buffer` at `offset` of file `inode`, growing it as needed; returns how many
     /// bytes were written (all of them unless the disk filled up). ``KernelError/noSpace``
     /// when not one byte fits, ``KernelError/isDirectory`` for a directory.
     public func write(_ inode: UInt32, at offset: UInt64, from buffer: UnsafeRawBufferPointer) throws(KernelError) -> Int {
+        try write(inode, at: offset, count: buffer.count) { destination, sourceOffset in
+            destination.baseAddress!.copyMemory(from: buffer.baseAddress! + sourceOffset, byteCount: destination.count)
+        }
+    }
+
+    /// Writes `count` bytes at `offset` of file `inode`, growing it as needed; `source` copies
+    /// the bytes from its offset (the second argument, from 0) into the page buffer it is
+    /// given, and must not fail. Returns how many bytes were written (all of them unless the
+    /// disk filled up). ``KernelError/noSpace`` when not one byte fits,
+    /// ``KernelError/isDirectory`` for a directory.
+    public func write(_ inode: UInt32, at offset: UInt64, count: Int, from source: (UnsafeMutableRawBufferPointer, Int) -> Void) throws(KernelError) -> Int {
         _ = try regularFile(inode)
-        guard !buffer.isEmpty else { return 0 }
+        guard count > 0 else { return 0 }
         guard offset < DiskInode.maximumSize else { throw .noSpace }
-        let total = Int(min(UInt64(buffer.count), DiskInode.maximumSize - offset))
+        let total = Int(min(UInt64(count), DiskInode.maximumSize - offset))
         let chunkBytes = Int(min(Self.writeChunkPages, UInt64(max(pages.capacity / 2, 1))) * Self.pageSize)
         var written = 0
         var chunkLimit = chunkBytes
@@ -65,7 +89,8 @@ extension FileSystem {
             let inPage = Int(position % Self.pageSize)
             let length = min(total - written, chunkLimit - inPage)
             do {
-                try writeChunk(inode, at: position, from: UnsafeRawBufferPointer(rebasing: buffer[written..<written + length]))
+                let start = written
+                try writeChunk(inode, at: position, count: length) { destination, chunkOffset in source(destination, start + chunkOffset) }
                 written += length
             } catch {
                 // Out of room: try a smaller piece (down to what is left of one page).
@@ -91,7 +116,8 @@ extension FileSystem {
 
     /// Gives up to `count` frames back to the allocator from the caches (clean file pages
     /// first, then dirty ones written back, then metadata blocks); returns how many. The
-    /// entry point for the rest of the kernel when frames run short.
+    /// entry point for the rest of the kernel when frames run short, where waiting for the
+    /// disk is safe (between system calls and faults, with the file system not in use).
     @discardableResult
     public func releaseFrames(_ count: Int) -> Int {
         let fromPages = pages.releaseFrames(count)
@@ -114,15 +140,15 @@ extension FileSystem {
     }
 
     /// One chunk of a write: all of it, or nothing (see the type's description).
-    private func writeChunk(_ inode: UInt32, at offset: UInt64, from bytes: UnsafeRawBufferPointer) throws(KernelError) {
+    private func writeChunk(_ inode: UInt32, at offset: UInt64, count: Int, from source: (UnsafeMutableRawBufferPointer, Int) -> Void) throws(KernelError) {
         var file = try regularFile(inode)
         let firstPage = offset / Self.pageSize
-        let lastPage = (offset + UInt64(bytes.count) - 1) / Self.pageSize
+        let lastPage = (offset + UInt64(count) - 1) / Self.pageSize
         var pinned: [UInt64] = []
-        defer { for index in pinned { pages.setPinned(false, inode: inode, page: index) } }
+        defer { for index in pinned { pages.unpin(inode: inode, page: index) } }
         for index in firstPage...lastPage {
             _ = try page(of: file, at: index)
-            pages.setPinned(true, inode: inode, page: index)
+            pages.pin(inode: inode, page: index)
             pinned.append(index)
             try pages.makePrivate(inode: inode, page: index)
         }
@@ -135,7 +161,7 @@ extension FileSystem {
             let block = try blockNumber(of: file, at: oldLastPage)
             if block != 0 {
                 _ = try page(of: file, at: oldLastPage)
-                pages.setPinned(true, inode: inode, page: oldLastPage)
+                pages.pin(inode: inode, page: oldLastPage)
                 pinned.append(oldLastPage)
                 tail = (oldLastPage, block)
             }
@@ -143,16 +169,16 @@ extension FileSystem {
         var transaction = store.begin()
         var blocks: [(block: UInt64, isNew: Bool)] = []
         for index in firstPage...lastPage { blocks.append(try mapBlock(of: &file, at: index, in: &transaction)) }
-        file.size = max(file.size, offset + UInt64(bytes.count))
+        file.size = max(file.size, offset + UInt64(count))
         try write(file, in: &transaction)
         try transaction.commit()
         if let tail { pages.markDirty(inode: inode, page: tail.page, block: tail.block, fresh: false) }
         var copied = 0
         for (position, index) in (firstPage...lastPage).enumerated() {
             let inPage = index == firstPage ? Int(offset % Self.pageSize) : 0
-            let length = min(bytes.count - copied, Int(Self.pageSize) - inPage)
+            let length = min(count - copied, Int(Self.pageSize) - inPage)
             let frame = pages.cachedFrame(inode: inode, page: index)!
-            (frames.memory.pointer(to: frame) + inPage).copyMemory(from: bytes.baseAddress! + copied, byteCount: length)
+            source(UnsafeMutableRawBufferPointer(start: frames.memory.pointer(to: frame) + inPage, count: length), copied)
             pages.markDirty(inode: inode, page: index, block: blocks[position].block, fresh: blocks[position].isNew)
             copied += length
         }

@@ -27,6 +27,11 @@ public final class FileSystem<Memory: PhysicalMemory> {
     public let store: MetadataStore<Memory>
     /// Open counts of inodes in use by open files and current directories (inode → count).
     var openCounts = AddressMap<UInt64>()
+    /// How many open counts reached zero and wait for a moment when the file system may be
+    /// used (OpenFiles.swift).
+    var unsettledReleases = 0
+    /// The ``InodeHandle``s alive (at most ``inodeHandleLimit``, besides roots).
+    public internal(set) var handleCount = 0
     /// Where the next block and inode searches start.
     var blockHint: UInt64
     var inodeHint: UInt64 = 0
@@ -42,6 +47,8 @@ public final class FileSystem<Memory: PhysicalMemory> {
         /// Blocks, at least 1,022 (two transactions' worth).
         public var blockCacheCapacity = BlockCache<Memory>.defaultCapacity
         public var pageCacheCapacity = PageCache<Memory>.defaultCapacity
+        /// Free frames the page cache leaves to others (``PageCache/reserve``).
+        public var pageCacheReserve = 0
         /// For ``FileSystemImage/make(on:geometry:tree:frames:)`` only: nobody has seen the
         /// image, so changes go straight home and all-zero blocks are never written.
         var imageIsFresh = false
@@ -71,7 +78,7 @@ public final class FileSystem<Memory: PhysicalMemory> {
         let geometry = superblock.geometry
         // The block cache must hold a committed transaction owed home and more besides.
         let cache = BlockCache(device: device, frames: frames, capacity: max(options.blockCacheCapacity, 2 * JournalFormat.maximumBlocksPerTransaction))
-        let pages = PageCache(device: device, frames: frames, capacity: options.pageCacheCapacity)
+        let pages = PageCache(device: device, frames: frames, capacity: options.pageCacheCapacity, reserve: options.pageCacheReserve)
         let store = MetadataStore(cache: cache, pages: pages, journal: geometry.journal, lastTransactionID: transactionID, imageIsFresh: options.imageIsFresh)
         let fileSystem = FileSystem(geometry: geometry, store: store)
         try fileSystem.checkBitmaps(against: superblock)
@@ -79,9 +86,10 @@ public final class FileSystem<Memory: PhysicalMemory> {
         return fileSystem
     }
 
-    /// Writes every dirty page and the running group to the disk and flushes; the file
-    /// system stays mounted.
+    /// Settles the deferred releases, writes every dirty page and the running group to the
+    /// disk and flushes; the file system stays mounted.
     public func sync() throws(KernelError) {
+        settleReleases()
         try pages.writeBackAll()
         try store.commitGroup()
         try device.flush()
@@ -92,6 +100,7 @@ public final class FileSystem<Memory: PhysicalMemory> {
     /// and the next mount frees those that are unlinked.
     public func unmount() throws(KernelError) {
         try sync()
+        if frames.reclaimer === self { frames.reclaimer = nil }
         pages.dropAll()
         store.cache.dropAll()
     }
@@ -111,5 +120,16 @@ public final class FileSystem<Memory: PhysicalMemory> {
             throw MountFailure("the superblock counts \(superblock.usedBlockCount) data blocks in use of \(geometry.dataBlockCount)")
         }
         return superblock
+    }
+}
+
+/// The caches' frames are the frame allocator's reserve: when no frame is free, the
+/// allocator takes clean file pages and metadata blocks back (without a disk write, so any
+/// allocation anywhere may ask). The kernel makes the mounted file system the allocator's
+/// ``FrameAllocator/reclaimer``.
+extension FileSystem: FrameReclaimer {
+    public func reclaimFrames(_ count: Int) -> Int {
+        let fromPages = pages.releaseCleanFrames(count)
+        return fromPages + store.cache.releaseFrames(count - fromPages)
     }
 }

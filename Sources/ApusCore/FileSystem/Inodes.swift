@@ -67,12 +67,13 @@ extension FileSystem {
     }
 
     /// Frees the inodes marked used whose link count is 0: files unlinked while open when the
-    /// machine stopped. Refuses the mount when a used inode's record is damaged.
+    /// machine stopped. Refuses the mount when a used inode's record is damaged. Only the
+    /// inodes the bitmap marks used are read: the bitmap is scanned a byte at a time, so a
+    /// disk of 32,768 inodes with a hundred in use costs a hundred inode reads.
     func freeOrphans() throws(MountFailure) {
         var orphans: [DiskInode] = []
-        for index in 0..<geometry.inodeCount {
-            let number = UInt32(index + 1)
-            guard try duringMount("the inode bitmap", { () throws(KernelError) in try isInodeUsed(number) }) else { continue }
+        let used = try duringMount("the inode bitmap") { () throws(KernelError) in try usedInodeNumbers() }
+        for number in used {
             guard let inode = try? inode(number) else { throw MountFailure("inode \(number) is marked used but its record is damaged") }
             if inode.linkCount == 0 { orphans.append(inode) }
         }
@@ -89,6 +90,31 @@ extension FileSystem {
         orphansFreedAtMount = orphans.count
     }
 
+    /// The inode numbers the inode bitmap marks used, in order.
+    private func usedInodeNumbers() throws(KernelError) -> [UInt32] {
+        var numbers: [UInt32] = []
+        var first: UInt64 = 0
+        while first < geometry.inodeCount {
+            let block = geometry.inodeBitmapStart + first / FileSystemGeometry.bitsPerBlock
+            let end = min(geometry.inodeCount, first + FileSystemGeometry.bitsPerBlock)
+            let start = first
+            try store.withBlock(block) { bytes in
+                var index = start
+                while index < end {
+                    let byte = bytes[Int(index % FileSystemGeometry.bitsPerBlock / 8)]
+                    if byte == 0, index % 8 == 0 {
+                        index += 8
+                        continue
+                    }
+                    if byte & (UInt8(1) << (index % 8)) != 0 { numbers.append(UInt32(index + 1)) }
+                    index += 1
+                }
+            }
+            first = end
+        }
+        return numbers
+    }
+
     /// Runs `body`, turning its error into a reason to refuse the mount.
     private func duringMount<T>(_ what: String, _ body: () throws(KernelError) -> T) throws(MountFailure) -> T {
         do {
@@ -98,6 +124,8 @@ extension FileSystem {
         }
     }
 
+    /// The set bits of items `range` of the bitmap starting at block `start`, counted a word
+    /// of 64 at a time where the range covers whole words.
     private func countSetBits(inBitmapAt start: UInt64, in range: Range<UInt64>) throws(KernelError) -> UInt64 {
         var count: UInt64 = 0
         var index = range.lowerBound
@@ -109,13 +137,13 @@ extension FileSystem {
                 var found: UInt64 = 0
                 var bit = first
                 while bit < end {
-                    let byte = Int(bit % FileSystemGeometry.bitsPerBlock / 8)
-                    if bit % 8 == 0, bit + 8 <= end {
-                        found += UInt64(bytes[byte].nonzeroBitCount)
-                        bit += 8
+                    let offset = bit % FileSystemGeometry.bitsPerBlock
+                    if offset % 64 == 0, bit + 64 <= end {
+                        found += UInt64(bytes.load(fromByteOffset: Int(offset / 8), as: UInt64.self).nonzeroBitCount)
+                        bit += 64
                         continue
                     }
-                    if bytes[byte] & (UInt8(1) << (bit % 8)) != 0 { found += 1 }
+                    if bytes[Int(offset / 8)] & (UInt8(1) << (offset % 8)) != 0 { found += 1 }
                     bit += 1
                 }
                 return found

@@ -7,9 +7,17 @@
 /// directory), the inode and its blocks are freed. If the machine stops first, the disk
 /// holds an *orphan* (an inode marked used with no links) and the next mount frees it.
 ///
-/// The count is one per open file description (what `open` creates; `fork` and `dup`
-/// share it) and one per process whose current directory the inode is. The table holds only
-/// inodes in use, so it is as big as the file tables and processes make it.
+/// The count is one per ``InodeHandle`` (what `open`, `chdir` and a file mapping hold;
+/// `fork` shares them). The table holds only inodes in use, so it is as big as the file
+/// tables and processes make it.
+///
+/// A handle can be dropped anywhere (the last reference to a process's memory may go when
+/// the scheduler frees its last thread, a `close` or `munmap` must allocate nothing), but
+/// freeing an unlinked inode is a transaction and disk writes, which may only happen where
+/// the file system may be used. So a dropped handle only lowers its count in place
+/// (``deferRelease(_:)``, which writes and allocates nothing), and the kernel settles the
+/// counts that reached zero (``settleReleases()``) when it is done with the file system:
+/// after each system call and fault, and before a sync.
 public struct OpenedFile: Equatable, Sendable {
     public var inode: UInt32
     public var type: FileType
@@ -27,19 +35,50 @@ extension FileSystem {
 
     /// Adds a user of `inode` (an open file, a current directory).
     public func retain(_ inode: UInt32) {
-        let count = openCounts.remove(at: UInt64(inode)) ?? 0
-        openCounts.insert(count + 1, at: UInt64(inode))
+        let found = openCounts.modifyValue(at: UInt64(inode)) { count in
+            if count == 0 { unsettledReleases -= 1 } // taken again before it was settled
+            count += 1
+        }
+        if !found { openCounts.insert(1, at: UInt64(inode)) }
     }
 
-    /// Drops a user of `inode`; the last user of an unlinked inode frees it. A device error
-    /// then leaves it for the next mount to free, so this never fails.
+    /// Drops a user of `inode` and settles at once (``deferRelease(_:)``, then
+    /// ``settleReleases()``): the last user of an unlinked inode frees it.
     public func release(_ inode: UInt32) {
-        guard let count = openCounts.remove(at: UInt64(inode)) else { preconditionFailure("release of an inode nobody holds") }
-        if count > 1 {
-            openCounts.insert(count - 1, at: UInt64(inode))
-            return
+        deferRelease(inode)
+        settleReleases()
+    }
+
+    /// A user of `inode` has let go, perhaps somewhere the file system may not be used now:
+    /// its count goes down in place, and a count that reaches zero waits for
+    /// ``settleReleases()``. Writes nothing, allocates nothing.
+    public func deferRelease(_ inode: UInt32) {
+        let found = openCounts.modifyValue(at: UInt64(inode)) { count in
+            precondition(count > 0, "release of an inode nobody holds")
+            count -= 1
+            if count == 0 { unsettledReleases += 1 }
         }
-        guard let node = try? self.inode(inode), node.linkCount == 0 else { return }
+        precondition(found, "release of an inode nobody holds")
+    }
+
+    /// Forgets the inodes whose last user went, and frees those that are unlinked; the
+    /// kernel calls it where the file system is its own (see the type's description). A
+    /// device error leaves an inode for the next mount to free, so this never fails.
+    public func settleReleases() {
+        while unsettledReleases > 0 {
+            // Taken out first: a release that waits for the disk may let another handle drop.
+            var unused: [UInt32] = []
+            openCounts.forEach { inode, count in if count == 0 { unused.append(UInt32(inode)) } }
+            for inode in unused {
+                openCounts.remove(at: UInt64(inode))
+                unsettledReleases -= 1
+            }
+            for inode in unused { free(ifUnlinked: inode) }
+        }
+    }
+
+    private func free(ifUnlinked inode: UInt32) {
+        guard openCounts.value(at: UInt64(inode)) == nil, let node = try? self.inode(inode), node.linkCount == 0 else { return }
         var transaction = store.begin()
         do {
             try destroy(node, in: &transaction)
@@ -49,6 +88,9 @@ extension FileSystem {
             // Left as an orphan: the next mount frees it.
         }
     }
+
+    /// Whether some release waits for ``settleReleases()``.
+    public var hasDeferredReleases: Bool { unsettledReleases > 0 }
 
     /// How many users hold `inode` now.
     public func openCount(of inode: UInt32) -> UInt64 {

@@ -12,13 +12,25 @@
 ///   served from a free list per size class; a list that runs dry gets a fresh page cut
 ///   into blocks of its size. A block is aligned to its size, so any alignment up to the
 ///   size is met for free.
-/// * Large requests take the first run of free pages long enough (page-aligned).
+/// * A request of more than 2 KiB up to one page takes the lowest free page; a request of
+///   several pages takes the *highest* run of free pages long enough (page-aligned).
 /// * `free` finds a block's size class or page count in the tag of its page, so blocks carry
 ///   no header, and puts the block back for reuse: a long-running kernel reuses its memory
 ///   instead of growing.
 ///
 /// Small-block pages stay with their size class once cut, which bounds fragmentation by the
 /// largest number of blocks of each size ever live at once.
+///
+/// **Why a heap that holds its budgets never fails.** Pages are taken from two ends. Small
+/// blocks and single pages (the *low* blocks) always take the lowest free page, so when one
+/// takes page p, every page below p is in use: the highest low page ever used is below the
+/// most pages ever in use at once. Several-page blocks (the *high* ones) take the highest
+/// run that fits, so they stay at the top. The kernel makes its several-page blocks at boot
+/// (its kernel stacks, the root file system's tables) and otherwise only for the length of
+/// one operation. So when the pages that low blocks may hold at worst (``HeapBudget``) fit
+/// between the low blocks of boot and the high ones, with room for one operation's passing
+/// high blocks, the two ends never meet: every request of a page or less finds a page, and
+/// every passing several-page request finds its run (``pagesBetweenFronts``).
 public struct HeapAllocator {
     /// The smallest block: room for a free-list link and 16-byte alignment.
     public static let smallestBlock = 16
@@ -55,15 +67,26 @@ public struct HeapAllocator {
         precondition(Int(bitPattern: base) % Self.pageSize == 0 && byteCount % Self.pageSize == 0, "heap region must be whole pages")
         self.base = base
         pageCount = byteCount / Self.pageSize
-        let header = Self.sizeClassCount * MemoryLayout<UnsafeMutableRawPointer?>.stride + 2 * MemoryLayout<Int>.stride
-        metadataPages = (header + pageCount * MemoryLayout<UInt32>.stride + Self.pageSize - 1) / Self.pageSize
+        metadataPages = (Self.metadataBytes(forHeapBytes: byteCount) + Self.pageSize - 1) / Self.pageSize
         precondition(metadataPages < pageCount, "heap region too small for its own bookkeeping")
         base.initializeMemory(as: UInt8.self, repeating: 0, count: metadataPages * Self.pageSize)
         for page in 0..<metadataPages { tags[page] = Self.largeContinuation }
     }
 
+    /// The bytes of bookkeeping a heap of `heapBytes` keeps at its start: the free lists'
+    /// heads, two statistics and a tag per page.
+    public static func metadataBytes(forHeapBytes heapBytes: Int) -> Int {
+        sizeClassCount * MemoryLayout<UnsafeMutableRawPointer?>.stride + 2 * MemoryLayout<Int>.stride
+            + heapBytes / pageSize * MemoryLayout<UInt32>.stride
+    }
+
     /// Bytes handed out and not yet freed (block sizes, as rounded up).
     public var bytesInUse: Int { statistics[0] }
+    /// The most bytes in use at once since the heap was made or ``resetPeak()``.
+    public var peakBytesInUse: Int { statistics[1] }
+
+    /// Starts counting ``peakBytesInUse`` from what is in use now.
+    public func resetPeak() { statistics[1] = statistics[0] }
     /// Pages not holding bookkeeping, blocks or free-listed blocks.
     public var freePages: Int {
         var count = 0
@@ -82,6 +105,7 @@ public struct HeapAllocator {
             let block = freeListHeads[sizeClass]!
             freeListHeads[sizeClass] = block.load(as: UnsafeMutableRawPointer?.self)
             statistics[0] += Self.smallestBlock << sizeClass
+            statistics[1] = Swift.max(statistics[1], statistics[0])
             return block
         }
         guard size <= pageCount * Self.pageSize else { return nil }
@@ -90,6 +114,7 @@ public struct HeapAllocator {
         tags[first] = Self.largeStart | UInt32(pages)
         for page in (first + 1)..<(first + pages) { tags[page] = Self.largeContinuation }
         statistics[0] += pages * Self.pageSize
+        statistics[1] = Swift.max(statistics[1], statistics[0])
         return base + first * Self.pageSize
     }
 
@@ -122,6 +147,23 @@ public struct HeapAllocator {
         return sizeClass
     }
 
+    /// The pages between the highest page a small block or a single-page block holds (or the
+    /// bookkeeping) and the lowest page of a block of several pages (or the end): the room
+    /// both ends have to grow into without meeting.
+    public var pagesBetweenFronts: Int {
+        var lowEnd = metadataPages
+        var highStart = pageCount
+        for page in metadataPages..<pageCount {
+            let tag = tags[page]
+            if tag >= Self.smallPageBase && tag < Self.smallPageBase + UInt32(Self.sizeClassCount) {
+                lowEnd = page + 1
+            } else if tag & Self.largeStart != 0 {
+                if tag & ~Self.largeStart == 1 { lowEnd = page + 1 } else { highStart = min(highStart, page) }
+            }
+        }
+        return max(0, highStart - lowEnd)
+    }
+
     /// Cuts a free page into blocks of `sizeClass` onto its free list.
     private func refill(_ sizeClass: Int) -> Bool {
         guard let page = takePages(1) else { return false }
@@ -137,15 +179,20 @@ public struct HeapAllocator {
         return true
     }
 
-    /// The first page of the first run of `count` free pages, or `nil`.
+    /// The first page of a run of `count` free pages, or `nil`: the lowest free page for
+    /// one page, the highest run that fits for several (see the type's header).
     private func takePages(_ count: Int) -> Int? {
-        var runStart = metadataPages
+        if count == 1 {
+            for page in metadataPages..<pageCount where tags[page] == Self.freePage { return page }
+            return nil
+        }
         var runLength = 0
-        for page in metadataPages..<pageCount {
+        var page = pageCount
+        while page > metadataPages {
+            page -= 1
             if tags[page] == Self.freePage {
-                if runLength == 0 { runStart = page }
                 runLength += 1
-                if runLength == count { return runStart }
+                if runLength == count { return page }
             } else {
                 runLength = 0
             }

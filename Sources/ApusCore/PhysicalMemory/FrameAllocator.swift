@@ -20,6 +20,10 @@
 /// was just cleared) goes on a second list, ``freeZeroed(_:)``, and is handed out first
 /// without being zeroed again: only its first eight bytes, the list's link, are cleared.
 ///
+/// When the free frames are gone, the allocator asks its ``reclaimer`` (the file system's
+/// caches, which hold frames they can drop) for some back before it gives up: so a cache
+/// that fills memory while nobody else needs it never costs a process a frame.
+///
 /// For tests the allocator can be told to fail one future allocation
 /// (``failAllocation(after:)``), which is how every "out of memory half way" path is tested.
 public final class FrameAllocator<RAM: PhysicalMemory> {
@@ -41,6 +45,13 @@ public final class FrameAllocator<RAM: PhysicalMemory> {
     /// Allocations that needed no zeroing (a measure for tests and benchmarks).
     public private(set) var zeroedReuseCount = 0
     private var allocationsBeforeFailure: Int?
+    /// Who gives frames back when none is free; `nil`: nobody.
+    public var reclaimer: (any FrameReclaimer)?
+    /// Set while the reclaimer works, so that an allocation it makes cannot call it again.
+    private var reclaiming = false
+    /// How many frames one call asks the reclaimer for: enough that the next allocations
+    /// need not ask again at once.
+    public static var reclaimBatch: Int { 32 }
 
     /// An allocator for the frames of `range` (page-aligned, at least two frames), reached
     /// through `memory`.
@@ -86,7 +97,7 @@ public final class FrameAllocator<RAM: PhysicalMemory> {
             frame = watermark
             watermark = watermark.advanced(by: PageGeometry.pageSize)
         } else {
-            return nil
+            return reclaimThenAllocate()
         }
         let index = self.index(of: frame)
         precondition(shareCounts[index] == 0, "frame allocator handed out a frame in use")
@@ -100,6 +111,16 @@ public final class FrameAllocator<RAM: PhysicalMemory> {
             memory.zeroFrame(frame)
         }
         return frame
+    }
+
+    /// Every frame is in use: the reclaimer gives some back, and the allocation is tried
+    /// once more; `nil` when it gave none.
+    private func reclaimThenAllocate() -> PhysicalAddress? {
+        guard let reclaimer, !reclaiming else { return nil }
+        reclaiming = true
+        let released = reclaimer.reclaimFrames(Self.reclaimBatch)
+        reclaiming = false
+        return released > 0 ? allocate() : nil
     }
 
     /// Drops one owner of `frame`; when it was the last, the frame becomes free.
@@ -161,4 +182,12 @@ public final class FrameAllocator<RAM: PhysicalMemory> {
         precondition(frame.isPageAligned && managed.contains(frame), "not a frame of this allocator: \(frame)")
         return Int((frame.raw - managed.start.raw) >> PageGeometry.pageShift)
     }
+}
+
+/// Something that holds frames it can give back at once when the allocator runs dry (the
+/// file system's caches: clean pages and blocks are copies of the disk). It must not wait
+/// (no disk write), since any allocation anywhere may ask it.
+public protocol FrameReclaimer: AnyObject {
+    /// Frees up to `count` frames it holds; returns how many it freed.
+    func reclaimFrames(_ count: Int) -> Int
 }

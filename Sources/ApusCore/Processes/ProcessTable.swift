@@ -31,6 +31,9 @@ public struct ProcessTable<Record> {
 
     /// The processes alive, in the order they started.
     public private(set) var entries: [Entry] = []
+    /// What the kernel keeps of each, in the same order (so that the end of a run can name
+    /// the survivors without making a list of them).
+    private var records: [Record] = []
     /// Threads started and not yet freed, of every process (ended ones included until the
     /// kernel has freed them).
     public private(set) var threadCount = 0
@@ -96,6 +99,7 @@ public struct ProcessTable<Record> {
 
     private mutating func admit(_ entry: Entry) {
         entries.append(entry)
+        records.append(entry.process)
         nextNumber += 1
         threadCount += 1
     }
@@ -120,23 +124,36 @@ public struct ProcessTable<Record> {
     /// end too, with status −1, each after ``ProcessEndStep/endWithRun(_:)``, once
     /// ``ProcessEndStep/endRun(status:survivors:)`` has named them all.
     public mutating func end(_ id: ProcessID, status: Int64) -> [ProcessEndStep<Record>] {
-        guard let index = entries.firstIndex(where: { $0.id == id }) else { return [] }
-        let ending = entries.remove(at: index)
-        var steps = Self.steps(ending: ending.process, status: status)
-        guard id == firstProcess else { return steps }
-        runStatus = status
-        let survivors = entries
-        entries.removeAll()
-        steps.append(.endRun(status: status, survivors: survivors.map { $0.process }))
-        for survivor in survivors {
-            steps.append(.endWithRun(survivor.process))
-            steps += Self.steps(ending: survivor.process, status: -1)
-        }
+        var steps: [ProcessEndStep<Record>] = []
+        end(id, status: status) { steps.append($0) }
         return steps
     }
 
-    private static func steps(ending process: Record, status: Int64) -> [ProcessEndStep<Record>] {
-        [.record(process, status: status), .endOtherThreads(process), .closeFiles(process), .left(process, status: status)]
+    /// ``end(_:status:)``, with each step handed to `carryOut` in order as it is decided:
+    /// the kernel's way, which allocates nothing (a process's end works however full the
+    /// kernel heap is).
+    public mutating func end(_ id: ProcessID, status: Int64, _ carryOut: (ProcessEndStep<Record>) -> Void) {
+        guard let index = entries.firstIndex(where: { $0.id == id }) else { return }
+        let ending = entries.remove(at: index).process
+        records.remove(at: index)
+        Self.steps(ending: ending, status: status, carryOut)
+        guard id == firstProcess else { return }
+        runStatus = status
+        let survivors = records
+        entries.removeAll()
+        records.removeAll()
+        carryOut(.endRun(status: status, survivors: survivors))
+        for survivor in survivors {
+            carryOut(.endWithRun(survivor))
+            Self.steps(ending: survivor, status: -1, carryOut)
+        }
+    }
+
+    private static func steps(ending process: Record, status: Int64, _ carryOut: (ProcessEndStep<Record>) -> Void) {
+        carryOut(.record(process, status: status))
+        carryOut(.endOtherThreads(process))
+        carryOut(.closeFiles(process))
+        carryOut(.left(process, status: status))
     }
 }
 

@@ -13,6 +13,9 @@
 ///   that was never a thread of this process.
 ///
 /// A thread that waits in `thread_join` waits on ``ended``, which every end broadcasts.
+///
+/// The members live in a ``ChunkedArray``: a program that never joins keeps up to
+/// ``memberLimit`` statuses, and they never ask the kernel heap for more than a page at once.
 public struct ThreadGroup {
     /// The most threads a process may have that are running or ended and not yet joined:
     /// a `thread_create` beyond is ``KernelError/noMemory``, so that a program that never
@@ -30,13 +33,13 @@ public struct ThreadGroup {
     /// The main thread's status once it has ended (kept even when it was joined: it is the
     /// process's status if the main thread is not the last to end).
     public private(set) var mainStatus: Int32?
-    private var members: [Member]
+    private var members = ChunkedArray<Member>()
     /// Broadcast at every thread's end: the condition `thread_join` waits for.
     public let ended = ConditionVariable("a thread of the process ends")
 
     public init(main: ThreadID) {
         self.main = main
-        members = [Member(id: main)]
+        members.append(Member(id: main))
     }
 
     /// Threads that have not ended.
@@ -85,6 +88,7 @@ public struct ThreadGroup {
 
     /// `target`, which ended, has been joined: it is forgotten.
     public mutating func forget(_ target: ThreadID) {
-        members.removeAll { $0.id == target && $0.status != nil }
+        guard let index = members.firstIndex(where: { $0.id == target && $0.status != nil }) else { return }
+        members.swapRemove(at: index)
     }
 }

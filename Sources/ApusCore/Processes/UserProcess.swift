@@ -1,5 +1,5 @@
-/// A process as its system calls see it: its memory, its files, its threads, and where its
-/// console and root file system are.
+/// A process as its system calls see it: its memory, its files, its threads, its current
+/// directory, and where its console and file system are.
 ///
 /// A process is what a program runs in: one address space (``mm``), one table of open files,
 /// and one or more threads that share both. The system calls a thread makes act on this
@@ -16,38 +16,41 @@
 public struct UserProcess<RAM: PhysicalMemory, P: Pager>: ~Copyable {
     /// The address space (as in KeOS and Linux, the process's `mm`).
     public var mm: MmStruct<RAM, P>
-    public var files = FileTable()
-    public let fileSystem: RootFileSystem
+    public var files = FileTable<RAM>()
+    /// The file system on the disk, the tree every path names a place in (ABI.md §6).
+    public let fileSystem: FileSystem<RAM>
+    /// Where relative paths start: `/` for a new process, its parent's for a forked one;
+    /// every thread of the process shares it. It keeps its directory alive.
+    public internal(set) var currentDirectory: InodeHandle<RAM>
     public let console: any Console
     /// Its threads: which run, and the statuses of those that ended unjoined.
     public internal(set) var threads: ThreadGroup
-    /// The conditions that the calls since the last ``takeWakeups()`` may have made true (a
-    /// pipe that got bytes, room, or lost an end; a thread that ended): the kernel
-    /// broadcasts them.
-    public internal(set) var wakeups: [ConditionVariable] = []
+    /// Where the calls of the process (and of every process of its run) say which conditions
+    /// they may have made true (a pipe that got bytes, room, or lost an end; a thread that
+    /// ended): the kernel broadcasts them after each call.
+    public let wakeups: WakeupList
 
-    /// A process whose main thread has the id `mainThread`.
-    public init(mm: consuming MmStruct<RAM, P>, fileSystem: RootFileSystem, console: any Console, mainThread: ThreadID = 1) {
+    /// A process in `/` whose main thread has the id `mainThread`, whose changes go on
+    /// `wakeups` (the run's list; a list of its own when none is given).
+    public init(mm: consuming MmStruct<RAM, P>, fileSystem: FileSystem<RAM>, console: any Console, mainThread: ThreadID = 1,
+                wakeups: WakeupList = WakeupList()) {
         self.mm = mm
         self.fileSystem = fileSystem
+        currentDirectory = InodeHandle.root(of: fileSystem)
         self.console = console
+        self.wakeups = wakeups
         threads = ThreadGroup(main: mainThread)
     }
 
-    /// The conditions to broadcast, once; the list is empty afterwards.
-    public mutating func takeWakeups() -> [ConditionVariable] {
-        defer { wakeups.removeAll() }
-        return wakeups
-    }
-
     /// A pipe changed: whoever waits on either end must look again.
-    mutating func pipeChanged(_ pipe: PipeBuffer) {
-        wakeups.append(pipe.readable)
-        wakeups.append(pipe.writable)
+    func pipeChanged(_ pipe: PipeBuffer) {
+        wakeups.add(pipe.readable)
+        wakeups.add(pipe.writable)
     }
 
-    /// Closes every descriptor, as a process does when it ends; the pipes' waiters are woken.
+    /// Closes every descriptor, as a process does when it ends; the waiters of the pipes
+    /// whose ends close are woken (through ``wakeups``). Allocates nothing.
     public mutating func closeAllFiles() {
-        for pipe in files.closeAll() { pipeChanged(pipe) }
+        files.closeAll()
     }
 }

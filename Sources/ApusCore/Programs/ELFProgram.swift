@@ -5,7 +5,8 @@
 /// What Apus accepts (ABI.md §3): ELF64, little-endian, x86-64, `ET_EXEC`. Every `PT_LOAD`
 /// segment must have `p_filesz <= p_memsz`, its file bytes inside the file, and its pages
 /// inside the part of the user half programs may use, not overlapping another segment's pages.
-/// Anything else is ``KernelError/invalidArgument``, never a crash.
+/// Anything else is ``KernelError/invalidArgument``, never a crash; a file the disk fails to
+/// read is ``KernelError/ioError``.
 public struct ELFProgram: Equatable {
     /// One `PT_LOAD` segment.
     public struct Segment: Equatable {
@@ -37,7 +38,8 @@ public struct ELFProgram: Equatable {
     /// Parses and checks the program in `file`.
     public init(file: any MappableFile) throws(KernelError) {
         var header = [UInt8](repeating: 0, count: Self.headerSize)
-        guard file.size >= UInt64(Self.headerSize), Self.read(file, at: 0, into: &header) else { throw .invalidArgument }
+        let fileSize = try file.size()
+        guard fileSize >= UInt64(Self.headerSize), try Self.read(file, at: 0, into: &header) else { throw .invalidArgument }
         guard header[0] == 0x7F, header[1] == UInt8(ascii: "E"), header[2] == UInt8(ascii: "L"), header[3] == UInt8(ascii: "F"),
               header[4] == 2, // ELFCLASS64
               header[5] == 1, // little-endian
@@ -51,11 +53,11 @@ public struct ELFProgram: Equatable {
         let count = Int(UInt16(littleEndianBytes: header, at: 56))
         guard entrySize == Self.programHeaderSize, count <= Self.maximumProgramHeaders,
               case let (tableEnd, overflow) = tableOffset.addingReportingOverflow(UInt64(count * entrySize)),
-              !overflow, tableEnd <= file.size
+              !overflow, tableEnd <= fileSize
         else { throw .invalidArgument }
 
         var table = [UInt8](repeating: 0, count: count * entrySize)
-        guard Self.read(file, at: tableOffset, into: &table) else { throw .invalidArgument }
+        guard try Self.read(file, at: tableOffset, into: &table) else { throw .invalidArgument }
         segments = []
         for index in 0..<count {
             let base = index * entrySize
@@ -72,7 +74,7 @@ public struct ELFProgram: Equatable {
             guard segment.memorySize > 0 else { continue }
             let (fileEnd, fileOverflow) = segment.fileOffset.addingReportingOverflow(segment.fileSize)
             let (memoryEnd, memoryOverflow) = segment.virtualAddress.addingReportingOverflow(segment.memorySize)
-            guard segment.fileSize <= segment.memorySize, !fileOverflow, fileEnd <= file.size,
+            guard segment.fileSize <= segment.memorySize, !fileOverflow, fileEnd <= fileSize,
                   !memoryOverflow, let end = PageGeometry.roundUp(memoryEnd),
                   segment.fileOffset >= segment.virtualAddress & PageGeometry.offsetMask,
                   case let pages = VirtualRange(start: VirtualAddress(segment.virtualAddress).pageBase, end: VirtualAddress(end)),
@@ -103,8 +105,11 @@ public struct ELFProgram: Equatable {
         }
     }
 
-    private static func read(_ file: any MappableFile, at offset: UInt64, into bytes: inout [UInt8]) -> Bool {
+    /// Whether `bytes.count` bytes at `offset` were read into `bytes` (false at the end of the
+    /// file). ``KernelError/ioError`` when the disk fails.
+    private static func read(_ file: any MappableFile, at offset: UInt64, into bytes: inout [UInt8]) throws(KernelError) -> Bool {
         let count = bytes.count
-        return bytes.withUnsafeMutableBytes { file.read(at: offset, into: $0) } == count
+        let outcome = bytes.withUnsafeMutableBytes { buffer in Result { () throws(KernelError) in try file.read(at: offset, into: buffer) } }
+        return try outcome.get() == count
     }
 }

@@ -23,7 +23,7 @@ public enum ProgramLaunch {
         do throws(KernelError) {
             program = try ELFProgram(file: file)
         } catch {
-            throw .notAProgram
+            throw error == .ioError ? .unreadable : .notAProgram
         }
         guard program.segments.contains(where: { $0.permission.contains(.executable) && $0.contains(program.entry) }) else {
             throw .entryOutsideCode(program.entry)
@@ -32,7 +32,11 @@ public enum ProgramLaunch {
         do throws(KernelError) {
             try program.load(from: file, into: &memory)
         } catch {
-            throw error == .noMemory ? .outOfMemory : .notAProgram
+            switch error {
+            case .noMemory: throw .outOfMemory
+            case .ioError: throw .unreadable
+            default: throw .notAProgram
+            }
         }
         do throws(KernelError) {
             return Start(entry: program.entry, stack: try UserStack.build(arguments: arguments, in: &memory))
@@ -87,6 +91,8 @@ public enum LaunchFailure: Error, Equatable, Sendable {
     case argumentsTooLarge(bytes: Int, limit: Int)
     /// No memory was left to load it.
     case outOfMemory
+    /// The disk failed while the program was read.
+    case unreadable
     /// The command names no program, or gives it no argv[0].
     case noProgramNamed
     /// The program's name is longer than `limit` bytes.
@@ -102,6 +108,7 @@ extension LaunchFailure: CustomStringConvertible {
         case .argumentsTooLarge(let bytes, let limit):
             "the arguments need \(bytes) bytes of the stack and at most \(limit) are available to them"
         case .outOfMemory: "not enough memory to load it"
+        case .unreadable: "the disk failed while it was read"
         case .noProgramNamed: "no program named"
         case .nameTooLong(let limit): "its name is longer than \(limit) bytes"
         }

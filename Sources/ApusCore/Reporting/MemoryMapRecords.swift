@@ -2,8 +2,8 @@
 /// region of every process at each fork and at each end.
 ///
 /// The kernel sends a map as ``RunRecord``s, like everything the host must believe: no
-/// byte of them is text a program chose. A file is named by its place in the root file
-/// system image, which the host built and can name itself. A map is a `memoryMap` record
+/// byte of them is text a program chose. A file is named by its inode number on the disk,
+/// which the host can turn into a path by reading the image after the run. A map is a `memoryMap` record
 /// (the moment, the process and its parent; `run` the run, from 0) and then two records per
 /// region (`region`, then `regionPages`), in address order; at most ``regionLimit`` regions,
 /// and a `regionsOmitted` record saying how many more there were.
@@ -51,21 +51,35 @@ public enum MemoryMapRecords {
 
     /// The records of `snapshot`, in the order the host reads them.
     public static func records(of snapshot: Snapshot) -> [RunRecord] {
-        let run = UInt32(truncatingIfNeeded: snapshot.run)
-        var records = [RunRecord(kind: .memoryMap, detail: snapshot.moment.rawValue, run: run,
-                                 first: Int64(snapshot.process), second: Int64(snapshot.parent))]
+        var records = [header(moment: snapshot.moment, run: snapshot.run, process: snapshot.process, parent: snapshot.parent)]
         for region in snapshot.regions {
-            var file: UInt32 = 0, offsetPages: UInt32 = 0
-            if case .file(let index, let offset) = region.source {
-                file = index.map { UInt32(truncatingIfNeeded: $0 + 1) } ?? UInt32.max
-                offsetPages = UInt32(truncatingIfNeeded: offset >> PageGeometry.pageShift)
-            }
-            records.append(RunRecord(kind: .region, detail: UInt8(truncatingIfNeeded: region.permission.rawValue), run: file,
-                                     first: Int64(bitPattern: region.range.start.raw), second: Int64(bitPattern: region.range.end.raw)))
-            records.append(RunRecord(kind: .regionPages, run: offsetPages, first: Int64(region.residentPages), second: Int64(region.sharedPages)))
+            let (range, pages) = Self.records(of: region)
+            records += [range, pages]
         }
-        if snapshot.omitted > 0 { records.append(RunRecord(kind: .regionsOmitted, run: run, first: Int64(snapshot.omitted))) }
+        if snapshot.omitted > 0 { records.append(omitted(snapshot.omitted, run: snapshot.run)) }
         return records
+    }
+
+    /// The record that starts a map: the moment, the run, the process and its parent.
+    public static func header(moment: Moment, run: Int, process: Int, parent: Int) -> RunRecord {
+        RunRecord(kind: .memoryMap, detail: moment.rawValue, run: UInt32(truncatingIfNeeded: run), first: Int64(process), second: Int64(parent))
+    }
+
+    /// The two records of one region: its range, permission and file, then its pages.
+    public static func records(of region: RegionSummary) -> (range: RunRecord, pages: RunRecord) {
+        var file: UInt32 = 0, offsetPages: UInt32 = 0
+        if case .file(let inode, let offset) = region.source {
+            file = inode ?? UInt32.max
+            offsetPages = UInt32(truncatingIfNeeded: offset >> PageGeometry.pageShift)
+        }
+        return (RunRecord(kind: .region, detail: UInt8(truncatingIfNeeded: region.permission.rawValue), run: file,
+                          first: Int64(bitPattern: region.range.start.raw), second: Int64(bitPattern: region.range.end.raw)),
+                RunRecord(kind: .regionPages, run: offsetPages, first: Int64(region.residentPages), second: Int64(region.sharedPages)))
+    }
+
+    /// The record that ends a map that left `count` regions out.
+    public static func omitted(_ count: Int, run: Int) -> RunRecord {
+        RunRecord(kind: .regionsOmitted, run: UInt32(truncatingIfNeeded: run), first: Int64(count))
     }
 
     /// The maps in `records` (other kinds of records are passed over), in order. A record
@@ -88,8 +102,8 @@ public enum MemoryMapRecords {
                 guard start.raw <= end.raw else { continue }
                 let source: RegionSummary.Source = switch region.run {
                 case 0: .anonymous
-                case UInt32.max: .file(index: nil, offset: UInt64(record.run) << PageGeometry.pageShift)
-                default: .file(index: Int(region.run) - 1, offset: UInt64(record.run) << PageGeometry.pageShift)
+                case UInt32.max: .file(inode: nil, offset: UInt64(record.run) << PageGeometry.pageShift)
+                default: .file(inode: region.run, offset: UInt64(record.run) << PageGeometry.pageShift)
                 }
                 snapshots[snapshots.count - 1].regions.append(RegionSummary(
                     range: VirtualRange(start: start, end: end),

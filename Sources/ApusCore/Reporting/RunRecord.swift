@@ -39,8 +39,8 @@ public struct RunRecord: Equatable, Sendable {
         /// (``MemoryMapRecords/Moment``), `first` the process, `second` its parent.
         case memoryMap = 7
         /// One region of the memory map before it: `detail` its permission bits (READ,
-        /// WRITE, EXECUTABLE), `run` 0 for anonymous memory or the file's index + 1, `first`
-        /// its start, `second` its end.
+        /// WRITE, EXECUTABLE), `run` 0 for anonymous memory, else the file's inode number
+        /// (`UInt32.max` for a file without one), `first` its start, `second` its end.
         case region = 8
         /// The pages of the region before it: `run` the file offset in pages, `first` the
         /// resident pages, `second` the shared ones.
@@ -50,12 +50,15 @@ public struct RunRecord: Equatable, Sendable {
         /// The kernel threads alive (each with a kernel stack) before the first run
         /// (`first`) and after the last (`second`).
         case kernelStacks = 11
+        /// The page cache during run `run`: pages read from the disk (`first`) and lookups
+        /// served from memory (`second`).
+        case pageCache = 12
         /// The kernel runs `first` CPUs (it booted on one and started the others).
-        case processors = 12
+        case processors = 13
         /// During the runs the CPUs spun `first` time-stamp counter ticks, all together, for
         /// the kernel lock, out of `second` ticks they were up (the runs' time times the
         /// CPUs); `run` is how often they took it (at most 2^32 − 1).
-        case kernelLock = 13
+        case kernelLock = 14
     }
 
     /// Why a program could not start.
@@ -65,23 +68,32 @@ public struct RunRecord: Equatable, Sendable {
         case notAProgram = 2
         case argumentsTooLarge = 3
         case outOfMemory = 4
-        /// The boot modules (root file system, arguments) are missing or damaged.
+        /// The boot modules (the arguments) are missing or damaged.
         case damagedBoot = 5
         /// The program's entry point is not inside a segment loaded as executable.
         case entryOutsideCode = 6
         /// A segment of the program would occupy the stack's range.
         case segmentOverlapsStack = 7
+        /// The machine has no disk to hold the root file system.
+        case noDisk = 8
+        /// The disk's file system cannot be mounted (the kernel log says why).
+        case diskRefused = 9
+        /// The disk failed while the program was read.
+        case unreadable = 10
 
         public var description: String {
             switch self {
             case .unknown: "it could not start"
-            case .noSuchFile: "no such file in the root file system"
+            case .noSuchFile: "no such file in the root file system (or it is a directory)"
             case .notAProgram: "not a valid x86-64 ELF executable"
             case .argumentsTooLarge: "the arguments do not fit in the 32 KiB of the stack they may take"
             case .outOfMemory: "not enough memory to load it"
             case .damagedBoot: "the boot modules are missing or damaged"
             case .entryOutsideCode: "its entry point is not inside a segment loaded as executable"
             case .segmentOverlapsStack: "a segment overlaps the stack"
+            case .noDisk: "the machine has no disk for the root file system"
+            case .diskRefused: "the disk's file system cannot be mounted (the kernel log says why)"
+            case .unreadable: "the disk failed while it was read"
             }
         }
     }
@@ -106,13 +118,25 @@ public struct RunRecord: Equatable, Sendable {
 
     /// The record's 32 bytes.
     public var bytes: [UInt8] {
-        var bytes = Self.magic.littleEndianBytes
-        bytes += [kind.rawValue, detail, 0, 0]
-        bytes += run.littleEndianBytes
-        bytes += UInt32(0).littleEndianBytes
-        bytes += first.littleEndianBytes
-        bytes += second.littleEndianBytes
+        var bytes: [UInt8] = []
+        forEachByte { bytes.append($0) }
         return bytes
+    }
+
+    /// Hands `body` the record's 32 bytes in order. Allocates nothing (the kernel sends
+    /// records while it frees).
+    public func forEachByte(_ body: (UInt8) -> Void) {
+        func put<Value: FixedWidthInteger>(_ value: Value) {
+            for index in 0..<MemoryLayout<Value>.size { body(UInt8(truncatingIfNeeded: value >> (8 * index))) }
+        }
+        put(Self.magic)
+        put(kind.rawValue)
+        put(detail)
+        put(UInt16(0))
+        put(run)
+        put(UInt32(0))
+        put(first)
+        put(second)
     }
 
     /// The records in `bytes`, or `nil` when they are not a whole number of well-formed
@@ -140,17 +164,25 @@ public enum LogText {
     /// `bytes` with printable ASCII kept and everything else (control characters, line
     /// breaks, bytes of non-ASCII text) written as `\n`, `\t`, `\\` or `\xNN`.
     public static func escaped<Bytes: Sequence>(_ bytes: Bytes) -> String where Bytes.Element == UInt8 {
-        let digits: [UInt8] = Array("0123456789abcdef".utf8)
         var text: [UInt8] = []
-        for byte in bytes {
-            switch byte {
-            case UInt8(ascii: "\\"): text += [UInt8(ascii: "\\"), UInt8(ascii: "\\")]
-            case UInt8(ascii: "\n"): text += [UInt8(ascii: "\\"), UInt8(ascii: "n")]
-            case UInt8(ascii: "\t"): text += [UInt8(ascii: "\\"), UInt8(ascii: "t")]
-            case 0x20...0x7E: text.append(byte)
-            default: text += [UInt8(ascii: "\\"), UInt8(ascii: "x"), digits[Int(byte >> 4)], digits[Int(byte & 15)]]
-            }
-        }
+        for byte in bytes { escape(byte) { text.append($0) } }
         return String(decoding: text, as: UTF8.self)
+    }
+
+    /// Hands `write` the bytes that stand for `byte` in the log, one by one: `byte` itself
+    /// when it is printable ASCII, else its escape. Allocates nothing.
+    public static func escape(_ byte: UInt8, _ write: (UInt8) -> Void) {
+        let digits: StaticString = "0123456789abcdef"
+        switch byte {
+        case UInt8(ascii: "\\"): write(UInt8(ascii: "\\")); write(UInt8(ascii: "\\"))
+        case UInt8(ascii: "\n"): write(UInt8(ascii: "\\")); write(UInt8(ascii: "n"))
+        case UInt8(ascii: "\t"): write(UInt8(ascii: "\\")); write(UInt8(ascii: "t"))
+        case 0x20...0x7E: write(byte)
+        default:
+            write(UInt8(ascii: "\\"))
+            write(UInt8(ascii: "x"))
+            write(digits.utf8Start[Int(byte >> 4)])
+            write(digits.utf8Start[Int(byte & 15)])
+        }
     }
 }

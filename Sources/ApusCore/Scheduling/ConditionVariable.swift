@@ -26,12 +26,17 @@
 ///
 /// System calls use the same pattern with the kernel itself as the mutex (on one CPU the
 /// kernel runs with interrupts off, so a system call is never interrupted between its check
-/// and its wait): a call that cannot go on returns `.waits(variable, …)`, the kernel puts
-/// the thread on the variable's queue and, when woken, runs the call again (its check).
-/// Pipes and `thread_join` wait that way, with a broadcast for every change.
+/// and its wait): a call that cannot go on returns `.waits(variable, …)` with what is left of
+/// it (``WaitingCall``), the kernel puts the thread on the variable's queue and, when woken,
+/// goes on with the call (which checks again). Pipes and `thread_join` wait that way, with a
+/// broadcast for every change (``WakeupList``).
 public final class ConditionVariable {
     /// The threads waiting, in order; its condition names what they wait for.
     public let waiters: WaitQueue
+    /// The next condition on the ``WakeupList`` this one is on, if any.
+    var nextOnWakeupList: ConditionVariable?
+    /// Whether this condition is on a ``WakeupList`` now.
+    var isOnWakeupList = false
 
     /// A condition variable for `condition`, which `source` can make true (another thread,
     /// unless something outside the threads can: ``ConditionSource``).

@@ -41,11 +41,15 @@ public struct PerCPURunQueues<Runnable>: SchedulingPolicy {
     /// Threads moved to a less loaded CPU at the end of their time slice so far.
     public private(set) var migrations = 0
 
-    /// Empty queues for `cpuCount` CPUs.
-    public init(cpuCount: Int) {
+    /// Empty queues for `cpuCount` CPUs, each with room for `threadLimit` threads (any one
+    /// CPU may queue them all), so that making a thread ready needs no memory while no more
+    /// threads than that exist.
+    public init(cpuCount: Int, threadLimit: Int = 0) {
         precondition(cpuCount >= 1 && cpuCount <= CPUSet.capacity, "1 to \(CPUSet.capacity) CPUs")
         self.cpuCount = cpuCount
-        queues = Array(repeating: RoundRobin(), count: cpuCount)
+        // One line each, made apart: copies of one line would share its storage until the
+        // first thread arrives, and then allocate.
+        queues = (0..<cpuCount).map { _ in RoundRobin(threadLimit: threadLimit) }
         busy = Array(repeating: false, count: cpuCount)
         online = CPUSet.first(cpuCount)
     }

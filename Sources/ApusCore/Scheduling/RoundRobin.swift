@@ -14,6 +14,14 @@ public struct RoundRobin<Runnable>: SchedulingPolicy {
 
     public init() {}
 
+    /// A round robin that never allocates while it holds at most `threadLimit` threads:
+    /// its line has room for them and for the taken slots at its front. Making a thread
+    /// ready (a wake-up, the end of a process that must end its waiting threads) then needs
+    /// no memory.
+    public init(threadLimit: Int) {
+        queue.reserveCapacity(threadLimit + Self.compactionThreshold)
+    }
+
     /// `thread` goes to the back of the line.
     public mutating func enqueue(_ thread: Runnable) {
         queue.append(thread)

@@ -12,6 +12,9 @@
 /// between a thread's check of its condition and its enqueueing, so no wake-up falls in
 /// between and gets lost.
 ///
+/// A queue holds storage only while threads wait on it: the last waiter to leave takes the
+/// storage with it, so the kernel heap holds no more of it than the waiting threads need.
+///
 /// A condition also says who can make it true (``source``): most only another thread can (a
 /// pipe gets bytes when a thread writes them), but some the outside world can (console input
 /// arriving from the host, a disk finishing a request). The difference decides whether
@@ -37,14 +40,19 @@ public final class WaitQueue {
         waiters.append(thread)
     }
 
-    /// `thread` waits here no more (it was ended while waiting).
+    /// `thread` waits here no more (it was ended while waiting). Allocates nothing.
     public func remove(_ thread: ThreadID) {
         waiters.removeAll { $0 == thread }
+        if waiters.isEmpty { waiters = [] }
     }
 
     /// The thread that has waited longest, taken off the queue; `nil` when none waits.
+    /// Allocates nothing.
     public func takeFirst() -> ThreadID? {
-        waiters.isEmpty ? nil : waiters.removeFirst()
+        guard !waiters.isEmpty else { return nil }
+        let first = waiters.removeFirst()
+        if waiters.isEmpty { waiters = [] }
+        return first
     }
 
     /// Every waiter, in order; the queue is empty afterwards.

@@ -17,23 +17,20 @@
 /// When the cache is full, or the frame allocator has nothing left, the block used least
 /// recently (approximately: a clock hand passes over blocks used since its last pass) gives
 /// its frame to the newcomer; a block owed home is never the one.
+/// The block cache's usual capacity: see ``BlockCache/defaultCapacity``.
+public let blockCacheDefaultCapacity = 1_024
+
 public final class BlockCache<Memory: PhysicalMemory> {
     /// The most blocks a cache holds unless told otherwise.
-    public static var defaultCapacity: Int { 1_024 }
+    public static var defaultCapacity: Int { blockCacheDefaultCapacity }
 
     public let device: any BlockDevice
     public let frames: FrameAllocator<Memory>
     /// The most blocks this cache holds at once.
     public let capacity: Int
 
-    private struct Slot {
-        var block: UInt64
-        var frame: PhysicalAddress
-        var recentlyUsed: Bool
-        var owedHome: Bool
-    }
 
-    private var slots: [Slot] = []
+    private var slots: [CachedBlock] = []
     /// Block number → index in `slots`.
     private var index = AddressMap<Int32>()
     private var hand = 0
@@ -99,13 +96,13 @@ public final class BlockCache<Memory: PhysicalMemory> {
         }
         let slot: Int
         if slots.count < capacity {
-            slots.append(Slot(block: block, frame: frame, recentlyUsed: true, owedHome: owedHome))
+            slots.append(CachedBlock(block: block, frame: frame, recentlyUsed: true, owedHome: owedHome))
             slot = slots.count - 1
         } else {
             slot = victim()
             index.remove(at: slots[slot].block)
             frames.free(slots[slot].frame)
-            slots[slot] = Slot(block: block, frame: frame, recentlyUsed: true, owedHome: owedHome)
+            slots[slot] = CachedBlock(block: block, frame: frame, recentlyUsed: true, owedHome: owedHome)
         }
         index.insert(Int32(slot), at: block)
     }
@@ -164,7 +161,7 @@ public final class BlockCache<Memory: PhysicalMemory> {
     /// allocator is empty.
     private func freeSlot() throws(KernelError) -> Int {
         if slots.count < capacity, let frame = frames.allocate() {
-            slots.append(Slot(block: 0, frame: frame, recentlyUsed: false, owedHome: false))
+            slots.append(CachedBlock(block: 0, frame: frame, recentlyUsed: false, owedHome: false))
             return slots.count - 1
         }
         guard slots.contains(where: { !$0.owedHome }) else { throw .noMemory }
@@ -205,4 +202,12 @@ public final class BlockCache<Memory: PhysicalMemory> {
         }
         slots.removeLast()
     }
+}
+
+/// One block of the ``BlockCache`` (its bookkeeping lives in the kernel heap: ``HeapBudget``).
+struct CachedBlock {
+    var block: UInt64
+    var frame: PhysicalAddress
+    var recentlyUsed: Bool
+    var owedHome: Bool
 }

@@ -89,15 +89,15 @@ public final class MemoryBlockDevice: BlockDevice {
     public func flush() throws(KernelError) {
         if powerIsCut { throw .ioError }
         flushCount += 1
-        durable = written
+        durable = written.copy()
         writeLog.append(0)
     }
 
     /// A copy of every block, as a fresh device with nothing injected and its counters at 0.
     public func copy() -> MemoryBlockDevice {
         let device = MemoryBlockDevice(blockCount: blockCount)
-        device.written = written
-        device.durable = written
+        device.written = written.copy()
+        device.durable = written.copy()
         return device
     }
 
@@ -106,11 +106,11 @@ public final class MemoryBlockDevice: BlockDevice {
         let device = MemoryBlockDevice(blockCount: blockCount)
         switch loss {
         case .nothingWritten:
-            device.written = written
+            device.written = written.copy()
         case .unflushedAtRandom(let seed):
             // Each cut point draws its own coins.
             let seed = seed ^ UInt64(writeCount) &* 0x0100_0000_01B3
-            var survivors = durable
+            var survivors = durable.copy()
             written.forEach { block, contents in
                 // A block's last write survives, or the cache never wrote it back.
                 guard Self.coin(seed, block), contents != durable.value(at: block) else { return }
@@ -121,7 +121,7 @@ public final class MemoryBlockDevice: BlockDevice {
             }
             device.written = survivors
         }
-        device.durable = device.written
+        device.durable = device.written.copy()
         return device
     }
 
@@ -134,7 +134,7 @@ public final class MemoryBlockDevice: BlockDevice {
     public func damage(block: UInt64, with contents: [UInt8]) {
         precondition(contents.count == BlockGeometry.blockSize && block >= 1 && block <= blockCount)
         store(contents, at: block, in: &written)
-        durable = written
+        durable = written.copy()
     }
 
     /// The numbers of the blocks that hold anything but zeros, in order.

@@ -15,32 +15,39 @@
 /// page knows the block it goes to (every dirty page has one: `write` allocates blocks
 /// before it copies bytes). A page is *fresh* when its block was allocated by a transaction
 /// that has not committed: ordered journaling writes those pages home before the commit that
-/// makes their blocks reachable (``writeBackFreshPages()``).
+/// makes their blocks reachable (``writeBackFreshPages()``). A page is *pinned* while a call
+/// works on its frame (a `read` copying out of it, a `write` copying into it): nothing takes
+/// it away then, not even a frame shortage in the middle of the call.
 ///
-/// Bounds: at most ``capacity`` pages (``defaultCapacity``, 4,096 pages, is 16 MiB of
-/// frames); the bookkeeping is about 56 bytes of heap a page. When the cache is full, or the
-/// frame allocator is empty, a page goes: one not used recently, clean, and held by the
-/// cache alone first; a dirty one is written back first; a mapped or pinned one never.
-/// ``releaseFrames(_:)`` is how the rest of the kernel asks for frames back.
+/// Bounds: at most ``capacity`` pages, and it grows only while the allocator has more than
+/// ``reserve`` frames free (the kernel sets both from the machine's memory, so the cache uses
+/// memory nobody else needs and leaves the rest to processes); the bookkeeping is about 56
+/// bytes of heap a page. When the cache is full, or the frames are down to the reserve, a
+/// page goes: one not used recently, clean, and held by the cache alone first; a dirty one is
+/// written back first; a mapped or pinned one never. When frames run out elsewhere, the cache
+/// gives frames back in two ways: ``releaseCleanFrames(_:)`` drops clean pages without
+/// touching the disk (the frame allocator's ``FrameReclaimer``, which may be asked anywhere),
+/// and ``releaseFrames(_:)`` also writes dirty pages back, for callers that may wait for the
+/// disk.
+/// The largest page cache the kernel makes: see ``PageCache/kernelLimit``.
+public let pageCacheKernelLimit = 65_536
+
 public final class PageCache<Memory: PhysicalMemory> {
     /// The most pages a cache holds unless told otherwise.
     public static var defaultCapacity: Int { 4_096 }
+    /// The largest capacity the kernel gives the cache, whatever its memory (``HeapBudget``
+    /// counts its bookkeeping at this size).
+    public static var kernelLimit: Int { pageCacheKernelLimit }
 
     public let device: any BlockDevice
     public let frames: FrameAllocator<Memory>
     public let capacity: Int
+    /// Free frames the cache leaves to others: it takes no new frame while the allocator has
+    /// this many or fewer, and reuses one of its own pages instead.
+    public let reserve: Int
 
-    private struct Page {
-        var key: UInt64
-        var frame: PhysicalAddress
-        var block: UInt64
-        var dirty: Bool
-        var fresh: Bool
-        var recentlyUsed: Bool
-        var pinned: Bool
-    }
 
-    private var pages: [Page] = []
+    private var pages: [CachedPage] = []
     /// Page key → index in `pages`.
     private var index = AddressMap<Int32>()
     private var hand = 0
@@ -50,11 +57,13 @@ public final class PageCache<Memory: PhysicalMemory> {
     public private(set) var misses = 0
     public private(set) var writeBacks = 0
 
-    public init(device: any BlockDevice, frames: FrameAllocator<Memory>, capacity: Int = PageCache.defaultCapacity) {
-        precondition(capacity >= 1)
+    public init(device: any BlockDevice, frames: FrameAllocator<Memory>, capacity: Int = PageCache.defaultCapacity, reserve: Int = 0) {
+        precondition(capacity >= 1 && reserve >= 0)
         self.device = device
         self.frames = frames
         self.capacity = capacity
+        self.reserve = reserve
+        pages.reserveCapacity(capacity) // its bookkeeping is taken once (HeapBudget)
     }
 
     deinit { dropAll() }
@@ -93,7 +102,7 @@ public final class PageCache<Memory: PhysicalMemory> {
             }
         }
         let key = Self.key(inode: inode, page: page)
-        pages.append(Page(key: key, frame: frame, block: block, dirty: false, fresh: false, recentlyUsed: true, pinned: false))
+        pages.append(CachedPage(key: key, frame: frame, block: block, dirty: false, fresh: false, recentlyUsed: true, pins: 0))
         index.insert(Int32(pages.count - 1), at: key)
         return frame
     }
@@ -113,10 +122,19 @@ public final class PageCache<Memory: PhysicalMemory> {
         frames.free(shared)
     }
 
-    /// Keeps the page from being evicted (`true`) or lets it go again (`false`).
-    func setPinned(_ pinned: Bool, inode: UInt32, page: UInt64) {
-        guard let slot = index.value(at: Self.key(inode: inode, page: page)) else { return }
-        pages[Int(slot)].pinned = pinned
+    /// Keeps the cached page from being evicted until a matching ``unpin(inode:page:)``;
+    /// pins nest.
+    func pin(inode: UInt32, page: UInt64) {
+        guard let slot = index.value(at: Self.key(inode: inode, page: page)) else { preconditionFailure("pinning a page that is not cached") }
+        pages[Int(slot)].pins += 1
+    }
+
+    /// Undoes one ``pin(inode:page:)``.
+    func unpin(inode: UInt32, page: UInt64) {
+        guard let slot = index.value(at: Self.key(inode: inode, page: page)), pages[Int(slot)].pins > 0 else {
+            preconditionFailure("unpinning a page that is not pinned")
+        }
+        pages[Int(slot)].pins -= 1
     }
 
     /// Records that the cached page now differs from the disk and belongs in `block`;
@@ -153,11 +171,24 @@ public final class PageCache<Memory: PhysicalMemory> {
     }
 
     /// Gives up to `count` frames back to the allocator: clean pages the cache alone holds,
-    /// least recently used first, then dirty ones after writing them back. Returns how many.
+    /// least recently used first, then dirty ones after writing them back (the caller must be
+    /// where waiting for the disk is safe). Returns how many.
     @discardableResult
     public func releaseFrames(_ count: Int) -> Int {
+        release(count, allowDirty: true)
+    }
+
+    /// Gives up to `count` frames back without touching the disk: clean pages the cache alone
+    /// holds, least recently used first. Returns how many. Safe anywhere, even in the middle
+    /// of a call on this cache (nothing pinned goes).
+    @discardableResult
+    public func releaseCleanFrames(_ count: Int) -> Int {
+        release(count, allowDirty: false)
+    }
+
+    private func release(_ count: Int, allowDirty: Bool) -> Int {
         var released = 0
-        while released < count, let slot = try? victim(allowDirty: true) {
+        while released < count, let slot = try? victim(allowDirty: allowDirty) {
             remove(slot)
             released += 1
         }
@@ -174,10 +205,11 @@ public final class PageCache<Memory: PhysicalMemory> {
 
     // MARK: - Frames and eviction
 
+    /// A frame for a new page: a new one while the cache is below its capacity and the
+    /// allocator above the reserve, else the frame of a page that can go.
     private func takeFrame() throws(KernelError) -> PhysicalAddress {
-        if pages.count < capacity, let frame = frames.allocate() { return frame }
-        guard let slot = try victim(allowDirty: true) else { throw .noMemory }
-        remove(slot)
+        if pages.count < capacity, frames.freeCount > reserve, let frame = frames.allocate() { return frame }
+        if let slot = try victim(allowDirty: true) { remove(slot) }
         guard let frame = frames.allocate() else { throw .noMemory }
         return frame
     }
@@ -192,7 +224,7 @@ public final class PageCache<Memory: PhysicalMemory> {
                 let slot = hand
                 hand += 1
                 let page = pages[slot]
-                if page.pinned || frames.shareCount(of: page.frame) > 1 { continue }
+                if page.pins > 0 || frames.shareCount(of: page.frame) > 1 { continue }
                 if pass == 0, page.recentlyUsed {
                     pages[slot].recentlyUsed = false
                     continue
@@ -235,4 +267,16 @@ public final class PageCache<Memory: PhysicalMemory> {
         }
         pages.removeLast()
     }
+}
+
+/// One page of the ``PageCache`` (its bookkeeping lives in the kernel heap: ``HeapBudget``).
+struct CachedPage {
+    var key: UInt64
+    var frame: PhysicalAddress
+    var block: UInt64
+    var dirty: Bool
+    var fresh: Bool
+    var recentlyUsed: Bool
+    /// Calls working on the frame now (see the type's description).
+    var pins: Int32
 }

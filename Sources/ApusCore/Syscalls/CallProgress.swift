@@ -1,15 +1,15 @@
 /// How far a call that may have to wait got: the answer of the concept functions that can
 /// block (`read`, `write`, `thread_join`), before any personality has decoded it.
 ///
-/// A call that cannot go on waits on a condition and is then run again for what is left:
-/// a pipe write that moved 4,096 of 10,000 bytes waits for room, then writes the other
-/// 5,904. The concept function says how much it did; the personality's decoding layer knows
-/// where in its registers the buffer and the count are, and so how to ask for the rest
-/// (``SyscallOutcome/waits(_:retry:done:)``).
-public enum CallProgress: Equatable {
+/// A call that cannot go on waits on a condition and then goes on with what is left: a pipe
+/// write that moved 4,096 of 10,000 bytes waits for room, then writes the other 5,904. The
+/// concept function says how much it did and what is left (a ``WaitingCall``, which holds
+/// the open file the call started with); the kernel makes the thread wait, and then resumes
+/// the call through its process's personality (``KeOSSyscalls/resume(_:by:in:)``).
+public enum CallProgress<RAM: PhysicalMemory>: Equatable {
     /// The call is over: its result (a count, or 0).
     case finished(Int64)
     /// The call waits on `condition` after doing `done` units of its work (bytes; 0 when
-    /// it did nothing yet), and is then retried for the rest.
-    case waits(ConditionVariable, done: Int64)
+    /// it did nothing yet), and then goes on as `resume` says.
+    case waits(ConditionVariable, resume: WaitingCall<RAM>, done: Int64)
 }

@@ -18,11 +18,11 @@ public protocol MappableFileSource {
 }
 
 extension FileTable: MappableFileSource {
-    /// The regular file open as `descriptor`; standard input, output, error and pipes
-    /// cannot be mapped.
+    /// The regular file open as `descriptor`; standard input, output, error, pipes and
+    /// directories cannot be mapped.
     public func mappableFile(_ descriptor: Int32) throws(KernelError) -> any MappableFile {
-        guard case .regular(let file, _, _) = try file(descriptor).kind else { throw .invalidArgument }
-        return file
+        guard case .file(let handle, _, _) = try file(descriptor).kind else { throw .invalidArgument }
+        return handle
     }
 }
 
@@ -66,7 +66,7 @@ extension MmStruct {
             backing = .anonymous
         } else {
             let file = try files.mappableFile(request.descriptor)
-            guard file.size > 0 else { throw .invalidArgument }
+            guard try file.size() > 0 else { throw .invalidArgument }
             backing = .file(FileBacking(file: file, offset: request.offset))
         }
         return try mmap(at: request.address, length: request.length, protection: request.protection, backing: backing)

@@ -26,7 +26,7 @@ extension UserProcess {
             mm.budget.returnPipe()
             throw error
         }
-        let pipe = PipeBuffer(budget: mm.budget)
+        let pipe = PipeBuffer(budget: mm.budget, wakeups: wakeups)
         let installedReader = try files.install(OpenFile(.pipeReader(pipe)))
         let installedWriter = try files.install(OpenFile(.pipeWriter(pipe)))
         precondition(installedReader == reader && installedWriter == writer, "pipe: the file table chose other descriptors")

@@ -12,14 +12,15 @@
 /// (``SyscallOutcome/fork``), which asks the table for room and an id and the process for
 /// its copy, below.
 extension UserProcess {
-    /// The child of `fork` (ABI.md §5): a copy-on-write copy of the address space
-    /// (``MmStruct/fork()``) and a copy of the file table (same files and pipes, positions
-    /// copied), with one thread, whose id is `mainThread` (only the calling thread is
-    /// copied). ``KernelError/noMemory`` when frames run out; nothing of the child remains
-    /// then.
+    /// The child of `fork` (ABI.md §5, §6): a copy-on-write copy of the address space
+    /// (``MmStruct/fork()``), a copy of the file table (same files and pipes, positions
+    /// copied) and the same current directory, with one thread, whose id is `mainThread`
+    /// (only the calling thread is copied). ``KernelError/noMemory`` when frames run out;
+    /// nothing of the child remains then.
     public mutating func fork(mainThread: ThreadID = 1) throws(KernelError) -> UserProcess {
-        var child = UserProcess(mm: try mm.fork(), fileSystem: fileSystem, console: console, mainThread: mainThread)
+        var child = UserProcess(mm: try mm.fork(), fileSystem: fileSystem, console: console, mainThread: mainThread, wakeups: wakeups)
         child.files = files.forked()
+        child.currentDirectory = currentDirectory
         return child
     }
 }

@@ -24,22 +24,6 @@ public struct SyscallArguments: Hashable, Sendable {
         }
     }
 
-    /// These arguments with argument `index` replaced by `value` (a call retried with its
-    /// buffer moved past what it already did).
-    public func replacing(_ index: Int, with value: UInt64) -> SyscallArguments {
-        var copy = self
-        switch index {
-        case 0: copy.values.0 = value
-        case 1: copy.values.1 = value
-        case 2: copy.values.2 = value
-        case 3: copy.values.3 = value
-        case 4: copy.values.4 = value
-        case 5: copy.values.5 = value
-        default: preconditionFailure("a system call has six arguments")
-        }
-        return copy
-    }
-
     /// Argument `index` as a file descriptor: its low 32 bits, signed.
     public func fileDescriptor(_ index: Int) -> Int32 {
         Int32(truncatingIfNeeded: self[index])

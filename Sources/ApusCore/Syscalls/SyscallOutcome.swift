@@ -4,7 +4,7 @@
 /// kernel has: a thread ends, a new thread or process needs a kernel stack and an id, or the
 /// calling thread must wait. A personality's decoding layer (``KeOSSyscalls``) turns what the
 /// concept functions did into one of these.
-public enum SyscallOutcome: Equatable {
+public enum SyscallOutcome<RAM: PhysicalMemory>: Equatable {
     /// Return this value in `rax` and resume the program.
     case returns(Int64)
     /// The calling thread ends with `status` (`exit`); its process ends with it when it was
@@ -19,8 +19,8 @@ public enum SyscallOutcome: Equatable {
     /// and its thread, and returns the child's id (0 in the child).
     case fork
     /// The call cannot go on until `condition` holds (an empty pipe, a full one, a thread
-    /// still running): the thread waits on it, then runs the call again with `retry` (the
-    /// same call, its arguments moved past what was already done) and adds `done` to its
-    /// result.
-    case waits(ConditionVariable, retry: SyscallArguments, done: Int64)
+    /// still running): the thread waits on it, then goes on with `resume` (the rest of the
+    /// same call, on the same open file: ``KeOSSyscalls/resume(_:by:in:)``) and adds `done`
+    /// to its result.
+    case waits(ConditionVariable, resume: WaitingCall<RAM>, done: Int64)
 }

@@ -26,7 +26,9 @@ extension UserProcess {
         let stackPointer = VirtualAddress(stack - Self.returnAddressSize)
         guard mm.accessOK(stackPointer, length: Self.returnAddressSize, write: true) else { throw .badAddress }
         guard threads.hasRoom else { throw .noMemory }
-        if bytes.count > ThreadStart.maximumNameLength { bytes.removeLast(bytes.count - ThreadStart.maximumNameLength) }
+        // The name kept is a copy of its first bytes: the thread holds it as long as it lives,
+        // and the bytes read may have needed a block of more than a page.
+        if bytes.count > ThreadStart.maximumNameLength { bytes = Array(bytes.prefix(ThreadStart.maximumNameLength)) }
         return ThreadStart(entry: entry, stackPointer: stackPointer, argument: argument, name: bytes)
     }
 
@@ -46,11 +48,11 @@ extension UserProcess {
     ///
     /// Every thread's end wakes every joiner of the process, and each looks again: simple,
     /// and a process has few joiners at once.
-    public mutating func threadJoin(_ target: ThreadID, status: VirtualAddress, by caller: ThreadID) throws(KernelError) -> CallProgress {
+    public mutating func threadJoin(_ target: ThreadID, status: VirtualAddress, by caller: ThreadID) throws(KernelError) -> CallProgress<RAM> {
         let state = threads.joinState(of: target, for: caller)
         guard state != .invalid else { throw .invalidArgument }
         if status.raw != 0, !mm.accessOK(status, length: Self.statusSize, write: true) { throw .badAddress }
-        guard case .ended(let value) = state else { return .waits(threads.ended, done: 0) }
+        guard case .ended(let value) = state else { return .waits(threads.ended, resume: .join(target, status: status), done: 0) }
         if status.raw != 0 { try mm.copyOut(value: value, to: status) }
         threads.forget(target)
         return .finished(0)
@@ -59,7 +61,7 @@ extension UserProcess {
     /// `thread` ended with `status` (its `exit`, or its process's end): whoever joins it is
     /// woken. Returns the process's status when it was the last thread running.
     public mutating func threadEnded(_ thread: ThreadID, status: Int32) -> Int32? {
-        wakeups.append(threads.ended)
+        wakeups.add(threads.ended)
         return threads.end(thread, status: status)
     }
 }

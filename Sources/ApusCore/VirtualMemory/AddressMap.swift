@@ -7,154 +7,159 @@
 /// whose subtrees differ in height by at most one, making lookup, insertion and removal all
 /// O(log n).
 ///
-/// The nodes live in one array and point at each other by index, not by reference: no
-/// object per node, no reference counting while walking, and freed slots are reused. That
-/// suits the Embedded build, where every class instance is a heap allocation. The values
-/// sit in a parallel array, so a search touches only the small nodes (16 bytes each) and
-/// never copies a value it passes by.
-public struct AddressMap<Value> {
+/// Each entry is one node of its own, a fixed-size block of the kernel heap linked to its
+/// children by plain pointers: no object and no reference counting per node, and nothing
+/// that ever grows. That is what the kernel heap needs from a structure a program fills:
+///
+/// * the memory it holds is one node per entry, always (no spare room to give back later),
+///   so a budget of entries is a budget of bytes (``nodeBytes``);
+/// * every allocation is one small block, which the heap serves from any free page: no
+///   request for a large contiguous run that a fragmented heap might not have;
+/// * removing an entry frees its node and allocates nothing, so `munmap` works however full
+///   the heap is.
+///
+/// The map owns its nodes (`~Copyable`): when it goes, they go. ``copy()`` makes a second
+/// map with nodes of its own (`fork`).
+public struct AddressMap<Value>: ~Copyable {
     private struct Node {
         var key: UInt64
-        var left: Int32
-        var right: Int32
+        var left: UnsafeMutablePointer<Node>?
+        var right: UnsafeMutablePointer<Node>?
         var height: Int8
+        var value: Value
     }
 
-    private static var none: Int32 { -1 }
-
-    private var nodes: [Node] = []
-    private var values: [Value?] = []
-    private var vacant: [Int32] = []
-    private var root: Int32 = AddressMap.none
+    private var root: UnsafeMutablePointer<Node>?
 
     /// The number of entries.
     public private(set) var count = 0
+    /// Nodes this map has allocated since it was made (a measure for tests: removing
+    /// entries must not raise it).
+    private(set) var nodeAllocations = 0
 
     public init() {}
+
+    deinit { Self.free(root) }
+
+    /// The bytes one entry's node takes (before the heap rounds the block up).
+    public static var nodeBytes: Int { MemoryLayout<Node>.stride }
 
     public var isEmpty: Bool { count == 0 }
 
     /// The height of the tree: the longest path from the root, in nodes.
-    var height: Int { Int(height(root)) }
+    var height: Int { Int(Self.height(root)) }
 
     /// The value stored under exactly `key`.
     public func value(at key: UInt64) -> Value? {
-        var index = root
-        while index != Self.none {
-            let node = nodes[Int(index)]
-            if key == node.key { return values[Int(index)] }
-            index = key < node.key ? node.left : node.right
+        var node = root
+        while let current = node {
+            if key == current.pointee.key { return current.pointee.value }
+            node = key < current.pointee.key ? current.pointee.left : current.pointee.right
         }
         return nil
+    }
+
+    /// Changes the value under `key` in place with `body`; `false` when there is none.
+    /// Allocates nothing.
+    @discardableResult
+    public mutating func modifyValue(at key: UInt64, _ body: (inout Value) -> Void) -> Bool {
+        var node = root
+        while let current = node {
+            if key == current.pointee.key {
+                body(&current.pointee.value)
+                return true
+            }
+            node = key < current.pointee.key ? current.pointee.left : current.pointee.right
+        }
+        return false
     }
 
     /// The entry with the greatest key `<= key`: for regions, the only one that can contain
     /// the address `key`.
     public func floor(_ key: UInt64) -> (key: UInt64, value: Value)? {
-        var index = root
-        var best = Self.none
-        while index != Self.none {
-            let node = nodes[Int(index)]
-            if node.key == key { return (node.key, values[Int(index)]!) }
-            if node.key < key {
-                best = index
-                index = node.right
+        var node = root
+        var best: UnsafeMutablePointer<Node>?
+        while let current = node {
+            if current.pointee.key == key { return (key, current.pointee.value) }
+            if current.pointee.key < key {
+                best = current
+                node = current.pointee.right
             } else {
-                index = node.left
+                node = current.pointee.left
             }
         }
-        return best == Self.none ? nil : (nodes[Int(best)].key, values[Int(best)]!)
+        return best.map { ($0.pointee.key, $0.pointee.value) }
     }
 
     /// The entry with the smallest key `>= key`.
     public func ceiling(_ key: UInt64) -> (key: UInt64, value: Value)? {
-        var index = root
-        var best = Self.none
-        while index != Self.none {
-            let node = nodes[Int(index)]
-            if node.key == key { return (node.key, values[Int(index)]!) }
-            if node.key > key {
-                best = index
-                index = node.left
+        var node = root
+        var best: UnsafeMutablePointer<Node>?
+        while let current = node {
+            if current.pointee.key == key { return (key, current.pointee.value) }
+            if current.pointee.key > key {
+                best = current
+                node = current.pointee.left
             } else {
-                index = node.right
+                node = current.pointee.right
             }
         }
-        return best == Self.none ? nil : (nodes[Int(best)].key, values[Int(best)]!)
+        return best.map { ($0.pointee.key, $0.pointee.value) }
     }
 
     /// Stores `value` under `key`, which must not be present yet.
     public mutating func insert(_ value: Value, at key: UInt64) {
-        root = insert(key, value, into: root)
+        let node = UnsafeMutablePointer<Node>.allocate(capacity: 1)
+        node.initialize(to: Node(key: key, left: nil, right: nil, height: 1, value: value))
+        nodeAllocations += 1
+        root = Self.insert(node, into: root)
         count += 1
     }
 
-    /// Removes and returns the value under `key`, or returns `nil` when there is none.
+    /// Removes and returns the value under `key`, or returns `nil` when there is none. Its
+    /// node is freed; nothing is allocated.
     @discardableResult
     public mutating func remove(at key: UInt64) -> Value? {
-        var removed: Value?
-        root = remove(key, from: root, removed: &removed)
-        if removed != nil {
-            count -= 1
-            shrinkIfSparse()
-        }
-        return removed
+        var removed: UnsafeMutablePointer<Node>?
+        root = Self.remove(key, from: root, removed: &removed)
+        guard let removed else { return nil }
+        count -= 1
+        let value = removed.move().value
+        removed.deallocate()
+        return value
     }
 
-    /// The slots the map keeps room for (its arrays' capacity), used or not.
-    var reservedSlots: Int { nodes.capacity }
-
-    /// Slots a map may keep beyond twice its entries before it gives the room back.
-    private static var spareSlots: Int { 64 }
-
-    /// Gives back the room of entries removed long ago. Freed slots are reused, but the arrays
-    /// never shrank on their own: a process that once held 131,072 regions kept their room
-    /// (about 10 MiB of kernel heap) after unmapping them all, outside any budget, and a few
-    /// such processes filled the heap. So the map never keeps more than twice its entries
-    /// (and ``spareSlots``): past that it is rebuilt with room for half as many again as it
-    /// holds. Between two rebuilds of a map of n entries come about n/4 removals or n/2
-    /// insertions, so the cost per call stays O(log n).
-    private mutating func shrinkIfSparse() {
-        guard nodes.capacity > 2 * count + Self.spareSlots else { return }
-        var compact = AddressMap()
-        compact.nodes.reserveCapacity(count + count / 2)
-        compact.values.reserveCapacity(count + count / 2)
-        forEach { (key, value) in compact.insert(value, at: key) }
-        self = compact
+    /// A second map with the same entries in nodes of its own.
+    public func copy() -> AddressMap<Value> {
+        var copy = AddressMap()
+        copy.root = Self.copy(root, allocations: &copy.nodeAllocations)
+        copy.count = count
+        return copy
     }
 
-    /// Calls `body` with every entry in key order.
+    /// Calls `body` with every entry in key order. It needs no memory: the walk recurses
+    /// (an AVL tree of n entries is at most 1.44 log2 n deep, 25 for 131,072).
     public func forEach<Failure: Error>(_ body: (UInt64, Value) throws(Failure) -> Void) throws(Failure) {
-        var stack: [Int32] = []
-        var index = root
-        while index != Self.none || !stack.isEmpty {
-            while index != Self.none {
-                stack.append(index)
-                index = nodes[Int(index)].left
-            }
-            index = stack.removeLast()
-            try body(nodes[Int(index)].key, values[Int(index)]!)
-            index = nodes[Int(index)].right
-        }
+        try Self.walk(root, body)
     }
 
     /// Checks the AVL invariants (keys in order, heights right, balance within one, count
     /// right); for tests. Returns a description of the first violation, or `nil`.
     public func invariantViolation() -> String? {
         var seen = 0
-        func check(_ index: Int32, above lower: UInt64?, below upper: UInt64?) -> (height: Int, violation: String?) {
-            guard index != Self.none else { return (0, nil) }
+        func check(_ node: UnsafeMutablePointer<Node>?, above lower: UInt64?, below upper: UInt64?) -> (height: Int, violation: String?) {
+            guard let node else { return (0, nil) }
             seen += 1
-            let node = nodes[Int(index)]
-            if let lower, node.key <= lower { return (0, "key \(node.key) not above \(lower)") }
-            if let upper, node.key >= upper { return (0, "key \(node.key) not below \(upper)") }
-            let left = check(node.left, above: lower, below: node.key)
+            let key = node.pointee.key
+            if let lower, key <= lower { return (0, "key \(key) not above \(lower)") }
+            if let upper, key >= upper { return (0, "key \(key) not below \(upper)") }
+            let left = check(node.pointee.left, above: lower, below: key)
             if let violation = left.violation { return (0, violation) }
-            let right = check(node.right, above: node.key, below: upper)
+            let right = check(node.pointee.right, above: key, below: upper)
             if let violation = right.violation { return (0, violation) }
-            if abs(left.height - right.height) > 1 { return (0, "unbalanced at key \(node.key)") }
+            if abs(left.height - right.height) > 1 { return (0, "unbalanced at key \(key)") }
             let height = 1 + max(left.height, right.height)
-            if Int(node.height) != height { return (0, "stale height at key \(node.key)") }
+            if Int(node.pointee.height) != height { return (0, "stale height at key \(key)") }
             return (height, nil)
         }
         if let violation = check(root, above: nil, below: nil).violation { return violation }
@@ -163,121 +168,115 @@ public struct AddressMap<Value> {
 
     // MARK: - AVL machinery
 
-    private func height(_ index: Int32) -> Int8 {
-        index == Self.none ? 0 : nodes[Int(index)].height
+    private static func walk<Failure: Error>(_ node: UnsafeMutablePointer<Node>?, _ body: (UInt64, Value) throws(Failure) -> Void) throws(Failure) {
+        guard let node else { return }
+        try walk(node.pointee.left, body)
+        try body(node.pointee.key, node.pointee.value)
+        try walk(node.pointee.right, body)
     }
 
-    private mutating func updateHeight(_ index: Int32) {
-        let node = nodes[Int(index)]
-        nodes[Int(index)].height = 1 + max(height(node.left), height(node.right))
+    private static func free(_ node: UnsafeMutablePointer<Node>?) {
+        guard let node else { return }
+        free(node.pointee.left)
+        free(node.pointee.right)
+        node.deinitialize(count: 1)
+        node.deallocate()
     }
 
-    private mutating func rotateRight(_ top: Int32) -> Int32 {
-        let pivot = nodes[Int(top)].left
-        nodes[Int(top)].left = nodes[Int(pivot)].right
-        nodes[Int(pivot)].right = top
+    private static func copy(_ node: UnsafeMutablePointer<Node>?, allocations: inout Int) -> UnsafeMutablePointer<Node>? {
+        guard let node else { return nil }
+        let twin = UnsafeMutablePointer<Node>.allocate(capacity: 1)
+        allocations += 1
+        twin.initialize(to: node.pointee)
+        twin.pointee.left = copy(node.pointee.left, allocations: &allocations)
+        twin.pointee.right = copy(node.pointee.right, allocations: &allocations)
+        return twin
+    }
+
+    private static func height(_ node: UnsafeMutablePointer<Node>?) -> Int8 {
+        node?.pointee.height ?? 0
+    }
+
+    private static func updateHeight(_ node: UnsafeMutablePointer<Node>) {
+        node.pointee.height = 1 + max(height(node.pointee.left), height(node.pointee.right))
+    }
+
+    private static func rotateRight(_ top: UnsafeMutablePointer<Node>) -> UnsafeMutablePointer<Node> {
+        let pivot = top.pointee.left!
+        top.pointee.left = pivot.pointee.right
+        pivot.pointee.right = top
         updateHeight(top)
         updateHeight(pivot)
         return pivot
     }
 
-    private mutating func rotateLeft(_ top: Int32) -> Int32 {
-        let pivot = nodes[Int(top)].right
-        nodes[Int(top)].right = nodes[Int(pivot)].left
-        nodes[Int(pivot)].left = top
+    private static func rotateLeft(_ top: UnsafeMutablePointer<Node>) -> UnsafeMutablePointer<Node> {
+        let pivot = top.pointee.right!
+        top.pointee.right = pivot.pointee.left
+        pivot.pointee.left = top
         updateHeight(top)
         updateHeight(pivot)
         return pivot
     }
 
-    /// Restores balance at `index` after one of its subtrees changed height by one, and
+    /// Restores balance at `node` after one of its subtrees changed height by one, and
     /// returns the subtree's new root.
-    private mutating func rebalance(_ index: Int32) -> Int32 {
-        updateHeight(index)
-        let left = nodes[Int(index)].left
-        let right = nodes[Int(index)].right
-        let balance = Int(height(left)) - Int(height(right))
+    private static func rebalance(_ node: UnsafeMutablePointer<Node>) -> UnsafeMutablePointer<Node> {
+        updateHeight(node)
+        let balance = Int(height(node.pointee.left)) - Int(height(node.pointee.right))
         if balance > 1 {
-            if height(nodes[Int(left)].left) < height(nodes[Int(left)].right) {
-                nodes[Int(index)].left = rotateLeft(left)
-            }
-            return rotateRight(index)
+            let left = node.pointee.left!
+            if height(left.pointee.left) < height(left.pointee.right) { node.pointee.left = rotateLeft(left) }
+            return rotateRight(node)
         }
         if balance < -1 {
-            if height(nodes[Int(right)].right) < height(nodes[Int(right)].left) {
-                nodes[Int(index)].right = rotateRight(right)
-            }
-            return rotateLeft(index)
+            let right = node.pointee.right!
+            if height(right.pointee.right) < height(right.pointee.left) { node.pointee.right = rotateRight(right) }
+            return rotateLeft(node)
         }
-        return index
+        return node
     }
 
-    private mutating func makeNode(_ key: UInt64, _ value: Value) -> Int32 {
-        let node = Node(key: key, left: Self.none, right: Self.none, height: 1)
-        if let index = vacant.popLast() {
-            nodes[Int(index)] = node
-            values[Int(index)] = value
-            return index
-        }
-        precondition(nodes.count < Int(Int32.max), "address map full")
-        nodes.append(node)
-        values.append(value)
-        return Int32(nodes.count - 1)
-    }
-
-    private mutating func insert(_ key: UInt64, _ value: Value, into index: Int32) -> Int32 {
-        guard index != Self.none else { return makeNode(key, value) }
-        let nodeKey = nodes[Int(index)].key
-        precondition(key != nodeKey, "key already in the address map")
-        if key < nodeKey {
-            let child = insert(key, value, into: nodes[Int(index)].left)
-            nodes[Int(index)].left = child
+    private static func insert(_ new: UnsafeMutablePointer<Node>, into node: UnsafeMutablePointer<Node>?) -> UnsafeMutablePointer<Node> {
+        guard let node else { return new }
+        precondition(new.pointee.key != node.pointee.key, "key already in the address map")
+        if new.pointee.key < node.pointee.key {
+            node.pointee.left = insert(new, into: node.pointee.left)
         } else {
-            let child = insert(key, value, into: nodes[Int(index)].right)
-            nodes[Int(index)].right = child
+            node.pointee.right = insert(new, into: node.pointee.right)
         }
-        return rebalance(index)
+        return rebalance(node)
     }
 
-    private mutating func remove(_ key: UInt64, from index: Int32, removed: inout Value?) -> Int32 {
-        guard index != Self.none else { return Self.none }
-        let nodeKey = nodes[Int(index)].key
-        if key < nodeKey {
-            let child = remove(key, from: nodes[Int(index)].left, removed: &removed)
-            nodes[Int(index)].left = child
-        } else if key > nodeKey {
-            let child = remove(key, from: nodes[Int(index)].right, removed: &removed)
-            nodes[Int(index)].right = child
+    /// Unlinks the node under `key` from the subtree at `node` into `removed`; returns the
+    /// subtree's new root.
+    private static func remove(_ key: UInt64, from node: UnsafeMutablePointer<Node>?,
+                               removed: inout UnsafeMutablePointer<Node>?) -> UnsafeMutablePointer<Node>? {
+        guard let node else { return nil }
+        if key < node.pointee.key {
+            node.pointee.left = remove(key, from: node.pointee.left, removed: &removed)
+        } else if key > node.pointee.key {
+            node.pointee.right = remove(key, from: node.pointee.right, removed: &removed)
         } else {
-            removed = values[Int(index)].take()
-            let left = nodes[Int(index)].left
-            let right = nodes[Int(index)].right
-            release(index)
-            guard left != Self.none, right != Self.none else {
-                return left == Self.none ? right : left
+            removed = node
+            guard let left = node.pointee.left, let right = node.pointee.right else {
+                return node.pointee.left ?? node.pointee.right
             }
             // Two children: the smallest node of the right subtree takes this one's place.
             let (rest, successor) = detachMinimum(from: right)
-            nodes[Int(successor)].left = left
-            nodes[Int(successor)].right = rest
+            successor.pointee.left = left
+            successor.pointee.right = rest
             return rebalance(successor)
         }
-        return rebalance(index)
+        return rebalance(node)
     }
 
-    /// Unlinks the smallest node of the subtree at `index`; returns the subtree's new root
+    /// Unlinks the smallest node of the subtree at `node`; returns the subtree's new root
     /// and the unlinked node.
-    private mutating func detachMinimum(from index: Int32) -> (root: Int32, minimum: Int32) {
-        let left = nodes[Int(index)].left
-        guard left != Self.none else { return (nodes[Int(index)].right, index) }
+    private static func detachMinimum(from node: UnsafeMutablePointer<Node>) -> (root: UnsafeMutablePointer<Node>?, minimum: UnsafeMutablePointer<Node>) {
+        guard let left = node.pointee.left else { return (node.pointee.right, node) }
         let (rest, minimum) = detachMinimum(from: left)
-        nodes[Int(index)].left = rest
-        return (rebalance(index), minimum)
-    }
-
-    private mutating func release(_ index: Int32) {
-        values[Int(index)] = nil // already taken when removed; drops the value otherwise
-        vacant.append(index)
+        node.pointee.left = rest
+        return (rebalance(node), minimum)
     }
 }
-

@@ -8,16 +8,37 @@ public struct EagerPager: Pager {
     public init() {}
 
     public mutating func regionAdded<RAM>(_ region: Region, pageTable: inout PageTable<RAM>) throws(KernelError) {
+        if case .file = region.backing { return try mapFilePages(of: region, pageTable: &pageTable) }
         do throws(PageTableError) {
-            try pageTable.mapNewFrames(in: region.range, permission: region.permission) { page, frame in
-                region.fill(page: page, into: frame)
-            }
+            try pageTable.mapNewFrames(in: region.range, permission: region.permission) { _, _ in }
         } catch {
             // Only running out of frames can fail here: the region was validated and does
             // not overlap anything. What was mapped of it goes back.
             precondition(error == .outOfMemory, "eager pager: unexpected page table error")
             pageTable.unmapAll(in: region.range)
             throw .noMemory
+        }
+    }
+
+    /// Maps every page of a file region with the frame it starts with (the page cache's,
+    /// shared, where it can be): see ``Region/firstFrame(for:frames:)``.
+    private func mapFilePages<RAM>(of region: Region, pageTable: inout PageTable<RAM>) throws(KernelError) {
+        var page = region.range.start
+        while page < region.range.end {
+            do throws(KernelError) {
+                let first = try region.firstFrame(for: page, frames: pageTable.frames)
+                do throws(PageTableError) {
+                    try pageTable.map(page, to: first.frame, permission: first.permission)
+                } catch {
+                    // Only a missing table can fail here; the page table freed the frame.
+                    precondition(error == .outOfMemory, "eager pager: unexpected page table error")
+                    throw .noMemory
+                }
+            } catch {
+                pageTable.unmapAll(in: region.range)
+                throw error
+            }
+            page = VirtualAddress(page.raw + PageGeometry.pageSize)
         }
     }
 

@@ -46,22 +46,22 @@ extension MmStruct {
     /// ``budget`` cannot hold the child's regions; nothing of the child remains then, and
     /// this address space is unchanged.
     public mutating func fork() throws(KernelError) -> MmStruct<RAM, P> {
-        let regions = self.regions
         var child = try MmStruct(frames: pageTable.frames, pager: pager, kernelTemplate: pageTable.root, budget: budget)
+        // The child's regions count against the run's budget like the parent's, and are taken
+        // from it before their nodes are made: the budget is what keeps the kernel heap safe.
+        guard budget.takeRegions(regions.count) else { throw .noMemory }
+        child.regions = regions.copy()
         do throws(PageTableError) {
             try regions.forEach { (_, region) throws(PageTableError) in
                 try child.pageTable.mapShared(from: pageTable, in: region.range, permission: region.permission.subtracting(.write))
             }
         } catch {
             // The child's page table is fresh and its regions are the parent's, so only a
-            // missing table can fail. Dropping the partial child gives back its tables and
-            // every share it took.
+            // missing table can fail. Dropping the partial child gives back its tables, every
+            // share it took, and its regions to the budget.
             precondition(error == .outOfMemory, "fork: unexpected page table error")
             throw .noMemory
         }
-        // The child's regions count against the run's budget like the parent's.
-        guard budget.takeRegions(regions.count) else { throw .noMemory }
-        child.regions = regions
         // The child is complete: only now does the parent give up writing its shared pages.
         regions.forEach { (_, region) in
             guard region.permission.contains(.write) else { return }

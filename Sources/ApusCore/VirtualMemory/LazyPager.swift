@@ -6,7 +6,8 @@
 /// by the kernel copying into or out of it on the program's behalf) faults; ``MmStruct``
 /// checks that the region allows the access and asks this pager, which takes a frame, fills
 /// it from the region's backing (zeros, or the file's bytes from the region's offset and
-/// zeros past the file's end), and maps it with the region's permission. So a program can
+/// zeros past the file's end), and maps it with the region's permission; a page of a file
+/// is the page cache's own frame, shared (``Region/firstFrame(for:frames:)``). So a program can
 /// map far more than the machine has, as on every real kernel, and pays per page it uses.
 ///
 /// Choices: a read of an untouched anonymous page gets its own zeroed frame at once (no
@@ -25,10 +26,14 @@ public struct LazyPager: Pager {
         // serve it; a lazy page that is present serves every access its region allows.
         let page = address.pageBase
         assert((try? pageTable.walk(page)) == nil, "lazy pager: fault on a present page")
-        guard let frame = pageTable.frames.allocate() else { return .outOfMemory }
-        region.fill(page: page, into: pageTable.frames.memory.page(at: frame))
+        let first: (frame: PhysicalAddress, permission: Permission)
+        do throws(KernelError) {
+            first = try region.firstFrame(for: page, frames: pageTable.frames)
+        } catch {
+            return error == .noMemory ? .outOfMemory : .segmentationFault(.unreadableFile)
+        }
         do throws(PageTableError) {
-            try pageTable.map(page, to: frame, permission: region.permission)
+            try pageTable.map(page, to: first.frame, permission: first.permission)
         } catch {
             // The page table freed the frame; only a missing table can fail here.
             precondition(error == .outOfMemory, "lazy pager: unexpected page table error")

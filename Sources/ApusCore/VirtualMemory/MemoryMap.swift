@@ -8,8 +8,9 @@
 /// side gives the writer a private copy (Fork.swift). The map shows both counts per region:
 ///
 /// * **resident** pages: present in the page table (each has a frame);
-/// * **shared** pages: resident pages whose frame another address space maps too (its share
-///   count in the ``FrameAllocator`` is above one), i.e. pages shared copy-on-write.
+/// * **shared** pages: resident pages whose frame has another owner too (its share count in
+///   the ``FrameAllocator`` is above one): another address space after `fork` (shared
+///   copy-on-write), or the page cache, for a file's page mapped as the cache holds it.
 ///
 /// Counting walks only the page tables that exist (``PageTable/forEachMappedPage(in:_:)``),
 /// so a huge untouched region costs nothing.
@@ -18,9 +19,9 @@ public struct RegionSummary: Equatable, Sendable {
     public enum Source: Equatable, Sendable {
         /// Zero-filled memory (`mmap` with fd −1, the stack, a segment's bss).
         case anonymous
-        /// A file's bytes from `offset`: the file's place in the root file system (its
-        /// ``RegularFile/index``), `nil` for a file from elsewhere.
-        case file(index: Int?, offset: UInt64)
+        /// A file's bytes from `offset`: the file's inode number on the disk, `nil` for a
+        /// file that has none.
+        case file(inode: UInt32?, offset: UInt64)
     }
 
     public var range: VirtualRange
@@ -44,9 +45,18 @@ extension MmStruct {
     /// of them (the first ones).
     public func memoryMap(limit: Int = .max) -> [RegionSummary] {
         var summaries: [RegionSummary] = []
+        forEachRegionSummary(limit: limit) { summaries.append($0) }
+        return summaries
+    }
+
+    /// Hands `body` the summaries of the first `limit` regions in address order. Allocates
+    /// nothing (the kernel reports a process's map at its end, while it frees).
+    public func forEachRegionSummary(limit: Int = .max, _ body: (RegionSummary) -> Void) {
         let frames = pageTable.frames
+        var handed = 0
         forEachRegion { region in
-            guard summaries.count < limit else { return }
+            guard handed < limit else { return }
+            handed += 1
             var resident = 0, shared = 0
             pageTable.forEachMappedPage(in: region.range) { (_, entry) in
                 resident += 1
@@ -55,11 +65,10 @@ extension MmStruct {
             let source: RegionSummary.Source
             switch region.backing {
             case .anonymous: source = .anonymous
-            case .file(let backing): source = .file(index: (backing.file as? RegularFile)?.index, offset: backing.offset)
+            case .file(let backing): source = .file(inode: backing.file.inodeNumber, offset: backing.offset)
             }
-            summaries.append(RegionSummary(range: region.range, permission: region.permission.intersection(Permission.protectionBits),
-                                           source: source, residentPages: resident, sharedPages: shared))
+            body(RegionSummary(range: region.range, permission: region.permission.intersection(Permission.protectionBits),
+                               source: source, residentPages: resident, sharedPages: shared))
         }
-        return summaries
     }
 }

@@ -166,19 +166,26 @@ public struct MmStruct<RAM: PhysicalMemory, P: Pager>: ~Copyable {
     /// table cannot see, and retrying would loop forever, so the process ends. Everything
     /// else goes to ``resolveAccess(at:access:)``. "In a row" is the address space's own
     /// memory here; a kernel with several threads per process keeps one per thread
-    /// (``handlePageFault(at:errorCode:remembering:)``).
-    public mutating func handlePageFault(at address: VirtualAddress, errorCode: PageFaultErrorCode) -> FaultResolution {
+    /// (``handlePageFault(at:errorCode:remembering:mayBeServedAlready:)``).
+    ///
+    /// With `mayBeServedAlready` (the kernel had to wait before it could serve the fault, and
+    /// another thread of the process may have served the same page meanwhile), a page that
+    /// allows the access is not counted as a stale translation: the access is retried, and
+    /// the next fault is judged afresh.
+    public mutating func handlePageFault(at address: VirtualAddress, errorCode: PageFaultErrorCode, mayBeServedAlready: Bool = false) -> FaultResolution {
         var memory = faultMemory
         defer { faultMemory = memory }
-        return handlePageFault(at: address, errorCode: errorCode, remembering: &memory)
+        return handlePageFault(at: address, errorCode: errorCode, remembering: &memory, mayBeServedAlready: mayBeServedAlready)
     }
 
-    /// ``handlePageFault(at:errorCode:)`` for one thread, which keeps what `memory` holds
-    /// of its own last fault. With several CPUs, threads of one process fault on one page at
-    /// once (the first maps it, and the others find it mapped when they get their turn):
-    /// each may find it already allowing the access once without being taken for looping.
+    /// ``handlePageFault(at:errorCode:mayBeServedAlready:)`` for one thread, which keeps what
+    /// `memory` holds of its own last fault. With several CPUs, threads of one process fault
+    /// on one page at once (the first maps it, and the others find it mapped when they get
+    /// their turn): each may find it already allowing the access once without being taken
+    /// for looping.
     public mutating func handlePageFault(at address: VirtualAddress, errorCode: PageFaultErrorCode,
-                                         remembering memory: inout StaleFaultMemory) -> FaultResolution {
+                                         remembering memory: inout StaleFaultMemory,
+                                         mayBeServedAlready: Bool = false) -> FaultResolution {
         guard errorCode.isServable else { return .segmentationFault(.unservable(errorCode)) }
         let access = errorCode.access
         // The region and the leaf are looked up once, here, for every decision below.
@@ -186,6 +193,11 @@ public struct MmStruct<RAM: PhysicalMemory, P: Pager>: ~Copyable {
         let entry = try? pageTable.walk(address)
         if let region, region.permission.contains(access.requiredPermission),
            let entry, entry.permission.contains(access.requiredPermission.union(.user)) {
+            guard !mayBeServedAlready else {
+                memory.page = nil
+                pageTable.frames.memory.invalidateTranslation(of: address.pageBase, inAddressSpaceOf: pageTable.root)
+                return .resolved
+            }
             guard memory.page != address.pageBase else {
                 memory.page = nil
                 return .segmentationFault(.repeated(errorCode))

@@ -62,6 +62,8 @@ public enum FaultCause: Sendable, Hashable {
     case unservable(PageFaultErrorCode)
     /// The same fault again on a page whose entry already allows the access.
     case repeated(PageFaultErrorCode)
+    /// The page belongs to a file the disk failed to read (or whose data is damaged).
+    case unreadableFile
 }
 
 extension FaultCause: CustomStringConvertible {
@@ -72,6 +74,7 @@ extension FaultCause: CustomStringConvertible {
         case .executeNonExecutable: "execution of a non-executable page"
         case .unservable(let code): "a fault the kernel cannot serve, error code \(code)"
         case .repeated(let code): "the same fault again on a page that allows the access, error code \(code)"
+        case .unreadableFile: "the page's file could not be read from the disk"
         }
     }
 }

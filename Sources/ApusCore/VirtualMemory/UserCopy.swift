@@ -185,7 +185,7 @@ extension MmStruct {
 /// A range of a program's memory that ``MmStruct/accessOK(_:length:write:)`` accepted for
 /// `access` (``MmStruct/checkedUserRange(_:count:for:)`` makes one; nothing else can): the
 /// user copies take it without checking again. It is only good within the system call that
-/// checked it: a later call (a retry after a wait) checks again, since the program may have
+/// checked it: a later call (one that goes on after a wait) checks again, since the program may have
 /// unmapped the memory meanwhile.
 public struct UserRange: Equatable, Sendable {
     public let start: VirtualAddress

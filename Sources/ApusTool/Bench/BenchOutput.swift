@@ -67,6 +67,35 @@ public struct BenchOutput: Sendable, Equatable {
         }
     }
 
+    /// The same output with every row's name and label marked as measured in another setting
+    /// (Apus without its journal: `file-fsync` becomes `file-fsync-nojournal`, its label
+    /// gains ` (no journal)`), so that the two settings' rows stand apart in one table.
+    public func marked(_ setting: Setting) -> BenchOutput {
+        var marked = self
+        marked.rows = rows.map { row in
+            var row = row
+            row.name += setting.nameSuffix
+            row.label += setting.labelSuffix
+            return row
+        }
+        return marked
+    }
+
+    /// A setting whose rows are kept apart from the same rows measured otherwise.
+    public struct Setting: Sendable {
+        public var nameSuffix: String
+        public var labelSuffix: String
+
+        /// Apus on a disk made without a journal.
+        public static let withoutJournal = Setting(nameSuffix: "-nojournal", labelSuffix: " (no journal)")
+
+        /// The name of the row `name` stands beside (its name without the suffix), when it
+        /// is a row of this setting.
+        public func unmarked(_ name: String) -> String? {
+            name.hasSuffix(nameSuffix) ? String(name.dropLast(nameSuffix.count)) : nil
+        }
+    }
+
     /// True when the program got from its first line to its last.
     public var isComplete: Bool { start != nil && end != nil && failure == nil }
 

@@ -3,11 +3,13 @@ import Foundation
 
 /// `apus bench`: the benchmark program run on Apus, and on Linux beside it.
 ///
-/// A round is one Apus boot with the lazy pager (every row but the eager ones), one with the
-/// eager pager (populate and munmap per page), and, with a Linux kernel, one Linux boot
-/// running every row (its eager rows ask for `MAP_POPULATE`). Rounds alternate the systems,
-/// so that whatever else the host does falls on both alike. All boots use the same QEMU
-/// machine: the CPU model, the memory and (by default) software emulation.
+/// A round is one Apus boot with the lazy pager (every row but the eager and file ones), one
+/// with the eager pager (populate and munmap per page), and, with a Linux kernel, one Linux
+/// boot running every row (its eager rows ask for `MAP_POPULATE`). With ``files``, Linux's
+/// boot also runs the file rows on an ext4 disk (``BenchDisks``). Rounds alternate the
+/// systems, so that whatever else the host does falls on both alike. All boots use the same
+/// QEMU machine: the CPU model, the memory, the disk's interface and (by default) software
+/// emulation.
 ///
 /// Times: the program reports time-stamp-counter ticks. Under QEMU the guest's counter runs
 /// at the host's rate from 0 when the machine starts, so the first line's reading is the
@@ -28,6 +30,8 @@ public struct BenchRun: Sendable {
     /// A Linux kernel image to compare with.
     public var linuxKernel: URL?
     public var memory = 512
+    /// Measure the file rows too (on disks made for the run).
+    public var files = true
 
     public init() {}
 
@@ -63,6 +67,18 @@ public struct BenchRun: Sendable {
     public func run(kernel: URL, programs: URL, data: URL, linuxProgram: Data?,
                     progress: (String) -> Void = { _ in }) throws -> Result {
         var result = Result()
+        let disks = try files ? BenchDisks.make(short: short, ext4: linuxKernel != nil) : nil
+        defer { disks?.remove() }
+        if let problem = disks?.ext4Problem { progress(problem) }
+        var linuxDisk: (image: URL, modules: [(name: String, contents: Data)])?
+        if let linuxKernel, let ext4 = disks?.ext4 {
+            let modules = try LinuxModules.find(for: linuxKernel)
+            if modules.missing.isEmpty {
+                linuxDisk = (ext4, try modules.initramfsFiles())
+            } else {
+                progress("Linux \(modules.release) has no \(modules.missing.joined(separator: ", ")) built in or in \(LinuxModules.modulesRoot.path)/\(modules.release): Linux runs without the file rows")
+            }
+        }
         for round in 1...rounds {
             let of = "round \(round) of \(rounds)"
             progress("\(of): Apus, lazy pager")
@@ -71,7 +87,7 @@ public struct BenchRun: Sendable {
             result.apusEager.append(try runApus(arguments("eager"), pager: .eager, kernel: kernel, programs: programs, data: data, lock: &result.kernelLock))
             if let linuxKernel, let linuxProgram {
                 progress("\(of): Linux (\(linuxKernel.lastPathComponent))")
-                result.linux.append(try runLinux(linuxProgram, kernel: linuxKernel))
+                result.linux.append(try runLinux(linuxProgram, kernel: linuxKernel, disk: linuxDisk))
             }
         }
         return result
@@ -101,16 +117,19 @@ public struct BenchRun: Sendable {
         return output
     }
 
-    func runLinux(_ program: Data, kernel: URL) throws -> BenchOutput {
+    func runLinux(_ program: Data, kernel: URL, disk: (image: URL, modules: [(name: String, contents: Data)])?) throws -> BenchOutput {
         var machine = LinuxMachine(kernel: kernel)
         machine.memory = memory
+        machine.disk = disk?.image
+        machine.modules = disk?.modules ?? []
         // The same choice as Apus's machine makes (which falls back to software emulation
         // when KVM fails; Linux's does not).
         var apusMachine = Machine()
         apusMachine.acceleration = acceleration
         machine.usesKVM = apusMachine.triesKVM()
         let lines = TimedLines()
-        let outcome = try machine.run(program: program, initArguments: arguments("lazy") + ["eager"], onLine: { lines.append($0) })
+        let outcome = try machine.run(program: program, initArguments: arguments("lazy") + ["eager"] + (disk == nil ? [] : ["files"]),
+                                      onLine: { lines.append($0) })
         let output = BenchOutput(lines: lines.all)
         if let problem = outcome.problem ?? output.failure.map({ "the program failed: \($0)" }) {
             throw ToolError("Linux: \(problem)\n\(outcome.console.suffix(2000))")

@@ -36,13 +36,15 @@ public enum BenchTable {
         return lines.joined(separator: "\n")
     }
 
-    /// Apus and Linux side by side, with the ratio of their medians.
+    /// Apus and Linux side by side, with the ratio of their medians. A row Apus measured in
+    /// another setting (without its journal: ``BenchOutput/Setting``) stands beside Linux's
+    /// row of the same operation.
     public static func render(apus: BenchSummary, linux: BenchSummary, ticksPerSecond rate: Double) -> String {
         var lines = ["| operation | Apus median (min–max) | Linux median (min–max) | Apus/Linux |", "|---|---|---|---|"]
         var names = apus.rows.map(\.name)
         names += linux.rows.map(\.name).filter { !names.contains($0) }
         for name in names {
-            let mine = apus[name], theirs = linux[name]
+            let mine = apus[name], theirs = linux[name] ?? BenchOutput.Setting.withoutJournal.unmarked(name).flatMap { linux[$0] }
             let label = (mine ?? theirs)!.label
             let ratio = mine.flatMap { mine in theirs.map { ratioText(mine.median / $0.median) } } ?? "–"
             lines.append("| \(label) | \(mine.map { spread($0, rate) } ?? "–") | \(theirs.map { spread($0, rate) } ?? "–") | \(ratio) |")

@@ -5,7 +5,10 @@ import Foundation
 /// measured, met or not.
 public struct BenchTarget: Sendable {
     public enum Reference: Sendable {
+        /// The same row on Linux.
         case linux
+        /// Another row of Linux's.
+        case linuxRow(String)
         /// Another row of Apus's own.
         case apusRow(String)
     }
@@ -26,7 +29,18 @@ public struct BenchTarget: Sendable {
         BenchTarget(row: "first-touch-per-page", reference: .linux, limit: 0.3, description: "first-touch fault <= 0.3 x Linux"),
         BenchTarget(row: "fork", reference: .linux, limit: 0.5, description: "fork <= 0.5 x Linux"),
         BenchTarget(row: "cow-per-page", reference: .linux, limit: 0.5, description: "copy-on-write fault <= 0.5 x Linux"),
-    ]
+    ] + fileTargets
+
+    /// The file rows: none slower than Linux's on ext4, with the journal and without.
+    static let fileTargets: [BenchTarget] = [
+        ("file-create-write-fsync-unlink", "create + 4 KiB write + fsync + unlink"), ("file-read-cold", "cold sequential read"),
+        ("file-read-warm", "warm sequential read"), ("file-readdir", "readdir of a large directory"), ("file-stat", "stat"),
+        ("file-fsync", "fsync"), ("file-create-unlink", "create+unlink"),
+    ].flatMap { row, what in
+        [BenchTarget(row: row, reference: .linux, limit: 1, description: "\(what) <= 1 x Linux"),
+         BenchTarget(row: row + BenchOutput.Setting.withoutJournal.nameSuffix, reference: .linuxRow(row), limit: 1,
+                     description: "\(what), no journal, <= 1 x Linux")]
+    }
 
     /// The ratio this target compares with its limit, or `nil` when a row is missing (no
     /// Linux run, or a row the program did not report).
@@ -34,6 +48,7 @@ public struct BenchTarget: Sendable {
         guard let mine = apus[row] else { return nil }
         let reference: BenchSummary.Row? = switch self.reference {
         case .linux: linux?[row]
+        case .linuxRow(let name): linux?[name]
         case .apusRow(let name): apus[name]
         }
         guard let reference, reference.median > 0 else { return nil }

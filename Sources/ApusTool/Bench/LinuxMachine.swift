@@ -20,6 +20,11 @@ public struct LinuxMachine: Sendable {
     public var usesKVM = false
     public var timeout: TimeInterval = 600
     public var qemu: URL?
+    /// A raw disk image the machine has as its virtio block device, as Apus's machine has one
+    /// (``Machine/diskArguments(scratch:)``).
+    public var disk: URL?
+    /// Kernel modules for `/init` to load from `/modules` in name order (``LinuxModules``).
+    public var modules: [(name: String, contents: Data)] = []
 
     public init(kernel: URL) { self.kernel = kernel }
 
@@ -29,15 +34,19 @@ public struct LinuxMachine: Sendable {
             .joined(separator: " ")
     }
 
-    /// The initramfs: `/dev/console` (Linux opens it for `/init`'s standard streams) and the
-    /// program as `/init`.
-    public static func initramfs(program: Data) -> Data {
+    /// The initramfs: `/dev/console` (Linux opens it for `/init`'s standard streams), the
+    /// program as `/init`, the folders `/init` mounts things on (`/proc`, `/mnt`), and the
+    /// modules in `/modules`.
+    public static func initramfs(program: Data, modules: [(name: String, contents: Data)] = []) -> Data {
         CPIOArchive(entries: [
             .init(name: "dev", kind: .directory, permissions: 0o755),
             // The system console: character device 5, 1 (Documentation/admin-guide/devices.txt).
             .init(name: "dev/console", kind: .characterDevice(major: 5, minor: 1), permissions: 0o600),
             .init(name: "init", kind: .file(program), permissions: 0o755),
-        ]).bytes()
+            .init(name: "proc", kind: .directory, permissions: 0o755),
+            .init(name: "mnt", kind: .directory, permissions: 0o755),
+            .init(name: "modules", kind: .directory, permissions: 0o755),
+        ] + modules.map { .init(name: "modules/\($0.name)", kind: .file($0.contents), permissions: 0o644) }).bytes()
     }
 
     /// How a boot ended.
@@ -56,7 +65,8 @@ public struct LinuxMachine: Sendable {
         let scratch = try ScratchFolder(in: nil)
         defer { scratch.remove() }
         try scratch.link("vmlinuz", to: kernel)
-        try Self.initramfs(program: program).write(to: scratch.url.appendingPathComponent("initramfs"))
+        try Self.initramfs(program: program, modules: modules).write(to: scratch.url.appendingPathComponent("initramfs"))
+        if let disk { try scratch.link("disk", to: disk) }
         let console = try StreamingFIFO(path: scratch.path("console"))
         let lines = LineCollector(onLine: onLine)
         console.start(onData: lines.append)
@@ -67,6 +77,7 @@ public struct LinuxMachine: Sendable {
             "-display", "none", "-no-reboot", "-nodefaults",
             "-chardev", "file,id=console,path=console", "-serial", "chardev:console",
         ]
+        if disk != nil { arguments += Machine.diskArguments() }
         if usesKVM { arguments.append("-enable-kvm") }
         let run = try WatchedProcess(executable: qemu, arguments: arguments, directory: scratch.url, leftovers: [scratch.url.path])
         let finished = run.wait(timeout: timeout)

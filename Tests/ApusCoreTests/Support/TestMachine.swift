@@ -52,10 +52,12 @@ final class TestFile: MappableFile {
         self.init((0..<count).map { UInt8(truncatingIfNeeded: $0 * 7 + salt) | 1 })
     }
 
-    var size: UInt64 { UInt64(bytes.count) }
+    func size() -> UInt64 { UInt64(bytes.count) }
+    func sharedPage(at index: UInt64) -> PhysicalAddress? { nil }
+    var inodeNumber: UInt32? { nil }
 
     func read(at offset: UInt64, into buffer: UnsafeMutableRawBufferPointer) -> Int {
-        guard offset < size else { return 0 }
+        guard offset < size() else { return 0 }
         let count = min(buffer.count, bytes.count - Int(offset))
         bytes.withUnsafeBytes { source in
             buffer.baseAddress!.copyMemory(from: source.baseAddress! + Int(offset), byteCount: count)

@@ -50,7 +50,8 @@ enum Kernel {
         Timer.calibrate()
         let features = CPUFeatures.enableProtections()
         KernelSymbols.load(from: boot)
-        scheduler = KernelScheduler(policy: PerCPURunQueues(cpuCount: CPU.all.count))
+        scheduler = KernelScheduler(policy: PerCPURunQueues(cpuCount: CPU.all.count, threadLimit: KernelStacks.count),
+                                    threadLimit: KernelStacks.count)
         KernelLock.enter()
         bootstrap.markStarted()
         bootstrap.isOnline = true
@@ -104,23 +105,18 @@ extension Kernel {
     /// Exit status of the kernel when the program could not be started.
     static let statusCannotRun: UInt32 = 3
 
-    /// Runs the program the boot modules name: `rootfs` holds the root file system, `argv`
-    /// the program's file name then its arguments (NUL-terminated each), `stdin` its input
-    /// (or, with `input=stream`, the input ring brings it while the program runs).
-    /// With `repeat=N` on the command line it runs N times, one after the other; with
-    /// `pager=eager` its memory is filled eagerly (lazily by default). Reports each run's end
-    /// and the frames in use before and after (`RunReport`: a log line for people, a status
-    /// record for the host), then powers off.
+    /// Runs the program the `argv` boot module names (its file name then its arguments,
+    /// NUL-terminated each) from the disk's file system, with `stdin` as its input (or, with
+    /// `input=stream`, the input ring brings it while the program runs). The disk is mounted
+    /// first (RootVolume.swift: a damaged image or no disk and the run cannot start), synced
+    /// at the end of every run, and unmounted before the power goes. With `repeat=N` on the
+    /// command line it runs N times, one after the other; with `pager=eager` its memory is
+    /// filled eagerly (lazily by default). Reports each run's end and the frames in use before
+    /// the mount and after the unmount (`RunReport`: a log line for people, a status record
+    /// for the host), then powers off.
     static func runProgram(_ boot: Multiboot) -> Never {
-        guard let image = boot.module(named: "rootfs"), let argv = boot.module(named: "argv") else {
-            RunReport.cannotRun("the rootfs and argv modules are missing")
-            PowerOff.exit(status: statusCannotRun)
-        }
-        let fileSystem: RootFileSystem
-        do throws(KernelError) {
-            fileSystem = try RootFileSystem(image: image)
-        } catch {
-            RunReport.cannotRun("the root file system image is damaged or holds more than \(RootFileSystem.maximumFileCount) files (\(error))")
+        guard let argv = boot.module(named: "argv") else {
+            RunReport.cannotRun("the argv module is missing")
             PowerOff.exit(status: statusCannotRun)
         }
         let name: [UInt8], words: [[UInt8]]
@@ -130,22 +126,31 @@ extension Kernel {
             RunReport.commandRefused(error)
             PowerOff.exit(status: statusCannotRun)
         }
-        let programName = LogText.escaped(name)
-        guard let program = fileSystem.file(at: name) else {
-            RunReport.couldNotStart(name, run: 0, because: .noSuchFile)
+        let framesBefore = memory.frames.usedCount
+        let stacksBefore = ThreadControlBlock.liveCount
+        guard let fileSystem = RootVolume.mount(boot) else { PowerOff.exit(status: statusCannotRun) }
+        // Held for the runs: a program that unlinks its own file still loads again.
+        var program: InodeHandle<DirectMap>?
+        do throws(KernelError) {
+            let found = try InodeHandle.open(name, from: FileSystem<DirectMap>.rootInode, in: fileSystem)
+            guard found.type == .regular else { throw .isDirectory }
+            program = found
+        } catch {
+            RunReport.couldNotStart(name, run: 0, because: error == .ioError ? .unreadable : .noSuchFile)
+            RootVolume.unmount()
             PowerOff.exit(status: statusCannotRun)
         }
+        let programName = LogText.escaped(name)
         let input = boot.module(named: "stdin").map(UnsafeRawBufferPointer.init) ?? UnsafeRawBufferPointer(start: nil, count: 0)
         // `input=stream`: standard input arrives through the input ring while the program
         // runs (every run of a `repeat` reads on where the one before stopped).
         let streamsInput = boot.option("input").map { $0.elementsEqual("stream".utf8) } ?? false
         if streamsInput { RunReport.inputRing() }
         MemoryMapReport.enabled = boot.hasOption("memory-map")
-        let framesBefore = memory.frames.usedCount
-        let stacksBefore = ThreadControlBlock.liveCount
         let runs = max(boot.numericOption("repeat") ?? 1, 1)
         let pager = boot.option("pager").flatMap { PagingPolicy(name: $0) } ?? .lazy
-        log("running \(programName) with \(words.count) arguments\(runs > 1 ? ", \(runs) times" : ""), \(pager.name) pager; \(framesBefore) frames in use")
+        log("running \(programName) (inode \(program!.inode)) with \(words.count) arguments\(runs > 1 ? ", \(runs) times" : ""), \(pager.name) pager; \(framesBefore) frames in use before the mount")
+        KernelHeap.checkBudget()
         RunReport.startMeasuring()
         for index in 0..<runs {
             MemoryMapReport.run = index
@@ -157,28 +162,28 @@ extension Kernel {
             } else {
                 console = BootConsole(input: input)
             }
-            if let failure = run.start(program, arguments: words, pager: pager, fileSystem: fileSystem, console: console) {
+            if let failure = run.start(program!, arguments: words, pager: pager, fileSystem: fileSystem, console: console) {
                 RunReport.couldNotStart(name, run: index, failure)
+                RootVolume.unmount()
                 PowerOff.exit(status: statusCannotRun)
             }
             if let console = StreamedConsole.current { run.watch(console) }
             if let disk { run.watch(disk) }
             ProcessRun.current = run
+            KernelHeap.allocator!.resetPeak()
             let status = run.run()
+            KernelHeap.logPeak()
             ProcessRun.current = nil
             StreamedConsole.current = nil
+            RootVolume.sync(afterRun: index)
             RunReport.exited(run: index, status: status)
         }
+        program = nil
+        RootVolume.unmount()
         let framesAfter = memory.frames.usedCount
         RunReport.kernelLock()
         RunReport.kernelStacks(before: stacksBefore, after: ThreadControlBlock.liveCount)
         RunReport.frames(before: framesBefore, after: framesAfter)
         PowerOff.exit(status: 0)
     }
-}
-
-/// Writes one line to the kernel log (COM2).
-func log(_ line: String) {
-    Serial.log.write(line)
-    Serial.log.write(byte: UInt8(ascii: "\n"))
 }

@@ -170,10 +170,11 @@ enum DiskChecks {
         let after = disk.statistics
         if let failure = sleptAndWasWokenByTheInterrupt(from: together, to: after) { return "\(readerCount) threads: \(failure)" }
         guard after.peakInFlight >= 2 else { return "the disk never held two requests at once" }
-        log("disk: one thread read \(together.requests - alone.requests) blocks: \(together.sleeps - alone.sleeps) sleeps, "
+        let line = "disk: one thread read \(together.requests - alone.requests) blocks: \(together.sleeps - alone.sleeps) sleeps, "
             + "\(together.completedByInterrupt - alone.completedByInterrupt) requests found done by the interrupt; "
             + "\(readerCount) threads read \(after.requests - together.requests): \(after.sleeps - together.sleeps) sleeps, "
-            + "\(after.completedByInterrupt - together.completedByInterrupt) found done by the interrupt, up to \(after.peakInFlight) in flight")
+            + "\(after.completedByInterrupt - together.completedByInterrupt) found done by the interrupt, up to \(after.peakInFlight) in flight"
+        log("\(line)")
         return nil
     }
 

@@ -69,9 +69,10 @@ enum DiskSpeed {
         guard !results.failed else { return "a request failed while measuring" }
 
         log("disk speed: 4 KiB read \(results.read.summary); 4 KiB write \(results.write.summary); flush \(results.flush.summary) (\(samples) each, by a sleeping thread)")
-        log("disk speed: \(bytes >> 10) KiB read in order, polled: \(rate(bytes, polled.total)), \(polled.summary) a block; "
+        let line = "disk speed: \(bytes >> 10) KiB read in order, polled: \(rate(bytes, polled.total)), \(polled.summary) a block; "
             + "by a sleeping thread: \(rate(bytes, results.inOrder.total)), \(results.inOrder.summary) a block; "
-            + "by \(DiskChecks.readerCount) threads at once: \(rate(bytes, together))")
+            + "by \(DiskChecks.readerCount) threads at once: \(rate(bytes, together))"
+        log("\(line)")
         return nil
     }
 

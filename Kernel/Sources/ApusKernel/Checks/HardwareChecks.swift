@@ -23,6 +23,7 @@ enum HardwareChecks {
         passed = SynchronisationChecks.runAll() && passed
         passed = ProcessorChecks.runAll() && passed
         if let scratchDiskBlocks { passed = DiskChecks.runAll(blocks: UInt64(scratchDiskBlocks)) && passed }
+        passed = HeapBudgetChecks.runAll() && passed
         passed = run("frames-returned") {
             let now = Kernel.memory.frames.freeCount
             return now == framesBefore ? nil : "\(framesBefore - now) frames not returned"

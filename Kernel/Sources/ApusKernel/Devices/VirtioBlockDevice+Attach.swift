@@ -76,12 +76,11 @@ extension VirtioBlockDevice {
         if let line, vector != nil { DeviceInterrupts.route(line: line) }
 
         let leftover = capacity % sectorsPerBlock
-        log("disk: virtio block device at \(function.location) (I/O ports \(hexadecimal(UInt64(port))), "
-            + (line.flatMap { line in vector.map { "IRQ \(line), vector \($0) through the I/O APIC" } } ?? "no interrupt line: polled") + "): "
-            + "\(blockCount) blocks (\(blockCount * UInt64(BlockGeometry.blockSize) >> 10) KiB)"
-            + (leftover == 0 ? "" : " and \(leftover) sectors too few for a block, unused")
-            + ", a queue of \(queueSize), " + (device.hasWriteCache ? "a write cache (flushed by FLUSH)" : "writes through")
-            + (device.readOnly ? ", read-only" : ""))
+        let interrupt = line.flatMap { line in vector.map { "IRQ \(line), vector \($0) through the I/O APIC" } } ?? "no interrupt line: polled"
+        let unused = leftover == 0 ? "" : " and \(leftover) sectors too few for a block, unused"
+        let writes = device.hasWriteCache ? "a write cache (flushed by FLUSH)" : "writes through"
+        let readOnly = device.readOnly ? ", read-only" : ""
+        log("disk: virtio block device at \(function.location) (I/O ports \(hexadecimal(UInt64(port))), \(interrupt)): \(blockCount) blocks (\(blockCount * UInt64(BlockGeometry.blockSize) >> 10) KiB)\(unused), a queue of \(queueSize), \(writes)\(readOnly)")
         return device
     }
 }

@@ -24,10 +24,17 @@ enum MemoryMapReport {
         send(process, .end)
     }
 
+    /// Sends `process`'s map record by record, as it walks its regions. Allocates nothing:
+    /// a process's map goes out at its end, while it frees.
     private static func send(_ process: ProcessControlBlock, _ moment: MemoryMapRecords.Moment) {
-        let regions = process.core.mm.memoryMap(limit: MemoryMapRecords.regionLimit)
-        let snapshot = MemoryMapRecords.Snapshot(moment: moment, run: run, process: process.id.value, parent: process.parentID.value,
-                                                 regions: regions, omitted: process.core.mm.regionCount - regions.count)
-        for record in MemoryMapRecords.records(of: snapshot) { StatusPort.write(record.bytes) }
+        let limit = MemoryMapRecords.regionLimit
+        StatusPort.write(MemoryMapRecords.header(moment: moment, run: run, process: process.id.value, parent: process.parentID.value))
+        process.core.mm.forEachRegionSummary(limit: limit) { region in
+            let (range, pages) = MemoryMapRecords.records(of: region)
+            StatusPort.write(range)
+            StatusPort.write(pages)
+        }
+        let omitted = process.core.mm.regionCount - min(process.core.mm.regionCount, limit)
+        if omitted > 0 { StatusPort.write(MemoryMapRecords.omitted(omitted, run: run)) }
     }
 }

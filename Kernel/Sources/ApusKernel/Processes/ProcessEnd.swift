@@ -7,12 +7,14 @@ import X86_64Support
 /// (``ProcessTable/end(_:status:)``); here each step is carried out.
 extension ProcessRun {
     /// The running thread's `exit(status)`: it ends once its handler has returned, and its
-    /// process with it when it was the last thread running.
+    /// process with it when it was the last thread running. Allocates nothing.
     func endRunningThread(status: Int32) {
-        let (thread, process) = running
-        let processStatus = process.core.threadEnded(thread.id, status: status)
-        wakeWaiters(of: process)
-        if let processStatus { finish(process, status: Int64(processStatus)) }
+        KernelHeap.whileFreeing {
+            let (thread, process) = running
+            let processStatus = process.core.threadEnded(thread.id, status: status)
+            wakeWaiters()
+            if let processStatus { finish(process, status: Int64(processStatus)) }
+        }
         cpu_local_set_exit_pending()
     }
 
@@ -24,26 +26,31 @@ extension ProcessRun {
     }
 
     /// Ends `process` with `status`, wherever it ends from: the table's steps, in order.
+    /// Allocates nothing (``KernelHeap/whileFreeing(_:)``).
     func finish(_ process: ProcessControlBlock, status: Int64) {
-        for step in table.end(process.id, status: status) {
-            switch step {
-            case .record(let ending, let status):
-                ending.exitStatus = status
-                MemoryMapReport.end(ending)
-            case .endOtherThreads(let ending):
-                for thread in scheduler.threads where thread.process === ending && thread !== scheduler.current && thread.state != .ended {
-                    scheduler.makeEnd(thread)
-                }
-            case .closeFiles(let ending):
-                ending.core.closeAllFiles()
-                wakeWaiters(of: ending)
-            case .left(let ending, let status):
-                log("process \(ending.id) ended with status \(status)")
-            case .endRun(_, let survivors):
-                if !survivors.isEmpty { logProcessTable(survivors) }
-            case .endWithRun(let ending):
-                log("process \(ending.id) ended with the run's first process; status -1")
+        KernelHeap.whileFreeing {
+            table.end(process.id, status: status) { step in carryOut(step) }
+        }
+    }
+
+    private func carryOut(_ step: ProcessEndStep<ProcessControlBlock>) {
+        switch step {
+        case .record(let ending, let status):
+            ending.exitStatus = status
+            MemoryMapReport.end(ending)
+        case .endOtherThreads(let ending):
+            for thread in scheduler.threads where thread.process === ending && thread !== scheduler.current && thread.state != .ended {
+                scheduler.makeEnd(thread)
             }
+        case .closeFiles(let ending):
+            ending.core.closeAllFiles()
+            wakeWaiters()
+        case .left(let ending, let status):
+            log("process \(ending.id) ended with status \(status)")
+        case .endRun(_, let survivors):
+            if !survivors.isEmpty { logProcessTable(survivors) }
+        case .endWithRun(let ending):
+            log("process \(ending.id) ended with the run's first process; status -1")
         }
     }
 }

@@ -15,21 +15,25 @@ extension ProcessRun {
     }
 
     /// A `ps`-like view for the kernel log: every process of `processes`, its parent, its
-    /// frames and each of its threads with its state.
+    /// frames and each of its threads with its state. Allocates nothing: it is written at
+    /// the end of a run, while processes are freed.
     func logProcessTable(_ processes: [ProcessControlBlock]) {
         log("  id  parent  frames  threads")
         for process in processes {
-            let threads = scheduler.threads.filter { $0.process === process }.map { thread in
-                let state = switch thread.state {
+            logPart("  \(process.id)  \(process.parentID)  \(process.frameCount)  ")
+            var first = true
+            for thread in scheduler.threads where thread.process === process {
+                let state: StaticString = switch thread.state {
                 case .waiting: "waiting"
                 case .ended: "ended"
                 case .ready: scheduler.isRunning(thread) ? "running" : "ready"
                 }
-                return "\(thread.id)\(named(thread)) \(state)"
+                logPart("\(first ? "" : ", ")\(thread.id)")
+                if !thread.name.isEmpty { logPart(" \"\(escaped: thread.name)\"") }
+                logPart(" \(state)")
+                first = false
             }
-            var line = "  \(process.id)  \(process.parentID)  \(process.frameCount)  "
-            for (index, thread) in threads.enumerated() { line += index == 0 ? thread : ", " + thread }
-            log(line)
+            log("")
         }
     }
 }

@@ -25,6 +25,8 @@ final class ProcessRun {
     var scheduler: KernelScheduler { Kernel.scheduler }
     /// The regions and pipes every process of the run draws on together.
     let budget = ResourceBudget()
+    /// The conditions the run's calls and ends may have made true, to broadcast.
+    let wakeups = WakeupList()
     /// The processes alive, their ids and parents, and the run's status once it is over.
     /// Owned by the kernel lock (``LockMap``), like every process in it.
     var table = ProcessTable<ProcessControlBlock>()
@@ -32,7 +34,7 @@ final class ProcessRun {
     var outsideSources: [any OutsideWakeSource] = []
 
     /// Starts `program` as the run's first process; `nil` and the reason when it cannot start.
-    func start(_ program: RegularFile, arguments: [[UInt8]], pager: PagingPolicy, fileSystem: RootFileSystem,
+    func start(_ program: InodeHandle<DirectMap>, arguments: [[UInt8]], pager: PagingPolicy, fileSystem: FileSystem<DirectMap>,
                console: any Console) -> LaunchFailure? {
         var mm: MmStruct<DirectMap, PagingPolicy>
         do throws(KernelError) {
@@ -47,7 +49,8 @@ final class ProcessRun {
             return error
         }
         let id = ProcessTable<ProcessControlBlock>.firstProcessID
-        let first = ProcessControlBlock(id: id, parentID: 0, core: UserProcess(mm: mm, fileSystem: fileSystem, console: console, mainThread: id.mainThread))
+        let first = ProcessControlBlock(id: id, parentID: 0, core: UserProcess(mm: mm, fileSystem: fileSystem, console: console,
+                                                                               mainThread: id.mainThread, wakeups: wakeups))
         table.startFirst(first)
         admit(first, thread: ThreadControlBlock(id: id.mainThread, process: first, frame: ProcessControlBlock.firstFrame(start), fpu: clean_fpu_state_address()))
         return nil
@@ -106,10 +109,10 @@ final class ProcessRun {
         table.threadFreed()
     }
 
-    /// The conditions the last calls of `process` changed: their waiters look again. Most
-    /// calls change none: the list is looked at before it is taken (taking it copies).
-    func wakeWaiters(of process: ProcessControlBlock) {
-        guard !process.core.wakeups.isEmpty else { return }
-        for condition in process.core.takeWakeups() { scheduler.broadcast(condition) }
+    /// The conditions the last calls and ends changed: their waiters look again. Most calls
+    /// change none. Allocates nothing.
+    func wakeWaiters() {
+        guard !wakeups.isEmpty else { return }
+        wakeups.drain { scheduler.broadcast($0) }
     }
 }

@@ -5,11 +5,11 @@ import X86_64Support
 /// (a *user* thread) or the kernel's own (a *kernel* thread), and what the scheduler
 /// switches between.
 ///
-/// Each thread has its own kernel stack, on which its trap and system call frames (the
-/// program's registers) and the Swift frames of whatever it is doing in the kernel live
-/// while it does not run; its saved stack pointer, where it stopped (`switch_context`); and
-/// its FPU/SSE state, which the kernel never uses itself and so saves and restores only when
-/// it switches threads.
+/// Each thread has its own kernel stack (from ``KernelStacks``), on which its trap and
+/// system call frames (the program's registers) and the Swift frames of whatever it is
+/// doing in the kernel live while it does not run; its saved stack pointer, where it
+/// stopped (`switch_context`); and its FPU/SSE state, which the kernel never uses itself
+/// and so saves and restores only when it switches threads.
 ///
 /// A *user* thread belongs to a process (which may have several: they share its memory and
 /// files) and leaves for ring 3 when it first runs. A *kernel* thread belongs to no process:
@@ -17,9 +17,9 @@ import X86_64Support
 /// returns (the kernel's own checks of its synchronisation types use them).
 final class ThreadControlBlock {
     /// The size of every kernel stack.
-    static let stackSize = 64 * 1024
+    static let stackSize = KernelStacks.size
     /// The size of an FXSAVE area.
-    static let fpuStateSize = 512
+    static let fpuStateSize = HeapBudget.fpuStateBytes
 
     /// The threads whose stacks are allocated now (made and not yet deinitialized): what a
     /// run reports as kernel stacks in use, so a thread kept alive anywhere shows.
@@ -79,12 +79,12 @@ final class ThreadControlBlock {
     deinit {
         Self.liveCount -= 1
         savedStackPointer.deallocate()
-        stack.deallocate()
+        KernelStacks.giveBack(stack)
         fpuState.deallocate()
     }
 
     private static func allocate(fpu: UnsafeRawPointer) -> (stack: UnsafeMutableRawPointer, fpuState: UnsafeMutableRawPointer) {
-        let stack = UnsafeMutableRawPointer.allocate(byteCount: stackSize, alignment: 16)
+        let stack = KernelStacks.take()
         let fpuState = UnsafeMutableRawPointer.allocate(byteCount: fpuStateSize, alignment: 16)
         fpuState.copyMemory(from: fpu, byteCount: fpuStateSize)
         liveCount += 1

@@ -35,8 +35,12 @@ final class Scheduler<Policy: SchedulingPolicy> where Policy.Runnable == ThreadC
     /// Whether a thread may be ready, by the hint (no lock needed).
     var mayHaveReadyThread: Bool { readyHint.load(ordering: .relaxed) }
 
-    init(policy: Policy) {
+    /// A scheduler whose policy decides which ready thread runs next. Its lists have room for
+    /// `threadLimit` threads from the start, so that no thread's wake-up, end or freeing
+    /// needs memory while no more threads than that exist.
+    init(policy: Policy, threadLimit: Int) {
         self.policy = policy
+        threads.reserveCapacity(threadLimit)
     }
 
     /// The thread running on this CPU; `nil` in its idle context.
@@ -222,13 +226,16 @@ final class Scheduler<Policy: SchedulingPolicy> where Policy.Runnable == ThreadC
     }
 
     /// Frees the thread that ended on this CPU (after a switch, it is not running).
+    /// Allocates nothing: a thread's end gives back, it never needs memory.
     func reapEnded() {
         let cpu = CPU.this
         guard let thread = cpu.ended, thread !== cpu.current else { return }
-        cpu.ended = nil
-        threads.removeAll { $0 === thread }
-        if thread.process != nil { ProcessRun.current?.threadFreed() }
-        thread.release()
+        KernelHeap.whileFreeing {
+            cpu.ended = nil
+            threads.removeAll { $0 === thread }
+            if thread.process != nil { ProcessRun.current?.threadFreed() }
+            thread.release()
+        }
     }
 
     /// Whether some thread is ready to run (on any CPU's queue: an empty one steals).

@@ -21,7 +21,14 @@ public func apusSyscall(_ rawFrame: UnsafeMutableRawPointer) {
 /// A system call in the kernel: the registers go to the process's personality
 /// (``KeOSSyscalls``, which decodes them and runs the concept that serves the call), and
 /// the kernel carries out what the call asks of it: a value in `rax`, a thread's or a
-/// process's end, a new thread or process, or a wait on a condition and a retry.
+/// process's end, a new thread or process, or a wait on a condition, after which the call
+/// goes on with what is left of it (a `WaitingCall`, which holds the open file the call
+/// started with).
+///
+/// The call runs holding the file system lock (FileSystemLock.swift), which it lets go only
+/// while it waits on a condition. A call refused memory is run once more after the file
+/// system's caches wrote dirty pages back and gave their frames up (every call changes
+/// nothing when it fails, so running it again is safe).
 extension ProcessRun {
     /// A system call of the running process.
     func systemCall(_ frame: UnsafeMutablePointer<SyscallFrame>) {
@@ -29,7 +36,7 @@ extension ProcessRun {
         // call returns (an exit returns at once), and every count is an atomic instruction,
         // which software emulation runs slowly (3 pairs were 40 % of a null system call).
         unowned(unsafe) let thread = running.thread
-        unowned(unsafe) let process = running.process
+        let process = Unmanaged.passUnretained(running.process)
         // Its process ended while it ran on this CPU (another thread's exit_group or fault):
         // it ends now, before the call does anything.
         if thread.mustEnd {
@@ -37,43 +44,74 @@ extension ProcessRun {
             return
         }
         let registers = frame.pointee.registers
-        var arguments = SyscallArguments(registers.rdi, registers.rsi, registers.rdx, registers.r10, registers.r8, registers.r9)
-        var done: Int64 = 0
         let threadID = thread.id
-        while true {
-            let outcome = Unmanaged.passUnretained(process)._withUnsafeGuaranteedRef {
-                KeOSSyscalls.dispatch(registers.rax, arguments, by: threadID, in: &$0.core)
+        guard FileSystemLock.acquire(by: threadID) != .ended else {
+            cpu_local_set_exit_pending()
+            return
+        }
+        var outcome = dispatch(registers, by: threadID, in: process)
+        if case .returns(KernelError.noMemory.syscallReturnValue) = outcome, RootVolume.releaseFramesWritingBack() > 0 {
+            outcome = dispatch(registers, by: threadID, in: process)
+        }
+        var done: Int64 = 0
+        var endedWhileWaiting = false
+        while case .waits(let condition, let rest, let progress) = outcome {
+            wakeWaiters()
+            done += progress
+            // Never wait for another thread holding the file system lock.
+            FileSystemLock.release(by: threadID)
+            scheduler.wait(on: condition)
+            if thread.mustEnd || FileSystemLock.acquire(by: threadID) == .ended {
+                endedWhileWaiting = true
+                outcome = .returns(0)
+                break
             }
-            wakeWaiters(of: process)
-            switch outcome {
-            case .returns(let value):
-                // A call that waited part-way returns what it did before an error.
-                frame.pointee.registers.rax = UInt64(bitPattern: value < 0 && done > 0 ? done : value + done)
-            case .exit(let status):
-                endRunningThread(status: status)
-                return
-            case .exitGroup(let status):
-                exitRunning(status: Int64(status))
-                return
-            case .fork:
-                frame.pointee.registers.rax = UInt64(bitPattern: fork(frame.pointee, parent: process, thread: thread))
-            case .threadCreate(let start):
-                frame.pointee.registers.rax = UInt64(bitPattern: createThread(start, in: process))
-            case .waits(let condition, let retry, let progress):
-                done += progress
-                arguments = retry
-                scheduler.wait(on: condition)
-                if thread.mustEnd {
-                    cpu_local_set_exit_pending()
-                    return
-                }
-                continue
-            }
-            break
+            outcome = process._withUnsafeGuaranteedRef { KeOSSyscalls.resume(rest, by: threadID, in: &$0.core) }
+        }
+        // The waits are over, and with them every open file a waiting call held: a pipe end
+        // that closed with one wakes its other side here.
+        wakeWaiters()
+        if endedWhileWaiting {
+            cpu_local_set_exit_pending() // its process ended while it waited
+            return
+        }
+        switch outcome {
+        case .returns(let value):
+            // A call that waited part-way returns what it did before an error.
+            frame.pointee.registers.rax = UInt64(bitPattern: value < 0 && done > 0 ? done : value + done)
+        case .exit(let status):
+            endRunningThread(status: status)
+            FileSystemLock.release(by: threadID)
+            return
+        case .exitGroup(let status):
+            exitRunning(status: Int64(status))
+            FileSystemLock.release(by: threadID)
+            return
+        case .fork:
+            frame.pointee.registers.rax = UInt64(bitPattern: fork(frame.pointee, parent: process.takeUnretainedValue(), thread: thread))
+        case .threadCreate(let start):
+            frame.pointee.registers.rax = UInt64(bitPattern: createThread(start, in: process.takeUnretainedValue()))
+        case .waits:
+            preconditionFailure("a call still waits after its waits")
         }
         if ReturnAddressVerdict(returningTo: registers.rcx) == .endProcess {
-            log("process \(process.id): system call returns to the non-canonical address \(hexadecimal(registers.rcx)); process killed with status -1")
+            log("process \(process.takeUnretainedValue().id): system call returns to the non-canonical address \(hexadecimal(registers.rcx)); process killed with status -1")
             exitRunning(status: -1)
+        }
+        FileSystemLock.release(by: threadID)
+    }
+
+    /// The call in `registers`, decoded by the process's personality and run. `munmap` and
+    /// `close` only give back: they must ask the heap for nothing.
+    private func dispatch(_ registers: GeneralRegisters, by thread: ThreadID, in process: Unmanaged<ProcessControlBlock>) -> SyscallOutcome<DirectMap> {
+        let arguments = SyscallArguments(registers.rdi, registers.rsi, registers.rdx, registers.r10, registers.r8, registers.r9)
+        return process._withUnsafeGuaranteedRef { process in
+            guard KeOSSyscalls.onlyGivesBack(registers.rax) else {
+                return KeOSSyscalls.dispatch(registers.rax, arguments, by: thread, in: &process.core)
+            }
+            let outcome = KernelHeap.whileFreeing { KeOSSyscalls.serve(registers.rax, arguments, by: thread, in: &process.core) }
+            process.core.fileSystem.settleReleases() // may write the disk, and allocate
+            return outcome
         }
     }
 }

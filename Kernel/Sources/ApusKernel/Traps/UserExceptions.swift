@@ -4,6 +4,10 @@ import X86_64Support
 /// What the CPU raises while a program runs (Trap.swift sends it here): a page fault, which
 /// the process's memory may serve (``MmStruct/handlePageFault(at:errorCode:)``), another
 /// exception, which ends the process, and the timer's tick, which ends the time slice.
+///
+/// A fault is served holding the file system lock (FileSystemLock.swift): its page may be a
+/// file's, read through the page cache. A fault that finds no frame is served once more after
+/// the caches wrote dirty pages back and gave their frames up, before the process is ended.
 extension ProcessRun {
     /// An exception of the running thread: a page its process's pager serves, or the end of
     /// the whole process with status −1 and a line in the kernel log (ABI.md §3, §5).
@@ -12,11 +16,27 @@ extension ProcessRun {
         unowned(unsafe) let thread = running.thread
         unowned(unsafe) let process = running.process
         let vector = frame.pointee.vector
+        let address = read_cr2()
+        let threadID = thread.id
+        let acquisition = FileSystemLock.acquire(by: threadID)
+        guard acquisition != .ended else {
+            cpu_local_set_exit_pending()
+            return
+        }
+        defer { FileSystemLock.release(by: threadID) }
         if vector == Traps.pageFault {
-            let address = read_cr2()
             let errorCode = PageFaultErrorCode(rawValue: frame.pointee.errorCode)
-            let resolution = Unmanaged.passUnretained(process)._withUnsafeGuaranteedRef {
-                $0.core.mm.handlePageFault(at: VirtualAddress(address), errorCode: errorCode, remembering: &thread.faultMemory)
+            // A thread that waited for the lock may find its page served by another thread
+            // of its process (which faulted on it too): that is no stale translation.
+            let waited = acquisition == .afterWaiting
+            var resolution = Unmanaged.passUnretained(process)._withUnsafeGuaranteedRef {
+                $0.core.mm.handlePageFault(at: VirtualAddress(address), errorCode: errorCode,
+                                           remembering: &thread.faultMemory, mayBeServedAlready: waited)
+            }
+            if resolution == .outOfMemory, RootVolume.releaseFramesWritingBack() > 0 {
+                resolution = Unmanaged.passUnretained(process)._withUnsafeGuaranteedRef {
+                    $0.core.mm.handlePageFault(at: VirtualAddress(address), errorCode: errorCode, remembering: &thread.faultMemory)
+                }
             }
             switch resolution {
             case .resolved: return

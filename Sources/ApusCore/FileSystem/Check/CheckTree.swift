@@ -2,7 +2,7 @@
 /// inode read once, so that a cycle is found instead of followed. It records which inodes and
 /// blocks are in use (for the comparison with the bitmaps) and reports what is wrong with
 /// each inode and directory on the way.
-struct CheckTree {
+struct CheckTree: ~Copyable {
     let geometry: FileSystemGeometry
     /// Inodes reached from the root, and orphans (marked used, no links).
     private(set) var inodeInUse: Bits

@@ -76,7 +76,7 @@ public enum FileSystemCheck {
     }
 
     /// The bitmaps and the superblock's counts against what the walk found in use.
-    private static func compare(_ tree: CheckTree, inodeBitmap: Bits, blockBitmap: Bits, superblock: Superblock, in image: inout CheckedImage) {
+    private static func compare(_ tree: borrowing CheckTree, inodeBitmap: Bits, blockBitmap: Bits, superblock: Superblock, in image: inout CheckedImage) {
         let geometry = tree.geometry
         let markedInodes = inodeBitmap.count(in: 0..<geometry.inodeCount)
         for index in inodeBitmap.differences(from: tree.inodeInUse, shiftedBy: 1, in: 0..<geometry.inodeCount) {
@@ -164,7 +164,7 @@ struct Bits {
 
 /// The image as the checker reads it: the device's blocks, with a committed journal's
 /// blocks laid over their homes, and the problems found so far.
-struct CheckedImage {
+struct CheckedImage: ~Copyable {
     let device: any BlockDevice
     private var replayed = AddressMap<[UInt8]>()
     private(set) var problems: [String] = []

@@ -18,5 +18,12 @@ public enum KeOSSyscallNumber: UInt64, Sendable {
     case threadCreate = 0x0B
     case threadJoin = 0x0C
     case exitGroup = 0x0D
+    case create = 0x0E
+    case mkdir = 0x0F
+    case unlink = 0x10
+    case chdir = 0x11
+    case readdir = 0x12
+    case stat = 0x13
+    case fsync = 0x14
     case getphys = 0x81
 }

@@ -5,17 +5,29 @@
 /// reads one call: its number, the C call a program makes, how its registers decode (a
 /// descriptor is the low 32 bits, signed; a pointer is an address to check; a count is the
 /// whole register), and the concept function that does the work (`Files.swift`,
-/// `Pipes.swift`, `Memory.swift`, `Processes.swift`, `Threads.swift`). What comes back is
+/// `DirectoryCalls.swift`, `Pipes.swift`, `Memory.swift`, `Processes.swift`, `Threads.swift`). What comes back is
 /// turned into KeOS's answer: a value in `rax`, or a negative ``KernelError`` code.
 ///
 /// Another personality (Linux's) is another layer like this one, over the same concepts,
 /// with its own numbers, registers and error codes.
 public enum KeOSSyscalls {
-    /// Runs system call `number` with `arguments` for `thread`, a thread of `process`.
-    /// An unknown number is ``KernelError/noSuchSyscall``.
+    /// Runs system call `number` with `arguments` for `thread`, a thread of `process`, then
+    /// lets the file system free the inodes whose last handle the call dropped (a close, a
+    /// chdir, an unmap: FileSystem.settleReleases). An unknown number is
+    /// ``KernelError/noSuchSyscall``.
     public static func dispatch<RAM, P: Pager>(
         _ number: UInt64, _ arguments: SyscallArguments, by thread: ThreadID, in process: inout UserProcess<RAM, P>
-    ) -> SyscallOutcome {
+    ) -> SyscallOutcome<RAM> {
+        defer { process.fileSystem.settleReleases() }
+        return serve(number, arguments, by: thread, in: &process)
+    }
+
+    /// ``dispatch(_:_:by:in:)`` without settling the releases: the kernel runs the calls
+    /// that only give back (``onlyGivesBack(_:)``) this way where no allocation is allowed,
+    /// and settles after.
+    public static func serve<RAM, P: Pager>(
+        _ number: UInt64, _ arguments: SyscallArguments, by thread: ThreadID, in process: inout UserProcess<RAM, P>
+    ) -> SyscallOutcome<RAM> {
         guard let call = KeOSSyscallNumber(rawValue: number) else { return .returns(KernelError.noSuchSyscall.syscallReturnValue) }
         let a = arguments
         do throws(KernelError) {
@@ -27,9 +39,9 @@ public enum KeOSSyscalls {
                 let (readable, writable) = try openMode(a[1])
                 return .returns(Int64(try process.open(path, readable: readable, writable: writable)))
             case .read: // read(fd, buffer, count)
-                return resumable(try process.read(a.fileDescriptor(0), into: a.address(1), count: a[2]), a)
+                return outcome(try process.read(a.fileDescriptor(0), into: a.address(1), count: a[2]))
             case .write: // write(fd, buffer, count)
-                return resumable(try process.write(a.fileDescriptor(0), from: a.address(1), count: a[2]), a)
+                return outcome(try process.write(a.fileDescriptor(0), from: a.address(1), count: a[2]))
             case .seek: // seek(fd, offset, whence)
                 return .returns(try process.seek(a.fileDescriptor(0), offset: a.signed(1), whence: a[2]))
             case .tell: // tell(fd)
@@ -49,9 +61,34 @@ public enum KeOSSyscalls {
             case .threadCreate: // thread_create(name, stack, fn, arg)
                 return .threadCreate(try process.threadStart(name: a.address(0), stack: a[1], entry: a.address(2), argument: a[3]))
             case .threadJoin: // thread_join(tid, status)
-                return resumable(try process.threadJoin(a.threadID(0), status: a.address(1), by: thread), a)
+                return outcome(try process.threadJoin(a.threadID(0), status: a.address(1), by: thread))
             case .exitGroup: // exit_group(status)
                 return .exitGroup(a.status(0))
+            case .create: // create(path)
+                let path = try process.path(at: a.address(0))
+                try process.create(path)
+                return .returns(0)
+            case .mkdir: // mkdir(path)
+                let path = try process.path(at: a.address(0))
+                try process.makeDirectory(path)
+                return .returns(0)
+            case .unlink: // unlink(path)
+                let path = try process.path(at: a.address(0))
+                try process.unlink(path)
+                return .returns(0)
+            case .chdir: // chdir(path)
+                let path = try process.path(at: a.address(0))
+                try process.changeDirectory(path)
+                return .returns(0)
+            case .readdir: // readdir(fd, entries, count): 264-byte entries
+                return .returns(try process.readDirectory(a.fileDescriptor(0), into: a.address(1), count: a[2]))
+            case .stat: // stat(path, st): a 32-byte record
+                let path = try process.path(at: a.address(0))
+                try process.status(path, storingAt: a.address(1))
+                return .returns(0)
+            case .fsync: // fsync(fd)
+                try process.fsync(a.fileDescriptor(0))
+                return .returns(0)
             case .getphys: // getphys(va, mode): mode 0 the physical address, else the entry's flags
                 let entry = try process.userTranslation(of: a.address(0))
                 return .returns(Int64(bitPattern: a[1] == 0 ? entry.frame.raw | a.address(0).pageOffset : entry.flags.rawValue))
@@ -59,6 +96,12 @@ public enum KeOSSyscalls {
         } catch {
             return .returns(error.syscallReturnValue)
         }
+    }
+
+    /// Whether call `number` only gives back (a mapping, a descriptor): such a call never
+    /// needs memory, and the kernel checks that it asks for none.
+    public static func onlyGivesBack(_ number: UInt64) -> Bool {
+        number == KeOSSyscallNumber.munmap.rawValue || number == KeOSSyscallNumber.close.rawValue
     }
 
     /// `mmap(addr, len, prot, fd, off)` on `mm`, with `files` for `fd`: returns `addr`, or an
@@ -96,19 +139,21 @@ public enum KeOSSyscalls {
         }
     }
 
-    /// The outcome of a call that may wait. A call that waits is run again for the rest of
-    /// its work: KeOS's `read(fd, buffer, count)` and `write` keep the buffer in argument 1
-    /// and the count in 2, so the retry moves the buffer past what was done and shortens
-    /// the count by it (a `thread_join` or a `read` that waits has done nothing yet, and is
-    /// retried as it was).
-    static func resumable(_ progress: CallProgress, _ a: SyscallArguments) -> SyscallOutcome {
+    /// Goes on with `call`, which waited, for `thread` of `process`: KeOS's answer to the
+    /// rest of the call (its error codes are the concepts' own), or another wait.
+    public static func resume<RAM, P: Pager>(_ call: WaitingCall<RAM>, by thread: ThreadID, in process: inout UserProcess<RAM, P>) -> SyscallOutcome<RAM> {
+        do throws(KernelError) {
+            return outcome(try process.resume(call, by: thread))
+        } catch {
+            return .returns(error.syscallReturnValue)
+        }
+    }
+
+    /// The outcome of a call that may wait: its result, or the wait with what is left of it.
+    static func outcome<RAM>(_ progress: CallProgress<RAM>) -> SyscallOutcome<RAM> {
         switch progress {
-        case .finished(let value):
-            return .returns(value)
-        case .waits(let condition, let done):
-            guard done > 0 else { return .waits(condition, retry: a, done: 0) }
-            let moved = UInt64(done)
-            return .waits(condition, retry: a.replacing(1, with: a[1] + moved).replacing(2, with: a[2] - moved), done: done)
+        case .finished(let value): .returns(value)
+        case .waits(let condition, let rest, let done): .waits(condition, resume: rest, done: done)
         }
     }
 }

@@ -1,3 +1,4 @@
+import ApusCore
 import X86_64Support
 
 /// The kernel's status channel: an I/O port that only the kernel writes, through which it
@@ -10,7 +11,8 @@ import X86_64Support
 enum StatusPort {
     static let port: UInt16 = 0x2E8
 
-    static func write(_ bytes: [UInt8]) {
-        for byte in bytes { outb(port, byte) }
+    /// Sends `record`. Allocates nothing.
+    static func write(_ record: RunRecord) {
+        record.forEachByte { outb(port, $0) }
     }
 }

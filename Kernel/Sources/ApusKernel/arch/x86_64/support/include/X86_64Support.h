@@ -78,7 +78,8 @@ int probe_call(uint64_t (*function)(void), uint64_t *result);
 // MARK: A CPU's own data, through GS (cpu_local.h gives the offsets to the assembly)
 // What the assembly of every CPU needs of its own: its kernel stack for `syscall`, a place
 // for the user's stack pointer, its number, and whether the running thread must end once
-// its handler returns. A TLB shootdown's request to the CPU sits here too.
+// its handler returns, and whether it runs a path that frees (KernelHeap.whileFreeing, in
+// which an allocation is a kernel bug). A TLB shootdown's request to the CPU sits here too.
 #define APUS_SHOOTDOWN_PAGES 33
 struct apus_cpu_local {
     struct apus_cpu_local *self;      // 0: the area's own address (GS base reads it back)
@@ -86,7 +87,8 @@ struct apus_cpu_local {
     uint64_t user_rsp;                // 16: the user's rsp while the entry saves it
     uint64_t index;                   // 24: the CPU's CPUIndex
     volatile uint8_t exit_pending;    // 32: end the running thread once its handler returns
-    uint8_t reserved[7];
+    uint8_t freeing_depth;            // 33: how many freeing paths this CPU runs (they nest)
+    uint8_t reserved[6];
     // A TLB shootdown asked of this CPU (TLBShootdown.swift): pending until it is done.
     volatile uint64_t shootdown_pending;      // 40
     uint64_t shootdown_root;                  // 48: the address space's page table root
@@ -99,6 +101,9 @@ static inline struct apus_cpu_local *cpu_local(void) { struct apus_cpu_local *v;
 static inline uint64_t cpu_local_index(void) { uint64_t v; __asm__ volatile("movq %%gs:24, %0" : "=r"(v)); return v; }
 static inline void cpu_local_set_exit_pending(void) { __asm__ volatile("movb $1, %%gs:32" ::: "memory"); }
 static inline uint8_t cpu_local_exit_pending(void) { uint8_t v; __asm__ volatile("movb %%gs:32, %0" : "=r"(v)); return v; }
+static inline void cpu_local_clear_exit_pending(void) { __asm__ volatile("movb $0, %%gs:32" ::: "memory"); }
+static inline uint8_t cpu_local_freeing_depth(void) { uint8_t v; __asm__ volatile("movb %%gs:33, %0" : "=r"(v)); return v; }
+static inline void cpu_local_set_freeing_depth(uint8_t depth) { __asm__ volatile("movb %0, %%gs:33" :: "r"(depth) : "memory"); }
 // Makes `area` this CPU's: GS base (the kernel's while it runs) and KERNEL_GS_BASE (the
 // user's, 0, which `swapgs` exchanges on the way to ring 3).
 // A word other CPUs read: the writes before a release are seen by whoever acquires it.
