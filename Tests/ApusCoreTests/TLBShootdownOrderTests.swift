@@ -37,6 +37,26 @@ struct TLBShootdownOrderTests {
         }
     }
 
+    @Test func pastTheHeldFramesAWholeFlushLetsThemGoAndTheOperationGoesOn() throws {
+        try withMachine { machine in
+            let limit = TranslationFlush<HostMemory>.heldFrameLimit
+            var table = try machine.pageTable()
+            let frames = try Self.mapPages(limit + 10, in: &table, machine)
+            var freedAtInvalidation: [Int] = []
+            machine.memory.onInvalidation = {
+                freedAtInvalidation.append(frames.count { machine.frames.shareCount(of: $0) == 0 })
+            }
+            let whole = machine.memory.wholeInvalidations
+            table.unmapAll(in: VirtualRange(Self.base, pages: UInt64(frames.count)))
+            machine.memory.onInvalidation = nil
+            #expect(freedAtInvalidation.first == 0, "the first frames held went only after a whole flush")
+            #expect(machine.memory.wholeInvalidations == whole + 1, "one whole flush for the frames held, then the rest one by one")
+            #expect(freedAtInvalidation.count > 1 && freedAtInvalidation.dropFirst().allSatisfy { $0 == limit },
+                    "the frames after them were still owned when their translations went")
+            #expect(frames.allSatisfy { machine.frames.shareCount(of: $0) == 0 }, "and free afterwards")
+        }
+    }
+
     @Test func aCopyOnWriteCopyDropsTheOriginalsShareOnlyAfterTheInvalidation() throws {
         try withMachine { machine in
             var parent = try machine.addressSpace()

@@ -26,7 +26,7 @@ public protocol PhysicalMemory {
     /// The translations of `pages` in the address space whose top table is `root` have been
     /// removed or weakened: ``invalidateTranslation(of:inAddressSpaceOf:)`` for each, which
     /// a machine with several CPUs does with one request to the others for all of them.
-    func invalidateTranslations(of pages: [VirtualAddress], inAddressSpaceOf root: PhysicalAddress)
+    func invalidateTranslations(of pages: UnsafeBufferPointer<VirtualAddress>, inAddressSpaceOf root: PhysicalAddress)
 
     /// Many translations of the address space whose top table is `root` have been removed or
     /// weakened; drop every one of them if that address space is the active one (a CR3
@@ -36,7 +36,7 @@ public protocol PhysicalMemory {
 
 extension PhysicalMemory {
     /// One page at a time.
-    public func invalidateTranslations(of pages: [VirtualAddress], inAddressSpaceOf root: PhysicalAddress) {
+    public func invalidateTranslations(of pages: UnsafeBufferPointer<VirtualAddress>, inAddressSpaceOf root: PhysicalAddress) {
         for page in pages { invalidateTranslation(of: page, inAddressSpaceOf: root) }
     }
 

@@ -17,11 +17,11 @@ struct DirectMap: PhysicalMemory {
     /// Drops the translation of `address` on every CPU that has the address space loaded
     /// (TLBShootdown.swift); returns once all have.
     func invalidateTranslation(of address: VirtualAddress, inAddressSpaceOf root: PhysicalAddress) {
-        TLBShootdown.invalidate([address], inAddressSpaceOf: root.raw)
+        withUnsafePointer(to: address) { TLBShootdown.invalidate(UnsafeBufferPointer(start: $0, count: 1), inAddressSpaceOf: root.raw) }
     }
 
     /// The translations of `pages`, with one request to the other CPUs for all of them.
-    func invalidateTranslations(of pages: [VirtualAddress], inAddressSpaceOf root: PhysicalAddress) {
+    func invalidateTranslations(of pages: UnsafeBufferPointer<VirtualAddress>, inAddressSpaceOf root: PhysicalAddress) {
         TLBShootdown.invalidate(pages, inAddressSpaceOf: root.raw)
     }
 

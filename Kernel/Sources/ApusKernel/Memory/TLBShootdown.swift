@@ -27,8 +27,8 @@ enum TLBShootdown {
 
     /// Drops the translations of `pages` (all of them when `pages` is `nil`) of the address
     /// space whose page table root is `root`, on this CPU and on every other that has it
-    /// loaded; returns once all have.
-    static func invalidate(_ pages: [VirtualAddress]?, inAddressSpaceOf root: UInt64) {
+    /// loaded; returns once all have. Allocates nothing.
+    static func invalidate(_ pages: UnsafeBufferPointer<VirtualAddress>?, inAddressSpaceOf root: UInt64) {
         let here = CPU.thisIndex
         if read_cr3() & PageTableEntry.frameMask == root {
             if let pages { for page in pages { invlpg(page.raw) } } else { write_cr3(read_cr3()) }
