@@ -86,7 +86,7 @@ public struct Machine: Sendable {
     /// so they use up to that many host cores; the kernel hears the count as `cpus=N`.
     public var cpus = 1
     /// The most CPUs a machine may have.
-    public static let maximumCPUs = 16
+    public static let maximumCPUs = CPUSet.kernelLimit
     /// What `apus run` uses unless told: the host's cores, at most 4 (KeOS grades on 4).
     public static var defaultCPUs: Int { min(max(ProcessInfo.processInfo.activeProcessorCount, 1), 4) }
     public var timeout: TimeInterval = 120

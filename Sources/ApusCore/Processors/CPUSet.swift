@@ -6,6 +6,9 @@
 public struct CPUSet: Hashable, Sendable, Sequence, CustomStringConvertible {
     /// The most CPUs a set can hold (and so the most the kernel can run).
     public static let capacity = 64
+    /// The most CPUs the kernel runs (ABI.md §8: 1 to 16); on a machine with more, the others
+    /// stay halted. The kernel heap's budget counts this many CPUs (``HeapBudget``).
+    public static let kernelLimit = 16
 
     /// Bit `n` stands for ``CPUIndex`` `n`.
     public private(set) var bits: UInt64

@@ -89,11 +89,12 @@ enum Kernel {
     }
 
     /// The CPUs to run: the bootstrap processor (this one), then the MADT's other usable
-    /// CPUs, `wanted` in all at most (all of them without `cpus=`).
+    /// CPUs, `wanted` in all at most (all of them without `cpus=`), and never more than
+    /// `CPUSet.kernelLimit`.
     static func makeCPUs(wanted: Int?) -> [CPU] {
         let bootstrapID = LocalAPIC.id
         var cpus = [CPU(bootstrapWithAPICID: bootstrapID)]
-        let limit = min(wanted.map { max($0, 1) } ?? CPUSet.capacity, CPUSet.capacity)
+        let limit = min(wanted.map { max($0, 1) } ?? CPUSet.kernelLimit, CPUSet.kernelLimit)
         for processor in madt?.usableProcessors ?? [] where processor.apicID != bootstrapID && cpus.count < limit {
             cpus.append(CPU(index: CPUIndex(cpus.count), apicID: processor.apicID))
         }

@@ -73,9 +73,11 @@ final class CPU {
         tss = CPUTables.makeTSS(kernelStackTop: Self.newStack())
     }
 
-    /// A kernel stack for traps before the first thread runs, or for booting.
+    /// A kernel stack for traps before the first thread runs, or for booting (ApusCore's
+    /// `HeapBudget` counts two per CPU).
     private static func newStack() -> UInt64 {
-        UInt64(UInt(bitPattern: UnsafeMutableRawPointer.allocate(byteCount: CPUTables.stackSize * 4, alignment: 16))) + UInt64(CPUTables.stackSize * 4)
+        let size = HeapBudget.cpuStackBytes
+        return UInt64(UInt(bitPattern: UnsafeMutableRawPointer.allocate(byteCount: size, alignment: 16))) + UInt64(size)
     }
 
     /// Every CPU the kernel runs, by index.

@@ -19,7 +19,8 @@ enum CPUTables {
     static let doubleFaultVector = 8
     static let doubleFaultStack = 1 // IST index
     static let tssSize = 104
-    static let stackSize = 16 * 1024
+    /// A double-fault stack's size (ApusCore's `HeapBudget` counts one per CPU).
+    static let stackSize = HeapBudget.doubleFaultStackBytes
     static let gdtEntries = 7
     static let vectorCount = 256
 
