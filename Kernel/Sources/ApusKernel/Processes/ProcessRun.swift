@@ -25,7 +25,8 @@ final class ProcessRun {
     var scheduler: KernelScheduler { Kernel.scheduler }
     /// The regions and pipes every process of the run draws on together.
     let budget = ResourceBudget()
-    /// The conditions the run's calls and ends may have made true, to broadcast.
+    /// The conditions the run's calls and ends may have made true, to broadcast. Owned by
+    /// the kernel lock (``LockMap``): every call and end adds to it, and drains it, holding it.
     let wakeups = WakeupList()
     /// The processes alive, their ids and parents, and the run's status once it is over.
     /// Owned by the kernel lock (``LockMap``), like every process in it.
