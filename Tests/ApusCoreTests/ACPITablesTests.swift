@@ -38,8 +38,16 @@ struct ACPITablesTests {
 
     static let area = PhysicalRange(start: PhysicalAddress(0x0010_0000), end: PhysicalAddress(0x0011_0000))
 
-    @Test func theMADTIsFoundThroughTheRootPointerAndRead() throws {
+    /// An arena of 2 MiB of zeros. A host arena is not cleared when it is made, and may hold
+    /// the tables an earlier test laid out in memory the host has given out again.
+    static func zeroedMemory() -> HostMemory {
         let memory = HostMemory(byteCount: 2 << 20)
+        memory.pointer(to: memory.range.start).initializeMemory(as: UInt8.self, repeating: 0, count: Int(memory.range.length))
+        return memory
+    }
+
+    @Test func theMADTIsFoundThroughTheRootPointerAndRead() throws {
+        let memory = Self.zeroedMemory()
         Self.lay(in: memory, rsdp: 0x0010_4010, rsdt: 0x0012_0000, madt: 0x0012_8000, madtBytes: Self.table("APIC", Self.madtBody))
         let found = try #require(ACPITables.findTable("APIC", in: memory, searching: [Self.area]))
         let madt = try #require(MADT(found))
@@ -56,7 +64,7 @@ struct ACPITablesTests {
     }
 
     @Test func aDamagedChecksumOrNoRootPointerFindsNothing() {
-        let memory = HostMemory(byteCount: 2 << 20)
+        let memory = Self.zeroedMemory()
         #expect(ACPITables.findTable("APIC", in: memory, searching: [Self.area]) == nil, "no RSDP")
         var damaged = Self.table("APIC", Self.madtBody)
         damaged[50] &+= 1
