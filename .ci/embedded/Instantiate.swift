@@ -150,6 +150,17 @@ public func embeddedCheck(offset: UInt64, start: UInt64, end: UInt64, file: Unsa
     var queue = RoundRobin<ControlBlock>()
     queue.enqueue(ControlBlock(3))
     total += Int64(queue.next()?.id.value ?? 0)
+    var perCPU = PerCPURunQueues<ControlBlock>(cpuCount: 4)
+    total += Int64(perCPU.enqueue(ControlBlock(5), .woken(lastCPU: 2))?.value ?? 0)
+    total += Int64(perCPU.next(on: 1)?.id.value ?? 0)
+    var validator = LockOrderValidator()
+    let lock = Spinlock("the frames", class: validator.register("the frames"))
+    if validator.acquiring(lock.lockClass, on: 0) == nil, case .acquired(let failed) = lock.acquire(by: 0) {
+        total += Int64(failed)
+        lock.release(by: 0)
+        validator.released(lock.lockClass, on: 0)
+    }
+    total += Int64(CPUSet.first(4).removing(1).count)
     let arrival = ConditionVariable("console input arrives or ends", source: .outside)
     arrival.enqueue(ThreadID(4))
     total += DeadlockRule.verdict([ThreadState.waiting(arrival.waiters), .ended]) == .waitsForOutside ? 1 : 0

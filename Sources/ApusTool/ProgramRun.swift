@@ -88,6 +88,10 @@ public struct ProgramRun: Sendable {
         public var frames: (before: Int, after: Int)?
         /// The kernel stacks (threads not yet freed) before and after the program.
         public var kernelStacks: (before: Int, after: Int)?
+        /// The CPUs the kernel ran.
+        public var processors: Int?
+        /// How long the CPUs waited for the kernel lock during the runs.
+        public var kernelLock: KernelLockWait?
         /// With ``ProgramRun/reportsMemoryMaps``: every process's memory map at each fork and
         /// at its end, in order.
         public var memoryMaps: [MemoryMapRecords.Snapshot] = []
@@ -208,6 +212,8 @@ public struct ProgramRun: Sendable {
             case .couldNotStart: result.runs.append(.couldNotStart(RunRecord.StartFailure(rawValue: record.detail) ?? .unknown))
             case .frames: result.frames = (Int(record.first), Int(record.second))
             case .kernelStacks: result.kernelStacks = (Int(record.first), Int(record.second))
+            case .processors: result.processors = Int(record.first)
+            case .kernelLock: result.kernelLock = KernelLockWait(acquisitions: Int(record.run), waitedTicks: record.first, cpuTicks: record.second)
             case .pageCache: result.pageCache.append((Int(record.first), Int(record.second)))
             case .booted, .outputRings, .inputRing, .memoryMap, .region, .regionPages, .regionsOmitted: break
             }

@@ -33,7 +33,11 @@ struct Bench: ParsableCommand {
     @Option(help: "How QEMU runs both kernels: software (the default, the same for both), kvm or auto.")
     var acceleration: Machine.Acceleration = .software
 
+    @Option(help: "CPUs of Apus's machine, 1 to \(Machine.maximumCPUs).")
+    var cpus = 1
+
     func run() throws {
+        try CPUCount(cpus: cpus).validate()
         guard rounds >= 1 else {
             note("apus: --rounds \(rounds): at least one round")
             throw ExitCode(2)
@@ -53,6 +57,7 @@ struct Bench: ParsableCommand {
             throw ExitCode(125)
         }
         var bench = BenchRun()
+        bench.cpus = cpus
         bench.short = short
         bench.rounds = rounds
         bench.acceleration = acceleration
@@ -68,13 +73,17 @@ struct Bench: ParsableCommand {
             note("apus: no run gave the time-stamp counter's rate")
             throw ExitCode(125)
         }
-        print(Self.machineDescription(linux: linuxKernel, rounds: rounds, acceleration: acceleration, short: short, rate: rate,
+        print(Self.machineDescription(linux: linuxKernel, rounds: rounds, acceleration: acceleration, cpus: cpus, short: short, rate: rate,
                                       rough: result.calibrationIsRough))
         print("")
         if let linux = result.linuxSummary {
             print(BenchTable.render(apus: result.apus, linux: linux, ticksPerSecond: rate))
         } else {
             print(BenchTable.render(apus: result.apus, ticksPerSecond: rate))
+        }
+        if let median = KernelLockWait.median(result.kernelLock) {
+            print("")
+            print("Apus on \(cpus) CPU\(cpus == 1 ? "" : "s"), over the whole of each run: \(median.summary) (the run with the median share of \(result.kernelLock.count))")
         }
         let targets = BenchTarget.report(apus: result.apus, linux: result.linuxSummary)
         if !targets.isEmpty {
@@ -86,7 +95,7 @@ struct Bench: ParsableCommand {
 
     /// One paragraph naming what was measured where: the host's CPU, QEMU, the machine, the
     /// kernels, the counter's rate.
-    static func machineDescription(linux: URL?, rounds: Int, acceleration: Machine.Acceleration, short: Bool, rate: Double, rough: Bool) -> String {
+    static func machineDescription(linux: URL?, rounds: Int, acceleration: Machine.Acceleration, cpus: Int, short: Bool, rate: Double, rough: Bool) -> String {
         let cpuinfo = (try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8)) ?? ""
         let model = cpuinfo.split(separator: "\n").first { $0.hasPrefix("model name") }
             .flatMap { $0.split(separator: ":", maxSplits: 1).last?.trimmingCharacters(in: .whitespaces) } ?? "unknown CPU"
@@ -94,7 +103,7 @@ struct Bench: ParsableCommand {
         let emulation = acceleration == .software ? "software emulation (TCG)" : "acceleration \(acceleration.rawValue)"
         let systems = linux.map { "Apus and Linux (\($0.lastPathComponent)), alternating" } ?? "Apus"
         return "\(systems): \(rounds) round\(rounds == 1 ? "" : "s")\(short ? " (short)" : ""); QEMU \(emulation), "
-            + "-cpu \(Machine.cpuModel), \(Machine().memory) MiB; host: \(model), \(cores) cores; "
+            + "-cpu \(Machine.cpuModel), \(Machine().memory) MiB, \(cpus) CPU\(cpus == 1 ? "" : "s") for Apus; host: \(model), \(cores) cores; "
             + "time-stamp counter measured at \(String(format: "%.3f", rate / 1e9)) GHz against the host clock"
             + (rough ? " (roughly: every run was shorter than a second)." : ".")
     }

@@ -15,6 +15,7 @@ struct Boot: ParsableCommand {
             Examples:
               apus boot                          the checks, with KVM where it helps
               apus boot --acceleration software  under software emulation, as tests run
+              apus boot --cpus 4                 four CPUs: the kernel lists those it started
             """)
 
     @Option(name: .customLong("kernel-option"), help: ArgumentHelp("Add a word to the kernel command line (for tests: panic-test).", visibility: .hidden))
@@ -23,12 +24,16 @@ struct Boot: ParsableCommand {
     @Option(help: "How QEMU runs the kernel: auto (KVM unless this machine is itself a VM), kvm, or software.")
     var acceleration: Machine.Acceleration = .automatic
 
+    @OptionGroup var processors: CPUCount
+
     func run() throws {
+        try processors.validate()
         let image = try buildKernel()
         let disk = try ScratchDisk.make()
         defer { disk.remove() }
         var machine = Machine()
         machine.acceleration = acceleration
+        machine.cpus = processors.cpus
         machine.disk = disk.url
         let outcome: Machine.Outcome
         do {

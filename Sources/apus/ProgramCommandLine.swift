@@ -20,7 +20,7 @@ struct ProgramCommandLine {
 
     /// Options of `run` and `debug` that take a value (the next word, unless given as
     /// `--option=value`).
-    static let optionsWithValues: Set<[UInt8]> = Set(["--rootfs", "--argv0", "--repeat", "--acceleration", "--pager", "--memory-map-picture", "--disk", "--crash-after-writes"].map { Array($0.utf8) })
+    static let optionsWithValues: Set<[UInt8]> = Set(["--rootfs", "--argv0", "--repeat", "--acceleration", "--pager", "--memory-map-picture", "--disk", "--crash-after-writes", "--cpus"].map { Array($0.utf8) })
 
     /// Splits `words` (the command line without the tool's name): everything after the
     /// program's name is the program's.

@@ -28,6 +28,7 @@ struct Run: ParsableCommand {
               apus run --repeat 100 hello        100 runs in one boot, each reported
               apus run --pager eager mm-demo     frames when mapped, not when touched
               apus run --rootfs ./bin myprog     a program built elsewhere, in ./bin
+              apus run --cpus 1 primes           one CPU (by default this host's cores, at most 4)
               apus run --disk d.img fscalls      a disk that outlives the run (apus fsck d.img)
               apus run --disk d.img --crash-after-writes 40 durability
                                                  the power goes after the 40th block write
@@ -46,7 +47,7 @@ struct Run: ParsableCommand {
     @Flag(help: "Show the kernel log on standard error.")
     var verbose = false
 
-    @Flag(help: "After the run, print the frames and kernel stacks in use before and after it.")
+    @Flag(help: "After the run, print the frames and kernel stacks in use before and after it, and how long the CPUs waited for the kernel lock.")
     var stats = false
 
     @Option(help: "Run the program this many times (1 to 1000000), one after the other, in one boot; every run is reported, the command fails when any run could not start, and otherwise exits with the last run's status.")
@@ -57,6 +58,8 @@ struct Run: ParsableCommand {
 
     @Option(help: "How QEMU runs the kernel: auto, kvm or software.")
     var acceleration: Machine.Acceleration = .automatic
+
+    @OptionGroup var processors: CPUCount
 
     @Flag(help: "After the run, show every process's memory map at each fork and at its end (range, permission, backing, resident and copy-on-write shared pages) on standard error. `--memory-map FILE.svg` draws them to FILE.svg instead.")
     var memoryMap = false
@@ -75,6 +78,7 @@ struct Run: ParsableCommand {
             note("apus: --repeat \(`repeat`): the count must be between 1 and \(ProgramRun.maximumRepetitions)")
             throw ExitCode(2)
         }
+        try processors.validate()
         if let crashAfterWrites {
             guard (1...ProgramRun.maximumCrashAfterWrites).contains(crashAfterWrites) else {
                 note("apus: --crash-after-writes \(crashAfterWrites): the count must be between 1 and \(ProgramRun.maximumCrashAfterWrites)")
@@ -98,6 +102,7 @@ struct Run: ParsableCommand {
         run.repetitions = `repeat`
         run.pager = pager
         run.machine.acceleration = acceleration
+        run.machine.cpus = processors.cpus
         run.machine.collectsOutput = false
         run.reportsMemoryMaps = memoryMap || memoryMapPicture != nil
         run.disk = diskImage
@@ -132,6 +137,9 @@ struct Run: ParsableCommand {
         }
         if stats, let stacks = result.kernelStacks {
             note("apus: kernel stacks in use: \(stacks.before) before the program, \(stacks.after) after (\(stacks.after - stacks.before) leaked)")
+        }
+        if stats, let lock = result.kernelLock {
+            note("apus: \(result.processors ?? 1) CPU\(result.processors == 1 ? "" : "s"); \(lock.summary)")
         }
         if let problem = result.problem { note("apus: \(problem)") }
         throw ExitCode(result.shellStatus)

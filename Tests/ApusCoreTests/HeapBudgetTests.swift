@@ -38,6 +38,9 @@ struct HeapBudgetTests {
         #expect(Self.row("thread statuses", in: rows)?.worstCaseBytes == 64 * (5 * Self.page + 128), "1,024 statuses in five pages")
         #expect(Self.row("waiting threads", in: rows)?.worstCaseBytes == 128 * 2048)
         #expect(Self.row("kernel stacks", in: HeapBudget.bootRows)?.worstCaseBytes == 128 * 64 * 1024)
+        #expect(Self.row("CPUs", in: HeapBudget.bootRows)?.worstCaseBytes == 16 * (64 + 64 + 16 + 2) * 1024,
+                "16 CPUs, each with two 64 KiB stacks, a 16 KiB double-fault stack and 2 KiB of its own")
+        #expect(Self.row("run queues", in: HeapBudget.bootRows)?.worstCaseBytes == 16 * 2048, "room for 128 threads and 64 taken slots")
     }
 
     @Test func blocksRoundAsTheHeapServesThem() {

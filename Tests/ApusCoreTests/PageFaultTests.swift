@@ -67,6 +67,23 @@ struct PageFaultTests {
         }
     }
 
+    @Test func threadsFaultingOnOnePageAtOnceAreEachRetriedOnce() throws {
+        // Three threads fault on a page that the first one's fault maps; the other two find
+        // it mapped when their turn comes. Each is retried, none is taken for looping; a
+        // thread that faults on it once more is.
+        try withMachine { machine in
+            var mm = try MmStruct(frames: machine.frames, pager: LazyPager())
+            _ = try mm.mmap(at: VirtualAddress(0x1000_0000), length: 0x1000, protection: [.read, .write], backing: .anonymous)
+            let notPresentRead = PageFaultErrorCode(rawValue: 0x4)
+            var threads = [StaleFaultMemory](repeating: StaleFaultMemory(), count: 3)
+            for index in 0..<3 {
+                #expect(mm.handlePageFault(at: VirtualAddress(0x1000_0008), errorCode: notPresentRead, remembering: &threads[index]) == .resolved)
+            }
+            #expect(mm.handlePageFault(at: VirtualAddress(0x1000_0008), errorCode: notPresentRead, remembering: &threads[2])
+                    == .segmentationFault(.repeated(notPresentRead)))
+        }
+    }
+
     @Test func aFaultElsewhereInBetweenStartsTheCountAgain() throws {
         try withMachine { machine in
             var mm = try machine.addressSpace()

@@ -1,3 +1,4 @@
+import ApusCore
 import ApusTool
 import Foundation
 import Testing
@@ -26,6 +27,31 @@ struct BootTests {
         "heap-budget-process",
         "frames-returned",
     ]
+
+    /// The checks of the kernel's threads on every CPU (ProcessorChecks.swift).
+    static let severalCPUChecks = [
+        "mutex-counter-of-64-threads",
+        "waiting-thread-is-parked",
+        "semaphore-with-n-permits",
+        "bounded-buffer-with-many-consumers",
+        "run-queues-balance",
+        "idle-cpu-steals",
+    ]
+
+    @Test func bootStartsEveryCPUOfTheMachineListsThemAndPassesEveryCheckOnFour() throws {
+        var machine = SystemUnderTest.machine
+        machine.cpus = 4
+        let outcome = try machine.run(kernel: SystemUnderTest.kernel.get(), commandLine: "checks")
+        #expect(outcome.status == 0, "kernel log:\n\(outcome.log)")
+        let lines = outcome.logLines
+        #expect(lines.contains { $0.hasPrefix("cpu 0: local APIC id 0, the bootstrap processor") })
+        for cpu in 1...3 { #expect(lines.contains("cpu \(cpu): local APIC id \(cpu), started"), "kernel log:\n\(outcome.log)") }
+        #expect(lines.contains("cpus: 4 running"))
+        #expect(outcome.records.contains(RunRecord(kind: .processors, first: 4)))
+        for check in Self.checks + Self.severalCPUChecks {
+            #expect(lines.contains("check \(check): ok"), "check \(check) in:\n\(outcome.log)")
+        }
+    }
 
     @Test func bootsAndPassesEveryHardwareCheck() throws {
         let outcome = try Self.boot("checks")

@@ -21,8 +21,13 @@ enum SystemUnderTest {
     static var machine: Machine {
         var machine = Machine()
         machine.acceleration = .software
+        machine.cpus = cpus
         return machine
     }
+
+    /// The CPUs of every machine: `APUS_CPUS=4` in the environment runs the whole suite on
+    /// four (CI runs a tier of it that way), one otherwise.
+    static let cpus: Int = ProcessInfo.processInfo.environment["APUS_CPUS"].flatMap { Int($0) }.map { min(max($0, 1), Machine.maximumCPUs) } ?? 1
 
     /// The pager the programs run with: the eager one when the environment says
     /// `APUS_PAGER=eager` (CI runs the ``PagerDependent`` tests so), the lazy one otherwise.

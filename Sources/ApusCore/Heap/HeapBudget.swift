@@ -9,7 +9,7 @@
 /// turns each limit into bytes, as the heap counts them (a small block rounds up to its power
 /// of two, anything larger to whole pages: ``blockBytes(_:)``), and adds them up:
 ///
-/// * ``bootRows``: what the kernel makes before any program runs (its kernel stacks, the
+/// * ``bootRows``: what the kernel makes before any program runs (its kernel stacks, its CPUs, the
 ///   root file system's objects, its own bookkeeping);
 /// * ``runRows``: what the programs of a run can make it keep, each kind at its worst at
 ///   the same time, plus what one operation needs while it runs.
@@ -85,6 +85,15 @@ public struct HeapBudget {
     public static let kernelBootBytes = 1024 * 1024
     /// The block the heap keeps back at boot for the message of its own exhaustion.
     public static let emergencyReserveBytes = 64 * 1024
+    /// A CPU's boot stack (its idle context's), and the stack of its traps until a thread
+    /// runs: each this size. The bootstrap processor boots on boot.S's stack, so it has one
+    /// less; the rows count two for every CPU.
+    public static let cpuStackBytes = 64 * 1024
+    /// A CPU's double-fault stack (its TSS's interrupt stack).
+    public static let doubleFaultStackBytes = 16 * 1024
+    /// A CPU's own objects besides its stacks (its control block and counters, its data
+    /// reached through GS, its TSS and GDT), at most.
+    public static let cpuBookkeepingBytes = 2 * 1024
 
     /// The heap bytes of a request for `bytes`: a power of two from 16 to 2 KiB, or whole
     /// pages above (as ``HeapAllocator`` serves it).
@@ -154,6 +163,10 @@ public struct HeapBudget {
             Row("the heap's own bookkeeping", count: 1, blocks: [HeapAllocator.metadataBytes(forHeapBytes: 48 << 20)]),
             Row("the heap's emergency reserve", count: 1, blocks: [emergencyReserveBytes]),
             Row("kernel stacks (one per thread, taken at boot)", count: 1, blocks: [Table.threadLimit * kernelStackBytes]),
+            Row("CPUs (two stacks, a double-fault stack, their own data and tables)", count: CPUSet.kernelLimit,
+                blocks: [cpuStackBytes, cpuStackBytes, doubleFaultStackBytes, cpuBookkeepingBytes]),
+            Row("run queues (one per CPU, each with room for every thread)", count: CPUSet.kernelLimit,
+                blocks: [arrayHeaderBytes + (Table.threadLimit + RoundRobin<Never>.compactionThreshold) * MemoryLayout<UnsafeRawPointer?>.stride]),
             Row("the file system's objects", count: 1, blocks: [fileSystemBytes]),
             Row("block cache (its slots, an index node per block)", count: 1,
                 blocks: [arrayHeaderBytes + blockCacheCapacity * MemoryLayout<CachedBlock>.stride]

@@ -47,7 +47,7 @@ public struct PageTable<RAM: PhysicalMemory>: ~Copyable {
     }
 
     deinit {
-        var flush = TranslationFlush(memory: frames.memory, root: root)
+        var flush = TranslationFlush(frames: frames, root: root)
         clear(tableAt: root, level: PageGeometry.levels, base: 0, range: AddressSpaceLayout.userHalf, flush: &flush)
         flush.finish()
         frames.free(root)
@@ -209,7 +209,7 @@ public struct PageTable<RAM: PhysicalMemory>: ~Copyable {
         precondition(range.isPageAligned && AddressSpaceLayout.userHalf.contains(range), "writeProtectLeaves takes an aligned user range")
         guard !range.isEmpty else { return 0 }
         let cleared = PageTableEntry.Flags([.writable, .accessed, .dirty]).rawValue
-        var flush = TranslationFlush(memory: frames.memory, root: root)
+        var flush = TranslationFlush(frames: frames, root: root)
         forEachLeafTable(in: range) { slots, indices, base in
             for index in indices {
                 let raw = slots[index]
@@ -223,7 +223,8 @@ public struct PageTable<RAM: PhysicalMemory>: ~Copyable {
     }
 
     /// Unmaps every page in the page-aligned user-half `range`, gives each frame back to the
-    /// allocator, and frees every table the range leaves empty. Shared slots (kernel half,
+    /// allocator once no CPU can reach it any more (``TranslationFlush``), and frees every
+    /// table the range leaves empty. Shared slots (kernel half,
     /// kernel window) are skipped. Absent subtrees are skipped whole, so a huge, sparsely
     /// touched range costs only what is present. Returns the number of pages unmapped.
     @discardableResult
@@ -231,7 +232,7 @@ public struct PageTable<RAM: PhysicalMemory>: ~Copyable {
         precondition(range.isPageAligned && AddressSpaceLayout.userHalf.contains(range), "unmapAll takes an aligned user range")
         guard !range.isEmpty else { return 0 }
         let before = frames.freeCount
-        var flush = TranslationFlush(memory: frames.memory, root: root)
+        var flush = TranslationFlush(frames: frames, root: root)
         clear(tableAt: root, level: PageGeometry.levels, base: 0, range: range, flush: &flush)
         flush.finish()
         return frames.freeCount - before
@@ -290,13 +291,13 @@ public struct PageTable<RAM: PhysicalMemory>: ~Copyable {
             if level == 1 {
                 slots[index] = PageTableEntry.absent.raw
                 flush.add(VirtualAddress(entryBase))
-                frames.free(entry.frame)
+                flush.free(entry.frame)
             } else {
                 clear(tableAt: entry.frame, level: level - 1, base: entryBase, range: range, flush: &flush)
                 if isEmpty(entry.frame) {
                     slots[index] = PageTableEntry.absent.raw
                     // Every entry is zero: the next table or page it becomes needs no zeroing.
-                    frames.freeZeroed(entry.frame)
+                    flush.free(entry.frame, zeroed: true)
                     freedTables = true
                 }
             }

@@ -19,6 +19,9 @@ public final class HostMemory: PhysicalMemory {
     public private(set) var invalidations = 0
     /// How many times every translation of an address space was invalidated at once.
     public private(set) var wholeInvalidations = 0
+    /// Called at every invalidation, one by one or whole: tests look at the frames there
+    /// (nothing taken away may be free before its translation is gone).
+    public var onInvalidation: (() -> Void)?
 
     /// An arena of `byteCount` bytes (rounded up to whole pages). The memory is not touched
     /// here, so a large arena costs only what is used.
@@ -37,9 +40,11 @@ public final class HostMemory: PhysicalMemory {
 
     public func invalidateTranslation(of address: VirtualAddress, inAddressSpaceOf root: PhysicalAddress) {
         invalidations += 1
+        onInvalidation?()
     }
 
     public func invalidateAllTranslations(inAddressSpaceOf root: PhysicalAddress) {
         wholeInvalidations += 1
+        onInvalidation?()
     }
 }

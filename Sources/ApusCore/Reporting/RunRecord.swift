@@ -53,6 +53,12 @@ public struct RunRecord: Equatable, Sendable {
         /// The page cache during run `run`: pages read from the disk (`first`) and lookups
         /// served from memory (`second`).
         case pageCache = 12
+        /// The kernel runs `first` CPUs (it booted on one and started the others).
+        case processors = 13
+        /// During the runs the CPUs spun `first` time-stamp counter ticks, all together, for
+        /// the kernel lock, out of `second` ticks they were up (the runs' time times the
+        /// CPUs); `run` is how often they took it (at most 2^32 − 1).
+        case kernelLock = 14
     }
 
     /// Why a program could not start.

@@ -1,6 +1,7 @@
 /// Round robin: ready threads run in the order they became ready, each until it waits, ends
 /// or uses up its time slice (the kernel's timer), and then goes to the back of the line.
-/// Fair and simple: with n threads ready, each waits for at most n − 1 slices.
+/// Fair and simple: with n threads ready, each waits for at most n − 1 slices. One line for
+/// every CPU: any CPU takes the thread at its front (``PerCPURunQueues`` keeps one per CPU).
 ///
 /// The line is an array read from `head`; a slot that was taken is emptied at once, so the
 /// queue never keeps a thread (and, in the kernel, its kernel stack) alive after the
@@ -21,8 +22,15 @@ public struct RoundRobin<Runnable>: SchedulingPolicy {
         queue.reserveCapacity(threadLimit + Self.compactionThreshold)
     }
 
+    /// `thread` goes to the back of the line.
     public mutating func enqueue(_ thread: Runnable) {
         queue.append(thread)
+    }
+
+    /// Every reason puts the thread at the back of the one line, which every CPU serves.
+    public mutating func enqueue(_ thread: Runnable, _ reason: ReadyReason) -> CPUIndex? {
+        enqueue(thread)
+        return nil
     }
 
     public var hasReadyThread: Bool { head < queue.count }
@@ -30,6 +38,7 @@ public struct RoundRobin<Runnable>: SchedulingPolicy {
     /// How many threads are ready.
     public var readyCount: Int { queue.count - head }
 
+    /// The thread at the front of the line, taken off it.
     public mutating func next() -> Runnable? {
         guard head < queue.count else { return nil }
         let thread = queue[head]
@@ -44,4 +53,6 @@ public struct RoundRobin<Runnable>: SchedulingPolicy {
         }
         return thread
     }
+
+    public mutating func next(on cpu: CPUIndex) -> Runnable? { next() }
 }

@@ -21,9 +21,9 @@ public struct MmStruct<RAM: PhysicalMemory, P: Pager>: ~Copyable {
     public private(set) var pager: P
     /// The regions by start address (internal so that ``fork()`` can give the child a copy).
     var regions = AddressMap<Region>()
-    /// The page of the last fault that found its page already allowing the access (see
-    /// ``handlePageFault(at:errorCode:)``).
-    private var staleFaultPage: VirtualAddress?
+    /// What ``handlePageFault(at:errorCode:)`` remembers of its last fault, for a caller
+    /// that does not keep it per thread.
+    private var faultMemory = StaleFaultMemory()
 
     /// The budget of regions this address space draws on, with every other of its run.
     public let budget: ResourceBudget
@@ -164,11 +164,28 @@ public struct MmStruct<RAM: PhysicalMemory, P: Pager>: ~Copyable {
     /// TLB entry: the translation is dropped and the access retried, but only once for the
     /// same page in a row; the same fault again means the CPU faults for a reason the page
     /// table cannot see, and retrying would loop forever, so the process ends. Everything
-    /// else goes to ``resolveAccess(at:access:)``. With `mayBeServedAlready` (the kernel had
-    /// to wait before it could serve the fault, and another thread of the process may have
-    /// served the same page meanwhile), a page that allows the access is not counted as a
-    /// stale translation: the access is retried, and the next fault is judged afresh.
+    /// else goes to ``resolveAccess(at:access:)``. "In a row" is the address space's own
+    /// memory here; a kernel with several threads per process keeps one per thread
+    /// (``handlePageFault(at:errorCode:remembering:mayBeServedAlready:)``).
+    ///
+    /// With `mayBeServedAlready` (the kernel had to wait before it could serve the fault, and
+    /// another thread of the process may have served the same page meanwhile), a page that
+    /// allows the access is not counted as a stale translation: the access is retried, and
+    /// the next fault is judged afresh.
     public mutating func handlePageFault(at address: VirtualAddress, errorCode: PageFaultErrorCode, mayBeServedAlready: Bool = false) -> FaultResolution {
+        var memory = faultMemory
+        defer { faultMemory = memory }
+        return handlePageFault(at: address, errorCode: errorCode, remembering: &memory, mayBeServedAlready: mayBeServedAlready)
+    }
+
+    /// ``handlePageFault(at:errorCode:mayBeServedAlready:)`` for one thread, which keeps what
+    /// `memory` holds of its own last fault. With several CPUs, threads of one process fault
+    /// on one page at once (the first maps it, and the others find it mapped when they get
+    /// their turn): each may find it already allowing the access once without being taken
+    /// for looping.
+    public mutating func handlePageFault(at address: VirtualAddress, errorCode: PageFaultErrorCode,
+                                         remembering memory: inout StaleFaultMemory,
+                                         mayBeServedAlready: Bool = false) -> FaultResolution {
         guard errorCode.isServable else { return .segmentationFault(.unservable(errorCode)) }
         let access = errorCode.access
         // The region and the leaf are looked up once, here, for every decision below.
@@ -177,19 +194,19 @@ public struct MmStruct<RAM: PhysicalMemory, P: Pager>: ~Copyable {
         if let region, region.permission.contains(access.requiredPermission),
            let entry, entry.permission.contains(access.requiredPermission.union(.user)) {
             guard !mayBeServedAlready else {
-                staleFaultPage = nil
+                memory.page = nil
                 pageTable.frames.memory.invalidateTranslation(of: address.pageBase, inAddressSpaceOf: pageTable.root)
                 return .resolved
             }
-            guard staleFaultPage != address.pageBase else {
-                staleFaultPage = nil
+            guard memory.page != address.pageBase else {
+                memory.page = nil
                 return .segmentationFault(.repeated(errorCode))
             }
-            staleFaultPage = address.pageBase
+            memory.page = address.pageBase
             pageTable.frames.memory.invalidateTranslation(of: address.pageBase, inAddressSpaceOf: pageTable.root)
             return .resolved
         }
-        staleFaultPage = nil
+        memory.page = nil
         return resolveAccess(at: address, access: access, in: region, entry: entry)
     }
 
@@ -235,11 +252,11 @@ public struct MmStruct<RAM: PhysicalMemory, P: Pager>: ~Copyable {
     /// the copy; nothing has changed then.
     mutating func copyOnWrite(_ entry: PageTableEntry, at page: VirtualAddress, in region: Region) -> FaultResolution {
         let frames = pageTable.frames
-        var frame = entry.frame
+        let original = entry.frame
+        var frame = original
         if frames.shareCount(of: frame) > 1 {
             guard let copy = frames.allocate() else { return .outOfMemory }
             frames.memory.copyFrame(from: frame, to: copy)
-            frames.free(frame)
             frame = copy
         }
         do throws(PageTableError) {
@@ -247,6 +264,10 @@ public struct MmStruct<RAM: PhysicalMemory, P: Pager>: ~Copyable {
         } catch {
             preconditionFailure("copy-on-write: the page went away")
         }
+        // The share of the original goes only now that no CPU reaches it through this
+        // address space (updateLeaf invalidated the translation everywhere): the other
+        // sharer may free it at once.
+        if frame != original { frames.free(original) }
         return .resolved
     }
 
@@ -277,4 +298,12 @@ public struct MmStruct<RAM: PhysicalMemory, P: Pager>: ~Copyable {
         case .outOfMemory: throw .noMemory
         }
     }
+}
+
+/// What one thread's page faults remember: the page of its last fault that found the page
+/// already allowing the access (a stale TLB entry, retried once).
+public struct StaleFaultMemory: Sendable, Equatable {
+    var page: VirtualAddress?
+
+    public init() {}
 }

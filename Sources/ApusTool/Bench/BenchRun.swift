@@ -26,6 +26,8 @@ public struct BenchRun: Sendable {
     public var rounds = 3
     /// Software emulation unless asked: KVM here is nested, and it failed Linux guests.
     public var acceleration = Machine.Acceleration.software
+    /// The CPUs of Apus's machine.
+    public var cpus = 1
     /// A Linux kernel image to compare with.
     public var linuxKernel: URL?
     public var memory = 512
@@ -42,6 +44,8 @@ public struct BenchRun: Sendable {
         /// ``BenchOutput/Setting/withoutJournal``) on the disk without, each round.
         public var apusFiles: [BenchOutput] = []
         public var linux: [BenchOutput] = []
+        /// How long Apus's CPUs waited for the kernel lock, per Apus run.
+        public var kernelLock: [KernelLockWait] = []
 
         /// Apus's rows over every run (the boot from the lazy runs).
         public var apus: BenchSummary { BenchSummary(runs: apusLazy + apusEager + apusFiles, bootRuns: apusLazy) }
@@ -91,15 +95,15 @@ public struct BenchRun: Sendable {
         for round in 1...rounds {
             let of = "round \(round) of \(rounds)"
             progress("\(of): Apus, lazy pager")
-            result.apusLazy.append(try runApus(arguments("lazy"), pager: .lazy, kernel: kernel, programs: programs, data: data))
+            result.apusLazy.append(try runApus(arguments("lazy"), pager: .lazy, kernel: kernel, programs: programs, data: data, lock: &result.kernelLock))
             progress("\(of): Apus, eager pager")
-            result.apusEager.append(try runApus(arguments("eager"), pager: .eager, kernel: kernel, programs: programs, data: data))
+            result.apusEager.append(try runApus(arguments("eager"), pager: .eager, kernel: kernel, programs: programs, data: data, lock: &result.kernelLock))
             if let disks {
                 progress("\(of): Apus, file rows with a journal, then without")
                 result.apusFiles.append(try runApus(arguments("files"), pager: .lazy, kernel: kernel, programs: programs, data: data,
-                                                    disk: disks.apusWithJournal))
+                                                    disk: disks.apusWithJournal, lock: &result.kernelLock))
                 result.apusFiles.append(try runApus(arguments("files"), pager: .lazy, kernel: kernel, programs: programs, data: data,
-                                                    disk: disks.apusWithoutJournal).marked(.withoutJournal))
+                                                    disk: disks.apusWithoutJournal, lock: &result.kernelLock).marked(.withoutJournal))
             }
             if let linuxKernel, let linuxProgram {
                 progress("\(of): Linux (\(linuxKernel.lastPathComponent))")
@@ -110,11 +114,13 @@ public struct BenchRun: Sendable {
     }
 
     /// `disk`: an image holding the program to boot from, as it is.
-    func runApus(_ arguments: [String], pager: PagingPolicy, kernel: URL, programs: URL, data: URL, disk: URL? = nil) throws -> BenchOutput {
+    func runApus(_ arguments: [String], pager: PagingPolicy, kernel: URL, programs: URL, data: URL, disk: URL? = nil,
+                 lock: inout [KernelLockWait]) throws -> BenchOutput {
         var run = ProgramRun(program: Self.program, arguments: arguments)
         run.pager = pager
         run.disk = disk
         run.machine.acceleration = acceleration
+        run.machine.cpus = cpus
         run.machine.memory = memory
         let lines = TimedLines()
         let collector = LineCollector { lines.append($0) }
@@ -122,6 +128,7 @@ public struct BenchRun: Sendable {
             if stream == .output { collector.append(data) }
         }
         collector.finish()
+        if let wait = result.kernelLock { lock.append(wait) }
         let output = BenchOutput(lines: lines.all)
         if let problem = result.problem ?? output.failure.map({ "the program failed: \($0)" }) {
             throw ToolError("apus run bench \(arguments.joined(separator: " ")): \(problem)")

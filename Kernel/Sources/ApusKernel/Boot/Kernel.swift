@@ -6,19 +6,30 @@ import X86_64Support
 /// 1. Serial ports, so everything after can be reported.
 /// 2. The kernel heap (48 MiB at the start of the lower-half kernel window, on free frames
 ///    after the boot modules, mapped by boot.S), because every Swift object lives there.
-/// 3. The CPU's tables: GDT with a TSS, and an IDT with a handler for every exception.
+/// 3. The firmware's MADT (the CPUs and interrupt controllers), read while the boot page
+///    tables still map the firmware's memory; the 8259s are masked for good.
 /// 4. Physical memory: the multiboot memory map hands the free RAM to a `FrameAllocator`.
 /// 5. The kernel's own page table, built with ApusCore's `PageTable`: the direct map of RAM,
-///    the kernel image and the heap in the kernel window; then CR3 switches to it and the
-///    boot tables (with their identity map) are gone.
-/// 6. SMEP and SMAP when the CPU has them.
-/// 7. The disk, if the machine has one (a virtio block device on the PCI bus).
-/// 8. What the command line asks: the hardware checks, or a deliberate panic.
+///    the kernel image and the heap in the kernel window, and the interrupt controllers'
+///    registers uncached; then CR3 switches to it and the boot tables (with their identity
+///    map) are left to the application processors' start.
+/// 6. The bootstrap processor's tables (GDT with its TSS, IDT, `syscall`), its local APIC
+///    and timer (measured against the PIT), SMEP and SMAP; the kernel lock.
+/// 7. The other CPUs (`cpus=N` on the command line: at most N in all), each started and
+///    online before the next (ApplicationProcessors.swift); the I/O APICs, every line masked.
+/// 8. The disk, if the machine has one (a virtio block device on the PCI bus), its
+///    interrupt line routed through the I/O APIC.
+/// 9. What the command line asks: the hardware checks, or a deliberate panic, or a run.
 enum Kernel {
     /// The kernel's memory, set once by boot.
     nonisolated(unsafe) static var memory: KernelMemory!
     /// The kernel's one scheduler: every thread, of every process and of the kernel's own.
     nonisolated(unsafe) static var scheduler: KernelScheduler!
+    /// The firmware's description of the CPUs and interrupt controllers, if it has one.
+    nonisolated(unsafe) static var madt: MADT?
+
+    /// The MSR that holds the local APIC's physical address (bits 12 and up).
+    static let apicBaseMSR: UInt32 = 0x1B
 
     static func boot() {
         Serial.console.initialize()
@@ -26,16 +37,35 @@ enum Kernel {
         Serial.errors.initialize()
         KernelHeap.initialize()
         let boot = Multiboot(magic: UInt32(truncatingIfNeeded: boot_multiboot_magic), infoAddress: boot_multiboot_info)
-        CPUTables.install()
+        madt = Firmware.findMADT()
+        CPUTables.silenceLegacyInterruptControllers()
         memory = KernelMemory(boot: boot)
+        LocalAPIC.base = DirectMap.offset + (rdmsr(apicBaseMSR) & PageTableEntry.frameMask)
+        memory.mapDeviceRegisters(at: PhysicalAddress(LocalAPIC.base - DirectMap.offset))
+        for ioAPIC in madt?.ioAPICs ?? [] { memory.mapDeviceRegisters(at: ioAPIC.address) }
+        CPU.all = makeCPUs(wanted: boot.numericOption("cpus"))
+        let bootstrap = CPU.bootstrap
+        CPUTables.install(on: bootstrap)
+        LocalAPIC.enable()
+        Timer.calibrate()
         let features = CPUFeatures.enableProtections()
         KernelSymbols.load(from: boot)
-        scheduler = KernelScheduler(policy: RoundRobin(threadLimit: KernelStacks.count), threadLimit: KernelStacks.count)
+        scheduler = KernelScheduler(policy: PerCPURunQueues(cpuCount: CPU.all.count, threadLimit: KernelStacks.count),
+                                    threadLimit: KernelStacks.count)
+        KernelLock.enter()
+        bootstrap.markStarted()
+        bootstrap.isOnline = true
+        if let madt { DeviceInterrupts.initialize(madt) }
 
         let free = memory.frames.freeCount
         log("Apus \(memory.ramBytes >> 20) MiB RAM, \(free) free frames (\((free * 4) >> 10) MiB), heap \(KernelHeap.size >> 20) MiB at \(AddressSpaceLayout.kernelWindow.start)")
         log("cpu: \(features)")
-        RunReport.booted(ramMiB: memory.ramBytes >> 20, freeFrames: free)
+        log("cpu 0: local APIC id \(bootstrap.apicID), the bootstrap processor; timer \(Timer.ticksPerQuantum) ticks per \(Timer.quantumMilliseconds) ms slice, TSC \(Timer.tscPerMillisecond / 1000) MHz")
+        let started = ApplicationProcessors.startAll()
+        scheduler.setOnline([bootstrap] + started)
+        Timer.start()
+        log("cpus: \(1 + started.count) running\(madt == nil ? " (no MADT: one CPU)" : "")")
+        RunReport.booted(ramMiB: memory.ramBytes >> 20, freeFrames: free, cpus: 1 + started.count)
         log("command line: \"\(LogText.escaped(boot.commandLine.utf8))\"")
         disk = VirtioBlockDevice.attach()
 
@@ -56,6 +86,19 @@ enum Kernel {
         }
         log("nothing to run; powering off")
         PowerOff.exit(status: 0)
+    }
+
+    /// The CPUs to run: the bootstrap processor (this one), then the MADT's other usable
+    /// CPUs, `wanted` in all at most (all of them without `cpus=`), and never more than
+    /// `CPUSet.kernelLimit`.
+    static func makeCPUs(wanted: Int?) -> [CPU] {
+        let bootstrapID = LocalAPIC.id
+        var cpus = [CPU(bootstrapWithAPICID: bootstrapID)]
+        let limit = min(wanted.map { max($0, 1) } ?? CPUSet.kernelLimit, CPUSet.kernelLimit)
+        for processor in madt?.usableProcessors ?? [] where processor.apicID != bootstrapID && cpus.count < limit {
+            cpus.append(CPU(index: CPUIndex(cpus.count), apicID: processor.apicID))
+        }
+        return cpus
     }
 }
 
@@ -109,6 +152,7 @@ extension Kernel {
         let pager = boot.option("pager").flatMap { PagingPolicy(name: $0) } ?? .lazy
         log("running \(programName) (inode \(program!.inode)) with \(words.count) arguments\(runs > 1 ? ", \(runs) times" : ""), \(pager.name) pager; \(framesBefore) frames in use before the mount")
         KernelHeap.checkBudget()
+        RunReport.startMeasuring()
         for index in 0..<runs {
             MemoryMapReport.run = index
             let run = ProcessRun()
@@ -138,6 +182,7 @@ extension Kernel {
         program = nil
         RootVolume.unmount()
         let framesAfter = memory.frames.usedCount
+        RunReport.kernelLock()
         RunReport.kernelStacks(before: stacksBefore, after: ThreadControlBlock.liveCount)
         RunReport.frames(before: framesBefore, after: framesAfter)
         PowerOff.exit(status: 0)

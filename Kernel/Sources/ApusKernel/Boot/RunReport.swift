@@ -6,9 +6,10 @@ import X86_64Support
 /// on the status channel for the host (`StatusPort`). Names a user chose go into the log
 /// escaped (`LogText.escaped`), so that no name can pass for a line the kernel wrote.
 enum RunReport {
-    /// The kernel has started: its banner is out.
-    static func booted(ramMiB: UInt64, freeFrames: Int) {
+    /// The kernel has started on `cpus` CPUs: its banner is out.
+    static func booted(ramMiB: UInt64, freeFrames: Int, cpus: Int) {
         StatusPort.write(RunRecord(kind: .booted, first: Int64(ramMiB), second: Int64(freeFrames)))
+        StatusPort.write(RunRecord(kind: .processors, first: Int64(cpus)))
         if Serial.usesOutputRings {
             StatusPort.write(RunRecord(kind: .outputRings, first: Int64(apus_output_rings_physical_address()),
                                        second: Int64(apus_output_ring_size())))
@@ -67,6 +68,29 @@ enum RunReport {
     static func kernelStacks(before: Int, after: Int) {
         log("kernel stacks in use: \(before) before, \(after) after (\(after - before) leaked)")
         StatusPort.write(RunRecord(kind: .kernelStacks, first: Int64(before), second: Int64(after)))
+    }
+
+    /// Where the kernel lock's counters and the clock stood when the runs began.
+    nonisolated(unsafe) private static var start = (tsc: UInt64(0), waited: UInt64(0), acquisitions: UInt64(0))
+
+    /// The runs begin: what ``kernelLock()`` reports is counted from here.
+    static func startMeasuring() {
+        start = (read_tsc(), totalLockWait, totalLockAcquisitions)
+    }
+
+    private static var totalLockWait: UInt64 { CPU.all.reduce(0) { $0 + $1.statistics.lockWaitTicks } }
+    private static var totalLockAcquisitions: UInt64 { CPU.all.reduce(0) { $0 + $1.statistics.lockAcquisitions } }
+
+    /// How long the CPUs waited for the kernel lock since ``startMeasuring()``, out of their
+    /// time, and how often they took it.
+    static func kernelLock() {
+        let online = UInt64(CPU.online.count)
+        let cpuTicks = (read_tsc() - start.tsc) * online
+        let waited = totalLockWait - start.waited
+        let acquisitions = totalLockAcquisitions - start.acquisitions
+        let permille = cpuTicks == 0 ? 0 : waited * 1000 / cpuTicks
+        log("kernel lock: \(online) CPUs took it \(acquisitions) times and waited \(permille / 10).\(permille % 10)% of their time for it (\(waited) of \(cpuTicks) TSC ticks); \(TLBShootdown.requests) TLB shootdowns, \(TLBShootdown.interrupts) IPIs")
+        StatusPort.write(RunRecord(kind: .kernelLock, run: UInt32(min(acquisitions, UInt64(UInt32.max))), first: Int64(waited), second: Int64(cpuTicks)))
     }
 
     static func frames(before: Int, after: Int) {

@@ -21,6 +21,7 @@ enum HardwareChecks {
         passed = run("memory-functions", memoryFunctions) && passed
         passed = run("spurious-interrupts-ignored", spuriousInterruptsIgnored) && passed
         passed = SynchronisationChecks.runAll() && passed
+        passed = ProcessorChecks.runAll() && passed
         if let scratchDiskBlocks { passed = DiskChecks.runAll(blocks: UInt64(scratchDiskBlocks)) && passed }
         passed = HeapBudgetChecks.runAll() && passed
         passed = run("frames-returned") {

@@ -30,7 +30,16 @@ enum SynchronisationChecks {
     static func runThreads(_ bodies: [() -> Void], idle: () -> Bool = { false }) -> String? {
         let liveBefore = ThreadControlBlock.liveCount
         for (index, body) in bodies.enumerated() { scheduler.add(ThreadControlBlock(number: index, work: body)) }
-        repeat { scheduler.runReadyThreads() } while idle()
+        // Every CPU takes some: this one runs what it is given, and idles while the others
+        // still run threads, or while `idle` says a wait will end by itself.
+        while true {
+            scheduler.runReadyThreads()
+            if DeadlockRule.verdict(scheduler.threads.lazy.map { $0.state }) == .runs {
+                scheduler.idle()
+            } else if !idle() {
+                break
+            }
+        }
         let stuck = scheduler.waitingThreads.count
         if stuck > 0 { return "\(stuck) threads were left waiting" }
         scheduler.reapEnded()
@@ -63,24 +72,32 @@ enum SynchronisationChecks {
         return unlocked < 800 ? nil : "without the mutex the counter is still 800: the check does not interleave"
     }
 
-    /// Three threads ask for a held mutex in turn; it goes to them in that order, and a
-    /// thread that asks later does not get it before them.
+    /// Three threads ask for a held mutex, one after the other (on whichever CPUs they run:
+    /// the order they asked in is recorded); it goes to them in that order, and the holder,
+    /// asking again after them, gets it last.
     static func mutexIsFair() -> String? {
-        final class Trace { var order: [Int] = [] }
+        final class Trace { var asked: [Int] = []; var order: [Int] = [] }
         let trace = Trace(), mutex = MutexState()
         let holder = {
             scheduler.lock(mutex)
-            for _ in 0..<3 { scheduler.yield() } // the others queue up meanwhile
+            while mutex.waiters.waiters.count < 3 { scheduler.yield() } // the others queue up
             scheduler.unlock(mutex)
             scheduler.lock(mutex) // asks again, after the three
             trace.order.append(0)
             scheduler.unlock(mutex)
         }
         func waiter(_ number: Int) -> () -> Void {
-            { scheduler.lock(mutex); trace.order.append(number); scheduler.yield(); scheduler.unlock(mutex) }
+            {
+                while mutex.owner == nil { scheduler.yield() } // the holder has it first
+                trace.asked.append(number)
+                scheduler.lock(mutex)
+                trace.order.append(number)
+                scheduler.yield()
+                scheduler.unlock(mutex)
+            }
         }
         if let failure = runThreads([holder, waiter(1), waiter(2), waiter(3)]) { return failure }
-        return trace.order == [1, 2, 3, 0] ? nil : "the mutex went to \(trace.order), not [1, 2, 3, 0]"
+        return trace.order == trace.asked + [0] ? nil : "the mutex went to \(trace.order.count) threads out of the order they asked in"
     }
 
     /// Two threads hand the turn back and forth with two semaphores, 1,000 times: the turns
@@ -115,28 +132,29 @@ enum SynchronisationChecks {
         return nil
     }
 
-    /// Three threads wait on one semaphore in turn; three `up`s wake them in the same order,
-    /// and an `up` before anyone waits is not lost (the next `down` does not wait).
+    /// Three threads wait on one semaphore, one after the other; three `up`s hand the units
+    /// to them in the order they started to wait (each then runs on whichever CPU takes
+    /// it), and an `up` before anyone waits is not lost (the next `down` does not wait).
     static func semaphoreWakesInOrder() -> String? {
-        final class Trace { var woken: [Int] = []; var earlyDownWaited = true }
+        final class Trace { var waited: [ThreadID] = []; var woken: [ThreadID] = []; var earlyDownWaited = true; var given = false }
         let trace = Trace(), semaphore = SemaphoreState(0), early = SemaphoreState(0)
-        func waiter(_ number: Int) -> () -> Void {
-            { scheduler.down(semaphore); trace.woken.append(number) }
-        }
+        let waiter = { scheduler.down(semaphore) }
         let giver = {
             scheduler.up(early) // no one waits yet: kept in the count
-            scheduler.yield() // the three waiters queue up
-            for _ in 0..<3 { scheduler.up(semaphore) }
+            trace.given = true
+            while semaphore.waiters.waiters.count < 3 { scheduler.yield() } // the three waiters queue up
+            trace.waited = semaphore.waiters.waiters
+            for _ in 0..<3 { if let woken = scheduler.up(semaphore) { trace.woken.append(woken) } }
         }
         let lateTaker = {
-            for _ in 0..<4 { scheduler.yield() }
+            while !trace.given { scheduler.yield() }
             let waited = early.value == 0
             scheduler.down(early)
             trace.earlyDownWaited = waited
         }
-        if let failure = runThreads([waiter(1), waiter(2), waiter(3), giver, lateTaker]) { return failure }
+        if let failure = runThreads([waiter, waiter, waiter, giver, lateTaker]) { return failure }
         guard !trace.earlyDownWaited else { return "an up before the down was lost" }
-        return trace.woken == [1, 2, 3] ? nil : "woken in the order \(trace.woken), not [1, 2, 3]"
+        return trace.woken == trace.waited ? nil : "woken out of the order they waited in"
     }
 
     /// A producer puts 300 numbers through a two-slot buffer to two consumers, each side

@@ -3,6 +3,8 @@ import ApusCore
 /// The console of a run: standard input from the `stdin` boot module (then end of input),
 /// standard output and standard error to their channels (Serial.swift). Every process of the
 /// run shares it.
+///
+/// Owned by the kernel lock (``LockMap``).
 final class BootConsole: Console {
     private let input: UnsafeRawBufferPointer
     private var consumed = 0

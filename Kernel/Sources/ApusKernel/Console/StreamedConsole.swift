@@ -12,6 +12,9 @@ import X86_64Support
 /// from outside the threads that the run looks at (``OutsideWakeSource``): its readers are
 /// woken when bytes are pending or the input has ended (their reads then return 0, and no
 /// one waits on it any more).
+///
+/// Owned by the kernel lock (``LockMap``): every read and write of a program, and the ticks
+/// that look at the ring, hold it.
 final class StreamedConsole: Console, OutsideWakeSource {
     /// The streamed console of the run going on, if its input streams.
     nonisolated(unsafe) static var current: StreamedConsole?

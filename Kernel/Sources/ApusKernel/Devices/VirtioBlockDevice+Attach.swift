@@ -59,9 +59,12 @@ extension VirtioBlockDevice {
             log("disk: none usable: \(name) holds \(capacity) sectors, less than one block")
             return nil
         }
-        let line = function.interruptLine.map(Int.init).flatMap { isUsable(line: $0) ? $0 : nil }
+        // The firmware's line (an 8259 number) arrives at the I/O APIC on the GSI the MADT
+        // gives it, with the MADT's polarity and trigger (PCI's are level-triggered).
+        let line = function.interruptLine.flatMap { $0 < InterruptController.lineCount ? $0 : nil }
+        let vector = line.flatMap { DeviceInterrupts.vector(forLine: $0) }
         let device = VirtioBlockDevice(registers: registers, queueSize: queueSize, blockCount: blockCount, features: features,
-                                       interruptVector: line.map { InterruptController.firstVector + UInt64($0) })
+                                       interruptVector: vector)
         registers.add(.driverOK)
         if registers.status.contains(.deviceNeedsReset) {
             // The device must let go of the queue before its memory goes with the driver.
@@ -70,22 +73,15 @@ extension VirtioBlockDevice {
             log("disk: none usable: \(name) refused the set-up")
             return nil
         }
-        if let line { InterruptController.unmask(line: line) }
+        if let line, vector != nil { DeviceInterrupts.route(line: line) }
 
         let leftover = capacity % sectorsPerBlock
-        let interrupt = line.map { "IRQ \($0)" } ?? "no interrupt line: polled"
+        let interrupt = line.flatMap { line in vector.map { "IRQ \(line), vector \($0) through the I/O APIC" } } ?? "no interrupt line: polled"
         let unused = leftover == 0 ? "" : " and \(leftover) sectors too few for a block, unused"
         let writes = device.hasWriteCache ? "a write cache (flushed by FLUSH)" : "writes through"
         let readOnly = device.readOnly ? ", read-only" : ""
         log("disk: virtio block device at \(function.location) (I/O ports \(hexadecimal(UInt64(port))), \(interrupt)): \(blockCount) blocks (\(blockCount * UInt64(BlockGeometry.blockSize) >> 10) KiB)\(unused), a queue of \(queueSize), \(writes)\(readOnly)")
         return device
-    }
-
-    /// Whether the driver can take interrupts on 8259 line `line`: not the timer's, not the
-    /// cascade, and a line the two PICs have.
-    private static func isUsable(line: Int) -> Bool {
-        let vector = InterruptController.firstVector + UInt64(line)
-        return vector != Timer.vector && line != InterruptController.cascadeLine && vector <= InterruptController.lastVector
     }
 }
 

@@ -28,6 +28,10 @@ import X86_64Support
 /// ignored; one that claims more than was asked makes the driver reset the device (which
 /// stops it using any buffer) and fail every request in flight. A block outside
 /// `1...blockCount` is refused before the device sees it.
+///
+/// Owned by the kernel lock (``LockMap``): the threads that make requests hold it, and so does
+/// its interrupt handler (Trap.swift), which takes it when the interrupt comes in an idle
+/// CPU's `hlt`.
 final class VirtioBlockDevice: BlockDevice {
     // PCI identity (§4.1.2): the vendor of every virtio device, and the block device's IDs
     // as a transitional device (with the legacy interface) and as a modern-only one.
@@ -278,7 +282,7 @@ final class VirtioBlockDevice: BlockDevice {
                 collectCompletions(byInterrupt: true)
             }
         }
-        InterruptController.endOfInterrupt(vector: vector)
+        LocalAPIC.endOfInterrupt()
         return true
     }
 
@@ -299,7 +303,7 @@ final class VirtioBlockDevice: BlockDevice {
     /// an interrupt (the disk's, or the timer's) and looks at the used ring; without an
     /// interrupt line, looks at the ring once.
     func idle() {
-        if interruptVector != nil { enable_interrupts_and_halt() } else { cpu_pause() }
+        if interruptVector != nil { Kernel.scheduler.idle() } else { cpu_pause() }
         collectCompletions()
     }
 }

@@ -27,7 +27,19 @@ import X86_64Support
 /// deadlock handler in the idle context) there is nobody to exclude: no thread can run while
 /// the kernel waits for the disk there (the driver polls), and no thread holds the lock then.
 ///
-/// This is the one place the lock lives; several CPUs will make it a lock of their own kind.
+/// With several CPUs the lock's own state (its holder, its depth, its queue) is the kernel
+/// lock's (``LockMap``): only a CPU that holds the kernel lock takes or gives back this one,
+/// so the kernel lock comes first and this one second. A thread that waits for this lock, for
+/// the disk or on a condition sleeps through the scheduler as every waiting thread does: its
+/// CPU switches to another thread or idles, and idling lets the kernel lock go (the kernel
+/// lock is the CPU's, not the thread's). So while the holder sleeps for the disk, the other
+/// CPUs run programs, and their threads that enter the kernel for a call or a fault sleep
+/// here in turn; the disk's interrupt, routed through the I/O APIC to some CPU, makes the
+/// holder ready, and it goes on on whichever CPU takes it, holding this lock all along. No
+/// thread holds this lock in its program, and no CPU spins for the kernel lock on behalf of a
+/// sleeping thread, so the two locks cannot deadlock. The state this lock keeps to one thread
+/// (the file system, its caches, the frames it reclaims) is the kernel lock's too, against
+/// the other CPUs.
 ///
 /// The lock is taken and given back twice per system call, so the uncontended path touches
 /// only two integers (no object, no reference count); the queue is used only when a thread
@@ -83,12 +95,13 @@ enum FileSystemLock {
             return
         }
         // Settling may wait for the disk, and another thread may return to its program
-        // meanwhile: an exit this thread has asked for (user_exit_pending, read when a thread
-        // leaves the kernel) is kept aside until it runs again.
-        let exitPending = user_exit_pending
-        user_exit_pending = 0
+        // meanwhile on this CPU: an exit this thread has asked for (its CPU's exit flag, read
+        // when a thread leaves the kernel) is kept aside until it runs again, on whichever
+        // CPU it then runs.
+        let exitPending = cpu_local_exit_pending() != 0
+        cpu_local_clear_exit_pending()
         RootVolume.settleReleases()
-        user_exit_pending = exitPending
+        if exitPending { cpu_local_set_exit_pending() }
         depth = 0
         guard let next = handedOver.waiters.waiters.first else {
             holder = free

@@ -12,7 +12,11 @@ import ApusCore
 /// (``CacheReclaimer``), and a call or fault that still finds none has dirty pages written
 /// back and freed (``releaseFramesWritingBack()``) before it is refused memory.
 enum RootVolume {
-    /// The mounted file system; `nil` before the mount and after the unmount.
+    /// The mounted file system; `nil` before the mount and after the unmount. Its caches,
+    /// its journal and its deferred releases are kept to one thread by the file system lock
+    /// (FileSystemLock.swift) and to one CPU by the kernel lock (``LockMap``), which every
+    /// holder of the file system lock holds while it runs; the frame allocator's reclaimer
+    /// reaches the caches only from an allocation, with the kernel lock held too.
     nonisolated(unsafe) private(set) static var fileSystem: FileSystem<DirectMap>? {
         didSet { unretained = fileSystem.map(Unmanaged.passUnretained) }
     }

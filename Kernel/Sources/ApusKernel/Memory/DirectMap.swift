@@ -14,16 +14,21 @@ struct DirectMap: PhysicalMemory {
         UnsafeMutableRawPointer(bitPattern: UInt(address.raw &+ Self.offset))!
     }
 
-    /// Drops the TLB entry of `address` when its address space is the one running: the TLB
-    /// holds translations of the current CR3 only (no PCIDs in Apus).
+    /// Drops the translation of `address` on every CPU that has the address space loaded
+    /// (TLBShootdown.swift); returns once all have.
     func invalidateTranslation(of address: VirtualAddress, inAddressSpaceOf root: PhysicalAddress) {
-        if read_cr3() & PageTableEntry.frameMask == root.raw { invlpg(address.raw) }
+        withUnsafePointer(to: address) { TLBShootdown.invalidate(UnsafeBufferPointer(start: $0, count: 1), inAddressSpaceOf: root.raw) }
     }
 
-    /// Reloads CR3 when `root` is the running address space: every translation that is not
-    /// global goes, with the paging-structure caches (Intel SDM Vol. 3A §4.10.4.1).
+    /// The translations of `pages`, with one request to the other CPUs for all of them.
+    func invalidateTranslations(of pages: UnsafeBufferPointer<VirtualAddress>, inAddressSpaceOf root: PhysicalAddress) {
+        TLBShootdown.invalidate(pages, inAddressSpaceOf: root.raw)
+    }
+
+    /// Every translation that is not global (a CR3 reload, which drops the paging-structure
+    /// caches too: Intel SDM Vol. 3A §4.10.4.1), on every CPU that has the address space
+    /// loaded.
     func invalidateAllTranslations(inAddressSpaceOf root: PhysicalAddress) {
-        let cr3 = read_cr3()
-        if cr3 & PageTableEntry.frameMask == root.raw { write_cr3(cr3) }
+        TLBShootdown.invalidate(nil, inAddressSpaceOf: root.raw)
     }
 }

@@ -15,15 +15,20 @@ import X86_64Support
 /// allocator's two ends make sure that room is always usable. And freeing never needs
 /// memory: the paths that give back (`munmap`, `close`, the end of a thread, of a process,
 /// of a run) run ``whileFreeing(_:)``, in which an allocation is a kernel bug that stops the
-/// kernel in words, so every system test that frees checks it.
+/// kernel in words, so every system test that frees checks it. Whether a CPU frees is its
+/// own (`apus_cpu_local`): another CPU may allocate meanwhile.
+///
+/// Every CPU allocates (every Swift object, every string), so the allocator has a spinlock of
+/// its own, which runtime.c's entry points hold around these calls: the innermost lock of
+/// the kernel (no lock is taken while it is held), taken with interrupts off (``LockMap``).
 enum KernelHeap {
     nonisolated(unsafe) static var allocator: HeapAllocator?
     /// A block set aside at boot and given back when the heap runs dry, so that the panic
     /// that reports it can still format its message and backtrace (which allocate).
     nonisolated(unsafe) private static var emergencyReserve: UnsafeMutableRawPointer?
     static let emergencyReserveSize = HeapBudget.emergencyReserveBytes
-    /// How many freeing paths are running (they nest: a process's end inside a thread's).
-    nonisolated(unsafe) private(set) static var freeingDepth = 0
+    /// How many freeing paths this CPU runs (they nest: a process's end inside a thread's).
+    static var freeingDepth: Int { Int(cpu_local_freeing_depth()) }
 
     static var physicalStart: PhysicalAddress { PhysicalAddress(heap_physical_start()) }
     static var size: Int { Int(heap_physical_end() - heap_physical_start()) }
@@ -38,8 +43,9 @@ enum KernelHeap {
     /// Runs `body`, a path that gives back (memory, files, threads), in which nothing may be
     /// allocated: it must work however full the heap is.
     static func whileFreeing<Result>(_ body: () -> Result) -> Result {
-        freeingDepth += 1
-        defer { freeingDepth -= 1 }
+        let depth = cpu_local_freeing_depth()
+        cpu_local_set_freeing_depth(depth + 1)
+        defer { cpu_local_set_freeing_depth(depth) }
         return body()
     }
 
@@ -67,7 +73,7 @@ enum KernelHeap {
     /// be made any more. Everything a program can make the kernel keep fits in the heap
     /// (``checkBudget()``), so this is a kernel bug, reported as one.
     static func exhausted(requested byteCount: Int) -> Never {
-        freeingDepth = 0
+        cpu_local_set_freeing_depth(0)
         let free = allocator!.freePages * Int(PageGeometry.pageSize)
         if let reserve = emergencyReserve {
             emergencyReserve = nil
@@ -79,22 +85,39 @@ enum KernelHeap {
     /// Stops the kernel because a path that frees asked for `byteCount` bytes: freeing must
     /// never need memory (``whileFreeing(_:)``).
     static func allocatedWhileFreeing(_ byteCount: Int) -> Never {
-        freeingDepth = 0
+        cpu_local_set_freeing_depth(0)
         Panic.stop("kernel heap: \(byteCount) bytes requested while freeing; freeing must need no memory")
     }
 }
 
-/// `posix_memalign` (runtime.c) asks here: a block of `size` bytes aligned to `alignment`.
+/// `posix_memalign` (runtime.c) asks here, holding the heap's lock: a block of `size` bytes
+/// aligned to `alignment`, or `nil` when there is none.
 @_cdecl("apus_heap_allocate")
 public func heapAllocate(_ size: Int, _ alignment: Int) -> UnsafeMutableRawPointer? {
-    guard let allocator = KernelHeap.allocator else { return nil }
+    // A CPU that frees gets nothing: runtime.c then reports it, with the heap's lock let go.
+    guard KernelHeap.freeingDepth == 0 else { return nil }
+    return KernelHeap.allocator?.allocate(byteCount: size, alignment: alignment)
+}
+
+/// `posix_memalign` (runtime.c) found no block of `size` bytes, or was asked for one while
+/// this CPU frees, and let go of the heap's lock.
+@_cdecl("apus_heap_exhausted")
+public func heapExhausted(_ size: Int) {
     if KernelHeap.freeingDepth > 0 { KernelHeap.allocatedWhileFreeing(size) }
-    if let block = allocator.allocate(byteCount: size, alignment: alignment) { return block }
     KernelHeap.exhausted(requested: size)
 }
 
-/// `free` (runtime.c) gives a block back here.
+/// `free` (runtime.c) gives a block back here, holding the heap's lock.
 @_cdecl("apus_heap_free")
 public func heapFree(_ pointer: UnsafeMutableRawPointer) {
     KernelHeap.allocator!.free(pointer)
+}
+
+/// runtime.c: a CPU asked for the heap's lock while holding it (an allocation inside the
+/// allocator: a kernel bug).
+/// Says so without allocating (the heap is locked), and powers off.
+@_cdecl("apus_heap_lock_reentered")
+public func heapLockReentered() {
+    Serial.log.write("PANIC: a CPU took the kernel heap's lock a second time while holding it (an allocation inside the allocator)\n" as StaticString)
+    PowerOff.exit(status: Panic.status)
 }

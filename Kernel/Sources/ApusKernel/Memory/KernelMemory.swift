@@ -15,6 +15,7 @@ import X86_64Support
 /// can share the kernel's slots (ApusCore's `PageTable(frames:sharingKernelSlotsOf:)`).
 final class KernelMemory {
 
+    /// Every frame of RAM: owned by the kernel lock (``LockMap``), like every page table.
     let frames: FrameAllocator<DirectMap>
     private(set) var pageTable: PageTable<DirectMap>
     /// Bytes of RAM the memory map reports as available.
@@ -117,6 +118,20 @@ final class KernelMemory {
         let heapStart = KernelHeap.physicalStart.raw
         for offset in stride(from: 0, to: UInt64(KernelHeap.size), by: Int(PageGeometry.pageSize)) {
             try table.mapUnowned(VirtualAddress(AddressSpaceLayout.kernelWindow.start.raw + offset), to: PhysicalAddress(heapStart + offset), permission: data)
+        }
+    }
+
+    /// Maps the page of device registers at `physical` (a local APIC's, an I/O APIC's) at
+    /// its place in the direct map, uncached (PCD and PWT: Intel SDM Vol. 3A §11.12), unless
+    /// it is mapped already (RAM's direct map never covers device memory).
+    func mapDeviceRegisters(at physical: PhysicalAddress) {
+        let page = VirtualAddress(DirectMap.offset + (physical.raw & ~PageGeometry.offsetMask))
+        guard (try? pageTable.walk(page)) == nil else { return }
+        do throws(PageTableError) {
+            try pageTable.mapUnowned(page, to: PhysicalAddress(physical.raw & ~PageGeometry.offsetMask), permission: [.read, .write])
+            try pageTable.updateLeaf(at: page) { PageTableEntry(raw: $0.raw | PageTableEntry.Flags([.cacheDisabled, .writeThrough]).rawValue) }
+        } catch {
+            fatalError("cannot map the device registers at \(physical): \(error)")
         }
     }
 

@@ -15,14 +15,14 @@ extension ProcessRun {
             wakeWaiters()
             if let processStatus { finish(process, status: Int64(processStatus)) }
         }
-        user_exit_pending = 1
+        cpu_local_set_exit_pending()
     }
 
     /// The running thread's whole process ends with `status` (`exit_group`, a fault), once
     /// the handler has returned.
     func exitRunning(status: Int64) {
         finish(running.process, status: status)
-        user_exit_pending = 1
+        cpu_local_set_exit_pending()
     }
 
     /// Ends `process` with `status`, wherever it ends from: the table's steps, in order.

@@ -26,7 +26,7 @@ extension ProcessRun {
                 let state: StaticString = switch thread.state {
                 case .waiting: "waiting"
                 case .ended: "ended"
-                case .ready: thread === scheduler.current ? "running" : "ready"
+                case .ready: scheduler.isRunning(thread) ? "running" : "ready"
                 }
                 logPart("\(first ? "" : ", ")\(thread.id)")
                 if !thread.name.isEmpty { logPart(" \"\(escaped: thread.name)\"") }

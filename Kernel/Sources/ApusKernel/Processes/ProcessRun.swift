@@ -14,15 +14,22 @@ import X86_64Support
 /// ThreadCreation.swift), and a process's end takes from it (ProcessEnd.swift).
 final class ProcessRun {
     /// The run going on now.
-    nonisolated(unsafe) static var current: ProcessRun?
+    nonisolated(unsafe) static var current: ProcessRun? {
+        didSet { pollsOutside = current?.outsideSources.isEmpty == false }
+    }
+    /// Whether the run going on looks at sources outside the threads (readable without the
+    /// kernel lock, for the ticks).
+    nonisolated(unsafe) static var pollsOutside = false
 
     /// The kernel's one scheduler.
     var scheduler: KernelScheduler { Kernel.scheduler }
     /// The regions and pipes every process of the run draws on together.
     let budget = ResourceBudget()
-    /// The conditions the run's calls and ends may have made true, to broadcast.
+    /// The conditions the run's calls and ends may have made true, to broadcast. Owned by
+    /// the kernel lock (``LockMap``): every call and end adds to it, and drains it, holding it.
     let wakeups = WakeupList()
     /// The processes alive, their ids and parents, and the run's status once it is over.
+    /// Owned by the kernel lock (``LockMap``), like every process in it.
     var table = ProcessTable<ProcessControlBlock>()
     /// What outside the threads may wake a waiting thread (Scheduling/OutsideWakeSource.swift).
     var outsideSources: [any OutsideWakeSource] = []
@@ -53,12 +60,14 @@ final class ProcessRun {
     /// Runs the processes until the first one has ended and every other is gone; returns
     /// the first one's status.
     func run() -> Int64 {
-        Timer.start()
         while true {
             scheduler.runReadyThreads()
             if scheduler.threads.isEmpty { break }
             switch DeadlockRule.verdict(scheduler.threads.lazy.map { $0.state }) {
-            case .runs, .over:
+            case .runs:
+                // Other CPUs run the threads left: wait for a tick or a wake-up.
+                scheduler.idle()
+            case .over:
                 continue
             case .waitsForOutside:
                 idleForOutside()
@@ -86,7 +95,7 @@ final class ProcessRun {
 
     /// The thread running now and its process.
     var running: (thread: ThreadControlBlock, process: ProcessControlBlock) {
-        guard let thread = scheduler.current, let process = thread.process else { preconditionFailure("no process is running") }
+        guard let thread = CPU.this.current, let process = thread.process else { preconditionFailure("no process is running") }
         return (thread, process)
     }
 

@@ -37,6 +37,10 @@ final class ThreadControlBlock {
     /// What a kernel thread does; `nil` for a user thread.
     private(set) var work: (() -> Void)?
     var state = ThreadState.ready
+    /// The CPU it last ran on: a woken thread goes back there unless another has less load.
+    var lastCPU = CPUIndex.bootstrap
+    /// Its last page fault on a page that allowed the access (ApusCore's StaleFaultMemory).
+    var faultMemory = StaleFaultMemory()
     /// Set when the thread must end as soon as it next runs (its process was ended from
     /// elsewhere: `exit_group`, a fault in another thread, the run is over, or a deadlock).
     var mustEnd = false
@@ -115,6 +119,6 @@ final class ThreadControlBlock {
 /// context_switch.S: a new kernel thread runs its work.
 @_cdecl("apus_kernel_thread_main")
 public func apusKernelThreadMain() {
-    guard let work = Kernel.scheduler.current?.work else { fatalError("a kernel thread with no work") }
+    guard let work = CPU.this.current?.work else { fatalError("a kernel thread with no work") }
     work()
 }

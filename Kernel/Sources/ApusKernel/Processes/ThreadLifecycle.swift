@@ -7,7 +7,7 @@ import X86_64Support
 extension ProcessRun {
     /// A new thread is about to leave for ring 3 for the first time.
     func threadStarted() {
-        if scheduler.current?.mustEnd == true { user_exit_pending = 1 }
+        if scheduler.current?.mustEnd == true { cpu_local_set_exit_pending() }
     }
 }
 

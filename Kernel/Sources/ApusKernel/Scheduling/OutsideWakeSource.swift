@@ -22,6 +22,7 @@ extension ProcessRun {
     /// The run looks at `source` from now on.
     func watch(_ source: any OutsideWakeSource) {
         outsideSources.append(source)
+        Self.pollsOutside = true
     }
 
     /// At a tick, or after idling: wakes the waiters of every source whose waiters could go on.
@@ -33,7 +34,7 @@ extension ProcessRun {
     /// next interrupt (unless a waiter could go on already), and the waiters that can go on
     /// are woken.
     func idleForOutside() {
-        if !outsideSources.contains(where: { $0.waiterCanGoOn }) { enable_interrupts_and_halt() }
+        if !outsideSources.contains(where: { $0.waiterCanGoOn }) { scheduler.idle() }
         pollOutside()
     }
 }

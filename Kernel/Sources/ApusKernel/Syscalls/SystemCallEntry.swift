@@ -8,9 +8,11 @@ struct SyscallFrame {
     var userRSP: UInt64
 }
 
-/// syscall_entry.S: a program's `syscall`.
+/// syscall_entry.S: a program's `syscall`. The CPU takes the kernel lock here; it lets it go
+/// on the way back to ring 3 (`apus_leave_kernel`).
 @_cdecl("apus_syscall")
 public func apusSyscall(_ rawFrame: UnsafeMutableRawPointer) {
+    KernelLock.enter()
     // The run lives as long as the boot: borrowed, not counted (see `systemCall`).
     guard let run = ProcessRun.current.map(Unmanaged.passUnretained) else { fatalError("system call with no process") }
     run._withUnsafeGuaranteedRef { $0.systemCall(rawFrame.assumingMemoryBound(to: SyscallFrame.self)) }
@@ -36,10 +38,16 @@ extension ProcessRun {
         // which software emulation runs slowly (3 pairs were 40 % of a null system call).
         unowned(unsafe) let thread = running.thread
         let process = Unmanaged.passUnretained(running.process)
+        // Its process ended while it ran on this CPU (another thread's exit_group or fault):
+        // it ends now, before the call does anything.
+        if thread.mustEnd {
+            cpu_local_set_exit_pending()
+            return
+        }
         let registers = frame.pointee.registers
         let threadID = thread.id
         guard FileSystemLock.acquire(by: threadID) != .ended else {
-            user_exit_pending = 1
+            cpu_local_set_exit_pending()
             return
         }
         var outcome = dispatch(registers, by: threadID, in: process)
@@ -67,7 +75,7 @@ extension ProcessRun {
         // that closed with one wakes its other side here.
         wakeWaiters()
         if endedWhileWaiting {
-            user_exit_pending = 1 // its process ended while it waited
+            cpu_local_set_exit_pending() // its process ended while it waited
             return
         }
         switch outcome {

@@ -20,7 +20,7 @@ extension ProcessRun {
         let threadID = thread.id
         let acquisition = FileSystemLock.acquire(by: threadID)
         guard acquisition != .ended else {
-            user_exit_pending = 1
+            cpu_local_set_exit_pending()
             return
         }
         defer { FileSystemLock.release(by: threadID) }
@@ -30,11 +30,12 @@ extension ProcessRun {
             // of its process (which faulted on it too): that is no stale translation.
             let waited = acquisition == .afterWaiting
             var resolution = Unmanaged.passUnretained(process)._withUnsafeGuaranteedRef {
-                $0.core.mm.handlePageFault(at: VirtualAddress(address), errorCode: errorCode, mayBeServedAlready: waited)
+                $0.core.mm.handlePageFault(at: VirtualAddress(address), errorCode: errorCode,
+                                           remembering: &thread.faultMemory, mayBeServedAlready: waited)
             }
             if resolution == .outOfMemory, RootVolume.releaseFramesWritingBack() > 0 {
                 resolution = Unmanaged.passUnretained(process)._withUnsafeGuaranteedRef {
-                    $0.core.mm.handlePageFault(at: VirtualAddress(address), errorCode: errorCode)
+                    $0.core.mm.handlePageFault(at: VirtualAddress(address), errorCode: errorCode, remembering: &thread.faultMemory)
                 }
             }
             switch resolution {
@@ -53,6 +54,6 @@ extension ProcessRun {
     /// A timer tick while a program ran: its time slice is over.
     func tick() {
         scheduler.preempt()
-        if scheduler.current?.mustEnd == true { user_exit_pending = 1 }
+        if scheduler.current?.mustEnd == true { cpu_local_set_exit_pending() }
     }
 }

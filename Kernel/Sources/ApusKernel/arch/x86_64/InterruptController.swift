@@ -4,8 +4,8 @@ import X86_64Support
 /// on the slave, which raises its own through the master's IRQ 2.
 ///
 /// At power-on they raise vectors 8–15, the CPU's own exceptions, so the kernel moves them
-/// to ``firstVector``…``lastVector`` and masks every line but the timer's (Timer.swift) and
-/// the disk's (VirtioBlockDevice.swift).
+/// to ``firstVector``…``lastVector`` and masks every line: the local APICs and the I/O APIC
+/// take their place (LocalAPIC.swift, IOAPIC.swift).
 /// A masked line raises nothing, with one exception the hardware is known for: when a line
 /// drops before the CPU acknowledges it, the PIC answers with its lowest-priority IRQ (7 on
 /// the master, 15 on the slave), a *spurious* interrupt, with no bit set in its in-service
@@ -15,8 +15,10 @@ import X86_64Support
 /// a spurious IRQ in the idle loop would be a #GP in the kernel. (8259A data sheet,
 /// "Spurious interrupt"; OSDev's 8259 PIC page.)
 enum InterruptController {
-    static let firstVector: UInt64 = 32
-    static let lastVector: UInt64 = 47
+    /// The lines of the two PICs, which PCI's interrupt-line register numbers too.
+    static let lineCount: UInt8 = 16
+    static let firstVector: UInt64 = InterruptVectors.legacyFirst
+    static let lastVector: UInt64 = InterruptVectors.legacyLast
 
     private static let masterCommand: UInt16 = 0x20, masterData: UInt16 = 0x21
     private static let slaveCommand: UInt16 = 0xA0, slaveData: UInt16 = 0xA1
@@ -35,35 +37,16 @@ enum InterruptController {
         outb(masterData, 0xFF); outb(slaveData, 0xFF) // mask everything
     }
 
-    /// The master's line the slave raises its interrupts through.
-    static let cascadeLine = 2
-
-    /// Lets `line` (0–15) raise its interrupt; a slave's line (8–15) also needs the cascade.
-    static func unmask(line: Int) {
-        precondition(line < 16, "the PICs have 16 lines")
-        if line >= 8 {
-            outb(slaveData, inb(slaveData) & ~UInt8(1 << (line - 8)))
-            outb(masterData, inb(masterData) & ~UInt8(1 << cascadeLine))
-        } else {
-            outb(masterData, inb(masterData) & ~UInt8(1 << line))
-        }
-    }
-
     /// Tells the PIC that the interrupt of `line` was handled, so it can raise the next.
     static func endOfInterrupt(line: Int) {
         if line >= 8 { outb(slaveCommand, endOfInterrupt) }
         outb(masterCommand, endOfInterrupt)
     }
 
-    /// An interrupt on `vector` (33–47) that no device handles: a line a mask should have
-    /// kept quiet, acknowledged and ignored, or a spurious IRQ 7 or 15.
+    /// An interrupt on `vector` (32–47): every line is masked, so it is a spurious IRQ 7 or
+    /// 15 (dropped, with the master's end for 15's cascade), or a line a mask should have
+    /// kept quiet (acknowledged and ignored).
     static func handleUnexpected(_ vector: UInt64) {
-        endOfInterrupt(vector: vector)
-    }
-
-    /// Ends the interrupt on `vector` (33–47), once its device was served: a spurious IRQ 7
-    /// or 15 is dropped (with the master's end for 15's cascade), any other gets its end.
-    static func endOfInterrupt(vector: UInt64) {
         let line = Int(vector - firstVector)
         let onSlave = line >= 8
         if line % 8 == spuriousLine {

@@ -46,37 +46,73 @@ enum Traps {
     nonisolated(unsafe) static var lastProbedFault: ProbedFault?
 }
 
-/// Every exception and interrupt arrives here (trap_entry.S). A fault inside an armed probe is
-/// recorded and the probe resumes at its landing pad; a tick ends the running program's time
-/// slice; the disk's interrupt goes to its driver; another IRQ (a spurious one) is dropped; a fault of a user program goes to that program (it may die, never the kernel);
-/// anything else in the kernel is a bug: panic.
+/// Every exception and interrupt arrives here (trap_entry.S), on any CPU.
+///
+/// * A fault inside an armed probe (the bootstrap processor's checks) is recorded and the
+///   probe resumes at its landing pad.
+/// * The CPUs' own requests need no lock: a TLB shootdown is answered at once (the asking
+///   CPU waits with the kernel lock held), a wake-up only ends the `hlt` of an idle CPU (or,
+///   when its thread must end, brings it into the kernel).
+/// * A tick ends a program's time slice, and a device's interrupt (the disk's) goes to its
+///   driver, with the kernel lock (``KernelLock``), which the CPU lets go on the way back to
+///   ring 3. A tick in the kernel can only come in an idle CPU's `hlt`, which looks for work
+///   itself after.
+/// * A spurious interrupt (the local APIC's, an 8259's) is dropped.
+/// * A fault of a user program goes to that program (it may die, never the kernel);
+///   anything else in the kernel is a bug: panic.
 @_cdecl("apus_trap")
 public func apusTrap(_ rawFrame: UnsafeMutableRawPointer) {
     let frame = rawFrame.assumingMemoryBound(to: TrapFrame.self)
-    if probe_armed != 0 {
+    let vector = frame.pointee.vector
+    let fromUser = frame.pointee.cs & 3 == 3
+    // Only the checks probe, on the bootstrap processor, and only for an exception: another
+    // CPU's tick meanwhile is no fault of the probe's.
+    if probe_armed != 0, !fromUser, vector < 32, CPU.thisIndex == .bootstrap {
         probe_armed = 0
-        Traps.lastProbedFault = ProbedFault(vector: frame.pointee.vector, errorCode: frame.pointee.errorCode, address: read_cr2())
+        Traps.lastProbedFault = ProbedFault(vector: vector, errorCode: frame.pointee.errorCode, address: read_cr2())
         frame.pointee.rip = probe_resume
         return
     }
-    if frame.pointee.vector == Timer.vector {
-        Timer.acknowledge()
-        // A tick in the kernel can only come in the idle loop's `hlt`: nothing to preempt.
-        if frame.pointee.cs & 3 == 3 {
-            ProcessRun.current?.pollOutside()
-            ProcessRun.current?.tick()
+    switch vector {
+    case InterruptVectors.shootdown:
+        TLBShootdown.answerPending()
+        LocalAPIC.endOfInterrupt()
+    case InterruptVectors.wake:
+        LocalAPIC.endOfInterrupt()
+        if fromUser, CPU.this.current?.mustEnd == true {
+            KernelLock.enter()
+            cpu_local_set_exit_pending()
         }
-        return
-    }
-    if Kernel.disk?.handleInterrupt(vector: frame.pointee.vector) == true { return }
-    if frame.pointee.vector > Timer.vector, frame.pointee.vector <= InterruptController.lastVector {
-        InterruptController.handleUnexpected(frame.pointee.vector)
-        return
-    }
-    if frame.pointee.cs & 3 == 3, let run = ProcessRun.current.map(Unmanaged.passUnretained) {
+    case InterruptVectors.spurious:
+        break
+    case InterruptVectors.timer:
+        Timer.acknowledge()
+        CPU.this.statistics.ticks += 1
+        guard fromUser else { return }
+        // Nothing else is ready and nothing outside is to be looked at: the program goes on,
+        // and the kernel lock stays with the CPUs that need it.
+        let cpu = CPU.this
+        if !Kernel.scheduler.mayHaveReadyThread, cpu.current?.mustEnd != true, cpu.index != .bootstrap || !ProcessRun.pollsOutside { return }
+        KernelLock.enter()
+        ProcessRun.current?.pollOutside()
+        ProcessRun.current?.tick()
+    case InterruptVectors.legacyFirst...InterruptVectors.legacyLast:
+        InterruptController.handleUnexpected(vector)
+    case InterruptVectors.ioAPICFirst...InterruptVectors.ioAPICLast:
+        // In an idle CPU's `hlt` the lock is taken for the driver and let go again; a line
+        // no driver routed is acknowledged and dropped.
+        let takesLock = !KernelLock.isHeldHere
+        if takesLock { KernelLock.enter() }
+        if Kernel.disk?.handleInterrupt(vector: vector) != true { LocalAPIC.endOfInterrupt() }
+        if takesLock && !fromUser { KernelLock.leave() }
+    case 0..<32 where fromUser:
+        KernelLock.enter()
+        guard let run = ProcessRun.current.map(Unmanaged.passUnretained) else { Panic.trap(frame.pointee) }
         // The run lives as long as the boot: borrowed, not counted (ProcessRun.systemCall).
         run._withUnsafeGuaranteedRef { $0.handleUserException(frame) }
-        return
+    case 0..<32:
+        Panic.trap(frame.pointee)
+    default:
+        LocalAPIC.endOfInterrupt()
     }
-    Panic.trap(frame.pointee)
 }

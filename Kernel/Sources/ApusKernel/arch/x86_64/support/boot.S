@@ -142,6 +142,13 @@ long_mode_start:
         .text
 kernel_start64:
         lgdt gdt_pointer64(%rip)
+        // GS: the bootstrap processor's own area from the first Swift instruction on.
+        movabsq $apus_boot_cpu_local, %rax
+        movq %rax, apus_boot_cpu_local(%rip)
+        movq %rax, %rdx
+        shrq $32, %rdx
+        movl $0xC0000101, %ecx
+        wrmsr
         movabsq $boot_stack_top, %rsp
         xorl %ebp, %ebp
         call main
@@ -171,6 +178,22 @@ gdt_pointer64:
         .word gdt_end - gdt - 1
         .quad gdt
 
+// Loads the GDT at *rdi (one per CPU, each with its own TSS) and reloads the kernel's code
+// segment (a far return) and data segments from it. GS is left alone: its base is the CPU's.
+        .text
+        .global load_gdt
+load_gdt:
+        lgdt (%rdi)
+        movw $0x10, %ax
+        movw %ax, %ds
+        movw %ax, %es
+        movw %ax, %ss
+        popq %rax
+        pushq $0x08
+        pushq %rax
+        lretq
+
+        .data
         .global boot_multiboot_magic, boot_multiboot_info
         .align 8
 boot_multiboot_magic:   .quad 0
@@ -178,11 +201,19 @@ boot_multiboot_info:    .quad 0
 
         .section .bss.boot_tables, "aw", @nobits
         .align 4096
+        .global boot_pml4
 boot_pml4:      .space 4096
 boot_pdpt_low:  .space 4096
 boot_pdpt_window: .space 4096
 boot_pd_heap:   .space 4096
 boot_pds:       .space 4 * 4096
+
+// The bootstrap processor's own data (struct apus_cpu_local), reached through GS.
+        .section .bss.boot_cpu_local, "aw", @nobits
+        .align 64
+        .global apus_boot_cpu_local
+apus_boot_cpu_local:
+        .space 4096
 
         .section .bss.boot_stack, "aw", @nobits
         .align 16

@@ -6,9 +6,13 @@
 // may load its own, and no entry to the kernel changes them, so they are the thread's
 // state too), saves its stack pointer, loads the next thread's stack pointer and pops that
 // thread's registers, so `ret` continues the next thread exactly where it once called
-// switch_context. Everything else a thread owns is on its own kernel stack
+// switch_context. GS is special: its base is this CPU's area (cpu_local.h) while the kernel
+// runs, and loading a selector into GS overwrites the base; so GS is loaded only when the
+// next thread's selector differs, and the base is put back at once. Everything else a thread owns is on its own kernel stack
 // (the user registers of its trap or system call frame) or switched by the scheduler (CR3,
 // TSS.RSP0, the FPU/SSE state).
+
+#include "cpu_local.h"
 
         .text
         .global switch_context, thread_first_entry, kernel_thread_first_entry, thread_exit
@@ -31,9 +35,18 @@ switch_context:
         pushq %rax
         movq %rsp, (%rdi)
         movq %rsi, %rsp
+        movq %gs:CPU_LOCAL_SELF, %r8     // this CPU's area, before GS may change
         popq %rax
+        movl %gs, %ecx
+        cmpl %eax, %ecx
+        je 1f
         movl %eax, %gs
-        popq %rax
+        movl $MSR_GS_BASE, %ecx
+        movl %r8d, %eax
+        movq %r8, %rdx
+        shrq $32, %rdx
+        wrmsr
+1:      popq %rax
         movl %eax, %fs
         popq %rax
         movl %eax, %es
@@ -52,7 +65,7 @@ switch_context:
 // scheduler it runs, then leave for ring 3 the way every trap does.
 thread_first_entry:
         call apus_thread_started
-        cmpb $0, user_exit_pending(%rip)
+        cmpb $0, %gs:CPU_LOCAL_EXIT_PENDING
         jne thread_exit
         jmp trap_return
 
@@ -66,6 +79,6 @@ kernel_thread_first_entry:
 // The current thread ends (Swift set user_exit_pending and returned, so no Swift frame on
 // this stack holds a reference): the scheduler switches away from it for good.
 thread_exit:
-        movb $0, user_exit_pending(%rip)
+        movb $0, %gs:CPU_LOCAL_EXIT_PENDING
         call apus_thread_exit
         ud2

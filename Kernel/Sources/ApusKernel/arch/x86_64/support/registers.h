@@ -2,6 +2,9 @@
 // stubs (trap_entry.S) and the system call entry (syscall_entry.S) so both build the same
 // GeneralRegisters record (Trap.swift): r15 at the lowest address, rax at the highest.
 
+// The bytes PUSH_GENERAL_REGISTERS puts on the stack.
+#define GENERAL_REGISTERS_SIZE (15 * 8)
+
 .macro PUSH_GENERAL_REGISTERS
         pushq %rax
         pushq %rbx

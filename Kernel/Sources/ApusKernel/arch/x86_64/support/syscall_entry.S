@@ -2,28 +2,32 @@
 // ring 3 for the first time through the scheduler (context_switch.S, thread_first_entry).
 
 #include "registers.h"
+#include "cpu_local.h"
 
         .text
         .global syscall_entry
-        .global syscall_stack_top
 
 // The `syscall` instruction lands here (LSTAR) in ring 0 with the user's stack still in rsp,
-// its rip in rcx and its rflags in r11 (Intel SDM Vol. 2B, SYSCALL). Switch to the kernel's
-// syscall stack, save the user's rsp and every register as a SyscallFrame, let Swift run the
-// call (it writes the result into the frame's rax), restore, and sysretq. Everything but rax, rcx and r11 comes
-// back as it was (ABI.md §1).
+// its rip in rcx, its rflags in r11 and its GS base in GS (Intel SDM Vol. 2B, SYSCALL).
+// `swapgs` makes GS this CPU's area (cpu_local.h); switch to the running thread's kernel
+// stack, save the user's rsp and every register as a SyscallFrame, let Swift run the call
+// (it writes the result into the frame's rax), let go of the kernel lock, restore, and
+// sysretq. Everything but rax, rcx and r11 comes back as it was (ABI.md §1).
 syscall_entry:
-        movq %rsp, syscall_user_rsp(%rip)
-        movq syscall_stack_top(%rip), %rsp
-        pushq syscall_user_rsp(%rip)
+        swapgs
+        movq %rsp, %gs:CPU_LOCAL_USER_RSP
+        movq %gs:CPU_LOCAL_KERNEL_STACK, %rsp
+        pushq %gs:CPU_LOCAL_USER_RSP
         PUSH_GENERAL_REGISTERS           // rcx holds the user rip, r11 its rflags
         movq %rsp, %rdi
         cld
         call apus_syscall
-        cmpb $0, user_exit_pending(%rip)
+        cmpb $0, %gs:CPU_LOCAL_EXIT_PENDING
         jne thread_exit
+        call apus_leave_kernel
         POP_GENERAL_REGISTERS
         popq %rsp
+        swapgs
         sysretq
 
 // The FPU and SSE state a program starts with, as an FXSAVE image (Intel SDM Vol. 1
@@ -38,10 +42,3 @@ clean_fpu_state:
         .fill 22, 1, 0                  // FSW, FTW, FOP, FIP, FDP
         .long 0x1F80                    // MXCSR
         .fill 484, 1, 0                 // MXCSR_MASK, ST0–ST7, XMM0–XMM15, reserved
-
-        .data
-        .global user_exit_pending
-user_exit_pending:      .byte 0
-        .align 8
-syscall_user_rsp:       .quad 0
-syscall_stack_top:      .quad 0

@@ -7,6 +7,7 @@
 // before iretq resumes.
 
 #include "registers.h"
+#include "cpu_local.h"
 
         .text
 .macro TRAP_NO_ERROR vector
@@ -22,7 +23,9 @@ trap_stub_\vector:
         jmp trap_common
 .endm
 
-// Vectors 8, 10–14, 17, 21, 29 and 30 push an error code.
+// Vectors 8, 10–14, 17, 21, 29 and 30 push an error code. Every vector has a stub: the
+// exceptions (0–31), the 8259s' lines (32–47, masked but able to raise a spurious IRQ), the
+// I/O APIC's inputs and the local APIC's own vectors (InterruptVectors.swift).
 TRAP_NO_ERROR 0
 TRAP_NO_ERROR 1
 TRAP_NO_ERROR 2
@@ -55,14 +58,17 @@ TRAP_NO_ERROR 28
 TRAP_WITH_ERROR 29
 TRAP_WITH_ERROR 30
 TRAP_NO_ERROR 31
-TRAP_NO_ERROR 32                // the timer (IRQ 0, remapped)
-// IRQs 1–15 (vectors 33–47): masked, but the 8259 can still raise a spurious IRQ 7 or 15.
-.irp vector, 33,34,35,36,37,38,39,40,41,42,43,44,45,46,47
+.irp vector, 32,33,34,35,36,37,38,39,40,41,42,43,44,45,46,47,48,49,50,51,52,53,54,55,56,57,58,59,60,61,62,63,64,65,66,67,68,69,70,71,72,73,74,75,76,77,78,79,80,81,82,83,84,85,86,87,88,89,90,91,92,93,94,95,96,97,98,99,100,101,102,103,104,105,106,107,108,109,110,111,112,113,114,115,116,117,118,119,120,121,122,123,124,125,126,127,128,129,130,131,132,133,134,135,136,137,138,139,140,141,142,143,144,145,146,147,148,149,150,151,152,153,154,155,156,157,158,159,160,161,162,163,164,165,166,167,168,169,170,171,172,173,174,175,176,177,178,179,180,181,182,183,184,185,186,187,188,189,190,191,192,193,194,195,196,197,198,199,200,201,202,203,204,205,206,207,208,209,210,211,212,213,214,215,216,217,218,219,220,221,222,223,224,225,226,227,228,229,230,231,232,233,234,235,236,237,238,239,240,241,242,243,244,245,246,247,248,249,250,251,252,253,254,255
 TRAP_NO_ERROR \vector
 .endr
 
+// From ring 3 (the saved CS's low bits), GS still has the program's base: `swapgs` makes it
+// this CPU's area (cpu_local.h), and trap_return swaps back on the way out.
 trap_common:
-        PUSH_GENERAL_REGISTERS
+        testb $3, 24(%rsp)              // CS, above the vector and the error code
+        jz 1f
+        swapgs
+1:      PUSH_GENERAL_REGISTERS
         movq %rsp, %rdi
         cld
         // An interrupt gate keeps RFLAGS.AC: a program that set it would leave SMAP open in
@@ -72,19 +78,27 @@ trap_common:
         andq $~0x40000, (%rsp)
         popfq
         call apus_trap
-        cmpb $0, user_exit_pending(%rip)
+        cmpb $0, %gs:CPU_LOCAL_EXIT_PENDING
         jne thread_exit
         .global trap_return
+// Back to where the trap came from. To ring 3: the CPU lets go of the kernel lock first
+// (apus_leave_kernel), then GS gets the program's base back.
 trap_return:
-        POP_GENERAL_REGISTERS
-        addq $16, %rsp          // vector and error code
+        testb $3, GENERAL_REGISTERS_SIZE + 24(%rsp)
+        jz 2f
+        call apus_leave_kernel
+2:      POP_GENERAL_REGISTERS
+        testb $3, 24(%rsp)
+        jz 3f
+        swapgs
+3:      addq $16, %rsp          // vector and error code
         iretq
 
         .section .rodata
         .align 8
         .global trap_stubs
 trap_stubs:
-.irp vector, 0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31,32,33,34,35,36,37,38,39,40,41,42,43,44,45,46,47
+.irp vector, 0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31,32,33,34,35,36,37,38,39,40,41,42,43,44,45,46,47,48,49,50,51,52,53,54,55,56,57,58,59,60,61,62,63,64,65,66,67,68,69,70,71,72,73,74,75,76,77,78,79,80,81,82,83,84,85,86,87,88,89,90,91,92,93,94,95,96,97,98,99,100,101,102,103,104,105,106,107,108,109,110,111,112,113,114,115,116,117,118,119,120,121,122,123,124,125,126,127,128,129,130,131,132,133,134,135,136,137,138,139,140,141,142,143,144,145,146,147,148,149,150,151,152,153,154,155,156,157,158,159,160,161,162,163,164,165,166,167,168,169,170,171,172,173,174,175,176,177,178,179,180,181,182,183,184,185,186,187,188,189,190,191,192,193,194,195,196,197,198,199,200,201,202,203,204,205,206,207,208,209,210,211,212,213,214,215,216,217,218,219,220,221,222,223,224,225,226,227,228,229,230,231,232,233,234,235,236,237,238,239,240,241,242,243,244,245,246,247,248,249,250,251,252,253,254,255
         .quad trap_stub_\vector
 .endr
 

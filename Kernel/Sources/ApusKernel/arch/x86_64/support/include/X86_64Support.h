@@ -66,8 +66,7 @@ static inline uint64_t read_tsc(void) { uint32_t lo, hi; __asm__ volatile("rdtsc
 // MARK: Symbols of boot.S, trap_entry.S and the linker script
 extern uint64_t boot_multiboot_magic;
 extern uint64_t boot_multiboot_info;
-extern uint64_t gdt[7];
-extern const uint64_t trap_stubs[48];
+extern const uint64_t trap_stubs[256];
 
 // MARK: Probes (trap_entry.S): 0 when the access worked, 1 when it faulted.
 extern volatile uint8_t probe_armed;
@@ -76,11 +75,48 @@ int probe_read(const volatile uint8_t *address, uint8_t *value);
 int probe_write(volatile uint8_t *address, uint8_t value);
 int probe_call(uint64_t (*function)(void), uint64_t *result);
 
+// MARK: A CPU's own data, through GS (cpu_local.h gives the offsets to the assembly)
+// What the assembly of every CPU needs of its own: its kernel stack for `syscall`, a place
+// for the user's stack pointer, its number, and whether the running thread must end once
+// its handler returns, and whether it runs a path that frees (KernelHeap.whileFreeing, in
+// which an allocation is a kernel bug). A TLB shootdown's request to the CPU sits here too.
+#define APUS_SHOOTDOWN_PAGES 33
+struct apus_cpu_local {
+    struct apus_cpu_local *self;      // 0: the area's own address (GS base reads it back)
+    uint64_t kernel_stack_top;        // 8: the stack `syscall` lands on (the running thread's)
+    uint64_t user_rsp;                // 16: the user's rsp while the entry saves it
+    uint64_t index;                   // 24: the CPU's CPUIndex
+    volatile uint8_t exit_pending;    // 32: end the running thread once its handler returns
+    uint8_t freeing_depth;            // 33: how many freeing paths this CPU runs (they nest)
+    uint8_t reserved[6];
+    // A TLB shootdown asked of this CPU (TLBShootdown.swift): pending until it is done.
+    volatile uint64_t shootdown_pending;      // 40
+    uint64_t shootdown_root;                  // 48: the address space's page table root
+    uint64_t shootdown_count;                 // 56: pages listed; 0 = every translation
+    uint64_t shootdown_pages[APUS_SHOOTDOWN_PAGES];
+};
+_Static_assert(__builtin_offsetof(struct apus_cpu_local, exit_pending) == 32, "cpu_local.h");
+extern struct apus_cpu_local apus_boot_cpu_local;
+static inline struct apus_cpu_local *cpu_local(void) { struct apus_cpu_local *v; __asm__ volatile("movq %%gs:0, %0" : "=r"(v)); return v; }
+static inline uint64_t cpu_local_index(void) { uint64_t v; __asm__ volatile("movq %%gs:24, %0" : "=r"(v)); return v; }
+static inline void cpu_local_set_exit_pending(void) { __asm__ volatile("movb $1, %%gs:32" ::: "memory"); }
+static inline uint8_t cpu_local_exit_pending(void) { uint8_t v; __asm__ volatile("movb %%gs:32, %0" : "=r"(v)); return v; }
+static inline void cpu_local_clear_exit_pending(void) { __asm__ volatile("movb $0, %%gs:32" ::: "memory"); }
+static inline uint8_t cpu_local_freeing_depth(void) { uint8_t v; __asm__ volatile("movb %%gs:33, %0" : "=r"(v)); return v; }
+static inline void cpu_local_set_freeing_depth(uint8_t depth) { __asm__ volatile("movb %0, %%gs:33" :: "r"(depth) : "memory"); }
+// Makes `area` this CPU's: GS base (the kernel's while it runs) and KERNEL_GS_BASE (the
+// user's, 0, which `swapgs` exchanges on the way to ring 3).
+// A word other CPUs read: the writes before a release are seen by whoever acquires it.
+static inline void atomic_store_release(volatile uint64_t *word, uint64_t value) { __atomic_store_n(word, value, __ATOMIC_RELEASE); }
+static inline uint64_t atomic_load_acquire(volatile uint64_t *word) { return __atomic_load_n(word, __ATOMIC_ACQUIRE); }
+static inline void cpu_local_install(struct apus_cpu_local *area) {
+    area->self = area;
+    wrmsr(0xC0000101, (uint64_t)area);
+    wrmsr(0xC0000102, 0);
+}
+
 // MARK: User mode (syscall_entry.S) and threads (context_switch.S)
 void syscall_entry(void);
-// Set by Swift to end the current thread once its handler has returned (context_switch.S, thread_exit).
-extern volatile uint8_t user_exit_pending;
-extern uint64_t syscall_stack_top;
 // The FXSAVE image every program starts from (syscall_entry.S), and its address for Swift (which
 // would copy the array if it took its address itself).
 extern const uint8_t clean_fpu_state[512];
@@ -116,6 +152,34 @@ static inline void memory_barrier(void) { __asm__ volatile("mfence" : : : "memor
 
 // MARK: Interrupts
 static inline void enable_interrupts_and_halt(void) { __asm__ volatile("sti; hlt; cli" : : : "memory"); }
+// RFLAGS, then interrupts off: what a lock saves before it spins (IF is bit 9).
+static inline uint64_t save_flags_and_disable_interrupts(void) { uint64_t f; __asm__ volatile("pushfq; popq %0; cli" : "=r"(f) : : "memory"); return f; }
+static inline void restore_interrupts(uint64_t flags) { if (flags & (1 << 9)) __asm__ volatile("sti" ::: "memory"); }
+// Memory-mapped registers (the local APIC, the I/O APIC): 32-bit accesses that the compiler
+// may neither merge nor drop.
+static inline uint32_t mmio_read32(uint64_t address) { return *(volatile uint32_t *)address; }
+static inline void mmio_write32(uint64_t address, uint32_t value) { *(volatile uint32_t *)address = value; }
+// The kernel's GDT as boot.S made it, copied for each CPU (each has its own TSS descriptor).
+extern uint64_t gdt[7];
+struct __attribute__((packed)) GDTPointer { uint16_t limit; uint64_t base; };
+// Loads `pointer` as the GDT and reloads the kernel's code and data segments from it.
+void load_gdt(const struct GDTPointer *pointer);
+// The application processors' start (ap_trampoline.S): real-mode code copied to a page
+// below 1 MiB, and the fields the bootstrap processor fills before each start.
+extern const uint8_t ap_trampoline_start[], ap_trampoline_end[];
+struct __attribute__((packed)) apus_ap_start {
+    uint32_t cr3;               // a page table that maps the trampoline's page 1:1 and the kernel
+    uint64_t stack_top;         // the AP's boot stack
+    uint64_t cpu_local;         // its struct apus_cpu_local
+    volatile uint64_t started;  // set by the AP once it has read the fields above
+};
+// The offset of struct apus_ap_start in the trampoline.
+extern const uint8_t ap_trampoline_parameters[];
+static inline uint64_t ap_trampoline_size(void) { return (uint64_t)(ap_trampoline_end - ap_trampoline_start); }
+static inline uint64_t ap_trampoline_parameters_offset(void) { return (uint64_t)(ap_trampoline_parameters - ap_trampoline_start); }
+static inline const void *ap_trampoline_code(void) { return ap_trampoline_start; }
+// The boot page tables (boot.S): the first 4 GiB 1:1, the direct map, the kernel image and heap.
+static inline uint64_t boot_page_table_root(void) { extern uint8_t boot_pml4[]; return (uint64_t)boot_pml4 - 0x0000507FC0000000ull; }
 
 // The addresses the linker script defines, as integers for Swift.
 #define LINKER_ADDRESS(name, symbol) \
