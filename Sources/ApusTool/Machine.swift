@@ -34,7 +34,8 @@ public struct Machine: Sendable {
         public var errorOutput: Data
         /// Standard output as text.
         public var console: String { String(decoding: output, as: UTF8.self) }
-        /// The kernel's status records, in order (empty when the channel was damaged).
+        /// The kernel's status records, in order (empty when the channel was damaged), then the
+        /// memory-map records that came through their output ring.
         public var records: [RunRecord]
         /// A one-line explanation when `status` is `nil`.
         public var problem: String?
@@ -103,6 +104,9 @@ public struct Machine: Sendable {
     /// ring while the machine runs (``InputRingWriter``); only where the RAM is shared
     /// (``sharesRAM``), and for a kernel told so (`input=stream`).
     public var inputDescriptor: Int32?
+    /// Where the kernel's system call trace records go as they arrive (``SyscallTrace``), with
+    /// a kernel told to trace (`trace`); only where the RAM is shared.
+    public var onTrace: (@Sendable (Data) -> Void)?
     /// A raw disk image the machine has as its virtio block device (read and written in
     /// place), if any.
     public var disk: URL?
@@ -220,10 +224,18 @@ public struct Machine: Sendable {
             sharedRAM = try SharedRAM(byteCount: memory << 20)
             try scratch.link("ram", to: URL(fileURLWithPath: sharedRAM!.path))
         }
+        let mapRecords = LockedData()
+        let onTrace = self.onTrace
         let rings = sharedRAM.map { ram in
-            OutputRingReader(ram: ram, statusPath: scratch.path("status")) { data, stream in
-                collected.append(data, stream)
-                onOutput(data, stream)
+            OutputRingReader(ram: ram, statusPath: scratch.path("status")) { data, ring in
+                switch ring {
+                case .output, .error:
+                    let stream: ConsoleStream = ring == .output ? .output : .error
+                    collected.append(data, stream)
+                    onOutput(data, stream)
+                case .memoryMaps: mapRecords.append(data)
+                case .trace: onTrace?(data)
+                }
             }
         }
 
@@ -247,7 +259,8 @@ public struct Machine: Sendable {
 
         let log = (try? String(contentsOfFile: scratch.path("log"), encoding: .utf8)) ?? ""
         let statusBytes = (try? Data(contentsOf: URL(fileURLWithPath: scratch.path("status")))).map { [UInt8]($0) } ?? []
-        let records = RunRecord.decode(statusBytes) ?? []
+        // The memory maps come through their ring where the rings are read: after the rest.
+        let records = (RunRecord.decode(statusBytes) ?? []) + (RunRecord.decode([UInt8](mapRecords.data)) ?? [])
         var outcome = Outcome(status: nil, log: log, output: collected.output, errorOutput: collected.errors, records: records,
                               problem: nil, qemuMessages: qemuRun.errorText, usedKVM: kvm)
         let booted = records.first?.kind == .booted

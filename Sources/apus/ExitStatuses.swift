@@ -44,3 +44,30 @@ func requireRootfsFolders(_ folders: [URL]) throws {
         throw ExitCode(2)
     }
 }
+
+/// Exits with 2 when `path` cannot be written: its folder is missing or not writable, or it
+/// exists and is not a writable file. Checked before the boot, so a run is never wasted.
+func requireWritable(_ path: String, for option: String) throws {
+    let url = URL(fileURLWithPath: path)
+    let folder = url.deletingLastPathComponent().path
+    var isFolder: ObjCBool = false
+    let problem: String?
+    if FileManager.default.fileExists(atPath: path, isDirectory: &isFolder) {
+        problem = isFolder.boolValue ? "it is a folder" : access(path, W_OK) == 0 ? nil : "it is not writable"
+    } else if !FileManager.default.fileExists(atPath: folder, isDirectory: &isFolder) || !isFolder.boolValue {
+        problem = "the folder \(folder) does not exist"
+    } else {
+        problem = access(folder, W_OK) == 0 ? nil : "the folder \(folder) is not writable"
+    }
+    if let problem {
+        note("apus: \(option) \(path): cannot write it: \(problem)")
+        throw ExitCode(2)
+    }
+}
+
+/// Whether descriptors `a` and `b` are open on the same file, pipe or terminal.
+func sameFile(_ a: Int32, _ b: Int32) -> Bool {
+    var first = stat(), second = stat()
+    guard fstat(a, &first) == 0, fstat(b, &second) == 0 else { return false }
+    return first.st_dev == second.st_dev && first.st_ino == second.st_ino
+}

@@ -41,6 +41,7 @@ extension ProcessRun {
             user_exit_pending = 1
             return
         }
+        SyscallTracing.enter(registers, by: threadID, in: process)
         var outcome = dispatch(registers, by: threadID, in: process)
         if case .returns(KernelError.noMemory.syscallReturnValue) = outcome, RootVolume.releaseFramesWritingBack() > 0 {
             outcome = dispatch(registers, by: threadID, in: process)
@@ -86,6 +87,7 @@ extension ProcessRun {
         case .waits:
             preconditionFailure("a call still waits after its waits")
         }
+        SyscallTracing.leave(registers, result: frame.pointee.registers.rax, by: threadID, in: process)
         if ReturnAddressVerdict(returningTo: registers.rcx) == .endProcess {
             log("process \(process.takeUnretainedValue().id): system call returns to the non-canonical address \(hexadecimal(registers.rcx)); process killed with status -1")
             exitRunning(status: -1)
