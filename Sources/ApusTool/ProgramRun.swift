@@ -209,6 +209,7 @@ public struct ProgramRun: Sendable {
         if let trace { machine.onTrace = trace.append }
         machine.disk = image
         machine.diskIsScratch = disk == nil
+        machine.leftovers = [scratch.url.path]
         let outcome = try machine.run(kernel: kernel, commandLine: commandLine,
                                       modules: [(argv, "argv")] + (streams ? [] : [(stdin, "stdin")]),
                                       onOutput: onOutput, report: report)

@@ -12,6 +12,10 @@ final class SharedRAM: @unchecked Sendable {
     /// The folder for shared RAM files, if this host has one.
     static let folder = "/dev/shm"
 
+    private static let lock = NSLock()
+    /// The files of the shared RAM that exists now (``removeAll()``).
+    nonisolated(unsafe) private static var live: Set<String> = []
+
     init(byteCount: Int) throws {
         var template = Array("\(Self.folder)/apus-ram-XXXXXX".utf8CString)
         let descriptor = mkstemp(&template)
@@ -25,11 +29,26 @@ final class SharedRAM: @unchecked Sendable {
         }
         self.descriptor = descriptor
         self.byteCount = byteCount
+        Self.lock.lock()
+        Self.live.insert(path)
+        Self.lock.unlock()
     }
 
     deinit {
         close(descriptor)
+        Self.lock.lock()
+        Self.live.remove(path)
+        Self.lock.unlock()
         unlink(path)
+    }
+
+    /// Removes the file of every shared RAM there is: for a tool that is about to exit
+    /// without its objects going away (a signal, a reader that stopped reading).
+    static func removeAll() {
+        lock.lock()
+        defer { lock.unlock() }
+        for path in live { unlink(path) }
+        live.removeAll()
     }
 
     func readWord(at offset: UInt64) -> UInt64 {

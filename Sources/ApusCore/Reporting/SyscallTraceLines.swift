@@ -30,7 +30,8 @@ extension SyscallTrace {
         appendDecimal(Int64(decoded.process), to: &text)
         text.append(UInt8(ascii: "."))
         appendDecimal(Int64(decoded.thread), to: &text)
-        append("] ", to: &text)
+        text.append(UInt8(ascii: "]"))
+        text.append(UInt8(ascii: " "))
         let call = KeOSSyscallNumber(rawValue: decoded.number)
         if let call {
             append(name(of: call), to: &text)
@@ -45,31 +46,38 @@ extension SyscallTrace {
         text.append(UInt8(ascii: "\n"))
     }
 
-    /// A record's fields.
+    /// A record's fields: its fixed part copied out in one move, then read as words.
     private struct Decoded {
         let record: UnsafeRawBufferPointer
-        let flags: Flags
-        let number: UInt64
-        let process: UInt32
-        let thread: UInt32
+        private var words: (UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0, 0, 0, 0, 0, 0)
 
         init(_ record: UnsafeRawBufferPointer) {
             self.record = record
-            flags = Flags(rawValue: record[2])
-            number = UInt64(UInt32(littleEndian: record.loadUnaligned(fromByteOffset: 4, as: UInt32.self)))
-            process = UInt32(littleEndian: record.loadUnaligned(fromByteOffset: 8, as: UInt32.self))
-            thread = UInt32(littleEndian: record.loadUnaligned(fromByteOffset: 12, as: UInt32.self))
+            withUnsafeMutableBytes(of: &words) { $0.copyMemory(from: UnsafeRawBufferPointer(rebasing: record[0..<headerSize])) }
         }
 
+        var flags: Flags { Flags(rawValue: UInt8(truncatingIfNeeded: UInt64(littleEndian: words.0) >> 16)) }
+        var number: UInt64 { UInt64(littleEndian: words.0) >> 32 }
+        var process: UInt32 { UInt32(truncatingIfNeeded: UInt64(littleEndian: words.1)) }
+        var thread: UInt32 { UInt32(truncatingIfNeeded: UInt64(littleEndian: words.1) >> 32) }
+
         func argument(_ index: Int) -> UInt64 {
-            UInt64(littleEndian: record.loadUnaligned(fromByteOffset: 16 + 8 * index, as: UInt64.self))
+            let word = switch index {
+            case 0: words.2
+            case 1: words.3
+            case 2: words.4
+            case 3: words.5
+            case 4: words.6
+            default: words.7
+            }
+            return UInt64(littleEndian: word)
         }
 
         /// An argument as a C `int` (a descriptor, a status): its low 32 bits, signed.
         func int(_ index: Int) -> Int64 { Int64(Int32(truncatingIfNeeded: argument(index))) }
 
         var result: Int64? {
-            flags.contains(.returned) ? Int64(littleEndian: record.loadUnaligned(fromByteOffset: 64, as: Int64.self)) : nil
+            flags.contains(.returned) ? Int64(bitPattern: UInt64(littleEndian: words.8)) : nil
         }
 
         /// The bytes carried, if any.
@@ -219,7 +227,7 @@ extension SyscallTrace {
         if result < 0, let error = KernelError(syscallReturnValue: result) {
             appendDecimal(result, to: &text)
             text.append(UInt8(ascii: " "))
-            append(error.description, to: &text)
+            append(error.name, to: &text)
         } else if call == .mmap || call == .getphys {
             appendHexadecimal(UInt64(bitPattern: result), to: &text)
         } else {
@@ -265,7 +273,8 @@ extension SyscallTrace {
     }
 
     private static func append(_ words: StaticString, to text: inout [UInt8]) {
-        words.withUTF8Buffer { text.append(contentsOf: $0) }
+        let start = words.utf8Start
+        for index in 0..<words.utf8CodeUnitCount { text.append(start[index]) }
     }
 
     private static func append(_ words: String, to text: inout [UInt8]) {
