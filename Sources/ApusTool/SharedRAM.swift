@@ -12,12 +12,15 @@ final class SharedRAM: @unchecked Sendable {
     /// The folder for shared RAM files, if this host has one.
     static let folder = "/dev/shm"
 
+    /// How the names of the shared RAM files of process `process` start.
+    static func filePrefix(of process: pid_t) -> String { "\(folder)/apus-ram-\(process)-" }
+
     private static let lock = NSLock()
     /// The files of the shared RAM that exists now (``removeAll()``).
     nonisolated(unsafe) private static var live: Set<String> = []
 
     init(byteCount: Int) throws {
-        var template = Array("\(Self.folder)/apus-ram-XXXXXX".utf8CString)
+        var template = Array("\(Self.filePrefix(of: getpid()))XXXXXX".utf8CString)
         let descriptor = mkstemp(&template)
         guard descriptor >= 0 else { throw ToolError("cannot make a file in \(Self.folder): \(String(cString: strerror(errno)))") }
         path = String(decoding: template.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)

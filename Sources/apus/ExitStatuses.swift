@@ -30,8 +30,22 @@ func requireProgram(of run: ProgramRun) throws {
         try run.requireProgram(among: build.programNames(), data: build.dataFiles)
     } catch let error as ProgramRun.NoSuchProgram {
         note("apus: \(error)")
+        if let hint = optionsHint(program: run.program, arguments: run.arguments) { note(hint) }
         throw ExitCode(127)
     }
+}
+
+/// For a program that is not there whose name is an option, or whose arguments hold the
+/// tool's options: where options go.
+func optionsHint(program: [UInt8], arguments: [[UInt8]]) -> String? {
+    let options = ProgramCommandLine.optionsWithValues.union(ProgramCommandLine.flags)
+    let misplaced = arguments.filter { word in
+        word.first == UInt8(ascii: "-") && options.contains(Array(word.prefix { $0 != UInt8(ascii: "=") }))
+    }
+    guard program.first == UInt8(ascii: "-") || !misplaced.isEmpty else { return nil }
+    let named = !misplaced.isEmpty ? " (\(misplaced.map { String(decoding: $0, as: UTF8.self) }.joined(separator: " ")) came after it)"
+        : " (\(String(decoding: program, as: UTF8.self)), after --, was taken for the name)"
+    return "  Options go before the program's name: apus run [OPTIONS] PROGRAM [ARGUMENTS…]; every word after the name is the program's\(named)."
 }
 
 /// Exits with 2 and the reason when a `--rootfs` folder is missing or is a file: a problem

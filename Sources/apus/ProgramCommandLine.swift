@@ -22,6 +22,9 @@ struct ProgramCommandLine {
     /// `--option=value`).
     static let optionsWithValues: Set<[UInt8]> = Set(["--rootfs", "--argv0", "--repeat", "--acceleration", "--pager", "--memory-map-picture", "--disk", "--crash-after-writes", "--trace-file"].map { Array($0.utf8) })
 
+    /// Options of `run` and `debug` that take no value.
+    static let flags: Set<[UInt8]> = Set(["--verbose", "--stats", "--memory-map", "--trace", "--help"].map { Array($0.utf8) })
+
     /// Splits `words` (the command line without the tool's name): everything after the
     /// program's name is the program's.
     static func split(_ words: [[UInt8]]) -> ProgramCommandLine {

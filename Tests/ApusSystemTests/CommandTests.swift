@@ -172,8 +172,8 @@ struct CommandTests {
         }
     }
 
-    @Test(arguments: [SIGTERM, SIGKILL, SIGHUP])
-    func killingApusRunOfASpinningProgramLeavesNoQEMU(signalNumber: Int32) throws {
+    @Test(arguments: [SIGTERM, SIGKILL, SIGHUP, SIGQUIT])
+    func killingApusRunOfASpinningProgramLeavesNoQEMUAndNoFiles(signalNumber: Int32) throws {
         _ = try SystemUnderTest.kernel.get()
         _ = try SystemUnderTest.programs.get()
         let folder = try TemporaryFolder()
@@ -198,6 +198,13 @@ struct CommandTests {
         let gone = Date().addingTimeInterval(10)
         while !Self.processes(under: folder.url).isEmpty, Date() < gone { usleep(50_000) }
         #expect(Self.processes(under: folder.url).isEmpty, "no QEMU left after the tool ended")
+        if signalNumber != SIGKILL {
+            #expect(process.terminationReason == .exit && process.terminationStatus == 128 + signalNumber, "ended as the signal would, without a crash report")
+        }
+        // The watcher removes the run's files (its disk, arguments, input) and the guest RAM.
+        while !((try? FileManager.default.contentsOfDirectory(atPath: folder.url.path)) ?? []).isEmpty, Date() < gone { usleep(50_000) }
+        #expect(try FileManager.default.contentsOfDirectory(atPath: folder.url.path).isEmpty)
+        #expect(RunGuaranteeTests.sharedRAMFiles(of: process.processIdentifier).isEmpty)
     }
 }
 
