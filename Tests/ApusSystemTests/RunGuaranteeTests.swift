@@ -118,15 +118,7 @@ struct RunGuaranteeTests {
     @Test func aReaderThatStopsAfterThePowerWentOffLeavesNoGuestRAM() throws {
         try Self.prepare()
         let folder = try TemporaryFolder()
-        let process = Process()
-        process.executableURL = try requireApus()
-        process.arguments = ["run", "--acceleration", "software", "flood", "1", "1000"]
-        process.environment = ProcessInfo.processInfo.environment.merging(["TMPDIR": folder.url.path]) { $1 }
-        let out = Pipe()
-        process.standardOutput = out
-        process.standardError = FileHandle.nullDevice
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
+        let (process, out) = try CommandTests.start(["run", "--acceleration", "software", "flood", "1", "1000"], temporaryFolder: folder.url)
         try out.fileHandleForWriting.close()
         var first = Data()
         while first.count < 100 {
@@ -168,20 +160,8 @@ struct RunGuaranteeTests {
     @Test func ctrlZStopsTheMachineWithTheToolAndFgLetsBothGoOn() throws {
         try Self.prepare()
         let folder = try TemporaryFolder()
-        let process = Process()
-        process.executableURL = try requireApus()
-        process.arguments = ["run", "--acceleration", "software", "spin"]
-        process.environment = ProcessInfo.processInfo.environment.merging(["TMPDIR": folder.url.path]) { $1 }
-        let out = Pipe()
-        process.standardOutput = out
-        process.standardError = FileHandle.nullDevice
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
-        var seen = Data()
-        let deadline = Date().addingTimeInterval(90)
-        while !String(decoding: seen, as: UTF8.self).contains("spinning"), Date() < deadline, process.isRunning {
-            seen.append(out.fileHandleForReading.availableData)
-        }
+        let (process, out) = try CommandTests.start(["run", "--acceleration", "software", "spin"], temporaryFolder: folder.url)
+        try #require(CommandTests.read("spinning", from: out, of: process))
         let qemu = try #require(CommandTests.processes(under: folder.url).first)
         kill(process.processIdentifier, SIGTSTP)
         let stopped = Date().addingTimeInterval(10)

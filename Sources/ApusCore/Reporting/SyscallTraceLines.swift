@@ -116,101 +116,67 @@ extension SyscallTrace {
         }
     }
 
-    private static func appendArguments(of call: KeOSSyscallNumber?, _ d: Decoded, to text: inout [UInt8]) {
-        guard let call else {
-            for index in 0..<6 {
-                if index > 0 { append(", ", to: &text) }
-                appendHexadecimal(d.argument(index), to: &text)
-            }
-            return
-        }
+    /// How each argument of a call shows, one letter per argument in order: `i` a C `int`
+    /// (a descriptor, a status), `n` a 64-bit count or offset, `a` an address, `s` the string
+    /// or buffer the record carries (else its address), `o` an open mode, `w` a seek origin,
+    /// `r` a protection, `f` the two descriptors `pipe` stored.
+    static func argumentShapes(of call: KeOSSyscallNumber?) -> StaticString {
+        guard let call else { return "aaaaaa" }
         switch call {
-        case .exit, .exitGroup:
-            appendDecimal(d.int(0), to: &text)
-        case .open:
-            appendCarried(d, to: &text)
-            append(", ", to: &text)
-            switch d.argument(1) {
-            case 0: append("O_RDONLY", to: &text)
-            case 1: append("O_WRONLY", to: &text)
-            case 2: append("O_RDWR", to: &text)
-            default: appendDecimal(Int64(bitPattern: d.argument(1)), to: &text)
-            }
-        case .read, .write:
-            appendDecimal(d.int(0), to: &text)
-            append(", ", to: &text)
-            appendCarried(d, at: 1, to: &text)
-            append(", ", to: &text)
-            appendDecimal(Int64(bitPattern: d.argument(2)), to: &text)
-        case .seek:
-            appendDecimal(d.int(0), to: &text)
-            append(", ", to: &text)
-            appendDecimal(Int64(bitPattern: d.argument(1)), to: &text)
-            append(", ", to: &text)
-            switch d.argument(2) {
-            case 0: append("SEEK_SET", to: &text)
-            case 1: append("SEEK_CUR", to: &text)
-            case 2: append("SEEK_END", to: &text)
-            default: appendDecimal(Int64(bitPattern: d.argument(2)), to: &text)
-            }
-        case .tell, .close, .fsync:
-            appendDecimal(d.int(0), to: &text)
-        case .pipe:
-            if let bytes = d.bytes, bytes.count == 8 {
-                text.append(UInt8(ascii: "["))
-                appendDecimal(Int64(Int32(littleEndian: bytes.loadUnaligned(fromByteOffset: 0, as: Int32.self))), to: &text)
-                append(", ", to: &text)
-                appendDecimal(Int64(Int32(littleEndian: bytes.loadUnaligned(fromByteOffset: 4, as: Int32.self))), to: &text)
-                text.append(UInt8(ascii: "]"))
-            } else {
-                appendHexadecimal(d.argument(0), to: &text)
-            }
-        case .mmap:
-            appendHexadecimal(d.argument(0), to: &text)
-            append(", ", to: &text)
-            appendDecimal(Int64(bitPattern: d.argument(1)), to: &text)
-            append(", ", to: &text)
-            appendProtection(d.argument(2), to: &text)
-            append(", ", to: &text)
-            appendDecimal(d.int(3), to: &text)
-            append(", ", to: &text)
-            appendDecimal(Int64(bitPattern: d.argument(4)), to: &text)
-        case .munmap:
-            appendHexadecimal(d.argument(0), to: &text)
-        case .fork:
-            break
-        case .threadCreate:
-            appendCarried(d, to: &text)
-            for index in 1..<4 {
-                append(", ", to: &text)
-                appendHexadecimal(d.argument(index), to: &text)
-            }
-        case .threadJoin:
-            appendDecimal(d.int(0), to: &text)
-            append(", ", to: &text)
-            appendHexadecimal(d.argument(1), to: &text)
-        case .create, .mkdir, .unlink, .chdir:
-            appendCarried(d, to: &text)
-        case .stat:
-            appendCarried(d, to: &text)
-            append(", ", to: &text)
-            appendHexadecimal(d.argument(1), to: &text)
-        case .readdir:
-            appendDecimal(d.int(0), to: &text)
-            append(", ", to: &text)
-            appendHexadecimal(d.argument(1), to: &text)
-            append(", ", to: &text)
-            appendDecimal(Int64(bitPattern: d.argument(2)), to: &text)
-        case .getphys:
-            appendHexadecimal(d.argument(0), to: &text)
-            append(", ", to: &text)
-            appendDecimal(Int64(bitPattern: d.argument(1)), to: &text)
+        case .exit, .exitGroup, .tell, .close, .fsync: return "i"
+        case .open: return "so"
+        case .read, .write: return "isn"
+        case .seek: return "inw"
+        case .pipe: return "f"
+        case .mmap: return "anrin"
+        case .munmap: return "a"
+        case .fork: return ""
+        case .threadCreate: return "saaa"
+        case .threadJoin: return "ia"
+        case .create, .mkdir, .unlink, .chdir: return "s"
+        case .stat: return "sa"
+        case .readdir: return "ian"
+        case .getphys: return "an"
         }
+    }
+
+    private static func appendArguments(of call: KeOSSyscallNumber?, _ d: Decoded, to text: inout [UInt8]) {
+        let shapes = argumentShapes(of: call)
+        for index in 0..<shapes.utf8CodeUnitCount {
+            if index > 0 { append(", ", to: &text) }
+            let value = d.argument(index)
+            switch shapes.utf8Start[index] {
+            case UInt8(ascii: "i"): appendDecimal(d.int(index), to: &text)
+            case UInt8(ascii: "n"): appendDecimal(Int64(bitPattern: value), to: &text)
+            case UInt8(ascii: "s"): appendCarried(d, at: index, to: &text)
+            case UInt8(ascii: "o"): appendName(value, among: ["O_RDONLY", "O_WRONLY", "O_RDWR"], to: &text)
+            case UInt8(ascii: "w"): appendName(value, among: ["SEEK_SET", "SEEK_CUR", "SEEK_END"], to: &text)
+            case UInt8(ascii: "r"): appendProtection(value, to: &text)
+            case UInt8(ascii: "f"): appendDescriptorPair(d, to: &text)
+            default: appendHexadecimal(value, to: &text)
+            }
+        }
+    }
+
+    /// `names[value]`, or the value as a number when it names none.
+    private static func appendName(_ value: UInt64, among names: [StaticString], to text: inout [UInt8]) {
+        guard value < UInt64(names.count) else { return appendDecimal(Int64(bitPattern: value), to: &text) }
+        append(names[Int(value)], to: &text)
+    }
+
+    /// `[3, 4]`: the descriptors `pipe` stored, or the array's address when it stored none.
+    private static func appendDescriptorPair(_ d: Decoded, to text: inout [UInt8]) {
+        guard let bytes = d.bytes, bytes.count == 8 else { return appendHexadecimal(d.argument(0), to: &text) }
+        text.append(UInt8(ascii: "["))
+        appendDecimal(Int64(Int32(littleEndian: bytes.loadUnaligned(fromByteOffset: 0, as: Int32.self))), to: &text)
+        append(", ", to: &text)
+        appendDecimal(Int64(Int32(littleEndian: bytes.loadUnaligned(fromByteOffset: 4, as: Int32.self))), to: &text)
+        text.append(UInt8(ascii: "]"))
     }
 
     /// The string or buffer the record carries, quoted (`...` after it when it goes on), or
     /// the argument's address when it carries none.
-    private static func appendCarried(_ d: Decoded, at index: Int = 0, to text: inout [UInt8]) {
+    private static func appendCarried(_ d: Decoded, at index: Int, to text: inout [UInt8]) {
         guard let bytes = d.bytes else {
             appendHexadecimal(d.argument(index), to: &text)
             return
