@@ -202,6 +202,7 @@ struct CommandTests {
         _ = try SystemUnderTest.kernel.get()
         _ = try SystemUnderTest.programs.get()
         let folder = try TemporaryFolder()
+        let before = RunGuaranteeTests.sharedRAMFiles()
         let (process, out) = try Self.start(["run", "--acceleration", "software", "spin"], temporaryFolder: folder.url)
         try #require(Self.read("spinning", from: out, of: process))
         #expect(!Self.processes(under: folder.url).isEmpty, "QEMU runs")
@@ -216,7 +217,7 @@ struct CommandTests {
         // The watcher removes the run's files (its disk, arguments, input) and the guest RAM.
         while !((try? FileManager.default.contentsOfDirectory(atPath: folder.url.path)) ?? []).isEmpty, Date() < gone { usleep(50_000) }
         #expect(try FileManager.default.contentsOfDirectory(atPath: folder.url.path).isEmpty)
-        #expect(RunGuaranteeTests.sharedRAMFiles(of: process.processIdentifier).isEmpty)
+        #expect(RunGuaranteeTests.unmapped(RunGuaranteeTests.sharedRAMFiles().subtracting(before)).isEmpty)
     }
 }
 
