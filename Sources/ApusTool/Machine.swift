@@ -270,7 +270,7 @@ public struct Machine: Sendable {
         let messages = qemuRun.errorText.split(separator: "\n").filter { !$0.contains("warning:") }.joined(separator: "; ")
         let said = messages.isEmpty ? "" : ": \(messages)"
         if !finished {
-            outcome.problem = "Apus did not power off or finish a run within \(Int(timeout)) seconds; QEMU was stopped"
+            outcome.problem = "Apus did not power off within \(Int(timeout)) seconds of the boot or of a run's end; QEMU was stopped"
         } else if let status = Self.kernelStatus(fromExitCode: exit), booted {
             outcome.status = status
         } else if !booted {

@@ -20,14 +20,21 @@ public final class TraceWriter: @unchecked Sendable {
         lock.lock()
         defer { lock.unlock() }
         guard failure == nil else { return }
-        pending.append(contentsOf: data)
-        let used = pending.withUnsafeBytes { SyscallTrace.appendLines(of: $0, to: &text) }
-        guard let used else {
+        // A delivery decodes in place; only a record cut at its end waits, copied, for the rest.
+        let used: Int?
+        if pending.isEmpty {
+            used = data.withUnsafeBytes { SyscallTrace.appendLines(of: $0, to: &text) }
+            if let used, used < data.count { pending = [UInt8](data.dropFirst(used)) }
+        } else {
+            pending.append(contentsOf: data)
+            used = pending.withUnsafeBytes { SyscallTrace.appendLines(of: $0, to: &text) }
+            if let used { pending.removeFirst(used) }
+        }
+        guard used != nil else {
             failure = "the kernel's trace records are damaged; the trace stops here"
             pending = []
             return
         }
-        pending.removeFirst(used)
         if !text.isEmpty {
             if let error = FileOutput.writeAll(descriptor, text) { failure = "cannot write the trace: \(String(cString: strerror(error)))" }
             text.removeAll(keepingCapacity: true)

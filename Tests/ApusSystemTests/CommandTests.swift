@@ -217,7 +217,7 @@ struct CommandTests {
         // The watcher removes the run's files (its disk, arguments, input) and the guest RAM.
         while !((try? FileManager.default.contentsOfDirectory(atPath: folder.url.path)) ?? []).isEmpty, Date() < gone { usleep(50_000) }
         #expect(try FileManager.default.contentsOfDirectory(atPath: folder.url.path).isEmpty)
-        #expect(RunGuaranteeTests.unmapped(RunGuaranteeTests.sharedRAMFiles().subtracting(before)).isEmpty)
+        #expect(RunGuaranteeTests.unmapped(RunGuaranteeTests.sharedRAMFiles().subtracting(before), madeBy: process.processIdentifier).isEmpty)
     }
 }
 

@@ -248,6 +248,7 @@ extension SyscallTrace {
     }
 
     static func appendDecimal(_ value: Int64, to text: inout [UInt8]) {
+        if value >= 0, value < 10 { return text.append(UInt8(ascii: "0") + UInt8(value)) } // most of them
         if value < 0 { text.append(UInt8(ascii: "-")) }
         let magnitude = value.magnitude
         var divisor: UInt64 = 1
