@@ -10,8 +10,9 @@
 // MARK: Output rings (output_ring.c)
 // Byte layout the host relies on (apus, Machine.swift): per ring, `written` at 0, `read` at 8,
 // data at 64; ring 1 starts APUS_OUTPUT_RING_STRIDE bytes after ring 0.
-// Four rings of 512 KiB: the kernel image is no larger than with two of 1 MiB.
-#define APUS_OUTPUT_RING_SIZE (1ull << 19)
+// Four rings of 512 KiB less 32 bytes: with their counters they take exactly the room of
+// two of 1 MiB, so the kernel image, and where the boot modules land after it, stay put.
+#define APUS_OUTPUT_RING_SIZE ((1ull << 19) - 32)
 #define APUS_OUTPUT_RING_STRIDE (64 + APUS_OUTPUT_RING_SIZE)
 struct apus_output_ring {
     volatile uint64_t written; // bytes the kernel has put in, ever
