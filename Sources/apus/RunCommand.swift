@@ -34,9 +34,11 @@ struct Run: ParsableCommand {
               apus run --disk d.img --crash-after-writes 40 durability
                                                  the power goes after the 40th block write
 
-            Exit status: the program's; 126 when it cannot start (the reason is printed), 127 when \
-            there is no such program, 125 when the machine fails (QEMU missing or failing, a kernel \
-            panic, a run longer than two minutes, a power cut asked for with --crash-after-writes), 2 for             a wrong command line.
+            Exit status: the program's (with --repeat, the first failing run's); 126 when it cannot \
+            start (the reason is printed), 127 when there is no such program, 125 when the machine \
+            fails (QEMU missing or failing, a kernel panic, a run longer than two minutes, a power cut \
+            asked for with --crash-after-writes), 74 when its output cannot be written, 2 for a wrong \
+            command line.
             """)
 
     @OptionGroup var target: ProgramArguments
