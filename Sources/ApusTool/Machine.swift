@@ -34,7 +34,8 @@ public struct Machine: Sendable {
         public var errorOutput: Data
         /// Standard output as text.
         public var console: String { String(decoding: output, as: UTF8.self) }
-        /// The kernel's status records, in order (empty when the channel was damaged).
+        /// The kernel's status records, in order (empty when the channel was damaged), then the
+        /// memory-map records that came through their output ring.
         public var records: [RunRecord]
         /// A one-line explanation when `status` is `nil`.
         public var problem: String?
@@ -111,6 +112,9 @@ public struct Machine: Sendable {
     /// ring while the machine runs (``InputRingWriter``); only where the RAM is shared
     /// (``sharesRAM``), and for a kernel told so (`input=stream`).
     public var inputDescriptor: Int32?
+    /// Where the kernel's system call trace records go as they arrive (``SyscallTrace``), with
+    /// a kernel told to trace (`trace`); only where the RAM is shared.
+    public var onTrace: (@Sendable (Data) -> Void)?
     /// A raw disk image the machine has as its virtio block device (read and written in
     /// place), if any.
     public var disk: URL?
@@ -119,6 +123,9 @@ public struct Machine: Sendable {
     /// disk. Writes still reach the image, in order, so what it holds after the boot is what
     /// the kernel wrote.
     public var diskIsScratch = false
+    /// More files and folders for the watcher to remove with QEMU's own should this process
+    /// die (the run's disk, arguments and input).
+    var leftovers: [String] = []
 
     /// QEMU's arguments for the disk: the file `disk` of the run's folder, raw, as a virtio
     /// block device on the PCI bus (`apus bench --linux` gives Linux's machine the same);
@@ -233,10 +240,18 @@ public struct Machine: Sendable {
             sharedRAM = try SharedRAM(byteCount: memory << 20)
             try scratch.link("ram", to: URL(fileURLWithPath: sharedRAM!.path))
         }
+        let mapRecords = LockedData()
+        let onTrace = self.onTrace
         let rings = sharedRAM.map { ram in
-            OutputRingReader(ram: ram, statusPath: scratch.path("status")) { data, stream in
-                collected.append(data, stream)
-                onOutput(data, stream)
+            OutputRingReader(ram: ram, statusPath: scratch.path("status")) { data, ring in
+                switch ring {
+                case .output, .error:
+                    let stream: ConsoleStream = ring == .output ? .output : .error
+                    collected.append(data, stream)
+                    onOutput(data, stream)
+                case .memoryMaps: mapRecords.append(data)
+                case .trace: onTrace?(data)
+                }
             }
         }
 
@@ -248,8 +263,8 @@ public struct Machine: Sendable {
                                          arguments: arguments(commandLine: commandLine, modules: modules.map(\.1), kvm: kvm,
                                                               sharedRAM: sharedRAM != nil),
                                          directory: scratch.url,
-                                         leftovers: [sharedRAM?.path, scratch.url.path].compactMap { $0 })
-        let finished = qemuRun.wait(timeout: waitForDebugger ? nil : timeout)
+                                         leftovers: [sharedRAM?.path, scratch.url.path].compactMap { $0 } + leftovers)
+        let finished = waitForDebugger ? qemuRun.wait(timeout: nil) : waitWhileRunsEnd(qemuRun, statusPath: scratch.path("status"))
         if !finished { qemuRun.stop() }
         let exit = qemuRun.terminationStatus
         output.finish()
@@ -260,14 +275,15 @@ public struct Machine: Sendable {
 
         let log = (try? String(contentsOfFile: scratch.path("log"), encoding: .utf8)) ?? ""
         let statusBytes = (try? Data(contentsOf: URL(fileURLWithPath: scratch.path("status")))).map { [UInt8]($0) } ?? []
-        let records = RunRecord.decode(statusBytes) ?? []
+        // The memory maps come through their ring where the rings are read: after the rest.
+        let records = (RunRecord.decode(statusBytes) ?? []) + (RunRecord.decode([UInt8](mapRecords.data)) ?? [])
         var outcome = Outcome(status: nil, log: log, output: collected.output, errorOutput: collected.errors, records: records,
                               problem: nil, qemuMessages: qemuRun.errorText, usedKVM: kvm)
         let booted = records.first?.kind == .booted
         let messages = qemuRun.errorText.split(separator: "\n").filter { !$0.contains("warning:") }.joined(separator: "; ")
         let said = messages.isEmpty ? "" : ": \(messages)"
         if !finished {
-            outcome.problem = "Apus did not power off within \(Int(timeout)) seconds; QEMU was stopped"
+            outcome.problem = "Apus did not power off within \(Int(timeout)) seconds of the boot or of a run's end; QEMU was stopped"
         } else if let status = Self.kernelStatus(fromExitCode: exit), booted {
             outcome.status = status
         } else if !booted {
@@ -280,12 +296,51 @@ public struct Machine: Sendable {
         return Boot(value: outcome, timedOut: !finished)
     }
 
+    /// Waits for QEMU to end while the kernel makes progress: true when it ended, false when
+    /// `timeout` seconds passed with no new status record (each run of a `repeat` ends with
+    /// one, so each run has the whole time-out) and no resumption after a Ctrl-Z.
+    private func waitWhileRunsEnd(_ qemuRun: WatchedProcess, statusPath: String) -> Bool {
+        func progress() -> (Int, Int) {
+            var status = stat()
+            return (stat(statusPath, &status) == 0 ? Int(status.st_size) : 0, Self.resumptions.value)
+        }
+        var seen = progress()
+        var deadline = Date(timeIntervalSinceNow: timeout)
+        while true {
+            if qemuRun.wait(timeout: min(1, max(0, deadline.timeIntervalSinceNow))) { return true }
+            let now = progress()
+            if now != seen {
+                seen = now
+                deadline = Date(timeIntervalSinceNow: timeout)
+            } else if deadline.timeIntervalSinceNow <= 0 {
+                return false
+            }
+        }
+    }
+
     /// Stops every QEMU this process started and removes their folders: for a signal that
     /// ends the tool (the watcher would stop QEMU anyway once the tool is gone).
     public static func stopEverything() {
         WatchedProcess.stopAll()
         ScratchFolder.removeAll()
+        SharedRAM.removeAll()
     }
+
+    /// Stops every QEMU this process started until ``resumeEverything()`` (for Ctrl-Z: the
+    /// machine waits with the tool instead of running on alone).
+    public static func suspendEverything() {
+        WatchedProcess.signalAll(SIGSTOP)
+    }
+
+    /// Lets every QEMU stopped by ``suspendEverything()`` go on; the time spent stopped does
+    /// not count towards a run's time-out.
+    public static func resumeEverything() {
+        resumptions.increment()
+        WatchedProcess.signalAll(SIGCONT)
+    }
+
+    /// How many times the machines were resumed: a resumption restarts a run's time-out.
+    static let resumptions = LockedCounter()
 }
 
 /// The program's output as it arrived, when the machine keeps it.

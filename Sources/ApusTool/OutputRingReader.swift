@@ -1,18 +1,29 @@
 import ApusCore
 import Foundation
 
-/// Reads the kernel's two output rings (standard output and error) while the machine runs:
-/// waits for the kernel's `outputRings` status record, then moves whatever the kernel has
-/// written out of each ring and hands it over, until told the machine has stopped and the
-/// rings are empty. The layout is output_ring.c's: per ring `written` at 0, `read` at 8, data
-/// from 64.
+/// Reads the kernel's output rings while the machine runs: waits for the kernel's
+/// `outputRings` status record, then moves whatever the kernel has written out of each ring
+/// and hands it over, until told the machine has stopped and the rings are empty. The layout
+/// is output_ring.c's: per ring `written` at 0, `read` at 8, data from 64.
 final class OutputRingReader: @unchecked Sendable {
     private let ram: SharedRAM
     private let statusPath: String
-    private let onData: @Sendable (Data, ConsoleStream) -> Void
+    private let onData: @Sendable (Data, Ring) -> Void
     private let worker = MachineWorker()
 
-    init(ram: SharedRAM, statusPath: String, onData: @escaping @Sendable (Data, ConsoleStream) -> Void) {
+    /// The rings, in the kernel's order (KernelRuntime.h).
+    enum Ring: Int, CaseIterable {
+        /// The program's standard output (and its standard error, when they are joined).
+        case output
+        /// The program's standard error.
+        case error
+        /// Memory-map records (``MemoryMapRecords``).
+        case memoryMaps
+        /// System call trace records (``SyscallTrace``).
+        case trace
+    }
+
+    init(ram: SharedRAM, statusPath: String, onData: @escaping @Sendable (Data, Ring) -> Void) {
         self.ram = ram
         self.statusPath = statusPath
         self.onData = onData
@@ -29,7 +40,7 @@ final class OutputRingReader: @unchecked Sendable {
 
     /// Where the rings are, once the kernel has said so.
     private func ringLocation() -> (base: UInt64, size: UInt64)? {
-        ram.ringLocation(announcedIn: statusPath, kind: .outputRings, rings: 2)
+        ram.ringLocation(announcedIn: statusPath, kind: .outputRings, rings: UInt64(Ring.allCases.count))
     }
 
     private func readRings() {
@@ -47,8 +58,8 @@ final class OutputRingReader: @unchecked Sendable {
         while true {
             let last = stopped
             var moved = false
-            for (index, stream) in [ConsoleStream.output, .error].enumerated() {
-                moved = drain(ring: base + UInt64(index) * (64 + size), size: size, stream: stream) || moved
+            for ring in Ring.allCases {
+                moved = drain(ring: base + UInt64(ring.rawValue) * (64 + size), size: size, as: ring) || moved
             }
             if moved {
                 pause = 100
@@ -61,8 +72,8 @@ final class OutputRingReader: @unchecked Sendable {
         }
     }
 
-    /// Moves what ring `ring` holds out; true when there was something.
-    private func drain(ring: UInt64, size: UInt64, stream: ConsoleStream) -> Bool {
+    /// Moves what the ring at `ring` holds out; true when there was something.
+    private func drain(ring: UInt64, size: UInt64, as kind: Ring) -> Bool {
         let written = ram.readWord(at: ring)
         var read = ram.readWord(at: ring + 8)
         guard written > read, written - read <= size else { return false }
@@ -71,7 +82,7 @@ final class OutputRingReader: @unchecked Sendable {
             let count = min(written - read, size - at)
             let data = ram.read(at: ring + 64 + at, count: Int(count))
             guard !data.isEmpty else { return false }
-            onData(data, stream)
+            onData(data, kind)
             read += UInt64(data.count)
             ram.writeWord(read, at: ring + 8)
         }

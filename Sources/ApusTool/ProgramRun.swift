@@ -44,6 +44,13 @@ public struct ProgramRun: Sendable {
     /// Have the kernel report every process's memory map at each fork and at its end
     /// (``Result/memoryMaps``).
     public var reportsMemoryMaps = false
+    /// Write a line for every system call of every process and thread here
+    /// (``SyscallTrace``); only where the machine shares its RAM (``Machine/sharesRAM``).
+    public var traceDescriptor: Int32?
+    /// Send standard error the way of standard output, so that the bytes of the two arrive in
+    /// the order the program wrote them (for a command whose two are one file); the output
+    /// then all comes as ``ConsoleStream/output``.
+    public var joinsErrorToOutput = false
     public var machine = Machine()
 
     /// The most runs one boot makes (the kernel's own limit on `repeat=`).
@@ -104,15 +111,27 @@ public struct ProgramRun: Sendable {
         /// What the page cache did in each run: pages read from the disk, lookups served from
         /// memory.
         public var pageCache: [(reads: Int, hits: Int)] = []
+        /// With ``ProgramRun/traceDescriptor``: what went wrong with the trace, if anything.
+        public var traceProblem: String?
         /// The kernel cut the power as ``ProgramRun/crashAfterWrites`` asked.
         public var powerWasCut = false
 
         /// The status `apus run` exits with: the program's, as a shell shows it (−1 → 255);
-        /// 126 when it could not start, 125 when the machine failed before it ended.
+        /// 126 when it could not start, 125 when the machine failed before it ended. With
+        /// several runs, the first that did not exit with 0 gives it (0 when all did).
         public var shellStatus: Int32 {
             if problem != nil { return programCouldNotStart ? 126 : 125 }
-            guard let exitStatus else { return 125 }
-            return Int32(truncatingIfNeeded: UInt8(truncatingIfNeeded: exitStatus))
+            guard let status = firstFailure?.status ?? exitStatus else { return 125 }
+            return Int32(truncatingIfNeeded: UInt8(truncatingIfNeeded: status))
+        }
+
+        /// The first run that exited with a status other than 0: its index (from 0) and its
+        /// status.
+        public var firstFailure: (run: Int, status: Int64)? {
+            for (index, ending) in runs.enumerated() {
+                if case .exited(let status) = ending, status != 0 { return (index, status) }
+            }
+            return nil
         }
     }
 
@@ -152,6 +171,9 @@ public struct ProgramRun: Sendable {
         guard (1...Self.maximumRepetitions).contains(repetitions) else {
             throw ToolError("--repeat \(repetitions): the count must be between 1 and \(Self.maximumRepetitions)")
         }
+        if traceDescriptor != nil, !machine.sharesRAM {
+            throw ToolError("--trace needs the machine's RAM shared with QEMU through \(SharedRAM.folder), which this host lacks")
+        }
         var run = self
         if let descriptor = inputDescriptor {
             if machine.sharesRAM {
@@ -188,13 +210,18 @@ public struct ProgramRun: Sendable {
         let streams = machine.inputDescriptor != nil
         let commandLine = (repetitions > 1 ? "run repeat=\(repetitions)" : "run") + " pager=\(pager.name)" + (streams ? " input=stream" : "")
             + (reportsMemoryMaps ? " memory-map" : "") + (crashAfterWrites.map { " crash-after-writes=\($0)" } ?? "")
+            + (traceDescriptor != nil ? " trace" : "") + (joinsErrorToOutput ? " output=merged" : "")
         var machine = self.machine
+        let trace = traceDescriptor.map(TraceWriter.init)
+        if let trace { machine.onTrace = trace.append }
         machine.disk = image
         machine.diskIsScratch = disk == nil
+        machine.leftovers = [scratch.url.path]
         let outcome = try machine.run(kernel: kernel, commandLine: commandLine,
                                       modules: [(argv, "argv")] + (streams ? [] : [(stdin, "stdin")]),
                                       onOutput: onOutput, report: report)
         var result = Self.result(of: outcome, program: program, repetitions: repetitions)
+        result.traceProblem = trace?.finish()
         if reportsMemoryMaps { result.fileNames = RunDisk.pathsByInode(of: image) }
         if checksDisk { result.diskProblems = RunDisk.problems(of: image) }
         return result

@@ -12,8 +12,15 @@ final class SharedRAM: @unchecked Sendable {
     /// The folder for shared RAM files, if this host has one.
     static let folder = "/dev/shm"
 
+    /// How the names of the shared RAM files of process `process` start.
+    static func filePrefix(of process: pid_t) -> String { "\(folder)/apus-ram-\(process)-" }
+
+    private static let lock = NSLock()
+    /// The files of the shared RAM that exists now (``removeAll()``).
+    nonisolated(unsafe) private static var live: Set<String> = []
+
     init(byteCount: Int) throws {
-        var template = Array("\(Self.folder)/apus-ram-XXXXXX".utf8CString)
+        var template = Array("\(Self.filePrefix(of: getpid()))XXXXXX".utf8CString)
         let descriptor = mkstemp(&template)
         guard descriptor >= 0 else { throw ToolError("cannot make a file in \(Self.folder): \(String(cString: strerror(errno)))") }
         path = String(decoding: template.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
@@ -25,11 +32,26 @@ final class SharedRAM: @unchecked Sendable {
         }
         self.descriptor = descriptor
         self.byteCount = byteCount
+        Self.lock.lock()
+        Self.live.insert(path)
+        Self.lock.unlock()
     }
 
     deinit {
         close(descriptor)
+        Self.lock.lock()
+        Self.live.remove(path)
+        Self.lock.unlock()
         unlink(path)
+    }
+
+    /// Removes the file of every shared RAM there is: for a tool that is about to exit
+    /// without its objects going away (a signal, a reader that stopped reading).
+    static func removeAll() {
+        lock.lock()
+        defer { lock.unlock() }
+        for path in live { unlink(path) }
+        live.removeAll()
     }
 
     func readWord(at offset: UInt64) -> UInt64 {
@@ -67,9 +89,11 @@ final class SharedRAM: @unchecked Sendable {
         }
     }
 
+    /// The `count` bytes at `offset` (fewer when the file ends before).
     func read(at offset: UInt64, count: Int) -> Data {
-        var data = Data(count: count)
-        let got = data.withUnsafeMutableBytes { pread(descriptor, $0.baseAddress, count, off_t(offset)) }
-        return got == count ? data : data.prefix(max(got, 0))
+        // Not zeroed first: the output rings are read at tens of MB/s.
+        guard count > 0, let buffer = malloc(count) else { return Data() }
+        let got = pread(descriptor, buffer, count, off_t(offset))
+        return Data(bytesNoCopy: buffer, count: max(got, 0), deallocator: .free)
     }
 }

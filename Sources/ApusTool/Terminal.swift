@@ -12,6 +12,7 @@ import Foundation
 /// handler's thread, and more than once).
 public enum Terminal {
     nonisolated(unsafe) private static var saved: termios?
+    nonisolated(unsafe) private static var lineModeSet = false
     private static let lock = NSLock()
 
     /// The local modes a line-by-line reader needs: canonical input, echo (with erase and
@@ -28,6 +29,7 @@ public enum Terminal {
         guard tcgetattr(descriptor, &mode) == 0 else { return false }
         lock.lock()
         saved = mode
+        lineModeSet = true
         lock.unlock()
         mode.c_lflag |= lineModes
         mode.c_iflag |= tcflag_t(ICRNL)
@@ -40,6 +42,14 @@ public enum Terminal {
     /// terminal's mode or read from it would be stopped by SIGTTOU or SIGTTIN.
     public static func isForeground(_ descriptor: Int32) -> Bool {
         tcgetpgrp(descriptor) == getpgrp()
+    }
+
+    /// Whether ``useLineMode(_:)`` set a terminal's mode (and a stopped run that goes on
+    /// should set it again).
+    public static var wasInLineMode: Bool {
+        lock.lock()
+        defer { lock.unlock() }
+        return lineModeSet
     }
 
     /// Puts the terminal's mode back as ``useLineMode(_:)`` found it.

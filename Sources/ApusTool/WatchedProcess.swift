@@ -14,6 +14,8 @@ final class WatchedProcess: @unchecked Sendable {
 
     private static let lock = NSLock()
     nonisolated(unsafe) private static var liveWatchEnds: Set<Int32> = []
+    /// The children still watched, by their watcher's pipe end.
+    nonisolated(unsafe) private static var liveChildren: [Int32: pid_t] = [:]
 
     private let process = Process()
     private let watcher = Process()
@@ -71,6 +73,7 @@ final class WatchedProcess: @unchecked Sendable {
         close(watch.read)
         watchEnd = watch.write
         Self.liveWatchEnds.insert(watch.write)
+        Self.liveChildren[watch.write] = process.processIdentifier
     }
 
     deinit { dismissWatcher() }
@@ -109,6 +112,7 @@ final class WatchedProcess: @unchecked Sendable {
         if watcher.isRunning { kill(watcher.processIdentifier, SIGKILL) }
         watcherExited.wait()
         if Self.liveWatchEnds.remove(watchEnd) != nil { close(watchEnd) }
+        Self.liveChildren[watchEnd] = nil
         watchEnd = -1
     }
 
@@ -130,5 +134,13 @@ final class WatchedProcess: @unchecked Sendable {
         defer { lock.unlock() }
         for descriptor in liveWatchEnds { close(descriptor) }
         liveWatchEnds.removeAll()
+        liveChildren.removeAll()
+    }
+
+    /// Sends `signal` to every child still watched.
+    static func signalAll(_ signal: Int32) {
+        lock.lock()
+        defer { lock.unlock() }
+        for child in liveChildren.values { kill(child, signal) }
     }
 }

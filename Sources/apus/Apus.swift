@@ -51,6 +51,7 @@ struct Apus: ParsableCommand {
     /// program's name go to the parser; the program's arguments (``ProgramCommandLine``) pass
     /// through as exact bytes, in one linear step however many there are.
     static func main() {
+        openClosedStandardDescriptors()
         stopQEMUOnSignals()
         let raw = (1..<Int(CommandLine.argc)).map { index in
             Array(UnsafeBufferPointer(start: CommandLine.unsafeArgv[index], count: strlen(CommandLine.unsafeArgv[index]!))).map { UInt8(bitPattern: $0) }

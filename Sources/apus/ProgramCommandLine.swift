@@ -20,7 +20,10 @@ struct ProgramCommandLine {
 
     /// Options of `run` and `debug` that take a value (the next word, unless given as
     /// `--option=value`).
-    static let optionsWithValues: Set<[UInt8]> = Set(["--rootfs", "--argv0", "--repeat", "--acceleration", "--pager", "--memory-map-picture", "--disk", "--crash-after-writes", "--cpus"].map { Array($0.utf8) })
+    static let optionsWithValues: Set<[UInt8]> = Set(["--rootfs", "--argv0", "--repeat", "--acceleration", "--pager", "--memory-map-picture", "--disk", "--crash-after-writes", "--trace-file", "--cpus"].map { Array($0.utf8) })
+
+    /// Options of `run` and `debug` that take no value.
+    static let flags: Set<[UInt8]> = Set(["--verbose", "--stats", "--memory-map", "--trace", "--help"].map { Array($0.utf8) })
 
     /// Splits `words` (the command line without the tool's name): everything after the
     /// program's name is the program's.
@@ -47,12 +50,20 @@ struct ProgramCommandLine {
                 continue
             }
             if word.starts(with: Array("--memory-map=".utf8)) { word = Array("--memory-map-picture=".utf8) + word.dropFirst(13) }
-            result.parsed.append(word)
+            // `--trace` takes a file only when one is given: a word with a dot or a slash
+            // (a program's name has neither), or `--trace=FILE`.
+            if word == Array("--trace".utf8), index + 1 < words.count, words[index + 1].contains(where: { $0 == UInt8(ascii: ".") || $0 == UInt8(ascii: "/") }) {
+                word = Array("--trace-file".utf8)
+            }
+            if word.starts(with: Array("--trace=".utf8)) { word = Array("--trace-file=".utf8) + word.dropFirst(8) }
             if optionsWithValues.contains(word), index + 1 < words.count {
-                if word == Array("--argv0".utf8) { result.argv0 = words[index + 1] }
-                result.parsed.append(words[index + 1])
+                let value = words[index + 1]
+                if word == Array("--argv0".utf8) { result.argv0 = value }
+                // A value that starts with a dash (`--repeat -1`) is the option's, not an option.
+                result.parsed += value.first == UInt8(ascii: "-") ? [word + Array("=".utf8) + value] : [word, value]
                 index += 2
             } else {
+                result.parsed.append(word)
                 if word.starts(with: Array("--argv0=".utf8)) { result.argv0 = Array(word.dropFirst(8)) }
                 index += 1
             }

@@ -26,6 +26,8 @@ struct Run: ParsableCommand {
               apus run cat                       type lines; Ctrl-D ends the input
               apus run --verbose cow             the kernel log: processes, forks, ends
               apus run --repeat 100 hello        100 runs in one boot, each reported
+              apus run --trace cat hello.txt     every system call, on standard error
+              apus run --trace t.txt fscalls     the same, into t.txt
               apus run --pager eager mm-demo     frames when mapped, not when touched
               apus run --rootfs ./bin myprog     a program built elsewhere, in ./bin
               apus run --cpus 1 primes           one CPU (by default this host's cores, at most 4)
@@ -33,10 +35,11 @@ struct Run: ParsableCommand {
               apus run --disk d.img --crash-after-writes 40 durability
                                                  the power goes after the 40th block write
 
-            Exit status: the program's; 126 when it cannot start (the reason is printed), 127 when \
-            there is no such program, 125 when the machine fails (QEMU missing or failing, a kernel \
-            panic, a run longer than two minutes, a power cut asked for with --crash-after-writes), 2 for \
-            a wrong command line.
+            Exit status: the program's (with --repeat, the first failing run's); 126 when it cannot \
+            start (the reason is printed), 127 when there is no such program, 125 when the machine \
+            fails (QEMU missing or failing, a kernel panic, a run longer than two minutes, a power cut \
+            asked for with --crash-after-writes), 74 when its output cannot be written, 2 for a wrong \
+            command line.
             """)
 
     @OptionGroup var target: ProgramArguments
@@ -50,7 +53,7 @@ struct Run: ParsableCommand {
     @Flag(help: "After the run, print the frames and kernel stacks in use before and after it, and how long the CPUs waited for the kernel lock.")
     var stats = false
 
-    @Option(help: "Run the program this many times (1 to 1000000), one after the other, in one boot; every run is reported, the command fails when any run could not start, and otherwise exits with the last run's status.")
+    @Option(help: "Run the program this many times (1 to 1000000), one after the other, in one boot, each with its own two-minute time-out; every run is reported, the command fails when any run could not start, and otherwise exits with the status of the first run that did not exit with 0 (0 when all did).")
     var `repeat` = 1
 
     @Option(help: "When the program's pages get their frames: lazy (at their first touch, the default) or eager (when they are mapped).")
@@ -66,6 +69,12 @@ struct Run: ParsableCommand {
 
     @Option(name: .customLong("memory-map-picture"), help: ArgumentHelp("Draw the memory maps to this SVG file (written as --memory-map FILE.svg).", visibility: .hidden))
     var memoryMapPicture: String?
+
+    @Flag(help: "Show every system call of every process and thread, decoded, with its result, one line each on standard error. `--trace FILE` (a name with a dot or a slash, or --trace=FILE) writes the lines to FILE instead.")
+    var trace = false
+
+    @Option(name: .customLong("trace-file"), help: ArgumentHelp("Write the system call trace to this file (written as --trace FILE).", visibility: .hidden))
+    var traceFile: String?
 
     @Option(help: ArgumentHelp("Boot with this disk image and keep it: made with the programs and --rootfs when it does not exist, so the next run sees what this one wrote (without it, every run gets a fresh disk).", valueName: "image"))
     var disk: String?
@@ -98,6 +107,8 @@ struct Run: ParsableCommand {
                 throw ExitCode(2)
             }
         }
+        if let picture = memoryMapPicture { try requireWritable(picture, for: "--memory-map") }
+        let traceDescriptor = try traceFile.map(openTraceFile) ?? (trace ? STDERR_FILENO : nil)
         var run = target.programRun(argv0: argv0 == nil ? nil : ProgramCommandLine.current.argv0 ?? argv0.map { Array($0.utf8) })
         run.repetitions = `repeat`
         run.pager = pager
@@ -107,6 +118,9 @@ struct Run: ParsableCommand {
         run.reportsMemoryMaps = memoryMap || memoryMapPicture != nil
         run.disk = diskImage
         run.crashAfterWrites = crashAfterWrites
+        run.traceDescriptor = traceDescriptor
+        // One file behind both streams (2>&1, a terminal): one channel keeps their order.
+        run.joinsErrorToOutput = sameFile(STDOUT_FILENO, STDERR_FILENO)
         // Problems with the command line first, before the build and the boot.
         try requireRootfsFolders(run.extraFiles)
         try requireProgram(of: run)
@@ -141,8 +155,23 @@ struct Run: ParsableCommand {
         if stats, let lock = result.kernelLock {
             note("apus: \(result.processors ?? 1) CPU\(result.processors == 1 ? "" : "s"); \(lock.summary)")
         }
+        if let problem = result.traceProblem { note("apus: --trace: \(problem)") }
         if let problem = result.problem { note("apus: \(problem)") }
+        if `repeat` > 1, result.problem == nil, let failure = result.firstFailure {
+            note("apus: run \(failure.run + 1) of \(`repeat`) was the first to fail (exit status \(failure.status)); the command exits with its status")
+        }
         throw ExitCode(result.shellStatus)
+    }
+
+    /// Opens (or makes, empty) the trace file before anything boots; exits with 2 when it
+    /// cannot.
+    func openTraceFile(_ path: String) throws -> Int32 {
+        let descriptor = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        guard descriptor >= 0 else {
+            note("apus: --trace \(path): cannot write it: \(String(cString: strerror(errno)))")
+            throw ExitCode(2)
+        }
+        return descriptor
     }
 
     /// With `--repeat`: one line per run on standard error, and the runs that never came.

@@ -172,32 +172,52 @@ struct CommandTests {
         }
     }
 
-    @Test(arguments: [SIGTERM, SIGKILL, SIGHUP])
-    func killingApusRunOfASpinningProgramLeavesNoQEMU(signalNumber: Int32) throws {
-        _ = try SystemUnderTest.kernel.get()
-        _ = try SystemUnderTest.programs.get()
-        let folder = try TemporaryFolder()
+    /// Starts `apus` with `arguments` and `folder` as its temporary folder; its standard output
+    /// is the pipe returned, its standard error and input are null.
+    static func start(_ arguments: [String], temporaryFolder folder: URL) throws -> (Process, Pipe) {
         let process = Process()
         process.executableURL = try requireApus()
-        process.arguments = ["run", "--acceleration", "software", "spin"]
-        process.environment = ProcessInfo.processInfo.environment.merging(["TMPDIR": folder.url.path]) { $1 }
+        process.arguments = arguments
+        process.environment = ProcessInfo.processInfo.environment.merging(["TMPDIR": folder.path]) { $1 }
         let out = Pipe()
         process.standardOutput = out
         process.standardError = FileHandle.nullDevice
         process.standardInput = FileHandle.nullDevice
         try process.run()
+        return (process, out)
+    }
+
+    /// Reads `out` until `text` shows (true), `process` ends or 90 seconds pass.
+    static func read(_ text: String, from out: Pipe, of process: Process) -> Bool {
         var seen = Data()
         let deadline = Date().addingTimeInterval(90)
-        while !String(decoding: seen, as: UTF8.self).contains("spinning"), Date() < deadline, process.isRunning {
+        while !String(decoding: seen, as: UTF8.self).contains(text), Date() < deadline, process.isRunning {
             seen.append(out.fileHandleForReading.availableData)
         }
-        try #require(String(decoding: seen, as: UTF8.self).contains("spinning"))
+        return String(decoding: seen, as: UTF8.self).contains(text)
+    }
+
+    @Test(arguments: [SIGTERM, SIGKILL, SIGHUP, SIGQUIT])
+    func killingApusRunOfASpinningProgramLeavesNoQEMUAndNoFiles(signalNumber: Int32) throws {
+        _ = try SystemUnderTest.kernel.get()
+        _ = try SystemUnderTest.programs.get()
+        let folder = try TemporaryFolder()
+        let before = RunGuaranteeTests.sharedRAMFiles()
+        let (process, out) = try Self.start(["run", "--acceleration", "software", "spin"], temporaryFolder: folder.url)
+        try #require(Self.read("spinning", from: out, of: process))
         #expect(!Self.processes(under: folder.url).isEmpty, "QEMU runs")
         kill(process.processIdentifier, signalNumber)
         process.waitUntilExit()
         let gone = Date().addingTimeInterval(10)
         while !Self.processes(under: folder.url).isEmpty, Date() < gone { usleep(50_000) }
         #expect(Self.processes(under: folder.url).isEmpty, "no QEMU left after the tool ended")
+        if signalNumber != SIGKILL {
+            #expect(process.terminationReason == .exit && process.terminationStatus == 128 + signalNumber, "ended as the signal would, without a crash report")
+        }
+        // The watcher removes the run's files (its disk, arguments, input) and the guest RAM.
+        while !((try? FileManager.default.contentsOfDirectory(atPath: folder.url.path)) ?? []).isEmpty, Date() < gone { usleep(50_000) }
+        #expect(try FileManager.default.contentsOfDirectory(atPath: folder.url.path).isEmpty)
+        #expect(RunGuaranteeTests.unmapped(RunGuaranteeTests.sharedRAMFiles().subtracting(before), madeBy: process.processIdentifier).isEmpty)
     }
 }
 

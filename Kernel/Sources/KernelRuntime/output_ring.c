@@ -1,4 +1,5 @@
-// The program's output rings: memory the host reads while the machine runs.
+// The output rings: memory the host reads while the machine runs (the program's standard
+// output and error, memory maps, the system call trace).
 //
 // When `apus` backs the machine's RAM with a file it also maps (QEMU's memory-backend-file,
 // shared), a ring buffer in the kernel's memory is a channel to the host with no device in
@@ -21,7 +22,7 @@ void *memcpy(void *destination, const void *source, uint64_t count);
 struct apus_output_rings apus_output_rings __attribute__((aligned(4096), section(".bss.apus_output_rings")));
 
 void apus_output_ring_write(uint32_t stream, const void *bytes, uint64_t count) {
-    struct apus_output_ring *ring = &apus_output_rings.ring[stream & 1];
+    struct apus_output_ring *ring = &apus_output_rings.ring[stream % APUS_OUTPUT_RING_COUNT];
     const uint8_t *next = bytes;
     uint64_t written = ring->written;
     while (count > 0) {

@@ -43,7 +43,10 @@ public enum KernelError: Int64, Error, Sendable, CaseIterable {
 
 extension KernelError: CustomStringConvertible {
     /// The name programs know the error by, as in ABI.md §1 (for example `BadAddress`).
-    public var description: String {
+    public var description: String { name.withUTF8Buffer { String(decoding: $0, as: UTF8.self) } }
+
+    /// The error's name as ABI.md §1 gives it (``description`` as a static string).
+    public var name: StaticString {
         switch self {
         case .operationNotPermitted: "OperationNotPermitted"
         case .noSuchEntry: "NoSuchEntry"

@@ -148,6 +148,8 @@ extension Kernel {
         let streamsInput = boot.option("input").map { $0.elementsEqual("stream".utf8) } ?? false
         if streamsInput { RunReport.inputRing() }
         MemoryMapReport.enabled = boot.hasOption("memory-map")
+        SyscallTracing.configure(asked: boot.hasOption("trace"))
+        Serial.errorsJoinOutput = boot.option("output").map { $0.elementsEqual("merged".utf8) } ?? false
         let runs = max(boot.numericOption("repeat") ?? 1, 1)
         let pager = boot.option("pager").flatMap { PagingPolicy(name: $0) } ?? .lazy
         log("running \(programName) (inode \(program!.inode)) with \(words.count) arguments\(runs > 1 ? ", \(runs) times" : ""), \(pager.name) pager; \(framesBefore) frames in use before the mount")

@@ -50,6 +50,7 @@ extension ProcessRun {
             cpu_local_set_exit_pending()
             return
         }
+        SyscallTracing.enter(registers, by: threadID, in: process)
         var outcome = dispatch(registers, by: threadID, in: process)
         var batch = RootVolume.writeBackBatch
         while case .returns(KernelError.noMemory.syscallReturnValue) = outcome, RootVolume.releaseFramesWritingBack(batch) > 0 {
@@ -97,6 +98,7 @@ extension ProcessRun {
         case .waits:
             preconditionFailure("a call still waits after its waits")
         }
+        SyscallTracing.leave(registers, result: frame.pointee.registers.rax, by: threadID, in: process)
         if ReturnAddressVerdict(returningTo: registers.rcx) == .endProcess {
             log("process \(process.takeUnretainedValue().id): system call returns to the non-canonical address \(hexadecimal(registers.rcx)); process killed with status -1")
             exitRunning(status: -1)

@@ -10,7 +10,9 @@
 // MARK: Output rings (output_ring.c)
 // Byte layout the host relies on (apus, Machine.swift): per ring, `written` at 0, `read` at 8,
 // data at 64; ring 1 starts APUS_OUTPUT_RING_STRIDE bytes after ring 0.
-#define APUS_OUTPUT_RING_SIZE (1ull << 20)
+// Four rings of 512 KiB less 32 bytes: with their counters they take exactly the room of
+// two of 1 MiB, so the kernel image, and where the boot modules land after it, stay put.
+#define APUS_OUTPUT_RING_SIZE ((1ull << 19) - 32)
 #define APUS_OUTPUT_RING_STRIDE (64 + APUS_OUTPUT_RING_SIZE)
 struct apus_output_ring {
     volatile uint64_t written; // bytes the kernel has put in, ever
@@ -18,11 +20,16 @@ struct apus_output_ring {
     uint64_t reserved[6];
     volatile uint8_t data[APUS_OUTPUT_RING_SIZE];
 };
-struct apus_output_rings { struct apus_output_ring ring[2]; }; // standard output, standard error
-// Copies `count` bytes into ring `stream` (0 or 1), waiting for the host while it is full.
+// Ring 0: the program's standard output (and its standard error where the host joins them);
+// 1: its standard error; 2: memory-map records (MemoryMapReport.swift); 3: system call trace
+// records (SyscallTracing.swift).
+#define APUS_OUTPUT_RING_COUNT 4
+struct apus_output_rings { struct apus_output_ring ring[APUS_OUTPUT_RING_COUNT]; };
+// Copies `count` bytes into ring `stream` (0 to 3), waiting for the host while it is full.
 void apus_output_ring_write(uint32_t stream, const void *bytes, uint64_t count);
 uint64_t apus_output_rings_physical_address(void);
 static inline uint64_t apus_output_ring_size(void) { return APUS_OUTPUT_RING_SIZE; }
+static inline uint32_t apus_output_ring_count(void) { return APUS_OUTPUT_RING_COUNT; }
 
 // MARK: The input ring (input_ring.c)
 // Byte layout the host relies on (apus, InputRing.swift): `written` at 0 (the host's),

@@ -51,6 +51,10 @@ struct Serial {
     nonisolated(unsafe) private static var fastPortsPresent: UInt32 = 0
     /// Whether the host reads the output rings (seen on the standard output port).
     nonisolated(unsafe) private(set) static var usesOutputRings = false
+    /// Whether standard error goes the way of standard output (`output=merged` on the command
+    /// line: the host's two streams are one file, so one channel keeps the order they were
+    /// written in).
+    nonisolated(unsafe) static var errorsJoinOutput = false
 
     /// 115200 baud, 8 data bits, no parity, one stop bit, FIFOs on, interrupts off; and the
     /// check for the fast port.
@@ -77,6 +81,9 @@ struct Serial {
 
     func write(_ bytes: UnsafeRawBufferPointer) {
         guard !bytes.isEmpty else { return }
+        if Self.errorsJoinOutput, base == Self.errors.base {
+            return Self.console.write(bytes)
+        }
         if fastPort != nil, Self.usesOutputRings {
             apus_output_ring_write(ring, bytes.baseAddress, UInt64(bytes.count))
             return

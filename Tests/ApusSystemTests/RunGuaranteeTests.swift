@@ -1,0 +1,247 @@
+import ApusTool
+import Foundation
+import Testing
+
+/// What `apus run` guarantees (docs/apus-run.md), run as a user runs it: the order of the
+/// output, the statuses, the files and processes it leaves behind, and `--trace`.
+@Suite("What apus run guarantees")
+struct RunGuaranteeTests {
+    static func prepare() throws {
+        _ = try SystemUnderTest.kernel.get()
+        _ = try SystemUnderTest.programs.get()
+    }
+
+    /// Runs `script` with `sh -c`, `$0` being the `apus` command.
+    static func shell(_ script: String, environment: [String: String] = [:]) throws -> CommandTests.Finished {
+        try CommandTests.apus([], shell: script, environment: environment)
+    }
+
+    /// The lines `interleave count` writes, in the order it writes them.
+    static func interleaved(_ count: Int) -> String {
+        (0..<count).map { "\($0 % 2 == 0 ? "err" : "out") \($0)\n" }.joined()
+    }
+
+    // MARK: Order
+
+    @Test func outputAndErrorsThatAreOneFileArriveInTheOrderWritten() throws {
+        try Self.prepare()
+        let folder = try TemporaryFolder()
+        let file = folder.url.appendingPathComponent("both").path
+        let toFile = try Self.shell("\"$0\" run --acceleration software interleave 400 > '\(file)' 2>&1")
+        #expect(toFile.status == 0, "\(toFile.stderr)")
+        #expect(try String(contentsOfFile: file, encoding: .utf8) == Self.interleaved(400))
+        let throughPipe = try Self.shell("\"$0\" run --acceleration software interleave 400 2>&1 | cat")
+        #expect(String(decoding: throughPipe.stdout, as: UTF8.self) == Self.interleaved(400))
+        // Apart, each stream is exact.
+        let apart = try CommandTests.apus(["run", "--acceleration", "software", "interleave", "6"])
+        #expect(String(decoding: apart.stdout, as: UTF8.self) == "out 1\nout 3\nout 5\n")
+        #expect(apart.stderr == "err 0\nerr 2\nerr 4\n")
+    }
+
+    // MARK: Statuses
+
+    @Test func repeatExitsWithTheFirstFailingRunsStatusAndSaysWhichRunItWas() throws {
+        try Self.prepare()
+        let failing = try CommandTests.apus(["run", "--acceleration", "software", "--repeat", "4", "nthrun", "0", "3", "5", "0"])
+        #expect(failing.status == 3, "\(failing.stderr)")
+        #expect(failing.stderr.contains("apus: run 2 of 4 was the first to fail (exit status 3)"), "\(failing.stderr)")
+        let passing = try CommandTests.apus(["run", "--acceleration", "software", "--repeat", "3", "nthrun", "0", "0", "0", "7"])
+        #expect(passing.status == 0, "the last run ran past the statuses: \(passing.stderr)")
+        #expect(!passing.stderr.contains("first to fail"))
+    }
+
+    @Test func eachRepeatedRunHasItsOwnTimeOut() throws {
+        try Self.prepare()
+        let result = try SystemUnderTest.run("calls", ["600000"]) { run in
+            run.machine.timeout = 4
+            run.repetitions = 20
+        }
+        #expect(result.problem == nil, "twenty runs of about half a second each outlast one time-out of 4 s")
+        #expect(result.runs.count == 20 && result.shellStatus == 0)
+    }
+
+    @Test func aNegativeRepeatCountIsACountOutOfRange() throws {
+        let finished = try CommandTests.apus(["run", "--repeat", "-1", "hello"])
+        #expect(finished.status == 2)
+        #expect(finished.stderr.contains("--repeat -1: the count must be between 1 and"), "\(finished.stderr)")
+    }
+
+    @Test func outputThatCannotBeWrittenIsReportedNotTakenForAClosedReader() throws {
+        try Self.prepare()
+        let full = try Self.shell("\"$0\" run --acceleration software hello > /dev/full")
+        #expect(full.status == 74, "\(full.stderr)")
+        #expect(full.stderr.contains("cannot write the program's output to this command's standard output: No space left on device"), "\(full.stderr)")
+    }
+
+    @Test func aFullNonBlockingPipeIsWaitedFor() throws {
+        try Self.prepare()
+        let process = Process()
+        process.executableURL = try requireApus()
+        process.arguments = ["run", "--acceleration", "software", "flood", "1", "2048"]
+        let out = Pipe()
+        let descriptor = out.fileHandleForWriting.fileDescriptor
+        _ = fcntl(descriptor, F_SETFL, fcntl(descriptor, F_GETFL) | O_NONBLOCK)
+        process.standardOutput = out
+        process.standardError = FileHandle.nullDevice
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+        try out.fileHandleForWriting.close()
+        sleep(2) // the pipe fills while no one reads
+        let received = out.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0)
+        #expect(received.count == 2048 << 10)
+        #expect(received.enumerated().allSatisfy { $0.element == UInt8(truncatingIfNeeded: $0.offset ^ ($0.offset >> 8) ^ ($0.offset >> 16)) })
+    }
+
+    @Test func aMemoryMapPictureThatCannotBeWrittenIsRefusedBeforeTheBoot() throws {
+        let finished = try CommandTests.apus(["run", "--memory-map", "/no/such/folder/m.svg", "memmap"])
+        #expect(finished.status == 2)
+        #expect(finished.stdout.isEmpty, "nothing ran")
+        #expect(finished.stderr.contains("--memory-map /no/such/folder/m.svg: cannot write it: the folder /no/such/folder does not exist"), "\(finished.stderr)")
+    }
+
+    @Test func anOptionAfterTheProgramsNameIsTheProgramsAndAMissingProgramSaysWhereOptionsGo() throws {
+        let finished = try CommandTests.apus(["run", "helo", "--stats"])
+        #expect(finished.status == 127)
+        #expect(finished.stderr.contains("Options go before the program's name"), "\(finished.stderr)")
+        #expect(finished.stderr.contains("(--stats came after it)"))
+    }
+
+    // MARK: Nothing left behind
+
+    /// Every guest RAM file in `/dev/shm`.
+    static func sharedRAMFiles() -> Set<String> {
+        Set(((try? FileManager.default.contentsOfDirectory(atPath: "/dev/shm")) ?? []).filter { $0.hasPrefix("apus-ram-") }.map { "/dev/shm/\($0)" })
+    }
+
+    /// Those of `files` that no process maps (no QEMU runs with them) and that `process` made
+    /// (named after it, or with no process in their name, as other versions of the tool name
+    /// them): left behind.
+    static func unmapped(_ files: Set<String>, madeBy process: Int32) -> Set<String> {
+        let files = files.filter { file in
+            let rest = file.dropFirst("/dev/shm/apus-ram-".count)
+            let named = rest.split(separator: "-", maxSplits: 1)
+            return named.count < 2 || Int32(named[0]) == nil || Int32(named[0]) == process
+        }
+        guard !files.isEmpty else { return [] }
+        var mapped: Set<String> = []
+        for entry in (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? [] where Int32(entry) != nil {
+            guard let maps = try? String(contentsOfFile: "/proc/\(entry)/maps", encoding: .utf8) else { continue }
+            for file in files where maps.contains(file) { mapped.insert(file) }
+        }
+        return files.subtracting(mapped)
+    }
+
+    @Test func aReaderThatStopsAfterThePowerWentOffLeavesNoGuestRAM() throws {
+        try Self.prepare()
+        let folder = try TemporaryFolder()
+        let before = Self.sharedRAMFiles()
+        let (process, out) = try CommandTests.start(["run", "--acceleration", "software", "flood", "1", "1000"], temporaryFolder: folder.url)
+        try out.fileHandleForWriting.close()
+        var first = Data()
+        while first.count < 100 {
+            let chunk = out.fileHandleForReading.availableData
+            if chunk.isEmpty { break }
+            first.append(chunk)
+        }
+        sleep(2) // the machine powers off with the rest of the output waiting in the pipe
+        try out.fileHandleForReading.close()
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 141)
+        #expect(Self.unmapped(Self.sharedRAMFiles().subtracting(before), madeBy: process.processIdentifier).isEmpty, "the guest RAM file went")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: folder.url.path).isEmpty)
+    }
+
+    @Test func aClosedStandardInputReadsAsEmptyInsteadOfTheToolsOwnFiles() throws {
+        try Self.prepare()
+        let started = Date()
+        let finished = try Self.shell("exec \"$0\" run --acceleration software cat <&-")
+        #expect(finished.status == 0, "\(finished.stderr)")
+        #expect(finished.stdout.isEmpty)
+        #expect(Date().timeIntervalSince(started) < 60)
+    }
+
+    @Test func forksOfALargeMemoryMapReportAtSpeedAndTheRunStillEnds() throws {
+        try Self.prepare()
+        let result = try SystemUnderTest.run("mapfork", ["100", "5000"]) { run in
+            run.reportsMemoryMaps = true
+            run.machine.timeout = 30
+        }
+        #expect(result.problem == nil, "the maps of 100 forks of 5,000 regions take seconds, not minutes")
+        #expect(result.stdout == "5000 regions, 100 forks\n")
+        #expect(result.memoryMaps.count == 301, "both sides of each fork and every end")
+    }
+
+    /// The state letter of process `process` (`/proc/PID/stat`): R, S, T…
+    static func state(of process: Int32) -> Character? {
+        guard let stat = try? String(contentsOfFile: "/proc/\(process)/stat", encoding: .utf8),
+              let end = stat.lastIndex(of: ")") else { return nil }
+        return stat[stat.index(end, offsetBy: 2)...].first
+    }
+
+    @Test func ctrlZStopsTheMachineWithTheToolAndFgLetsBothGoOn() throws {
+        try Self.prepare()
+        let folder = try TemporaryFolder()
+        let (process, out) = try CommandTests.start(["run", "--acceleration", "software", "spin"], temporaryFolder: folder.url)
+        try #require(CommandTests.read("spinning", from: out, of: process))
+        let qemu = try #require(CommandTests.processes(under: folder.url).first)
+        kill(process.processIdentifier, SIGTSTP)
+        let stopped = Date().addingTimeInterval(10)
+        while Self.state(of: qemu) != "T" || Self.state(of: process.processIdentifier) != "T", Date() < stopped { usleep(50_000) }
+        #expect(Self.state(of: qemu) == "T", "QEMU stops with the tool")
+        #expect(Self.state(of: process.processIdentifier) == "T")
+        kill(process.processIdentifier, SIGCONT)
+        let going = Date().addingTimeInterval(10)
+        while Self.state(of: qemu) == "T", Date() < going { usleep(50_000) }
+        #expect(Self.state(of: qemu) != "T", "and goes on with it")
+        kill(process.processIdentifier, SIGTERM)
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 128 + SIGTERM)
+    }
+
+    // MARK: --trace
+
+    @Test func traceShowsEveryCallDecodedOnStandardErrorOrInAFile() throws {
+        try Self.prepare()
+        let traced = try CommandTests.apus(["run", "--acceleration", "software", "--trace", "cat", "hello.txt"])
+        #expect(traced.status == 0)
+        #expect(String(decoding: traced.stdout, as: UTF8.self) == "Hello, file!\n", "the program's output is untouched")
+        #expect(traced.stderr == """
+            [1.1] open("hello.txt", O_RDONLY) = 3
+            [1.1] read(3, "Hello, file!\\n", 512) = 13
+            [1.1] write(1, "Hello, file!\\n", 13) = 13
+            [1.1] read(3, 0x4747fd90, 512) = 0
+            [1.1] close(3) = 0
+            [1.1] exit(0) = ?
+
+            """, "\(traced.stderr)")
+        let folder = try TemporaryFolder()
+        let file = folder.url.appendingPathComponent("calls.trace").path
+        let toFile = try CommandTests.apus(["run", "--acceleration", "software", "--trace", file, "cat", "nope"])
+        #expect(toFile.stderr.isEmpty || !toFile.stderr.contains("[1.1]"), "\(toFile.stderr)")
+        let lines = try String(contentsOfFile: file, encoding: .utf8)
+        #expect(lines.hasPrefix("[1.1] open(\"nope\", O_RDONLY) = -2 NoSuchEntry\n"), "\(lines)")
+    }
+
+    @Test func traceSeesEveryProcessAndThreadAndChangesNothingTheProgramSees() throws {
+        try Self.prepare()
+        let folder = try TemporaryFolder()
+        var traces: [String: String] = [:]
+        for program in ["memmap", "threads", "cow"] {
+            let file = folder.url.appendingPathComponent("\(program).trace").path
+            let plain = try CommandTests.apus(["run", "--acceleration", "software", "--stats", program])
+            let traced = try CommandTests.apus(["run", "--acceleration", "software", "--stats", "--trace", file, program])
+            #expect(plain.status == 0 && traced.status == 0)
+            #expect(plain.stdout == traced.stdout, "\(program)")
+            let frames = { (text: String) in text.split(separator: "\n").filter { $0.contains("frames in use") } }
+            #expect(frames(plain.stderr) == frames(traced.stderr), "the same frames, before and after: \(program)")
+            traces[program] = try String(contentsOfFile: file, encoding: .utf8)
+        }
+        let threads = traces["threads", default: ""]
+        #expect(threads.contains("thread_create("), "\(threads.prefix(500))")
+        #expect(threads.contains("[1.2] "), "a second thread's calls")
+        let cow = traces["cow", default: ""]
+        #expect(cow.contains("fork() = 2") && cow.contains("[2."), "the child's calls: \(cow.prefix(500))")
+    }
+}
