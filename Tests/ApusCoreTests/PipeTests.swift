@@ -32,7 +32,8 @@ struct PipeTests {
     }
 
     /// The producer and consumer that once grew the pipe without bound: the pipe is filled,
-    /// then read and written 4095 bytes at a time, so it never empties.
+    /// then read and written 4095 bytes at a time, so it never empties (5,000 rounds; 20,000
+    /// in the long tier).
     @Test func aPipeThatNeverEmptiesStaysWithinItsCapacityAndInOrder() {
         let pipe = PipeBuffer()
         var next: UInt8 = 0
@@ -41,7 +42,7 @@ struct PipeTests {
         }
         var expected: UInt8 = 0
         #expect(Self.put(chunk(4096), into: pipe) == 4096)
-        for _ in 0..<20_000 {
+        for _ in 0..<TestTier.count(short: 5_000, long: 20_000) {
             let out = Self.take(4095, from: pipe)
             #expect(out.count == 4095)
             for byte in out {
@@ -57,14 +58,15 @@ struct PipeTests {
     }
 
     /// Random interleavings of reads and writes of random sizes against a plain array as the
-    /// model: the same counts, the same bytes, after every step.
+    /// model: the same counts, the same bytes, after every step (5,000 steps a seed; 20,000 in
+    /// the long tier).
     @Test(arguments: [1 as UInt64, 2, 3, 4])
     func randomReadsAndWritesAgreeWithAQueue(seed: UInt64) {
         var random = SeededRandom(seed: seed)
         let pipe = PipeBuffer()
         var model: [UInt8] = []
         var counter: UInt8 = 0
-        for step in 0..<20_000 {
+        for step in 0..<TestTier.count(short: 5_000, long: 20_000) {
             let size = Int(random.next() % 3) == 0 ? Int(random.next() % 8) : Int(random.next() % 6000)
             if random.next() % 2 == 0 {
                 let bytes = (0..<size).map { _ in defer { counter &+= 1 }; return counter }

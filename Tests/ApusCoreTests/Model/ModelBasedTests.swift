@@ -1,14 +1,13 @@
 import ApusCore
-import Foundation
 import Testing
 
-/// The model-based test: seeded random operations (four runs of 12,500; of 50,000 with
-/// `APUS_LONG_TESTS=1`) on the real `MmStruct` and on the plain ``ReferenceModel``, compared
+/// The model-based test: seeded random operations (four runs of 6,000; of 50,000 in the long
+/// tier, ``TestTier``) on the real `MmStruct` and on the plain ``ReferenceModel``, compared
 /// after every step. A failure reports the seed and the shortest operation list that still
 /// fails.
 @Suite("Model-based test of process memory")
 struct ModelBasedTests {
-    static let operationsPerRun = ProcessInfo.processInfo.environment["APUS_LONG_TESTS"] != nil ? 50_000 : 12_500
+    static let operationsPerRun = TestTier.count(short: 6_000, long: 50_000)
 
     @Test(arguments: [0xA9E5_0001 as UInt64, 0xA9E5_0002, 0xA9E5_0003, 0xA9E5_0004])
     func implementationAgreesWithTheModel(seed: UInt64) {
