@@ -55,15 +55,15 @@ struct FileSystemKernelTests {
         #expect(outcome.logLines.contains { $0.contains("no disk") }, "kernel log:\n\(outcome.log)")
     }
 
-    @Test func theSecondReadOfA64MiBFileComesFromMemory() throws {
+    @Test func theSecondReadOfA16MiBFileComesFromMemory() throws {
         let scratch = try Scratch()
         defer { scratch.remove() }
-        try FileSystemProgramTests.bytes(64 << 20, seed: 99).write(to: scratch.rootfs.appendingPathComponent("big"))
+        try FileSystemProgramTests.bytes(16 << 20, seed: 99).write(to: scratch.rootfs.appendingPathComponent("big"))
         let result = try SystemUnderTest.run("sha256sum", ["/big", "/big"], rootfs: [scratch.rootfs])
         expectNothingLeakedAndNoPanic(result)
         let host = try #require(FileSystemProgramTests.hostHashes(["big"], in: scratch.rootfs).first).replacingOccurrences(of: "  big", with: "")
         #expect(result.stdout == "\(host)  /big\n\(host)  /big\n")
-        let pages = (64 << 20) / 4096
+        let pages = (16 << 20) / 4096
         let cache = try #require(result.pageCache.last)
         #expect(cache.reads < pages + pages / 16, "the file was read from the disk once (\(cache.reads) pages read)")
         #expect(cache.hits >= pages, "the second read was served from memory (\(cache.hits) lookups)")

@@ -53,11 +53,11 @@ struct RunGuaranteeTests {
     @Test func eachRepeatedRunHasItsOwnTimeOut() throws {
         try Self.prepare()
         let result = try SystemUnderTest.run("calls", ["600000"]) { run in
-            run.machine.timeout = 4
-            run.repetitions = 20
+            run.machine.timeout = 3
+            run.repetitions = 10
         }
-        #expect(result.problem == nil, "twenty runs of about half a second each outlast one time-out of 4 s")
-        #expect(result.runs.count == 20 && result.shellStatus == 0)
+        #expect(result.problem == nil, "ten runs of about half a second each outlast one time-out of 3 s")
+        #expect(result.runs.count == 10 && result.shellStatus == 0)
     }
 
     @Test func aNegativeRepeatCountIsACountOutOfRange() throws {
@@ -164,13 +164,13 @@ struct RunGuaranteeTests {
 
     @Test func forksOfALargeMemoryMapReportAtSpeedAndTheRunStillEnds() throws {
         try Self.prepare()
-        let result = try SystemUnderTest.run("mapfork", ["100", "5000"]) { run in
+        let result = try SystemUnderTest.run("mapfork", ["50", "5000"]) { run in
             run.reportsMemoryMaps = true
             run.machine.timeout = 30
         }
-        #expect(result.problem == nil, "the maps of 100 forks of 5,000 regions take seconds, not minutes")
-        #expect(result.stdout == "5000 regions, 100 forks\n")
-        #expect(result.memoryMaps.count == 301, "both sides of each fork and every end")
+        #expect(result.problem == nil, "the maps of 50 forks of 5,000 regions take seconds, not minutes")
+        #expect(result.stdout == "5000 regions, 50 forks\n")
+        #expect(result.memoryMaps.count == 151, "both sides of each fork and every end")
     }
 
     /// The state letter of process `process` (`/proc/PID/stat`): R, S, T…

@@ -83,10 +83,10 @@ struct RunReportingTests {
     @Test func aRepeatThatTimesOutFailsTheCommand() throws {
         let result = try SystemUnderTest.run("spin") { run in
             run.repetitions = 2
-            run.machine.timeout = 6
+            run.machine.timeout = 3
         }
         #expect(result.stdout == "spinning\n")
-        #expect(result.problem?.contains("did not power off within 6 seconds") == true)
+        #expect(result.problem?.contains("did not power off within 3 seconds") == true)
         #expect(result.shellStatus == 125)
     }
 
