@@ -107,16 +107,11 @@ extension ProcessRun {
     }
 
     /// The call in `registers`, decoded by the process's personality and run. `munmap` and
-    /// `close` only give back: they must ask the heap for nothing.
+    /// `close` only give back: they must ask the heap for nothing. The inodes a call let go
+    /// of are freed when the file system lock is let go (FileSystemLock.release).
     private func dispatch(_ registers: GeneralRegisters, by thread: ThreadID, in process: Unmanaged<ProcessControlBlock>) -> SyscallOutcome<DirectMap> {
         let arguments = SyscallArguments(registers.rdi, registers.rsi, registers.rdx, registers.r10, registers.r8, registers.r9)
-        return process._withUnsafeGuaranteedRef { process in
-            guard KeOSSyscalls.onlyGivesBack(registers.rax) else {
-                return KeOSSyscalls.dispatch(registers.rax, arguments, by: thread, in: &process.core)
-            }
-            let outcome = KernelHeap.whileFreeing { KeOSSyscalls.serve(registers.rax, arguments, by: thread, in: &process.core) }
-            process.core.fileSystem.settleReleases() // may write the disk, and allocate
-            return outcome
-        }
+        let serve = { process._withUnsafeGuaranteedRef { KeOSSyscalls.serve(registers.rax, arguments, by: thread, in: &$0.core) } }
+        return KeOSSyscalls.onlyGivesBack(registers.rax) ? KernelHeap.whileFreeing(serve) : serve()
     }
 }

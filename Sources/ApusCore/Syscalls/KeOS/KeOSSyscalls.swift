@@ -22,9 +22,9 @@ public enum KeOSSyscalls {
         return serve(number, arguments, by: thread, in: &process)
     }
 
-    /// ``dispatch(_:_:by:in:)`` without settling the releases: the kernel runs the calls
-    /// that only give back (``onlyGivesBack(_:)``) this way where no allocation is allowed,
-    /// and settles after.
+    /// ``dispatch(_:_:by:in:)`` without settling the releases: the kernel runs every call
+    /// this way (those that only give back, ``onlyGivesBack(_:)``, where no allocation is
+    /// allowed) and settles once, when it lets go of the file system lock.
     public static func serve<RAM, P: Pager>(
         _ number: UInt64, _ arguments: SyscallArguments, by thread: ThreadID, in process: inout UserProcess<RAM, P>
     ) -> SyscallOutcome<RAM> {
