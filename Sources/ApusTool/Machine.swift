@@ -35,7 +35,9 @@ public struct Machine: Sendable {
         /// Standard output as text.
         public var console: String { String(decoding: output, as: UTF8.self) }
         /// The kernel's status records, in order (empty when the channel was damaged), then the
-        /// memory-map records that came through their output ring.
+        /// memory-map records that came through their output ring. Of the records that come
+        /// with every run (``RunRecord/Kind/comesWithEveryRun``), only the first
+        /// ``Machine/keptRunRecords`` are kept: ``Machine/onStatusRecord`` sees them all.
         public var records: [RunRecord]
         /// A one-line explanation when `status` is `nil`.
         public var problem: String?
@@ -115,6 +117,12 @@ public struct Machine: Sendable {
     /// Where the kernel's system call trace records go as they arrive (``SyscallTrace``), with
     /// a kernel told to trace (`trace`); only where the RAM is shared.
     public var onTrace: (@Sendable (Data) -> Void)?
+    /// Where every status record goes as it arrives, while the machine runs (on the thread
+    /// that called ``run(kernel:commandLine:modules:onOutput:report:)``): each run's end can
+    /// be reported when it happens, and a boot of a million runs need not keep its records.
+    public var onStatusRecord: (@Sendable (RunRecord) -> Void)?
+    /// The most records that come with every run an ``Outcome`` keeps.
+    public static let keptRunRecords = 3 * RunTally.keptRuns
     /// A raw disk image the machine has as its virtio block device (read and written in
     /// place), if any.
     public var disk: URL?
@@ -264,7 +272,19 @@ public struct Machine: Sendable {
                                                               sharedRAM: sharedRAM != nil),
                                          directory: scratch.url,
                                          leftovers: [sharedRAM?.path, scratch.url.path].compactMap { $0 } + leftovers)
-        let finished = waitForDebugger ? qemuRun.wait(timeout: nil) : waitWhileRunsEnd(qemuRun, statusPath: scratch.path("status"))
+        guard let channel = StatusChannel(path: scratch.path("status")) else { throw ToolError("cannot read \(scratch.path("status"))") }
+        var statusRecords: [RunRecord] = []
+        var runRecordsKept = 0
+        let onStatusRecord = self.onStatusRecord
+        let keep = { (record: RunRecord) in
+            onStatusRecord?(record)
+            if record.kind.comesWithEveryRun {
+                guard runRecordsKept < Self.keptRunRecords else { return }
+                runRecordsKept += 1
+            }
+            statusRecords.append(record)
+        }
+        let finished = waitForDebugger ? qemuRun.wait(timeout: nil) : waitWhileRunsEnd(qemuRun, channel: channel, keep)
         if !finished { qemuRun.stop() }
         let exit = qemuRun.terminationStatus
         output.finish()
@@ -273,10 +293,10 @@ public struct Machine: Sendable {
         input?.finish()
         withExtendedLifetime(sharedRAM) {}
 
-        let log = (try? String(contentsOfFile: scratch.path("log"), encoding: .utf8)) ?? ""
-        let statusBytes = (try? Data(contentsOf: URL(fileURLWithPath: scratch.path("status")))).map { [UInt8]($0) } ?? []
+        let log = KernelLogFile.read(scratch.path("log"))
+        channel.finish(keep)
         // The memory maps come through their ring where the rings are read: after the rest.
-        let records = (RunRecord.decode(statusBytes) ?? []) + (RunRecord.decode([UInt8](mapRecords.data)) ?? [])
+        let records = (channel.isDamaged ? [] : statusRecords) + (RunRecord.decode([UInt8](mapRecords.data)) ?? [])
         var outcome = Outcome(status: nil, log: log, output: collected.output, errorOutput: collected.errors, records: records,
                               problem: nil, qemuMessages: qemuRun.errorText, usedKVM: kvm)
         let booted = records.first?.kind == .booted
@@ -299,15 +319,15 @@ public struct Machine: Sendable {
     /// Waits for QEMU to end while the kernel makes progress: true when it ended, false when
     /// `timeout` seconds passed with no new status record (each run of a `repeat` ends with
     /// one, so each run has the whole time-out) and no resumption after a Ctrl-Z.
-    private func waitWhileRunsEnd(_ qemuRun: WatchedProcess, statusPath: String) -> Bool {
+    private func waitWhileRunsEnd(_ qemuRun: WatchedProcess, channel: StatusChannel, _ keep: (RunRecord) -> Void) -> Bool {
         func progress() -> (Int, Int) {
-            var status = stat()
-            return (stat(statusPath, &status) == 0 ? Int(status.st_size) : 0, Self.resumptions.value)
+            channel.readNew(keep)
+            return (channel.bytesRead, Self.resumptions.value)
         }
         var seen = progress()
         var deadline = Date(timeIntervalSinceNow: timeout)
         while true {
-            if qemuRun.wait(timeout: min(1, max(0, deadline.timeIntervalSinceNow))) { return true }
+            if qemuRun.wait(timeout: min(0.25, max(0, deadline.timeIntervalSinceNow))) { return true }
             let now = progress()
             if now != seen {
                 seen = now

@@ -51,6 +51,9 @@ public struct ProgramRun: Sendable {
     /// the order the program wrote them (for a command whose two are one file); the output
     /// then all comes as ``ConsoleStream/output``.
     public var joinsErrorToOutput = false
+    /// Where each run's ending goes as the kernel reports it, with the run's index (from 0):
+    /// `apus run --repeat` reports every run when it ends.
+    public var onRunEnded: (@Sendable (Int, RunEnding) -> Void)?
     public var machine = Machine()
 
     /// The most runs one boot makes (the kernel's own limit on `repeat=`).
@@ -78,11 +81,16 @@ public struct ProgramRun: Sendable {
     public struct Result: Sendable {
         /// The program's exit status (as the kernel reports it: −1 after a fault); the last
         /// run's when it ran several times.
-        public var exitStatus: Int64? { exitStatuses.last }
-        /// The exit status of every run that ended, in order.
+        public var exitStatus: Int64? { tally.lastExitStatus }
+        /// The exit status of every run that ended, in order (of the first
+        /// ``RunTally/keptRuns``).
         public var exitStatuses: [Int64] { runs.compactMap { if case .exited(let status) = $0 { status } else { nil } } }
-        /// Every run the kernel reported, in order.
-        public var runs: [RunEnding] = []
+        /// Every run the kernel reported, in order (the first ``RunTally/keptRuns``).
+        public var runs: [RunEnding] { tally.endings }
+        /// How many runs the kernel reported.
+        public var runCount: Int { tally.count }
+        /// The runs, folded as they were reported.
+        public var tally = RunTally()
         public var output: Data
         public var errorOutput: Data
         public var log: String
@@ -108,9 +116,9 @@ public struct ProgramRun: Sendable {
         /// With ``ProgramRun/checksDisk``: what the checker found wrong with the disk after the
         /// run, one line per problem (empty when it is clean).
         public var diskProblems: [String]?
-        /// What the page cache did in each run: pages read from the disk, lookups served from
-        /// memory.
-        public var pageCache: [(reads: Int, hits: Int)] = []
+        /// What the page cache did in each run (of the first ``RunTally/keptRuns``): pages read
+        /// from the disk, lookups served from memory.
+        public var pageCache: [(reads: Int, hits: Int)] { tally.pageCache }
         /// With ``ProgramRun/traceDescriptor``: what went wrong with the trace, if anything.
         public var traceProblem: String?
         /// The kernel cut the power as ``ProgramRun/crashAfterWrites`` asked.
@@ -127,12 +135,7 @@ public struct ProgramRun: Sendable {
 
         /// The first run that exited with a status other than 0: its index (from 0) and its
         /// status.
-        public var firstFailure: (run: Int, status: Int64)? {
-            for (index, ending) in runs.enumerated() {
-                if case .exited(let status) = ending, status != 0 { return (index, status) }
-            }
-            return nil
-        }
+        public var firstFailure: (run: Int, status: Int64)? { tally.firstFailure }
     }
 
     /// The `argv` boot module: the program's file name, then argv[0…], each ending in a NUL
@@ -212,6 +215,13 @@ public struct ProgramRun: Sendable {
             + (reportsMemoryMaps ? " memory-map" : "") + (crashAfterWrites.map { " crash-after-writes=\($0)" } ?? "")
             + (traceDescriptor != nil ? " trace" : "") + (joinsErrorToOutput ? " output=merged" : "")
         var machine = self.machine
+        // Each run's ending is folded and handed on as it comes; the outcome keeps only the first.
+        let tally = LockedValue(RunTally())
+        let onRunEnded = self.onRunEnded
+        machine.onStatusRecord = { record in
+            guard let (index, ending) = tally.update({ tally in tally.add(record).map { (tally.count - 1, $0) } }) else { return }
+            onRunEnded?(index, ending)
+        }
         let trace = traceDescriptor.map(TraceWriter.init)
         if let trace { machine.onTrace = trace.append }
         machine.disk = image
@@ -220,7 +230,8 @@ public struct ProgramRun: Sendable {
         let outcome = try machine.run(kernel: kernel, commandLine: commandLine,
                                       modules: [(argv, "argv")] + (streams ? [] : [(stdin, "stdin")]),
                                       onOutput: onOutput, report: report)
-        var result = Self.result(of: outcome, program: program, repetitions: repetitions)
+        var result = Self.result(of: outcome, program: program, repetitions: repetitions,
+                                 tally: outcome.records.first?.kind == .booted ? tally.value : RunTally())
         result.traceProblem = trace?.finish()
         if reportsMemoryMaps { result.fileNames = RunDisk.pathsByInode(of: image) }
         if checksDisk { result.diskProblems = RunDisk.problems(of: image) }
@@ -229,37 +240,35 @@ public struct ProgramRun: Sendable {
 
     /// What a boot's outcome says about the program's runs: only the kernel's status records
     /// count; the log is kept for people.
-    public static func result(of outcome: Machine.Outcome, program: [UInt8], repetitions: Int) -> Result {
+    /// `tally` is the runs as they were reported; `nil`: the outcome's records, whole.
+    public static func result(of outcome: Machine.Outcome, program: [UInt8], repetitions: Int, tally: RunTally? = nil) -> Result {
         var result = Result(output: outcome.output, errorOutput: outcome.errorOutput, log: outcome.log)
+        result.tally = tally ?? RunTally(outcome.records)
         let name = LogText.escaped(program)
         result.memoryMaps = MemoryMapRecords.snapshots(in: outcome.records)
         for record in outcome.records {
             switch record.kind {
-            case .exited: result.runs.append(.exited(record.first))
-            case .couldNotStart: result.runs.append(.couldNotStart(RunRecord.StartFailure(rawValue: record.detail) ?? .unknown))
             case .frames: result.frames = (Int(record.first), Int(record.second))
             case .kernelStacks: result.kernelStacks = (Int(record.first), Int(record.second))
             case .processors: result.processors = Int(record.first)
             case .kernelLock: result.kernelLock = KernelLockWait(acquisitions: Int(record.run), waitedTicks: record.first, cpuTicks: record.second)
-            case .pageCache: result.pageCache.append((Int(record.first), Int(record.second)))
-            case .booted, .outputRings, .inputRing, .memoryMap, .region, .regionPages, .regionsOmitted: break
+            case .booted, .exited, .couldNotStart, .pageCache, .outputRings, .inputRing, .memoryMap, .region, .regionPages, .regionsOmitted: break
             }
         }
         let which = { (index: Int) in repetitions > 1 ? "run \(index + 1) of \(repetitions): " : "" }
-        if let index = result.runs.firstIndex(where: { if case .couldNotStart = $0 { true } else { false } }),
-           case .couldNotStart(let reason) = result.runs[index] {
+        if let (index, reason) = result.tally.firstStartFailure {
             result.problem = "\(which(index))cannot run \(name): \(reason)"
             result.programCouldNotStart = true
         } else if outcome.status == Machine.statusPowerCut {
             result.powerWasCut = true
-            result.problem = "the power was cut as asked (crash-after-writes), after \(result.runs.count) of \(repetitions) runs"
+            result.problem = "the power was cut as asked (crash-after-writes), after \(result.runCount) of \(repetitions) runs"
         } else if let problem = outcome.problem {
-            result.problem = result.runs.isEmpty ? problem : "\(problem) (after \(result.runs.count) of \(repetitions) runs)"
+            result.problem = result.runCount == 0 ? problem : "\(problem) (after \(result.runCount) of \(repetitions) runs)"
         } else if outcome.status != 0 {
             let panic = outcome.logLines.first { $0.hasPrefix("PANIC") }
-            result.problem = "the kernel stopped with status \(outcome.status.map(String.init) ?? "?")\(panic.map { ": \($0)" } ?? "") after \(result.runs.count) of \(repetitions) runs"
-        } else if result.runs.count != repetitions || result.frames == nil {
-            result.problem = "the kernel reported \(result.runs.count) of \(repetitions) runs"
+            result.problem = "the kernel stopped with status \(outcome.status.map(String.init) ?? "?")\(panic.map { ": \($0)" } ?? "") after \(result.runCount) of \(repetitions) runs"
+        } else if result.runCount != repetitions || result.frames == nil {
+            result.problem = "the kernel reported \(result.runCount) of \(repetitions) runs"
         }
         return result
     }

@@ -111,6 +111,10 @@ struct Run: ParsableCommand {
         let traceDescriptor = try traceFile.map(openTraceFile) ?? (trace ? STDERR_FILENO : nil)
         var run = target.programRun(argv0: argv0 == nil ? nil : ProgramCommandLine.current.argv0 ?? argv0.map { Array($0.utf8) })
         run.repetitions = `repeat`
+        if `repeat` > 1 {
+            let count = `repeat`
+            run.onRunEnded = { index, ending in Self.reportRun(index, of: count, ending) }
+        }
         run.pager = pager
         run.machine.acceleration = acceleration
         run.machine.cpus = processors.cpus
@@ -134,7 +138,9 @@ struct Run: ParsableCommand {
         defer { Terminal.restore() }
         let result = try runOrExit(run, kernel: kernel, programs: programs, report: note)
         if verbose { note(result.log) }
-        if `repeat` > 1 { reportEachRun(result) }
+        if `repeat` > 1, result.runCount < `repeat` {
+            note("apus: runs \(result.runCount + 1) to \(`repeat`) of \(`repeat`) did not run")
+        }
         if let picture = memoryMapPicture {
             do {
                 try Data(MemoryMapPicture.svg(result.memoryMaps, fileNames: result.fileNames, runs: `repeat`).utf8)
@@ -174,14 +180,11 @@ struct Run: ParsableCommand {
         return descriptor
     }
 
-    /// With `--repeat`: one line per run on standard error, and the runs that never came.
-    func reportEachRun(_ result: ProgramRun.Result) {
-        for (index, ending) in result.runs.enumerated() {
-            switch ending {
-            case .exited(let status): note("apus: run \(index + 1) of \(`repeat`): exit status \(status)")
-            case .couldNotStart(let reason): note("apus: run \(index + 1) of \(`repeat`): could not start (\(reason))")
-            }
+    /// With `--repeat`: one line per run on standard error, as the run ends.
+    static func reportRun(_ index: Int, of count: Int, _ ending: ProgramRun.RunEnding) {
+        switch ending {
+        case .exited(let status): note("apus: run \(index + 1) of \(count): exit status \(status)")
+        case .couldNotStart(let reason): note("apus: run \(index + 1) of \(count): could not start (\(reason))")
         }
-        if result.runs.count < `repeat` { note("apus: runs \(result.runs.count + 1) to \(`repeat`) of \(`repeat`) did not run") }
     }
 }

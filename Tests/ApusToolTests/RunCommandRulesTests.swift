@@ -37,7 +37,12 @@ struct RunCommandRulesTests {
 
     func result(_ runs: [ProgramRun.RunEnding]) -> ProgramRun.Result {
         var result = ProgramRun.Result(output: Data(), errorOutput: Data(), log: "")
-        result.runs = runs
+        result.tally = RunTally(runs.enumerated().map { run, ending in
+            switch ending {
+            case .exited(let status): RunRecord(kind: .exited, run: UInt32(run), first: status)
+            case .couldNotStart(let reason): RunRecord(kind: .couldNotStart, detail: reason.rawValue, run: UInt32(run))
+            }
+        })
         return result
     }
 

@@ -59,6 +59,13 @@ public struct RunRecord: Equatable, Sendable {
         /// the kernel lock, out of `second` ticks they were up (the runs' time times the
         /// CPUs); `run` is how often they took it (at most 2^32 − 1).
         case kernelLock = 14
+
+        /// Whether the kernel sends this kind once for every run of the program, so that a
+        /// boot of many runs sends many: a run's end, a run that could not start, the page
+        /// cache's counts.
+        public var comesWithEveryRun: Bool {
+            self == .exited || self == .couldNotStart || self == .pageCache
+        }
     }
 
     /// Why a program could not start.
