@@ -15,6 +15,11 @@ func buildKernel() throws -> URL {
     let interactive = isatty(STDERR_FILENO) != 0
     note("Building the kernel…")
     let image = try build.build { line in
+        // The compiler's warnings are the contributor's to see (the kernel builds without any).
+        if line.contains(": warning:") {
+            note((interactive ? "\r\u{1B}[K" : "") + "  " + line)
+            return
+        }
         guard line.hasPrefix("["), interactive else { return }
         FileHandle.standardError.write(Data("\r\u{1B}[K  \(line.prefix(100))".utf8))
     }
