@@ -106,6 +106,6 @@ struct ProcessBudgetTests {
     }
 
     @Test func processesTakingTurnsAtTheWholeRegionBudgetNeverFillTheKernelHeap() throws {
-        try expectRun("regionchurn", ["8"], stdout: "8 processes each mapped and unmapped the whole budget in turn: yes; again: yes\n")
+        try expectRun("regionchurn", ["4"], stdout: "4 processes each mapped and unmapped the whole budget in turn: yes; again: yes\n")
     }
 }
