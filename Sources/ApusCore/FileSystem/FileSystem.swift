@@ -35,6 +35,8 @@ public final class FileSystem<Memory: PhysicalMemory> {
     /// Where the next block and inode searches start.
     var blockHint: UInt64
     var inodeHint: UInt64 = 0
+    /// The in-memory indexes of large directories (DirectoryIndex.swift).
+    var directoryIndexes = DirectoryIndexes()
     /// Orphans (unlinked inodes still open) freed at mount.
     public internal(set) var orphansFreedAtMount = 0
 
@@ -103,6 +105,7 @@ public final class FileSystem<Memory: PhysicalMemory> {
         if frames.reclaimer === self { frames.reclaimer = nil }
         pages.dropAll()
         store.cache.dropAll()
+        directoryIndexes.dropAll()
     }
 
     private static func readSuperblock(_ device: any BlockDevice) throws(MountFailure) -> Superblock {
