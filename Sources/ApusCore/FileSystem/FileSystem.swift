@@ -11,8 +11,10 @@
 /// * `Inodes.swift`, `Blocks.swift`, `BlockMap.swift`: inodes, the two bitmaps, and the map
 ///   from a file's block index to a disk block.
 /// * `Directories.swift`, `PathWalk.swift`: directory entries and the one path walk every
-///   path call shares.
-/// * `Namespace.swift`, `OpenFiles.swift`, `FileData.swift`: the operations.
+///   path call shares; `DirectoryIndex.swift`, `DirectoryIndexing.swift`: the in-memory
+///   index of a large directory's names and free slots, so that a lookup or a new entry
+///   does not read the whole directory.
+/// * `Namespace.swift`, `Renaming.swift`, `OpenFiles.swift`, `FileData.swift`: the operations.
 ///
 /// A disk is input like any other: every number read from it is checked before use (a
 /// block number must name a data block marked used, an inode number an inode marked used
