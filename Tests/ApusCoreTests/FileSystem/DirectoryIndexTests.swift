@@ -37,23 +37,11 @@ struct DirectoryIndexTests {
         return nil
     }
 
-    /// A small random generator, seeded (SplitMix64).
-    struct Seeded: RandomNumberGenerator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-    }
-
     @Test(arguments: [1, 2, 3] as [UInt64])
     func theIndexAgreesWithAScanAfterRandomCreatesUnlinksRenamesAndLinks(seed: UInt64) throws {
         let (disk, fs) = try freshFileSystem()
         fs.directoryIndexes.policy.minimumBlocks = 2
-        var random = Seeded(state: seed)
+        var random = SeededRandom(seed: seed)
         let directories = ["/p", "/q"]
         for directory in directories { try fs.mkdir(directory) }
         /// The model: each directory's names, and which names are directories.
