@@ -100,7 +100,7 @@ extension FileSystem {
 
     /// The parent of a new entry named by `resolved`, checked: the name is free (else
     /// ``KernelError/fileExist``) and the parent has not been removed.
-    func parentForNewEntry(_ resolved: ResolvedPath) throws(KernelError) -> DiskInode {
+    private func parentForNewEntry(_ resolved: ResolvedPath) throws(KernelError) -> DiskInode {
         guard resolved.target == nil, resolved.name != nil else { throw .fileExist }
         guard resolved.parent.linkCount > 0 else { throw .noSuchEntry }
         return resolved.parent
