@@ -200,8 +200,8 @@ public struct ProgramRun: Sendable {
         let image = disk ?? scratch.url.appendingPathComponent("disk.img")
         if disk == nil || !FileManager.default.fileExists(atPath: image.path) {
             let entries = try Self.diskEntries(programs: programs, data: data, extra: extraFiles)
-            guard entries.contains(where: { $0.path == program && $0.source != nil }) else {
-                throw NoSuchProgram(name: program, files: entries.filter { $0.source != nil }.map(\.path))
+            guard entries.contains(where: { $0.path == program && $0.isFile }) else {
+                throw NoSuchProgram(name: program, files: entries.filter(\.isFile).map(\.path))
             }
             try RunDisk.make(at: image, entries: entries, durable: disk != nil)
         }

@@ -30,13 +30,21 @@ extension ProgramRun {
     }
 
     /// What the run's disk holds: every root file, and the subdirectories of the `--rootfs`
-    /// folders (empty ones too), parents before their contents. A name the disk cannot hold
-    /// (not UTF-8, or longer than 251 bytes: ABI.md §6) is an error naming it.
+    /// folders (empty ones too), parents before their contents; with a busybox in a
+    /// `--rootfs` folder, its installation (``busyboxInstallation(of:besides:)``). A name the
+    /// disk cannot hold (not UTF-8, or longer than 251 bytes: ABI.md §6) is an error naming it.
     public static func diskEntries(programs: URL, data: URL, extra: [URL]) throws -> [RunDisk.Entry] {
         var directories = Set<[UInt8]>()
         for folder in extra { directories.formUnion(try listTree(folder).directories) }
-        let entries = directories.sorted { $0.lexicographicallyPrecedes($1) }.map { RunDisk.Entry(path: $0, source: nil) }
-            + (try rootFiles(programs: programs, data: data, extra: extra)).map { RunDisk.Entry(path: $0.name, source: $0.path) }
+        var files = try rootFiles(programs: programs, data: data, extra: extra).map { RunDisk.Entry(path: $0.name, source: $0.path) }
+        var links: [RunDisk.Entry] = []
+        if let busybox = try busybox(among: extra) {
+            let installation = try busyboxInstallation(of: busybox, besides: Set(files.map(\.path)))
+            directories.formUnion(installation.directories)
+            files = files.filter { $0.path != busyboxName } + [installation.file]
+            links = installation.links
+        }
+        let entries = directories.sorted { $0.lexicographicallyPrecedes($1) }.map { RunDisk.Entry(path: $0, source: nil) } + files + links
         for entry in entries {
             for name in entry.path.split(separator: UInt8(ascii: "/")) where !isValidUTF8(Array(name)) || name.count > DirectoryBlock.maximumNameLength {
                 throw ToolError("\(LogText.escaped(entry.source ?? entry.path)): a name on the disk must be UTF-8 of at most \(DirectoryBlock.maximumNameLength) bytes (ABI.md §6), and \(LogText.escaped(name)) is not")

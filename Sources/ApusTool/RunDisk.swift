@@ -3,8 +3,9 @@ import Foundation
 
 /// The disk a run boots with: an image of KeOS's file system (ABI.md §6) that the tool makes
 /// for every run with the core's own code (``FileSystemImage``) over an image file
-/// (``FileBlockDevice``), holding the run's programs and data at `/NAME` and the `--rootfs`
-/// trees with their subdirectories; and what the tool reads from an image after a run, with
+/// (``FileBlockDevice``), holding the run's programs and data at `/NAME`, the `--rootfs`
+/// trees with their subdirectories, and a busybox found there installed in `/bin` with a
+/// name per applet (BusyboxInstall.swift); and what the tool reads from an image after a run, with
 /// the same code: the names of its files (for the memory maps, which name files by inode),
 /// and what the checker (``FileSystemCheck``) finds wrong with it.
 ///
@@ -18,17 +19,24 @@ public enum RunDisk {
     /// Pages the page cache holds while mkfs writes files (each goes home once when evicted).
     static let pageCacheCapacity = 2_048
 
-    /// One thing to put on the disk: a directory, or a file with the host path of its bytes.
+    /// One thing to put on the disk: a directory, a file with the host path of its bytes, or
+    /// a second name (a hard link) of a file put there before it.
     public struct Entry: Sendable, Equatable {
         /// Its path on the disk, from the root, without a leading `/`.
         public var path: [UInt8]
-        /// The host file whose bytes it holds; `nil` for a directory.
+        /// The host file whose bytes it holds; `nil` for a directory or a link.
         public var source: [UInt8]?
+        /// For a link: the path on the disk of the file it names too.
+        public var linkTarget: [UInt8]?
 
-        public init(path: [UInt8], source: [UInt8]?) {
+        public init(path: [UInt8], source: [UInt8]?, linkTarget: [UInt8]? = nil) {
             self.path = path
             self.source = source
+            self.linkTarget = linkTarget
         }
+
+        /// Whether it is a file (its own bytes, or a link to a file's).
+        public var isFile: Bool { source != nil || linkTarget != nil }
     }
 
     /// Makes a new image at `url` (replacing any file there) of `geometry`, holding `entries`;
@@ -39,6 +47,7 @@ public enum RunDisk {
         let memory = HostMemory(byteCount: hostMemory)
         let frames = FrameAllocator(memory: memory, range: memory.range)
         let tree = try entries.map { entry -> FileSystemImage.Item in
+            if let target = entry.linkTarget { return .link(path: entry.path, target: target) }
             guard let source = entry.source else { return .directory(path: entry.path) }
             return .file(path: entry.path, contents: try ProgramRun.readFile(source))
         }

@@ -10,12 +10,13 @@ struct Ls: ParsableCommand {
             Mounts IMAGE with the core's own file system code (without changing the file: what a mount does, \
             such as replaying the journal, stays in memory) and lists each PATH (default: the root) exactly \
             as Apus's own ls prints it: dot names only with -a, `.` and `..` first and then by bytes (or the \
-            directory's order with -U), and with -l `TYPE INODE SIZE NAME`. PATHs start at the image's root.
+            directory's order with -U), and with -l `TYPE INODE LINKS SIZE NAME` (LINKS: the link count, \
+            which Apus's ls does not show). PATHs start at the image's root.
             To run the ls program in Apus instead: apus run ls.
 
             Examples:
               apus ls disk.img                  the root's names
-              apus ls -l disk.img /bin          type, inode, size and name of each entry
+              apus ls -l disk.img /bin          type, inode, link count, size and name of each entry
               apus ls -la disk.img / /tmp       dot names too, two directories
 
             Exit status: 0 when every PATH was listed; 1 when one could not be (each is named on standard \
@@ -25,7 +26,7 @@ struct Ls: ParsableCommand {
     @Flag(name: .customShort("a"), help: "Show names that start with a dot.")
     var all = false
 
-    @Flag(name: .customShort("l"), help: "Show the type, inode number and size of each entry.")
+    @Flag(name: .customShort("l"), help: "Show the type, inode number, link count and size of each entry.")
     var long = false
 
     @Flag(name: .customShort("U"), help: "Keep the directory's own order.")

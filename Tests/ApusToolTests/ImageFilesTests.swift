@@ -63,14 +63,14 @@ struct ImageFilesTests {
         let image = try Self.image(in: folder)
         #expect(try Self.listing(image, ["/"]).text == "a.txt\nempty\nsub\n")
         #expect(try Self.listing(image, ["/"], all: true, long: true).text == """
-            d        1         4096 .
-            d        1         4096 ..
-            -        2            6 a.txt
-            d        3         4096 empty
-            d        4         4096 sub
+            d        1    4         4096 .
+            d        1    4         4096 ..
+            -        2    1            6 a.txt
+            d        3    2         4096 empty
+            d        4    3         4096 sub
 
             """)
-        #expect(try Self.listing(image, ["sub/big", "/sub"], long: true).text == "-        5       300000 sub/big\n\n/sub:\n-        5       300000 big\nd        6         4096 deeper\n")
+        #expect(try Self.listing(image, ["sub/big", "/sub"], long: true).text == "-        5    1       300000 sub/big\n\n/sub:\n-        5    1       300000 big\nd        6    2         4096 deeper\n")
         let missing = try Self.listing(image, ["/a.txt", "/nope", "/a.txt/x"])
         #expect(missing.text == "/a.txt\n")
         #expect(missing.problems == ["/nope: no such file or directory (NoSuchEntry)", "/a.txt/x: a component of the path is not a directory (NotDirectory)"])
@@ -179,7 +179,7 @@ struct ImageFilesTests {
         #expect(clean.status == 0 && clean.text.hasPrefix("disk.img: clean; "), "\(clean.stderr)")
         let listed = try Self.apus(["ls", "-la", "disk.img", "/sub/deeper", "/none"], in: folder)
         #expect(listed.status == 1)
-        #expect(listed.text == "/sub/deeper:\nd        6         4096 .\nd        4         4096 ..\n-        7            2 y\n")
+        #expect(listed.text == "/sub/deeper:\nd        6    2         4096 .\nd        4    3         4096 ..\n-        7    1            2 y\n")
         #expect(listed.stderr == "apus ls: disk.img:/none: no such file or directory (NoSuchEntry)\n")
         let copied = try Self.apus(["cp", "tree/a.txt", "disk.img:/copy"], in: folder)
         #expect(copied.status == 0 && copied.text.isEmpty && copied.stderr.isEmpty, "\(copied.stderr)")

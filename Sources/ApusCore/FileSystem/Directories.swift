@@ -18,7 +18,17 @@ extension FileSystem {
     }
 
     /// The entry called `name` in `directory`: the inode it names and its slot, or `nil`.
+    /// Through the directory's index when it has one (DirectoryIndex.swift): a block read per
+    /// candidate, usually one, and none for a name that is not there.
     func lookup(_ name: [UInt8], in directory: DiskInode) throws(KernelError) -> (inode: UInt32, slot: UInt64)? {
+        if name != DirectoryBlock.dot, name != DirectoryBlock.dotDot, let index = try index(of: directory) {
+            var found: (inode: UInt32, slot: UInt64)?
+            try index.forEachCandidate(for: name) { (slot) throws(KernelError) in
+                found = try entry(at: slot, of: directory, ifNamed: name)
+                return found == nil
+            }
+            return found
+        }
         var found: (inode: UInt32, slot: UInt64)?
         try forEachUsedSlot(of: directory, from: 0) { slot, inode, bytes, index, length in
             guard DirectoryBlock.name(at: index, length: length, in: bytes, equals: name) else { return true }
@@ -28,8 +38,21 @@ extension FileSystem {
         return found
     }
 
+    /// The entry in slot `slot` of `directory` when it is called `name`.
+    private func entry(at slot: UInt64, of directory: DiskInode, ifNamed name: [UInt8]) throws(KernelError) -> (inode: UInt32, slot: UInt64)? {
+        let perBlock = UInt64(DirectoryBlock.entriesPerBlock)
+        let block = try directoryBlock(directory, at: slot / perBlock)
+        let index = Int(slot % perBlock)
+        return try store.withBlock(block) { bytes -> (inode: UInt32, slot: UInt64)? in
+            guard case .used(let inode, let length) = DirectoryBlock.slot(index, in: bytes),
+                  DirectoryBlock.name(at: index, length: length, in: bytes, equals: name) else { return nil }
+            return (inode, slot)
+        }
+    }
+
     /// Whether `directory` holds nothing but `.` and `..` (slots 0 and 1).
     func isEmpty(_ directory: DiskInode) throws(KernelError) -> Bool {
+        if let index = directoryIndexes.index(of: directory.number) { return index.isEmpty }
         var empty = true
         try forEachUsedSlot(of: directory, from: 2) { _, _, _, _, _ in
             empty = false
@@ -65,12 +88,25 @@ extension FileSystem {
     }
 
     /// Adds an entry naming `inode` as `name` to `directory`, in its first free slot or in a
-    /// new block at its end, and writes the directory's inode when it grew.
+    /// new block at its end, and writes the directory's inode when it grew. The caller runs
+    /// it inside ``keepingIndexes(of:_:)``: a failure drops the directory's index.
     func addEntry(_ name: [UInt8], inode: UInt32, to directory: inout DiskInode, in transaction: inout Transaction<Memory>) throws(KernelError) {
-        for index in 0..<blockCount(ofDirectory: directory) {
-            let block = try directoryBlock(directory, at: index)
+        let perBlock = UInt64(DirectoryBlock.entriesPerBlock)
+        if let index = try index(of: directory) {
+            if let slot = index.firstFreeSlot {
+                let block = try directoryBlock(directory, at: slot / perBlock)
+                try transaction.modify(block) { DirectoryBlock.store(inode, named: name, at: Int(slot % perBlock), in: $0) }
+                index.use(slot, for: name)
+            } else {
+                try addBlock(holding: name, inode: inode, to: &directory, in: &transaction)
+                grow(index, by: name)
+            }
+            return
+        }
+        for blockIndex in 0..<blockCount(ofDirectory: directory) {
+            let block = try directoryBlock(directory, at: blockIndex)
             // Slots 0 and 1 of the first block are `.` and `..`, even in a damaged directory.
-            let first = index == 0 ? 2 : 0
+            let first = blockIndex == 0 ? 2 : 0
             let free: Int? = try store.withBlock(block) { bytes in
                 (first..<DirectoryBlock.entriesPerBlock).first { DirectoryBlock.slot($0, in: bytes) == .free }
             }
@@ -78,17 +114,30 @@ extension FileSystem {
             try transaction.modify(block) { DirectoryBlock.store(inode, named: name, at: free, in: $0) }
             return
         }
+        try addBlock(holding: name, inode: inode, to: &directory, in: &transaction)
+    }
+
+    /// Adds a block to the end of `directory` whose first slot names `inode` as `name`.
+    private func addBlock(holding name: [UInt8], inode: UInt32, to directory: inout DiskInode, in transaction: inout Transaction<Memory>) throws(KernelError) {
         let mapped = try mapBlock(of: &directory, at: blockCount(ofDirectory: directory), in: &transaction)
         try transaction.overwrite(mapped.block) { DirectoryBlock.store(inode, named: name, at: 0, in: $0) }
         directory.size += UInt64(BlockGeometry.blockSize)
         try write(directory, in: &transaction)
     }
 
-    /// Frees slot `slot` of `directory`.
-    func removeEntry(at slot: UInt64, from directory: DiskInode, in transaction: inout Transaction<Memory>) throws(KernelError) {
+    /// Frees slot `slot` of `directory`, which holds `name`.
+    func removeEntry(at slot: UInt64, named name: [UInt8], from directory: DiskInode, in transaction: inout Transaction<Memory>) throws(KernelError) {
         let perBlock = UInt64(DirectoryBlock.entriesPerBlock)
         let block = try directoryBlock(directory, at: slot / perBlock)
         try transaction.modify(block) { DirectoryBlock.clear(Int(slot % perBlock), in: $0) }
+        directoryIndexes.index(of: directory.number)?.free(slot, heldBy: name)
+    }
+
+    /// Makes slot `slot` of `directory` name `inode` instead, under the same name.
+    func replaceEntry(at slot: UInt64, of directory: DiskInode, with inode: UInt32, in transaction: inout Transaction<Memory>) throws(KernelError) {
+        let perBlock = UInt64(DirectoryBlock.entriesPerBlock)
+        let block = try directoryBlock(directory, at: slot / perBlock)
+        try transaction.modify(block) { $0.storeLittleEndian(inode, at: Int(slot % perBlock) * DirectoryBlock.entrySize) }
     }
 
     /// Writes the first block of a new directory: `.` naming `directory`, `..` naming `parent`.

@@ -11,8 +11,10 @@
 /// * `Inodes.swift`, `Blocks.swift`, `BlockMap.swift`: inodes, the two bitmaps, and the map
 ///   from a file's block index to a disk block.
 /// * `Directories.swift`, `PathWalk.swift`: directory entries and the one path walk every
-///   path call shares.
-/// * `Namespace.swift`, `OpenFiles.swift`, `FileData.swift`: the operations.
+///   path call shares; `DirectoryIndex.swift`, `DirectoryIndexing.swift`: the in-memory
+///   index of a large directory's names and free slots, so that a lookup or a new entry
+///   does not read the whole directory.
+/// * `Namespace.swift`, `Renaming.swift`, `OpenFiles.swift`, `FileData.swift`: the operations.
 ///
 /// A disk is input like any other: every number read from it is checked before use (a
 /// block number must name a data block marked used, an inode number an inode marked used
@@ -35,6 +37,8 @@ public final class FileSystem<Memory: PhysicalMemory> {
     /// Where the next block and inode searches start.
     var blockHint: UInt64
     var inodeHint: UInt64 = 0
+    /// The in-memory indexes of large directories (DirectoryIndex.swift).
+    var directoryIndexes = DirectoryIndexes()
     /// Orphans (unlinked inodes still open) freed at mount.
     public internal(set) var orphansFreedAtMount = 0
 
@@ -103,6 +107,7 @@ public final class FileSystem<Memory: PhysicalMemory> {
         if frames.reclaimer === self { frames.reclaimer = nil }
         pages.dropAll()
         store.cache.dropAll()
+        directoryIndexes.dropAll()
     }
 
     private static func readSuperblock(_ device: any BlockDevice) throws(MountFailure) -> Superblock {

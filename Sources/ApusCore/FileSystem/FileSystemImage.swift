@@ -10,11 +10,13 @@
 /// blocks that are not all zero, so that an image file stays sparse and a 1 GiB image of a
 /// few programs costs the host a few megabytes.
 public enum FileSystemImage {
-    /// One thing in the tree: a directory, or a regular file with its bytes. Missing parent
-    /// directories are made as needed.
+    /// One thing in the tree: a directory, a regular file with its bytes, or a second name
+    /// (a hard link) for a regular file made by an earlier item. Missing parent directories
+    /// are made as needed.
     public enum Item: Equatable, Sendable {
         case directory(path: [UInt8])
         case file(path: [UInt8], contents: [UInt8])
+        case link(path: [UInt8], target: [UInt8])
     }
 
     /// Makes a file system of `geometry` on `device` (zeroed) holding `tree`, using frames
@@ -33,6 +35,8 @@ public enum FileSystemImage {
                 try fileSystem.makeDirectories(path)
             case .file(let path, let contents):
                 try fileSystem.makeFile(path, contents: contents)
+            case .link(let path, let target):
+                try fileSystem.makeLink(path, to: target)
             }
         }
         try fileSystem.unmount()
@@ -133,10 +137,16 @@ extension FileSystem {
         }
     }
 
-    /// Makes the regular file `path` holding `contents` (its parents as needed; an existing
-    /// file is replaced). ``KernelError/noSpace`` when it does not fit (the file is then
-    /// removed again).
-    public func makeFile(_ path: [UInt8], contents: [UInt8]) throws(KernelError) {
+    /// Makes `path` a second name of the regular file `target` (its parents as needed; an
+    /// existing file at `path` is replaced). The errors of ``link(_:to:from:)``.
+    public func makeLink(_ path: [UInt8], to target: [UInt8]) throws(KernelError) {
+        let absolute = try replaceableFile(path)
+        try link(target.first == UInt8(ascii: "/") ? target : [UInt8(ascii: "/")] + target, to: absolute, from: Self.rootInode)
+    }
+
+    /// The absolute form of `path` with its parent directories made and any regular file
+    /// there removed: a place for a new file.
+    private func replaceableFile(_ path: [UInt8]) throws(KernelError) -> [UInt8] {
         let parsed = try PathName(path)
         if parsed.components.count > 1 {
             try makeDirectories(Array(parsed.components.dropLast().joined(separator: [UInt8(ascii: "/")])))
@@ -145,6 +155,14 @@ extension FileSystem {
         if let existing = try? existingInode(absolute, from: Self.rootInode), existing.type == .regular {
             try unlink(absolute, from: Self.rootInode)
         }
+        return absolute
+    }
+
+    /// Makes the regular file `path` holding `contents` (its parents as needed; an existing
+    /// file is replaced). ``KernelError/noSpace`` when it does not fit (the file is then
+    /// removed again).
+    public func makeFile(_ path: [UInt8], contents: [UInt8]) throws(KernelError) {
+        let absolute = try replaceableFile(path)
         try create(absolute, from: Self.rootInode)
         let file = try existingInode(absolute, from: Self.rootInode)
         var written = 0

@@ -36,6 +36,7 @@ extension FileSystem {
         let place = geometry.place(ofInode: inode.number)
         try transaction.modify(place.block) { DiskInode.clear($0, at: place.offset) }
         try releaseInodeNumber(inode.number, in: &transaction)
+        if inode.type == .directory { directoryIndexes.drop(inode.number) }
     }
 
     // MARK: - Mount checks

@@ -56,6 +56,8 @@ public struct HeapBudget {
     /// A mounted file system's own objects (the file system, its metadata store, its caches'
     /// objects, its journal) besides the rows below, at most.
     public static let fileSystemBytes = 16 * 1024
+    /// A directory's index (``DirectoryIndex``) without its nodes, at most.
+    public static let directoryIndexBytes = 64
     /// A pipe (``PipeBuffer``) without its buffer, at most.
     public static let pipeBytes = 128
     /// A condition variable (``ConditionVariable``), at most.
@@ -131,6 +133,12 @@ public struct HeapBudget {
             // one open count.
             Row("inode handles and their open counts", count: inodeHandleLimit + processes,
                 blocks: [inodeHandleBytes, AddressMap<UInt64>.nodeBytes]),
+            // Every node of the directory indexes is one map node (DirectoryIndex.swift), and
+            // each index is one object with two maps.
+            Row("directory name indexes (their nodes)", count: DirectoryIndexes.Policy().nodeLimit,
+                blocks: [AddressMap<Void>.nodeBytes]),
+            Row("directory name indexes (their objects)", count: DirectoryIndexes.Policy().indexLimit,
+                blocks: [directoryIndexBytes]),
             Row("page cache index (a node per page)", count: pageCacheKernelLimit, blocks: [AddressMap<Int32>.nodeBytes]),
             Row("page cache slots (one array, its capacity taken at mount)", count: 1,
                 blocks: [arrayHeaderBytes + pageCacheKernelLimit * MemoryLayout<CachedPage>.stride]),

@@ -1,5 +1,5 @@
-/// The directory calls, as concepts: `create`, `mkdir`, `unlink`, `chdir`, `readdir` and
-/// `stat` (ABI.md §6).
+/// The directory calls, as concepts: `create`, `mkdir`, `unlink`, `rename`, `link`,
+/// `chdir`, `readdir` and `stat` (ABI.md §6; `rename` and `link` for the Linux table, §7).
 ///
 /// Every path is a program's string, read and checked as `open` reads its path
 /// (``UserProcess/path(at:)``: BadAddress, NameTooLong past 4,096 bytes, InvalidArgument when
@@ -28,6 +28,25 @@ extension UserProcess {
     /// ``KernelError/directoryNotEmpty``, ``KernelError/noSuchEntry``.
     public mutating func unlink(_ path: [UInt8]) throws(KernelError) {
         try fileSystem.unlink(path, from: currentDirectory.inode)
+    }
+
+    /// `rename(from, to)` with Linux's rules (``FileSystem/rename(_:to:from:)``): `to` replaced
+    /// atomically when it exists (a file by a file, an empty directory by a directory), a
+    /// moved directory's `..` and the parents' link counts updated, a name onto another name
+    /// of the same inode a success that changes nothing. ``KernelError/busy``,
+    /// ``KernelError/noSuchEntry``, ``KernelError/notDirectory``, ``KernelError/isDirectory``,
+    /// ``KernelError/directoryNotEmpty``, ``KernelError/invalidArgument`` (a directory into
+    /// itself), and the path errors.
+    public mutating func rename(_ from: [UInt8], _ to: [UInt8]) throws(KernelError) {
+        try fileSystem.rename(from, to: to, from: currentDirectory.inode)
+    }
+
+    /// `link(existing, new)`: a second name for a regular file, its link count one more
+    /// (``FileSystem/link(_:to:from:)``). ``KernelError/fileExist``,
+    /// ``KernelError/operationNotPermitted`` for a directory, ``KernelError/noSuchEntry``,
+    /// and the path errors.
+    public mutating func link(_ existing: [UInt8], _ new: [UInt8]) throws(KernelError) {
+        try fileSystem.link(existing, to: new, from: currentDirectory.inode)
     }
 
     /// `chdir(path)`: the directory `path` names becomes the current directory of every

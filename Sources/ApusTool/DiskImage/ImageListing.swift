@@ -1,14 +1,15 @@
 import ApusCore
 
-/// `apus ls`: the entries of directories in an image, printed exactly as the guest's `ls`
-/// prints them (`Userland/programs/ls.c`), so that a listing on the host and one in Apus can
-/// be compared line for line.
+/// `apus ls`: the entries of directories in an image, printed as the guest's `ls` prints them
+/// (`Userland/programs/ls.c`), so that a listing on the host and one in Apus can be compared
+/// line for line; the long format adds the link count, which the guest's `stat` does not give.
 ///
 /// * Names that start with `.` are hidden unless ``showsAll`` (`-a`).
 /// * Order: `.` and `..` first, then by bytes; with ``directoryOrder`` (`-U`), the order
 ///   the directory holds them in.
-/// * ``longFormat`` (`-l`): `TYPE INODE SIZE NAME` as `printf("%c %8lu %12lu %s\n")`, TYPE
-///   `d` or `-`.
+/// * ``longFormat`` (`-l`): `TYPE INODE LINKS SIZE NAME` as
+///   `printf("%c %8lu %4lu %12lu %s\n")`, TYPE `d` or `-`; the guest's `ls -l` prints the same
+///   without LINKS.
 /// * A path that names a regular file shows as itself; with several paths, each directory's
 ///   lines follow a line `PATH:`, and a blank line separates one path's lines from the next.
 public struct ImageListing {
@@ -62,7 +63,8 @@ public struct ImageListing {
     private func line(_ name: [UInt8], _ status: FileStatus) -> [UInt8] {
         guard longFormat else { return name + [UInt8(ascii: "\n")] }
         let type = status.type == .directory ? "d" : "-"
-        return Array("\(type) \(Self.rightAligned(status.inode, 8)) \(Self.rightAligned(status.size, 12)) ".utf8) + name + [UInt8(ascii: "\n")]
+        let columns = "\(type) \(Self.rightAligned(status.inode, 8)) \(Self.rightAligned(status.linkCount, 4)) \(Self.rightAligned(status.size, 12)) "
+        return Array(columns.utf8) + name + [UInt8(ascii: "\n")]
     }
 
     /// `value` in decimal, right-aligned in `width` columns (wider when it needs more).

@@ -28,6 +28,9 @@ struct PowerCutTests {
         case release(String)
         /// Reads the whole file (the reads a failed read can hit).
         case read(String)
+        case rename(String, String)
+        /// A second name for a file (the workload writes to neither name after it).
+        case link(String, String)
 
         var description: String {
             switch self {
@@ -39,6 +42,8 @@ struct PowerCutTests {
             case .unlinkWhileOpen(let p): "open+unlink \(p)"
             case .release(let p): "close \(p)"
             case .read(let p): "read \(p)"
+            case let .rename(p, q): "rename \(p) \(q)"
+            case let .link(p, q): "link \(p) \(q)"
             }
         }
     }
@@ -57,6 +62,10 @@ struct PowerCutTests {
             .write("/three", offset: 8_192, count: 100, salt: 4), .unlinkWhileOpen("/a/one"), .fsync("/a/b/two"),
             .unlink("/three"), .mkdir("/c"), .create("/c/four"), .write("/c/four", offset: 0, count: 3_000, salt: 5),
             .release("/a/one"), .fsync("/c/four"), .write("/c/four", offset: 3_000, count: 5_000, salt: 6), .mkdir("/c/d"),
+            // Names given and moved, each made durable on its own, so that cuts fall inside each.
+            .link("/a/b/two", "/c/two-again"), .fsync("/c/two-again"), .rename("/c/four", "/a/four"), .fsync("/a/four"),
+            .rename("/a/b", "/c/d/b"), .fsync("/c/d/b/two"), .create("/r"), .rename("/a/four", "/r"), .fsync("/r"),
+            .mkdir("/e"), .rename("/c/d", "/e"), .fsync("/e/b/two"), .rename("/c/two-again", "/e/b/two"),
             .unlink("/pre/x"),
         ]
         if ProcessInfo.processInfo.environment["APUS_LONG_TESTS"] != nil {
@@ -123,6 +132,22 @@ struct PowerCutTests {
                     run.synced[p] = nil
                 case .release(let p):
                     if let inode = open.removeValue(forKey: p) { fileSystem.release(inode) }
+                case let .rename(p, q):
+                    let target = try? fileSystem.existingInode(path(q), from: 1).number
+                    let sameFile = target != nil && target == (try? fileSystem.existingInode(path(p), from: 1).number)
+                    try fileSystem.rename(path(p), to: path(q), from: 1)
+                    // Two names of one file: the rename changes nothing (Linux's rule).
+                    if sameFile { break }
+                    model.rename(p, to: q)
+                    var moved: [String: [UInt8]] = [:]
+                    for (name, bytes) in run.synced where name != q && !name.hasPrefix(q + "/") {
+                        moved[name == p || name.hasPrefix(p + "/") ? q + name.dropFirst(p.count) : name] = bytes
+                    }
+                    run.synced = moved
+                case let .link(p, q):
+                    try fileSystem.link(path(p), to: path(q), from: 1)
+                    model.nodes[q] = model.nodes[p]
+                    run.synced[q] = run.synced[p]
                 case .read(let p):
                     let bytes = try fileSystem.contents(of: path(p))
                     if model.nodes[p] != .file(bytes) { run.misreads.append(p) }

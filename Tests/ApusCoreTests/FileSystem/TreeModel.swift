@@ -32,6 +32,15 @@ struct TreeModel: Equatable, CustomStringConvertible {
     /// Removes `path` (and nothing else: directories are removed empty).
     mutating func remove(_ path: String) { nodes[path] = nil }
 
+    /// Moves `from`, with everything under it, to `to`, replacing what `to` held.
+    mutating func rename(_ from: String, to: String) {
+        guard from != to else { return }
+        nodes[to] = nil
+        for key in nodes.keys where key == from || key.hasPrefix(from + "/") {
+            nodes[to + key.dropFirst(from.count)] = nodes.removeValue(forKey: key)
+        }
+    }
+
     var description: String {
         nodes.keys.sorted().map { key in
             switch nodes[key]! {

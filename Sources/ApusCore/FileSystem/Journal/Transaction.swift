@@ -42,6 +42,9 @@ public final class MetadataStore<Memory: PhysicalMemory> {
 
     /// Journal transactions written so far.
     public internal(set) var groupCommits = 0
+    /// Metadata blocks read so far through ``withBlock(_:_:)``, from a transaction, the
+    /// running group or the cache alike: the work of a lookup, whatever the cache holds.
+    public internal(set) var blockReads = 0
 
     init(cache: BlockCache<Memory>, pages: PageCache<Memory>, journal: JournalFormat?, lastTransactionID: UInt64, imageIsFresh: Bool) {
         self.cache = cache
@@ -68,6 +71,7 @@ public final class MetadataStore<Memory: PhysicalMemory> {
     /// Calls `body` with the current contents of `block`: the open transaction's copy, the
     /// running group's, or the cached (committed) one.
     public func withBlock<R>(_ block: UInt64, _ body: (UnsafeRawBufferPointer) -> R) throws(KernelError) -> R {
+        blockReads += 1
         if let frame = changes.value(at: block) ?? group.value(at: block) {
             return body(UnsafeRawBufferPointer(frames.memory.page(at: frame)))
         }
