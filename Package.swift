@@ -4,7 +4,7 @@
 //
 // This package holds the portable core (`ApusCore`) and its host tests. The core compiles
 // twice: hosted, for `swift test` and the benchmarks in `Benchmarks/`, and Embedded, for the
-// kernel (`.ci/embedded-check` proves the second on every CI run).
+// kernel (its build proves the second on every CI run; `.ci/embedded-check` alone, quickly).
 
 import PackageDescription
 
