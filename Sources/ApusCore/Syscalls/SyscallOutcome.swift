@@ -18,6 +18,9 @@ public enum SyscallOutcome<RAM: PhysicalMemory>: Equatable {
     /// The program called `fork()`: the kernel makes the child (``UserProcess/fork(mainThread:)``)
     /// and its thread, and returns the child's id (0 in the child).
     case fork
+    /// Linux's `arch_prctl(ARCH_SET_FS, base)`: the calling thread's FS base becomes `base`
+    /// (its thread pointer), kept with the thread and loaded whenever it runs; returns 0.
+    case setsThreadPointer(UInt64)
     /// The call cannot go on until `condition` holds (an empty pipe, a full one, a thread
     /// still running): the thread waits on it, then goes on with `resume` (the rest of the
     /// same call, on the same open file: ``KeOSSyscalls/resume(_:by:in:)``) and adds `done`

@@ -70,7 +70,10 @@ extension ProcessRun {
                 outcome = .returns(0)
                 break
             }
-            outcome = process._withUnsafeGuaranteedRef { KeOSSyscalls.resume(rest, by: threadID, in: &$0.core) }
+            outcome = process._withUnsafeGuaranteedRef {
+                $0.core.personality == .linux ? LinuxSyscalls.resume(rest, by: threadID, in: &$0.core)
+                                              : KeOSSyscalls.resume(rest, by: threadID, in: &$0.core)
+            }
         }
         // The waits are over, and with them every open file a waiting call held: a pipe end
         // that closed with one wakes its other side here.
@@ -95,6 +98,10 @@ extension ProcessRun {
             frame.pointee.registers.rax = UInt64(bitPattern: fork(frame.pointee, parent: process.takeUnretainedValue(), thread: thread))
         case .threadCreate(let start):
             frame.pointee.registers.rax = UInt64(bitPattern: createThread(start, in: process.takeUnretainedValue()))
+        case .setsThreadPointer(let base):
+            thread.threadPointer = base
+            LinuxPersonality.loadThreadPointer(base)
+            frame.pointee.registers.rax = 0
         case .waits:
             preconditionFailure("a call still waits after its waits")
         }
@@ -111,6 +118,13 @@ extension ProcessRun {
     /// of are freed when the file system lock is let go (FileSystemLock.release).
     private func dispatch(_ registers: GeneralRegisters, by thread: ThreadID, in process: Unmanaged<ProcessControlBlock>) -> SyscallOutcome<DirectMap> {
         let arguments = SyscallArguments(registers.rdi, registers.rsi, registers.rdx, registers.r10, registers.r8, registers.r9)
+        if process._withUnsafeGuaranteedRef({ $0.core.personality == .linux }) {
+            if LinuxSyscallNumber(rawValue: registers.rax) == nil {
+                log("process \(process.takeUnretainedValue().id): \(LinuxSyscalls.unknownCall(registers.rax))")
+            }
+            let serve = { process._withUnsafeGuaranteedRef { LinuxSyscalls.serve(registers.rax, arguments, by: thread, in: &$0.core, machine: LinuxPersonality.machine) } }
+            return registers.rax == LinuxSyscallNumber.close.rawValue ? KernelHeap.whileFreeing(serve) : serve()
+        }
         let serve = { process._withUnsafeGuaranteedRef { KeOSSyscalls.serve(registers.rax, arguments, by: thread, in: &$0.core) } }
         return KeOSSyscalls.onlyGivesBack(registers.rax) ? KernelHeap.whileFreeing(serve) : serve()
     }

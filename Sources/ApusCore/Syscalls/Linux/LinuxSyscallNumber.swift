@@ -1,0 +1,90 @@
+/// Linux's x86-64 system call numbers (`arch/x86/entry/syscalls/syscall_64.tbl`) for the
+/// calls Apus serves to Linux programs (ABI.md §7). Any other number is −ENOSYS, and the
+/// kernel log names it (``LinuxSyscalls``).
+public enum LinuxSyscallNumber: UInt64, Sendable, CaseIterable {
+    case read = 0
+    case write = 1
+    case open = 2
+    case close = 3
+    case stat = 4
+    case fstat = 5
+    case lstat = 6
+    case lseek = 8
+    case mmap = 9
+    case mprotect = 10
+    case munmap = 11
+    case brk = 12
+    case rtSigaction = 13
+    case rtSigprocmask = 14
+    case ioctl = 16
+    case pread64 = 17
+    case readv = 19
+    case writev = 20
+    case access = 21
+    case pipe = 22
+    case schedYield = 24
+    case dup = 32
+    case dup2 = 33
+    case nanosleep = 35
+    case getpid = 39
+    case exit = 60
+    case uname = 63
+    case fcntl = 72
+    case fsync = 74
+    case getcwd = 79
+    case chdir = 80
+    case fchdir = 81
+    case mkdir = 83
+    case rmdir = 84
+    case unlink = 87
+    case readlink = 89
+    case umask = 95
+    case gettimeofday = 96
+    case getuid = 102
+    case getgid = 104
+    case geteuid = 107
+    case getegid = 108
+    case setpgid = 109
+    case getppid = 110
+    case getpgrp = 111
+    case setsid = 112
+    case getpgid = 121
+    case getsid = 124
+    case prctl = 157
+    case archPrctl = 158
+    case gettid = 186
+    case getdents64 = 217
+    case setTidAddress = 218
+    case clockGettime = 228
+    case clockNanosleep = 230
+    case exitGroup = 231
+    case openat = 257
+    case mkdirat = 258
+    case newfstatat = 262
+    case unlinkat = 263
+    case readlinkat = 267
+    case faccessat = 269
+    case setRobustList = 273
+    case dup3 = 292
+    case pipe2 = 293
+    case prlimit64 = 302
+    case getrandom = 318
+    case rseq = 334
+    case faccessat2 = 439
+
+    /// The call's name as Linux's headers spell it (`__NR_` less), for traces and logs.
+    public var name: String {
+        switch self {
+        case .rtSigaction: "rt_sigaction"
+        case .rtSigprocmask: "rt_sigprocmask"
+        case .schedYield: "sched_yield"
+        case .archPrctl: "arch_prctl"
+        case .setTidAddress: "set_tid_address"
+        case .clockGettime: "clock_gettime"
+        case .clockNanosleep: "clock_nanosleep"
+        case .exitGroup: "exit_group"
+        case .setRobustList: "set_robust_list"
+        default: "\(self)"
+        }
+    }
+}
