@@ -99,10 +99,11 @@ public enum LinuxStructures {
         (nanoseconds / 1_000_000_000).littleEndianBytes + (nanoseconds % 1_000_000_000 / 1000).littleEndianBytes
     }
 
-    /// `struct termios` of the kernel's ioctls (60 bytes): the flags of a canonical
+    /// `struct termios` of the kernel's ioctls (36 bytes: four flag words, `c_line`, 19
+    /// control characters; glibc's larger one is its own): the flags of a canonical
     /// terminal that echoes and turns `\n` into `\r\n` on output, and the usual control
     /// characters (Ctrl-C interrupts, Ctrl-D ends input).
-    public static let termiosSize = 60
+    public static let termiosSize = 36
     public static var canonicalTerminal: [UInt8] {
         var bytes = [UInt8](repeating: 0, count: termiosSize)
         put(0o002400, at: 0, in: &bytes, width: 4) // c_iflag: ICRNL | IXON
