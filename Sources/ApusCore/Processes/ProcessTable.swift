@@ -25,12 +25,14 @@ public struct ProcessTable<Record> {
     /// keeps of it.
     public struct Entry {
         public let id: ProcessID
-        public let parent: ProcessID?
+        /// Its parent; the run's first process once the parent has ended (an orphan is
+        /// adopted).
+        public internal(set) var parent: ProcessID?
         public let process: Record
     }
 
     /// The processes alive, in the order they started.
-    public private(set) var entries: [Entry] = []
+    public internal(set) var entries: [Entry] = []
     /// What the kernel keeps of each, in the same order (so that the end of a run can name
     /// the survivors without making a list of them).
     private var records: [Record] = []
@@ -43,6 +45,9 @@ public struct ProcessTable<Record> {
     public private(set) var runStatus: Int64?
     /// The next number of the shared sequence.
     private var nextNumber = 1
+    /// Processes that ended and whose parent may still wait for them (Linux's zombies:
+    /// `ChildWaits.swift`).
+    public internal(set) var zombies: [ZombieProcess] = []
 
     public init() {}
 
@@ -136,12 +141,14 @@ public struct ProcessTable<Record> {
         guard let index = entries.firstIndex(where: { $0.id == id }) else { return }
         let ending = entries.remove(at: index).process
         records.remove(at: index)
+        orphanChildren(of: id)
         Self.steps(ending: ending, status: status, carryOut)
         guard id == firstProcess else { return }
         runStatus = status
         let survivors = records
         entries.removeAll()
         records.removeAll()
+        zombies.removeAll()
         carryOut(.endRun(status: status, survivors: survivors))
         for survivor in survivors {
             carryOut(.endWithRun(survivor))

@@ -87,15 +87,35 @@ extension ProcessRun {
             // A call that waited part-way returns what it did before an error.
             frame.pointee.registers.rax = UInt64(bitPattern: value < 0 && done > 0 ? done : value + done)
         case .exit(let status):
+            if process._withUnsafeGuaranteedRef({ $0.core.personality == .linux }) {
+                process._withUnsafeGuaranteedRef { $0.waitStatus = LinuxWaitStatus.exited(status) }
+            }
             endRunningThread(status: status)
             FileSystemLock.release(by: threadID)
             return
         case .exitGroup(let status):
+            process._withUnsafeGuaranteedRef { $0.waitStatus = LinuxWaitStatus.exited(status) }
             exitRunning(status: Int64(status))
             FileSystemLock.release(by: threadID)
             return
         case .fork:
-            frame.pointee.registers.rax = UInt64(bitPattern: fork(frame.pointee, parent: process.takeUnretainedValue(), thread: thread))
+            let child = fork(frame.pointee, parent: process.takeUnretainedValue(), thread: thread)
+            frame.pointee.registers.rax = UInt64(bitPattern: child)
+            // Linux's clone(CLONE_CHILD_SETTID, …, child_tid): the child's id in its own memory.
+            if child > 0, registers.rax == LinuxSyscallNumber.clone.rawValue, registers.rdi & 0x0100_0000 != 0,
+               let made = table.entry(ProcessID(Int(child)))?.process {
+                try? made.core.mm.copyOut(value: Int32(truncatingIfNeeded: child), to: VirtualAddress(registers.r10))
+            }
+        case .waitsForChild(let selector, _, let status, let noHang):
+            guard let result = waitForChild(selector, status: status, noHang: noHang, thread: thread, process: process.takeUnretainedValue()) else {
+                cpu_local_set_exit_pending() // its process ended while it waited
+                return
+            }
+            frame.pointee.registers.rax = UInt64(bitPattern: result)
+        case .execute(let request):
+            if let failure = execute(request, thread: thread, process: process.takeUnretainedValue(), frame: frame) {
+                frame.pointee.registers.rax = UInt64(bitPattern: failure)
+            }
         case .threadCreate(let start):
             frame.pointee.registers.rax = UInt64(bitPattern: createThread(start, in: process.takeUnretainedValue()))
         case .setsThreadPointer(let base):

@@ -17,6 +17,10 @@ public struct LinuxProcessState: Sendable, Equatable {
     public var parentProcess: Int64 = 0
     /// The console's foreground process group as this process last saw or set it.
     public var foregroundGroup: Int64 = 1
+    /// The signal dispositions `rt_sigaction` set (``LinuxSignalActions``) and the blocked
+    /// signals `rt_sigprocmask` set.
+    public var signalActions = LinuxSignalActions()
+    public var blockedSignals: UInt64 = 0
     /// The current directory's absolute path (`getcwd`), kept beside the directory itself.
     public var workingDirectory: [UInt8] = [UInt8(ascii: "/")]
 

@@ -16,6 +16,7 @@ public enum LinuxSyscallNumber: UInt64, Sendable, CaseIterable {
     case brk = 12
     case rtSigaction = 13
     case rtSigprocmask = 14
+    case rtSigreturn = 15
     case ioctl = 16
     case pread64 = 17
     case readv = 19
@@ -27,7 +28,13 @@ public enum LinuxSyscallNumber: UInt64, Sendable, CaseIterable {
     case dup2 = 33
     case nanosleep = 35
     case getpid = 39
+    case clone = 56
+    case fork = 57
+    case vfork = 58
+    case execve = 59
     case exit = 60
+    case wait4 = 61
+    case kill = 62
     case uname = 63
     case fcntl = 72
     case fsync = 74
@@ -50,6 +57,8 @@ public enum LinuxSyscallNumber: UInt64, Sendable, CaseIterable {
     case setsid = 112
     case getpgid = 121
     case getsid = 124
+    case rtSigsuspend = 130
+    case sigaltstack = 131
     case prctl = 157
     case archPrctl = 158
     case gettid = 186
@@ -58,6 +67,7 @@ public enum LinuxSyscallNumber: UInt64, Sendable, CaseIterable {
     case clockGettime = 228
     case clockNanosleep = 230
     case exitGroup = 231
+    case tgkill = 234
     case openat = 257
     case mkdirat = 258
     case newfstatat = 262
@@ -77,6 +87,8 @@ public enum LinuxSyscallNumber: UInt64, Sendable, CaseIterable {
         switch self {
         case .rtSigaction: "rt_sigaction"
         case .rtSigprocmask: "rt_sigprocmask"
+        case .rtSigreturn: "rt_sigreturn"
+        case .rtSigsuspend: "rt_sigsuspend"
         case .schedYield: "sched_yield"
         case .archPrctl: "arch_prctl"
         case .setTidAddress: "set_tid_address"
