@@ -60,7 +60,7 @@ extension UserProcess {
     public func linuxFacts(of descriptor: Int32) throws(KernelError) -> LinuxStructures.FileFacts {
         switch try files.file(descriptor).kind {
         case .file(let handle, _, _), .directory(let handle):
-            return LinuxStructures.FileFacts(try fileSystem.status(ofInode: handle.inode))
+            return try facts(of: fileSystem.status(ofInode: handle.inode))
         case .pipeReader, .pipeWriter:
             return LinuxStructures.FileFacts(inode: 0, mode: LinuxStructures.modeFIFO | 0o600, linkCount: 1, size: 0, device: 0)
         case .standardInput, .standardOutput, .standardError, .device:
@@ -76,7 +76,19 @@ extension UserProcess {
                                              device: 0, specialDevice: 0x103)
         }
         let target = LinuxPaths.isSelfExecutable(path) ? linux.executablePath : path
-        return LinuxStructures.FileFacts(try fileSystem.status(target, from: try baseDirectory(directory)))
+        return try facts(of: fileSystem.status(target, from: try baseDirectory(directory)))
+    }
+
+    /// The facts of a file of the disk, its mode from its first bytes.
+    private func facts(of status: FileStatus) throws(KernelError) -> LinuxStructures.FileFacts {
+        guard status.type == .regular, status.size >= 2 else { return LinuxStructures.FileFacts(status, executable: false) }
+        var head = [UInt8](repeating: 0, count: 4)
+        let fileSystem = self.fileSystem
+        let read = head.withUnsafeMutableBytes { buffer in
+            Result { () throws(KernelError) in try fileSystem.read(UInt32(status.inode), at: 0, into: buffer) }
+        }
+        let count = try read.get()
+        return LinuxStructures.FileFacts(status, executable: LinuxStructures.FileFacts.looksExecutable(Array(head.prefix(count))))
     }
 
     /// `getdents64(fd, buffer, size)`: as many `linux_dirent64` records of the directory

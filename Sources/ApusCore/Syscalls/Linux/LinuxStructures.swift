@@ -33,12 +33,19 @@ public enum LinuxStructures {
             self.specialDevice = specialDevice
         }
 
-        /// The facts of a file of the disk: a directory is `rwxr-xr-x`, a regular file
-        /// `rwxr-xr-x` too (the disk keeps no modes, and programs on it must run).
-        public init(_ status: FileStatus) {
+        /// The facts of a file of the disk, which keeps no modes: a directory is
+        /// `rwxr-xr-x`; a regular file is too when it is `executable` (it starts as a
+        /// program or a script does), else `rw-r--r--`.
+        public init(_ status: FileStatus, executable: Bool) {
             let directory = status.type == .directory
-            self.init(inode: status.inode, mode: (directory ? modeDirectory : modeRegular) | 0o755,
+            let permissions: UInt32 = directory || executable ? 0o755 : 0o644
+            self.init(inode: status.inode, mode: (directory ? modeDirectory : modeRegular) | permissions,
                       linkCount: directory ? 2 : 1, size: status.size)
+        }
+
+        /// Whether a file starting with `head` is a program or a script: `\u{7F}ELF` or `#!`.
+        public static func looksExecutable(_ head: [UInt8]) -> Bool {
+            head.starts(with: [0x7F, 0x45, 0x4C, 0x46]) || head.starts(with: [0x23, 0x21])
         }
     }
 

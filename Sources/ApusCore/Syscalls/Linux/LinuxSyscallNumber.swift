@@ -73,6 +73,7 @@ public enum LinuxSyscallNumber: UInt64, Sendable, CaseIterable {
     case newfstatat = 262
     case unlinkat = 263
     case readlinkat = 267
+    case utimensat = 280
     case faccessat = 269
     case setRobustList = 273
     case dup3 = 292

@@ -95,6 +95,11 @@ public enum LinuxSyscalls {
                 let (directory, pointer) = call == .access ? (LinuxPaths.currentDirectory, a.address(0)) : (a.fileDescriptor(0), a.address(1))
                 _ = try process.linuxFacts(of: process.path(at: pointer), from: directory)
                 return .returns(0)
+            case .utimensat: // utimensat(dirfd, path, times, flags): the disk keeps no times; the file must exist
+                if a[1] == 0 { _ = try process.linuxFacts(of: a.fileDescriptor(0)) }
+                else { _ = try process.linuxFacts(of: process.path(at: a.address(1)), from: a.fileDescriptor(0)) }
+                if a[2] != 0 { _ = try process.mm.checkedUserRange(a.address(2), count: 32, for: .read) }
+                return .returns(0)
             case .mkdir: // mkdir(path, mode)
                 try process.makeDirectory(process.path(at: a.address(0)))
                 return .returns(0)
