@@ -1,15 +1,15 @@
 /// What Linux's calls need from the machine that the concepts do not have: clocks and
 /// random bytes. The kernel gives its own (the time-stamp counter, RDRAND); host tests give
 /// fixed ones.
-public struct LinuxMachine {
+public struct LinuxMachine: Sendable {
     /// Nanoseconds since the machine started (`CLOCK_MONOTONIC`).
-    public var monotonicNanoseconds: () -> UInt64
+    public var monotonicNanoseconds: @Sendable () -> UInt64
     /// Nanoseconds since 1970 (`CLOCK_REALTIME`).
-    public var realTimeNanoseconds: () -> UInt64
+    public var realTimeNanoseconds: @Sendable () -> UInt64
     /// A random 64-bit value.
-    public var random: () -> UInt64
+    public var random: @Sendable () -> UInt64
 
-    public init(monotonicNanoseconds: @escaping () -> UInt64, realTimeNanoseconds: @escaping () -> UInt64, random: @escaping () -> UInt64) {
+    public init(monotonicNanoseconds: @escaping @Sendable () -> UInt64, realTimeNanoseconds: @escaping @Sendable () -> UInt64, random: @escaping @Sendable () -> UInt64) {
         self.monotonicNanoseconds = monotonicNanoseconds
         self.realTimeNanoseconds = realTimeNanoseconds
         self.random = random
