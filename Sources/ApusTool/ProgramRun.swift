@@ -54,6 +54,9 @@ public struct ProgramRun: Sendable {
     public var machine = Machine()
     /// The personality of a program whose ELF header names none (`nil`: KeOS's).
     public var unmarkedPersonality: Personality?
+    /// Which of standard input, output and error (0, 1, 2) are a terminal, for a Linux
+    /// program's terminal `ioctl`s.
+    public var terminalStreams: [Int32] = []
     /// A Linux program's environment strings (`NAME=VALUE`).
     public var environment: [[UInt8]] = []
 
@@ -223,6 +226,7 @@ public struct ProgramRun: Sendable {
             + (reportsMemoryMaps ? " memory-map" : "") + (crashAfterWrites.map { " crash-after-writes=\($0)" } ?? "")
             + (traceDescriptor != nil ? " trace" : "") + (joinsErrorToOutput ? " output=merged" : "")
             + (unmarkedPersonality == .linux ? " abi=linux" : "") + " epoch=\(Int(Date().timeIntervalSince1970))"
+            + (terminalStreams.isEmpty ? "" : " tty=" + terminalStreams.map(String.init).joined())
         var machine = self.machine
         let trace = traceDescriptor.map(TraceWriter.init)
         if let trace { machine.onTrace = trace.append }

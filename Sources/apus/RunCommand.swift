@@ -120,6 +120,7 @@ struct Run: ParsableCommand {
         run.repetitions = `repeat`
         run.unmarkedPersonality = abi
         run.environment = ProgramRun.hostEnvironment() + environment.map { Array($0.utf8) }
+        run.terminalStreams = [STDIN_FILENO, STDOUT_FILENO, STDERR_FILENO].filter { isatty($0) != 0 }
         run.pager = pager
         run.machine.acceleration = acceleration
         run.machine.cpus = processors.cpus

@@ -7,7 +7,7 @@
 extension ProcessTable {
     /// Keeps `zombie` until its parent waits, if the parent is alive.
     public mutating func keep(_ zombie: ZombieProcess) {
-        guard entry(zombie.parent) != nil else { return }
+        guard entry(zombie.parent) != nil, zombies.count < Self.processLimit else { return }
         zombies.append(zombie)
     }
 

@@ -49,7 +49,11 @@ public struct ProcessTable<Record> {
     /// `ChildWaits.swift`).
     public internal(set) var zombies: [ZombieProcess] = []
 
-    public init() {}
+    /// Room for every zombie the limit allows, so that a process's end, which must not
+    /// allocate, can keep one.
+    public init() {
+        zombies.reserveCapacity(Self.processLimit)
+    }
 
     /// The live process `id`, if it is alive.
     public func entry(_ id: ProcessID) -> Entry? {
@@ -60,7 +64,8 @@ public struct ProcessTable<Record> {
     public var hasRoomForThread: Bool { threadCount < Self.threadLimit }
 
     /// Whether one more process (and its first thread) may start.
-    public var hasRoomForProcess: Bool { entries.count < Self.processLimit && hasRoomForThread }
+    /// Zombies count, as on Linux: a parent that never waits cannot fork without end.
+    public var hasRoomForProcess: Bool { entries.count + zombies.count < Self.processLimit && hasRoomForThread }
 
     /// The id of a run's first process: the sequence starts at 1.
     public static var firstProcessID: ProcessID { 1 }
@@ -148,7 +153,7 @@ public struct ProcessTable<Record> {
         let survivors = records
         entries.removeAll()
         records.removeAll()
-        zombies.removeAll()
+        zombies.removeAll(keepingCapacity: true)
         carryOut(.endRun(status: status, survivors: survivors))
         for survivor in survivors {
             carryOut(.endWithRun(survivor))

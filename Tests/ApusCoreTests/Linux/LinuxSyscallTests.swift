@@ -60,6 +60,10 @@ struct LinuxSyscallTests {
             #expect(harness.linux(LinuxSyscallNumber.ioctl.rawValue, 1, 0x5413, 0) == -14)
             #expect(harness.linux(LinuxSyscallNumber.ioctl.rawValue, 1, 0x1234, Self.buffer) == -22)
             #expect(harness.linux(LinuxSyscallNumber.lseek.rawValue, 1, 0, 0) == -29, "ESPIPE")
+            var redirected = Self.machine
+            redirected.terminalStreams = 0b001
+            #expect(LinuxSyscalls.serve(LinuxSyscallNumber.ioctl.rawValue, SyscallArguments(1, 0x5401, Self.buffer), by: 1,
+                                        in: &harness.process, machine: redirected) == .returns(-25), "standard output is not a terminal here")
         }
     }
 

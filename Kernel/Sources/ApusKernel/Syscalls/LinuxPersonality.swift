@@ -27,6 +27,8 @@ enum LinuxPersonality {
             bootEpochSeconds = epoch.reduce(0) { $1 >= 48 && $1 <= 57 ? $0 &* 10 &+ UInt64($1 - 48) : $0 }
         }
         bootTicks = read_tsc()
+        // `tty=012`: the standard streams that are a terminal on the host.
+        machine.terminalStreams = (boot.option("tty") ?? []).reduce(0) { $1 >= 48 && $1 <= 50 ? $0 | 1 << ($1 - 48) : $0 }
     }
 
     /// Nanoseconds since the machine booted, from the time-stamp counter.
@@ -36,7 +38,7 @@ enum LinuxPersonality {
         return ticks / perMillisecond * 1_000_000 + ticks % perMillisecond * 1_000_000 / perMillisecond
     }
 
-    static let machine = LinuxMachine(
+    nonisolated(unsafe) static var machine = LinuxMachine(
         monotonicNanoseconds: monotonicNanoseconds,
         realTimeNanoseconds: { bootEpochSeconds &* 1_000_000_000 &+ monotonicNanoseconds() },
         random: { UInt64.random(in: UInt64.min...UInt64.max) })

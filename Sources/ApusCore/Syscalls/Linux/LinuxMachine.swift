@@ -8,6 +8,10 @@ public struct LinuxMachine: Sendable {
     public var realTimeNanoseconds: @Sendable () -> UInt64
     /// A random 64-bit value.
     public var random: @Sendable () -> UInt64
+    /// Which of standard input, output and error (bits 0, 1, 2) are a terminal on the
+    /// host: there the terminal `ioctl`s answer, elsewhere they are −ENOTTY, so a program
+    /// behaves as it would with the same redirections on the host.
+    public var terminalStreams: UInt8 = 0b111
 
     public init(monotonicNanoseconds: @escaping @Sendable () -> UInt64, realTimeNanoseconds: @escaping @Sendable () -> UInt64, random: @escaping @Sendable () -> UInt64) {
         self.monotonicNanoseconds = monotonicNanoseconds

@@ -12,11 +12,15 @@ public enum LinuxTerminal {
     public static let setWindowSize: UInt64 = 0x5414 // TIOCSWINSZ
 
     /// `ioctl(fd, request, argp)` for `process`: 0, or −errno.
-    public static func control<RAM, P: Pager>(_ a: SyscallArguments, in process: inout UserProcess<RAM, P>) throws(KernelError) -> Int64 {
-        switch try process.files.file(a.fileDescriptor(0)).kind {
-        case .standardInput, .standardOutput, .standardError, .device(.terminal): break
-        default: return LinuxErrno.notATerminal.syscallReturnValue
+    public static func control<RAM, P: Pager>(_ a: SyscallArguments, in process: inout UserProcess<RAM, P>, terminals: UInt8) throws(KernelError) -> Int64 {
+        let isTerminal = switch try process.files.file(a.fileDescriptor(0)).kind {
+        case .standardInput: terminals & 1 != 0
+        case .standardOutput: terminals & 2 != 0
+        case .standardError: terminals & 4 != 0
+        case .device(.terminal): true
+        default: false
         }
+        guard isTerminal else { return LinuxErrno.notATerminal.syscallReturnValue }
         let request = a[1] & 0xFFFF_FFFF
         switch request {
         case getAttributes:
