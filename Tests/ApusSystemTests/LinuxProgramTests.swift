@@ -95,4 +95,40 @@ struct LinuxProgramTests {
         #expect(result.exitStatus == 0)
         expectNothingLeakedAndNoPanic(result)
     }
+
+    /// Linux calls with bad pointers, flags and counts, and `execve` of files that are not
+    /// programs (Fixtures/linuxhostile.c, built with this host's `cc -static`): each gets
+    /// the error Linux gives on this host, and the kernel goes on.
+    @Test func hostileLinuxCallsGetLinuxsErrorsAndTheKernelGoesOn() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("apus-linuxhostile-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let source = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures/linuxhostile.c")
+        let program = folder.appendingPathComponent("linuxhostile")
+        try FileManager.default.copyItem(at: source, to: folder.appendingPathComponent("src.c"))
+        try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: folder.appendingPathComponent("src.c").path)
+        let compile = Process()
+        compile.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        compile.arguments = ["cc", "-static", "-O1", "-o", program.path, source.path]
+        try compile.run()
+        compile.waitUntilExit()
+        try #require(compile.terminationStatus == 0, "cc -static could not build \(source.path)")
+
+        let host = Process()
+        host.executableURL = program
+        host.currentDirectoryURL = folder
+        let pipe = Pipe()
+        host.standardOutput = pipe
+        try host.run()
+        let expected = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        host.waitUntilExit()
+        #expect(expected.hasSuffix("survived\n"))
+
+        let result = try SystemUnderTest.run("linuxhostile", rootfs: [folder])
+        #expect(result.problem == nil, "kernel log:\n\(result.log)")
+        #expect(result.stdout == expected)
+        #expect(result.exitStatus == 0)
+        #expect(result.logLines.contains { $0.contains("Linux system call 1000 is not implemented") })
+        expectNothingLeakedAndNoPanic(result)
+    }
 }

@@ -22,9 +22,11 @@ public enum SyscallOutcome<RAM: PhysicalMemory>: Equatable {
     /// (its thread pointer), kept with the thread and loaded whenever it runs; returns 0.
     case setsThreadPointer(UInt64)
     /// Linux's `wait4`: the kernel waits (unless `noHang`) for a child `selector` names
-    /// to end (ChildWaits.swift), stores its wait status at `status` (unless 0), and returns
-    /// its id; 0 with `noHang` while the children run; −ECHILD with none.
-    case waitsForChild(selector: ChildSelector, pid: Int64, status: VirtualAddress, noHang: Bool)
+    /// to end (ChildWaits.swift), stores its wait status at `status` and an empty
+    /// `struct rusage` at `usage` (each unless 0), and returns its id; 0 with `noHang` while
+    /// the children run; −ECHILD with none. Bad pointers are found once a child is reaped
+    /// (−EFAULT), as on Linux.
+    case waitsForChild(selector: ChildSelector, pid: Int64, status: VirtualAddress, usage: VirtualAddress, noHang: Bool)
     /// Linux's `execve`: the kernel replaces the process's program with `request`'s.
     case execute(LinuxExec.Request)
     /// The call cannot go on until `condition` holds (an empty pipe, a full one, a thread

@@ -9,12 +9,15 @@ extension ProcessRun {
     /// `wait4` by `thread` of `process`: the id of a child that ended (its wait status
     /// stored at `status`), 0 (`noHang`, children running), −ECHILD; `nil` when the
     /// process ended while the thread waited.
-    func waitForChild(_ selector: ChildSelector, status: VirtualAddress, noHang: Bool,
+    func waitForChild(_ selector: ChildSelector, status: VirtualAddress, usage: VirtualAddress, noHang: Bool,
                       thread: ThreadControlBlock, process: ProcessControlBlock) -> Int64? {
         while true {
             switch table.reap(by: process.id, selector, group: { $0.core.linux.group(of: Int64($0.id.value)) }) {
             case .reaped(let zombie):
                 if status.raw != 0, (try? process.core.mm.copyOut(value: zombie.status, to: status)) == nil {
+                    return LinuxErrno.fault.syscallReturnValue
+                }
+                if usage.raw != 0, (try? process.core.mm.copyOut(LinuxStructures.emptyResourceUsage, to: usage)) == nil {
                     return LinuxErrno.fault.syscallReturnValue
                 }
                 return Int64(zombie.id.value)

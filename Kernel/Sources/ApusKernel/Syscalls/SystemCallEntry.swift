@@ -106,8 +106,8 @@ extension ProcessRun {
                let made = table.entry(ProcessID(Int(child)))?.process {
                 try? made.core.mm.copyOut(value: Int32(truncatingIfNeeded: child), to: VirtualAddress(registers.r10))
             }
-        case .waitsForChild(let selector, _, let status, let noHang):
-            guard let result = waitForChild(selector, status: status, noHang: noHang, thread: thread, process: process.takeUnretainedValue()) else {
+        case .waitsForChild(let selector, _, let status, let usage, let noHang):
+            guard let result = waitForChild(selector, status: status, usage: usage, noHang: noHang, thread: thread, process: process.takeUnretainedValue()) else {
                 cpu_local_set_exit_pending() // its process ended while it waited
                 return
             }

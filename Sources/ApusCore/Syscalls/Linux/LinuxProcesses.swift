@@ -19,12 +19,10 @@ extension LinuxSyscalls {
             return .fork
         case .wait4: // wait4(pid, status, options, rusage)
             guard a[2] & ~waitOptions == 0, Int64(bitPattern: a[0]) != Int64(Int32.min) else { throw .invalidArgument }
-            if a[1] != 0 { _ = try process.mm.checkedUserRange(a.address(1), count: 4, for: .write) }
-            if a[3] != 0 { try process.mm.copyOut([UInt8](repeating: 0, count: 144), to: a.address(3)) }
             let pid = Int64(Int32(truncatingIfNeeded: a[0]))
             let me = Int64(process.threads.main.value)
             return .waitsForChild(selector: ChildSelector(pid: pid, callerGroup: process.linux.group(of: me)), pid: pid,
-                                  status: a.address(1), noHang: a[2] & waitNoHang != 0)
+                                  status: a.address(1), usage: a.address(3), noHang: a[2] & waitNoHang != 0)
         case .execve: // execve(path, argv, envp)
             do throws(LinuxErrno) {
                 return .execute(try LinuxExec.request(a, in: &process))

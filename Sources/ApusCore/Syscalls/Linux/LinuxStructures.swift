@@ -122,6 +122,9 @@ public enum LinuxStructures {
         return bytes
     }
 
+    /// `struct rusage` (144 bytes) of a process whose use of the machine is not counted.
+    public static var emptyResourceUsage: [UInt8] { [UInt8](repeating: 0, count: 144) }
+
     /// `struct winsize` (rows, columns, pixels): the console's 24 × 80.
     public static let windowSize: [UInt8] = UInt16(24).littleEndianBytes + UInt16(80).littleEndianBytes + [0, 0, 0, 0]
 
