@@ -126,9 +126,12 @@ extension UserProcess {
     }
 
     /// `chdir` for a Linux program: the directory changes and its path is remembered.
+    /// ``KernelError/nameTooLong`` when the new path would pass ``LinuxPaths/maximumLength``.
     public mutating func linuxChangeDirectory(_ path: [UInt8]) throws(KernelError) {
+        let resolved = LinuxPaths.resolve(path, from: linux.workingDirectory)
+        guard resolved.count <= LinuxPaths.maximumLength else { throw .nameTooLong }
         try changeDirectory(path)
-        linux.workingDirectory = LinuxPaths.resolve(path, from: linux.workingDirectory)
+        linux.workingDirectory = resolved
     }
 
     /// The bytes `readv`/`writev` move: the `count` (address, length) pairs at `vector`.

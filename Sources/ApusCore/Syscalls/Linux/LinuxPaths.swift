@@ -7,6 +7,8 @@
 public enum LinuxPaths {
     /// `*at` calls' "from the current directory" (`AT_FDCWD`).
     public static let currentDirectory: Int32 = -100
+    /// The longest path kept for a directory or a program (Linux's `PATH_MAX`).
+    public static var maximumLength: Int { 4096 }
 
     /// `path` made absolute from the absolute directory `base`, with `.`, `..`, repeated and
     /// trailing `/` resolved: what `getcwd` reports after `chdir(path)`.

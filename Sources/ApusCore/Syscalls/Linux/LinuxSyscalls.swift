@@ -44,23 +44,23 @@ public enum LinuxSyscalls {
             case .close: // close(fd)
                 try process.close(a.fileDescriptor(0))
                 return .returns(0)
-            case .lseek: // lseek(fd, offset, whence)
-                switch try process.files.file(a.fileDescriptor(0)).kind {
+            case .lseek: // lseek(fd, offset, whence): a directory or device only back to its start
+                let file = try process.files.file(a.fileDescriptor(0))
+                switch file.kind {
                 case .pipeReader, .pipeWriter, .standardInput, .standardOutput, .standardError, .device(.terminal):
                     return .returns(LinuxErrno.illegalSeek.syscallReturnValue)
                 case .directory, .device(.null), .device(.zero):
-                    guard a[1] == 0 else { throw .invalidArgument }
-                    if case .directory = try process.files.file(a.fileDescriptor(0)).kind { try process.files.file(a.fileDescriptor(0)).position = 0 }
-                    return .returns(0)
+                    guard a[1] == 0, a[2] <= 1 else { throw .invalidArgument }
+                    if a[2] == 0 { file.position = 0 }
+                    return .returns(Int64(file.position))
                 case .file:
                     return .returns(try process.seek(a.fileDescriptor(0), offset: a.signed(1), whence: a[2]))
                 }
             case .dup: // dup(fd)
                 return .returns(Int64(try process.files.install(process.files.file(a.fileDescriptor(0)))))
             case .dup2: // dup2(old, new): the same descriptor is no change
-                let file = try process.files.file(a.fileDescriptor(0))
+                _ = try process.files.file(a.fileDescriptor(0))
                 if a.fileDescriptor(0) == a.fileDescriptor(1) { return .returns(Int64(a.fileDescriptor(1))) }
-                _ = file
                 return .returns(Int64(try process.duplicate(a.fileDescriptor(0), to: a.fileDescriptor(1), closeOnExec: false)))
             case .dup3: // dup3(old, new, flags): flags 0 or O_CLOEXEC, old ≠ new
                 guard a[2] & ~LinuxOpenFlag.closeOnExec == 0, a.fileDescriptor(0) != a.fileDescriptor(1) else { throw .invalidArgument }
@@ -115,7 +115,7 @@ public enum LinuxSyscalls {
             case .chdir: // chdir(path)
                 try process.linuxChangeDirectory(process.path(at: a.address(0)))
                 return .returns(0)
-            case .fchdir: // fchdir(fd): only a directory opened by its path has one
+            case .fchdir: // fchdir(fd): a descriptor keeps no path for getcwd to report
                 return .returns(LinuxErrno.noSuchCall.syscallReturnValue)
             case .getcwd: // getcwd(buf, size): the path and its NUL; ERANGE when it does not fit
                 let path = process.linux.workingDirectory + [0]
