@@ -139,11 +139,14 @@ extension ProcessRun {
     private func dispatch(_ registers: GeneralRegisters, by thread: ThreadID, in process: Unmanaged<ProcessControlBlock>) -> SyscallOutcome<DirectMap> {
         let arguments = SyscallArguments(registers.rdi, registers.rsi, registers.rdx, registers.r10, registers.r8, registers.r9)
         if process._withUnsafeGuaranteedRef({ $0.core.personality == .linux }) {
-            if LinuxSyscallNumber(rawValue: registers.rax) == nil {
+            let serve = { process._withUnsafeGuaranteedRef { LinuxSyscalls.serve(registers.rax, arguments, by: thread, in: &$0.core, machine: LinuxPersonality.machine) } }
+            if registers.rax == LinuxSyscallNumber.close.rawValue { return KernelHeap.whileFreeing(serve) }
+            let outcome = serve()
+            // A call the table does not serve: one line in the log names it.
+            if case .returns(LinuxErrno.noSuchCall.syscallReturnValue) = outcome {
                 log("process \(process.takeUnretainedValue().id): \(LinuxSyscalls.unknownCall(registers.rax))")
             }
-            let serve = { process._withUnsafeGuaranteedRef { LinuxSyscalls.serve(registers.rax, arguments, by: thread, in: &$0.core, machine: LinuxPersonality.machine) } }
-            return registers.rax == LinuxSyscallNumber.close.rawValue ? KernelHeap.whileFreeing(serve) : serve()
+            return outcome
         }
         let serve = { process._withUnsafeGuaranteedRef { KeOSSyscalls.serve(registers.rax, arguments, by: thread, in: &$0.core) } }
         return KeOSSyscalls.onlyGivesBack(registers.rax) ? KernelHeap.whileFreeing(serve) : serve()

@@ -173,7 +173,8 @@ public enum LinuxSyscalls {
 
     /// The line the kernel logs for a call number no table knows.
     public static func unknownCall(_ number: UInt64) -> String {
-        "Linux system call \(number) is not implemented: -ENOSYS"
+        let name = LinuxSyscallNumber(rawValue: number).map { " (" + $0.name.withUTF8Buffer { String(decoding: $0, as: UTF8.self) } + ")" } ?? ""
+        return "Linux system call \(number)\(name) is not implemented: -ENOSYS"
     }
 
     /// Goes on with `call`, which waited: the rest of a read or write.
