@@ -41,59 +41,61 @@ struct LinuxProgramTests {
         exit 5
         """
 
-    @Test func busyboxRunsAShellScriptAsOnTheHost() throws {
-        guard FileManager.default.isExecutableFile(atPath: Self.busybox.path) else {
-            Issue.record("\(Self.busybox.path) is missing: install busybox-static (CI does)")
+    /// Runs `body` with a scratch folder and, inside it, a folder `files` holding a copy of
+    /// the host's busybox (for `--rootfs`); both go afterwards. Records an issue instead
+    /// when the host has no static busybox.
+    static func withBusybox(_ body: (_ folder: URL, _ files: URL) throws -> Void) throws {
+        guard FileManager.default.isExecutableFile(atPath: busybox.path) else {
+            Issue.record("\(busybox.path) is missing: install busybox-static (CI does)")
             return
         }
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("apus-busybox-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: folder) }
         let files = folder.appendingPathComponent("files")
         try FileManager.default.createDirectory(at: files, withIntermediateDirectories: true)
-        try FileManager.default.copyItem(at: Self.busybox, to: files.appendingPathComponent("busybox"))
-        try Data(Self.script.utf8).write(to: files.appendingPathComponent("script.sh"))
+        defer { try? FileManager.default.removeItem(at: folder) }
+        try FileManager.default.copyItem(at: busybox, to: files.appendingPathComponent("busybox"))
+        try body(folder, files)
+    }
 
-        let host = Process()
-        host.executableURL = Self.busybox
-        host.arguments = ["sh", files.appendingPathComponent("script.sh").path]
-        let scratch = folder.appendingPathComponent("host")
-        try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
-        host.currentDirectoryURL = scratch
-        var environment = ProcessInfo.processInfo.environment
-        environment["PATH"] = "/usr/bin:/bin"
-        host.environment = environment
-        let pipe = Pipe()
-        host.standardOutput = pipe
-        host.standardError = FileHandle.nullDevice
-        try host.run()
-        let expected = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        host.waitUntilExit()
+    @Test func busyboxRunsAShellScriptAsOnTheHost() throws {
+        try Self.withBusybox { folder, files in
+            try Data(Self.script.utf8).write(to: files.appendingPathComponent("script.sh"))
 
-        let result = try SystemUnderTest.run("busybox", ["sh", "/script.sh"], rootfs: [files])
-        #expect(result.problem == nil, "kernel log:\n\(result.log)")
-        #expect(result.stdout == expected)
-        #expect(result.stderr == "to-stderr\n")
-        #expect(result.exitStatus == Int64(host.terminationStatus))
-        #expect(host.terminationStatus == 5)
-        expectNothingLeakedAndNoPanic(result)
+            let host = Process()
+            host.executableURL = Self.busybox
+            host.arguments = ["sh", files.appendingPathComponent("script.sh").path]
+            let scratch = folder.appendingPathComponent("host")
+            try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
+            host.currentDirectoryURL = scratch
+            var environment = ProcessInfo.processInfo.environment
+            environment["PATH"] = "/usr/bin:/bin"
+            host.environment = environment
+            let pipe = Pipe()
+            host.standardOutput = pipe
+            host.standardError = FileHandle.nullDevice
+            try host.run()
+            let expected = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            host.waitUntilExit()
+
+            let result = try SystemUnderTest.run("busybox", ["sh", "/script.sh"], rootfs: [files])
+            #expect(result.problem == nil, "kernel log:\n\(result.log)")
+            #expect(result.stdout == expected)
+            #expect(result.stderr == "to-stderr\n")
+            #expect(result.exitStatus == Int64(host.terminationStatus))
+            #expect(host.terminationStatus == 5)
+            expectNothingLeakedAndNoPanic(result)
+        }
     }
 
     @Test func aLinuxShellRunsAKeOSProgramAndGoesOn() throws {
-        guard FileManager.default.isExecutableFile(atPath: Self.busybox.path) else {
-            Issue.record("\(Self.busybox.path) is missing: install busybox-static (CI does)")
-            return
+        try Self.withBusybox { _, files in
+            let result = try SystemUnderTest.run("busybox", ["sh", "-c", "/hello; echo \"hello said $?\"; /hello | busybox wc -c; exec /hello"],
+                                                 rootfs: [files])
+            #expect(result.problem == nil, "kernel log:\n\(result.log)")
+            #expect(result.stdout == "Hello from Apus!\nhello said 0\n17\nHello from Apus!\n")
+            #expect(result.exitStatus == 0)
+            expectNothingLeakedAndNoPanic(result)
         }
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("apus-busybox-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: folder) }
-        try FileManager.default.copyItem(at: Self.busybox, to: folder.appendingPathComponent("busybox"))
-        let result = try SystemUnderTest.run("busybox", ["sh", "-c", "/hello; echo \"hello said $?\"; /hello | busybox wc -c; exec /hello"],
-                                             rootfs: [folder])
-        #expect(result.problem == nil, "kernel log:\n\(result.log)")
-        #expect(result.stdout == "Hello from Apus!\nhello said 0\n17\nHello from Apus!\n")
-        #expect(result.exitStatus == 0)
-        expectNothingLeakedAndNoPanic(result)
     }
 
     /// Linux calls with bad pointers, flags and counts, and `execve` of files that are not
