@@ -55,6 +55,18 @@ public struct ProgramRun: Sendable {
     /// `apus run --repeat` reports every run when it ends.
     public var onRunEnded: (@Sendable (Int, RunEnding) -> Void)?
     public var machine = Machine()
+    /// The personality of a program whose ELF header names none (`nil`: KeOS's).
+    public var unmarkedPersonality: Personality?
+    /// Which of standard input, output and error (0, 1, 2) are a terminal, for a Linux
+    /// program's terminal `ioctl`s.
+    public var terminalStreams: [Int32] = []
+    /// A Linux program's environment strings (`NAME=VALUE`).
+    public var environment: [[UInt8]] = []
+
+    /// The environment Linux programs get from this host: its PATH, HOME and TERM.
+    public static func hostEnvironment() -> [[UInt8]] {
+        ["PATH", "HOME", "TERM"].compactMap { name in ProcessInfo.processInfo.environment[name].map { Array("\(name)=\($0)".utf8) } }
+    }
 
     /// The most runs one boot makes (the kernel's own limit on `repeat=`).
     public static let maximumRepetitions = 1_000_000
@@ -209,11 +221,15 @@ public struct ProgramRun: Sendable {
         try Data(argumentImage()).write(to: argv)
         let stdin = scratch.url.appendingPathComponent("stdin")
         try standardInput.write(to: stdin)
+        let envp = scratch.url.appendingPathComponent("envp")
+        try Data(environment.flatMap { $0 + [0] } + [0]).write(to: envp)
 
         let streams = machine.inputDescriptor != nil
         let commandLine = (repetitions > 1 ? "run repeat=\(repetitions)" : "run") + " pager=\(pager.name)" + (streams ? " input=stream" : "")
             + (reportsMemoryMaps ? " memory-map" : "") + (crashAfterWrites.map { " crash-after-writes=\($0)" } ?? "")
             + (traceDescriptor != nil ? " trace" : "") + (joinsErrorToOutput ? " output=merged" : "")
+            + (unmarkedPersonality == .linux ? " abi=linux" : "") + " epoch=\(Int(Date().timeIntervalSince1970))"
+            + (terminalStreams.isEmpty ? "" : " tty=" + terminalStreams.map(String.init).joined())
         var machine = self.machine
         // Each run's ending is folded and handed on as it comes; the outcome keeps only the first.
         let tally = LockedValue(RunTally())
@@ -228,7 +244,7 @@ public struct ProgramRun: Sendable {
         machine.diskIsScratch = disk == nil
         machine.leftovers = [scratch.url.path]
         let outcome = try machine.run(kernel: kernel, commandLine: commandLine,
-                                      modules: [(argv, "argv")] + (streams ? [] : [(stdin, "stdin")]),
+                                      modules: [(argv, "argv"), (envp, "envp")] + (streams ? [] : [(stdin, "stdin")]),
                                       onOutput: onOutput, report: report)
         var result = Self.result(of: outcome, program: program, repetitions: repetitions,
                                  tally: outcome.records.first?.kind == .booted ? tally.value : RunTally())

@@ -10,3 +10,9 @@ extension PagingPolicy: ExpressibleByArgument {
     public init?(argument: String) { self.init(name: argument.utf8) }
     public static var allValueStrings: [String] { ["lazy", "eager"] }
 }
+
+/// `--abi keos|linux`.
+extension Personality: ExpressibleByArgument {
+    public init?(argument: String) { self.init(name: argument.utf8) }
+    public static var allValueStrings: [String] { ["keos", "linux"] }
+}

@@ -20,7 +20,7 @@ struct ProgramCommandLine {
 
     /// Options of `run` and `debug` that take a value (the next word, unless given as
     /// `--option=value`).
-    static let optionsWithValues: Set<[UInt8]> = Set(["--rootfs", "--argv0", "--repeat", "--acceleration", "--pager", "--memory-map-picture", "--disk", "--crash-after-writes", "--trace-file", "--cpus"].map { Array($0.utf8) })
+    static let optionsWithValues: Set<[UInt8]> = Set(["--rootfs", "--argv0", "--repeat", "--acceleration", "--pager", "--memory-map-picture", "--disk", "--crash-after-writes", "--trace-file", "--cpus", "--abi", "--env"].map { Array($0.utf8) })
 
     /// Options of `run` and `debug` that take no value.
     static let flags: Set<[UInt8]> = Set(["--verbose", "--stats", "--memory-map", "--trace", "--help"].map { Array($0.utf8) })

@@ -30,6 +30,7 @@ struct Run: ParsableCommand {
               apus run --trace t.txt fscalls     the same, into t.txt
               apus run --pager eager mm-demo     frames when mapped, not when touched
               apus run --rootfs ./bin myprog     a program built elsewhere, in ./bin
+              apus run --rootfs ./bb busybox ls  a static Linux program (--abi linux when its header does not say)
               apus run --cpus 1 primes           one CPU (by default this host's cores, at most 4)
               apus run --disk d.img fscalls      a disk that outlives the run (apus fsck d.img)
               apus run --disk d.img --crash-after-writes 40 durability
@@ -79,6 +80,12 @@ struct Run: ParsableCommand {
     @Option(help: ArgumentHelp("Boot with this disk image and keep it: made with the programs and --rootfs when it does not exist, so the next run sees what this one wrote (without it, every run gets a fresh disk).", valueName: "image"))
     var disk: String?
 
+    @Option(help: "The system call table of a program whose ELF header does not name one: keos (the default) or linux. A header with OS/ABI 3 (GNU/Linux) always runs as Linux.")
+    var abi: Personality?
+
+    @Option(name: .customLong("env"), help: ArgumentHelp("Add NAME=VALUE to a Linux program's environment (which starts with this host's PATH, HOME and TERM); repeatable.", valueName: "NAME=VALUE"))
+    var environment: [String] = []
+
     @Option(help: ArgumentHelp("Cut the power right after the Nth block write reaches the disk: nothing after it is written, nothing flushed, no unmount (needs --disk; `apus fsck` the image afterwards).", valueName: "n"))
     var crashAfterWrites: Int?
 
@@ -115,6 +122,9 @@ struct Run: ParsableCommand {
             let count = `repeat`
             run.onRunEnded = { index, ending in Self.reportRun(index, of: count, ending) }
         }
+        run.unmarkedPersonality = abi
+        run.environment = ProgramRun.hostEnvironment() + environment.map { Array($0.utf8) }
+        run.terminalStreams = [STDIN_FILENO, STDOUT_FILENO, STDERR_FILENO].filter { isatty($0) != 0 }
         run.pager = pager
         run.machine.acceleration = acceleration
         run.machine.cpus = processors.cpus

@@ -18,9 +18,14 @@ public final class OpenFile<RAM: PhysicalMemory> {
         case directory(InodeHandle<RAM>)
         case pipeReader(PipeBuffer)
         case pipeWriter(PipeBuffer)
+        /// A device file of Linux programs (`/dev/null`, `/dev/zero`, `/dev/tty`).
+        case device(DeviceFile)
     }
 
     public let kind: Kind
+    /// Linux's file status flags given at `open` (`O_APPEND`, `O_NONBLOCK`…), which
+    /// `fcntl(F_GETFL)` reports and `F_SETFL` changes; 0 for KeOS programs.
+    public var statusFlags: UInt32 = 0
     /// The offset of the next read or write of a regular file; for a directory, the slot
     /// the next `readdir` starts from.
     public var position: UInt64 = 0
@@ -44,7 +49,7 @@ public final class OpenFile<RAM: PhysicalMemory> {
 
     public var isReadable: Bool {
         switch kind {
-        case .standardInput, .pipeReader, .directory: true
+        case .standardInput, .pipeReader, .directory, .device: true
         case .file(_, let readable, _): readable
         case .standardOutput, .standardError, .pipeWriter: false
         }
@@ -52,11 +57,22 @@ public final class OpenFile<RAM: PhysicalMemory> {
 
     public var isWritable: Bool {
         switch kind {
-        case .standardOutput, .standardError, .pipeWriter, .directory: true
+        case .standardOutput, .standardError, .pipeWriter, .directory, .device: true
         case .file(_, _, let writable): writable
         case .standardInput, .pipeReader: false
         }
     }
+}
+
+/// The device files Linux programs open by name (ABI.md §7).
+public enum DeviceFile: Sendable, Equatable {
+    /// `/dev/null`: reads end at once, writes vanish.
+    case null
+    /// `/dev/zero`: reads give zeros, writes vanish.
+    case zero
+    /// `/dev/tty`, `/dev/console`: the run's console, read as standard input and written as
+    /// standard output.
+    case terminal
 }
 
 /// Descriptors a process may have open at once (ABI.md §2).
@@ -72,6 +88,8 @@ public struct FileTable<RAM: PhysicalMemory> {
     public static var limit: Int { fileDescriptorLimit }
 
     private var slots = ChunkedArray<OpenFile<RAM>?>()
+    /// One bit per descriptor: closed by `execve` (Linux's `FD_CLOEXEC`).
+    private var closeOnExecBits = [UInt64](repeating: 0, count: (fileDescriptorLimit + 63) / 64)
 
     /// A table with standard input, output and error open.
     public init() {
@@ -123,6 +141,7 @@ public struct FileTable<RAM: PhysicalMemory> {
     /// ``KernelError/badFileDescriptor`` when it is not open.
     public mutating func close(_ descriptor: Int32) throws(KernelError) {
         _ = try file(descriptor)
+        if isCloseOnExec(descriptor) { setCloseOnExec(descriptor, false) }
         slots[Int(descriptor)] = nil
         while let last = slots.last, last == nil { slots.removeLast() }
     }
@@ -136,17 +155,69 @@ public struct FileTable<RAM: PhysicalMemory> {
     /// descriptors, each descriptor with its own copy of the position as it is now (positions
     /// are not shared afterwards), and the same pipes, whose ends count the child's
     /// descriptors too.
-    public func forked() -> FileTable<RAM> {
+    /// With `sharingPositions` (Linux's fork), the child's descriptors refer to the parent's
+    /// open files themselves, so parent and child move one position, and the close-on-exec
+    /// marks are copied too.
+    public func forked(sharingPositions: Bool = false) -> FileTable<RAM> {
         var copies = ChunkedArray<OpenFile<RAM>?>()
         for slot in slots {
             guard let file = slot else {
                 copies.append(nil)
                 continue
             }
+            if sharingPositions {
+                copies.append(file)
+                continue
+            }
             let twin = OpenFile(file.kind)
             twin.position = file.position
             copies.append(twin)
         }
-        return FileTable(slots: copies)
+        var table = FileTable(slots: copies)
+        if sharingPositions {
+            for index in closeOnExecBits.indices where closeOnExecBits[index] != 0 { table.closeOnExecBits[index] = closeOnExecBits[index] }
+        }
+        return table
+    }
+
+    // MARK: - What Linux's calls add: descriptors chosen, duplicated, closed at exec
+
+    /// Whether `descriptor` closes at `execve`.
+    public func isCloseOnExec(_ descriptor: Int32) -> Bool {
+        guard descriptor >= 0, Int(descriptor) < Self.limit else { return false }
+        return closeOnExecBits[Int(descriptor) / 64] & (1 << UInt64(descriptor % 64)) != 0
+    }
+
+    /// Marks `descriptor` to close at `execve` (or not).
+    public mutating func setCloseOnExec(_ descriptor: Int32, _ closes: Bool) {
+        guard descriptor >= 0, Int(descriptor) < Self.limit else { return }
+        let bit: UInt64 = 1 << UInt64(descriptor % 64)
+        if closes { closeOnExecBits[Int(descriptor) / 64] |= bit } else { closeOnExecBits[Int(descriptor) / 64] &= ~bit }
+    }
+
+    /// Installs `file` at the lowest free descriptor not below `minimum` (`F_DUPFD`).
+    /// ``KernelError/tooManyOpenFile`` when none is free below the limit,
+    /// ``KernelError/invalidArgument`` when `minimum` is outside 0..<limit.
+    public mutating func install(_ file: OpenFile<RAM>, atLeast minimum: Int32) throws(KernelError) -> Int32 {
+        guard minimum >= 0, Int(minimum) < Self.limit else { throw .invalidArgument }
+        var descriptor = Int(minimum)
+        while descriptor < slots.count, slots[descriptor] != nil { descriptor += 1 }
+        guard descriptor < Self.limit else { throw .tooManyOpenFile }
+        try install(file, at: Int32(descriptor))
+        return Int32(descriptor)
+    }
+
+    /// Installs `file` at `descriptor`, closing what was open there (`dup2`).
+    /// ``KernelError/badFileDescriptor`` when `descriptor` is outside 0..<limit.
+    public mutating func install(_ file: OpenFile<RAM>, at descriptor: Int32) throws(KernelError) {
+        guard descriptor >= 0, Int(descriptor) < Self.limit else { throw .badFileDescriptor }
+        while slots.count <= Int(descriptor) { slots.append(nil) }
+        if isCloseOnExec(descriptor) { setCloseOnExec(descriptor, false) }
+        slots[Int(descriptor)] = file
+    }
+
+    /// Closes every descriptor marked close-on-exec (`execve`).
+    public mutating func closeOnExec() {
+        for descriptor in 0..<Int32(slots.count) where isCloseOnExec(descriptor) { try? close(descriptor) }
     }
 }

@@ -68,7 +68,7 @@ public struct HeapBudget {
     public static let threadControlBlockBytes = 256
     /// A process's control block, with the process it holds, at most (the kernel's boot
     /// checks measure it).
-    public static let processControlBlockBytes = 512
+    public static let processControlBlockBytes = 768
     /// A thread's kernel stack: its traps, its system calls, the kernel's Swift frames.
     public static let kernelStackBytes = 64 * 1024
     /// The FXSAVE area of a thread's FPU and SSE registers.
@@ -146,8 +146,11 @@ public struct HeapBudget {
                 blocks: Array(repeating: page, count: slotChunks) + [arrayHeaderBytes + slotChunks * 8]),
             Row("thread statuses (1,024 per process, in pages)", count: processes,
                 blocks: Array(repeating: page, count: statusChunks) + [arrayHeaderBytes + statusChunks * 8]),
-            Row("processes (control block, process, thread-end condition)", count: processes,
-                blocks: [processControlBlockBytes, conditionVariableBytes, waitQueueBytes]),
+            Row("processes (control block, process, thread-end and child-end conditions)", count: processes,
+                blocks: [processControlBlockBytes, conditionVariableBytes, waitQueueBytes, conditionVariableBytes, waitQueueBytes]),
+            Row("Linux processes (signal actions, program and directory paths)", count: processes,
+                blocks: [arrayHeaderBytes + LinuxSignalActions.signalCount * LinuxSignalActions.actionSize,
+                         arrayHeaderBytes + 2 * LinuxPaths.maximumLength + 1, arrayHeaderBytes + LinuxPaths.maximumLength]),
             Row("pipes (a page of buffer, two conditions)", count: budget.pipeLimit,
                 blocks: [pipeBytes, PipeBuffer.capacity, conditionVariableBytes, waitQueueBytes, conditionVariableBytes, waitQueueBytes]),
             Row("threads (control block, FPU state, name)", count: threads,

@@ -25,12 +25,14 @@ public struct ProcessTable<Record> {
     /// keeps of it.
     public struct Entry {
         public let id: ProcessID
-        public let parent: ProcessID?
+        /// Its parent; the run's first process once the parent has ended (an orphan is
+        /// adopted).
+        public internal(set) var parent: ProcessID?
         public let process: Record
     }
 
     /// The processes alive, in the order they started.
-    public private(set) var entries: [Entry] = []
+    public internal(set) var entries: [Entry] = []
     /// What the kernel keeps of each, in the same order (so that the end of a run can name
     /// the survivors without making a list of them).
     private var records: [Record] = []
@@ -43,8 +45,15 @@ public struct ProcessTable<Record> {
     public private(set) var runStatus: Int64?
     /// The next number of the shared sequence.
     private var nextNumber = 1
+    /// Processes that ended and whose parent may still wait for them (Linux's zombies:
+    /// `ChildWaits.swift`).
+    public internal(set) var zombies: [ZombieProcess] = []
 
-    public init() {}
+    /// Room for every zombie the limit allows, so that a process's end, which must not
+    /// allocate, can keep one.
+    public init() {
+        zombies.reserveCapacity(Self.processLimit)
+    }
 
     /// The live process `id`, if it is alive.
     public func entry(_ id: ProcessID) -> Entry? {
@@ -55,7 +64,8 @@ public struct ProcessTable<Record> {
     public var hasRoomForThread: Bool { threadCount < Self.threadLimit }
 
     /// Whether one more process (and its first thread) may start.
-    public var hasRoomForProcess: Bool { entries.count < Self.processLimit && hasRoomForThread }
+    /// Zombies count, as on Linux: a parent that never waits cannot fork without end.
+    public var hasRoomForProcess: Bool { entries.count + zombies.count < Self.processLimit && hasRoomForThread }
 
     /// The id of a run's first process: the sequence starts at 1.
     public static var firstProcessID: ProcessID { 1 }
@@ -136,12 +146,14 @@ public struct ProcessTable<Record> {
         guard let index = entries.firstIndex(where: { $0.id == id }) else { return }
         let ending = entries.remove(at: index).process
         records.remove(at: index)
+        orphanChildren(of: id)
         Self.steps(ending: ending, status: status, carryOut)
         guard id == firstProcess else { return }
         runStatus = status
         let survivors = records
         entries.removeAll()
         records.removeAll()
+        zombies.removeAll(keepingCapacity: true)
         carryOut(.endRun(status: status, survivors: survivors))
         for survivor in survivors {
             carryOut(.endWithRun(survivor))

@@ -29,6 +29,11 @@ public struct UserProcess<RAM: PhysicalMemory, P: Pager>: ~Copyable {
     /// they may have made true (a pipe that got bytes, room, or lost an end; a thread that
     /// ended): the kernel broadcasts them after each call.
     public let wakeups: WakeupList
+    /// The system call table its program uses (fixed at start and at `execve`).
+    public var personality: Personality = .keos
+    /// What only Linux's calls keep: the program break, the file mode mask, the program's
+    /// path (``LinuxProcessState``).
+    public var linux = LinuxProcessState()
 
     /// A process in `/` whose main thread has the id `mainThread`, whose changes go on
     /// `wakeups` (the run's list; a list of its own when none is given).

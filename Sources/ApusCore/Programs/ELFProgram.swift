@@ -26,6 +26,33 @@ public struct ELFProgram: Equatable {
 
     public var entry: VirtualAddress
     public var segments: [Segment]
+    /// The header's OS/ABI byte (`e_ident[EI_OSABI]`): ``osABILinux`` marks a Linux program.
+    public var osABI: UInt8
+    /// Where the program header table lies in the file (`e_phoff`), and its entries.
+    public var programHeaderOffset: UInt64
+    public var programHeaderCount: Int
+
+    /// The OS/ABI byte of GNU/Linux programs.
+    public static let osABILinux: UInt8 = 3
+    /// The size of one program header entry (`e_phentsize`, checked).
+    public static var programHeaderEntrySize: Int { programHeaderSize }
+
+    /// The address at which the program header table is visible in memory once loaded (a
+    /// segment that loads its file bytes holds it), for Linux's auxiliary vector; `nil` when
+    /// no segment loads it.
+    public var programHeaderAddress: UInt64? {
+        let length = UInt64(programHeaderCount * Self.programHeaderSize)
+        for segment in segments where segment.fileOffset <= programHeaderOffset
+            && programHeaderOffset + length <= segment.fileOffset + segment.fileSize {
+            return segment.virtualAddress + (programHeaderOffset - segment.fileOffset)
+        }
+        return nil
+    }
+
+    /// The first page past every segment: where a Linux program's break starts.
+    public var end: VirtualAddress {
+        segments.reduce(VirtualAddress(0)) { max($0, $1.pages.end) }
+    }
 
     static let headerSize = 64
     static let programHeaderSize = 56
@@ -48,6 +75,7 @@ public struct ELFProgram: Equatable {
               UInt16(littleEndianBytes: header, at: 18) == Self.machineX86_64
         else { throw .invalidArgument }
         entry = VirtualAddress(UInt64(littleEndianBytes: header, at: 24))
+        osABI = header[7]
         let tableOffset = UInt64(littleEndianBytes: header, at: 32)
         let entrySize = Int(UInt16(littleEndianBytes: header, at: 54))
         let count = Int(UInt16(littleEndianBytes: header, at: 56))
@@ -55,6 +83,8 @@ public struct ELFProgram: Equatable {
               case let (tableEnd, overflow) = tableOffset.addingReportingOverflow(UInt64(count * entrySize)),
               !overflow, tableEnd <= fileSize
         else { throw .invalidArgument }
+        programHeaderOffset = tableOffset
+        programHeaderCount = count
 
         var table = [UInt8](repeating: 0, count: count * entrySize)
         guard try Self.read(file, at: tableOffset, into: &table) else { throw .invalidArgument }

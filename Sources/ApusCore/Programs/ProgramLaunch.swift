@@ -11,12 +11,35 @@ public enum ProgramLaunch {
     public struct Start: Equatable {
         public var entry: VirtualAddress
         public var stack: UserStack.Entry
+        /// The system call table the program uses, from its header (ABI.md §7).
+        public var personality: Personality = .keos
+        /// Where a Linux program's break starts: the first page past its segments.
+        public var programBreak = VirtualAddress(0)
+    }
+
+    /// What a Linux program is told besides its arguments: its environment, the name it was
+    /// run by (`AT_EXECFN`) and the machine's facts (``LinuxStartupStack``).
+    public struct LinuxContext: Sendable {
+        public var environment: [[UInt8]]
+        public var executableName: [UInt8]
+        public var random: [UInt8]
+        public var hardwareCapabilities: UInt64
+
+        public init(environment: [[UInt8]], executableName: [UInt8], random: [UInt8], hardwareCapabilities: UInt64) {
+            self.environment = environment
+            self.executableName = executableName
+            self.random = random
+            self.hardwareCapabilities = hardwareCapabilities
+        }
     }
 
     /// Loads `file` into `memory` with `arguments` (argv, from argv[0]) on its stack. On
-    /// failure nothing of the program stays mapped.
+    /// failure nothing of the program stays mapped. A program whose header says GNU/Linux
+    /// (or any program, when `unmarked` is Linux) gets Linux's start-up stack with `linux`'s
+    /// environment; every other gets KeOS's (ABI.md §3).
     public static func load<RAM, P: Pager>(
-        _ file: any MappableFile, arguments: [[UInt8]], into memory: inout MmStruct<RAM, P>
+        _ file: any MappableFile, arguments: [[UInt8]], into memory: inout MmStruct<RAM, P>,
+        unmarked: Personality = .keos, linux: LinuxContext? = nil
     ) throws(LaunchFailure) -> Start {
         try UserStack.checkFits(argumentCount: arguments.count, totalLength: arguments.reduce(0) { $0 + $1.count })
         let program: ELFProgram
@@ -28,7 +51,9 @@ public enum ProgramLaunch {
         guard program.segments.contains(where: { $0.permission.contains(.executable) && $0.contains(program.entry) }) else {
             throw .entryOutsideCode(program.entry)
         }
-        guard !program.segments.contains(where: { $0.pages.overlaps(UserStack.range) }) else { throw .segmentOverlapsStack }
+        let personality = Personality(osABI: program.osABI, unmarked: unmarked)
+        let stackRange = personality == .linux ? LinuxStartupStack.range : UserStack.range
+        guard !program.segments.contains(where: { $0.pages.overlaps(stackRange) }) else { throw .segmentOverlapsStack }
         do throws(KernelError) {
             try program.load(from: file, into: &memory)
         } catch {
@@ -39,7 +64,18 @@ public enum ProgramLaunch {
             }
         }
         do throws(KernelError) {
-            return Start(entry: program.entry, stack: try UserStack.build(arguments: arguments, in: &memory))
+            guard personality == .linux else {
+                return Start(entry: program.entry, stack: try UserStack.build(arguments: arguments, in: &memory))
+            }
+            let context = linux ?? LinuxContext(environment: [], executableName: arguments.first ?? [], random: [], hardwareCapabilities: 0)
+            let facts = LinuxStartupStack.ProgramFacts(
+                programHeaders: program.programHeaderAddress ?? 0, programHeaderCount: UInt64(program.programHeaderCount),
+                entry: program.entry.raw, random: context.random, hardwareCapabilities: context.hardwareCapabilities)
+            let stackPointer = try LinuxStartupStack.build(arguments: arguments, environment: context.environment,
+                                                           executableName: context.executableName, facts: facts, in: &memory)
+            return Start(entry: program.entry,
+                         stack: UserStack.Entry(stackPointer: stackPointer, argumentCount: 0, argumentVector: 0),
+                         personality: .linux, programBreak: program.end)
         } catch {
             // The arguments were measured above and the stack's range is free: only memory
             // can be missing.

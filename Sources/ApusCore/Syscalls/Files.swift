@@ -65,7 +65,15 @@ extension UserProcess {
             let done = try readFile(handle, at: file.position, into: range)
             file.position += UInt64(done)
             return .finished(Int64(done))
-        case .standardInput:
+        case .device(.null):
+            return .finished(0)
+        case .device(.zero):
+            try mm.withWritableUserBytes(in: range) { piece in
+                piece.initializeMemory(as: UInt8.self, repeating: 0)
+                return true
+            }
+            return .finished(Int64(count))
+        case .standardInput, .device(.terminal):
             // Nothing pending yet but more may come: wait for it, as a pipe reader waits
             // (ABI.md §5). Nothing asked, nothing to wait for (as for a pipe).
             if console.pendingInputCount == 0, count > 0, let arrival = console.inputArrival {
@@ -186,8 +194,10 @@ extension UserProcess {
         try mm.withUserBytes(in: range.prefix(Int(portion))) { piece in
             let taken: Int
             switch file.kind {
-            case .standardOutput:
+            case .standardOutput, .device(.terminal):
                 console.write(piece, to: .output)
+                taken = piece.count
+            case .device(.null), .device(.zero):
                 taken = piece.count
             case .standardError:
                 console.write(piece, to: .error)
@@ -262,7 +272,7 @@ extension UserProcess {
         switch try files.file(descriptor).kind {
         case .file(let handle, _, _), .directory(let handle):
             try fileSystem.synchronize(handle.inode)
-        case .standardInput, .standardOutput, .standardError, .pipeReader, .pipeWriter:
+        case .standardInput, .standardOutput, .standardError, .pipeReader, .pipeWriter, .device:
             throw .invalidArgument
         }
     }

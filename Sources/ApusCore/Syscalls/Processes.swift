@@ -19,8 +19,11 @@ extension UserProcess {
     /// nothing of the child remains then.
     public mutating func fork(mainThread: ThreadID = 1) throws(KernelError) -> UserProcess {
         var child = UserProcess(mm: try mm.fork(), fileSystem: fileSystem, console: console, mainThread: mainThread, wakeups: wakeups)
-        child.files = files.forked()
+        child.files = files.forked(sharingPositions: personality == .linux)
         child.currentDirectory = currentDirectory
+        child.personality = personality
+        child.linux = linux
+        child.linux.processGroup = linux.group(of: Int64(threads.main.value))
         return child
     }
 }

@@ -18,6 +18,17 @@ public enum SyscallOutcome<RAM: PhysicalMemory>: Equatable {
     /// The program called `fork()`: the kernel makes the child (``UserProcess/fork(mainThread:)``)
     /// and its thread, and returns the child's id (0 in the child).
     case fork
+    /// Linux's `arch_prctl(ARCH_SET_FS, base)`: the calling thread's FS base becomes `base`
+    /// (its thread pointer), kept with the thread and loaded whenever it runs; returns 0.
+    case setsThreadPointer(UInt64)
+    /// Linux's `wait4`: the kernel waits (unless `noHang`) for a child `selector` names
+    /// to end (ChildWaits.swift), stores its wait status at `status` and an empty
+    /// `struct rusage` at `usage` (each unless 0), and returns its id; 0 with `noHang` while
+    /// the children run; −ECHILD with none. Bad pointers are found once a child is reaped
+    /// (−EFAULT), as on Linux.
+    case waitsForChild(selector: ChildSelector, pid: Int64, status: VirtualAddress, usage: VirtualAddress, noHang: Bool)
+    /// Linux's `execve`: the kernel replaces the process's program with `request`'s.
+    case execute(LinuxExec.Request)
     /// The call cannot go on until `condition` holds (an empty pipe, a full one, a thread
     /// still running): the thread waits on it, then goes on with `resume` (the rest of the
     /// same call, on the same open file: ``KeOSSyscalls/resume(_:by:in:)``) and adds `done`

@@ -24,6 +24,17 @@ extension MmStruct {
         }
     }
 
+    /// The `count` bytes of user memory at `source`. ``KernelError/badAddress`` when the
+    /// range is not readable user memory.
+    public mutating func copyIn(count: Int, from source: VirtualAddress) throws(KernelError) -> [UInt8] {
+        var bytes = [UInt8](repeating: 0, count: count)
+        let outcome = bytes.withUnsafeMutableBytes { buffer in
+            Result { () throws(KernelError) in try copyIn(from: source, into: buffer) }
+        }
+        try outcome.get()
+        return bytes
+    }
+
     /// Copies `bytes` into user memory at `destination`. ``KernelError/badAddress`` when the
     /// range is not writable user memory (user memory is then untouched).
     public mutating func copyOut(_ bytes: UnsafeRawBufferPointer, to destination: VirtualAddress) throws(KernelError) {

@@ -5,7 +5,8 @@ import ApusCore
 /// not from the core's code.
 ///
 /// * Ids count up from 1, one sequence for processes and threads; the first process of a
-///   run has none for parent.
+///   run has none for parent. A process whose parent ends is adopted by the first process
+///   (ABI.md §7).
 /// * A fork is refused (NoMemory) with 64 processes alive or 128 threads not yet freed; a
 ///   new thread with 128 threads not yet freed. A refused call uses no id.
 /// * Ready threads run first come, first served; a thread that waits leaves the line, a
@@ -33,7 +34,7 @@ struct ProcessLifeModel {
 
     struct Process {
         let id: Int
-        let parent: Int?
+        var parent: Int?
         /// Its threads that have not ended (by their own exit).
         var running: [Int]
         let main: Int
@@ -134,6 +135,7 @@ struct ProcessLifeModel {
 
     private mutating func endOne(_ id: Int, status: Int64, running: Int?) -> [ProcessEndStep<ProcessID>] {
         processes.removeAll { $0.id == id }
+        for index in processes.indices where processes[index].parent == id { processes[index].parent = 1 }
         for index in threads.indices where threads[index].process == id && threads[index].id != running && threads[index].state != .ended {
             threads[index].mustEnd = true
             if case .waiting(let condition) = threads[index].state {

@@ -15,6 +15,8 @@ struct ELFBuilder {
     var entry: UInt64 = 0x401000
     var type: UInt16 = 2
     var machine: UInt16 = 62
+    /// `e_ident[EI_OSABI]`: 3 for a GNU/Linux program.
+    var osABI: UInt8 = 0
     var segments: [Segment] = []
     /// The file's size; bytes past the headers are a pattern, never zero, so a test sees
     /// whether any of them leaked into memory.
@@ -30,7 +32,7 @@ struct ELFBuilder {
             }
         }
         for index in 0..<64 { bytes[index] = 0 }
-        bytes.replaceSubrange(0..<7, with: [0x7F, 0x45, 0x4C, 0x46, 2, 1, 1])
+        bytes.replaceSubrange(0..<8, with: [0x7F, 0x45, 0x4C, 0x46, 2, 1, 1, osABI])
         put(type, at: 16)
         put(machine, at: 18)
         put(UInt32(1), at: 20)

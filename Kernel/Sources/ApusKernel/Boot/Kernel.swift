@@ -150,6 +150,7 @@ extension Kernel {
         MemoryMapReport.enabled = boot.hasOption("memory-map")
         SyscallTracing.configure(asked: boot.hasOption("trace"))
         Serial.errorsJoinOutput = boot.option("output").map { $0.elementsEqual("merged".utf8) } ?? false
+        LinuxPersonality.configure(boot)
         let runs = max(boot.numericOption("repeat") ?? 1, 1)
         let pager = boot.option("pager").flatMap { PagingPolicy(name: $0) } ?? .lazy
         log("running \(programName) (inode \(program!.inode)) with \(words.count) arguments\(runs > 1 ? ", \(runs) times" : ""), \(pager.name) pager; \(framesBefore) frames in use before the mount")
@@ -165,7 +166,7 @@ extension Kernel {
             } else {
                 console = BootConsole(input: input)
             }
-            if let failure = run.start(program!, arguments: words, pager: pager, fileSystem: fileSystem, console: console) {
+            if let failure = run.start(program!, path: name.first == UInt8(ascii: "/") ? name : [UInt8(ascii: "/")] + name, arguments: words, pager: pager, fileSystem: fileSystem, console: console) {
                 RunReport.couldNotStart(name, run: index, failure)
                 RootVolume.unmount()
                 PowerOff.exit(status: statusCannotRun)

@@ -16,6 +16,7 @@ extension ProcessRun {
         do throws(KernelError) {
             _ = try table.fork(from: parent.id) { (id) throws(KernelError) in
                 let process = ProcessControlBlock(id: id, parentID: parent.id, core: try parent.core.fork(mainThread: id.mainThread))
+                process.core.linux.parentProcess = Int64(parent.id.value)
                 child = process
                 return process
             }
@@ -24,8 +25,10 @@ extension ProcessRun {
         }
         let made = child!
         fxsave(thread.fpuState) // the parent's registers as they are now
-        admit(made, thread: ThreadControlBlock(id: made.id.mainThread, process: made, frame: ProcessControlBlock.childFrame(frame), fpu: thread.fpuState,
-                                               segments: read_data_segments()))
+        let childThread = ThreadControlBlock(id: made.id.mainThread, process: made, frame: ProcessControlBlock.childFrame(frame), fpu: thread.fpuState,
+                                       segments: read_data_segments())
+        childThread.threadPointer = thread.threadPointer
+        admit(made, thread: childThread)
         MemoryMapReport.fork(parent: parent, child: made)
         return Int64(made.id.value)
     }

@@ -18,6 +18,11 @@ final class ProcessControlBlock {
     var core: UserProcess<DirectMap, PagingPolicy>
     /// The status it ended with, once it has.
     var exitStatus: Int64?
+    /// A Linux process's wait status, when it ended by `exit` or `exit_group` (a fault's
+    /// is SIGSEGV's).
+    var waitStatus: Int32?
+    /// Where a Linux parent waits in `wait4` for its children to end.
+    let childEnded = ConditionVariable("a child process ends")
 
     init(id: ProcessID, parentID: ProcessID, core: consuming UserProcess<DirectMap, PagingPolicy>) {
         self.id = id

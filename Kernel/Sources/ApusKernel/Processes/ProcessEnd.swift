@@ -28,8 +28,17 @@ extension ProcessRun {
     /// Ends `process` with `status`, wherever it ends from: the table's steps, in order.
     /// Allocates nothing (``KernelHeap/whileFreeing(_:)``).
     func finish(_ process: ProcessControlBlock, status: Int64) {
+        let parent = table.entry(process.id)?.parent.flatMap { table.entry($0)?.process }
         KernelHeap.whileFreeing {
             table.end(process.id, status: status) { step in carryOut(step) }
+        }
+        // A Linux parent may wait for it: it stays a zombie until then (ChildWaits.swift).
+        if let parent, parent.core.personality == .linux {
+            let waitStatus = process.waitStatus ?? (status == -1 ? LinuxWaitStatus.killed(by: LinuxWaitStatus.segmentationFault)
+                                                                  : LinuxWaitStatus.exited(Int32(truncatingIfNeeded: status)))
+            table.keep(ZombieProcess(id: process.id, parent: parent.id, group: process.core.linux.group(of: Int64(process.id.value)), status: waitStatus))
+            wakeups.add(parent.childEnded)
+            wakeWaiters()
         }
     }
 

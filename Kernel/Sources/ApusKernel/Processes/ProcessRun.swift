@@ -35,7 +35,8 @@ final class ProcessRun {
     var outsideSources: [any OutsideWakeSource] = []
 
     /// Starts `program` as the run's first process; `nil` and the reason when it cannot start.
-    func start(_ program: InodeHandle<DirectMap>, arguments: [[UInt8]], pager: PagingPolicy, fileSystem: FileSystem<DirectMap>,
+    /// `path` is the program's absolute path (a Linux program's `/proc/self/exe`).
+    func start(_ program: InodeHandle<DirectMap>, path: [UInt8], arguments: [[UInt8]], pager: PagingPolicy, fileSystem: FileSystem<DirectMap>,
                console: any Console) -> LaunchFailure? {
         var mm: MmStruct<DirectMap, PagingPolicy>
         do throws(KernelError) {
@@ -45,13 +46,16 @@ final class ProcessRun {
         }
         let start: ProgramLaunch.Start
         do throws(LaunchFailure) {
-            start = try ProgramLaunch.load(program, arguments: arguments, into: &mm)
+            start = try ProgramLaunch.load(program, arguments: arguments, into: &mm, unmarked: LinuxPersonality.unmarked,
+                                           linux: LinuxPersonality.context(path: path))
         } catch {
             return error
         }
         let id = ProcessTable<ProcessControlBlock>.firstProcessID
         let first = ProcessControlBlock(id: id, parentID: 0, core: UserProcess(mm: mm, fileSystem: fileSystem, console: console,
                                                                                mainThread: id.mainThread, wakeups: wakeups))
+        first.core.personality = start.personality
+        first.core.linux = LinuxProcessState(programBreak: start.programBreak, path: path)
         table.startFirst(first)
         admit(first, thread: ThreadControlBlock(id: id.mainThread, process: first, frame: ProcessControlBlock.firstFrame(start), fpu: clean_fpu_state_address()))
         return nil

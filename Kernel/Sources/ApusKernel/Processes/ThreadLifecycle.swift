@@ -15,6 +15,7 @@ extension ProcessRun {
 @_cdecl("apus_thread_started")
 public func apusThreadStarted() {
     Kernel.scheduler.reapEnded()
+    LinuxPersonality.loadThreadPointer(Kernel.scheduler.current?.threadPointer ?? 0)
     if Kernel.scheduler.current?.process != nil { ProcessRun.current?.threadStarted() }
 }
 

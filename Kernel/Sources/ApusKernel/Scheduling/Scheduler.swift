@@ -252,6 +252,8 @@ final class Scheduler<Policy: SchedulingPolicy> where Policy.Runnable == ThreadC
         if next === cpu.current { return }
         let target = prepareSwitch(to: next)
         switch_context(target.save, target.load)
+        // Back on this thread: its FS base, which the switch's segment loads may clear.
+        if let current = CPU.this.current { LinuxPersonality.loadThreadPointer(current.threadPointer) }
         reapEnded()
     }
 

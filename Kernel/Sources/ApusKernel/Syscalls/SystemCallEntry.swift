@@ -70,7 +70,10 @@ extension ProcessRun {
                 outcome = .returns(0)
                 break
             }
-            outcome = process._withUnsafeGuaranteedRef { KeOSSyscalls.resume(rest, by: threadID, in: &$0.core) }
+            outcome = process._withUnsafeGuaranteedRef {
+                $0.core.personality == .linux ? LinuxSyscalls.resume(rest, by: threadID, in: &$0.core)
+                                              : KeOSSyscalls.resume(rest, by: threadID, in: &$0.core)
+            }
         }
         // The waits are over, and with them every open file a waiting call held: a pipe end
         // that closed with one wakes its other side here.
@@ -84,17 +87,41 @@ extension ProcessRun {
             // A call that waited part-way returns what it did before an error.
             frame.pointee.registers.rax = UInt64(bitPattern: value < 0 && done > 0 ? done : value + done)
         case .exit(let status):
+            if process._withUnsafeGuaranteedRef({ $0.core.personality == .linux }) {
+                process._withUnsafeGuaranteedRef { $0.waitStatus = LinuxWaitStatus.exited(status) }
+            }
             endRunningThread(status: status)
             FileSystemLock.release(by: threadID)
             return
         case .exitGroup(let status):
+            process._withUnsafeGuaranteedRef { $0.waitStatus = LinuxWaitStatus.exited(status) }
             exitRunning(status: Int64(status))
             FileSystemLock.release(by: threadID)
             return
         case .fork:
-            frame.pointee.registers.rax = UInt64(bitPattern: fork(frame.pointee, parent: process.takeUnretainedValue(), thread: thread))
+            let child = fork(frame.pointee, parent: process.takeUnretainedValue(), thread: thread)
+            frame.pointee.registers.rax = UInt64(bitPattern: child)
+            // Linux's clone(CLONE_CHILD_SETTID, …, child_tid): the child's id in its own memory.
+            if child > 0, registers.rax == LinuxSyscallNumber.clone.rawValue, registers.rdi & 0x0100_0000 != 0,
+               let made = table.entry(ProcessID(Int(child)))?.process {
+                try? made.core.mm.copyOut(value: Int32(truncatingIfNeeded: child), to: VirtualAddress(registers.r10))
+            }
+        case .waitsForChild(let selector, _, let status, let usage, let noHang):
+            guard let result = waitForChild(selector, status: status, usage: usage, noHang: noHang, thread: thread, process: process.takeUnretainedValue()) else {
+                cpu_local_set_exit_pending() // its process ended while it waited
+                return
+            }
+            frame.pointee.registers.rax = UInt64(bitPattern: result)
+        case .execute(let request):
+            if let failure = execute(request, thread: thread, process: process.takeUnretainedValue(), frame: frame) {
+                frame.pointee.registers.rax = UInt64(bitPattern: failure)
+            }
         case .threadCreate(let start):
             frame.pointee.registers.rax = UInt64(bitPattern: createThread(start, in: process.takeUnretainedValue()))
+        case .setsThreadPointer(let base):
+            thread.threadPointer = base
+            LinuxPersonality.loadThreadPointer(base)
+            frame.pointee.registers.rax = 0
         case .waits:
             preconditionFailure("a call still waits after its waits")
         }
@@ -111,6 +138,16 @@ extension ProcessRun {
     /// of are freed when the file system lock is let go (FileSystemLock.release).
     private func dispatch(_ registers: GeneralRegisters, by thread: ThreadID, in process: Unmanaged<ProcessControlBlock>) -> SyscallOutcome<DirectMap> {
         let arguments = SyscallArguments(registers.rdi, registers.rsi, registers.rdx, registers.r10, registers.r8, registers.r9)
+        if process._withUnsafeGuaranteedRef({ $0.core.personality == .linux }) {
+            let serve = { process._withUnsafeGuaranteedRef { LinuxSyscalls.serve(registers.rax, arguments, by: thread, in: &$0.core, machine: LinuxPersonality.machine) } }
+            if registers.rax == LinuxSyscallNumber.close.rawValue { return KernelHeap.whileFreeing(serve) }
+            let outcome = serve()
+            // A call the table does not serve: one line in the log names it.
+            if case .returns(LinuxErrno.noSuchCall.syscallReturnValue) = outcome {
+                log("process \(process.takeUnretainedValue().id): \(LinuxSyscalls.unknownCall(registers.rax))")
+            }
+            return outcome
+        }
         let serve = { process._withUnsafeGuaranteedRef { KeOSSyscalls.serve(registers.rax, arguments, by: thread, in: &$0.core) } }
         return KeOSSyscalls.onlyGivesBack(registers.rax) ? KernelHeap.whileFreeing(serve) : serve()
     }

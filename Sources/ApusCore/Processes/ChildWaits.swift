@@ -1,0 +1,94 @@
+/// Linux's parents and children (ABI.md §7): a child that ends stays a *zombie*, its wait
+/// status kept, until its parent waits for it (`wait4`); a process whose parent ended is
+/// adopted by the run's first process, and the zombies of an ended parent go with it.
+///
+/// Only children of Linux processes become zombies: a KeOS program has no `wait`, and its
+/// children leave nothing behind (ABI.md §5).
+extension ProcessTable {
+    /// Keeps `zombie` until its parent waits, if the parent is alive.
+    public mutating func keep(_ zombie: ZombieProcess) {
+        guard entry(zombie.parent) != nil, zombies.count < Self.processLimit else { return }
+        zombies.append(zombie)
+    }
+
+    /// `wait4` by `parent` for the children `selector` names; `group` gives the process
+    /// group of a live process (for group selectors).
+    public mutating func reap(by parent: ProcessID, _ selector: ChildSelector, group: (Record) -> Int64) -> ChildWaitResult {
+        if let index = zombies.firstIndex(where: { $0.parent == parent && selector.matches($0.id, group: $0.group) }) {
+            return .reaped(zombies.remove(at: index))
+        }
+        let running = entries.contains { $0.parent == parent && selector.matches($0.id, group: group($0.process)) }
+        return running ? .childrenRunning : .noChild
+    }
+
+    /// Process `id` has ended: its live children are adopted by the run's first process, and
+    /// its zombies are gone (no one can wait for them now).
+    mutating func orphanChildren(of id: ProcessID) {
+        for index in entries.indices where entries[index].parent == id { entries[index].parent = firstProcess }
+        zombies.removeAll { $0.parent == id }
+    }
+}
+
+/// Linux's wait status (`<bits/waitstatus.h>`): an exit status in bits 8–15, or the signal
+/// that ended the process in bits 0–6.
+public enum LinuxWaitStatus {
+    /// The status of a process that exited with `code`.
+    public static func exited(_ code: Int32) -> Int32 { (code & 0xFF) << 8 }
+    /// The status of a process that signal `number` ended.
+    public static func killed(by number: Int32) -> Int32 { number & 0x7F }
+    /// SIGSEGV: the signal of a fault.
+    public static let segmentationFault: Int32 = 11
+}
+
+/// What is left of a process that ended: its id, its parent, its process group and
+/// its wait status (Linux's encoding, ``LinuxWaitStatus``).
+public struct ZombieProcess: Equatable, Sendable {
+    public var id: ProcessID
+    public var parent: ProcessID
+    public var group: Int64
+    public var status: Int32
+
+    public init(id: ProcessID, parent: ProcessID, group: Int64, status: Int32) {
+        self.id = id
+        self.parent = parent
+        self.group = group
+        self.status = status
+    }
+}
+
+/// Which children a `wait4` waits for, from its `pid` argument: −1 any, > 0 that one,
+/// 0 the caller's group, < −1 the group −pid.
+public enum ChildSelector: Equatable, Sendable {
+    case any
+    case process(ProcessID)
+    case group(Int64)
+
+    /// The selector of `wait4(pid, …)` called by a process of group `callerGroup`.
+    public init(pid: Int64, callerGroup: Int64) {
+        switch pid {
+        case -1: self = .any
+        case 0: self = .group(callerGroup)
+        case ..<0: self = .group(-pid)
+        default: self = .process(ProcessID(Int(pid)))
+        }
+    }
+
+    func matches(_ id: ProcessID, group: Int64) -> Bool {
+        switch self {
+        case .any: true
+        case .process(let wanted): id == wanted
+        case .group(let wanted): group == wanted
+        }
+    }
+}
+
+/// What a wait finds.
+public enum ChildWaitResult: Equatable, Sendable {
+    /// A zombie it selects, now gone from the table.
+    case reaped(ZombieProcess)
+    /// Children it selects are alive, none has ended yet.
+    case childrenRunning
+    /// No child it selects exists (−ECHILD).
+    case noChild
+}
+

@@ -1,0 +1,36 @@
+/// What a Linux process keeps that a KeOS one has no call for: its program break (`brk`),
+/// its file mode creation mask (`umask`), the path of the program it runs
+/// (`/proc/self/exe`), and its process group and session.
+public struct LinuxProcessState: Sendable, Equatable {
+    /// Where the break started (the first page past the program's segments) and where it
+    /// is now; the pages between are one anonymous region.
+    public var breakStart = VirtualAddress(0)
+    public var breakEnd = VirtualAddress(0)
+    /// `umask`: the permission bits new files do not get.
+    public var fileModeMask: UInt32 = 0o022
+    /// The absolute path of the program the process runs.
+    public var executablePath: [UInt8] = []
+    /// Its process group and session (0: its own id, not yet set apart).
+    public var processGroup: Int64 = 0
+    public var session: Int64 = 0
+    /// The id of the process that forked it (0 for the run's first), for `getppid`.
+    public var parentProcess: Int64 = 0
+    /// The console's foreground process group as this process last saw or set it.
+    public var foregroundGroup: Int64 = 1
+    /// The signal dispositions `rt_sigaction` set (``LinuxSignalActions``) and the blocked
+    /// signals `rt_sigprocmask` set.
+    public var signalActions = LinuxSignalActions()
+    public var blockedSignals: UInt64 = 0
+    /// The current directory's absolute path (`getcwd`), kept beside the directory itself.
+    public var workingDirectory: [UInt8] = [UInt8(ascii: "/")]
+
+    public init() {}
+
+    /// The state of a process that starts a program whose break begins at `programBreak`,
+    /// found at `path`.
+    public init(programBreak: VirtualAddress, path: [UInt8]) {
+        breakStart = programBreak
+        breakEnd = programBreak
+        executablePath = path
+    }
+}

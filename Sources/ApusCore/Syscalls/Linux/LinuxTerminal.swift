@@ -1,0 +1,46 @@
+/// The terminal `ioctl`s on the console (ABI.md §7): standard input, output and error and
+/// `/dev/tty` are a canonical terminal of 24 × 80 whose line editing is the host terminal's,
+/// so `TCGETS` reports one and `TCSETS*` accept any settings; its foreground process group
+/// is asked and set with `TIOCGPGRP`/`TIOCSPGRP`. Every other file is not a terminal
+/// (−ENOTTY), and other requests on the console are −EINVAL.
+public enum LinuxTerminal {
+    public static let getAttributes: UInt64 = 0x5401 // TCGETS
+    public static let setAttributes: ClosedRange<UInt64> = 0x5402...0x5404 // TCSETS, TCSETSW, TCSETSF
+    public static let getForegroundGroup: UInt64 = 0x540F // TIOCGPGRP
+    public static let setForegroundGroup: UInt64 = 0x5410 // TIOCSPGRP
+    public static let getWindowSize: UInt64 = 0x5413 // TIOCGWINSZ
+    public static let setWindowSize: UInt64 = 0x5414 // TIOCSWINSZ
+
+    /// `ioctl(fd, request, argp)` for `process`: 0, or −errno.
+    public static func control<RAM, P: Pager>(_ a: SyscallArguments, in process: inout UserProcess<RAM, P>, terminals: UInt8) throws(KernelError) -> Int64 {
+        let isTerminal = switch try process.files.file(a.fileDescriptor(0)).kind {
+        case .standardInput: terminals & 1 != 0
+        case .standardOutput: terminals & 2 != 0
+        case .standardError: terminals & 4 != 0
+        case .device(.terminal): true
+        default: false
+        }
+        guard isTerminal else { return LinuxErrno.notATerminal.syscallReturnValue }
+        let request = a[1] & 0xFFFF_FFFF
+        switch request {
+        case getAttributes:
+            try process.mm.copyOut(LinuxStructures.canonicalTerminal, to: a.address(2))
+        case setAttributes:
+            _ = try process.mm.checkedUserRange(a.address(2), count: UInt64(LinuxStructures.termiosSize), for: .read)
+        case getWindowSize:
+            try process.mm.copyOut(LinuxStructures.windowSize, to: a.address(2))
+        case setWindowSize:
+            _ = try process.mm.checkedUserRange(a.address(2), count: UInt64(LinuxStructures.windowSize.count), for: .read)
+        case getForegroundGroup:
+            try process.mm.copyOut(value: Int32(truncatingIfNeeded: process.linux.foregroundGroup), to: a.address(2))
+        case setForegroundGroup:
+            let group = try process.mm.copyIn(count: 4, from: a.address(2))
+            let value = Int32(littleEndianBytes: group, at: 0)
+            guard value > 0 else { throw .invalidArgument }
+            process.linux.foregroundGroup = Int64(value)
+        default:
+            throw .invalidArgument
+        }
+        return 0
+    }
+}

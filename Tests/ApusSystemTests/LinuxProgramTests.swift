@@ -1,0 +1,136 @@
+import ApusCore
+import ApusTool
+import Foundation
+import Testing
+
+/// Linux programs, unmodified (ABI.md §7): Debian's static busybox runs a shell script on
+/// Apus, and prints what the same busybox prints running the same script on this host, in
+/// a scratch folder; a Linux shell starts a KeOS program. One boot runs each whole script.
+@Suite("Linux programs: busybox")
+struct LinuxProgramTests {
+    /// The host's static busybox (the `busybox-static` package, which CI installs).
+    static let busybox = URL(fileURLWithPath: "/usr/bin/busybox")
+
+    /// A script every line of which must print the same on both systems: it works in a
+    /// folder of its own, so no path of the machine shows.
+    static let script = """
+        busybox mkdir -p w/d/e && cd w
+        echo hello; busybox echo from busybox
+        busybox printf '%s=%d\\n' x 5
+        i=0; while [ $i -lt 3 ]; do i=$((i+1)); done; echo "i=$i $((6 * 7))"
+        f() { echo "f got $1"; return 4; }; f arg; echo "f returned $?"
+        for n in 1 2 3; do busybox echo "n $n"; done
+        echo one > a.txt; echo two >> a.txt; busybox cat a.txt; busybox wc -l < a.txt
+        x=$(busybox cat a.txt | busybox head -1); echo "substituted $x"
+        busybox seq 1 10 | busybox grep 1 | busybox sort -r | busybox tr '\\n' ' '; echo
+        echo "b a c b" | busybox tr ' ' '\\n' | busybox sort | busybox uniq -c | busybox sed 's/^ *//'
+        echo "1 2 3" | busybox awk '{ print $2 * 10 }'
+        echo abcdef | busybox cut -c2-4
+        busybox echo x y | busybox xargs busybox echo z
+        busybox touch d/e/f; busybox find d | busybox sort
+        busybox cp a.txt b.txt; busybox ls; busybox rm -r d b.txt; busybox ls
+        busybox expr 3 + 4; busybox test -f a.txt && echo "a.txt is a file"
+        busybox sha256sum a.txt
+        cat <<END
+        here $i
+        END
+        busybox sh -c 'exit 3'; echo "child status $?"
+        busybox false || echo "false failed"
+        echo to-stderr 1>&2; echo "after stderr"
+        busybox basename /a/b/c.txt .txt; busybox dirname /a/b/c
+        exit 5
+        """
+
+    /// Runs `body` with a scratch folder and, inside it, a folder `files` holding a copy of
+    /// the host's busybox (for `--rootfs`); both go afterwards. Records an issue instead
+    /// when the host has no static busybox.
+    static func withBusybox(_ body: (_ folder: URL, _ files: URL) throws -> Void) throws {
+        guard FileManager.default.isExecutableFile(atPath: busybox.path) else {
+            Issue.record("\(busybox.path) is missing: install busybox-static (CI does)")
+            return
+        }
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("apus-busybox-\(UUID().uuidString)")
+        let files = folder.appendingPathComponent("files")
+        try FileManager.default.createDirectory(at: files, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        try FileManager.default.copyItem(at: busybox, to: files.appendingPathComponent("busybox"))
+        try body(folder, files)
+    }
+
+    @Test func busyboxRunsAShellScriptAsOnTheHost() throws {
+        try Self.withBusybox { folder, files in
+            try Data(Self.script.utf8).write(to: files.appendingPathComponent("script.sh"))
+
+            let host = Process()
+            host.executableURL = Self.busybox
+            host.arguments = ["sh", files.appendingPathComponent("script.sh").path]
+            let scratch = folder.appendingPathComponent("host")
+            try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
+            host.currentDirectoryURL = scratch
+            var environment = ProcessInfo.processInfo.environment
+            environment["PATH"] = "/usr/bin:/bin"
+            host.environment = environment
+            let pipe = Pipe()
+            host.standardOutput = pipe
+            host.standardError = FileHandle.nullDevice
+            try host.run()
+            let expected = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            host.waitUntilExit()
+
+            let result = try SystemUnderTest.run("busybox", ["sh", "/script.sh"], rootfs: [files])
+            #expect(result.problem == nil, "kernel log:\n\(result.log)")
+            #expect(result.stdout == expected)
+            #expect(result.stderr == "to-stderr\n")
+            #expect(result.exitStatus == Int64(host.terminationStatus))
+            #expect(host.terminationStatus == 5)
+            expectNothingLeakedAndNoPanic(result)
+        }
+    }
+
+    @Test func aLinuxShellRunsAKeOSProgramAndGoesOn() throws {
+        try Self.withBusybox { _, files in
+            let result = try SystemUnderTest.run("busybox", ["sh", "-c", "/hello; echo \"hello said $?\"; /hello | busybox wc -c; exec /hello"],
+                                                 rootfs: [files])
+            #expect(result.problem == nil, "kernel log:\n\(result.log)")
+            #expect(result.stdout == "Hello from Apus!\nhello said 0\n17\nHello from Apus!\n")
+            #expect(result.exitStatus == 0)
+            expectNothingLeakedAndNoPanic(result)
+        }
+    }
+
+    /// Linux calls with bad pointers, flags and counts, and `execve` of files that are not
+    /// programs (Fixtures/linuxhostile.c, built with this host's `cc -static`): each gets
+    /// the error Linux gives on this host, and the kernel goes on.
+    @Test func hostileLinuxCallsGetLinuxsErrorsAndTheKernelGoesOn() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("apus-linuxhostile-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let source = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures/linuxhostile.c")
+        let program = folder.appendingPathComponent("linuxhostile")
+        try FileManager.default.copyItem(at: source, to: folder.appendingPathComponent("src.c"))
+        try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: folder.appendingPathComponent("src.c").path)
+        let compile = Process()
+        compile.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        compile.arguments = ["cc", "-static", "-O1", "-o", program.path, source.path]
+        try compile.run()
+        compile.waitUntilExit()
+        try #require(compile.terminationStatus == 0, "cc -static could not build \(source.path)")
+
+        let host = Process()
+        host.executableURL = program
+        host.currentDirectoryURL = folder
+        let pipe = Pipe()
+        host.standardOutput = pipe
+        try host.run()
+        let expected = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        host.waitUntilExit()
+        #expect(expected.hasSuffix("survived\n"))
+
+        let result = try SystemUnderTest.run("linuxhostile", rootfs: [folder])
+        #expect(result.problem == nil, "kernel log:\n\(result.log)")
+        #expect(result.stdout == expected)
+        #expect(result.exitStatus == 0)
+        #expect(result.logLines.contains { $0.contains("Linux system call 1000 is not implemented") })
+        expectNothingLeakedAndNoPanic(result)
+    }
+}
