@@ -1,0 +1,37 @@
+/// Signals posted and not yet delivered, each with the ``SignalInfo`` it was posted with.
+///
+/// A signal is pending at most once: posting it again while it is pending changes nothing
+/// and the first `siginfo` is the one delivered. Linux does this for the standard signals
+/// and queues the real-time ones; Apus treats both alike, which a program may notice only
+/// by sending itself the same real-time signal twice while it is blocked.
+public struct PendingSignals: Hashable, Sendable {
+    /// Which signals are pending.
+    public private(set) var set = SignalSet.empty
+    /// The `siginfo` of each pending signal, in the order they were posted.
+    private var infos: [SignalInfo] = []
+
+    public init() {}
+
+    /// Makes `info`'s signal pending; false when it already was (and `info` is dropped).
+    @discardableResult
+    public mutating func add(_ info: SignalInfo) -> Bool {
+        guard !set.contains(info.signal) else { return false }
+        set.insert(info.signal)
+        infos.append(info)
+        return true
+    }
+
+    /// Takes `signal` out of the set, with the `siginfo` it was posted with.
+    public mutating func take(_ signal: Signal) -> SignalInfo? {
+        guard set.contains(signal), let index = infos.firstIndex(where: { $0.signal == signal }) else { return nil }
+        set.remove(signal)
+        return infos.remove(at: index)
+    }
+
+    /// Forgets every pending signal of `signals`.
+    public mutating func discard(_ signals: SignalSet) {
+        guard !set.intersection(signals).isEmpty else { return }
+        set = set.subtracting(signals)
+        infos.removeAll { signals.contains($0.signal) }
+    }
+}
