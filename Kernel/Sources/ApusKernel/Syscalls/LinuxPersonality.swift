@@ -39,7 +39,7 @@ enum LinuxPersonality {
     }
 
     nonisolated(unsafe) static var machine = LinuxMachine(
-        monotonicNanoseconds: monotonicNanoseconds,
+        monotonicNanoseconds: { monotonicNanoseconds() },
         realTimeNanoseconds: { bootEpochSeconds &* 1_000_000_000 &+ monotonicNanoseconds() },
         random: { UInt64.random(in: UInt64.min...UInt64.max) })
 
