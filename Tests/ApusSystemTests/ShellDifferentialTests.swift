@@ -23,7 +23,11 @@ struct ShellDifferentialTests {
     static let hostBusybox = "/usr/bin/busybox"
 
     /// The scripts that run on Apus as on the host: each must print the host's record there.
-    static let passingOnApus: [String] = []
+    static let passingOnApus = [
+        "awk", "cat_wc_head_tail", "command_substitution", "control_flow", "cut_tr", "echo_printf", "exit_statuses",
+        "file_commands", "find", "grep", "ls_l", "pipelines", "redirections", "sed", "sha256sum", "sort_uniq", "tar",
+        "test_expr_seq", "variables_arithmetic", "xargs",
+    ]
 
     /// Every script of the folder, by name (without `.sh`), sorted.
     static var scripts: [String] {

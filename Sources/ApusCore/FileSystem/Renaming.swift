@@ -24,10 +24,12 @@
 /// less and the new one one more; a name replaced loses its inode a link, and an inode left
 /// with none is freed, or lives on while open (as `unlink` does).
 extension FileSystem {
-    /// `rename(from, to)`, both walked from `currentDirectory`.
-    public func rename(_ from: [UInt8], to: [UInt8], from currentDirectory: UInt32) throws(KernelError) {
+    /// `rename(from, to)`: `from` walked from `currentDirectory`, `to` from
+    /// `destinationDirectory` (Linux's `renameat` gives each its own; `currentDirectory` when
+    /// `nil`).
+    public func rename(_ from: [UInt8], to: [UInt8], from currentDirectory: UInt32, destinationDirectory: UInt32? = nil) throws(KernelError) {
         let source = try walk(from, from: currentDirectory)
-        let destination = try walk(to, from: currentDirectory)
+        let destination = try walk(to, from: destinationDirectory ?? currentDirectory)
         if source.namesADirectoryItself || destination.namesADirectoryItself { throw .busy }
         guard let moving = source.target, let sourceSlot = source.slot else { throw .noSuchEntry }
         var sourceParent = source.parent
@@ -91,13 +93,14 @@ extension FileSystem {
     /// `link(existing, new)`: a second name for the regular file `existing`, whose link count
     /// goes up by one. ``KernelError/operationNotPermitted`` for a directory,
     /// ``KernelError/fileExist`` when `new` exists, ``KernelError/noSuchEntry`` when
-    /// `existing` or the parent of `new` is missing, besides the path errors.
-    public func link(_ existing: [UInt8], to new: [UInt8], from currentDirectory: UInt32) throws(KernelError) {
+    /// `existing` or the parent of `new` is missing, besides the path errors. `new` is walked
+    /// from `destinationDirectory` (`currentDirectory` when `nil`).
+    public func link(_ existing: [UInt8], to new: [UInt8], from currentDirectory: UInt32, destinationDirectory: UInt32? = nil) throws(KernelError) {
         let source = try walk(existing, from: currentDirectory)
         guard let number = source.target else { throw .noSuchEntry }
         var file = try inode(number)
         if source.mustBeDirectory, file.type != .directory { throw .notDirectory }
-        let destination = try walk(new, from: currentDirectory)
+        let destination = try walk(new, from: destinationDirectory ?? currentDirectory)
         if destination.namesADirectoryItself || destination.target != nil { throw .fileExist }
         var parent = try parentForNewName(destination)
         if destination.mustBeDirectory { throw .noSuchEntry }

@@ -35,18 +35,36 @@ public enum LinuxStructures {
 
         /// The facts of a file of the disk, which keeps no modes: a directory is
         /// `rwxr-xr-x`; a regular file is too when it is `executable` (it starts as a
-        /// program or a script does), else `rw-r--r--`.
+        /// program or a script does), else `rw-r--r--`. The link count is the disk's own (a
+        /// file's names; a directory's 2 and one per subdirectory).
         public init(_ status: FileStatus, executable: Bool) {
             let directory = status.type == .directory
             let permissions: UInt32 = directory || executable ? 0o755 : 0o644
             self.init(inode: status.inode, mode: (directory ? modeDirectory : modeRegular) | permissions,
-                      linkCount: directory ? 2 : 1, size: status.size)
+                      linkCount: max(status.linkCount, 1), size: status.size)
         }
 
         /// Whether a file starting with `head` is a program or a script: `\u{7F}ELF` or `#!`.
         public static func looksExecutable(_ head: [UInt8]) -> Bool {
             head.starts(with: [0x7F, 0x45, 0x4C, 0x46]) || head.starts(with: [0x23, 0x21])
         }
+    }
+
+    /// `chmod` on a disk that keeps no modes (ABI.md §6): a file's mode is what its kind and
+    /// its first bytes say (``FileFacts/init(_:executable:)``), so asking for that mode
+    /// succeeds and changes nothing, and any other is `EPERM`, as Linux's own file systems
+    /// without modes (vfat) answer.
+    public static func unchangedMode(_ facts: FileFacts, _ mode: UInt64) throws(KernelError) -> Int64 {
+        guard UInt32(truncatingIfNeeded: mode) & 0o7777 == facts.mode & 0o7777 else { throw .operationNotPermitted }
+        return 0
+    }
+
+    /// `chown` where every file is root's: owner and group 0, or −1 (keep), succeed; any
+    /// other is `EPERM`.
+    public static func unchangedOwner(_ owner: UInt64, _ group: UInt64) throws(KernelError) -> Int64 {
+        let keeps = { (id: UInt64) in UInt32(truncatingIfNeeded: id) == 0 || UInt32(truncatingIfNeeded: id) == UInt32.max }
+        guard keeps(owner), keeps(group) else { throw .operationNotPermitted }
+        return 0
     }
 
     /// `struct stat` for `facts`: dev @0, ino @8, nlink @16, mode @24, uid @28, gid @32,

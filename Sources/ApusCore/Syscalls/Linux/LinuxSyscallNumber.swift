@@ -43,8 +43,15 @@ public enum LinuxSyscallNumber: UInt64, Sendable, CaseIterable {
     case fchdir = 81
     case mkdir = 83
     case rmdir = 84
+    case rename = 82
+    case link = 86
     case unlink = 87
     case readlink = 89
+    case chmod = 90
+    case fchmod = 91
+    case chown = 92
+    case fchown = 93
+    case lchown = 94
     case umask = 95
     case gettimeofday = 96
     case getuid = 102
@@ -70,15 +77,20 @@ public enum LinuxSyscallNumber: UInt64, Sendable, CaseIterable {
     case tgkill = 234
     case openat = 257
     case mkdirat = 258
+    case fchownat = 260
     case newfstatat = 262
     case unlinkat = 263
+    case renameat = 264
+    case linkat = 265
     case readlinkat = 267
+    case fchmodat = 268
     case utimensat = 280
     case faccessat = 269
     case setRobustList = 273
     case dup3 = 292
     case pipe2 = 293
     case prlimit64 = 302
+    case renameat2 = 316
     case getrandom = 318
     case rseq = 334
     case faccessat2 = 439
@@ -127,6 +139,15 @@ public enum LinuxSyscallNumber: UInt64, Sendable, CaseIterable {
         case .fchdir: "fchdir"
         case .mkdir: "mkdir"
         case .rmdir: "rmdir"
+        case .rename: "rename"
+        case .link: "link"
+        case .chmod: "chmod"
+        case .fchmod: "fchmod"
+        case .chown: "chown"
+        case .fchown: "fchown"
+        case .lchown: "lchown"
+        case .fchownat: "fchownat"
+        case .fchmodat: "fchmodat"
         case .unlink: "unlink"
         case .readlink: "readlink"
         case .umask: "umask"
@@ -156,6 +177,9 @@ public enum LinuxSyscallNumber: UInt64, Sendable, CaseIterable {
         case .mkdirat: "mkdirat"
         case .newfstatat: "newfstatat"
         case .unlinkat: "unlinkat"
+        case .renameat: "renameat"
+        case .linkat: "linkat"
+        case .renameat2: "renameat2"
         case .readlinkat: "readlinkat"
         case .utimensat: "utimensat"
         case .faccessat: "faccessat"

@@ -112,6 +112,38 @@ public enum LinuxSyscalls {
             case .unlinkat: // unlinkat(dirfd, path, flags): AT_REMOVEDIR 0x200
                 guard a[2] & ~0x200 == 0 else { throw .invalidArgument }
                 return .returns(try remove(process.path(at: a.address(1)), from: a.fileDescriptor(0), directory: a[2] != 0, in: &process))
+            case .rename: // rename(old, new)
+                try process.rename(process.path(at: a.address(0)), process.path(at: a.address(1)))
+                return .returns(0)
+            case .renameat, .renameat2: // renameat(olddirfd, old, newdirfd, new), renameat2(…, flags): RENAME_NOREPLACE 1
+                let flags = call == .renameat2 ? a[4] : 0
+                guard flags & ~1 == 0 else { throw .invalidArgument }
+                let (old, new) = (try process.path(at: a.address(1)), try process.path(at: a.address(3)))
+                let (from, to) = (try process.baseDirectory(a.fileDescriptor(0)), try process.baseDirectory(a.fileDescriptor(2)))
+                if flags & 1 != 0, (try? process.fileSystem.status(new, from: to)) != nil { throw .fileExist }
+                try process.fileSystem.rename(old, to: new, from: from, destinationDirectory: to)
+                return .returns(0)
+            case .link: // link(existing, new)
+                try process.link(process.path(at: a.address(0)), process.path(at: a.address(1)))
+                return .returns(0)
+            case .linkat: // linkat(olddirfd, existing, newdirfd, new, flags): AT_SYMLINK_FOLLOW 0x400 (there are no links to follow)
+                guard a[4] & ~0x400 == 0 else { throw .invalidArgument }
+                let (existing, new) = (try process.path(at: a.address(1)), try process.path(at: a.address(3)))
+                let (from, to) = (try process.baseDirectory(a.fileDescriptor(0)), try process.baseDirectory(a.fileDescriptor(2)))
+                try process.fileSystem.link(existing, to: new, from: from, destinationDirectory: to)
+                return .returns(0)
+            case .chmod, .fchmodat: // chmod(path, mode), fchmodat(dirfd, path, mode, flags): the disk keeps no modes
+                let (directory, pointer, mode) = call == .chmod ? (LinuxPaths.currentDirectory, a.address(0), a[1]) : (a.fileDescriptor(0), a.address(1), a[2])
+                return .returns(try LinuxStructures.unchangedMode(process.linuxFacts(of: process.path(at: pointer), from: directory), mode))
+            case .fchmod: // fchmod(fd, mode)
+                return .returns(try LinuxStructures.unchangedMode(process.linuxFacts(of: a.fileDescriptor(0)), a[1]))
+            case .chown, .lchown, .fchownat: // chown(path, uid, gid), fchownat(dirfd, path, uid, gid, flags): everything is root's
+                let (directory, pointer, owner) = call == .fchownat ? (a.fileDescriptor(0), a.address(1), 2) : (LinuxPaths.currentDirectory, a.address(0), 1)
+                _ = try process.linuxFacts(of: process.path(at: pointer), from: directory)
+                return .returns(try LinuxStructures.unchangedOwner(a[owner], a[owner + 1]))
+            case .fchown: // fchown(fd, uid, gid)
+                _ = try process.linuxFacts(of: a.fileDescriptor(0))
+                return .returns(try LinuxStructures.unchangedOwner(a[1], a[2]))
             case .chdir: // chdir(path)
                 try process.linuxChangeDirectory(process.path(at: a.address(0)))
                 return .returns(0)
