@@ -50,6 +50,9 @@ public enum SyscallTrace {
         public static let carriesBytes = Flags(rawValue: 2)
         /// The string or buffer is longer than what the record carries.
         public static let truncated = Flags(rawValue: 4)
+        /// The call went through Linux's table (ABI.md §7): its number and result are
+        /// Linux's (``SyscallTrace/linuxCarried(number:result:)``, SyscallTraceLinuxLines.swift).
+        public static let linux = Flags(rawValue: 8)
     }
 
     /// What the record of a call carries: the string or buffer the call used, if any.
@@ -61,7 +64,8 @@ public enum SyscallTrace {
         case buffer(argument: Int, count: Int)
     }
 
-    static func carried(number: UInt64, arguments: SyscallArguments, result: Int64) -> Carried {
+    static func carried(number: UInt64, arguments: SyscallArguments, result: Int64, linux: Bool) -> Carried {
+        if linux { return linuxCarried(number: number, result: result) }
         guard let call = KeOSSyscallNumber(rawValue: number) else { return .none }
         switch call {
         case .open, .create, .mkdir, .unlink, .chdir, .stat:
@@ -80,17 +84,19 @@ public enum SyscallTrace {
     /// Writes the record of call `number` with `arguments` (the registers as the program
     /// passed them) by `thread` of `process` into `buffer` (at least ``maximumRecordSize``
     /// bytes), `result` being `rax` after the call (`nil`: the call does not return), and
-    /// returns its length. Reads the program's memory (`mm`) only where the call did.
+    /// returns its length; `linux`: the call went through Linux's table. Reads the program's
+    /// memory (`mm`) only where the call did.
     public static func record<RAM, P: Pager>(
         number: UInt64, arguments: SyscallArguments, result: UInt64?, process: Int, thread: Int,
-        mm: inout MmStruct<RAM, P>, into buffer: UnsafeMutableRawBufferPointer
+        mm: inout MmStruct<RAM, P>, into buffer: UnsafeMutableRawBufferPointer, linux: Bool = false
     ) -> Int {
         precondition(buffer.count >= maximumRecordSize, "a trace record needs \(maximumRecordSize) bytes")
         var flags: Flags = result == nil ? [] : .returned
+        if linux { flags.insert(.linux) }
         var carriedCount = 0
         let bytes = UnsafeMutableRawBufferPointer(rebasing: buffer[headerSize..<maximumRecordSize])
         if let result {
-            switch carried(number: number, arguments: arguments, result: Int64(bitPattern: result)) {
+            switch carried(number: number, arguments: arguments, result: Int64(bitPattern: result), linux: linux) {
             case .none: break
             case .string(let index):
                 if let (count, whole) = copyString(at: arguments[index], limit: stringPreview, mm: &mm, into: bytes) {

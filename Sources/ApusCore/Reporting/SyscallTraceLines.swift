@@ -32,6 +32,7 @@ extension SyscallTrace {
         appendDecimal(Int64(decoded.thread), to: &text)
         text.append(UInt8(ascii: "]"))
         text.append(UInt8(ascii: " "))
+        if decoded.flags.contains(.linux) { return appendLinuxCall(decoded, to: &text) }
         let call = KeOSSyscallNumber(rawValue: decoded.number)
         if let call {
             append(name(of: call), to: &text)
@@ -47,7 +48,7 @@ extension SyscallTrace {
     }
 
     /// A record's fields: its fixed part copied out in one move, then read as words.
-    private struct Decoded {
+    struct Decoded {
         let record: UnsafeRawBufferPointer
         private var words: (UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0, 0, 0, 0, 0, 0)
 
@@ -165,7 +166,7 @@ extension SyscallTrace {
     }
 
     /// `[3, 4]`: the descriptors `pipe` stored, or the array's address when it stored none.
-    private static func appendDescriptorPair(_ d: Decoded, to text: inout [UInt8]) {
+    static func appendDescriptorPair(_ d: Decoded, to text: inout [UInt8]) {
         guard let bytes = d.bytes, bytes.count == 8 else { return appendHexadecimal(d.argument(0), to: &text) }
         text.append(UInt8(ascii: "["))
         appendDecimal(Int64(Int32(littleEndian: bytes.loadUnaligned(fromByteOffset: 0, as: Int32.self))), to: &text)
@@ -176,7 +177,7 @@ extension SyscallTrace {
 
     /// The string or buffer the record carries, quoted (`...` after it when it goes on), or
     /// the argument's address when it carries none.
-    private static func appendCarried(_ d: Decoded, at index: Int, to text: inout [UInt8]) {
+    static func appendCarried(_ d: Decoded, at index: Int, to text: inout [UInt8]) {
         guard let bytes = d.bytes else {
             appendHexadecimal(d.argument(index), to: &text)
             return
@@ -238,12 +239,12 @@ extension SyscallTrace {
         text.append(UInt8(ascii: "\""))
     }
 
-    private static func append(_ words: StaticString, to text: inout [UInt8]) {
+    static func append(_ words: StaticString, to text: inout [UInt8]) {
         let start = words.utf8Start
         for index in 0..<words.utf8CodeUnitCount { text.append(start[index]) }
     }
 
-    private static func append(_ words: String, to text: inout [UInt8]) {
+    static func append(_ words: String, to text: inout [UInt8]) {
         text.append(contentsOf: words.utf8)
     }
 

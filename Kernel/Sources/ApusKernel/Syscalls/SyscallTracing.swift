@@ -28,7 +28,10 @@ enum SyscallTracing {
     /// Before the call: `exit` and `exit_group` do not come back, so their record goes now.
     static func enter(_ registers: GeneralRegisters, by thread: ThreadID, in process: Unmanaged<ProcessControlBlock>) {
         guard enabled else { return }
-        guard registers.rax == KeOSSyscallNumber.exit.rawValue || registers.rax == KeOSSyscallNumber.exitGroup.rawValue else { return }
+        let linux = process._withUnsafeGuaranteedRef { $0.core.personality == .linux }
+        let ends = linux ? registers.rax == LinuxSyscallNumber.exit.rawValue || registers.rax == LinuxSyscallNumber.exitGroup.rawValue
+                         : registers.rax == KeOSSyscallNumber.exit.rawValue || registers.rax == KeOSSyscallNumber.exitGroup.rawValue
+        guard ends else { return }
         send(registers, result: nil, by: thread, in: process)
     }
 
@@ -43,7 +46,7 @@ enum SyscallTracing {
         let arguments = SyscallArguments(registers.rdi, registers.rsi, registers.rdx, registers.r10, registers.r8, registers.r9)
         let length = process._withUnsafeGuaranteedRef { process in
             SyscallTrace.record(number: registers.rax, arguments: arguments, result: result, process: process.id.value,
-                                thread: thread.value, mm: &process.core.mm, into: scratch)
+                                thread: thread.value, mm: &process.core.mm, into: scratch, linux: process.core.personality == .linux)
         }
         apus_output_ring_write(ring, scratch.baseAddress, UInt64(length))
     }

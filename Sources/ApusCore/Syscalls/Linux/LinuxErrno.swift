@@ -26,4 +26,41 @@ public struct LinuxErrno: Error, Equatable, Sendable {
     public static let invalid = LinuxErrno(.invalidArgument) // EINVAL
     public static let fault = LinuxErrno(.badAddress) // EFAULT
     public static let badDescriptor = LinuxErrno(.badFileDescriptor) // EBADF
+
+    /// The errno's name as Linux's headers spell it (`ENOENT`), `E?` for one Apus never returns.
+    public var name: StaticString {
+        switch code {
+        case 1: "EPERM"
+        case 2: "ENOENT"
+        case 3: "ESRCH"
+        case 4: "EINTR"
+        case 5: "EIO"
+        case 7: "E2BIG"
+        case 8: "ENOEXEC"
+        case 9: "EBADF"
+        case 10: "ECHILD"
+        case 11: "EAGAIN"
+        case 12: "ENOMEM"
+        case 13: "EACCES"
+        case 14: "EFAULT"
+        case 16: "EBUSY"
+        case 17: "EEXIST"
+        case 18: "EXDEV"
+        case 20: "ENOTDIR"
+        case 21: "EISDIR"
+        case 22: "EINVAL"
+        case 24: "EMFILE"
+        case 25: "ENOTTY"
+        case 27: "EFBIG"
+        case 28: "ENOSPC"
+        case 29: "ESPIPE"
+        case 32: "EPIPE"
+        case 34: "ERANGE"
+        case 36: "ENAMETOOLONG"
+        case 38: "ENOSYS"
+        case 39: "ENOTEMPTY"
+        case 40: "ELOOP"
+        default: "E?"
+        }
+    }
 }
