@@ -29,6 +29,9 @@ public enum SyscallOutcome<RAM: PhysicalMemory>: Equatable {
     case waitsForChild(selector: ChildSelector, pid: Int64, status: VirtualAddress, usage: VirtualAddress, noHang: Bool)
     /// Linux's `execve`: the kernel replaces the process's program with `request`'s.
     case execute(LinuxExec.Request)
+    /// A Linux signal call that needs the kernel: the process table, the calling thread's
+    /// user registers, or a wait (``LinuxSignalRequest``).
+    case signal(LinuxSignalRequest)
     /// The call cannot go on until `condition` holds (an empty pipe, a full one, a thread
     /// still running): the thread waits on it, then goes on with `resume` (the rest of the
     /// same call, on the same open file: ``KeOSSyscalls/resume(_:by:in:)``) and adds `done`

@@ -55,7 +55,7 @@ final class ProcessRun {
         let first = ProcessControlBlock(id: id, parentID: 0, core: UserProcess(mm: mm, fileSystem: fileSystem, console: console,
                                                                                mainThread: id.mainThread, wakeups: wakeups))
         first.core.personality = start.personality
-        first.core.linux = LinuxProcessState(programBreak: start.programBreak, path: path)
+        first.core.linux = LinuxProcessState(programBreak: start.programBreak, path: path, mainThread: id.mainThread)
         table.startFirst(first)
         admit(first, thread: ThreadControlBlock(id: id.mainThread, process: first, frame: ProcessControlBlock.firstFrame(start), fpu: clean_fpu_state_address()))
         return nil

@@ -161,8 +161,10 @@ public enum LinuxSyscalls {
                 guard a[0] == 0x1002 else { throw .invalidArgument }
                 guard a.address(1).isCanonical, a[1] < AddressSpaceLayout.userEnd.raw else { throw .operationNotPermitted }
                 return .setsThreadPointer(a[1])
-            case .fork, .vfork, .clone, .wait4, .execve, .rtSigaction, .rtSigprocmask:
+            case .fork, .vfork, .clone, .wait4, .execve:
                 return try serveProcess(call, a, in: &process)
+            case .rtSigaction, .rtSigprocmask, .rtSigsuspend, .rtSigreturn, .kill, .tgkill, .tkill:
+                return try serveSignal(call, a, by: thread, in: &process)
             default:
                 return LinuxSystem.serve(call, a, by: thread, in: &process, machine: machine)
             }
