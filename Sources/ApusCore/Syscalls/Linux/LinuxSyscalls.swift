@@ -169,8 +169,15 @@ public enum LinuxSyscalls {
                 return LinuxSystem.serve(call, a, by: thread, in: &process, machine: machine)
             }
         } catch {
+            if error == .brokenPipe, call == .write || call == .writev { brokenPipe(by: thread, in: &process) }
             return .returns(error.syscallReturnValue)
         }
+    }
+
+    /// A write to a pipe with no reader left: besides `EPIPE`, the writing thread gets
+    /// `SIGPIPE`, which ends the process unless the program ignores or handles it.
+    static func brokenPipe<RAM, P: Pager>(by thread: ThreadID, in process: inout UserProcess<RAM, P>) {
+        _ = process.linux.signals.post(.fromKernel(.brokenPipe), toThread: thread)
     }
 
     /// The line the kernel logs for a call number no table knows.
@@ -184,6 +191,7 @@ public enum LinuxSyscalls {
         do throws(KernelError) {
             return outcome(try process.resume(call, by: thread))
         } catch {
+            if error == .brokenPipe && !isRead(call) { brokenPipe(by: thread, in: &process) }
             return .returns(error == .brokenPipe && isRead(call) ? 0 : error.syscallReturnValue)
         }
     }
