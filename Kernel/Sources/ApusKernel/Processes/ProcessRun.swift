@@ -33,6 +33,8 @@ final class ProcessRun {
     var table = ProcessTable<ProcessControlBlock>()
     /// What outside the threads may wake a waiting thread (Scheduling/OutsideWakeSource.swift).
     var outsideSources: [any OutsideWakeSource] = []
+    /// Where Linux threads sleep, watched from the first sleep on.
+    let sleepTimer = SleepTimer()
 
     /// Starts `program` as the run's first process; `nil` and the reason when it cannot start.
     /// `path` is the program's absolute path (a Linux program's `/proc/self/exe`).

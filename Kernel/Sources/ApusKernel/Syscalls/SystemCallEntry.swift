@@ -132,6 +132,12 @@ extension ProcessRun {
             case .send(let signal, let target):
                 frame.pointee.registers.rax = UInt64(bitPattern: send(signal, to: target, from: process.takeUnretainedValue()))
             }
+        case .sleeps(let deadline, let remaining):
+            guard let result = sleep(until: deadline, remaining: remaining, thread: thread, process: process.takeUnretainedValue()) else {
+                cpu_local_set_exit_pending() // its process ended while it waited
+                return
+            }
+            frame.pointee.registers.rax = UInt64(bitPattern: result)
         case .execute(let request):
             if let failure = execute(request, thread: thread, process: process.takeUnretainedValue(), frame: frame) {
                 frame.pointee.registers.rax = UInt64(bitPattern: failure)

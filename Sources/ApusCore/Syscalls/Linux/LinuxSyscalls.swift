@@ -165,6 +165,8 @@ public enum LinuxSyscalls {
                 return try serveProcess(call, a, in: &process)
             case .rtSigaction, .rtSigprocmask, .rtSigsuspend, .rtSigreturn, .kill, .tgkill, .tkill:
                 return try serveSignal(call, a, by: thread, in: &process)
+            case .nanosleep, .clockNanosleep:
+                return try serveSleep(call, a, in: &process, machine: machine)
             default:
                 return LinuxSystem.serve(call, a, by: thread, in: &process, machine: machine)
             }
