@@ -23,8 +23,6 @@ final class ProcessControlBlock {
     var waitStatus: Int32?
     /// Where a Linux parent waits in `wait4` for its children to end.
     let childEnded = ConditionVariable("a child process ends")
-    /// Where a Linux thread waits in `rt_sigsuspend` (a posted signal wakes it).
-    let signalArrives = ConditionVariable("a signal arrives")
 
     init(id: ProcessID, parentID: ProcessID, core: consuming UserProcess<DirectMap, PagingPolicy>) {
         self.id = id

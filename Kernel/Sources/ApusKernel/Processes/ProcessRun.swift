@@ -35,6 +35,9 @@ final class ProcessRun {
     var outsideSources: [any OutsideWakeSource] = []
     /// Where Linux threads sleep, watched from the first sleep on.
     let sleepTimer = SleepTimer()
+    /// Where Linux threads wait in `rt_sigsuspend` (a posted signal takes each out,
+    /// ``Scheduler/interrupt(_:)``).
+    let signalArrives = ConditionVariable("a signal arrives")
 
     /// Starts `program` as the run's first process; `nil` and the reason when it cannot start.
     /// `path` is the program's absolute path (a Linux program's `/proc/self/exe`).

@@ -83,7 +83,7 @@ extension ProcessRun {
     /// be delivered; −EINTR, or `nil` when the process ended meanwhile.
     func suspendForSignal(thread: ThreadControlBlock, process: ProcessControlBlock) -> Int64? {
         while true {
-            switch waitInterruptibly(on: process.signalArrives, thread: thread, process: process) {
+            switch waitInterruptibly(on: signalArrives, thread: thread, process: process) {
             case .interrupted: return LinuxErrno.interrupted.syscallReturnValue
             case .ended: return nil
             case .woken: continue
