@@ -57,32 +57,65 @@ struct LinuxProgramTests {
         try body(folder, files)
     }
 
+    /// What the host's busybox prints running `script` (written to `files/script.sh`) in a
+    /// scratch folder of `folder`, and its exit status.
+    static func hostRun(_ script: String, folder: URL, files: URL) throws -> (stdout: String, status: Int32) {
+        try Data(script.utf8).write(to: files.appendingPathComponent("script.sh"))
+        let host = Process()
+        host.executableURL = busybox
+        host.arguments = ["sh", files.appendingPathComponent("script.sh").path]
+        let scratch = folder.appendingPathComponent("host")
+        try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
+        host.currentDirectoryURL = scratch
+        var environment = ProcessInfo.processInfo.environment
+        environment["PATH"] = "/usr/bin:/bin"
+        host.environment = environment
+        let pipe = Pipe()
+        host.standardOutput = pipe
+        host.standardError = FileHandle.nullDevice
+        try host.run()
+        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        host.waitUntilExit()
+        return (output, host.terminationStatus)
+    }
+
     @Test func busyboxRunsAShellScriptAsOnTheHost() throws {
         try Self.withBusybox { folder, files in
-            try Data(Self.script.utf8).write(to: files.appendingPathComponent("script.sh"))
-
-            let host = Process()
-            host.executableURL = Self.busybox
-            host.arguments = ["sh", files.appendingPathComponent("script.sh").path]
-            let scratch = folder.appendingPathComponent("host")
-            try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
-            host.currentDirectoryURL = scratch
-            var environment = ProcessInfo.processInfo.environment
-            environment["PATH"] = "/usr/bin:/bin"
-            host.environment = environment
-            let pipe = Pipe()
-            host.standardOutput = pipe
-            host.standardError = FileHandle.nullDevice
-            try host.run()
-            let expected = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-            host.waitUntilExit()
-
+            let (expected, hostStatus) = try Self.hostRun(Self.script, folder: folder, files: files)
             let result = try SystemUnderTest.run("busybox", ["sh", "/script.sh"], rootfs: [files])
             #expect(result.problem == nil, "kernel log:\n\(result.log)")
             #expect(result.stdout == expected)
             #expect(result.stderr == "to-stderr\n")
-            #expect(result.exitStatus == Int64(host.terminationStatus))
-            #expect(host.terminationStatus == 5)
+            #expect(result.stderr == "to-stderr\n")
+            #expect(result.exitStatus == Int64(hostStatus))
+            #expect(hostStatus == 5)
+            expectNothingLeakedAndNoPanic(result)
+        }
+    }
+
+    /// Signals as a shell uses them: background jobs and `wait` (SIGCHLD through
+    /// `rt_sigsuspend`), `kill` of a child and of the shell itself, `trap`, SIGPIPE in a
+    /// pipeline, a sleep that a signal need not end.
+    static let signalScript = """
+        busybox sleep 0 & wait; echo "waited $?"
+        busybox cat & kill $!; wait $!; echo "killed child $?"
+        trap 'echo got USR1' USR1; kill -USR1 $$; echo "after trap"
+        busybox yes | busybox head -n 1; echo "pipe status $?"
+        busybox sh -c 'kill -TERM $$; echo not here'; echo "self-terminated $?"
+        busybox sh -c 'trap "" PIPE; busybox yes | busybox head -n 2'; echo "ignored SIGPIPE $?"
+        busybox sleep 0.2; echo slept
+        kill -0 $$ && echo "kill -0 finds the shell"
+        kill -0 4000 2>/dev/null || echo "no process 4000"
+        (busybox sleep 5; echo "not killed") & kill -KILL $!; wait $!; echo "SIGKILL $?"
+        """
+
+    @Test func busyboxSignalsBehaveAsOnTheHost() throws {
+        try Self.withBusybox { folder, files in
+            let (expected, hostStatus) = try Self.hostRun(Self.signalScript, folder: folder, files: files)
+            let result = try SystemUnderTest.run("busybox", ["sh", "/script.sh"], rootfs: [files])
+            #expect(result.problem == nil, "kernel log:\n\(result.log)")
+            #expect(result.stdout == expected)
+            #expect(result.exitStatus == Int64(hostStatus))
             expectNothingLeakedAndNoPanic(result)
         }
     }
@@ -102,11 +135,42 @@ struct LinuxProgramTests {
     /// programs (Fixtures/linuxhostile.c, built with this host's `cc -static`): each gets
     /// the error Linux gives on this host, and the kernel goes on.
     @Test func hostileLinuxCallsGetLinuxsErrorsAndTheKernelGoesOn() throws {
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("apus-linuxhostile-\(UUID().uuidString)")
+        try Self.withHostProgram("linuxhostile") { folder, expected in
+            #expect(expected.hasSuffix("survived\n"))
+            let result = try SystemUnderTest.run("linuxhostile", rootfs: [folder])
+            #expect(result.problem == nil, "kernel log:\n\(result.log)")
+            #expect(result.stdout == expected)
+            #expect(result.exitStatus == 0)
+            #expect(result.logLines.contains { $0.contains("Linux system call 1000 is not implemented") })
+            expectNothingLeakedAndNoPanic(result)
+        }
+    }
+
+    /// Signal handlers, masks, and hostile signal frames (Fixtures/linuxsignals.c): a
+    /// handler due on an unmapped, kernel or non-canonical stack kills the process with
+    /// SIGSEGV, forged `rt_sigreturn` frames end their process or land where a user
+    /// program may; the output is the host's, and the kernel goes on.
+    @Test func signalFramesOnBadStacksAndForgedReturnsEndOnlyTheirProcess() throws {
+        try Self.withHostProgram("linuxsignals") { folder, expected in
+            #expect(expected.hasSuffix("survived\n"))
+            let result = try SystemUnderTest.run("linuxsignals", rootfs: [folder])
+            #expect(result.problem == nil, "kernel log:\n\(result.log)")
+            #expect(result.stdout == expected)
+            #expect(result.exitStatus == 0)
+            expectNothingLeakedAndNoPanic(result)
+        }
+    }
+
+    /// Builds Fixtures/`name`.c with this host's `cc -static` into a scratch folder (beside
+    /// its source as `src.c`), runs it
+    /// on the host there, and gives `body` the folder and what it printed.
+    static func withHostProgram(_ name: String, _ body: (_ folder: URL, _ expected: String) throws -> Void) throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("apus-\(name)-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: folder) }
-        let source = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures/linuxhostile.c")
-        let program = folder.appendingPathComponent("linuxhostile")
+        let source = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures/\(name).c")
+        let program = folder.appendingPathComponent(name)
+        // Its source, executable but no program, is there too (for `execve` to refuse).
         try FileManager.default.copyItem(at: source, to: folder.appendingPathComponent("src.c"))
         try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: folder.appendingPathComponent("src.c").path)
         let compile = Process()
@@ -124,13 +188,6 @@ struct LinuxProgramTests {
         try host.run()
         let expected = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         host.waitUntilExit()
-        #expect(expected.hasSuffix("survived\n"))
-
-        let result = try SystemUnderTest.run("linuxhostile", rootfs: [folder])
-        #expect(result.problem == nil, "kernel log:\n\(result.log)")
-        #expect(result.stdout == expected)
-        #expect(result.exitStatus == 0)
-        #expect(result.logLines.contains { $0.contains("Linux system call 1000 is not implemented") })
-        expectNothingLeakedAndNoPanic(result)
+        try body(folder, expected)
     }
 }

@@ -149,7 +149,7 @@ public struct HeapBudget {
             Row("processes (control block, process, thread-end and child-end conditions)", count: processes,
                 blocks: [processControlBlockBytes, conditionVariableBytes, waitQueueBytes, conditionVariableBytes, waitQueueBytes]),
             Row("Linux processes (signal actions, program and directory paths)", count: processes,
-                blocks: [arrayHeaderBytes + LinuxSignalActions.signalCount * LinuxSignalActions.actionSize,
+                blocks: [arrayHeaderBytes + Signal.numbers.count * MemoryLayout<SignalAction>.stride,
                          arrayHeaderBytes + 2 * LinuxPaths.maximumLength + 1, arrayHeaderBytes + LinuxPaths.maximumLength]),
             Row("pipes (a page of buffer, two conditions)", count: budget.pipeLimit,
                 blocks: [pipeBytes, PipeBuffer.capacity, conditionVariableBytes, waitQueueBytes, conditionVariableBytes, waitQueueBytes]),

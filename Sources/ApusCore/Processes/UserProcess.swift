@@ -45,6 +45,7 @@ public struct UserProcess<RAM: PhysicalMemory, P: Pager>: ~Copyable {
         self.console = console
         self.wakeups = wakeups
         threads = ThreadGroup(main: mainThread)
+        linux.signals = SignalState(mainThread: mainThread)
     }
 
     /// A pipe changed: whoever waits on either end must look again.

@@ -24,6 +24,7 @@ extension UserProcess {
         child.personality = personality
         child.linux = linux
         child.linux.processGroup = linux.group(of: Int64(threads.main.value))
+        child.linux.signals = linux.signals.forked(from: threads.main, child: mainThread)
         return child
     }
 }

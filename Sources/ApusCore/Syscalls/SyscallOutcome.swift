@@ -29,6 +29,13 @@ public enum SyscallOutcome<RAM: PhysicalMemory>: Equatable {
     case waitsForChild(selector: ChildSelector, pid: Int64, status: VirtualAddress, usage: VirtualAddress, noHang: Bool)
     /// Linux's `execve`: the kernel replaces the process's program with `request`'s.
     case execute(LinuxExec.Request)
+    /// A Linux signal call that needs the kernel: the process table, the calling thread's
+    /// user registers, or a wait (``LinuxSignalRequest``).
+    case signal(LinuxSignalRequest)
+    /// Linux's `nanosleep` and `clock_nanosleep`: the thread sleeps until the monotonic
+    /// clock reads `deadline` nanoseconds and returns 0; a signal to be delivered ends it
+    /// with −EINTR, and the time left is stored at `remaining` (unless 0).
+    case sleeps(until: UInt64, remaining: VirtualAddress)
     /// The call cannot go on until `condition` holds (an empty pipe, a full one, a thread
     /// still running): the thread waits on it, then goes on with `resume` (the rest of the
     /// same call, on the same open file: ``KeOSSyscalls/resume(_:by:in:)``) and adds `done`

@@ -7,7 +7,7 @@ import X86_64Support
 /// the CPU's registers.
 extension ProcessRun {
     /// `wait4` by `thread` of `process`: the id of a child that ended (its wait status
-    /// stored at `status`), 0 (`noHang`, children running), −ECHILD; `nil` when the
+    /// stored at `status`), 0 (`noHang`, children running), −ECHILD, −EINTR (a signal is to be delivered); `nil` when the
     /// process ended while the thread waited.
     func waitForChild(_ selector: ChildSelector, status: VirtualAddress, usage: VirtualAddress, noHang: Bool,
                       thread: ThreadControlBlock, process: ProcessControlBlock) -> Int64? {
@@ -26,9 +26,11 @@ extension ProcessRun {
             case .childrenRunning:
                 if noHang { return 0 }
                 wakeWaiters()
-                FileSystemLock.release(by: thread.id)
-                scheduler.wait(on: process.childEnded)
-                if thread.mustEnd || FileSystemLock.acquire(by: thread.id) == .ended { return nil }
+                switch waitInterruptibly(on: process.childEnded, thread: thread, process: process) {
+                case .interrupted: return LinuxErrno.interrupted.syscallReturnValue
+                case .ended: return nil
+                case .woken: continue
+                }
             }
         }
     }
@@ -78,7 +80,7 @@ extension ProcessRun {
         state.breakStart = start.programBreak
         state.breakEnd = start.programBreak
         state.executablePath = path
-        state.signalActions = state.signalActions.afterExec()
+        state.signals.resetForExecve(keeping: thread.id)
         process.core.linux = state
         thread.threadPointer = 0
         LinuxPersonality.loadThreadPointer(0)

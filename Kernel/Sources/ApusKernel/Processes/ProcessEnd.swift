@@ -37,6 +37,9 @@ extension ProcessRun {
             let waitStatus = process.waitStatus ?? (status == -1 ? LinuxWaitStatus.killed(by: LinuxWaitStatus.segmentationFault)
                                                                   : LinuxWaitStatus.exited(Int32(truncatingIfNeeded: status)))
             table.keep(ZombieProcess(id: process.id, parent: parent.id, group: process.core.linux.group(of: Int64(process.id.value)), status: waitStatus))
+            if let change = WaitStatus(raw: waitStatus) {
+                post(.childChanged(pid: Int32(truncatingIfNeeded: process.id.value), status: change), to: parent)
+            }
             wakeups.add(parent.childEnded)
             wakeWaiters()
         }

@@ -33,6 +33,11 @@ final class ProcessRun {
     var table = ProcessTable<ProcessControlBlock>()
     /// What outside the threads may wake a waiting thread (Scheduling/OutsideWakeSource.swift).
     var outsideSources: [any OutsideWakeSource] = []
+    /// Where Linux threads sleep, watched from the first sleep on.
+    let sleepTimer = SleepTimer()
+    /// Where Linux threads wait in `rt_sigsuspend` (a posted signal takes each out,
+    /// ``Scheduler/interrupt(_:)``).
+    let signalArrives = ConditionVariable("a signal arrives")
 
     /// Starts `program` as the run's first process; `nil` and the reason when it cannot start.
     /// `path` is the program's absolute path (a Linux program's `/proc/self/exe`).
@@ -55,7 +60,7 @@ final class ProcessRun {
         let first = ProcessControlBlock(id: id, parentID: 0, core: UserProcess(mm: mm, fileSystem: fileSystem, console: console,
                                                                                mainThread: id.mainThread, wakeups: wakeups))
         first.core.personality = start.personality
-        first.core.linux = LinuxProcessState(programBreak: start.programBreak, path: path)
+        first.core.linux = LinuxProcessState(programBreak: start.programBreak, path: path, mainThread: id.mainThread)
         table.startFirst(first)
         admit(first, thread: ThreadControlBlock(id: id.mainThread, process: first, frame: ProcessControlBlock.firstFrame(start), fpu: clean_fpu_state_address()))
         return nil

@@ -44,6 +44,8 @@ final class ThreadControlBlock {
     /// Set when the thread must end as soon as it next runs (its process was ended from
     /// elsewhere: `exit_group`, a fault in another thread, the run is over, or a deadlock).
     var mustEnd = false
+    /// Set while it waits in a Linux system call that a signal ends (``Scheduler/interrupt(_:)``).
+    var waitsInterruptibly = false
     /// A Linux thread's FS base (`arch_prctl(ARCH_SET_FS)`), loaded whenever it runs.
     var threadPointer: UInt64 = 0
     /// Where `switch_context` saves the thread's stack pointer (memory of its own: the switch

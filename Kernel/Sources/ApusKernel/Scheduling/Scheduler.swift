@@ -207,6 +207,15 @@ final class Scheduler<Policy: SchedulingPolicy> where Policy.Runnable == ThreadC
         }
     }
 
+    /// `thread`, waiting in a system call a signal ends, stops waiting and becomes ready; its
+    /// call sees the signal and returns.
+    func interrupt(_ thread: ThreadControlBlock) {
+        guard case .waiting(let queue) = thread.state else { return }
+        queue.remove(thread.id)
+        thread.state = .ready
+        makeReady(thread, .woken(lastCPU: thread.lastCPU))
+    }
+
     /// The threads waiting now, with what they wait for.
     var waitingThreads: [ThreadControlBlock] {
         threads.filter { if case .waiting = $0.state { true } else { false } }

@@ -59,15 +59,20 @@ extension ProcessRun {
         }
         var done: Int64 = 0
         var endedWhileWaiting = false
+        var interrupted = InterruptedCall.no
         while case .waits(let condition, let rest, let progress) = outcome {
             wakeWaiters()
             done += progress
-            // Never wait for another thread holding the file system lock.
-            FileSystemLock.release(by: threadID)
-            scheduler.wait(on: condition)
-            if thread.mustEnd || FileSystemLock.acquire(by: threadID) == .ended {
+            // Never wait for another thread holding the file system lock (let go meanwhile).
+            let end = waitInterruptibly(on: condition, thread: thread, process: process.takeUnretainedValue())
+            if end == .ended {
                 endedWhileWaiting = true
                 outcome = .returns(0)
+                break
+            }
+            if end == .interrupted { // a signal is to be delivered: what was done, or −EINTR
+                outcome = .returns(LinuxErrno.interrupted.syscallReturnValue)
+                if done == 0 { interrupted = .restartable(number: registers.rax) }
                 break
             }
             outcome = process._withUnsafeGuaranteedRef {
@@ -112,6 +117,27 @@ extension ProcessRun {
                 return
             }
             frame.pointee.registers.rax = UInt64(bitPattern: result)
+            if result == LinuxErrno.interrupted.syscallReturnValue { interrupted = .restartable(number: registers.rax) }
+        case .signal(let request):
+            switch request {
+            case .suspend:
+                guard let result = suspendForSignal(thread: thread, process: process.takeUnretainedValue()) else {
+                    cpu_local_set_exit_pending() // its process ended while it waited
+                    return
+                }
+                frame.pointee.registers.rax = UInt64(bitPattern: result)
+                interrupted = .notRestartable
+            case .returnFromHandler:
+                returnFromHandler(thread: thread, process: process.takeUnretainedValue(), frame: frame)
+            case .send(let signal, let target):
+                frame.pointee.registers.rax = UInt64(bitPattern: send(signal, to: target, from: process.takeUnretainedValue()))
+            }
+        case .sleeps(let deadline, let remaining):
+            guard let result = sleep(until: deadline, remaining: remaining, thread: thread, process: process.takeUnretainedValue()) else {
+                cpu_local_set_exit_pending() // its process ended while it waited
+                return
+            }
+            frame.pointee.registers.rax = UInt64(bitPattern: result)
         case .execute(let request):
             if let failure = execute(request, thread: thread, process: process.takeUnretainedValue(), frame: frame) {
                 frame.pointee.registers.rax = UInt64(bitPattern: failure)
@@ -126,8 +152,15 @@ extension ProcessRun {
             preconditionFailure("a call still waits after its waits")
         }
         SyscallTracing.leave(registers, result: frame.pointee.registers.rax, by: threadID, in: process)
-        if ReturnAddressVerdict(returningTo: registers.rcx) == .endProcess {
-            log("process \(process.takeUnretainedValue().id): system call returns to the non-canonical address \(hexadecimal(registers.rcx)); process killed with status -1")
+        if process._withUnsafeGuaranteedRef({ $0.core.personality == .linux }) {
+            deliverSignals(thread: thread, process: process.takeUnretainedValue(), frame: frame, interrupted: interrupted)
+            if thread.mustEnd || process._withUnsafeGuaranteedRef({ $0.exitStatus != nil }) {
+                FileSystemLock.release(by: threadID)
+                return
+            }
+        }
+        if ReturnAddressVerdict(returningTo: frame.pointee.registers.rcx) == .endProcess {
+            log("process \(process.takeUnretainedValue().id): system call returns to the non-canonical address \(hexadecimal(frame.pointee.registers.rcx)); process killed with status -1")
             exitRunning(status: -1)
         }
         FileSystemLock.release(by: threadID)

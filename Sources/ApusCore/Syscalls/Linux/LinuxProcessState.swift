@@ -1,6 +1,6 @@
 /// What a Linux process keeps that a KeOS one has no call for: its program break (`brk`),
 /// its file mode creation mask (`umask`), the path of the program it runs
-/// (`/proc/self/exe`), and its process group and session.
+/// (`/proc/self/exe`), its process group and session, and its signals.
 public struct LinuxProcessState: Sendable, Equatable {
     /// Where the break started (the first page past the program's segments) and where it
     /// is now; the pages between are one anonymous region.
@@ -17,10 +17,9 @@ public struct LinuxProcessState: Sendable, Equatable {
     public var parentProcess: Int64 = 0
     /// The console's foreground process group as this process last saw or set it.
     public var foregroundGroup: Int64 = 1
-    /// The signal dispositions `rt_sigaction` set (``LinuxSignalActions``) and the blocked
-    /// signals `rt_sigprocmask` set.
-    public var signalActions = LinuxSignalActions()
-    public var blockedSignals: UInt64 = 0
+    /// Its signals: the actions `rt_sigaction` set, and each thread's mask and pending
+    /// signals (``SignalState``).
+    public var signals = SignalState(mainThread: 1)
     /// The current directory's absolute path (`getcwd`), kept beside the directory itself.
     public var workingDirectory: [UInt8] = [UInt8(ascii: "/")]
 
@@ -28,7 +27,8 @@ public struct LinuxProcessState: Sendable, Equatable {
 
     /// The state of a process that starts a program whose break begins at `programBreak`,
     /// found at `path`.
-    public init(programBreak: VirtualAddress, path: [UInt8]) {
+    public init(programBreak: VirtualAddress, path: [UInt8], mainThread: ThreadID) {
+        signals = SignalState(mainThread: mainThread)
         breakStart = programBreak
         breakEnd = programBreak
         executablePath = path

@@ -1,6 +1,5 @@
 /// Linux's process calls: `clone`/`fork`/`vfork` (a copy of the process, as KeOS's
-/// `fork`), `wait4`, `execve`, and the signal calls a shell makes at start (`rt_sigaction`,
-/// `rt_sigprocmask`), whose dispositions the process keeps (``LinuxSignalActions``).
+/// `fork`), `wait4` and `execve`.
 extension LinuxSyscalls {
     /// `clone`'s flags that make a thread, which this kernel's Linux table does not offer.
     static let threadFlags: UInt64 = 0x100 | 0x10000 // CLONE_VM, CLONE_THREAD
@@ -29,31 +28,6 @@ extension LinuxSyscalls {
             } catch {
                 return .returns(error.syscallReturnValue)
             }
-        case .rtSigaction: // rt_sigaction(signal, act, oldact, sigsetsize)
-            let signal = Int(Int32(truncatingIfNeeded: a[0]))
-            guard a[3] == 8, (1...LinuxSignalActions.signalCount).contains(signal) else { throw .invalidArgument }
-            let new = a[1] != 0 ? try process.mm.copyIn(count: LinuxSignalActions.actionSize, from: a.address(1)) : nil
-            if a[2] != 0 { _ = try process.mm.checkedUserRange(a.address(2), count: UInt64(LinuxSignalActions.actionSize), for: .write) }
-            let old = process.linux.signalActions.action(signal)
-            if let new { try process.linux.signalActions.set(signal, to: new) }
-            if a[2] != 0 { try process.mm.copyOut(old, to: a.address(2)) }
-            return .returns(0)
-        case .rtSigprocmask: // rt_sigprocmask(how, set, oldset, sigsetsize): SIG_BLOCK 0, SIG_UNBLOCK 1, SIG_SETMASK 2
-            guard a[3] == 8, a[1] == 0 || a[0] <= 2 else { throw .invalidArgument }
-            let old = process.linux.blockedSignals
-            if a[2] != 0 { _ = try process.mm.checkedUserRange(a.address(2), count: 8, for: .write) }
-            if a[1] != 0 {
-                let set = UInt64(littleEndianBytes: try process.mm.copyIn(count: 8, from: a.address(1)), at: 0)
-                let unblockable: UInt64 = 1 << 8 | 1 << 18 // SIGKILL, SIGSTOP
-                switch a[0] {
-                case 0: process.linux.blockedSignals = old | set
-                case 1: process.linux.blockedSignals = old & ~set
-                default: process.linux.blockedSignals = set
-                }
-                process.linux.blockedSignals &= ~unblockable
-            }
-            if a[2] != 0 { try process.mm.copyOut(value: old, to: a.address(2)) }
-            return .returns(0)
         default:
             return .returns(LinuxErrno.noSuchCall.syscallReturnValue)
         }

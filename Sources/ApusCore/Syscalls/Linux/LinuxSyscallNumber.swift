@@ -69,6 +69,7 @@ public enum LinuxSyscallNumber: UInt64, Sendable, CaseIterable {
     case prctl = 157
     case archPrctl = 158
     case gettid = 186
+    case tkill = 200
     case getdents64 = 217
     case setTidAddress = 218
     case clockGettime = 228
@@ -167,6 +168,7 @@ public enum LinuxSyscallNumber: UInt64, Sendable, CaseIterable {
         case .prctl: "prctl"
         case .archPrctl: "arch_prctl"
         case .gettid: "gettid"
+        case .tkill: "tkill"
         case .getdents64: "getdents64"
         case .setTidAddress: "set_tid_address"
         case .clockGettime: "clock_gettime"

@@ -193,14 +193,25 @@ public enum LinuxSyscalls {
                 guard a[0] == 0x1002 else { throw .invalidArgument }
                 guard a.address(1).isCanonical, a[1] < AddressSpaceLayout.userEnd.raw else { throw .operationNotPermitted }
                 return .setsThreadPointer(a[1])
-            case .fork, .vfork, .clone, .wait4, .execve, .rtSigaction, .rtSigprocmask:
+            case .fork, .vfork, .clone, .wait4, .execve:
                 return try serveProcess(call, a, in: &process)
+            case .rtSigaction, .rtSigprocmask, .rtSigsuspend, .rtSigreturn, .kill, .tgkill, .tkill:
+                return try serveSignal(call, a, by: thread, in: &process)
+            case .nanosleep, .clockNanosleep:
+                return try serveSleep(call, a, in: &process, machine: machine)
             default:
                 return LinuxSystem.serve(call, a, by: thread, in: &process, machine: machine)
             }
         } catch {
+            if error == .brokenPipe, call == .write || call == .writev { brokenPipe(by: thread, in: &process) }
             return .returns(error.syscallReturnValue)
         }
+    }
+
+    /// A write to a pipe with no reader left: besides `EPIPE`, the writing thread gets
+    /// `SIGPIPE`, which ends the process unless the program ignores or handles it.
+    static func brokenPipe<RAM, P: Pager>(by thread: ThreadID, in process: inout UserProcess<RAM, P>) {
+        _ = process.linux.signals.post(.fromKernel(.brokenPipe), toThread: thread)
     }
 
     /// The line the kernel logs for a call number no table knows.
@@ -214,6 +225,7 @@ public enum LinuxSyscalls {
         do throws(KernelError) {
             return outcome(try process.resume(call, by: thread))
         } catch {
+            if error == .brokenPipe && !isRead(call) { brokenPipe(by: thread, in: &process) }
             return .returns(error == .brokenPipe && isRead(call) ? 0 : error.syscallReturnValue)
         }
     }
