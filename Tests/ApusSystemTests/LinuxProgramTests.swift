@@ -109,13 +109,33 @@ struct LinuxProgramTests {
         (busybox sleep 5; echo "not killed") & kill -KILL $!; wait $!; echo "SIGKILL $?"
         """
 
+    /// What the host's busybox prints for ``signalScript`` from a shell (recorded: under the
+    /// test runner a child inherits a blocked SIGCHLD, and ash's `wait` would never end).
+    static let signalScriptOutput = """
+        waited 0
+        killed child 143
+        got USR1
+        after trap
+        y
+        pipe status 0
+        self-terminated 143
+        y
+        y
+        ignored SIGPIPE 0
+        slept
+        kill -0 finds the shell
+        no process 4000
+        SIGKILL 137
+
+        """
+
     @Test func busyboxSignalsBehaveAsOnTheHost() throws {
-        try Self.withBusybox { folder, files in
-            let (expected, hostStatus) = try Self.hostRun(Self.signalScript, folder: folder, files: files)
+        try Self.withBusybox { _, files in
+            try Data(Self.signalScript.utf8).write(to: files.appendingPathComponent("script.sh"))
             let result = try SystemUnderTest.run("busybox", ["sh", "/script.sh"], rootfs: [files])
             #expect(result.problem == nil, "kernel log:\n\(result.log)")
-            #expect(result.stdout == expected)
-            #expect(result.exitStatus == Int64(hostStatus))
+            #expect(result.stdout == Self.signalScriptOutput)
+            #expect(result.exitStatus == 0)
             expectNothingLeakedAndNoPanic(result)
         }
     }
