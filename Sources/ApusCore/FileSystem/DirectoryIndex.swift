@@ -110,7 +110,7 @@ struct DirectoryIndexes {
         /// Directories smaller than this, in blocks, are scanned.
         var minimumBlocks: UInt64 = 4
         /// Nodes of all indexes together, at most.
-        var nodeLimit = 65_536
+        var nodeLimit = 40_960
         /// Indexes at once, at most.
         var indexLimit = 64
     }

@@ -151,6 +151,12 @@ public struct HeapBudget {
             Row("Linux processes (signal actions, program and directory paths)", count: processes,
                 blocks: [arrayHeaderBytes + Signal.numbers.count * MemoryLayout<SignalAction>.stride,
                          arrayHeaderBytes + 2 * LinuxPaths.maximumLength + 1, arrayHeaderBytes + LinuxPaths.maximumLength]),
+            // A Linux process has one thread (clone with CLONE_THREAD is refused); each signal
+            // is pending at most once, in the process's set and in its thread's, with its siginfo.
+            Row("Linux signals (a thread's state, every signal pending twice)", count: processes,
+                blocks: [arrayHeaderBytes + MemoryLayout<ThreadSignals>.stride,
+                         arrayHeaderBytes + Signal.numbers.count * MemoryLayout<SignalInfo>.stride,
+                         arrayHeaderBytes + Signal.numbers.count * MemoryLayout<SignalInfo>.stride]),
             Row("pipes (a page of buffer, two conditions)", count: budget.pipeLimit,
                 blocks: [pipeBytes, PipeBuffer.capacity, conditionVariableBytes, waitQueueBytes, conditionVariableBytes, waitQueueBytes]),
             Row("threads (control block, FPU state, name)", count: threads,
