@@ -200,14 +200,7 @@ struct LinuxProgramTests {
         compile.waitUntilExit()
         try #require(compile.terminationStatus == 0, "cc -static could not build \(source.path)")
 
-        let host = Process()
-        host.executableURL = program
-        host.currentDirectoryURL = folder
-        let pipe = Pipe()
-        host.standardOutput = pipe
-        try host.run()
-        let expected = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        host.waitUntilExit()
+        let expected = String(decoding: try HostSpawn.run(program.path, [], in: folder.path).output, as: UTF8.self)
         try body(folder, expected)
     }
 }

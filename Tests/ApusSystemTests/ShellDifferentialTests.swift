@@ -73,48 +73,8 @@ struct ShellDifferentialTests {
         let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("apus-shell-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: scratch) }
-        #if os(Linux)
-        let arguments = [hostBusybox, "sh", folder.appendingPathComponent("\(driver).sh").path, folder.path, scratch.path] + names
-        var pipe: [Int32] = [0, 0]
-        guard Glibc.pipe(&pipe) == 0 else { throw ToolError("pipe: \(String(cString: strerror(errno)))") }
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-        posix_spawn_file_actions_adddup2(&actions, pipe[1], 1)
-        posix_spawn_file_actions_addclose(&actions, pipe[0])
-        posix_spawn_file_actions_addclose(&actions, pipe[1])
-        var attributes = posix_spawnattr_t()
-        posix_spawnattr_init(&attributes)
-        defer { posix_spawnattr_destroy(&attributes) }
-        var none = sigset_t(), all = sigset_t()
-        sigemptyset(&none)
-        sigfillset(&all)
-        posix_spawnattr_setsigmask(&attributes, &none)
-        posix_spawnattr_setsigdefault(&attributes, &all)
-        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
-        var argv: [UnsafeMutablePointer<CChar>?] = arguments.map { strdup($0) } + [nil]
-        defer { argv.forEach { free($0) } }
-        var environment: [UnsafeMutablePointer<CChar>?] = [nil]
-        var child: pid_t = 0
-        let spawned = posix_spawn(&child, hostBusybox, &actions, &attributes, &argv, &environment)
-        close(pipe[1])
-        defer { close(pipe[0]) }
-        guard spawned == 0 else { throw ToolError("\(hostBusybox): \(String(cString: strerror(spawned)))") }
-        var output: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 1 << 16)
-        while true {
-            let count = chunk.withUnsafeMutableBytes { read(pipe[0], $0.baseAddress, $0.count) }
-            if count < 0, errno == EINTR { continue }
-            if count <= 0 { break }
-            output += chunk[0..<count]
-        }
-        var status: Int32 = 0
-        while waitpid(child, &status, 0) < 0, errno == EINTR {}
-        return output
-        #else
-        throw ToolError("the host side of the busybox scripts runs on Linux only")
-        #endif
+        return try HostSpawn.run(hostBusybox, ["sh", folder.appendingPathComponent("\(driver).sh").path, folder.path, scratch.path] + names,
+                                 in: scratch.path).output
     }
 
     @Test func everyScriptPrintsItsExpectedRecordWithTheHostsBusybox() throws {

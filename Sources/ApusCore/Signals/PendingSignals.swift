@@ -10,7 +10,12 @@ public struct PendingSignals: Hashable, Sendable {
     /// The `siginfo` of each pending signal, in the order they were posted.
     private var infos: [SignalInfo] = []
 
-    public init() {}
+    /// A set with room for every signal's `siginfo` from the start (the kernel heap's budget
+    /// counts it so), so that posting one allocates nothing: a child's end posts SIGCHLD
+    /// where the kernel frees and must not allocate.
+    public init() {
+        infos.reserveCapacity(Signal.numbers.count)
+    }
 
     /// Makes `info`'s signal pending; false when it already was (and `info` is dropped).
     @discardableResult
