@@ -29,19 +29,8 @@ extension ProcessTable {
     }
 }
 
-/// Linux's wait status (`<bits/waitstatus.h>`): an exit status in bits 8–15, or the signal
-/// that ended the process in bits 0–6.
-public enum LinuxWaitStatus {
-    /// The status of a process that exited with `code`.
-    public static func exited(_ code: Int32) -> Int32 { (code & 0xFF) << 8 }
-    /// The status of a process that signal `number` ended.
-    public static func killed(by number: Int32) -> Int32 { number & 0x7F }
-    /// SIGSEGV: the signal of a fault.
-    public static let segmentationFault: Int32 = 11
-}
-
 /// What is left of a process that ended: its id, its parent, its process group and
-/// its wait status (Linux's encoding, ``LinuxWaitStatus``).
+/// its wait status (Linux's encoding, ``WaitStatus/raw``).
 public struct ZombieProcess: Equatable, Sendable {
     public var id: ProcessID
     public var parent: ProcessID

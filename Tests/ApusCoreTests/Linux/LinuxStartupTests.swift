@@ -108,7 +108,7 @@ struct LinuxStartupTests {
         #expect(LinuxStructures.FileFacts.looksExecutable(Array("#!/bin/sh".utf8)))
         #expect(!LinuxStructures.FileFacts.looksExecutable(Array("hello".utf8)))
         #expect(LinuxErrno(.badAddress).syscallReturnValue == -14)
-        #expect(LinuxWaitStatus.exited(3) == 0x300 && LinuxWaitStatus.killed(by: 9) == 9)
+        #expect(WaitStatus.exited(3).raw == 0x300 && WaitStatus.killed(by: Signal.kill, coreDumped: false).raw == 9)
     }
 
     @Test func aChildThatEndedIsReapedOnceAndOrphansAreAdopted() {
@@ -120,7 +120,7 @@ struct LinuxStartupTests {
         #expect(table.reap(by: shell, .any, group: { _ in 0 }) == .childrenRunning)
         #expect(table.reap(by: shell, .process(99), group: { _ in 0 }) == .noChild)
         table.end(child, status: 0) { _ in }
-        table.keep(ZombieProcess(id: child, parent: shell, group: 5, status: LinuxWaitStatus.exited(4)))
+        table.keep(ZombieProcess(id: child, parent: shell, group: 5, status: WaitStatus.exited(4).raw))
         #expect(table.entry(grandchild)?.parent == ProcessTable<Int>.firstProcessID, "adopted by the first process")
         #expect(table.reap(by: shell, .group(6), group: { _ in 0 }) == .noChild)
         #expect(table.reap(by: shell, .group(5), group: { _ in 0 }) == .reaped(ZombieProcess(id: child, parent: shell, group: 5, status: 0x400)))

@@ -34,8 +34,8 @@ extension ProcessRun {
         }
         // A Linux parent may wait for it: it stays a zombie until then (ChildWaits.swift).
         if let parent, parent.core.personality == .linux {
-            let waitStatus = process.waitStatus ?? (status == -1 ? LinuxWaitStatus.killed(by: LinuxWaitStatus.segmentationFault)
-                                                                  : LinuxWaitStatus.exited(Int32(truncatingIfNeeded: status)))
+            let waitStatus = process.waitStatus ?? (status == -1 ? WaitStatus.killed(by: .segmentationFault, coreDumped: false)
+                                                                  : WaitStatus.exited(Int32(truncatingIfNeeded: status))).raw
             table.keep(ZombieProcess(id: process.id, parent: parent.id, group: process.core.linux.group(of: Int64(process.id.value)), status: waitStatus))
             if let change = WaitStatus(raw: waitStatus) {
                 post(.childChanged(pid: Int32(truncatingIfNeeded: process.id.value), status: change), to: parent)

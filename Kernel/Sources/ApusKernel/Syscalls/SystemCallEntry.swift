@@ -93,13 +93,13 @@ extension ProcessRun {
             frame.pointee.registers.rax = UInt64(bitPattern: value < 0 && done > 0 ? done : value + done)
         case .exit(let status):
             if process._withUnsafeGuaranteedRef({ $0.core.personality == .linux }) {
-                process._withUnsafeGuaranteedRef { $0.waitStatus = LinuxWaitStatus.exited(status) }
+                process._withUnsafeGuaranteedRef { $0.waitStatus = WaitStatus.exited(status).raw }
             }
             endRunningThread(status: status)
             FileSystemLock.release(by: threadID)
             return
         case .exitGroup(let status):
-            process._withUnsafeGuaranteedRef { $0.waitStatus = LinuxWaitStatus.exited(status) }
+            process._withUnsafeGuaranteedRef { $0.waitStatus = WaitStatus.exited(status).raw }
             exitRunning(status: Int64(status))
             FileSystemLock.release(by: threadID)
             return
