@@ -17,21 +17,3 @@ final class LockedData: @unchecked Sendable {
         return bytes
     }
 }
-
-/// A count changed from one thread and read from another.
-final class LockedCounter: @unchecked Sendable {
-    private let lock = NSLock()
-    private var count = 0
-
-    func increment() {
-        lock.lock()
-        count += 1
-        lock.unlock()
-    }
-
-    var value: Int {
-        lock.lock()
-        defer { lock.unlock() }
-        return count
-    }
-}

@@ -355,12 +355,12 @@ public struct Machine: Sendable {
     /// Lets every QEMU stopped by ``suspendEverything()`` go on; the time spent stopped does
     /// not count towards a run's time-out.
     public static func resumeEverything() {
-        resumptions.increment()
+        resumptions.update { $0 += 1 }
         WatchedProcess.signalAll(SIGCONT)
     }
 
     /// How many times the machines were resumed: a resumption restarts a run's time-out.
-    static let resumptions = LockedCounter()
+    static let resumptions = LockedValue(0)
 }
 
 /// The program's output as it arrived, when the machine keeps it.
