@@ -48,7 +48,13 @@ public struct SignalSet: Hashable, Sendable, CustomStringConvertible {
 
     /// The signals of the set, lowest first.
     public var signals: [Signal] {
-        Signal.numbers.compactMap { Signal(number: $0) }.filter { contains($0) }
+        var signals: [Signal] = []
+        var rest = bits
+        while rest != 0 {
+            if let signal = Signal(number: rest.trailingZeroBitCount + 1) { signals.append(signal) }
+            rest &= rest - 1
+        }
+        return signals
     }
 
     /// Fails with ``KernelError/invalidArgument`` unless `size` (a call's `sigsetsize`) is 8.

@@ -216,7 +216,7 @@ struct PowerCutTests {
         }
         for (name, node) in tree.nodes {
             guard case .file(let bytes) = node else { continue }
-            if let synced = run.synced[name], run.snapshots[match].nodes[name] == .file(synced), bytes != synced {
+            if let synced = run.synced[name], run.snapshots[match].nodes[name] == .file(synced), !sameBytes(bytes, synced) {
                 return "\(name) was fsynced but lost its bytes"
             }
             if !sectorsComeFromSomeState(bytes, name: name, snapshots: run.snapshots) {
@@ -243,9 +243,10 @@ struct PowerCutTests {
     /// snapshot (a torn or unsynced write may leave sectors of different ages). A version
     /// that ends inside the sector's page counts as that page then: its bytes, then zeros.
     static func sectorsComeFromSomeState(_ bytes: [UInt8], name: String, snapshots: [TreeModel]) -> Bool {
-        var versions = Set<[UInt8]>()
+        var versions: [[UInt8]] = []
         for snapshot in snapshots {
-            if case .file(let contents) = snapshot.nodes[name] { versions.insert(contents) }
+            guard case .file(let contents) = snapshot.nodes[name] else { continue }
+            if !versions.contains(where: { sameBytes($0, contents) }) { versions.append(contents) }
         }
         for start in stride(from: 0, to: bytes.count, by: 512) {
             let end = min(start + 512, bytes.count)

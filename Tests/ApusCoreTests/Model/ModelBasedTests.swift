@@ -41,7 +41,7 @@ struct ModelBasedTests {
             if case let .mmap(a, l, p, f, o, _) = operation { _ = model.mmap(a, l, p, f, o, allocationsAllowed: nil) }
             if case let .munmap(a) = operation { _ = model.munmap(a) }
             if case let .copyOut(a, count, seed) = operation, model.accessOK(a, UInt64(count), write: true) {
-                model.write((0..<count).map { seed &+ UInt8(truncatingIfNeeded: $0) }, at: a)
+                model.write(countingBytes(from: seed, count: count), at: a)
             }
         }
         for policy in [PagingPolicy.eager, .lazy] {

@@ -119,7 +119,7 @@ struct ModelRunner {
             let expected = model.accessOK(a, l, write: write)
             return actual == expected ? nil : "returned \(actual), model says \(expected)"
         case let .copyOut(a, count, seed):
-            let bytes = (0..<count).map { seed &+ UInt8(truncatingIfNeeded: $0) }
+            let bytes = countingBytes(from: seed, count: count)
             let ok = model.accessOK(a, UInt64(count), write: true)
             do {
                 try writeUser(&mm, bytes, at: a)
@@ -136,7 +136,7 @@ struct ModelRunner {
                 let bytes = try userBytes(&mm, at: a, count: count)
                 guard ok else { return "succeeded, model says BadAddress" }
                 let expected = model.read(a, count)
-                if bytes != expected {
+                if !sameBytes(bytes, expected) {
                     let index = zip(bytes, expected).enumerated().first { $0.element.0 != $0.element.1 }!.offset
                     return "byte \(index) reads \(bytes[index]), model says \(expected[index])"
                 }
@@ -195,7 +195,7 @@ struct ModelRunner {
             if !frames.insert(entry.frame).inserted { return "frame \(entry.frame) is mapped twice" }
             if full {
                 let bytes = Array(UnsafeRawBufferPointer(machine.memory.page(at: entry.frame)))
-                if bytes != model.pages[page]! { return "page \(hexadecimal(page)) holds other bytes than the model" }
+                if !sameBytes(bytes, model.pages[page]!) { return "page \(hexadecimal(page)) holds other bytes than the model" }
             }
         }
         return nil

@@ -162,10 +162,15 @@ struct ProcessModel {
             processes[id]!.pages[page]!.writable = processes[id]!.region(containing: page)!.permission.contains(.write)
         }
         let space = processes[id]!
-        return .success((0..<count).map { index in
-            let byte = address + UInt64(index)
-            return space.pages[byte & ~(Self.pageSize - 1)]!.bytes[Int(byte % Self.pageSize)]
-        })
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(count)
+        while bytes.count < count {
+            let byte = address + UInt64(bytes.count)
+            let offset = Int(byte % Self.pageSize)
+            let chunk = min(count - bytes.count, Int(Self.pageSize) - offset)
+            bytes += space.pages[byte - UInt64(offset)]!.bytes[offset..<offset + chunk]
+        }
+        return .success(bytes)
     }
 
     /// A kernel write of `bytes` at `address`. Every page is made ready first, in order:
@@ -188,9 +193,13 @@ struct ProcessModel {
             }
             processes[id]!.pages[page]!.writable = true
         }
-        for (index, byte) in bytes.enumerated() {
-            let target = address + UInt64(index)
-            processes[id]!.pages[target & ~(Self.pageSize - 1)]!.bytes[Int(target % Self.pageSize)] = byte
+        var done = 0
+        while done < bytes.count {
+            let target = address + UInt64(done)
+            let offset = Int(target % Self.pageSize)
+            let chunk = min(bytes.count - done, Int(Self.pageSize) - offset)
+            processes[id]!.pages[target - UInt64(offset)]!.bytes[offset..<offset + chunk] = bytes[done..<done + chunk]
+            done += chunk
         }
         return nil
     }

@@ -140,7 +140,7 @@ struct ProcessModelRunner {
             return differ(actual, model.mmap(id, at: address, pageCount: pages, protection: Permission(rawValue: protection), fileOffset: fileOffset, allocationsAllowed: failAfter))
         case let .write(id, address, count, seed, failAfter):
             guard let space = spaces[id] else { return nil }
-            let bytes = (0..<count).map { seed &+ UInt8(truncatingIfNeeded: $0) }
+            let bytes = countingBytes(from: seed, count: count)
             let actual = attempt(failAfter: failAfter) { () throws(KernelError) in try space.memory.copyOut(bytes, to: VirtualAddress(address)) }
             return differ(actual, model.write(id, bytes, at: address, allocationsAllowed: failAfter))
         case let .read(id, address, count):
@@ -150,7 +150,7 @@ struct ProcessModelRunner {
             switch model.read(id, address, count) {
             case .success(let expected):
                 if let actual { return differ(actual, nil) }
-                if let index = bytes.indices.first(where: { bytes[$0] != expected[$0] }) {
+                if !sameBytes(bytes, expected), let index = bytes.indices.first(where: { bytes[$0] != expected[$0] }) {
                     return "byte \(index) reads \(bytes[index]), model says \(expected[index])"
                 }
                 return nil

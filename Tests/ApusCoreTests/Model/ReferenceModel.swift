@@ -102,17 +102,28 @@ struct ReferenceModel {
         return true
     }
 
+    /// `count` bytes from `a` on, page by page (every page must be mapped).
     func read(_ a: UInt64, _ count: Int) -> [UInt8] {
-        (0..<count).map { index in
-            let address = a + UInt64(index)
-            return pages[address & ~(Self.pageSize - 1)]![Int(address % Self.pageSize)]
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(count)
+        while bytes.count < count {
+            let address = a + UInt64(bytes.count)
+            let offset = Int(address % Self.pageSize)
+            let chunk = min(count - bytes.count, Int(Self.pageSize) - offset)
+            bytes += pages[address - UInt64(offset)]![offset..<offset + chunk]
         }
+        return bytes
     }
 
+    /// Writes `bytes` from `a` on, page by page (every page must be mapped).
     mutating func write(_ bytes: [UInt8], at a: UInt64) {
-        for (index, byte) in bytes.enumerated() {
-            let address = a + UInt64(index)
-            pages[address & ~(Self.pageSize - 1)]![Int(address % Self.pageSize)] = byte
+        var done = 0
+        while done < bytes.count {
+            let address = a + UInt64(done)
+            let offset = Int(address % Self.pageSize)
+            let chunk = min(bytes.count - done, Int(Self.pageSize) - offset)
+            pages[address - UInt64(offset)]![offset..<offset + chunk] = bytes[done..<done + chunk]
+            done += chunk
         }
     }
 
