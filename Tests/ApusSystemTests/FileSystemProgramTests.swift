@@ -109,7 +109,7 @@ struct FileSystemProgramTests {
 
     /// The size of the big file: deep in its double-indirect blocks either way; 64 MiB with
     /// `APUS_LONG_TESTS=1`.
-    static let bigFileMiB = ProcessInfo.processInfo.environment["APUS_LONG_TESTS"] != nil ? 64 : 16
+    static let bigFileMiB = TestTier.count(short: 16, long: 64)
 
     @Test func aFileOfManyMebibytesIsWrittenCopiedAndReadBack() throws {
         let scratch = try Scratch()

@@ -91,11 +91,14 @@ extension PagerDependent {
             expectNothingLeakedAndNoPanic(result)
         }
 
-        @Test func aHundredThousandRandomSystemCallsAllReturnWithoutPanicOrLeak() throws {
-            let result = try SystemUnderTest.run("fuzz")
+        /// 40,000 calls (100,000 in the long tier).
+        @Test func randomSystemCallsAllReturnWithoutPanicOrLeak() throws {
+            let calls = TestTier.count(short: 40_000, long: 100_000)
+            let result = try SystemUnderTest.run("fuzz", ["\(calls)"])
             #expect(result.exitStatus == 0, "log:\n\(result.log)")
-            let started = result.stdout.wholeMatch(of: /100000 calls returned; (\d+) threads were started\n/).map { Int($0.1)! }
-            #expect((started ?? 0) > 50, "threads fuzz too: \(result.stdout)")
+            let started = result.stdout.wholeMatch(of: /(\d+) calls returned; (\d+) threads were started\n/).map { (Int($0.1)!, Int($0.2)!) }
+            #expect(started?.0 == calls, "every call returned: \(result.stdout)")
+            #expect((started?.1 ?? 0) > 20, "threads fuzz too: \(result.stdout)")
             expectNothingLeakedAndNoPanic(result)
         }
 

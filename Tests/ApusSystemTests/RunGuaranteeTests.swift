@@ -52,12 +52,12 @@ struct RunGuaranteeTests {
 
     @Test func eachRepeatedRunHasItsOwnTimeOut() throws {
         try Self.prepare()
-        let result = try SystemUnderTest.run("calls", ["600000"]) { run in
-            run.machine.timeout = 3
-            run.repetitions = 10
+        let result = try SystemUnderTest.run("calls", ["250000"]) { run in
+            run.machine.timeout = 3.5
+            run.repetitions = 20
         }
-        #expect(result.problem == nil, "ten runs of about half a second each outlast one time-out of 3 s")
-        #expect(result.runs.count == 10 && result.shellStatus == 0)
+        #expect(result.problem == nil, "20 runs of about a quarter of a second each outlast one time-out of 3.5 s")
+        #expect(result.runs.count == 20 && result.shellStatus == 0)
     }
 
     @Test func aNegativeRepeatCountIsACountOutOfRange() throws {
@@ -162,15 +162,17 @@ struct RunGuaranteeTests {
         #expect(Date().timeIntervalSince(started) < 60)
     }
 
+    /// 8 forks of 3,000 regions (20 of 5,000 in the long tier).
     @Test func forksOfALargeMemoryMapReportAtSpeedAndTheRunStillEnds() throws {
         try Self.prepare()
-        let result = try SystemUnderTest.run("mapfork", ["20", "5000"]) { run in
+        let forks = TestTier.count(short: 8, long: 20), regions = TestTier.count(short: 3_000, long: 5_000)
+        let result = try SystemUnderTest.run("mapfork", ["\(forks)", "\(regions)"]) { run in
             run.reportsMemoryMaps = true
             run.machine.timeout = 30
         }
-        #expect(result.problem == nil, "the maps of 20 forks of 5,000 regions take seconds, not minutes")
-        #expect(result.stdout == "5000 regions, 20 forks\n")
-        #expect(result.memoryMaps.count == 61, "both sides of each fork and every end")
+        #expect(result.problem == nil, "the maps of \(forks) forks of \(regions) regions take seconds, not minutes")
+        #expect(result.stdout == "\(regions) regions, \(forks) forks\n")
+        #expect(result.memoryMaps.count == 3 * forks + 1, "both sides of each fork and every end")
     }
 
     /// The state letter of process `process` (`/proc/PID/stat`): R, S, T…

@@ -10,7 +10,12 @@ import Testing
 struct RunReportingTests {
     /// Byte `i` of what `flood` writes.
     static func floodPattern(_ count: Int) -> Data {
-        Data((0..<count).map { UInt8(truncatingIfNeeded: $0 ^ ($0 >> 8) ^ ($0 >> 16)) })
+        var data = Data(count: count)
+        data.withUnsafeMutableBytes { raw in
+            let bytes = raw.bindMemory(to: UInt8.self)
+            for index in 0..<count { bytes[index] = UInt8(truncatingIfNeeded: index ^ (index >> 8) ^ (index >> 16)) }
+        }
+        return data
     }
 
     @Test(arguments: [ConsoleStream.output, .error])

@@ -179,6 +179,20 @@ struct FileDataTests {
         try unmountAndCheck(disk, fs)
     }
 
+    /// Writing a file sixteen times the cache: every page it evicts is dirty, and the clock
+    /// hand still looks at a few pages per eviction, not the whole cache twice.
+    @Test func writingAFileLargerThanTheCacheSweepsAFewPagesPerEviction() throws {
+        let capacity = 128
+        let (disk, fs) = try freshFileSystem(pageCacheCapacity: capacity)
+        let bytes = pattern(16 * capacity * 4096)
+        let inode = try fs.file("/f", bytes)
+        let evictions = 16 * capacity - capacity
+        #expect(fs.store.pages.writeBacks >= evictions)
+        #expect(fs.store.pages.pagesSwept < 8 * evictions, "\(fs.store.pages.pagesSwept) pages looked at for \(evictions) evictions")
+        #expect(sameBytes(try fs.read(inode, at: 0, count: bytes.count), bytes))
+        try unmountAndCheck(disk, fs)
+    }
+
     @Test func aCachedPageHoldsTheFileAndZerosPastItsEnd() throws {
         let (disk, fs) = try freshFileSystem()
         let inode = try fs.file("/f", pattern(5000))
