@@ -2,9 +2,10 @@ import ApusCore
 import X86_64Support
 
 /// `fork()` in the kernel (ABI.md §5): the process table gives the child its id (or refuses
-/// it at a limit: NoMemory for a KeOS program, EAGAIN for a Linux one), the process copies itself (``UserProcess/fork(mainThread:)``: its memory
-/// copy-on-write, its descriptors), and the kernel gives the child its one thread, which
-/// starts where the parent's `syscall` returns, with 0 in `rax`.
+/// it at a limit: NoMemory for a KeOS program, EAGAIN for a Linux one), the process copies
+/// itself (``UserProcess/fork(mainThread:)``: its memory copy-on-write, its descriptors),
+/// and the kernel gives the child its one thread, which starts where the parent's `syscall`
+/// returns, with 0 in `rax`.
 extension ProcessRun {
     /// `fork()` of `parent` by `thread`: the child's id, or the error.
     func fork(_ frame: SyscallFrame, parent: ProcessControlBlock, thread: ThreadControlBlock) -> Int64 {
