@@ -188,19 +188,28 @@ struct LinuxProgramTests {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("apus-\(name)-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: folder) }
-        let source = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures/\(name).c")
-        let program = folder.appendingPathComponent(name)
+        let program = try buildWithHostCompiler(name, into: folder)
         // Its source, executable but no program, is there too (for `execve` to refuse).
-        try FileManager.default.copyItem(at: source, to: folder.appendingPathComponent("src.c"))
+        try FileManager.default.copyItem(at: source(of: name), to: folder.appendingPathComponent("src.c"))
         try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: folder.appendingPathComponent("src.c").path)
-        let compile = Process()
-        compile.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        compile.arguments = ["cc", "-static", "-O1", "-o", program.path, source.path]
-        try compile.run()
-        compile.waitUntilExit()
-        try #require(compile.terminationStatus == 0, "cc -static could not build \(source.path)")
-
         let expected = String(decoding: try HostSpawn.run(program.path, [], in: folder.path).output, as: UTF8.self)
         try body(folder, expected)
+    }
+
+    static func source(of name: String) -> URL {
+        URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures/\(name).c")
+    }
+
+    /// Builds Fixtures/`name`.c with this host's `cc -static` into `folder`, as `name`.
+    @discardableResult
+    static func buildWithHostCompiler(_ name: String, into folder: URL) throws -> URL {
+        let program = folder.appendingPathComponent(name)
+        let compile = Process()
+        compile.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        compile.arguments = ["cc", "-static", "-O1", "-o", program.path, source(of: name).path]
+        try compile.run()
+        compile.waitUntilExit()
+        try #require(compile.terminationStatus == 0, "cc -static could not build \(source(of: name).path)")
+        return program
     }
 }

@@ -3,9 +3,10 @@
 ///
 /// The file must be an ELF program the loader accepts (``ELFProgram``), whose entry point
 /// lies inside a segment it loads as executable, and whose segments leave the stack's range
-/// free; the arguments must fit on the stack (``UserStack``). Each is checked before the
-/// kernel spends anything on it, so no file and no argument list can make the kernel run out
-/// of memory or jump to an address the program never mapped.
+/// free; the arguments must fit on the stack of its personality (``UserStack``,
+/// ``LinuxStartupStack``). Each is checked before the kernel maps anything, so no file and
+/// no argument list can make the kernel run out of memory or jump to an address the
+/// program never mapped.
 public enum ProgramLaunch {
     /// Where the program starts: its entry point, and the stack built for it.
     public struct Start: Equatable {
@@ -36,12 +37,12 @@ public enum ProgramLaunch {
     /// Loads `file` into `memory` with `arguments` (argv, from argv[0]) on its stack. On
     /// failure nothing of the program stays mapped. A program whose header says GNU/Linux
     /// (or any program, when `unmarked` is Linux) gets Linux's start-up stack with `linux`'s
-    /// environment; every other gets KeOS's (ABI.md §3).
+    /// environment, and its strings may fill ``LinuxStartupStack/argumentSpace``; every
+    /// other gets KeOS's, and its arguments may fill ``UserStack/argumentSpace`` (ABI.md §3).
     public static func load<RAM, P: Pager>(
         _ file: any MappableFile, arguments: [[UInt8]], into memory: inout MmStruct<RAM, P>,
         unmarked: Personality = .keos, linux: LinuxContext? = nil
     ) throws(LaunchFailure) -> Start {
-        try UserStack.checkFits(argumentCount: arguments.count, totalLength: arguments.reduce(0) { $0 + $1.count })
         let program: ELFProgram
         do throws(KernelError) {
             program = try ELFProgram(file: file)
@@ -54,6 +55,23 @@ public enum ProgramLaunch {
         let personality = Personality(osABI: program.osABI, unmarked: unmarked)
         let stackRange = personality == .linux ? LinuxStartupStack.range : UserStack.range
         guard !program.segments.contains(where: { $0.pages.overlaps(stackRange) }) else { throw .segmentOverlapsStack }
+        // The stack's contents are measured (and a Linux one made) before anything is mapped.
+        var linuxStack: (stackPointer: UInt64, bytes: [UInt8])?
+        if personality == .linux {
+            let context = linux ?? LinuxContext(environment: [], executableName: arguments.first ?? [], random: [], hardwareCapabilities: 0)
+            let facts = LinuxStartupStack.ProgramFacts(
+                programHeaders: program.programHeaderAddress ?? 0, programHeaderCount: UInt64(program.programHeaderCount),
+                entry: program.entry.raw, random: context.random, hardwareCapabilities: context.hardwareCapabilities)
+            linuxStack = LinuxStartupStack.image(arguments: arguments, environment: context.environment,
+                                                 executableName: context.executableName, facts: facts)
+            guard linuxStack != nil else {
+                throw .argumentsTooLarge(bytes: LinuxStartupStack.requiredBytes(arguments: arguments, environment: context.environment,
+                                                                                executableName: context.executableName),
+                                         limit: LinuxStartupStack.argumentSpace)
+            }
+        } else {
+            try UserStack.checkFits(argumentCount: arguments.count, totalLength: arguments.reduce(0) { $0 + $1.count })
+        }
         do throws(KernelError) {
             try program.load(from: file, into: &memory)
         } catch {
@@ -64,15 +82,10 @@ public enum ProgramLaunch {
             }
         }
         do throws(KernelError) {
-            guard personality == .linux else {
+            guard let linuxStack else {
                 return Start(entry: program.entry, stack: try UserStack.build(arguments: arguments, in: &memory))
             }
-            let context = linux ?? LinuxContext(environment: [], executableName: arguments.first ?? [], random: [], hardwareCapabilities: 0)
-            let facts = LinuxStartupStack.ProgramFacts(
-                programHeaders: program.programHeaderAddress ?? 0, programHeaderCount: UInt64(program.programHeaderCount),
-                entry: program.entry.raw, random: context.random, hardwareCapabilities: context.hardwareCapabilities)
-            let stackPointer = try LinuxStartupStack.build(arguments: arguments, environment: context.environment,
-                                                           executableName: context.executableName, facts: facts, in: &memory)
+            let stackPointer = try LinuxStartupStack.place(linuxStack, in: &memory)
             return Start(entry: program.entry,
                          stack: UserStack.Entry(stackPointer: stackPointer, argumentCount: 0, argumentVector: 0),
                          personality: .linux, programBreak: program.end)

@@ -2,9 +2,10 @@ import ApusCore
 import X86_64Support
 
 /// `fork()` in the kernel (ABI.md §5): the process table gives the child its id (or refuses
-/// it at a limit), the process copies itself (``UserProcess/fork(mainThread:)``: its memory
-/// copy-on-write, its descriptors), and the kernel gives the child its one thread, which
-/// starts where the parent's `syscall` returns, with 0 in `rax`.
+/// it at a limit: NoMemory for a KeOS program, EAGAIN for a Linux one), the process copies
+/// itself (``UserProcess/fork(mainThread:)``: its memory copy-on-write, its descriptors),
+/// and the kernel gives the child its one thread, which starts where the parent's `syscall`
+/// returns, with 0 in `rax`.
 extension ProcessRun {
     /// `fork()` of `parent` by `thread`: the child's id, or the error.
     func fork(_ frame: SyscallFrame, parent: ProcessControlBlock, thread: ThreadControlBlock) -> Int64 {
@@ -21,7 +22,9 @@ extension ProcessRun {
                 return process
             }
         } catch {
-            return error.syscallReturnValue
+            // The table refuses at its limit before it asks for anything: still full now.
+            guard parent.core.personality == .linux else { return error.syscallReturnValue }
+            return LinuxSyscalls.forkRefusal(error, atProcessLimit: !table.hasRoomForProcess).syscallReturnValue
         }
         let made = child!
         fxsave(thread.fpuState) // the parent's registers as they are now

@@ -33,3 +33,13 @@ extension LinuxSyscalls {
         }
     }
 }
+
+extension LinuxSyscalls {
+    /// What a Linux `fork` (`clone`, `vfork`) returns when the kernel refused the child with
+    /// `error`: EAGAIN when the process table was at its limit (Linux's answer at
+    /// `RLIMIT_NPROC`, and a shell's "can't fork: Resource temporarily unavailable"), the
+    /// kernel's own error otherwise (ENOMEM when memory ran out).
+    public static func forkRefusal(_ error: KernelError, atProcessLimit: Bool) -> LinuxErrno {
+        atProcessLimit && error == .noMemory ? .tryAgain : LinuxErrno(error)
+    }
+}

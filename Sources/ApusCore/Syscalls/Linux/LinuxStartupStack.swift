@@ -50,8 +50,9 @@ public enum LinuxStartupStack {
     /// every pointer in them absolute. `nil` when they need more than ``argumentSpace``.
     public static func image(arguments: [[UInt8]], environment: [[UInt8]], executableName: [UInt8],
                              facts: ProgramFacts, top: UInt64 = top) -> (stackPointer: UInt64, bytes: [UInt8])? {
+        guard requiredBytes(arguments: arguments, environment: environment, executableName: executableName) <= argumentSpace
+        else { return nil }
         let strings = arguments + environment + [executableName]
-        let stringBytes = strings.reduce(0) { $0 + $1.count + 1 } + 16
         let auxiliary: [(AuxiliaryType, UInt64)] = [
             (.programHeaders, facts.programHeaders), (.programHeaderEntrySize, UInt64(ELFProgram.programHeaderEntrySize)),
             (.programHeaderCount, facts.programHeaderCount), (.pageSize, PageGeometry.pageSize), (.entry, facts.entry),
@@ -59,11 +60,9 @@ public enum LinuxStartupStack {
             (.hardwareCapabilities, facts.hardwareCapabilities), (.clockTicks, clockTicks),
             (.random, 0), (.executableName, 0), (.null, 0),
         ]
-        let words = 1 + arguments.count + 1 + environment.count + 1 + 2 * auxiliary.count
-        let stringsStart = (top - UInt64(stringBytes)) & ~15
-        var stackPointer = stringsStart - UInt64(words * 8)
-        stackPointer &= ~15
-        guard top - stackPointer <= UInt64(argumentSpace) else { return nil }
+        assert(auxiliary.count == auxiliaryPairs, "requiredBytes counts every pair")
+        let stackPointer = top - UInt64(requiredBytes(arguments: arguments, environment: environment, executableName: executableName))
+        let stringsStart = top - UInt64(stringSpace(arguments: arguments, environment: environment, executableName: executableName))
         var bytes = [UInt8](repeating: 0, count: Int(top - stackPointer))
         func put(_ value: UInt64, at address: UInt64) {
             for index in 0..<8 { bytes[Int(address - stackPointer) + index] = UInt8(truncatingIfNeeded: value >> (index * 8)) }
@@ -99,14 +98,41 @@ public enum LinuxStartupStack {
         return (stackPointer, bytes)
     }
 
+    /// The auxiliary vector's pairs, `AT_NULL`'s included.
+    static let auxiliaryPairs = 15
+
+    /// The bytes from ``top`` down to where the strings start: the strings with their NULs
+    /// and the 16 random bytes, rounded up to 16.
+    static func stringSpace(arguments: [[UInt8]], environment: [[UInt8]], executableName: [UInt8]) -> Int {
+        let named = executableName.count + 1 + 16
+        let bytes = environment.reduce(arguments.reduce(named) { $0 + $1.count + 1 }) { $0 + $1.count + 1 }
+        return (bytes + 15) & ~15
+    }
+
+    /// The bytes the start-up layout of these strings takes below ``top`` (the strings, then
+    /// argc, the two vectors with their NULLs and the auxiliary vector, 16-byte aligned):
+    /// at most ``argumentSpace`` fit.
+    public static func requiredBytes(arguments: [[UInt8]], environment: [[UInt8]], executableName: [UInt8]) -> Int {
+        let words = 1 + arguments.count + 1 + environment.count + 1 + 2 * auxiliaryPairs
+        return (stringSpace(arguments: arguments, environment: environment, executableName: executableName) + words * 8 + 15) & ~15
+    }
+
     /// Maps the stack in `memory` and writes the start-up layout onto it; returns the stack
     /// pointer. ``KernelError/invalidArgument`` when the strings do not fit (nothing is mapped
     /// then), ``KernelError/noMemory`` when memory runs out.
     public static func build<RAM, P: Pager>(arguments: [[UInt8]], environment: [[UInt8]], executableName: [UInt8],
                                             facts: ProgramFacts, in memory: inout MmStruct<RAM, P>) throws(KernelError) -> UInt64 {
-        guard let (stackPointer, bytes) = image(arguments: arguments, environment: environment,
-                                                executableName: executableName, facts: facts)
+        guard let image = image(arguments: arguments, environment: environment, executableName: executableName, facts: facts)
         else { throw .invalidArgument }
+        return try place(image, in: &memory)
+    }
+
+    /// Maps the stack in `memory` and writes `image` (as ``image(arguments:environment:executableName:facts:top:)``
+    /// made it) onto it; returns the stack pointer. ``KernelError/noMemory`` when memory runs
+    /// out, and then nothing is mapped.
+    public static func place<RAM, P: Pager>(_ image: (stackPointer: UInt64, bytes: [UInt8]),
+                                            in memory: inout MmStruct<RAM, P>) throws(KernelError) -> UInt64 {
+        let (stackPointer, bytes) = image
         try memory.addRegion(range, permission: [.read, .write], backing: .anonymous)
         do {
             try memory.copyOut(bytes, to: VirtualAddress(stackPointer))

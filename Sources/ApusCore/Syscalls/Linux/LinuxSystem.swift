@@ -8,11 +8,13 @@ public enum LinuxSystem {
     static let realTimeClocks: [UInt64] = [0, 5, 8] // REALTIME, REALTIME_COARSE, TAI
     static let monotonicClocks: [UInt64] = [1, 2, 3, 4, 6, 7] // MONOTONIC, PROCESS/THREAD_CPUTIME, RAW, COARSE, BOOTTIME
 
-    /// `RLIMIT_STACK` (3) is the start-up stack; `RLIMIT_NOFILE` (7) the descriptor limit;
-    /// every other limit is infinite.
+    /// `RLIMIT_STACK` (3) is the start-up stack; `RLIMIT_NPROC` (6) the process table's
+    /// limit (a fork past it is EAGAIN); `RLIMIT_NOFILE` (7) the descriptor limit; every
+    /// other limit is infinite.
     static func limit(_ resource: UInt64) -> (current: UInt64, maximum: UInt64) {
         switch resource {
         case 3: (LinuxStartupStack.size, .max)
+        case 6: (UInt64(ProcessTable<Never>.processLimit), UInt64(ProcessTable<Never>.processLimit))
         case 7: (UInt64(fileDescriptorLimit), UInt64(fileDescriptorLimit))
         default: (.max, .max)
         }
