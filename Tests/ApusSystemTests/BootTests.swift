@@ -53,6 +53,16 @@ struct BootTests {
         }
     }
 
+    /// The most CPUs a machine may have: the boot of each takes its share of the kernel heap,
+    /// and a run's budgets must still fit beside them all.
+    @Test func aMachineOfSixteenCPUsHasRoomForEveryBudgetAndRunsAProgram() throws {
+        let result = try SystemUnderTest.run("hello") { run in run.machine.cpus = 16 }
+        #expect(result.exitStatus == 0, "kernel log:\n\(result.log)")
+        #expect(result.stdout == "Hello from Apus!\n")
+        #expect(result.logLines.contains("cpus: 16 running"), "kernel log:\n\(result.log)")
+        expectNothingLeakedAndNoPanic(result)
+    }
+
     @Test func bootsAndPassesEveryHardwareCheck() throws {
         let outcome = try Self.boot("checks")
         #expect(outcome.problem == nil)

@@ -110,7 +110,7 @@ struct DirectoryIndexes {
         /// Directories smaller than this, in blocks, are scanned.
         var minimumBlocks: UInt64 = 4
         /// Nodes of all indexes together, at most.
-        var nodeLimit = 40_960
+        var nodeLimit = 32_768
         /// Indexes at once, at most.
         var indexLimit = 64
     }

@@ -79,12 +79,14 @@ public struct HeapBudget {
     /// Blocks of a page or less that one operation (a system call, a fault, a process's
     /// start or end) makes and frees again before it is over, at most at once.
     public static let operationLowBytes = 16 * 1024
-    /// Blocks of several pages that one operation makes and frees again (the copy of a path
-    /// of up to 4 KiB, and the copies made from it), at most at once.
-    public static let operationHighBytes = 64 * 1024
+    /// Blocks of several pages that one operation makes and frees again, at most at once: an
+    /// `execve`'s copies of up to 128 KiB of arguments and environment (a Linux program's)
+    /// and the arrays that hold them, about 700 KiB; a path of up to 4 KiB and its copies.
+    public static let operationHighBytes = 768 * 1024
     /// The kernel's own objects at boot besides the rows below (its memory, scheduler,
-    /// symbols, console), at most.
-    public static let kernelBootBytes = 1024 * 1024
+    /// symbols, console), at most: measured at 1.7 MiB (the boot of one CPU leaves 38,884 KiB
+    /// of the 48 MiB heap, and each further CPU takes its row).
+    public static let kernelBootBytes = 2 * 1024 * 1024
     /// The block the heap keeps back at boot for the message of its own exhaustion.
     public static let emergencyReserveBytes = 64 * 1024
     /// A CPU's boot stack (its idle context's), and the stack of its traps until a thread

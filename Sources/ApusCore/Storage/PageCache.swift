@@ -30,7 +30,7 @@
 /// and ``releaseFrames(_:)`` also writes dirty pages back, for callers that may wait for the
 /// disk.
 /// The largest page cache the kernel makes: see ``PageCache/kernelLimit``.
-public let pageCacheKernelLimit = 65_536
+public let pageCacheKernelLimit = 32_768
 
 public final class PageCache<Memory: PhysicalMemory> {
     /// The most pages a cache holds unless told otherwise.
