@@ -101,8 +101,10 @@ extension PagerDependent {
 /// first, which takes half a minute more of CI.
 @Suite("Processes: pipes and budgets")
 struct ProcessBudgetTests {
-    @Test func oneWriteOf256MiBIntoAPipeReachesTheReaderWhole() throws {
-        try expectRun("bigwrite", ["256"], stdout: "one write of 268435456 bytes returned 268435456; the child read 268435456 bytes, 0 wrong (report 16)\n")
+    /// 64 MiB in one `write` (256 MiB in the long tier).
+    @Test func oneWriteOfManyMebibytesIntoAPipeReachesTheReaderWhole() throws {
+        let bytes = TestTier.count(short: 64, long: 256) << 20
+        try expectRun("bigwrite", ["\(bytes >> 20)"], stdout: "one write of \(bytes) bytes returned \(bytes); the child read \(bytes) bytes, 0 wrong (report 16)\n")
     }
 
     @Test func processesTakingTurnsAtTheWholeRegionBudgetNeverFillTheKernelHeap() throws {
