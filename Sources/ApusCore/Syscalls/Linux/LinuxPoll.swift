@@ -20,6 +20,11 @@ public struct LinuxPollRequest: Hashable, Sendable {
     public struct Entry: Hashable, Sendable {
         public var descriptor: Int32
         public var events: UInt16
+
+        public init(descriptor: Int32, events: UInt16) {
+            self.descriptor = descriptor
+            self.events = events
+        }
     }
 
     /// The entries, in the order of the array.
@@ -30,6 +35,13 @@ public struct LinuxPollRequest: Hashable, Sendable {
     public var deadline: UInt64?
     /// True when the call set the thread's signal mask for its duration (`ppoll`).
     public var setsMask: Bool
+
+    public init(entries: [Entry], address: VirtualAddress, deadline: UInt64?, setsMask: Bool) {
+        self.entries = entries
+        self.address = address
+        self.deadline = deadline
+        self.setsMask = setsMask
+    }
 }
 
 /// What a look at the entries of a poll found.
