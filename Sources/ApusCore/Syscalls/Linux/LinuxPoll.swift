@@ -144,14 +144,14 @@ extension LinuxSyscalls {
         return .done(storeResults(results, of: request, in: &process) ?? Int64(ready))
     }
 
-    /// The end of a poll that found nothing ready: −EINTR when a signal interrupted it (the
-    /// mask of `ppoll` stays until the signal is delivered), else 0 with every `revents`
-    /// cleared and the thread's own mask back.
+    /// The end of a poll that found nothing ready: every `revents` cleared, then −EINTR when
+    /// a signal interrupted it (the mask of `ppoll` stays until the signal is delivered), else
+    /// 0 with the thread's own mask back.
     public static func finishPoll<RAM, P: Pager>(_ request: LinuxPollRequest, by thread: ThreadID, interrupted: Bool,
                                                  in process: inout UserProcess<RAM, P>) -> Int64 {
-        if interrupted { return LinuxErrno.interrupted.syscallReturnValue }
-        if request.setsMask { process.linux.signals.endSuspend(thread) }
-        return storeResults([UInt16](repeating: 0, count: request.entries.count), of: request, in: &process) ?? 0
+        if !interrupted, request.setsMask { process.linux.signals.endSuspend(thread) }
+        let failure = storeResults([UInt16](repeating: 0, count: request.entries.count), of: request, in: &process)
+        return failure ?? (interrupted ? LinuxErrno.interrupted.syscallReturnValue : 0)
     }
 
     /// Stores each entry's `revents`; −EFAULT when the program unmapped the array meanwhile.
