@@ -223,3 +223,24 @@ struct LinuxPollTests {
         }
     }
 }
+
+/// The run's ``WakeupList`` tells a change of a pipe nobody waits on: a thread in `poll`
+/// waits on a condition of its own, not on the pipe's.
+@Suite("Wake-up list changes")
+struct WakeupListChangeTests {
+    @Test func aChangeWithNoWaiterIsStillSeenUntilTheNextDrain() {
+        let list = WakeupList()
+        let unwatched = ConditionVariable("nobody waits")
+        #expect(!list.changedSinceDrain)
+        list.add(unwatched)
+        #expect(list.changedSinceDrain && list.isEmpty, "seen, though there is nobody to broadcast to")
+        var drained = 0
+        list.drain { _ in drained += 1 }
+        #expect(drained == 0 && !list.changedSinceDrain)
+        let watched = ConditionVariable("a thread waits")
+        watched.enqueue(7)
+        list.add(watched)
+        list.drain { _ in drained += 1 }
+        #expect(drained == 1 && !list.changedSinceDrain)
+    }
+}
