@@ -181,6 +181,20 @@ struct LinuxProgramTests {
         }
     }
 
+    /// `poll` and `ppoll` on a pipe from both sides (Fixtures/linuxpoll.c): readiness, hang-up
+    /// and error, timeouts, a wait another process's write ends, EINTR, ppoll's mask, and the
+    /// refusals; the output is the host's.
+    @Test func pollOnAPipeSeesWhatLinuxSees() throws {
+        try Self.withHostProgram("linuxpoll") { folder, expected in
+            #expect(expected.hasSuffix("survived\n"))
+            let result = try SystemUnderTest.run("linuxpoll", rootfs: [folder])
+            #expect(result.problem == nil, "kernel log:\n\(result.log)")
+            #expect(result.stdout == expected)
+            #expect(result.exitStatus == 0)
+            expectNothingLeakedAndNoPanic(result)
+        }
+    }
+
     /// Builds Fixtures/`name`.c with this host's `cc -static` into a scratch folder (beside
     /// its source as `src.c`), runs it
     /// on the host there, and gives `body` the folder and what it printed.

@@ -25,7 +25,7 @@ struct ShellDifferentialTests {
     /// The scripts that run on Apus as on the host: each must print the host's record there.
     static let passingOnApus = [
         "awk", "background_wait", "cat_wc_head_tail", "command_substitution", "control_flow", "cut_tr", "echo_printf",
-        "exit_statuses", "file_commands", "find", "grep", "kill_child", "ls_l", "pipelines", "redirections", "sed",
+        "exit_statuses", "file_commands", "find", "grep", "kill_child", "ls_l", "pipelines", "read_builtin", "redirections", "sed",
         "sha256sum", "sort_uniq", "tar", "test_expr_seq", "trap", "variables_arithmetic", "xargs",
     ]
 

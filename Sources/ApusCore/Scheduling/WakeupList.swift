@@ -20,10 +20,15 @@ public final class WakeupList {
 
     /// Whether no condition waits to be broadcast.
     public var isEmpty: Bool { first == nil }
+    /// Whether a condition was added since the last drain, waited on or not: a thread in
+    /// `poll` waits on none of the conditions of the files it watches, and looks again after
+    /// any change.
+    public private(set) var changedSinceDrain = false
 
     /// `condition`'s waiters must look again; a condition no thread waits on is left off
     /// (whoever waits later checks first). Allocates nothing.
     public func add(_ condition: ConditionVariable) {
+        changedSinceDrain = true
         guard !condition.isOnWakeupList, !condition.waiters.isEmpty else { return }
         condition.isOnWakeupList = true
         if let last { last.nextOnWakeupList = condition } else { first = condition }
@@ -33,6 +38,7 @@ public final class WakeupList {
     /// Calls `body` with each condition, in the order they were added, taking it off the list;
     /// the list is empty afterwards (conditions `body` adds meanwhile included).
     public func drain(_ body: (ConditionVariable) -> Void) {
+        changedSinceDrain = false
         while let condition = first {
             first = condition.nextOnWakeupList
             if first == nil { last = nil }

@@ -115,6 +115,14 @@ public struct SignalState: Hashable, Sendable {
         threads[index].blocked = mask.blockable
     }
 
+    /// The end of a wait begun with ``beginSuspend(_:mask:)`` that no signal interrupted
+    /// (`ppoll` found a file ready or timed out): `thread`'s mask from before comes back now.
+    public mutating func endSuspend(_ thread: ThreadID) {
+        guard let index = index(of: thread), let saved = threads[index].maskBeforeSuspend else { return }
+        threads[index].blocked = saved
+        threads[index].maskBeforeSuspend = nil
+    }
+
     /// Sets `thread`'s mask to `mask` without `SIGKILL` and `SIGSTOP`: what `rt_sigreturn`
     /// does with the mask the signal frame saved.
     public mutating func restoreMask(of thread: ThreadID, to mask: SignalSet) {

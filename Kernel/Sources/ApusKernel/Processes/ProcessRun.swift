@@ -38,6 +38,8 @@ final class ProcessRun {
     /// Where Linux threads wait in `rt_sigsuspend` (a posted signal takes each out,
     /// ``Scheduler/interrupt(_:)``).
     let signalArrives = ConditionVariable("a signal arrives")
+    /// The waits of the threads in `poll` now, woken by every change of a pipe (PollWait.swift).
+    var polls: [PollWait] = []
 
     /// Starts `program` as the run's first process; `nil` and the reason when it cannot start.
     /// `path` is the program's absolute path (a Linux program's `/proc/self/exe`).
@@ -119,10 +121,11 @@ final class ProcessRun {
         table.threadFreed()
     }
 
-    /// The conditions the last calls and ends changed: their waiters look again. Most calls
-    /// change none. Allocates nothing.
+    /// The conditions the last calls and ends changed: their waiters look again, and so does
+    /// every thread in `poll`. Most calls change none. Allocates nothing.
     func wakeWaiters() {
-        guard !wakeups.isEmpty else { return }
+        guard wakeups.changedSinceDrain else { return }
         wakeups.drain { scheduler.broadcast($0) }
+        for wait in polls { scheduler.broadcast(wait.condition) }
     }
 }

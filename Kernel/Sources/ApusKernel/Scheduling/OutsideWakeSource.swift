@@ -25,6 +25,11 @@ extension ProcessRun {
         Self.pollsOutside = true
     }
 
+    /// The run no longer looks at `source` (a wait that ended).
+    func unwatch(_ source: any OutsideWakeSource) {
+        outsideSources.removeAll { $0 === source }
+    }
+
     /// At a tick, or after idling: wakes the waiters of every source whose waiters could go on.
     func pollOutside() {
         for source in outsideSources where source.waiterCanGoOn { scheduler.broadcast(source.condition) }

@@ -138,6 +138,13 @@ extension ProcessRun {
                 return
             }
             frame.pointee.registers.rax = UInt64(bitPattern: result)
+        case .polls(let request):
+            guard let result = poll(request, thread: thread, process: process.takeUnretainedValue()) else {
+                cpu_local_set_exit_pending() // its process ended while it waited
+                return
+            }
+            frame.pointee.registers.rax = UInt64(bitPattern: result)
+            if result == LinuxErrno.interrupted.syscallReturnValue { interrupted = .notRestartable }
         case .execute(let request):
             if let failure = execute(request, thread: thread, process: process.takeUnretainedValue(), frame: frame) {
                 frame.pointee.registers.rax = UInt64(bitPattern: failure)

@@ -9,6 +9,7 @@ public enum LinuxSyscallNumber: UInt64, Sendable, CaseIterable {
     case stat = 4
     case fstat = 5
     case lstat = 6
+    case poll = 7
     case lseek = 8
     case mmap = 9
     case mprotect = 10
@@ -85,6 +86,7 @@ public enum LinuxSyscallNumber: UInt64, Sendable, CaseIterable {
     case linkat = 265
     case readlinkat = 267
     case fchmodat = 268
+    case ppoll = 271
     case utimensat = 280
     case faccessat = 269
     case setRobustList = 273
@@ -106,6 +108,7 @@ public enum LinuxSyscallNumber: UInt64, Sendable, CaseIterable {
         case .stat: "stat"
         case .fstat: "fstat"
         case .lstat: "lstat"
+        case .poll: "poll"
         case .lseek: "lseek"
         case .mmap: "mmap"
         case .mprotect: "mprotect"
@@ -149,6 +152,7 @@ public enum LinuxSyscallNumber: UInt64, Sendable, CaseIterable {
         case .lchown: "lchown"
         case .fchownat: "fchownat"
         case .fchmodat: "fchmodat"
+        case .ppoll: "ppoll"
         case .unlink: "unlink"
         case .readlink: "readlink"
         case .umask: "umask"
