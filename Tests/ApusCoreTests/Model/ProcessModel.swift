@@ -162,15 +162,7 @@ struct ProcessModel {
             processes[id]!.pages[page]!.writable = processes[id]!.region(containing: page)!.permission.contains(.write)
         }
         let space = processes[id]!
-        var bytes: [UInt8] = []
-        bytes.reserveCapacity(count)
-        while bytes.count < count {
-            let byte = address + UInt64(bytes.count)
-            let offset = Int(byte % Self.pageSize)
-            let chunk = min(count - bytes.count, Int(Self.pageSize) - offset)
-            bytes += space.pages[byte - UInt64(offset)]!.bytes[offset..<offset + chunk]
-        }
-        return .success(bytes)
+        return .success(bytesAcrossPages(address, count, pageSize: Self.pageSize) { space.pages[$0]!.bytes })
     }
 
     /// A kernel write of `bytes` at `address`. Every page is made ready first, in order:

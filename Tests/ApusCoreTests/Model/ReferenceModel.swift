@@ -104,15 +104,7 @@ struct ReferenceModel {
 
     /// `count` bytes from `a` on, page by page (every page must be mapped).
     func read(_ a: UInt64, _ count: Int) -> [UInt8] {
-        var bytes: [UInt8] = []
-        bytes.reserveCapacity(count)
-        while bytes.count < count {
-            let address = a + UInt64(bytes.count)
-            let offset = Int(address % Self.pageSize)
-            let chunk = min(count - bytes.count, Int(Self.pageSize) - offset)
-            bytes += pages[address - UInt64(offset)]![offset..<offset + chunk]
-        }
-        return bytes
+        bytesAcrossPages(a, count, pageSize: Self.pageSize) { pages[$0]! }
     }
 
     /// Writes `bytes` from `a` on, page by page (every page must be mapped).

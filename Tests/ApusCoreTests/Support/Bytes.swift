@@ -24,5 +24,19 @@ func countingBytes(from start: UInt8, count: Int) -> [UInt8] {
     return bytes
 }
 
+/// `count` bytes from `address` on, read out of pages of `pageSize` bytes, each given by
+/// `page` from its first address, a whole slice of a page at a time.
+func bytesAcrossPages(_ address: UInt64, _ count: Int, pageSize: UInt64, page: (UInt64) -> [UInt8]) -> [UInt8] {
+    var bytes: [UInt8] = []
+    bytes.reserveCapacity(count)
+    while bytes.count < count {
+        let at = address + UInt64(bytes.count)
+        let offset = Int(at % pageSize)
+        let chunk = min(count - bytes.count, Int(pageSize) - offset)
+        bytes += page(at - UInt64(offset))[offset..<offset + chunk]
+    }
+    return bytes
+}
+
 /// 0, 1, …, 255.
 private let everyByte: [UInt8] = Array(0...255)
