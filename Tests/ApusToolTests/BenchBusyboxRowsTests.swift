@@ -12,13 +12,9 @@ struct BenchBusyboxRowsTests {
     @Test func theProgramsBusyboxRowsRunOnThisHostThroughTheShim() throws {
         let folder = try LinuxBuiltPrograms.scratchFolder()
         defer { try? FileManager.default.removeItem(at: folder) }
-        let program = folder.appendingPathComponent("bench")
-        try UserlandBuild().buildForLinux(program: BenchRun.program).write(to: program)
-        chmod(program.path, 0o755)
         // The host's /bin/true and /bin/sh stand in for busybox's: the format is what counts.
-        let finished = try LinuxBuiltPrograms.run(program, ["busybox", "short"], in: folder)
+        let (finished, output) = try LinuxBuiltPrograms.bench(["busybox", "short"], in: folder)
         #expect(finished.status == 0, "\(finished.text)")
-        let output = BenchOutput(lines: finished.text.split(separator: "\n").map { (String($0), 0) })
         #expect(output.isComplete, "\(finished.text)")
         #expect(output.rows.map(\.name) == Self.busyboxRows)
         #expect(output.rows.map(\.label) == [
