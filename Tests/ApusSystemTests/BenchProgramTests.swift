@@ -78,6 +78,16 @@ struct BenchProgramTests {
         #expect(table.suffix(Self.busyboxRows.count).first?.hasPrefix("| fork + execve + wait of busybox true | ") == true, "\(table.joined(separator: "\n"))")
     }
 
+    @Test func aBusyboxThatIsMissingOrIsNoBusyboxIsRefusedBeforeAnyBoot() throws {
+        let missing = try CommandTests.apus(["bench", "--short", "--rounds", "1", "--busybox", "/nonexistent/busybox"], environment: ["APUS_LINUX_KERNEL": ""])
+        #expect(missing.status == 2)
+        #expect(missing.stderr.contains("apus: --busybox /nonexistent/busybox: no such program (a static x86-64 Linux busybox"), "\(missing.stderr)")
+        let notBusybox = try CommandTests.apus(["bench", "--short", "--rounds", "1", "--busybox", "/bin/true"], environment: ["APUS_LINUX_KERNEL": ""])
+        #expect(notBusybox.status == 125)
+        #expect(notBusybox.stderr.contains("apus: /bin/true: busybox --list exited with status 0 and listed 0 applets; is it a busybox?"), "\(notBusybox.stderr)")
+        #expect(!notBusybox.stderr.contains("round 1"), "no boot: \(notBusybox.stderr)")
+    }
+
     /// A Linux kernel image for the side-by-side test, from `APUS_LINUX_KERNEL`.
     static let linuxKernel = ProcessInfo.processInfo.environment["APUS_LINUX_KERNEL"].flatMap { $0.isEmpty ? nil : $0 }
 

@@ -89,6 +89,7 @@ public struct BenchRun: Sendable {
         var result = Result()
         let busyboxRoot = try linuxProgram.flatMap { program in try busybox.map { try Self.busyboxRoot(busybox: $0, program: program) } }
         defer { busyboxRoot?.remove() }
+        // Busybox lists its applets here, before any boot: a file that is no busybox stops the run now.
         let linuxBusybox = try busyboxRoot.flatMap { _ in try busybox.map(Self.initramfsBusybox) }
         let disks = try files ? BenchDisks.make(short: short, ext4: linuxKernel != nil) : nil
         defer { disks?.remove() }
