@@ -183,8 +183,8 @@ public struct BenchRun: Sendable {
         apusMachine.acceleration = acceleration
         machine.usesKVM = apusMachine.triesKVM()
         let lines = TimedLines()
-        let outcome = try machine.run(program: program, initArguments: arguments("lazy") + ["eager"] + (disk == nil ? [] : ["files"]) + (busybox == nil ? [] : ["busybox"]),
-                                      onLine: { lines.append($0) })
+        let rows = arguments("lazy") + ["eager"] + (disk == nil ? [] : ["files"]) + (busybox == nil ? [] : ["busybox"])
+        let outcome = try machine.run(program: program, initArguments: rows, onLine: { lines.append($0) })
         let output = BenchOutput(lines: lines.all)
         if let problem = outcome.problem ?? output.failure.map({ "the program failed: \($0)" }) {
             throw ToolError("Linux: \(problem)\n\(outcome.console.suffix(2000))")
