@@ -167,12 +167,13 @@ public struct UserlandBuild: Sendable {
     /// Apus's programs, Linux's target, no C library (``linuxLibrary`` stands in for one).
     public static let linuxCompilerFlags = ["--target=x86_64-unknown-linux-gnu"] + compileFlags.dropFirst() + linkFlags
 
-    /// What a KeOS program is linked with on Linux: Linux's entry, the KeOS calls over Linux's
-    /// and what a program run as `/init` needs to reach the machine's disk (`Userland/linux`),
-    /// and the portable parts of Apus's library.
+    /// What a KeOS program is linked with on Linux: Linux's entry, the KeOS calls over Linux's,
+    /// what a program run as `/init` needs to reach the machine's disk, and `execve` and
+    /// `wait4` (`Userland/linux`), and the portable parts of Apus's library.
     var linuxLibrary: [URL] {
         [userland.appendingPathComponent("linux/crt0.S"), userland.appendingPathComponent("linux/syscall.c"),
-         userland.appendingPathComponent("linux/machine.c"), userland.appendingPathComponent("lib/syscall6.c"), userland.appendingPathComponent("lib/stdio.c"),
+         userland.appendingPathComponent("linux/machine.c"), userland.appendingPathComponent("linux/process.c"),
+         userland.appendingPathComponent("lib/syscall6.c"), userland.appendingPathComponent("lib/stdio.c"),
          userland.appendingPathComponent("lib/string.c")]
     }
 

@@ -12,7 +12,10 @@ struct Bench: ParsableCommand {
             its fastest and slowest samples. With --linux, the same source is built against Linux's system \
             calls, packed as the /init of an initramfs, and booted with the given Linux kernel in the same \
             QEMU machine (CPU model, memory, software emulation), alternating with Apus; the table then \
-            shows Apus/Linux ratios, and the speed targets follow it. Times come from the time-stamp counter, \
+            shows Apus/Linux ratios, and the speed targets follow it. With a static busybox (--busybox, by \
+            default /usr/bin/busybox from Debian's busybox-static), the program's Linux build also runs on Apus, \
+            as a Linux program, to time fork + execve + wait of busybox and a busybox shell loop of 1,000 \
+            iterations, and on Linux the same, busybox in its initramfs. Times come from the time-stamp counter, \
             whose rate is measured against this machine's clock. Benchmarks measure: nothing here is a test.
 
             Examples:
@@ -36,6 +39,9 @@ struct Bench: ParsableCommand {
     @Option(help: "CPUs of Apus's machine, 1 to \(Machine.maximumCPUs).")
     var cpus = 1
 
+    @Option(help: "A static x86-64 Linux busybox for busybox's rows (default: /usr/bin/busybox, when there).")
+    var busybox: String?
+
     func run() throws {
         try CPUCount(cpus: cpus).validate()
         guard rounds >= 1 else {
@@ -48,11 +54,19 @@ struct Bench: ParsableCommand {
             note("apus: --linux \(linuxKernel.path): no such file (a Linux kernel image, e.g. /boot/vmlinuz-*; on Debian: apt-get install linux-image-amd64)")
             throw ExitCode(2)
         }
+        let busyboxFile = busybox.map { URL(fileURLWithPath: $0) } ?? BenchRun.hostBusybox
+        if let busyboxFile, !FileManager.default.isExecutableFile(atPath: busyboxFile.path) {
+            note("apus: --busybox \(busyboxFile.path): no such program (a static x86-64 Linux busybox; on Debian: apt-get install busybox-static)")
+            throw ExitCode(2)
+        }
+        if busyboxFile == nil { note("apus bench: no /usr/bin/busybox (apt-get install busybox-static): no busybox rows") }
         let kernel = try buildKernel()
         let build = UserlandBuild()
         let programs = try build.build(.only([BenchRun.program])) { note("  \($0)") }
         let linuxProgram: Data?
-        do { linuxProgram = try linuxKernel.map { _ in try build.buildForLinux(program: BenchRun.program) } } catch let error as ToolError {
+        do {
+            linuxProgram = linuxKernel != nil || busyboxFile != nil ? try build.buildForLinux(program: BenchRun.program) : nil
+        } catch let error as ToolError {
             note("apus: \(error)")
             throw ExitCode(125)
         }
@@ -62,6 +76,7 @@ struct Bench: ParsableCommand {
         bench.rounds = rounds
         bench.acceleration = acceleration
         bench.linuxKernel = linuxKernel
+        bench.busybox = busyboxFile
         let result: BenchRun.Result
         do {
             result = try bench.run(kernel: kernel, programs: programs, data: build.dataFiles, linuxProgram: linuxProgram) { note("apus bench: \($0)") }

@@ -15,6 +15,8 @@ struct BenchProgramTests {
     /// The file rows, measured on a disk with a journal and again on one without.
     static let fileRows = ["file-read-cold", "file-read-warm", "file-create-write-fsync-unlink", "file-fsync", "file-create-unlink",
                            "file-stat", "file-readdir"]
+    /// Busybox's rows, measured by the program's Linux build with the host's busybox.
+    static let busyboxRows = ["exec-true", "shell-loop", "shell-loop-per-iteration", "shell-exec-loop", "shell-exec-loop-per-iteration"]
 
     /// Every line is one of the program's three kinds, with numbers where numbers go.
     static func expectFormat(_ stdout: String, rows: [String]) {
@@ -48,11 +50,13 @@ struct BenchProgramTests {
         try Self.expectShortRun("eager", pager: .eager, reports: Self.eagerRows)
     }
 
-    @Test func anUnknownArgumentIsNamed() throws {
-        try expectRun("bench", ["fast"], stdout: "bench: unknown argument fast (lazy, eager, files, short)\n", status: 2)
+    @Test func anUnknownArgumentIsNamedAndBusyboxsRowsAreTheLinuxBuilds() throws {
+        try expectRun("bench", ["fast"], stdout: "bench: unknown argument fast (lazy, eager, files, busybox, short)\n", status: 2)
+        try expectRun("bench", ["busybox"], stdout: "bench: busybox's rows are the Linux build's (KeOS has no execve)\n", status: 2)
     }
 
     @Test func apusBenchPrintsATableWithARowPerOperationAndTheTargets() throws {
+        try #require(BenchRun.hostBusybox != nil, "busybox's rows need the host's busybox at /usr/bin/busybox (apt-get install busybox-static; .ci/run installs it)")
         // Apus alone, even when the environment names a Linux kernel (empty means none).
         let finished = try CommandTests.apus(["bench", "--short", "--rounds", "1"], environment: ["APUS_LINUX_KERNEL": ""])
         #expect(finished.status == 0, "\(finished.stderr)")
@@ -60,15 +64,28 @@ struct BenchProgramTests {
         #expect(lines.first?.hasPrefix("Apus: 1 round (short); QEMU software emulation (TCG), -cpu \(Machine.cpuModel), 512 MiB, 1 CPU for Apus; host: ") == true, "\(lines.first ?? "")")
         let table = lines.filter { $0.hasPrefix("|") }
         #expect(table.first == "| operation | median (min–max) |")
-        // The header, its rule, the boot, every row of the lazy and eager runs, and the file
-        // rows twice (with the journal and without).
-        #expect(table.count == 2 + 1 + Self.lazyRows.count + Self.eagerRows.count + 2 * Self.fileRows.count, "\(table.joined(separator: "\n"))")
+        // The header, its rule, the boot, every row of the lazy and eager runs, the file rows
+        // twice (with the journal and without), and busybox's.
+        #expect(table.count == 2 + 1 + Self.lazyRows.count + Self.eagerRows.count + 2 * Self.fileRows.count + Self.busyboxRows.count,
+                "\(table.joined(separator: "\n"))")
         #expect(table.dropFirst(2).allSatisfy { line in
             line.wholeMatch(of: /\| [^|]+ \| [0-9.]+ (ns|µs|ms|s) \([0-9.]+ (ns|µs|ms|s)–[0-9.]+ (ns|µs|ms|s)\) \|/) != nil
         }, "\(table.joined(separator: "\n"))")
         #expect(lines.contains("Targets, from the medians:"))
         #expect(finished.stderr.contains("apus bench: round 1 of 1: Apus, eager pager"))
         #expect(finished.stderr.contains("apus bench: round 1 of 1: Apus, file rows with a journal, then without"))
+        #expect(finished.stderr.contains("apus bench: round 1 of 1: Apus, busybox's rows (the program built for Linux)"))
+        #expect(table.suffix(Self.busyboxRows.count).first?.hasPrefix("| fork + execve + wait of busybox true | ") == true, "\(table.joined(separator: "\n"))")
+    }
+
+    @Test func aBusyboxThatIsMissingOrIsNoBusyboxIsRefusedBeforeAnyBoot() throws {
+        let missing = try CommandTests.apus(["bench", "--short", "--rounds", "1", "--busybox", "/nonexistent/busybox"], environment: ["APUS_LINUX_KERNEL": ""])
+        #expect(missing.status == 2)
+        #expect(missing.stderr.contains("apus: --busybox /nonexistent/busybox: no such program (a static x86-64 Linux busybox"), "\(missing.stderr)")
+        let notBusybox = try CommandTests.apus(["bench", "--short", "--rounds", "1", "--busybox", "/bin/true"], environment: ["APUS_LINUX_KERNEL": ""])
+        #expect(notBusybox.status == 125)
+        #expect(notBusybox.stderr.contains("apus: /bin/true: busybox --list exited with status 0 and listed 0 applets; is it a busybox?"), "\(notBusybox.stderr)")
+        #expect(!notBusybox.stderr.contains("round 1"), "no boot: \(notBusybox.stderr)")
     }
 
     /// A Linux kernel image for the side-by-side test, from `APUS_LINUX_KERNEL`.
@@ -76,6 +93,7 @@ struct BenchProgramTests {
 
     @Test(.enabled(if: linuxKernel != nil, "skipped: set APUS_LINUX_KERNEL to a Linux kernel image (e.g. /boot/vmlinuz-*) to run the same program on Linux"))
     func theSameProgramRunsOnLinuxAndReportsTheSameRows() throws {
+        try #require(BenchRun.hostBusybox != nil, "busybox's rows need the host's busybox at /usr/bin/busybox (apt-get install busybox-static)")
         var bench = BenchRun()
         bench.short = true
         bench.rounds = 1
@@ -85,7 +103,7 @@ struct BenchProgramTests {
                                    linuxProgram: build.buildForLinux(program: BenchRun.program))
         let linux = try #require(result.linuxSummary)
         let withJournal = [BenchSummary.bootRowName] + Self.lazyRows + Self.eagerRows + Self.fileRows
-        #expect(linux.rows.map(\.name) == withJournal)
-        #expect(result.apus.rows.map(\.name) == withJournal + Self.fileRows.map { $0 + BenchOutput.Setting.withoutJournal.nameSuffix })
+        #expect(linux.rows.map(\.name) == withJournal + Self.busyboxRows)
+        #expect(result.apus.rows.map(\.name) == withJournal + Self.fileRows.map { $0 + BenchOutput.Setting.withoutJournal.nameSuffix } + Self.busyboxRows)
     }
 }

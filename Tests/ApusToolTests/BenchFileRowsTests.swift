@@ -18,12 +18,8 @@ struct BenchFileRowsTests {
         for number in 1...BenchDisks.dataFileCount(short: true) {
             try BenchDisks.dataFileContents(size: BenchDisks.dataFileSize(short: true)).write(to: data.appendingPathComponent("seq-\(number)"))
         }
-        let program = folder.appendingPathComponent("bench")
-        try UserlandBuild().buildForLinux(program: BenchRun.program).write(to: program)
-        chmod(program.path, 0o755)
-        let finished = try LinuxBuiltPrograms.run(program, ["files", "short"], in: folder)
+        let (finished, output) = try LinuxBuiltPrograms.bench(["files", "short"], in: folder)
         #expect(finished.status == 0, "\(finished.text)")
-        let output = BenchOutput(lines: finished.text.split(separator: "\n").map { (String($0), 0) })
         #expect(output.isComplete, "\(finished.text)")
         #expect(output.rows.map(\.name) == Self.fileRows)
         #expect(output.rows.first { $0.name == "file-readdir" }?.label == "readdir of 100 entries")
@@ -33,13 +29,9 @@ struct BenchFileRowsTests {
     @Test func withoutItsDataTheProgramSaysWhatIsMissing() throws {
         let folder = try LinuxBuiltPrograms.scratchFolder()
         defer { try? FileManager.default.removeItem(at: folder) }
-        let program = folder.appendingPathComponent("bench")
-        try UserlandBuild().buildForLinux(program: BenchRun.program).write(to: program)
-        chmod(program.path, 0o755)
-        let finished = try LinuxBuiltPrograms.run(program, ["files", "short"], in: folder)
+        let (finished, output) = try LinuxBuiltPrograms.bench(["files", "short"], in: folder)
         #expect(finished.status == 1)
-        #expect(BenchOutput(lines: finished.text.split(separator: "\n").map { (String($0), 0) }).failure
-            == "open of a data file (the tool puts bench-data/seq-N on the disk): -2")
+        #expect(output.failure == "open of a data file (the tool puts bench-data/seq-N on the disk): -2")
     }
 
     /// A kernel image whose boot header names `release`, as a bzImage's does.

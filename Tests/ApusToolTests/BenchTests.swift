@@ -112,10 +112,10 @@ struct BenchTests {
     }
 
     /// Reads a `newc` archive back, as Linux's init/initramfs.c does.
-    static func entries(of archive: Data) -> [(name: String, mode: UInt32, rdev: (UInt32, UInt32), data: Data)] {
+    static func entries(of archive: Data) -> [(name: String, inode: UInt32, mode: UInt32, links: UInt32, rdev: (UInt32, UInt32), data: Data)] {
         let bytes = [UInt8](archive)
         var offset = 0
-        var entries: [(name: String, mode: UInt32, rdev: (UInt32, UInt32), data: Data)] = []
+        var entries: [(name: String, inode: UInt32, mode: UInt32, links: UInt32, rdev: (UInt32, UInt32), data: Data)] = []
         func field(_ index: Int) -> UInt32 {
             let start = offset + CPIOArchive.magic.count + 8 * index
             return UInt32(String(decoding: bytes[start..<(start + 8)], as: UTF8.self), radix: 16)!
@@ -128,7 +128,7 @@ struct BenchTests {
             #expect(bytes[nameStart + nameSize - 1] == 0, "names end in a NUL")
             let name = String(decoding: bytes[nameStart..<(nameStart + nameSize - 1)], as: UTF8.self)
             let dataStart = aligned(nameStart + nameSize)
-            entries.append((name, field(1), (field(9), field(10)), Data(bytes[dataStart..<(dataStart + fileSize)])))
+            entries.append((name, field(0), field(1), field(4), (field(9), field(10)), Data(bytes[dataStart..<(dataStart + fileSize)])))
             offset = aligned(dataStart + fileSize)
             if name == CPIOArchive.trailerName { break }
         }
@@ -136,9 +136,9 @@ struct BenchTests {
         return entries
     }
 
-    @Test func theInitramfsIsANewcArchiveWithTheConsoleTheProgramAsInitAndTheModules() {
+    @Test func theInitramfsIsANewcArchiveWithTheConsoleTheProgramAsInitAndTheModules() throws {
         let program = Data("\u{7F}ELF and the rest".utf8) // 17 bytes: the data needs padding
-        let archive = LinuxMachine.initramfs(program: program, modules: [("00-virtio.ko", Data("module".utf8))])
+        let archive = try LinuxMachine.initramfs(program: program, modules: [("00-virtio.ko", Data("module".utf8))])
         #expect(archive.count % CPIOArchive.alignment == 0)
         let entries = Self.entries(of: archive)
         #expect(entries.map(\.name) == ["dev", "dev/console", "init", "proc", "mnt", "modules", "modules/00-virtio.ko", "TRAILER!!!"])
@@ -159,12 +159,16 @@ struct BenchTests {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("apus-cpio-\(getpid())")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: folder) }
-        let archive = CPIOArchive(entries: [.init(name: "dir", kind: .directory, permissions: 0o755),
-                                            .init(name: "dir/file", kind: .file(Data("hello\n".utf8)), permissions: 0o644)]).bytes()
+        let archive = try CPIOArchive(entries: [.init(name: "dir", kind: .directory, permissions: 0o755),
+                                                .init(name: "dir/file", kind: .file(Data("hello\n".utf8)), permissions: 0o644),
+                                                .init(name: "dir/link", kind: .hardLink(to: "dir/file"), permissions: 0o644)]).bytes()
         try archive.write(to: folder.appendingPathComponent("a.cpio"))
         let listing = LockedData()
-        let status = try runReadingOutput(URL(fileURLWithPath: "/bin/sh"), ["-c", "cd '\(folder.path)' && cpio -i --quiet -d < a.cpio && cat dir/file"], onData: listing.append)
+        let status = try runReadingOutput(URL(fileURLWithPath: "/bin/sh"), ["-c", "cd '\(folder.path)' && cpio -i --quiet -d < a.cpio && cat dir/file dir/link && stat -c %h:%i dir/file dir/link"],
+                                          onData: listing.append)
         #expect(status == 0)
-        #expect(String(decoding: listing.data, as: UTF8.self) == "hello\n")
+        let lines = String(decoding: listing.data, as: UTF8.self).split(separator: "\n")
+        #expect(lines.prefix(2) == ["hello", "hello"], "the link has the file's bytes")
+        #expect(lines.count == 4 && lines[2] == lines[3] && lines[2].hasPrefix("2:"), "one inode with two names: \(lines)")
     }
 }

@@ -63,6 +63,16 @@ enum LinuxBuiltPrograms {
         try run(folder.get().appendingPathComponent(name), arguments, in: directory, input: input)
     }
 
+    /// Builds the benchmark program for Linux into `folder` as `bench` and runs it there: what
+    /// it printed, and its lines read back.
+    static func bench(_ arguments: [String], in folder: URL) throws -> (finished: Finished, output: BenchOutput) {
+        let program = folder.appendingPathComponent(BenchRun.program)
+        try UserlandBuild().buildForLinux(program: BenchRun.program).write(to: program)
+        chmod(program.path, 0o755)
+        let finished = try run(program, arguments, in: folder)
+        return (finished, BenchOutput(lines: finished.text.split(separator: "\n").map { (String($0), 0) }))
+    }
+
     /// Runs a host tool (`/usr/bin/…`).
     static func host(_ path: String, _ arguments: [String], in directory: URL, input: Data = Data()) throws -> Finished {
         try run(URL(fileURLWithPath: path), arguments, in: directory, input: input)

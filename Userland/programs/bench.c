@@ -16,8 +16,10 @@
  *
  * Arguments say which rows to measure: `lazy` (every row but the eager ones and the file
  * ones; the default), `eager` (populate and munmap per page: run it with the eager pager),
- * `files` (the file system's rows, below), any of them together, and `short` (a few samples
- * of small sizes, for the tests, which check the format and never a number).
+ * `files` (the file system's rows, below), `busybox` (busybox started and a busybox shell
+ * loop, below: the Linux build only, which Apus runs as a Linux program), any of them
+ * together, and `short` (a few samples of small sizes, for the tests, which check the format
+ * and never a number).
  *
  * The file rows work in the current directory, which must be on a disk holding the data files
  * `bench-data/seq-1` … `seq-N` (64 MiB each; 1 MiB and N = 2 in short mode) that the tool puts
@@ -42,6 +44,7 @@
 #include <thread.h>
 #ifdef __linux__
 #include <linux_machine.h>
+#include <linux_process.h>
 #endif
 
 #define PAGE_SIZE 4096ul
@@ -501,17 +504,89 @@ static void file_rows(int quick) {
 #endif
 }
 
+#ifdef __linux__
+/* ---- busybox's rows (`busybox`): other programs started from this one ----
+ *
+ * Only the Linux build has them (KeOS has no execve); Apus runs that build as a Linux
+ * program. Busybox is the machine's /bin/busybox with a hard link per applet in /bin: on
+ * Apus the tool installs it on the run's disk, on Linux it is in the initramfs. A sample is
+ * fork, execve of busybox in the child, wait4 in the parent, from before the fork to after
+ * the wait; an untimed run before the samples brings busybox's file into memory on both. */
+
+/* Samples of the shell loops, whose one sample is many rounds. */
+#define SHELL_SAMPLES 15
+#define SHELL_EXEC_SAMPLES 5
+#define SCRIPT_SPACE 128
+#define LABEL_SPACE 128
+
+static char *const child_environment[] = { "PATH=/bin", 0 };
+
+/* Starts the program at `path` with `argv` and waits for it to exit with status 0: the ticks
+ * from before the fork to after the wait. */
+static unsigned long start_and_wait(const char *path, char *const argv[]) {
+    unsigned long start = ticks();
+    int child = fork();
+    if (child == 0) {
+        long failure = linux_execve(path, argv, child_environment);
+        printf("bench failed execve of %s: %ld\n", path, failure);
+        exit(1);
+    }
+    require(child > 0, "fork", child);
+    long status = linux_wait(child);
+    unsigned long taken = ticks() - start;
+    require(status == 0, "busybox's wait status", status);
+    return taken;
+}
+
+/* One untimed run, then `count` samples into `values`. */
+static void sample_runs(const char *path, char *const argv[], int count) {
+    start_and_wait(path, argv);
+    for (int s = 0; s < count; s++) values[s] = start_and_wait(path, argv);
+}
+
+/* `sh -c` of a while loop of `iterations` rounds, each running `command` (a shell command and
+ * `; `, or nothing) and counting: rows NAME (the whole run) and NAME-per-iteration (the whole
+ * run over the rounds, the shell's start included). */
+static void shell_loop(const char *name, const char *what, const char *command, int iterations, int count) {
+    static unsigned long per_iteration[MAX_SAMPLES];
+    char script[SCRIPT_SPACE], row[64], label[LABEL_SPACE];
+    snprintf(script, sizeof script, "i=0; while [ $i -lt %d ]; do %si=$((i+1)); done", iterations, command);
+    char *const argv[] = { "sh", "-c", script, 0 };
+    sample_runs("/bin/sh", argv, count);
+    for (int s = 0; s < count; s++) per_iteration[s] = values[s] / (unsigned long)iterations;
+    snprintf(label, sizeof label, "busybox sh: while loop of %d iterations%s, whole run", iterations, what);
+    report(name, label, values, count);
+    snprintf(row, sizeof row, "%s-per-iteration", name);
+    snprintf(label, sizeof label, "busybox sh: one iteration%s (whole run / %d)", what, iterations);
+    report(row, label, per_iteration, count);
+}
+
+static void busybox_rows(int quick) {
+    char *const argv[] = { "true", 0 };
+    sample_runs("/bin/true", argv, samples);
+    report("exec-true", "fork + execve + wait of busybox true", values, samples);
+    /* The shell's own work per round: a test, an arithmetic expansion, an assignment. */
+    shell_loop("shell-loop", "", "", quick ? 10 : 1000, at_most(SHELL_SAMPLES));
+    /* The same with a program started per round: fork of the shell, execve, wait. */
+    shell_loop("shell-exec-loop", " running /bin/true", "/bin/true; ", quick ? 3 : 100, at_most(SHELL_EXEC_SAMPLES));
+}
+#endif
+
 int main(int argc, char **argv) {
     unsigned long start = ticks();
-    int lazy = 0, eager = 0, files = 0, quick = 0;
+    int lazy = 0, eager = 0, files = 0, busybox = 0, quick = 0;
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "lazy")) lazy = 1;
         else if (!strcmp(argv[i], "eager")) eager = 1;
         else if (!strcmp(argv[i], "files")) files = 1;
+        else if (!strcmp(argv[i], "busybox")) busybox = 1;
         else if (!strcmp(argv[i], "short")) quick = 1;
-        else { printf("bench: unknown argument %s (lazy, eager, files, short)\n", argv[i]); return 2; }
+        else { printf("bench: unknown argument %s (lazy, eager, files, busybox, short)\n", argv[i]); return 2; }
     }
-    if (!lazy && !eager && !files) lazy = 1;
+#ifndef __linux__
+    if (busybox) { printf("bench: busybox's rows are the Linux build's (KeOS has no execve)\n"); return 2; }
+#endif
+    if (!lazy && !eager && !files && !busybox) lazy = 1;
     printf("bench start %lu\n", start);
     samples = quick ? 3 : 101;
     populate_size = quick ? 64 * 1024 : 16 * MIB;
@@ -533,6 +608,9 @@ int main(int argc, char **argv) {
     }
     if (eager) populate_and_unmap();
     if (files) file_rows(quick);
+#ifdef __linux__
+    if (busybox) busybox_rows(quick);
+#endif
     printf("bench end %lu\n", ticks());
     return 0;
 }

@@ -9,8 +9,13 @@ import Foundation
 /// an entry named `TRAILER!!!` ends the list. Every number in a header is eight hexadecimal
 /// digits (upper case here; the kernel reads either case).
 ///
+/// A hard link is one more entry with the inode number of the file it names, every entry of
+/// that inode saying how many names it has; the file's data travels once, in its first entry,
+/// and Linux links each later name to the file it made from the first (init/initramfs.c,
+/// `maybe_link`).
+///
 /// `apus bench --linux` writes its initramfs with this type instead of asking for a `cpio`
-/// program: three entries (`/dev`, `/dev/console`, `/init`) are all it needs.
+/// program: `/dev`, `/dev/console`, `/init`, the modules, and busybox with its applets.
 public struct CPIOArchive: Sendable {
     /// What an entry is, as the mode's file-type bits say (`S_IFDIR`, `S_IFCHR`, `S_IFREG`).
     public enum Kind: Sendable, Equatable {
@@ -18,6 +23,8 @@ public struct CPIOArchive: Sendable {
         /// A character device, with its major and minor numbers.
         case characterDevice(major: UInt32, minor: UInt32)
         case file(Data)
+        /// One more name of the file entry named here, which comes earlier in the archive.
+        case hardLink(to: String)
     }
 
     public struct Entry: Sendable, Equatable {
@@ -52,18 +59,36 @@ public struct CPIOArchive: Sendable {
 
     public init(entries: [Entry]) { self.entries = entries }
 
-    /// The archive's bytes: each entry with inode numbers 1, 2, …, owned by root, one link
-    /// (two for a directory), time 0; then the trailer.
-    public func bytes() -> Data {
+    /// The archive's bytes: each entry with inode numbers 1, 2, … (a hard link with its file's),
+    /// owned by root, one link (two for a directory, one per name for a file), time 0; then the
+    /// trailer. Throws when a hard link names no earlier file entry.
+    public func bytes() throws -> Data {
+        // The inode of each file entry by its name, and how many names each file has.
+        var fileInodes: [String: Int] = [:]
+        var names: [Int: Int] = [:]
+        for (index, entry) in entries.enumerated() {
+            switch entry.kind {
+            case .file:
+                fileInodes[entry.name] = index + 1
+                names[index + 1] = 1
+            case .hardLink(let target):
+                guard let inode = fileInodes[target] else { throw ToolError("initramfs: \(entry.name) links to \(target), which is no earlier file") }
+                names[inode]! += 1
+            case .directory, .characterDevice:
+                continue
+            }
+        }
         var archive = Data()
         for (index, entry) in entries.enumerated() {
-            let (type, data, links, device): (UInt32, Data, UInt32, (UInt32, UInt32)) = switch entry.kind {
-            case .directory: (Self.directoryType, Data(), 2, (0, 0))
-            case .characterDevice(let major, let minor): (Self.characterDeviceType, Data(), 1, (major, minor))
-            case .file(let contents): (Self.regularFileType, contents, 1, (0, 0))
+            let (inode, type, data, links, device): (Int, UInt32, Data, Int, (UInt32, UInt32)) = switch entry.kind {
+            case .directory: (index + 1, Self.directoryType, Data(), 2, (0, 0))
+            case .characterDevice(let major, let minor): (index + 1, Self.characterDeviceType, Data(), 1, (major, minor))
+            case .file(let contents): (index + 1, Self.regularFileType, contents, names[index + 1]!, (0, 0))
+            case .hardLink(let target): (fileInodes[target]!, Self.regularFileType, Data(), names[fileInodes[target]!]!, (0, 0))
             }
-            Self.append(name: entry.name, data: data, inode: UInt32(index + 1), mode: type | entry.permissions,
-                        links: links, device: device, to: &archive)
+            // A link has its file's permissions: one inode, one mode.
+            Self.append(name: entry.name, data: data, inode: UInt32(inode), mode: type | entries[inode - 1].permissions,
+                        links: UInt32(links), device: device, to: &archive)
         }
         Self.append(name: Self.trailerName, data: Data(), inode: 0, mode: 0, links: 1, device: (0, 0), to: &archive)
         return archive

@@ -25,6 +25,10 @@ public struct LinuxMachine: Sendable {
     public var disk: URL?
     /// Kernel modules for `/init` to load from `/modules` in name order (``LinuxModules``).
     public var modules: [(name: String, contents: Data)] = []
+    /// Busybox for `/bin`: its bytes and its applets' names, installed as on Apus's disk
+    /// (``ProgramRun/busyboxInstallation(of:besides:)``): `/bin/busybox` and a hard link to it
+    /// per applet.
+    public var busybox: (contents: Data, applets: [String])?
 
     public init(kernel: URL) { self.kernel = kernel }
 
@@ -35,10 +39,11 @@ public struct LinuxMachine: Sendable {
     }
 
     /// The initramfs: `/dev/console` (Linux opens it for `/init`'s standard streams), the
-    /// program as `/init`, the folders `/init` mounts things on (`/proc`, `/mnt`), and the
-    /// modules in `/modules`.
-    public static func initramfs(program: Data, modules: [(name: String, contents: Data)] = []) -> Data {
-        CPIOArchive(entries: [
+    /// program as `/init`, the folders `/init` mounts things on (`/proc`, `/mnt`), the
+    /// modules in `/modules`, and busybox in `/bin`.
+    public static func initramfs(program: Data, modules: [(name: String, contents: Data)] = [],
+                                 busybox: (contents: Data, applets: [String])? = nil) throws -> Data {
+        var entries: [CPIOArchive.Entry] = [
             .init(name: "dev", kind: .directory, permissions: 0o755),
             // The system console: character device 5, 1 (Documentation/admin-guide/devices.txt).
             .init(name: "dev/console", kind: .characterDevice(major: 5, minor: 1), permissions: 0o600),
@@ -46,7 +51,13 @@ public struct LinuxMachine: Sendable {
             .init(name: "proc", kind: .directory, permissions: 0o755),
             .init(name: "mnt", kind: .directory, permissions: 0o755),
             .init(name: "modules", kind: .directory, permissions: 0o755),
-        ] + modules.map { .init(name: "modules/\($0.name)", kind: .file($0.contents), permissions: 0o644) }).bytes()
+        ] + modules.map { .init(name: "modules/\($0.name)", kind: .file($0.contents), permissions: 0o644) }
+        if let busybox {
+            let installed = "bin/busybox"
+            entries += [.init(name: "bin", kind: .directory, permissions: 0o755), .init(name: installed, kind: .file(busybox.contents), permissions: 0o755)]
+            entries += busybox.applets.filter { "bin/\($0)" != installed }.map { .init(name: "bin/\($0)", kind: .hardLink(to: installed), permissions: 0o755) }
+        }
+        return try CPIOArchive(entries: entries).bytes()
     }
 
     /// How a boot ended.
@@ -65,7 +76,7 @@ public struct LinuxMachine: Sendable {
         let scratch = try ScratchFolder(in: nil)
         defer { scratch.remove() }
         try scratch.link("vmlinuz", to: kernel)
-        try Self.initramfs(program: program, modules: modules).write(to: scratch.url.appendingPathComponent("initramfs"))
+        try Self.initramfs(program: program, modules: modules, busybox: busybox).write(to: scratch.url.appendingPathComponent("initramfs"))
         if let disk { try scratch.link("disk", to: disk) }
         let console = try StreamingFIFO(path: scratch.path("console"))
         let lines = LineCollector(onLine: onLine)
