@@ -84,7 +84,7 @@ struct LinuxHostileShellTests {
         try Self.expectLimitsAnswered(cpus: max(SystemUnderTest.cpus, 2))
     }
 
-    static let longTests = ProcessInfo.processInfo.environment["APUS_LONG_TESTS"] != nil
+    static let longTests = TestTier.isLong
 
     /// The classic bomb, `f() { f | f & }; f`, until the process limit answers (`grep`,
     /// started beside it, reads the bombs' errors and ends at the first "can't fork"); the

@@ -257,7 +257,8 @@ public final class PageCache<Memory: PhysicalMemory> {
     private func writeBackAhead() {
         var written = 1
         var slot = hand
-        for _ in 0..<min(pages.count, 2 * Self.writeBackCluster) where written < Self.writeBackCluster {
+        for _ in 0..<min(pages.count, 2 * Self.writeBackCluster) {
+            guard written < Self.writeBackCluster else { return }
             slot %= pages.count
             defer { slot += 1 }
             let page = pages[slot]

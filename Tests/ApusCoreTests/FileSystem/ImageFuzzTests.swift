@@ -114,7 +114,7 @@ struct ImageFuzzTests {
     }
 
     @Test func damagedImagesAreRefusedOrFailWithIOErrorAndNeverCrash() throws {
-        let count = ProcessInfo.processInfo.environment["APUS_LONG_TESTS"] != nil ? 5_000 : 200
+        let count = TestTier.count(short: 200, long: 5_000)
         let (base, blocks) = try Self.baseImage()
         var random = SeededRandom(seed: 0xDA3A_6E)
         var outcomes = Outcomes()

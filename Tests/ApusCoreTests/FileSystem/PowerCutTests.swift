@@ -68,7 +68,7 @@ struct PowerCutTests {
             .mkdir("/e"), .rename("/c/d", "/e"), .fsync("/e/b/two"), .rename("/c/two-again", "/e/b/two"),
             .unlink("/pre/x"),
         ]
-        if ProcessInfo.processInfo.environment["APUS_LONG_TESTS"] != nil {
+        if TestTier.isLong {
             for round in 0..<3 {
                 let dir = "/r\(round)"
                 steps += [.mkdir(dir), .create(dir + "/x"), .write(dir + "/x", offset: 0, count: 70_000, salt: 10 + round),
@@ -294,7 +294,7 @@ struct PowerCutTests {
     }
 
     @Test func everyPowerCutThatLosesUnflushedWritesAtRandomLeavesAStateThePromiseAllows() throws {
-        let seeds: [UInt64] = ProcessInfo.processInfo.environment["APUS_LONG_TESTS"] != nil ? [1, 2, 3, 4, 5, 6] : [1]
+        let seeds: [UInt64] = TestTier.isLong ? [1, 2, 3, 4, 5, 6] : [1]
         for seed in seeds {
             let (points, failures) = try Self.everyCutPoint(.cut(.unflushedAtRandom(seed: seed)))
             #expect(failures == [], "seed \(seed): \(failures.count) of \(points) cut points broke the promise")
