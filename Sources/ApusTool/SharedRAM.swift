@@ -18,8 +18,13 @@ final class SharedRAM: @unchecked Sendable {
     private static let lock = NSLock()
     /// The files of the shared RAM that exists now (``removeAll()``).
     nonisolated(unsafe) private static var live: Set<String> = []
+    /// Set by ``removeAll()``: the tool is about to exit and makes no more files.
+    nonisolated(unsafe) private static var closed = false
 
     init(byteCount: Int) throws {
+        Self.lock.lock()
+        defer { Self.lock.unlock() }
+        guard !Self.closed else { throw ToolError("the run is stopping: no new shared RAM") }
         var template = Array("\(Self.filePrefix(of: getpid()))XXXXXX".utf8CString)
         let descriptor = mkstemp(&template)
         guard descriptor >= 0 else { throw ToolError("cannot make a file in \(Self.folder): \(String(cString: strerror(errno)))") }
@@ -32,17 +37,14 @@ final class SharedRAM: @unchecked Sendable {
         }
         self.descriptor = descriptor
         self.byteCount = byteCount
-        Self.lock.lock()
         Self.live.insert(path)
-        Self.lock.unlock()
     }
 
     deinit {
         close(descriptor)
         Self.lock.lock()
-        Self.live.remove(path)
-        Self.lock.unlock()
-        unlink(path)
+        defer { Self.lock.unlock() }
+        if Self.live.remove(path) != nil { unlink(path) }
     }
 
     /// Removes the file of every shared RAM there is: for a tool that is about to exit
@@ -50,6 +52,7 @@ final class SharedRAM: @unchecked Sendable {
     static func removeAll() {
         lock.lock()
         defer { lock.unlock() }
+        closed = true
         for path in live { unlink(path) }
         live.removeAll()
     }
