@@ -10,6 +10,11 @@
 //
 // Nothing interrupts the kernel when bytes arrive: it looks at the ring when a program reads
 // and at every timer tick (OutsideWakeSource.swift), and wakes the readers waiting for input.
+//
+// Ctrl-C at the host's terminal travels beside the bytes: while the kernel says it takes it
+// (`takes_interrupts`, set while a Linux program leads the run), the host counts each press
+// in `interrupts` instead of ending the run, and the kernel, which looks at the count at the
+// same ticks, sends SIGINT to the console's foreground process group (TerminalInterrupts.swift).
 // The host is not trusted to keep the counters sane: a `written` more than a ring ahead
 // counts as a full ring, never as more.
 #include <stdint.h>
@@ -48,6 +53,14 @@ uint64_t apus_input_ring_take(void *destination, uint64_t count) {
     __asm__ volatile("" ::: "memory");
     apus_input_ring.read = read;
     return count;
+}
+
+uint64_t apus_input_ring_interrupts(void) {
+    return apus_input_ring.interrupts;
+}
+
+void apus_input_ring_set_takes_interrupts(int takes) {
+    apus_input_ring.takes_interrupts = takes ? 1 : 0;
 }
 
 uint64_t apus_input_ring_physical_address(void) {

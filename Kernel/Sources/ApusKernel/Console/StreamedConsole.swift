@@ -13,11 +13,30 @@ import X86_64Support
 /// woken when bytes are pending or the input has ended (their reads then return 0, and no
 /// one waits on it any more).
 ///
+/// Ctrl-C at the host's terminal comes through the ring too, as a count of presses, while
+/// the run says it takes them (``takesInterrupts``; TerminalInterrupts.swift).
+///
 /// Owned by the kernel lock (``LockMap``): every read and write of a program, and the ticks
 /// that look at the ring, hold it.
 final class StreamedConsole: Console, OutsideWakeSource {
     /// The streamed console of the run going on, if its input streams.
     nonisolated(unsafe) static var current: StreamedConsole?
+
+    /// The presses of Ctrl-C the run has acted on: those before it started are not its.
+    private var interruptsSeen = apus_input_ring_interrupts()
+
+    /// Whether Ctrl-C at the host's terminal comes to the run (true) or ends it (false,
+    /// the host's own way); the host reads it at each press.
+    var takesInterrupts = false {
+        didSet { apus_input_ring_set_takes_interrupts(takesInterrupts ? 1 : 0) }
+    }
+
+    /// Whether Ctrl-C was pressed (once or more) since the last look.
+    func takeInterrupt() -> Bool {
+        let count = apus_input_ring_interrupts()
+        defer { interruptsSeen = count }
+        return count != interruptsSeen
+    }
 
     /// Readers waiting for input to arrive or end.
     let arrival = ConditionVariable("console input arrives or ends", source: .outside)

@@ -38,6 +38,12 @@ final class ProcessRun {
     /// Where Linux threads wait in `rt_sigsuspend` (a posted signal takes each out,
     /// ``Scheduler/interrupt(_:)``).
     let signalArrives = ConditionVariable("a signal arrives")
+    /// Where the threads of stopped processes wait (ProcessStops.swift).
+    let processContinues = ConditionVariable("a stopped process is continued")
+    /// The console as the controlling terminal of the first process's session: its
+    /// foreground process group (JobControlCalls.swift, TerminalInterrupts.swift).
+    var terminal = ControllingTerminal(session: Int64(ProcessTable<ProcessControlBlock>.firstProcessID.value),
+                                       foregroundGroup: Int64(ProcessTable<ProcessControlBlock>.firstProcessID.value))
 
     /// Starts `program` as the run's first process; `nil` and the reason when it cannot start.
     /// `path` is the program's absolute path (a Linux program's `/proc/self/exe`).
@@ -63,6 +69,7 @@ final class ProcessRun {
         first.core.linux = LinuxProcessState(programBreak: start.programBreak, path: path, mainThread: id.mainThread)
         table.startFirst(first)
         admit(first, thread: ThreadControlBlock(id: id.mainThread, process: first, frame: ProcessControlBlock.firstFrame(start), fpu: clean_fpu_state_address()))
+        routeInterrupts()
         return nil
     }
 
@@ -74,8 +81,10 @@ final class ProcessRun {
             if scheduler.threads.isEmpty { break }
             switch DeadlockRule.verdict(scheduler.threads.lazy.map { $0.state }) {
             case .runs:
-                // Other CPUs run the threads left: wait for a tick or a wake-up.
+                // Other CPUs run the threads left: wait for a tick or a wake-up, then look
+                // outside (their ticks do not: only this CPU's do).
                 scheduler.idle()
+                pollOutside()
             case .over:
                 continue
             case .waitsForOutside:
