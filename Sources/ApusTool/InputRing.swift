@@ -13,7 +13,13 @@ import Foundation
 /// terminal in canonical mode a read returns one line as the user ends it, so each line
 /// reaches the program as it is typed, after the terminal's own editing.
 ///
-/// The layout is input_ring.c's: `written` at 0, `read` at 8, `ended` at 16, data from 64.
+/// Ctrl-C goes through the ring too, where the input is a terminal: the tool's own SIGINT
+/// asks ``passInterrupt()``, which counts the press in the ring's `interrupts` while the
+/// kernel says it takes them (`takes_interrupts`: a Linux program leads the run, and its
+/// foreground process group gets SIGINT); otherwise the press ends the run, as always.
+///
+/// The layout is input_ring.c's: `written` at 0, `read` at 8, `ended` at 16, `interrupts`
+/// at 24, `takes_interrupts` at 32, data from 64.
 final class InputRingWriter: @unchecked Sendable {
     /// Bytes read from the descriptor at once, at most.
     static let chunkSize = 1 << 16
@@ -27,6 +33,11 @@ final class InputRingWriter: @unchecked Sendable {
     private let wakeUp: (read: Int32, write: Int32)
 
     private static let writtenOffset: UInt64 = 0, readOffset: UInt64 = 8, endedOffset: UInt64 = 16, dataOffset: UInt64 = 64
+    private static let interruptsOffset: UInt64 = 24, takesInterruptsOffset: UInt64 = 32
+    /// Where the ring starts in the RAM file, once the kernel has said.
+    private let ringBase = LockedValue<UInt64?>(nil)
+    /// The writers that stream a terminal now: the ones Ctrl-C may go through.
+    private static let fromTerminals = LockedValue<[InputRingWriter]>([])
     /// How long one wait for input lasts before the writer looks again whether the machine
     /// stopped (``finish()`` also wakes it at once).
     private static let pollMilliseconds: Int32 = 100
@@ -41,10 +52,12 @@ final class InputRingWriter: @unchecked Sendable {
         }
         wakeUp = (ends[0], ends[1])
         worker.start { [self] in stream() }
+        if isatty(descriptor) != 0 { Self.fromTerminals.update { $0.append(self) } }
     }
 
     /// Once QEMU has exited: stops and returns. Input not yet read stays unread.
     func finish() {
+        Self.fromTerminals.update { $0.removeAll { $0 === self } }
         worker.stop()
         if wakeUp.write >= 0 { close(wakeUp.write) }
         worker.join()
@@ -61,6 +74,7 @@ final class InputRingWriter: @unchecked Sendable {
             location = ram.ringLocation(announcedIn: statusPath, kind: .inputRing, rings: 1)
         }
         guard let (base, size) = location else { return }
+        ringBase.update { $0 = base }
         var chunk = [UInt8](repeating: 0, count: Self.chunkSize)
         var written = ram.readWord(at: base + Self.writtenOffset)
         while true {
@@ -81,6 +95,19 @@ final class InputRingWriter: @unchecked Sendable {
             }
         }
         ram.writeWord(1, at: base + Self.endedOffset)
+    }
+
+    /// Ctrl-C at the terminal this writer streams: counted in the ring when the kernel takes
+    /// it now; false when it does not (or has not said where its ring is yet).
+    func passInterrupt() -> Bool {
+        guard let base = ringBase.value, ram.readWord(at: base + Self.takesInterruptsOffset) == 1 else { return false }
+        ram.writeWord(ram.readWord(at: base + Self.interruptsOffset) &+ 1, at: base + Self.interruptsOffset)
+        return true
+    }
+
+    /// Ctrl-C at this process's terminal: passed to a run that takes it (true), or not.
+    static func passInterrupt() -> Bool {
+        fromTerminals.value.contains { $0.passInterrupt() }
     }
 
     /// The next chunk of input: its length, 0 at the end of the input (or a read error),
