@@ -18,8 +18,14 @@ import Foundation
 /// kernel says it takes them (`takes_interrupts`: a Linux program leads the run, and its
 /// foreground process group gets SIGINT); otherwise the press ends the run, as always.
 ///
+/// The other way, a Linux program's terminal modes (``TerminalModes``: a shell's line
+/// editor turns canonical input, echo and the signal keys off) come in `terminal_modes`, and
+/// a writer that streams a terminal makes it follow them (``Terminal/follow(_:_:)``), looking
+/// every ``terminalLookMilliseconds`` and before the program's output is written
+/// (``followTerminalModes()``).
+///
 /// The layout is input_ring.c's: `written` at 0, `read` at 8, `ended` at 16, `interrupts`
-/// at 24, `takes_interrupts` at 32, data from 64.
+/// at 24, `takes_interrupts` at 32, `terminal_modes` at 40, data from 64.
 final class InputRingWriter: @unchecked Sendable {
     /// Bytes read from the descriptor at once, at most.
     static let chunkSize = 1 << 16
@@ -33,7 +39,12 @@ final class InputRingWriter: @unchecked Sendable {
     private let wakeUp: (read: Int32, write: Int32)
 
     private static let writtenOffset: UInt64 = 0, readOffset: UInt64 = 8, endedOffset: UInt64 = 16, dataOffset: UInt64 = 64
-    private static let interruptsOffset: UInt64 = 24, takesInterruptsOffset: UInt64 = 32
+    private static let interruptsOffset: UInt64 = 24, takesInterruptsOffset: UInt64 = 32, modesOffset: UInt64 = 40
+    /// How often a writer that streams a terminal looks at the modes the program asks for:
+    /// often enough that the first key typed at a new prompt finds them.
+    static let terminalLookMilliseconds: Int32 = 10
+    /// Whether the descriptor is a terminal (which Ctrl-C and the program's modes concern).
+    private let readsTerminal: Bool
     /// Where the ring starts in the RAM file, once the kernel has said.
     private let ringBase = LockedValue<UInt64?>(nil)
     /// The writers that stream a terminal now: the ones Ctrl-C may go through.
@@ -46,13 +57,14 @@ final class InputRingWriter: @unchecked Sendable {
         self.ram = ram
         self.statusPath = statusPath
         self.descriptor = descriptor
+        readsTerminal = isatty(descriptor) != 0
         var ends: [Int32] = [-1, -1]
         if pipe(&ends) == 0 {
             for end in ends { _ = fcntl(end, F_SETFD, FD_CLOEXEC) }
         }
         wakeUp = (ends[0], ends[1])
         worker.start { [self] in stream() }
-        if isatty(descriptor) != 0 { Self.fromTerminals.update { $0.append(self) } }
+        if readsTerminal { Self.fromTerminals.update { $0.append(self) } }
     }
 
     /// Once QEMU has exited: stops and returns. Input not yet read stays unread.
@@ -97,6 +109,15 @@ final class InputRingWriter: @unchecked Sendable {
         ram.writeWord(1, at: base + Self.endedOffset)
     }
 
+    /// Sets the terminal this writer streams to the modes the program asks for now (line
+    /// mode when it asks for none): as input is awaited, and before each piece of the
+    /// program's output reaches the terminal, so that a prompt written after the program
+    /// changed the modes finds them changed.
+    func followTerminalModes() {
+        guard readsTerminal, let base = ringBase.value else { return }
+        Terminal.follow(TerminalModes(ringWord: ram.readWord(at: base + Self.modesOffset)), descriptor)
+    }
+
     /// Ctrl-C at the terminal this writer streams: counted in the ring when the kernel takes
     /// it now; false when it does not (or has not said where its ring is yet).
     func passInterrupt() -> Bool {
@@ -115,8 +136,9 @@ final class InputRingWriter: @unchecked Sendable {
     private func nextChunk(into chunk: inout [UInt8]) -> Int? {
         while true {
             if stopped { return nil }
+            followTerminalModes()
             var waiting = [pollfd(fd: descriptor, events: Int16(POLLIN), revents: 0), pollfd(fd: wakeUp.read, events: Int16(POLLIN), revents: 0)]
-            let ready = poll(&waiting, wakeUp.read >= 0 ? 2 : 1, Self.pollMilliseconds)
+            let ready = poll(&waiting, wakeUp.read >= 0 ? 2 : 1, readsTerminal ? Self.terminalLookMilliseconds : Self.pollMilliseconds)
             if ready < 0 && errno != EINTR { return 0 }
             if ready <= 0 || waiting[0].revents == 0 { continue }
             let count = chunk.withUnsafeMutableBytes { read(descriptor, $0.baseAddress, $0.count) }

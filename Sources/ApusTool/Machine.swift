@@ -250,12 +250,17 @@ public struct Machine: Sendable {
         }
         let mapRecords = LockedData()
         let onTrace = self.onTrace
+        let input = sharedRAM.flatMap { ram in
+            inputDescriptor.map { InputRingWriter(ram: ram, statusPath: scratch.path("status"), descriptor: $0) }
+        }
         let rings = sharedRAM.map { ram in
             OutputRingReader(ram: ram, statusPath: scratch.path("status")) { data, ring in
                 switch ring {
                 case .output, .error:
                     let stream: ConsoleStream = ring == .output ? .output : .error
                     collected.append(data, stream)
+                    // The terminal takes the modes the program set before what it wrote after.
+                    input?.followTerminalModes()
                     onOutput(data, stream)
                 case .memoryMaps: mapRecords.append(data)
                 case .trace: onTrace?(data)
@@ -263,9 +268,6 @@ public struct Machine: Sendable {
             }
         }
 
-        let input = sharedRAM.flatMap { ram in
-            inputDescriptor.map { InputRingWriter(ram: ram, statusPath: scratch.path("status"), descriptor: $0) }
-        }
 
         let qemuRun = try WatchedProcess(executable: qemu,
                                          arguments: arguments(commandLine: commandLine, modules: modules.map(\.1), kvm: kvm,

@@ -10,7 +10,11 @@ final class TestConsole: Console {
     /// ended from the start unless a test opens it.
     var inputOpen = false
     let arrival = ConditionVariable("console input arrives or ends")
+    /// What `TCSETS` gave last (a canonical terminal's settings until then).
+    var terminalSettings = LinuxStructures.canonicalTerminal
     init(input: String = "") { self.input = Array(input.utf8) }
+
+    func setTerminalSettings(_ settings: [UInt8]) { terminalSettings = settings }
 
     var inputArrival: ConditionVariable? { inputOpen ? arrival : nil }
 

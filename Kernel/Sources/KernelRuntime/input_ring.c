@@ -15,6 +15,8 @@
 // (`takes_interrupts`, set while a Linux program leads the run), the host counts each press
 // in `interrupts` instead of ending the run, and the kernel, which looks at the count at the
 // same ticks, sends SIGINT to the console's foreground process group (TerminalInterrupts.swift).
+// The other way, `terminal_modes` tells the host which modes its terminal is to follow (a
+// shell's line editor reads key by key without echo: StreamedConsole.swift).
 // The host is not trusted to keep the counters sane: a `written` more than a ring ahead
 // counts as a full ring, never as more.
 #include <stdint.h>
@@ -61,6 +63,10 @@ uint64_t apus_input_ring_interrupts(void) {
 
 void apus_input_ring_set_takes_interrupts(int takes) {
     apus_input_ring.takes_interrupts = takes ? 1 : 0;
+}
+
+void apus_input_ring_set_terminal_modes(uint64_t modes) {
+    apus_input_ring.terminal_modes = modes;
 }
 
 uint64_t apus_input_ring_physical_address(void) {

@@ -179,6 +179,7 @@ extension Kernel {
             KernelHeap.logPeak()
             ProcessRun.current = nil
             StreamedConsole.current?.takesInterrupts = false
+            StreamedConsole.current?.forgetTerminalModes()
             StreamedConsole.current = nil
             RootVolume.sync(afterRun: index)
             RunReport.exited(run: index, status: status)

@@ -14,7 +14,9 @@ import X86_64Support
 /// one waits on it any more).
 ///
 /// Ctrl-C at the host's terminal comes through the ring too, as a count of presses, while
-/// the run says it takes them (``takesInterrupts``; TerminalInterrupts.swift).
+/// the run says it takes them (``takesInterrupts``; TerminalInterrupts.swift); and the modes a
+/// program sets for the terminal go the other way, for the host's terminal to follow
+/// (``setTerminalSettings(_:)``).
 ///
 /// Owned by the kernel lock (``LockMap``): every read and write of a program, and the ticks
 /// that look at the ring, hold it.
@@ -29,6 +31,20 @@ final class StreamedConsole: Console, OutsideWakeSource {
     /// the host's own way); the host reads it at each press.
     var takesInterrupts = false {
         didSet { apus_input_ring_set_takes_interrupts(takesInterrupts ? 1 : 0) }
+    }
+
+    /// The settings `TCGETS` reports: a canonical terminal's until a program changes them.
+    private(set) var terminalSettings = LinuxStructures.canonicalTerminal
+
+    /// `TCSETS`: kept for `TCGETS`, and their modes told to the host.
+    func setTerminalSettings(_ settings: [UInt8]) {
+        terminalSettings = settings
+        apus_input_ring_set_terminal_modes(TerminalModes(settings: settings).ringWord)
+    }
+
+    /// The run is over: the host's terminal goes back to its usual modes.
+    func forgetTerminalModes() {
+        apus_input_ring_set_terminal_modes(0)
     }
 
     /// Whether Ctrl-C was pressed (once or more) since the last look.

@@ -34,7 +34,8 @@ static inline uint32_t apus_output_ring_count(void) { return APUS_OUTPUT_RING_CO
 // MARK: The input ring (input_ring.c)
 // Byte layout the host relies on (apus, InputRing.swift): `written` at 0 (the host's),
 // `read` at 8 (the kernel's), `ended` at 16 (the host's: 1 once no byte will follow),
-// `interrupts` at 24 (the host's), `takes_interrupts` at 32 (the kernel's), data at 64.
+// `interrupts` at 24 (the host's), `takes_interrupts` at 32 and `terminal_modes` at 40 (the
+// kernel's), data at 64.
 #define APUS_INPUT_RING_SIZE (1ull << 20)
 struct apus_input_ring {
     volatile uint64_t written; // bytes the host has put in, ever
@@ -42,7 +43,8 @@ struct apus_input_ring {
     volatile uint64_t ended;   // 1 once the host's input has ended (set after the last `written`)
     volatile uint64_t interrupts;       // Ctrl-C presses at the host's terminal passed on, ever
     volatile uint64_t takes_interrupts; // 1 while the run takes Ctrl-C itself (else it ends the run)
-    uint64_t reserved[3];
+    volatile uint64_t terminal_modes;   // the modes a program set for the terminal (TerminalModes), 0: none
+    uint64_t reserved[2];
     volatile uint8_t data[APUS_INPUT_RING_SIZE];
 };
 // Bytes the host has put in that the kernel has not taken.
@@ -55,6 +57,9 @@ uint64_t apus_input_ring_take(void *destination, uint64_t count);
 uint64_t apus_input_ring_interrupts(void);
 // Tells the host whether Ctrl-C is to be passed on (1) or is to end the run (0).
 void apus_input_ring_set_takes_interrupts(int takes);
+// Tells the host which modes its terminal is to follow (ApusCore's TerminalModes.ringWord; 0:
+// its usual ones).
+void apus_input_ring_set_terminal_modes(uint64_t modes);
 uint64_t apus_input_ring_physical_address(void);
 static inline uint64_t apus_input_ring_size(void) { return APUS_INPUT_RING_SIZE; }
 

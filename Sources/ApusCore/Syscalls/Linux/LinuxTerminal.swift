@@ -1,6 +1,8 @@
 /// The terminal `ioctl`s on the console (ABI.md §7): standard input, output and error and
-/// `/dev/tty` are a canonical terminal of 24 × 80 whose line editing is the host terminal's,
-/// so `TCGETS` reports one and `TCSETS*` accept any settings; its foreground process group
+/// `/dev/tty` are a terminal of 24 × 80, canonical at first (its line editing the host
+/// terminal's); `TCGETS` reports its settings and `TCSETS*` change them, and where a user
+/// types at `apus run` the host's terminal follows the modes a program sets (``Console``,
+/// ``TerminalModes``: a shell's own line editor then reads key by key); its foreground process group
 /// is asked and set with `TIOCGPGRP`/`TIOCSPGRP`, which the kernel serves with the run's
 /// ``ControllingTerminal`` (``LinuxJobControlRequest``). Every other file is not a terminal
 /// (−ENOTTY), and other requests on the console are −EINVAL.
@@ -25,9 +27,9 @@ public enum LinuxTerminal {
         let request = a[1] & 0xFFFF_FFFF
         switch request {
         case getAttributes:
-            try process.mm.copyOut(LinuxStructures.canonicalTerminal, to: a.address(2))
+            try process.mm.copyOut(process.console.terminalSettings, to: a.address(2))
         case setAttributes:
-            _ = try process.mm.checkedUserRange(a.address(2), count: UInt64(LinuxStructures.termiosSize), for: .read)
+            process.console.setTerminalSettings(try process.mm.copyIn(count: LinuxStructures.termiosSize, from: a.address(2)))
         case getWindowSize:
             try process.mm.copyOut(LinuxStructures.windowSize, to: a.address(2))
         case setWindowSize:
