@@ -24,8 +24,12 @@ import Foundation
 /// every ``terminalLookMilliseconds`` and before the program's output is written
 /// (``followTerminalModes()``).
 ///
+/// While a Linux program leads the run, an end of file typed at the terminal (Ctrl-D on an
+/// empty line) ends one read, as on Linux, not the whole input: it goes in as a mark
+/// (`end_of_file`) and the writer reads on once the kernel has taken it.
+///
 /// The layout is input_ring.c's: `written` at 0, `read` at 8, `ended` at 16, `interrupts`
-/// at 24, `takes_interrupts` at 32, `terminal_modes` at 40, data from 64.
+/// at 24, `takes_interrupts` at 32, `terminal_modes` at 40, `end_of_file` at 48, data from 64.
 final class InputRingWriter: @unchecked Sendable {
     /// Bytes read from the descriptor at once, at most.
     static let chunkSize = 1 << 16
@@ -40,6 +44,7 @@ final class InputRingWriter: @unchecked Sendable {
 
     private static let writtenOffset: UInt64 = 0, readOffset: UInt64 = 8, endedOffset: UInt64 = 16, dataOffset: UInt64 = 64
     private static let interruptsOffset: UInt64 = 24, takesInterruptsOffset: UInt64 = 32, modesOffset: UInt64 = 40
+    private static let endOfFileOffset: UInt64 = 48
     /// How often a writer that streams a terminal looks at the modes the program asks for:
     /// often enough that the first key typed at a new prompt finds them.
     static let terminalLookMilliseconds: Int32 = 10
@@ -91,7 +96,11 @@ final class InputRingWriter: @unchecked Sendable {
         var written = ram.readWord(at: base + Self.writtenOffset)
         while true {
             guard let count = nextChunk(into: &chunk) else { return }
-            if count == 0 { break }
+            if count == 0 {
+                guard readsTerminal, ram.readWord(at: base + Self.takesInterruptsOffset) == 1 else { break }
+                guard markEndOfFile(base: base, written: written) else { return }
+                continue
+            }
             var offset = 0
             while offset < count {
                 guard let room = waitForRoom(base: base, size: size, written: written) else { return }
@@ -145,6 +154,17 @@ final class InputRingWriter: @unchecked Sendable {
             if count < 0 && (errno == EINTR || errno == EAGAIN) { continue }
             return max(count, 0)
         }
+    }
+
+    /// Marks an end of file after the `written` bytes, once the kernel has taken the last
+    /// one; false when the machine stopped first.
+    private func markEndOfFile(base: UInt64, written: UInt64) -> Bool {
+        while ram.readWord(at: base + Self.endOfFileOffset) != 0 {
+            if stopped { return false }
+            usleep(UInt32(Self.terminalLookMilliseconds) * 1000)
+        }
+        ram.writeWord(written + 1, at: base + Self.endOfFileOffset)
+        return true
     }
 
     /// Waits until the ring has room; how much, or `nil` when the machine stopped first.

@@ -286,7 +286,9 @@ public struct Machine: Sendable {
             }
             statusRecords.append(record)
         }
-        let finished = waitForDebugger ? qemuRun.wait(timeout: nil) : waitWhileRunsEnd(qemuRun, channel: channel, keep)
+        // Whoever types at a terminal ends a run that reads it: no time-out then.
+        let untimed = input != nil && isatty(inputDescriptor ?? -1) != 0
+        let finished = waitForDebugger ? qemuRun.wait(timeout: nil) : waitWhileRunsEnd(qemuRun, channel: channel, untimed: untimed, keep)
         if !finished { qemuRun.stop() }
         let exit = qemuRun.terminationStatus
         output.finish()
@@ -320,8 +322,9 @@ public struct Machine: Sendable {
 
     /// Waits for QEMU to end while the kernel makes progress: true when it ended, false when
     /// `timeout` seconds passed with no new status record (each run of a `repeat` ends with
-    /// one, so each run has the whole time-out) and no resumption after a Ctrl-Z.
-    private func waitWhileRunsEnd(_ qemuRun: WatchedProcess, channel: StatusChannel, _ keep: (RunRecord) -> Void) -> Bool {
+    /// one, so each run has the whole time-out) and no resumption after a Ctrl-Z; never
+    /// false when `untimed`.
+    private func waitWhileRunsEnd(_ qemuRun: WatchedProcess, channel: StatusChannel, untimed: Bool, _ keep: (RunRecord) -> Void) -> Bool {
         func progress() -> (Int, Int) {
             channel.readNew(keep)
             return (channel.bytesRead, Self.resumptions.value)
@@ -329,12 +332,12 @@ public struct Machine: Sendable {
         var seen = progress()
         var deadline = Date(timeIntervalSinceNow: timeout)
         while true {
-            if qemuRun.wait(timeout: min(0.25, max(0, deadline.timeIntervalSinceNow))) { return true }
+            if qemuRun.wait(timeout: untimed ? 0.25 : min(0.25, max(0, deadline.timeIntervalSinceNow))) { return true }
             let now = progress()
             if now != seen {
                 seen = now
                 deadline = Date(timeIntervalSinceNow: timeout)
-            } else if deadline.timeIntervalSinceNow <= 0 {
+            } else if !untimed, deadline.timeIntervalSinceNow <= 0 {
                 return false
             }
         }

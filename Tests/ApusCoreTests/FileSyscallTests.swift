@@ -16,7 +16,14 @@ final class TestConsole: Console {
 
     func setTerminalSettings(_ settings: [UInt8]) { terminalSettings = settings }
 
-    var inputArrival: ConditionVariable? { inputOpen ? arrival : nil }
+    /// An end of file after the pending input that ends one read only (Ctrl-D at a terminal).
+    var endOfFileAfterInput = false
+
+    var inputArrival: ConditionVariable? { inputOpen && !(endOfFileAfterInput && input.isEmpty) ? arrival : nil }
+
+    func takeEndOfFile() {
+        if input.isEmpty { endOfFileAfterInput = false }
+    }
 
     var pendingInputCount: Int { input.count }
 

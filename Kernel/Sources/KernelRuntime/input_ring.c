@@ -17,6 +17,11 @@
 // same ticks, sends SIGINT to the console's foreground process group (TerminalInterrupts.swift).
 // The other way, `terminal_modes` tells the host which modes its terminal is to follow (a
 // shell's line editor reads key by key without echo: StreamedConsole.swift).
+//
+// An end of file at a terminal (Ctrl-D on an empty line) ends one read, not the input, while
+// a Linux program leads the run, as on Linux: the host marks where it falls (`end_of_file`,
+// the byte count then plus one), waits for the kernel to clear the mark once a read returned
+// 0 for it, and reads on.
 // The host is not trusted to keep the counters sane: a `written` more than a ring ahead
 // counts as a full ring, never as more.
 #include <stdint.h>
@@ -28,8 +33,21 @@ void *memcpy(void *destination, const void *source, uint64_t count);
 struct apus_input_ring apus_input_ring __attribute__((aligned(4096), section(".bss.apus_input_ring")));
 
 uint64_t apus_input_ring_pending(void) {
-    uint64_t pending = apus_input_ring.written - apus_input_ring.read;
+    uint64_t limit = apus_input_ring.written;
+    uint64_t mark = apus_input_ring.end_of_file;
+    if (mark != 0 && mark - 1 < limit) limit = mark - 1;
+    if (limit < apus_input_ring.read) return 0;
+    uint64_t pending = limit - apus_input_ring.read;
     return pending > APUS_INPUT_RING_SIZE ? APUS_INPUT_RING_SIZE : pending;
+}
+
+int apus_input_ring_at_end_of_file(void) {
+    uint64_t mark = apus_input_ring.end_of_file;
+    return mark != 0 && apus_input_ring.read >= mark - 1;
+}
+
+void apus_input_ring_take_end_of_file(void) {
+    apus_input_ring.end_of_file = 0;
 }
 
 int apus_input_ring_ended(void) {

@@ -7,8 +7,11 @@ import X86_64Support
 /// channels like ``BootConsole``.
 ///
 /// A read takes what the ring holds; when it holds nothing and the host has not said that
-/// the input ended, the reader waits on ``arrival`` (ABI.md §5). Nothing tells the kernel
-/// when bytes arrive (the ring raises no interrupt), so the console is a source of wake-ups
+/// the input ended, the reader waits on ``arrival`` (ABI.md §5). An end of file the host
+/// marked (Ctrl-D at a terminal, while a Linux program leads the run) makes one read return
+/// 0, and the input goes on after it.
+///
+/// Nothing tells the kernel when bytes arrive (the ring raises no interrupt), so the console is a source of wake-ups
 /// from outside the threads that the run looks at (``OutsideWakeSource``): its readers are
 /// woken when bytes are pending or the input has ended (their reads then return 0, and no
 /// one waits on it any more).
@@ -59,20 +62,27 @@ final class StreamedConsole: Console, OutsideWakeSource {
 
     var pendingInputCount: Int { Int(apus_input_ring_pending()) }
 
+    /// The pending bytes, up to an end of file.
     func readInput(into buffer: UnsafeMutableRawBufferPointer) -> Int {
         guard let base = buffer.baseAddress else { return 0 }
         return Int(apus_input_ring_take(base, UInt64(buffer.count)))
     }
 
+    /// A read returned 0 at an end of file the host marked: the input goes on after it.
+    func takeEndOfFile() {
+        if apus_input_ring_at_end_of_file() != 0 { apus_input_ring_take_end_of_file() }
+    }
+
     /// The queue while input may still come; `nil` once the host's input has ended and
-    /// every byte of it was read.
-    var inputArrival: ConditionVariable? { hasEnded ? nil : arrival }
+    /// every byte of it was read, and at an end of file (the next read returns 0).
+    var inputArrival: ConditionVariable? { hasEnded || apus_input_ring_at_end_of_file() != 0 ? nil : arrival }
 
     /// Whether no byte is left and none will come.
     var hasEnded: Bool { apus_input_ring_ended() != 0 && apus_input_ring_pending() == 0 }
 
-    /// Whether a reader waiting now could go on: bytes are pending, or the input ended.
-    var waiterCanGoOn: Bool { apus_input_ring_pending() > 0 || hasEnded }
+    /// Whether a reader waiting now could go on: bytes are pending, an end of file is next,
+    /// or the input ended.
+    var waiterCanGoOn: Bool { apus_input_ring_pending() > 0 || apus_input_ring_at_end_of_file() != 0 || hasEnded }
 
     var condition: ConditionVariable { arrival }
 

@@ -35,7 +35,7 @@ static inline uint32_t apus_output_ring_count(void) { return APUS_OUTPUT_RING_CO
 // Byte layout the host relies on (apus, InputRing.swift): `written` at 0 (the host's),
 // `read` at 8 (the kernel's), `ended` at 16 (the host's: 1 once no byte will follow),
 // `interrupts` at 24 (the host's), `takes_interrupts` at 32 and `terminal_modes` at 40 (the
-// kernel's), data at 64.
+// kernel's), `end_of_file` at 48 (the host sets it, the kernel clears it), data at 64.
 #define APUS_INPUT_RING_SIZE (1ull << 20)
 struct apus_input_ring {
     volatile uint64_t written; // bytes the host has put in, ever
@@ -44,11 +44,16 @@ struct apus_input_ring {
     volatile uint64_t interrupts;       // Ctrl-C presses at the host's terminal passed on, ever
     volatile uint64_t takes_interrupts; // 1 while the run takes Ctrl-C itself (else it ends the run)
     volatile uint64_t terminal_modes;   // the modes a program set for the terminal (TerminalModes), 0: none
-    uint64_t reserved[2];
+    volatile uint64_t end_of_file;      // n > 0: one read at byte n - 1 of the input returns 0 (Ctrl-D at a terminal)
+    uint64_t reserved[1];
     volatile uint8_t data[APUS_INPUT_RING_SIZE];
 };
-// Bytes the host has put in that the kernel has not taken.
+// Bytes the host has put in that the kernel has not taken, up to an end of file.
 uint64_t apus_input_ring_pending(void);
+// Whether the next read is at an end of file the host marked (Ctrl-D at a terminal).
+int apus_input_ring_at_end_of_file(void);
+// A read returned 0 for that end of file: the input goes on after it.
+void apus_input_ring_take_end_of_file(void);
 // Whether the host said that no more bytes will come.
 int apus_input_ring_ended(void);
 // Moves up to `count` pending bytes to `destination`; returns how many.
