@@ -36,10 +36,6 @@ public enum SyscallOutcome<RAM: PhysicalMemory>: Equatable {
     /// A Linux call about process groups, sessions or the terminal's foreground group, which
     /// reads and changes other processes and the run's console (``LinuxJobControlRequest``).
     case jobControl(LinuxJobControlRequest)
-    /// Linux's `poll` and `ppoll`: the kernel looks at the descriptors
-    /// (``UserProcess/poll(_:)``) until one is ready, the deadline passes (0) or a signal is
-    /// to be delivered (−EINTR).
-    case polls(LinuxPollRequest)
     /// Linux's `nanosleep` and `clock_nanosleep`: the thread sleeps until the monotonic
     /// clock reads `deadline` nanoseconds and returns 0; a signal to be delivered ends it
     /// with −EINTR, and the time left is stored at `remaining` (unless 0).

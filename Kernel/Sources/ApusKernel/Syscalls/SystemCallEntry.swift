@@ -130,12 +130,6 @@ extension ProcessRun {
             let (result, restartable) = jobControl(request, by: thread, of: process.takeUnretainedValue())
             frame.pointee.registers.rax = UInt64(bitPattern: result)
             if restartable { interrupted = .restartable(number: registers.rax) }
-        case .polls(let request):
-            guard let result = poll(request, thread: thread, process: process.takeUnretainedValue()) else {
-                cpu_local_set_exit_pending() // its process ended while it waited
-                return
-            }
-            frame.pointee.registers.rax = UInt64(bitPattern: result)
         case .sleeps(let deadline, let remaining):
             guard let result = sleep(until: deadline, remaining: remaining, thread: thread, process: process.takeUnretainedValue()) else {
                 cpu_local_set_exit_pending() // its process ended while it waited

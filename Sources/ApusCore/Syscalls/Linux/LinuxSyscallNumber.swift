@@ -9,7 +9,6 @@ public enum LinuxSyscallNumber: UInt64, Sendable, CaseIterable {
     case stat = 4
     case fstat = 5
     case lstat = 6
-    case poll = 7
     case lseek = 8
     case mmap = 9
     case mprotect = 10
@@ -88,7 +87,6 @@ public enum LinuxSyscallNumber: UInt64, Sendable, CaseIterable {
     case fchmodat = 268
     case utimensat = 280
     case faccessat = 269
-    case ppoll = 271
     case setRobustList = 273
     case dup3 = 292
     case pipe2 = 293
@@ -108,7 +106,6 @@ public enum LinuxSyscallNumber: UInt64, Sendable, CaseIterable {
         case .stat: "stat"
         case .fstat: "fstat"
         case .lstat: "lstat"
-        case .poll: "poll"
         case .lseek: "lseek"
         case .mmap: "mmap"
         case .mprotect: "mprotect"
@@ -187,7 +184,6 @@ public enum LinuxSyscallNumber: UInt64, Sendable, CaseIterable {
         case .renameat2: "renameat2"
         case .readlinkat: "readlinkat"
         case .utimensat: "utimensat"
-        case .ppoll: "ppoll"
         case .faccessat: "faccessat"
         case .setRobustList: "set_robust_list"
         case .dup3: "dup3"

@@ -199,8 +199,6 @@ public enum LinuxSyscalls {
                 return try serveSignal(call, a, by: thread, in: &process)
             case .nanosleep, .clockNanosleep:
                 return try serveSleep(call, a, in: &process, machine: machine)
-            case .poll, .ppoll:
-                return try servePoll(call, a, by: thread, in: &process, machine: machine)
             default:
                 return LinuxSystem.serve(call, a, by: thread, in: &process, machine: machine)
             }
