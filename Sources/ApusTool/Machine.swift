@@ -250,12 +250,17 @@ public struct Machine: Sendable {
         }
         let mapRecords = LockedData()
         let onTrace = self.onTrace
+        let input = sharedRAM.flatMap { ram in
+            inputDescriptor.map { InputRingWriter(ram: ram, statusPath: scratch.path("status"), descriptor: $0) }
+        }
         let rings = sharedRAM.map { ram in
             OutputRingReader(ram: ram, statusPath: scratch.path("status")) { data, ring in
                 switch ring {
                 case .output, .error:
                     let stream: ConsoleStream = ring == .output ? .output : .error
                     collected.append(data, stream)
+                    // The terminal takes the modes the program set before what it wrote after.
+                    input?.followTerminalModes()
                     onOutput(data, stream)
                 case .memoryMaps: mapRecords.append(data)
                 case .trace: onTrace?(data)
@@ -263,9 +268,6 @@ public struct Machine: Sendable {
             }
         }
 
-        let input = sharedRAM.flatMap { ram in
-            inputDescriptor.map { InputRingWriter(ram: ram, statusPath: scratch.path("status"), descriptor: $0) }
-        }
 
         let qemuRun = try WatchedProcess(executable: qemu,
                                          arguments: arguments(commandLine: commandLine, modules: modules.map(\.1), kvm: kvm,
@@ -284,7 +286,9 @@ public struct Machine: Sendable {
             }
             statusRecords.append(record)
         }
-        let finished = waitForDebugger ? qemuRun.wait(timeout: nil) : waitWhileRunsEnd(qemuRun, channel: channel, keep)
+        // Whoever types at a terminal ends a run that reads it: no time-out then.
+        let untimed = input != nil && isatty(inputDescriptor ?? -1) != 0
+        let finished = waitForDebugger ? qemuRun.wait(timeout: nil) : waitWhileRunsEnd(qemuRun, channel: channel, untimed: untimed, keep)
         if !finished { qemuRun.stop() }
         let exit = qemuRun.terminationStatus
         output.finish()
@@ -318,8 +322,9 @@ public struct Machine: Sendable {
 
     /// Waits for QEMU to end while the kernel makes progress: true when it ended, false when
     /// `timeout` seconds passed with no new status record (each run of a `repeat` ends with
-    /// one, so each run has the whole time-out) and no resumption after a Ctrl-Z.
-    private func waitWhileRunsEnd(_ qemuRun: WatchedProcess, channel: StatusChannel, _ keep: (RunRecord) -> Void) -> Bool {
+    /// one, so each run has the whole time-out) and no resumption after a Ctrl-Z; never
+    /// false when `untimed`.
+    private func waitWhileRunsEnd(_ qemuRun: WatchedProcess, channel: StatusChannel, untimed: Bool, _ keep: (RunRecord) -> Void) -> Bool {
         func progress() -> (Int, Int) {
             channel.readNew(keep)
             return (channel.bytesRead, Self.resumptions.value)
@@ -327,12 +332,12 @@ public struct Machine: Sendable {
         var seen = progress()
         var deadline = Date(timeIntervalSinceNow: timeout)
         while true {
-            if qemuRun.wait(timeout: min(0.25, max(0, deadline.timeIntervalSinceNow))) { return true }
+            if qemuRun.wait(timeout: untimed ? 0.25 : min(0.25, max(0, deadline.timeIntervalSinceNow))) { return true }
             let now = progress()
             if now != seen {
                 seen = now
                 deadline = Date(timeIntervalSinceNow: timeout)
-            } else if deadline.timeIntervalSinceNow <= 0 {
+            } else if !untimed, deadline.timeIntervalSinceNow <= 0 {
                 return false
             }
         }
@@ -344,6 +349,13 @@ public struct Machine: Sendable {
         WatchedProcess.stopAll()
         ScratchFolder.removeAll()
         SharedRAM.removeAll()
+    }
+
+    /// Ctrl-C at this process's terminal, for a machine whose run takes it (a Linux program
+    /// leads it: its foreground process group gets SIGINT); false when none does, and the
+    /// tool is to end as Ctrl-C ends it.
+    public static func passInterrupt() -> Bool {
+        InputRingWriter.passInterrupt()
     }
 
     /// Stops every QEMU this process started until ``resumeEverything()`` (for Ctrl-Z: the

@@ -1,3 +1,4 @@
+import ApusCore
 import Foundation
 
 /// The terminal `apus run` reads from, while a program reads its input from it.
@@ -10,9 +11,16 @@ import Foundation
 /// program before may have left it raw) and puts back exactly what it found when the run
 /// ends, however it ends (Ctrl-C included: `restore()` is safe to call from the signal
 /// handler's thread, and more than once).
+///
+/// A Linux program may ask for other modes (``TerminalModes``: busybox's shell reads its
+/// prompt's line key by key, without echo or signal keys, and edits it itself); the
+/// terminal follows them while the run goes on (``follow(_:)``), and line mode again when
+/// the program puts the usual modes back.
 public enum Terminal {
     nonisolated(unsafe) private static var saved: termios?
     nonisolated(unsafe) private static var lineModeSet = false
+    /// The modes a program asked for and the terminal follows; `nil`: line mode.
+    nonisolated(unsafe) private static var programModes: TerminalModes?
     private static let lock = NSLock()
 
     /// The local modes a line-by-line reader needs: canonical input, echo (with erase and
@@ -28,13 +36,42 @@ public enum Terminal {
         var mode = termios()
         guard tcgetattr(descriptor, &mode) == 0 else { return false }
         lock.lock()
+        defer { lock.unlock() }
         saved = mode
         lineModeSet = true
-        lock.unlock()
-        mode.c_lflag |= lineModes
-        mode.c_iflag |= tcflag_t(ICRNL)
-        _ = tcsetattr(descriptor, TCSANOW, &mode)
+        var run = runMode(from: mode)
+        _ = tcsetattr(descriptor, TCSANOW, &run)
         return true
+    }
+
+    /// The terminal follows `modes`, the modes the program set (`nil`: line mode), when
+    /// ``useLineMode(_:)`` set its mode; nothing changes when it follows them already.
+    public static func follow(_ modes: TerminalModes?, _ descriptor: Int32 = STDIN_FILENO) {
+        lock.lock()
+        defer { lock.unlock() }
+        guard lineModeSet, let saved, modes != programModes else { return }
+        programModes = modes
+        var run = runMode(from: saved)
+        _ = tcsetattr(descriptor, TCSANOW, &run)
+    }
+
+    /// The mode for the run, from the terminal's own `mode`: line mode, less what the
+    /// program turned off. Without canonical input a read returns as soon as a byte is there.
+    private static func runMode(from mode: termios) -> termios {
+        var run = mode
+        run.c_lflag |= lineModes
+        run.c_iflag |= tcflag_t(ICRNL)
+        guard let modes = programModes else { return run }
+        if !modes.canonical {
+            run.c_lflag &= ~tcflag_t(ICANON)
+            withUnsafeMutableBytes(of: &run.c_cc) { controls in
+                controls[Int(VMIN)] = 1
+                controls[Int(VTIME)] = 0
+            }
+        }
+        if !modes.echoes { run.c_lflag &= ~tcflag_t(ECHO | ECHONL) }
+        if !modes.signalKeys { run.c_lflag &= ~tcflag_t(ISIG) }
+        return run
     }
 
     /// Whether this process may use the terminal at `descriptor`: it is in the terminal's

@@ -10,7 +10,9 @@ struct Run: ParsableCommand {
         discussion: """
             Boots Apus in QEMU and runs PROGRAM from the root file system with argv = [PROGRAM, ARGUMENTS…]. \
             This command's standard input is the program's, streamed as the program reads it (from a \
-            terminal line by line as typed: Ctrl-D ends the input, Ctrl-C the run, with status 130); the program's standard output and error are this command's; and this command exits with \
+            terminal line by line as typed: Ctrl-D ends the input, Ctrl-C the run, with status 130, \
+            unless a Linux program leads the run: then Ctrl-C is SIGINT to its foreground process group, \
+            and Ctrl-\\ ends the run); the program's standard output and error are this command's; and this command exits with \
             the program's status (−1 after a fault shows as 255). With no PROGRAM it runs a demo. \
             The shipped programs it needs (PROGRAM, and any an argument names) are compiled first when \
             they changed.
@@ -31,6 +33,7 @@ struct Run: ParsableCommand {
               apus run --pager eager mm-demo     frames when mapped, not when touched
               apus run --rootfs ./bin myprog     a program built elsewhere, in ./bin
               apus run --rootfs ./bb busybox ls  a static Linux program (--abi linux when its header does not say)
+              apus run --rootfs ./bb busybox sh  a shell; Ctrl-C interrupts its command
               apus run --cpus 1 primes           one CPU (by default this host's cores, at most 4)
               apus run --disk d.img fscalls      a disk that outlives the run (apus fsck d.img)
               apus run --disk d.img --crash-after-writes 40 durability
@@ -141,7 +144,8 @@ struct Run: ParsableCommand {
         let kernel = try buildKernel()
         let programs = try buildPrograms(for: run)
         // Standard input streams to the program as it reads it: a file or pipe at any size,
-        // a terminal line by line as the user types (Ctrl-D ends it, Ctrl-C ends the run).
+        // a terminal line by line as the user types (Ctrl-D ends it, Ctrl-C ends the run, or
+        // interrupts a Linux program's foreground job: SignalHandling.swift).
         // (A background job's terminal is not its to read: its program gets an empty input.)
         if isatty(STDIN_FILENO) == 0 || Terminal.isForeground(STDIN_FILENO) { run.inputDescriptor = STDIN_FILENO }
         Terminal.useLineMode(STDIN_FILENO)

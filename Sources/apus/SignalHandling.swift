@@ -3,8 +3,13 @@ import Foundation
 
 /// A signal that ends the tool ends its QEMU too (the watcher would, once the tool is gone;
 /// this also removes the run's files and puts the terminal's mode back), then the tool exits
-/// as the signal would: with 128 + the signal's number. SIGQUIT (Ctrl-\) is one of them: it
-/// ends the run as Ctrl-C does, without a crash report.
+/// as the signal would: with 128 + the signal's number.
+///
+/// Ctrl-C (SIGINT) is the run's own while a Linux program leads it and reads this terminal:
+/// the machine passes it on as SIGINT to the program's foreground process group, so a shell
+/// goes on and the command it runs ends (``Machine/passInterrupt()``). Otherwise (a KeOS
+/// program, input that is not a terminal) it ends the run. Ctrl-\ (SIGQUIT) always ends the
+/// run, as Ctrl-C does, without a crash report: the way out of a program that ignores SIGINT.
 ///
 /// Ctrl-Z (SIGTSTP) stops the machine with the tool and gives the terminal its mode back;
 /// `fg` (SIGCONT) sets the run's mode again and lets the machine go on, and the time spent
@@ -12,6 +17,7 @@ import Foundation
 func stopQEMUOnSignals() {
     for signalNumber in [SIGINT, SIGTERM, SIGHUP, SIGPIPE, SIGQUIT] {
         watch(signalNumber) {
+            if signalNumber == SIGINT, Machine.passInterrupt() { return }
             Terminal.restore()
             Machine.stopEverything()
             exit(128 + signalNumber)

@@ -10,9 +10,20 @@ final class TestConsole: Console {
     /// ended from the start unless a test opens it.
     var inputOpen = false
     let arrival = ConditionVariable("console input arrives or ends")
+    /// What `TCSETS` gave last (a canonical terminal's settings until then).
+    var terminalSettings = LinuxStructures.canonicalTerminal
     init(input: String = "") { self.input = Array(input.utf8) }
 
-    var inputArrival: ConditionVariable? { inputOpen ? arrival : nil }
+    func setTerminalSettings(_ settings: [UInt8]) { terminalSettings = settings }
+
+    /// An end of file after the pending input that ends one read only (Ctrl-D at a terminal).
+    var endOfFileAfterInput = false
+
+    var inputArrival: ConditionVariable? { inputOpen && !(endOfFileAfterInput && input.isEmpty) ? arrival : nil }
+
+    func takeEndOfFile() {
+        if input.isEmpty { endOfFileAfterInput = false }
+    }
 
     var pendingInputCount: Int { input.count }
 

@@ -55,6 +55,26 @@ struct StreamedInputTests {
         }
     }
 
+    @Test func anEndOfFileThatEndsOneReadIsUsedUpAndTheInputGoesOn() throws {
+        try withMachine { machine in
+            let harness = try ProcessHarness(machine, input: "x")
+            harness.console.inputOpen = true
+            harness.console.endOfFileAfterInput = true // Ctrl-D at a terminal a Linux shell reads
+            #expect(readOutcome(harness, count: 8) == .returns(1), "the bytes before it first")
+            #expect(readOutcome(harness, count: 0) == .returns(0))
+            #expect(harness.console.endOfFileAfterInput, "a read of nothing leaves it")
+            #expect(readOutcome(harness, count: 8) == .returns(0), "then one read returns 0")
+            #expect(!harness.console.endOfFileAfterInput)
+            guard case .waits(let condition, let rest, _) = readOutcome(harness, count: 8) else {
+                Issue.record("the next read waits for more input")
+                return
+            }
+            #expect(condition === harness.console.arrival)
+            harness.console.input = Array("y".utf8)
+            #expect(harness.process.resume(rest) == .returns(1))
+        }
+    }
+
     @Test func aBadBufferIsRefusedBeforeAnyWait() throws {
         try withMachine { machine in
             let harness = try ProcessHarness(machine)

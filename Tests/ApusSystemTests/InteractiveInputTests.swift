@@ -25,13 +25,17 @@ struct InteractiveInputTests {
         init(_ arguments: [String], mode: termios) throws {
             var mode = mode
             var master: Int32 = -1
-            // Everything the child needs is made before the fork: it only calls execv.
+            // Everything the child needs is made before the fork: it only closes descriptors
+            // and calls execv.
             let apus = try requireApus().path
             let path = strdup(apus)
             let argv: [UnsafeMutablePointer<CChar>?] = ([apus] + arguments).map { strdup($0) } + [nil]
             defer { for word in argv { free(word) }; free(path) }
             let pid = forkpty(&master, nil, &mode, nil)
             if pid == 0 {
+                // No descriptor of the test process goes with it: one another test has open
+                // for writing (a program it is copying) would make that program busy to exec.
+                closefrom(3)
                 argv.withUnsafeBufferPointer { _ = execv(path!, $0.baseAddress!) }
                 _exit(127)
             }

@@ -195,6 +195,21 @@ struct LinuxProgramTests {
         }
     }
 
+    /// Signals for processes that make no system call (Fixtures/linuxspin.c): spinning
+    /// children end at SIGKILL and SIGTERM, stop and go on (wait4 with WUNTRACED and
+    /// WCONTINUED, SIGCHLD's codes, SA_NOCLDSTOP), and one runs a handler in its loop and
+    /// finds rcx and r11 as they were; the output is the host's.
+    @Test func signalsReachProcessesThatMakeNoSystemCall() throws {
+        try Self.withHostProgram("linuxspin") { folder, expected in
+            #expect(expected.hasSuffix("survived\n"))
+            let result = try SystemUnderTest.run("linuxspin", rootfs: [folder])
+            #expect(result.problem == nil, "kernel log:\n\(result.log)")
+            #expect(result.stdout == expected)
+            #expect(result.exitStatus == 0)
+            expectNothingLeakedAndNoPanic(result)
+        }
+    }
+
     /// Builds Fixtures/`name`.c with this host's `cc -static` into a scratch folder (beside
     /// its source as `src.c`), runs it
     /// on the host there, and gives `body` the folder and what it printed.

@@ -49,6 +49,19 @@ struct SeveralCPUsTests {
         Self.expect(try Self.run("mmshared"), lines: ["4 threads mapped, touched and unmapped 32 pages 40 times each: every page held its owner's words"])
     }
 
+    /// A signal for a process that spins on another CPU interrupts that CPU (linuxspin.c,
+    /// compared with the host: kill, stop, continue and a handler, with no system call in
+    /// the targets' loops).
+    @Test func signalsReachProcessesSpinningOnOtherCPUs() throws {
+        try LinuxProgramTests.withHostProgram("linuxspin") { folder, expected in
+            let result = try SystemUnderTest.run("linuxspin", rootfs: [folder]) { $0.machine.cpus = Self.cpus }
+            #expect(result.problem == nil, "kernel log:\n\(result.log)")
+            #expect(result.stdout == expected)
+            #expect(result.exitStatus == 0 && result.processors == Self.cpus)
+            expectNothingLeakedAndNoPanic(result)
+        }
+    }
+
     @Test func theWaitForTheKernelLockIsMeasuredAndReported() throws {
         let result = try Self.run("threads")
         #expect(result.exitStatus == 0)

@@ -26,7 +26,7 @@ struct ShellDifferentialTests {
     static let passingOnApus = [
         "awk", "background_wait", "cat_wc_head_tail", "command_substitution", "control_flow", "cut_tr", "echo_printf",
         "exit_statuses", "file_commands", "find", "grep", "kill_child", "ls_l", "pipelines", "read_builtin", "redirections", "sed",
-        "sha256sum", "sort_uniq", "tar", "test_expr_seq", "trap", "variables_arithmetic", "xargs",
+        "sha256sum", "sort_uniq", "stop_continue", "tar", "test_expr_seq", "trap", "variables_arithmetic", "xargs",
     ]
 
     /// Every script of the folder, by name (without `.sh`), sorted.

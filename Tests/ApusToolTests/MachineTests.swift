@@ -44,6 +44,17 @@ struct MachineTests {
         #expect(outcome.qemuMessages.contains("could not load"))
     }
 
+    #if os(Linux)
+    /// The terminal's signals (Ctrl-C, Ctrl-\\) go to its foreground process group: QEMU runs
+    /// in a group of its own, so only apus hears them (and passes Ctrl-C to a run that takes it).
+    @Test func qemuRunsInAProcessGroupOfItsOwn() throws {
+        let folder = try TemporaryFolder()
+        let outcome = try Self.boot(Self.machine("echo \"group $(cut -d' ' -f5 /proc/$$/stat)\" >&2; exit 1", in: folder))
+        let group = outcome.qemuMessages.split(separator: "\n").first { $0.hasPrefix("group ") }.flatMap { Int32($0.dropFirst(6)) }
+        #expect(group != nil && group != getpgrp(), "\(outcome.qemuMessages)")
+    }
+    #endif
+
     @Test func aStatusIsTrustedOnlyAfterTheKernelSaidItStarted() throws {
         let folder = try TemporaryFolder()
         let noBanner = try Self.boot(Self.machine("exit 33", in: folder))

@@ -10,6 +10,18 @@
 //
 // Nothing interrupts the kernel when bytes arrive: it looks at the ring when a program reads
 // and at every timer tick (OutsideWakeSource.swift), and wakes the readers waiting for input.
+//
+// Ctrl-C at the host's terminal travels beside the bytes: while the kernel says it takes it
+// (`takes_interrupts`, set while a Linux program leads the run), the host counts each press
+// in `interrupts` instead of ending the run, and the kernel, which looks at the count at the
+// same ticks, sends SIGINT to the console's foreground process group (TerminalInterrupts.swift).
+// The other way, `terminal_modes` tells the host which modes its terminal is to follow (a
+// shell's line editor reads key by key without echo: StreamedConsole.swift).
+//
+// An end of file at a terminal (Ctrl-D on an empty line) ends one read, not the input, while
+// a Linux program leads the run, as on Linux: the host marks where it falls (`end_of_file`,
+// the byte count then plus one), waits for the kernel to clear the mark once a read returned
+// 0 for it, and reads on.
 // The host is not trusted to keep the counters sane: a `written` more than a ring ahead
 // counts as a full ring, never as more.
 #include <stdint.h>
@@ -21,8 +33,21 @@ void *memcpy(void *destination, const void *source, uint64_t count);
 struct apus_input_ring apus_input_ring __attribute__((aligned(4096), section(".bss.apus_input_ring")));
 
 uint64_t apus_input_ring_pending(void) {
-    uint64_t pending = apus_input_ring.written - apus_input_ring.read;
+    uint64_t limit = apus_input_ring.written;
+    uint64_t mark = apus_input_ring.end_of_file;
+    if (mark != 0 && mark - 1 < limit) limit = mark - 1;
+    if (limit < apus_input_ring.read) return 0;
+    uint64_t pending = limit - apus_input_ring.read;
     return pending > APUS_INPUT_RING_SIZE ? APUS_INPUT_RING_SIZE : pending;
+}
+
+int apus_input_ring_at_end_of_file(void) {
+    uint64_t mark = apus_input_ring.end_of_file;
+    return mark != 0 && apus_input_ring.read >= mark - 1;
+}
+
+void apus_input_ring_take_end_of_file(void) {
+    apus_input_ring.end_of_file = 0;
 }
 
 int apus_input_ring_ended(void) {
@@ -48,6 +73,18 @@ uint64_t apus_input_ring_take(void *destination, uint64_t count) {
     __asm__ volatile("" ::: "memory");
     apus_input_ring.read = read;
     return count;
+}
+
+uint64_t apus_input_ring_interrupts(void) {
+    return apus_input_ring.interrupts;
+}
+
+void apus_input_ring_set_takes_interrupts(int takes) {
+    apus_input_ring.takes_interrupts = takes ? 1 : 0;
+}
+
+void apus_input_ring_set_terminal_modes(uint64_t modes) {
+    apus_input_ring.terminal_modes = modes;
 }
 
 uint64_t apus_input_ring_physical_address(void) {

@@ -10,6 +10,10 @@
 ///
 /// A console whose input is all there from the start (a test's string, a boot module) has
 /// no condition: its input has ended as soon as it is read.
+///
+/// A Linux program sees the console as a terminal: it reads its settings (`TCGETS`) and
+/// changes them (`TCSETS`, ``setTerminalSettings(_:)``), which one where a user types
+/// follows (``TerminalModes``); others keep a canonical terminal's and ignore changes.
 public protocol Console: AnyObject {
     /// Bytes of input that a read can take now without waiting.
     var pendingInputCount: Int { get }
@@ -19,13 +23,27 @@ public protocol Console: AnyObject {
     /// Writes `bytes` to standard output or standard error.
     func write(_ bytes: UnsafeRawBufferPointer, to stream: ConsoleStream)
     /// Where a reader of an empty input waits while more input may still come; `nil` once
-    /// the input has ended (then a read of an empty input returns 0).
+    /// the input has ended (then a read of an empty input returns 0), or at an end of file
+    /// that ends one read only (Ctrl-D at a terminal).
     var inputArrival: ConditionVariable? { get }
+    /// A read of at least a byte found nothing pending and nothing to wait for, and returns
+    /// 0: an end of file that ends one read is used up.
+    func takeEndOfFile()
+    /// The terminal's settings, a `struct termios` (``LinuxStructures/termiosSize`` bytes),
+    /// as `TCGETS` reports them.
+    var terminalSettings: [UInt8] { get }
+    /// `TCSETS`: the settings a program gives (``LinuxStructures/termiosSize`` bytes).
+    func setTerminalSettings(_ settings: [UInt8])
 }
 
 extension Console {
     /// A console whose input is all there from the start never waits.
     public var inputArrival: ConditionVariable? { nil }
+    /// A console whose input ends once has no end of file to use up.
+    public func takeEndOfFile() {}
+    /// A console no one types at stays a canonical terminal.
+    public var terminalSettings: [UInt8] { LinuxStructures.canonicalTerminal }
+    public func setTerminalSettings(_ settings: [UInt8]) {}
 }
 
 public enum ConsoleStream: Sendable {

@@ -4,6 +4,9 @@
 ///
 /// Only children of Linux processes become zombies: a KeOS program has no `wait`, and its
 /// children leave nothing behind (ABI.md §5).
+///
+/// A live child can have something to report too: it stopped, or it continued (``JobState``),
+/// which a `wait4` asking for it collects without reaping the child.
 extension ProcessTable {
     /// Keeps `zombie` until its parent waits, if the parent is alive.
     public mutating func keep(_ zombie: ZombieProcess) {
@@ -11,13 +14,20 @@ extension ProcessTable {
         zombies.append(zombie)
     }
 
-    /// `wait4` by `parent` for the children `selector` names; `group` gives the process
-    /// group of a live process (for group selectors).
-    public mutating func reap(by parent: ProcessID, _ selector: ChildSelector, group: (Record) -> Int64) -> ChildWaitResult {
+    /// `wait4` by `parent` for the children `selector` names: a zombie first, then the first
+    /// live child, in the order they started, for which `change` collects a stop or a
+    /// continue (``JobState/collect(_:)``: it forgets what it returns). `group` gives the
+    /// process group of a live process (for group selectors).
+    public mutating func reap(by parent: ProcessID, _ selector: ChildSelector, group: (Record) -> Int64,
+                              change: (Record) -> WaitStatus? = { _ in nil }) -> ChildWaitResult {
         if let index = zombies.firstIndex(where: { $0.parent == parent && selector.matches($0.id, group: $0.group) }) {
             return .reaped(zombies.remove(at: index))
         }
-        let running = entries.contains { $0.parent == parent && selector.matches($0.id, group: group($0.process)) }
+        var running = false
+        for entry in entries where entry.parent == parent && selector.matches(entry.id, group: group(entry.process)) {
+            running = true
+            if let status = change(entry.process) { return .changed(entry.id, status) }
+        }
         return running ? .childrenRunning : .noChild
     }
 
@@ -75,6 +85,8 @@ public enum ChildSelector: Equatable, Sendable {
 public enum ChildWaitResult: Equatable, Sendable {
     /// A zombie it selects, now gone from the table.
     case reaped(ZombieProcess)
+    /// A live child it selects that stopped or continued (it stays in the table).
+    case changed(ProcessID, WaitStatus)
     /// Children it selects are alive, none has ended yet.
     case childrenRunning
     /// No child it selects exists (−ECHILD).

@@ -79,6 +79,10 @@ extension UserProcess {
             if console.pendingInputCount == 0, count > 0, let arrival = console.inputArrival {
                 return .waits(arrival, resume: .read(file, into: buffer, count: count), done: 0)
             }
+            if console.pendingInputCount == 0, count > 0 {
+                console.takeEndOfFile()
+                return .finished(0)
+            }
             // Straight into the program's pages, and only what is pending: the pages are made
             // ready before a byte is taken, so a failed call consumes nothing.
             var got = 0

@@ -24,6 +24,8 @@ extension UserProcess {
         child.personality = personality
         child.linux = linux
         child.linux.processGroup = linux.group(of: Int64(threads.main.value))
+        child.linux.hasExecuted = false
+        child.linux.job = JobState()
         child.linux.signals = linux.signals.forked(from: threads.main, child: mainThread)
         return child
     }

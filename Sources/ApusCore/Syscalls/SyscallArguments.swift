@@ -34,6 +34,12 @@ public struct SyscallArguments: Hashable, Sendable {
         ThreadID(Int(Int32(truncatingIfNeeded: self[index])))
     }
 
+    /// Argument `index` as a process or process group id (`pid_t`): a C `int`, its low 32
+    /// bits, signed.
+    public func processID(_ index: Int) -> Int64 {
+        Int64(Int32(truncatingIfNeeded: self[index]))
+    }
+
     /// Argument `index` as an exit status: a C `int`, its low 32 bits.
     public func status(_ index: Int) -> Int32 {
         Int32(truncatingIfNeeded: self[index])

@@ -21,17 +21,21 @@ public enum SyscallOutcome<RAM: PhysicalMemory>: Equatable {
     /// Linux's `arch_prctl(ARCH_SET_FS, base)`: the calling thread's FS base becomes `base`
     /// (its thread pointer), kept with the thread and loaded whenever it runs; returns 0.
     case setsThreadPointer(UInt64)
-    /// Linux's `wait4`: the kernel waits (unless `noHang`) for a child `selector` names
-    /// to end (ChildWaits.swift), stores its wait status at `status` and an empty
-    /// `struct rusage` at `usage` (each unless 0), and returns its id; 0 with `noHang` while
-    /// the children run; −ECHILD with none. Bad pointers are found once a child is reaped
-    /// (−EFAULT), as on Linux.
-    case waitsForChild(selector: ChildSelector, pid: Int64, status: VirtualAddress, usage: VirtualAddress, noHang: Bool)
+    /// Linux's `wait4`: the kernel waits (unless `options` has `WNOHANG`) for a child
+    /// `selector` names to end, or to stop or continue when `options` asks for that
+    /// (ChildWaits.swift), stores its wait status at `status` and an empty `struct rusage`
+    /// at `usage` (each unless 0), and returns its id; 0 with `WNOHANG` while the children
+    /// run; −ECHILD with none. Bad pointers are found once a child is reaped (−EFAULT), as
+    /// on Linux.
+    case waitsForChild(selector: ChildSelector, pid: Int64, status: VirtualAddress, usage: VirtualAddress, options: WaitOptions)
     /// Linux's `execve`: the kernel replaces the process's program with `request`'s.
     case execute(LinuxExec.Request)
     /// A Linux signal call that needs the kernel: the process table, the calling thread's
     /// user registers, or a wait (``LinuxSignalRequest``).
     case signal(LinuxSignalRequest)
+    /// A Linux call about process groups, sessions or the terminal's foreground group, which
+    /// reads and changes other processes and the run's console (``LinuxJobControlRequest``).
+    case jobControl(LinuxJobControlRequest)
     /// Linux's `nanosleep` and `clock_nanosleep`: the thread sleeps until the monotonic
     /// clock reads `deadline` nanoseconds and returns 0; a signal to be delivered ends it
     /// with −EINTR, and the time left is stored at `remaining` (unless 0).

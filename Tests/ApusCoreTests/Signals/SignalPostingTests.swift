@@ -59,6 +59,19 @@ struct SignalPostingTests {
         #expect(outcome == PostOutcome(isPending: true, resumesProcess: true, wake: 1))
     }
 
+    @Test func aSignalThatWouldEndTheProcessResumesItUnlessBlockedOrHandled() throws {
+        var state = SignalState(mainThread: 1)
+        #expect(state.post(.sent(.terminate, byProcess: 9)).resumesProcess, "a stopped process dies of SIGTERM at once")
+        #expect(state.post(.sent(.segmentationFault, byProcess: 9), toThread: 1).resumesProcess)
+        #expect(!state.post(.sent(.child, byProcess: 9)).resumesProcess, "ignored by default")
+        #expect(!state.post(.sent(.terminalStop, byProcess: 9)).resumesProcess)
+        _ = try state.changeAction(10, to: SignalAction(handler: .function(0x40_1000)))
+        #expect(!state.post(.sent(.user1, byProcess: 9)).resumesProcess, "a handler waits for SIGCONT")
+        _ = try state.changeMask(of: 1, how: 0, set: SignalSet([.user2]))
+        #expect(!state.post(.sent(.user2, byProcess: 9)).resumesProcess, "blocked")
+        #expect(!state.post(.sent(.user2, byProcess: 9), toThread: 1).resumesProcess)
+    }
+
     @Test func theThreadWokenIsOneThatDoesNotBlockTheSignal() throws {
         var state = SignalState(mainThread: 1)
         state.addThread(2, createdBy: 1)

@@ -178,6 +178,8 @@ extension Kernel {
             let status = run.run()
             KernelHeap.logPeak()
             ProcessRun.current = nil
+            StreamedConsole.current?.takesInterrupts = false
+            StreamedConsole.current?.forgetTerminalModes()
             StreamedConsole.current = nil
             RootVolume.sync(afterRun: index)
             RunReport.exited(run: index, status: status)

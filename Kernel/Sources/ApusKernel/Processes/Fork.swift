@@ -8,11 +8,11 @@ import X86_64Support
 /// returns, with 0 in `rax`.
 extension ProcessRun {
     /// `fork()` of `parent` by `thread`: the child's id, or the error.
-    func fork(_ frame: SyscallFrame, parent: ProcessControlBlock, thread: ThreadControlBlock) -> Int64 {
+    func fork(_ frame: TrapFrame, parent: ProcessControlBlock, thread: ThreadControlBlock) -> Int64 {
         // A child starts with `iretq` at the address after the parent's `syscall`; where
         // `sysretq` could not return (ReturnAddressVerdict.swift), neither can `iretq` (Intel
         // CPUs fault in ring 0 there). The parent ends when this call returns: no child is made.
-        guard ReturnAddressVerdict(returningTo: frame.registers.rcx) == .sysret else { return KernelError.invalidArgument.syscallReturnValue }
+        guard ReturnAddressVerdict(returningTo: frame.rip) == .sysret else { return KernelError.invalidArgument.syscallReturnValue }
         var child: ProcessControlBlock?
         do throws(KernelError) {
             _ = try table.fork(from: parent.id) { (id) throws(KernelError) in

@@ -58,12 +58,13 @@ final class ProcessControlBlock {
     }
 
     /// The frame a forked child's thread starts from: the parent's registers at its `syscall`,
-    /// returning 0, at the instruction after it, as `sysretq` would have left them.
-    static func childFrame(_ frame: SyscallFrame) -> TrapFrame {
-        var registers = frame.registers
-        registers.rax = 0
-        return TrapFrame(registers: registers, vector: 0, errorCode: 0, rip: registers.rcx, cs: UserSegments.code,
-                         rflags: registers.r11 & UserSegments.programFlags | UserSegments.initialFlags, rsp: frame.userRSP, ss: UserSegments.data)
+    /// returning 0, at the instruction after it, as the parent returns.
+    static func childFrame(_ frame: TrapFrame) -> TrapFrame {
+        var child = frame
+        child.registers.rax = 0
+        child.rflags = frame.rflags & UserSegments.programFlags | UserSegments.initialFlags
+        (child.vector, child.errorCode, child.cs, child.ss) = (0, 0, UserSegments.code, UserSegments.data)
+        return child
     }
 }
 

@@ -40,6 +40,12 @@ final class ProcessRun {
     let signalArrives = ConditionVariable("a signal arrives")
     /// The waits of the threads in `poll` now, woken by every change of a pipe (PollWait.swift).
     var polls: [PollWait] = []
+    /// Where the threads of stopped processes wait (ProcessStops.swift).
+    let processContinues = ConditionVariable("a stopped process is continued")
+    /// The console as the controlling terminal of the first process's session: its
+    /// foreground process group (JobControlCalls.swift, TerminalInterrupts.swift).
+    var terminal = ControllingTerminal(session: Int64(ProcessTable<ProcessControlBlock>.firstProcessID.value),
+                                       foregroundGroup: Int64(ProcessTable<ProcessControlBlock>.firstProcessID.value))
 
     /// Starts `program` as the run's first process; `nil` and the reason when it cannot start.
     /// `path` is the program's absolute path (a Linux program's `/proc/self/exe`).
@@ -65,6 +71,7 @@ final class ProcessRun {
         first.core.linux = LinuxProcessState(programBreak: start.programBreak, path: path, mainThread: id.mainThread)
         table.startFirst(first)
         admit(first, thread: ThreadControlBlock(id: id.mainThread, process: first, frame: ProcessControlBlock.firstFrame(start), fpu: clean_fpu_state_address()))
+        routeInterrupts()
         return nil
     }
 
@@ -76,8 +83,10 @@ final class ProcessRun {
             if scheduler.threads.isEmpty { break }
             switch DeadlockRule.verdict(scheduler.threads.lazy.map { $0.state }) {
             case .runs:
-                // Other CPUs run the threads left: wait for a tick or a wake-up.
+                // Other CPUs run the threads left: wait for a tick or a wake-up, then look
+                // outside (their ticks do not: only this CPU's do).
                 scheduler.idle()
+                pollOutside()
             case .over:
                 continue
             case .waitsForOutside:

@@ -46,6 +46,9 @@ final class ThreadControlBlock {
     var mustEnd = false
     /// Set while it waits in a Linux system call that a signal ends (``Scheduler/interrupt(_:)``).
     var waitsInterruptibly = false
+    /// Set when a signal was posted for it to take, until its next delivery: a tick reads it
+    /// without the kernel lock, to know whether to enter the kernel (SignalPosting.swift).
+    var signalHint = false
     /// A Linux thread's FS base (`arch_prctl(ARCH_SET_FS)`), loaded whenever it runs.
     var threadPointer: UInt64 = 0
     /// Where `switch_context` saves the thread's stack pointer (memory of its own: the switch

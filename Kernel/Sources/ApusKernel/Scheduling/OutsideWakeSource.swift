@@ -30,9 +30,11 @@ extension ProcessRun {
         outsideSources.removeAll { $0 === source }
     }
 
-    /// At a tick, or after idling: wakes the waiters of every source whose waiters could go on.
+    /// At a tick, or after idling: wakes the waiters of every source whose waiters could go
+    /// on, and passes Ctrl-C on to the foreground group (TerminalInterrupts.swift).
     func pollOutside() {
         for source in outsideSources where source.waiterCanGoOn { scheduler.broadcast(source.condition) }
+        pollInterrupts()
     }
 
     /// Every thread left waits, and one of them for the outside: the CPU idles until the

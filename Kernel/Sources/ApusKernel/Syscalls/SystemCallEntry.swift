@@ -1,21 +1,15 @@
 import ApusCore
 import X86_64Support
 
-/// What syscall_entry.S leaves on the stack on `syscall`: the registers (rcx holds the user's
-/// rip, r11 its rflags), then the user's rsp.
-struct SyscallFrame {
-    var registers: GeneralRegisters
-    var userRSP: UInt64
-}
-
-/// syscall_entry.S: a program's `syscall`. The CPU takes the kernel lock here; it lets it go
-/// on the way back to ring 3 (`apus_leave_kernel`).
+/// syscall_entry.S: a program's `syscall`, its registers in a ``TrapFrame`` (rcx and r11 hold
+/// what `syscall` put there: the `rip` and `rflags` of the frame). The CPU takes the kernel
+/// lock here; it lets it go on the way back to ring 3 (`apus_leave_kernel`).
 @_cdecl("apus_syscall")
 public func apusSyscall(_ rawFrame: UnsafeMutableRawPointer) {
     KernelLock.enter()
     // The run lives as long as the boot: borrowed, not counted (see `systemCall`).
     guard let run = ProcessRun.current.map(Unmanaged.passUnretained) else { fatalError("system call with no process") }
-    run._withUnsafeGuaranteedRef { $0.systemCall(rawFrame.assumingMemoryBound(to: SyscallFrame.self)) }
+    run._withUnsafeGuaranteedRef { $0.systemCall(rawFrame.assumingMemoryBound(to: TrapFrame.self)) }
 }
 
 /// A system call in the kernel: the registers go to the process's personality
@@ -32,7 +26,7 @@ public func apusSyscall(_ rawFrame: UnsafeMutableRawPointer) {
 /// again is safe; an eager `mmap` may need thousands of frames at once).
 extension ProcessRun {
     /// A system call of the running process.
-    func systemCall(_ frame: UnsafeMutablePointer<SyscallFrame>) {
+    func systemCall(_ frame: UnsafeMutablePointer<TrapFrame>) {
         // Borrowed, not counted: the running thread and its process live at least until the
         // call returns (an exit returns at once), and every count is an atomic instruction,
         // which software emulation runs slowly (3 pairs were 40 % of a null system call).
@@ -111,8 +105,8 @@ extension ProcessRun {
                let made = table.entry(ProcessID(Int(child)))?.process {
                 try? made.core.mm.copyOut(value: Int32(truncatingIfNeeded: child), to: VirtualAddress(registers.r10))
             }
-        case .waitsForChild(let selector, _, let status, let usage, let noHang):
-            guard let result = waitForChild(selector, status: status, usage: usage, noHang: noHang, thread: thread, process: process.takeUnretainedValue()) else {
+        case .waitsForChild(let selector, _, let status, let usage, let options):
+            guard let result = waitForChild(selector, status: status, usage: usage, options: options, thread: thread, process: process.takeUnretainedValue()) else {
                 cpu_local_set_exit_pending() // its process ended while it waited
                 return
             }
@@ -132,6 +126,10 @@ extension ProcessRun {
             case .send(let signal, let target):
                 frame.pointee.registers.rax = UInt64(bitPattern: send(signal, to: target, from: process.takeUnretainedValue()))
             }
+        case .jobControl(let request):
+            let (result, restartable) = jobControl(request, by: thread, of: process.takeUnretainedValue())
+            frame.pointee.registers.rax = UInt64(bitPattern: result)
+            if restartable { interrupted = .restartable(number: registers.rax) }
         case .sleeps(let deadline, let remaining):
             guard let result = sleep(until: deadline, remaining: remaining, thread: thread, process: process.takeUnretainedValue()) else {
                 cpu_local_set_exit_pending() // its process ended while it waited
@@ -160,14 +158,14 @@ extension ProcessRun {
         }
         SyscallTracing.leave(registers, result: frame.pointee.registers.rax, by: threadID, in: process)
         if process._withUnsafeGuaranteedRef({ $0.core.personality == .linux }) {
-            deliverSignals(thread: thread, process: process.takeUnretainedValue(), frame: frame, interrupted: interrupted)
+            guard deliverSignals(thread: thread, process: process.takeUnretainedValue(), frame: frame, interrupted: interrupted) else { return }
             if thread.mustEnd || process._withUnsafeGuaranteedRef({ $0.exitStatus != nil }) {
                 FileSystemLock.release(by: threadID)
                 return
             }
         }
-        if ReturnAddressVerdict(returningTo: frame.pointee.registers.rcx) == .endProcess {
-            log("process \(process.takeUnretainedValue().id): system call returns to the non-canonical address \(hexadecimal(frame.pointee.registers.rcx)); process killed with status -1")
+        if ReturnAddressVerdict(returningTo: frame.pointee.rip) == .endProcess {
+            log("process \(process.takeUnretainedValue().id): system call returns to the non-canonical address \(hexadecimal(frame.pointee.rip)); process killed with status -1")
             exitRunning(status: -1)
         }
         FileSystemLock.release(by: threadID)

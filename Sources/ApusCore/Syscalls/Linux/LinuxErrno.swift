@@ -26,6 +26,8 @@ public struct LinuxErrno: Error, Equatable, Sendable {
     public static let invalid = LinuxErrno(.invalidArgument) // EINVAL
     public static let fault = LinuxErrno(.badAddress) // EFAULT
     public static let badDescriptor = LinuxErrno(.badFileDescriptor) // EBADF
+    public static let notPermitted = LinuxErrno(.operationNotPermitted) // EPERM
+    public static let accessDenied = LinuxErrno(.invalidAccess) // EACCES
 
     /// The errno's name as Linux's headers spell it (`ENOENT`), `E?` for one Apus never returns.
     public var name: StaticString {

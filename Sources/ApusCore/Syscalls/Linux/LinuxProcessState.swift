@@ -1,6 +1,7 @@
 /// What a Linux process keeps that a KeOS one has no call for: its program break (`brk`),
 /// its file mode creation mask (`umask`), the path of the program it runs
-/// (`/proc/self/exe`), its process group and session, and its signals.
+/// (`/proc/self/exe`), its process group and session, its signals, and whether it is
+/// stopped.
 public struct LinuxProcessState: Sendable, Equatable {
     /// Where the break started (the first page past the program's segments) and where it
     /// is now; the pages between are one anonymous region.
@@ -15,8 +16,11 @@ public struct LinuxProcessState: Sendable, Equatable {
     public var session: Int64 = 0
     /// The id of the process that forked it (0 for the run's first), for `getppid`.
     public var parentProcess: Int64 = 0
-    /// The console's foreground process group as this process last saw or set it.
-    public var foregroundGroup: Int64 = 1
+    /// Whether it ran `execve` since its `fork` (then its parent may no longer move it to
+    /// another process group: ``ProcessGroups``).
+    public var hasExecuted = false
+    /// Whether it is stopped, and what its parent has yet to collect of it (``JobState``).
+    public var job = JobState()
     /// Its signals: the actions `rt_sigaction` set, and each thread's mask and pending
     /// signals (``SignalState``).
     public var signals = SignalState(mainThread: 1)

@@ -5,9 +5,6 @@ extension LinuxSyscalls {
     static let threadFlags: UInt64 = 0x100 | 0x10000 // CLONE_VM, CLONE_THREAD
     /// The signal number a child sends its parent at its end (the low byte of the flags).
     static let childSignal: UInt64 = 17 // SIGCHLD
-    /// `wait4`'s options: WNOHANG, WUNTRACED, WCONTINUED, __WALL, __WCLONE, __WNOTHREAD.
-    static let waitNoHang: UInt64 = 1
-    static let waitOptions: UInt64 = 1 | 2 | 8 | 0x4000_0000 | 0x8000_0000 | 0x2000_0000
 
     static func serveProcess<RAM, P: Pager>(_ call: LinuxSyscallNumber, _ a: SyscallArguments, in process: inout UserProcess<RAM, P>) throws(KernelError) -> SyscallOutcome<RAM> {
         switch call {
@@ -17,11 +14,11 @@ extension LinuxSyscalls {
             guard a[0] & threadFlags == 0, a[1] == 0 else { throw .invalidArgument }
             return .fork
         case .wait4: // wait4(pid, status, options, rusage)
-            guard a[2] & ~waitOptions == 0, Int64(bitPattern: a[0]) != Int64(Int32.min) else { throw .invalidArgument }
+            guard a[2] & ~WaitOptions.accepted.rawValue == 0, Int64(bitPattern: a[0]) != Int64(Int32.min) else { throw .invalidArgument }
             let pid = Int64(Int32(truncatingIfNeeded: a[0]))
             let me = Int64(process.threads.main.value)
             return .waitsForChild(selector: ChildSelector(pid: pid, callerGroup: process.linux.group(of: me)), pid: pid,
-                                  status: a.address(1), usage: a.address(3), noHang: a[2] & waitNoHang != 0)
+                                  status: a.address(1), usage: a.address(3), options: WaitOptions(rawValue: a[2]))
         case .execve: // execve(path, argv, envp)
             do throws(LinuxErrno) {
                 return .execute(try LinuxExec.request(a, in: &process))

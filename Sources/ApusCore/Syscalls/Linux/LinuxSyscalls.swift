@@ -165,7 +165,7 @@ public enum LinuxSyscalls {
                 try store(target, at: buffer, in: &process)
                 return .returns(Int64(target.count))
             case .ioctl: // ioctl(fd, request, argp): the console's terminal requests
-                return .returns(try LinuxTerminal.control(a, in: &process, terminals: machine.terminalStreams))
+                return try LinuxTerminal.control(a, in: &process, terminals: machine.terminalStreams)
             case .fsync: // fsync(fd)
                 try process.fsync(a.fileDescriptor(0))
                 return .returns(0)

@@ -37,20 +37,14 @@ public enum LinuxSystem {
                 return .returns(0)
             case .getpgrp: // getpgrp()
                 return .returns(process.linux.group(of: me))
-            case .getpgid, .getsid: // getpgid(pid), getsid(pid): of this process (0 or its id) only
-                guard a[0] == 0 || Int64(a[0]) == me else { return .returns(LinuxErrno.noSuchProcess.syscallReturnValue) }
-                return .returns(call == .getpgid ? process.linux.group(of: me) : process.linux.sessionID(of: me))
-            case .setpgid: // setpgid(pid, pgid): this process only, into its own group or another
-                guard a[0] == 0 || Int64(a[0]) == me else { return .returns(LinuxErrno.noSuchProcess.syscallReturnValue) }
-                let group = Int64(bitPattern: a[1])
-                guard group >= 0 else { throw .invalidArgument }
-                process.linux.processGroup = group == 0 ? me : group
-                return .returns(0)
-            case .setsid: // setsid(): a new session and group led by this process
-                guard process.linux.group(of: me) != me else { throw .operationNotPermitted }
-                process.linux.processGroup = me
-                process.linux.session = me
-                return .returns(me)
+            case .getpgid: // getpgid(pid): the group of any process (ProcessGroups.swift)
+                return .jobControl(.processGroup(of: a.processID(0)))
+            case .getsid: // getsid(pid): the session of any process
+                return .jobControl(.session(of: a.processID(0)))
+            case .setpgid: // setpgid(pid, pgid): the caller or a child of its own into a group
+                return .jobControl(.setProcessGroup(a.processID(0), to: a.processID(1)))
+            case .setsid: // setsid(): a new session and group led by the caller
+                return .jobControl(.newSession)
             case .setTidAddress: // set_tid_address(tidptr): the caller's tid
                 return .returns(Int64(thread.value))
             case .setRobustList: // set_robust_list(head, len): len must be 24
@@ -107,4 +101,10 @@ extension LinuxProcessState {
     public func group(of me: Int64) -> Int64 { processGroup == 0 ? me : processGroup }
     /// The session of process `me`.
     public func sessionID(of me: Int64) -> Int64 { session == 0 ? 1 : session }
+
+    /// What the rules of process groups need to know of process `me`, whose parent is
+    /// `parent` (0: none).
+    public func relations(of me: Int64, parent: Int64) -> ProcessRelations {
+        ProcessRelations(id: me, parent: parent, group: group(of: me), session: sessionID(of: me), hasExecuted: hasExecuted)
+    }
 }

@@ -1,7 +1,10 @@
 /// The terminal `ioctl`s on the console (ABI.md §7): standard input, output and error and
-/// `/dev/tty` are a canonical terminal of 24 × 80 whose line editing is the host terminal's,
-/// so `TCGETS` reports one and `TCSETS*` accept any settings; its foreground process group
-/// is asked and set with `TIOCGPGRP`/`TIOCSPGRP`. Every other file is not a terminal
+/// `/dev/tty` are a terminal of 24 × 80, canonical at first (its line editing the host
+/// terminal's); `TCGETS` reports its settings and `TCSETS*` change them, and where a user
+/// types at `apus run` the host's terminal follows the modes a program sets (``Console``,
+/// ``TerminalModes``: a shell's own line editor then reads key by key); its foreground process group
+/// is asked and set with `TIOCGPGRP`/`TIOCSPGRP`, which the kernel serves with the run's
+/// ``ControllingTerminal`` (``LinuxJobControlRequest``). Every other file is not a terminal
 /// (−ENOTTY), and other requests on the console are −EINVAL.
 public enum LinuxTerminal {
     public static let getAttributes: UInt64 = 0x5401 // TCGETS
@@ -11,8 +14,8 @@ public enum LinuxTerminal {
     public static let getWindowSize: UInt64 = 0x5413 // TIOCGWINSZ
     public static let setWindowSize: UInt64 = 0x5414 // TIOCSWINSZ
 
-    /// `ioctl(fd, request, argp)` for `process`: 0, or −errno.
-    public static func control<RAM, P: Pager>(_ a: SyscallArguments, in process: inout UserProcess<RAM, P>, terminals: UInt8) throws(KernelError) -> Int64 {
+    /// `ioctl(fd, request, argp)` for `process`: 0, −errno, or the foreground group's request.
+    public static func control<RAM, P: Pager>(_ a: SyscallArguments, in process: inout UserProcess<RAM, P>, terminals: UInt8) throws(KernelError) -> SyscallOutcome<RAM> {
         let isTerminal = switch try process.files.file(a.fileDescriptor(0)).kind {
         case .standardInput: terminals & 1 != 0
         case .standardOutput: terminals & 2 != 0
@@ -20,27 +23,26 @@ public enum LinuxTerminal {
         case .device(.terminal): true
         default: false
         }
-        guard isTerminal else { return LinuxErrno.notATerminal.syscallReturnValue }
+        guard isTerminal else { return .returns(LinuxErrno.notATerminal.syscallReturnValue) }
         let request = a[1] & 0xFFFF_FFFF
         switch request {
         case getAttributes:
-            try process.mm.copyOut(LinuxStructures.canonicalTerminal, to: a.address(2))
+            try process.mm.copyOut(process.console.terminalSettings, to: a.address(2))
         case setAttributes:
-            _ = try process.mm.checkedUserRange(a.address(2), count: UInt64(LinuxStructures.termiosSize), for: .read)
+            process.console.setTerminalSettings(try process.mm.copyIn(count: LinuxStructures.termiosSize, from: a.address(2)))
         case getWindowSize:
             try process.mm.copyOut(LinuxStructures.windowSize, to: a.address(2))
         case setWindowSize:
             _ = try process.mm.checkedUserRange(a.address(2), count: UInt64(LinuxStructures.windowSize.count), for: .read)
         case getForegroundGroup:
-            try process.mm.copyOut(value: Int32(truncatingIfNeeded: process.linux.foregroundGroup), to: a.address(2))
+            _ = try process.mm.checkedUserRange(a.address(2), count: 4, for: .write)
+            return .jobControl(.foregroundGroup(storeAt: a.address(2)))
         case setForegroundGroup:
             let group = try process.mm.copyIn(count: 4, from: a.address(2))
-            let value = Int32(littleEndianBytes: group, at: 0)
-            guard value > 0 else { throw .invalidArgument }
-            process.linux.foregroundGroup = Int64(value)
+            return .jobControl(.setForegroundGroup(Int64(Int32(littleEndianBytes: group, at: 0))))
         default:
             throw .invalidArgument
         }
-        return 0
+        return .returns(0)
     }
 }

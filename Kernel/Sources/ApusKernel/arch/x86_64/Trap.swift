@@ -9,7 +9,10 @@ struct GeneralRegisters {
 }
 
 /// What trap_entry.S leaves on the stack: the registers, the vector and error code, and what the
-/// CPU pushed (Intel SDM Vol. 3A §6.14.2).
+/// CPU pushed (Intel SDM Vol. 3A §6.14.2). syscall_entry.S leaves the same for a system call
+/// (vector and error code 0, the user selectors, `rip` and `rflags` from rcx and r11), so a
+/// program's registers look alike whichever way it entered, and the kernel may return to it
+/// with any of them changed (signal delivery: SignalDelivery.swift).
 struct TrapFrame {
     var registers: GeneralRegisters
     var vector: UInt64
@@ -52,7 +55,7 @@ enum Traps {
 ///   probe resumes at its landing pad.
 /// * The CPUs' own requests need no lock: a TLB shootdown is answered at once (the asking
 ///   CPU waits with the kernel lock held), a wake-up only ends the `hlt` of an idle CPU (or,
-///   when its thread must end, brings it into the kernel).
+///   when its thread must end or has a signal to take, brings it into the kernel).
 /// * A tick ends a program's time slice, and a device's interrupt (the disk's) goes to its
 ///   driver, with the kernel lock (``KernelLock``), which the CPU lets go on the way back to
 ///   ring 3. A tick in the kernel can only come in an idle CPU's `hlt`, which looks for work
@@ -60,6 +63,10 @@ enum Traps {
 /// * A spurious interrupt (the local APIC's, an 8259's) is dropped.
 /// * A fault of a user program goes to that program (it may die, never the kernel);
 ///   anything else in the kernel is a bug: panic.
+///
+/// Whatever brought a program's thread into the kernel with the lock, it takes its
+/// signals (or ends) on the way back (``ProcessRun/returnToProgram(_:)``), as after a
+/// system call: so a program that makes no system call can still be killed or stopped.
 @_cdecl("apus_trap")
 public func apusTrap(_ rawFrame: UnsafeMutableRawPointer) {
     let frame = rawFrame.assumingMemoryBound(to: TrapFrame.self)
@@ -79,23 +86,24 @@ public func apusTrap(_ rawFrame: UnsafeMutableRawPointer) {
         LocalAPIC.endOfInterrupt()
     case InterruptVectors.wake:
         LocalAPIC.endOfInterrupt()
-        if fromUser, CPU.this.current?.mustEnd == true {
-            KernelLock.enter()
-            cpu_local_set_exit_pending()
-        }
+        guard fromUser, let thread = CPU.this.current, thread.mustEnd || thread.signalHint else { return }
+        KernelLock.enter()
+        ProcessRun.current?.returnToProgram(frame)
     case InterruptVectors.spurious:
         break
     case InterruptVectors.timer:
         Timer.acknowledge()
         CPU.this.statistics.ticks += 1
         guard fromUser else { return }
-        // Nothing else is ready and nothing outside is to be looked at: the program goes on,
-        // and the kernel lock stays with the CPUs that need it.
+        // Nothing else is ready, nothing outside is to be looked at and no signal waits: the
+        // program goes on, and the kernel lock stays with the CPUs that need it.
         let cpu = CPU.this
-        if !Kernel.scheduler.mayHaveReadyThread, cpu.current?.mustEnd != true, cpu.index != .bootstrap || !ProcessRun.pollsOutside { return }
+        if !Kernel.scheduler.mayHaveReadyThread, cpu.current?.mustEnd != true, cpu.current?.signalHint != true,
+           cpu.index != .bootstrap || !ProcessRun.pollsOutside { return }
         KernelLock.enter()
         ProcessRun.current?.pollOutside()
         ProcessRun.current?.tick()
+        ProcessRun.current?.returnToProgram(frame)
     case InterruptVectors.legacyFirst...InterruptVectors.legacyLast:
         InterruptController.handleUnexpected(vector)
     case InterruptVectors.ioAPICFirst...InterruptVectors.ioAPICLast:
@@ -105,11 +113,15 @@ public func apusTrap(_ rawFrame: UnsafeMutableRawPointer) {
         if takesLock { KernelLock.enter() }
         if Kernel.disk?.handleInterrupt(vector: vector) != true { LocalAPIC.endOfInterrupt() }
         if takesLock && !fromUser { KernelLock.leave() }
+        if fromUser { ProcessRun.current?.returnToProgram(frame) }
     case 0..<32 where fromUser:
         KernelLock.enter()
         guard let run = ProcessRun.current.map(Unmanaged.passUnretained) else { Panic.trap(frame.pointee) }
         // The run lives as long as the boot: borrowed, not counted (ProcessRun.systemCall).
-        run._withUnsafeGuaranteedRef { $0.handleUserException(frame) }
+        run._withUnsafeGuaranteedRef {
+            $0.handleUserException(frame)
+            $0.returnToProgram(frame)
+        }
     case 0..<32:
         Panic.trap(frame.pointee)
     default:

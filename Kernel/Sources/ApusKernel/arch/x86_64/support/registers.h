@@ -5,6 +5,18 @@
 // The bytes PUSH_GENERAL_REGISTERS puts on the stack.
 #define GENERAL_REGISTERS_SIZE (15 * 8)
 
+// Offsets in a TrapFrame (Trap.swift) from its start: the registers (r15 first, rax last),
+// the vector and error code, then what `iretq` pops.
+#define FRAME_R11 (4 * 8)
+#define FRAME_RCX (12 * 8)
+#define FRAME_RIP (GENERAL_REGISTERS_SIZE + 16)
+#define FRAME_RFLAGS (GENERAL_REGISTERS_SIZE + 32)
+#define FRAME_RSP (GENERAL_REGISTERS_SIZE + 40)
+
+// The user selectors (the GDT in boot.S), with requested privilege level 3.
+#define USER_CODE_SELECTOR 0x23
+#define USER_DATA_SELECTOR 0x1b
+
 .macro PUSH_GENERAL_REGISTERS
         pushq %rax
         pushq %rbx

@@ -10,23 +10,43 @@
 // The `syscall` instruction lands here (LSTAR) in ring 0 with the user's stack still in rsp,
 // its rip in rcx, its rflags in r11 and its GS base in GS (Intel SDM Vol. 2B, SYSCALL).
 // `swapgs` makes GS this CPU's area (cpu_local.h); switch to the running thread's kernel
-// stack, save the user's rsp and every register as a SyscallFrame, let Swift run the call
-// (it writes the result into the frame's rax), let go of the kernel lock, restore, and
-// sysretq. Everything but rax, rcx and r11 comes back as it was (ABI.md §1).
+// stack and save the program's state as a trap does (trap_entry.S): what `iretq` would
+// pop (ss, rsp, rflags, cs, rip), an error code and a vector of 0, every register; so one
+// TrapFrame (Trap.swift) describes a program's registers at every entry. Swift runs the
+// call (it writes the result into the frame's rax) and may change any of the frame.
+//
+// The way back: `sysretq` restores rip from rcx and rflags from r11 and is fast, so it is
+// taken whenever the frame asks for exactly that (rcx = rip, r11 = rflags: after every
+// plain call, where `syscall` itself set them so). Where the frame differs (a signal
+// handler entered, a signal frame returned from, a call restarted), the program's rcx and
+// r11 matter too, and `iretq` restores all, through trap_return. Either way everything but
+// rax, rcx and r11 comes back as it was (ABI.md §1).
 syscall_entry:
         swapgs
         movq %rsp, %gs:CPU_LOCAL_USER_RSP
         movq %gs:CPU_LOCAL_KERNEL_STACK, %rsp
-        pushq %gs:CPU_LOCAL_USER_RSP
-        PUSH_GENERAL_REGISTERS           // rcx holds the user rip, r11 its rflags
+        pushq $USER_DATA_SELECTOR       // ss
+        pushq %gs:CPU_LOCAL_USER_RSP    // rsp
+        pushq %r11                      // rflags
+        pushq $USER_CODE_SELECTOR       // cs
+        pushq %rcx                      // rip
+        pushq $0                        // error code
+        pushq $0                        // vector
+        PUSH_GENERAL_REGISTERS
         movq %rsp, %rdi
         cld
         call apus_syscall
         cmpb $0, %gs:CPU_LOCAL_EXIT_PENDING
         jne thread_exit
+        movq FRAME_RIP(%rsp), %rax
+        cmpq %rax, FRAME_RCX(%rsp)
+        jne trap_return
+        movq FRAME_RFLAGS(%rsp), %rax
+        cmpq %rax, FRAME_R11(%rsp)
+        jne trap_return
         call apus_leave_kernel
         POP_GENERAL_REGISTERS
-        popq %rsp
+        movq FRAME_RSP - GENERAL_REGISTERS_SIZE(%rsp), %rsp
         swapgs
         sysretq
 

@@ -1,0 +1,156 @@
+import ApusCore
+import Testing
+
+/// Process groups, sessions and the console's foreground group (``ProcessGroups``,
+/// ``ControllingTerminal``, ``LinuxJobControlRequest``): Linux's rules and errors, each
+/// refusal changing nothing, and how the calls decode.
+@Suite("Linux job control: process groups, sessions, the foreground group")
+struct JobControlTests {
+    /// A login as a job-control shell leaves it: the shell (1) leads session 1 and group 1;
+    /// its job 2 leads group 2 with 3 beside it; 4 ran `execve` after its fork; 5 called
+    /// `setsid`; 6 is a child of 2.
+    static let shell = ProcessRelations(id: 1, parent: 0, group: 1, session: 1)
+    static let job = ProcessRelations(id: 2, parent: 1, group: 2, session: 1)
+    static let jobPeer = ProcessRelations(id: 3, parent: 1, group: 2, session: 1)
+    static let executed = ProcessRelations(id: 4, parent: 1, group: 1, session: 1, hasExecuted: true)
+    static let detached = ProcessRelations(id: 5, parent: 1, group: 5, session: 5)
+    static let grandchild = ProcessRelations(id: 6, parent: 2, group: 2, session: 1)
+    static let login = [shell, job, jobPeer, executed, detached, grandchild]
+
+    @Test func setpgidMovesTheCallerOrAChildIntoANewOrExistingGroupOfItsSession() throws {
+        #expect(try ProcessGroups.joining(pid: 0, group: 0, caller: Self.job, among: Self.login) == (2, 2))
+        #expect(try ProcessGroups.joining(pid: 3, group: 0, caller: Self.shell, among: Self.login) == (3, 3), "a new group of its own")
+        #expect(try ProcessGroups.joining(pid: 3, group: 1, caller: Self.shell, among: Self.login) == (3, 1))
+        #expect(try ProcessGroups.joining(pid: 0, group: 1, caller: Self.grandchild, among: Self.login) == (6, 1))
+        #expect(try ProcessGroups.joining(pid: 6, group: 6, caller: Self.job, among: Self.login) == (6, 6))
+    }
+
+    @Test func setpgidRefusesAsLinuxDoes() {
+        func refusal(_ pid: Int64, _ group: Int64, by caller: ProcessRelations) -> LinuxErrno? {
+            do throws(LinuxErrno) {
+                _ = try ProcessGroups.joining(pid: pid, group: group, caller: caller, among: Self.login)
+                return nil
+            } catch { return error }
+        }
+        #expect(refusal(3, -1, by: Self.shell) == .invalid, "a negative group")
+        #expect(refusal(99, 0, by: Self.shell) == .noSuchProcess, "no such process")
+        #expect(refusal(-3, 0, by: Self.shell) == .invalid, "the group is the pid, negative")
+        #expect(refusal(-3, 1, by: Self.shell) == .noSuchProcess)
+        #expect(refusal(6, 0, by: Self.shell) == .noSuchProcess, "a grandchild is not the caller's child")
+        #expect(refusal(1, 0, by: Self.job) == .noSuchProcess, "nor is a parent")
+        #expect(refusal(4, 0, by: Self.shell) == .accessDenied, "a child that ran execve")
+        #expect(refusal(5, 5, by: Self.shell) == .notPermitted, "a child in another session")
+        #expect(refusal(0, 0, by: Self.shell) == .notPermitted, "a session leader stays where it is")
+        #expect(refusal(0, 1, by: Self.detached) == .notPermitted, "a session leader, whatever the group")
+        #expect(refusal(3, 7, by: Self.shell) == .notPermitted, "a group that does not exist")
+        #expect(refusal(3, 5, by: Self.shell) == .notPermitted, "a group of another session")
+    }
+
+    @Test func setsidNeedsACallerThatLeadsNoGroup() throws {
+        #expect(try ProcessGroups.newSession(by: Self.jobPeer, among: Self.login) == 3)
+        #expect(throws: LinuxErrno.notPermitted) { try ProcessGroups.newSession(by: Self.job, among: Self.login) }
+        #expect(throws: LinuxErrno.notPermitted) { try ProcessGroups.newSession(by: Self.shell, among: Self.login) }
+        let stray = ProcessRelations(id: 7, parent: 1, group: 1, session: 1)
+        #expect(throws: LinuxErrno.notPermitted, "another process leads group 7") {
+            try ProcessGroups.newSession(by: stray, among: Self.login + [ProcessRelations(id: 8, parent: 1, group: 7, session: 1)])
+        }
+    }
+
+    @Test func getpgidAndGetsidAnswerForAnyProcess() throws {
+        #expect(try ProcessGroups.relations(of: 0, caller: Self.jobPeer, among: Self.login) == Self.jobPeer)
+        #expect(try ProcessGroups.relations(of: 5, caller: Self.jobPeer, among: Self.login).session == 5)
+        #expect(throws: LinuxErrno.noSuchProcess) { try ProcessGroups.relations(of: 42, caller: Self.shell, among: Self.login) }
+    }
+
+    @Test func aGroupIsOrphanedWhenNoMemberHasAParentInAnotherGroupOfItsSession() {
+        #expect(!ProcessGroups.isOrphaned(2, among: Self.login), "the shell, in group 1, is the job's parent")
+        #expect(ProcessGroups.isOrphaned(1, among: Self.login), "the shell's own parent is outside the run")
+        #expect(ProcessGroups.isOrphaned(5, among: Self.login), "its parent is in another session")
+        #expect(ProcessGroups.isOrphaned(2, among: [Self.job, Self.jobPeer, Self.grandchild]), "once the shell has gone")
+    }
+
+    @Test func theForegroundGroupIsAnsweredToTheTerminalsSessionOnly() throws {
+        let terminal = ControllingTerminal(session: 1, foregroundGroup: 2)
+        #expect(try terminal.foregroundGroup(askedBy: Self.shell) == 2)
+        #expect(try terminal.foregroundGroup(askedBy: Self.grandchild) == 2)
+        #expect(throws: LinuxErrno.notATerminal) { try terminal.foregroundGroup(askedBy: Self.detached) }
+    }
+
+    @Test func tcsetpgrpMovesTheForegroundWithinTheSession() throws {
+        var terminal = ControllingTerminal(session: 1, foregroundGroup: 1)
+        #expect(try terminal.setForegroundGroup(2, by: Self.shell, among: Self.login, ignoresStopSignal: false) == .changed)
+        #expect(terminal.foregroundGroup == 2)
+        #expect(try terminal.setForegroundGroup(1, by: Self.jobPeer, among: Self.login, ignoresStopSignal: false) == .changed,
+                "a foreground process may give the terminal away")
+        let starting = ProcessRelations(id: 7, parent: 1, group: 1, session: 1)
+        #expect(try terminal.setForegroundGroup(7, by: Self.shell, among: Self.login + [starting], ignoresStopSignal: false) == .changed,
+                "a process of that id will do while its group has no member yet")
+        #expect(terminal.foregroundGroup == 7)
+    }
+
+    @Test func tcsetpgrpRefusalsChangeNothing() {
+        var terminal = ControllingTerminal(session: 1, foregroundGroup: 1)
+        let before = terminal
+        func refusal(_ group: Int64, by caller: ProcessRelations) -> LinuxErrno? {
+            do throws(LinuxErrno) {
+                _ = try terminal.setForegroundGroup(group, by: caller, among: Self.login, ignoresStopSignal: true)
+                return nil
+            } catch { return error }
+        }
+        #expect(refusal(-2, by: Self.shell) == .invalid)
+        #expect(refusal(2, by: Self.detached) == .notATerminal, "not its controlling terminal")
+        #expect(refusal(42, by: Self.shell) == .noSuchProcess)
+        #expect(refusal(5, by: Self.shell) == .notPermitted, "a group of another session")
+        #expect(terminal == before)
+    }
+
+    @Test func aBackgroundCallerIsStoppedUnlessItIgnoresSIGTTOUOrItsGroupIsOrphaned() throws {
+        var terminal = ControllingTerminal(session: 1, foregroundGroup: 1)
+        #expect(try terminal.setForegroundGroup(2, by: Self.job, among: Self.login, ignoresStopSignal: false) == .stopsCallersGroup)
+        #expect(terminal.foregroundGroup == 1)
+        #expect(try terminal.setForegroundGroup(2, by: Self.job, among: Self.login, ignoresStopSignal: true) == .changed,
+                "a job-control shell ignores SIGTTOU")
+        terminal = ControllingTerminal(session: 1, foregroundGroup: 2)
+        #expect(throws: LinuxErrno.notATerminal, "no shell is left to continue an orphaned group") {
+            try terminal.setForegroundGroup(1, by: Self.shell, among: Self.login, ignoresStopSignal: false)
+        }
+    }
+
+    @Test func requestsComeToWhatTheKernelDoes() {
+        var terminal = ControllingTerminal(session: 1, foregroundGroup: 1)
+        func decide(_ request: LinuxJobControlRequest, by caller: ProcessRelations, ignoring: Bool = true) -> LinuxJobControlDecision {
+            request.decide(by: caller, among: Self.login, terminal: &terminal, ignoresTerminalOutputStop: ignoring)
+        }
+        #expect(decide(.processGroup(of: 3), by: Self.shell) == .returns(2))
+        #expect(decide(.session(of: 0), by: Self.detached) == .returns(5))
+        #expect(decide(.session(of: 77), by: Self.shell) == .returns(-3))
+        #expect(decide(.setProcessGroup(3, to: 0), by: Self.shell) == .joins(process: 3, group: 3))
+        #expect(decide(.setProcessGroup(4, to: 0), by: Self.shell) == .returns(-13))
+        #expect(decide(.newSession, by: Self.jobPeer) == .leadsNewSession(3))
+        #expect(decide(.newSession, by: Self.shell) == .returns(-1))
+        #expect(decide(.foregroundGroup(storeAt: VirtualAddress(0x1000)), by: Self.job) == .stores(1, at: VirtualAddress(0x1000)))
+        #expect(decide(.foregroundGroup(storeAt: VirtualAddress(0x1000)), by: Self.detached) == .returns(-25))
+        #expect(decide(.setForegroundGroup(2), by: Self.job, ignoring: false) == .stopsCallersGroup(.terminalOutput))
+        #expect(decide(.setForegroundGroup(2), by: Self.shell) == .returns(0))
+        #expect(terminal.foregroundGroup == 2)
+    }
+
+    @Test func theCallsDecodeIntoRequests() throws {
+        try withMachine { machine in
+            let harness = try ProcessHarness(machine)
+            let buffer = ProcessHarnessLayout.buffer
+            #expect(harness.linuxOutcome(LinuxSyscallNumber.getpgid.rawValue, 7) == .jobControl(.processGroup(of: 7)))
+            #expect(harness.linuxOutcome(LinuxSyscallNumber.getsid.rawValue, 0) == .jobControl(.session(of: 0)))
+            #expect(harness.linuxOutcome(LinuxSyscallNumber.setpgid.rawValue, 0x1_0000_0003, 0xFFFF_FFFF)
+                    == .jobControl(.setProcessGroup(3, to: -1)), "pid_t arguments are C ints")
+            #expect(harness.linuxOutcome(LinuxSyscallNumber.setsid.rawValue) == .jobControl(.newSession))
+            #expect(harness.linuxOutcome(LinuxSyscallNumber.ioctl.rawValue, 0, 0x540F, buffer) == .jobControl(.foregroundGroup(storeAt: VirtualAddress(buffer))))
+            try harness.process.mm.copyOut(Int32(-5).littleEndianBytes, to: VirtualAddress(buffer))
+            #expect(harness.linuxOutcome(LinuxSyscallNumber.ioctl.rawValue, 2, 0x5410, buffer) == .jobControl(.setForegroundGroup(-5)))
+            #expect(harness.linux(LinuxSyscallNumber.ioctl.rawValue, 0, 0x540F, ProcessHarnessLayout.readOnly) == -14)
+            #expect(harness.linux(LinuxSyscallNumber.ioctl.rawValue, 0, 0x5410, 0x10) == -14)
+            let null = try harness.linuxOpen("/dev/null", flags: 2)
+            #expect(harness.linux(LinuxSyscallNumber.ioctl.rawValue, UInt64(null), 0x540F, buffer) == -25)
+        }
+    }
+}

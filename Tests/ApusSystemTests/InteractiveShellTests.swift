@@ -1,0 +1,92 @@
+import ApusCore
+import ApusTool
+import Foundation
+import Testing
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Debian's busybox shell at a terminal, as a user types at it (`apus run --rootfs DIR
+/// busybox sh` on a pseudo-terminal): a prompt, its own line editing, a command and its
+/// output, Ctrl-C to the command in front (SIGINT to the console's foreground process
+/// group), Ctrl-D to its input, the shell surviving both, and `exit`. One boot checks all
+/// of it.
+@Suite("An interactive Linux shell")
+struct InteractiveShellTests {
+    typealias Session = InteractiveInputTests.TerminalSession
+
+    /// The longest Ctrl-C may take to bring the prompt back: it takes a tick or two in the
+    /// machine; the rest is the slowest CI's margin.
+    static let backAtThePrompt: TimeInterval = 10
+
+    @Test func busyboxShAtATerminalRunsCommandsAndCtrlCEndsOnlyTheCommandInFront() throws {
+        try InteractiveInputTests.prepare()
+        try LinuxProgramTests.withBusybox { _, files in
+            let session = try Session(["run", "--acceleration", "software", "--rootfs", files.path, "busybox", "sh"],
+                                      mode: InteractiveInputTests.rawishMode)
+            // Keys go to the shell only once it shows its prompt: before, between commands,
+            // the terminal is in line mode and Ctrl-C is a signal for the shell itself.
+            let prompt = "/ # "
+            var prompts = 1
+            func atTheNextPrompt(_ what: String) {
+                #expect(session.waitFor(prompt, times: prompts), "\(what): \(session.seen)")
+                prompts += 1
+            }
+            atTheNextPrompt("a prompt")
+            // The shell reads the line key by key and echoes it itself: the terminal follows
+            // the modes it set, so the line shows once.
+            session.type("echo hello $((6 * 7))\n")
+            #expect(session.waitFor("hello 42"), "\(session.seen)")
+            #expect(session.seen.components(separatedBy: "echo hello").count == 2, "the line shows once: \(session.seen)")
+            atTheNextPrompt("after echo")
+
+            // Ctrl-C at the prompt is the line editor's: a fresh prompt.
+            session.type("\u{03}")
+            atTheNextPrompt("Ctrl-C at the prompt")
+
+            // A command in front: the shell gives the terminal its signal keys back first.
+            let commands = [("busybox sleep 100", "a sleep"), ("busybox sh -c 'while :; do :; done'", "a loop without system calls")]
+            for (index, (command, what)) in commands.enumerated() {
+                session.type(command + "\n")
+                #expect(session.waitForSignalKeys(), "\(what) runs in front: \(session.seen)")
+                let pressed = Date()
+                session.type("\u{03}")
+                atTheNextPrompt("\(what) ended by Ctrl-C")
+                #expect(Date().timeIntervalSince(pressed) < Self.backAtThePrompt, "\(what): back at the prompt in time")
+                session.type("echo status $?\n")
+                #expect(session.waitFor("status 130", times: index + 1), "\(what) died of SIGINT, the shell did not: \(session.seen)")
+                atTheNextPrompt("after echo")
+            }
+
+            // Ctrl-D ends the input of the command in front, not the shell's.
+            session.type("busybox cat\n")
+            #expect(session.waitForSignalKeys(), "\(session.seen)")
+            session.type("typed\n")
+            #expect(session.waitFor("typed\r\ntyped"), "echoed by the terminal, then written by cat: \(session.seen)")
+            session.type("\u{04}")
+            atTheNextPrompt("cat ended at Ctrl-D, the shell did not")
+
+            session.type("exit\n")
+            #expect(session.exitStatus() == 0, "\(session.seen)")
+            #expect(!session.seen.contains("not implemented") && !session.seen.contains("apus: "), "\(session.seen)")
+            let after = session.mode
+            #expect(after.c_lflag & tcflag_t(ICANON | ECHO | ISIG) == InteractiveInputTests.rawishMode.c_lflag & tcflag_t(ICANON | ECHO | ISIG),
+                    "the terminal's mode is back")
+        }
+    }
+}
+
+extension InteractiveInputTests.TerminalSession {
+    /// Waits until the terminal turns typed signal keys into signals again (a shell gives the
+    /// terminal back to the command it runs); false if it never does.
+    func waitForSignalKeys() -> Bool {
+        let deadline = Date().addingTimeInterval(InteractiveInputTests.patience)
+        while mode.c_lflag & tcflag_t(ISIG) == 0 {
+            guard Date() < deadline else { return false }
+            _ = waitFor("\u{0}", times: 0)
+            usleep(10_000)
+        }
+        return true
+    }
+}
