@@ -29,34 +29,40 @@ struct InteractiveShellTests {
             // the terminal is in line mode and Ctrl-C is a signal for the shell itself.
             let prompt = "/ # "
             var prompts = 1
-            func atTheNextPrompt(_ what: String) {
-                #expect(session.waitFor(prompt, times: prompts), "\(what): \(session.seen)")
+            // A step that fails ends the test: each later one would wait its whole patience.
+            func atTheNextPrompt(_ what: String) throws {
+                try #require(session.waitFor(prompt, times: prompts), "\(what): \(session.seen)")
                 prompts += 1
             }
-            atTheNextPrompt("a prompt")
+            try atTheNextPrompt("a prompt")
             // The shell reads the line key by key and echoes it itself: the terminal follows
             // the modes it set, so the line shows once.
             session.type("echo hello $((6 * 7))\n")
             #expect(session.waitFor("hello 42"), "\(session.seen)")
             #expect(session.seen.components(separatedBy: "echo hello").count == 2, "the line shows once: \(session.seen)")
-            atTheNextPrompt("after echo")
+            try atTheNextPrompt("after echo")
 
             // Ctrl-C at the prompt is the line editor's: a fresh prompt.
             session.type("\u{03}")
-            atTheNextPrompt("Ctrl-C at the prompt")
+            try atTheNextPrompt("Ctrl-C at the prompt")
 
-            // A command in front: the shell gives the terminal its signal keys back first.
-            let commands = [("busybox sleep 100", "a sleep"), ("busybox sh -c 'while :; do :; done'", "a loop without system calls")]
+            // A command in front: the shell gives the terminal its signal keys back, forks, and
+            // the child makes its process group the terminal's foreground one. Ctrl-C typed
+            // before that would be the shell's, as on Linux, so each command says when it runs
+            // (a line the typed one does not contain).
+            let commands = [("busybox sh -c 'echo in front $((0 + 100)); exec busybox sleep 100'", "a sleep"),
+                            ("busybox sh -c 'echo in front $((1 + 100)); while :; do :; done'", "a loop without system calls")]
             for (index, (command, what)) in commands.enumerated() {
                 session.type(command + "\n")
-                #expect(session.waitForSignalKeys(), "\(what) runs in front: \(session.seen)")
+                try #require(session.waitForSignalKeys(), "\(what) runs in front: \(session.seen)")
+                try #require(session.waitFor("in front \(index + 100)"), "\(what) runs: \(session.seen)")
                 let pressed = Date()
                 session.type("\u{03}")
-                atTheNextPrompt("\(what) ended by Ctrl-C")
+                try atTheNextPrompt("\(what) ended by Ctrl-C")
                 #expect(Date().timeIntervalSince(pressed) < Self.backAtThePrompt, "\(what): back at the prompt in time")
                 session.type("echo status $?\n")
                 #expect(session.waitFor("status 130", times: index + 1), "\(what) died of SIGINT, the shell did not: \(session.seen)")
-                atTheNextPrompt("after echo")
+                try atTheNextPrompt("after echo")
             }
 
             // Ctrl-D ends the input of the command in front, not the shell's.
@@ -65,7 +71,7 @@ struct InteractiveShellTests {
             session.type("typed\n")
             #expect(session.waitFor("typed\r\ntyped"), "echoed by the terminal, then written by cat: \(session.seen)")
             session.type("\u{04}")
-            atTheNextPrompt("cat ended at Ctrl-D, the shell did not")
+            try atTheNextPrompt("cat ended at Ctrl-D, the shell did not")
 
             session.type("exit\n")
             #expect(session.exitStatus() == 0, "\(session.seen)")
