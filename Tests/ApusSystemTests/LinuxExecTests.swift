@@ -70,15 +70,8 @@ extension PagerDependent {
 
         /// A child recurses until its 8 MiB stack runs out and is killed by SIGSEGV, twice.
         @Test func deepRecursionEndsWithSIGSEGVAtTheStacksLimitAsOnLinux() throws {
-            try LinuxProgramTests.withHostProgram("linuxstack") { folder, expected in
-                #expect(expected.hasSuffix("survived\n"))
-                #expect(expected.contains("killed by SIGSEGV, its stack grew to between 7 and 8 MiB: yes"))
-                let result = try SystemUnderTest.run("linuxstack", rootfs: [folder])
-                #expect(result.problem == nil, "kernel log:\n\(result.log)")
-                #expect(result.stdout == expected)
-                #expect(result.exitStatus == 0)
-                expectNothingLeakedAndNoPanic(result)
-            }
+            let result = try LinuxProgramTests.printsWhatTheHostPrints("linuxstack")
+            #expect(result.stdout.contains("killed by SIGSEGV, its stack grew to between 7 and 8 MiB: yes"))
         }
     }
 }

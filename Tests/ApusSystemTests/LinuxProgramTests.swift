@@ -155,15 +155,8 @@ struct LinuxProgramTests {
     /// programs (Fixtures/linuxhostile.c, built with this host's `cc -static`): each gets
     /// the error Linux gives on this host, and the kernel goes on.
     @Test func hostileLinuxCallsGetLinuxsErrorsAndTheKernelGoesOn() throws {
-        try Self.withHostProgram("linuxhostile") { folder, expected in
-            #expect(expected.hasSuffix("survived\n"))
-            let result = try SystemUnderTest.run("linuxhostile", rootfs: [folder])
-            #expect(result.problem == nil, "kernel log:\n\(result.log)")
-            #expect(result.stdout == expected)
-            #expect(result.exitStatus == 0)
-            #expect(result.logLines.contains { $0.contains("Linux system call 1000 is not implemented") })
-            expectNothingLeakedAndNoPanic(result)
-        }
+        let result = try Self.printsWhatTheHostPrints("linuxhostile")
+        #expect(result.logLines.contains { $0.contains("Linux system call 1000 is not implemented") })
     }
 
     /// Signal handlers, masks, and hostile signal frames (Fixtures/linuxsignals.c): a
@@ -171,28 +164,14 @@ struct LinuxProgramTests {
     /// SIGSEGV, forged `rt_sigreturn` frames end their process or land where a user
     /// program may; the output is the host's, and the kernel goes on.
     @Test func signalFramesOnBadStacksAndForgedReturnsEndOnlyTheirProcess() throws {
-        try Self.withHostProgram("linuxsignals") { folder, expected in
-            #expect(expected.hasSuffix("survived\n"))
-            let result = try SystemUnderTest.run("linuxsignals", rootfs: [folder])
-            #expect(result.problem == nil, "kernel log:\n\(result.log)")
-            #expect(result.stdout == expected)
-            #expect(result.exitStatus == 0)
-            expectNothingLeakedAndNoPanic(result)
-        }
+        try Self.printsWhatTheHostPrints("linuxsignals")
     }
 
     /// `poll` and `ppoll` on a pipe from both sides (Fixtures/linuxpoll.c): readiness, hang-up
     /// and error, timeouts, a wait another process's write ends, EINTR, ppoll's mask, and the
     /// refusals; the output is the host's.
     @Test func pollOnAPipeSeesWhatLinuxSees() throws {
-        try Self.withHostProgram("linuxpoll") { folder, expected in
-            #expect(expected.hasSuffix("survived\n"))
-            let result = try SystemUnderTest.run("linuxpoll", rootfs: [folder])
-            #expect(result.problem == nil, "kernel log:\n\(result.log)")
-            #expect(result.stdout == expected)
-            #expect(result.exitStatus == 0)
-            expectNothingLeakedAndNoPanic(result)
-        }
+        try Self.printsWhatTheHostPrints("linuxpoll")
     }
 
     /// Signals for processes that make no system call (Fixtures/linuxspin.c): spinning
@@ -200,14 +179,25 @@ struct LinuxProgramTests {
     /// WCONTINUED, SIGCHLD's codes, SA_NOCLDSTOP), and one runs a handler in its loop and
     /// finds rcx and r11 as they were; the output is the host's.
     @Test func signalsReachProcessesThatMakeNoSystemCall() throws {
-        try Self.withHostProgram("linuxspin") { folder, expected in
+        try Self.printsWhatTheHostPrints("linuxspin")
+    }
+
+    /// Runs Fixtures/`name`.c (``withHostProgram(_:_:)``) on this host and on Apus: it ends
+    /// with "survived" on both, prints the same bytes, exits with 0, and the kernel leaks
+    /// nothing and goes on. The run on Apus is given back for further checks.
+    @discardableResult
+    static func printsWhatTheHostPrints(_ name: String) throws -> ProgramRun.Result {
+        var run: ProgramRun.Result?
+        try withHostProgram(name) { folder, expected in
             #expect(expected.hasSuffix("survived\n"))
-            let result = try SystemUnderTest.run("linuxspin", rootfs: [folder])
+            let result = try SystemUnderTest.run(name, rootfs: [folder])
             #expect(result.problem == nil, "kernel log:\n\(result.log)")
             #expect(result.stdout == expected)
             #expect(result.exitStatus == 0)
             expectNothingLeakedAndNoPanic(result)
+            run = result
         }
+        return try #require(run)
     }
 
     /// Builds Fixtures/`name`.c with this host's `cc -static` into a scratch folder (beside
