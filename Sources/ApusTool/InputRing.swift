@@ -17,6 +17,8 @@ import Foundation
 /// asks ``passInterrupt()``, which counts the press in the ring's `interrupts` while the
 /// kernel says it takes them (`takes_interrupts`: a Linux program leads the run, and its
 /// foreground process group gets SIGINT); otherwise the press ends the run, as always.
+/// Ctrl-Z likewise: counted in `suspensions` (``passSuspension()``) for SIGTSTP, or it stops
+/// the whole machine with the tool.
 ///
 /// The other way, a Linux program's terminal modes (``TerminalModes``: a shell's line
 /// editor turns canonical input, echo and the signal keys off) come in `terminal_modes`, and
@@ -29,7 +31,8 @@ import Foundation
 /// (`end_of_file`) and the writer reads on once the kernel has taken it.
 ///
 /// The layout is input_ring.c's: `written` at 0, `read` at 8, `ended` at 16, `interrupts`
-/// at 24, `takes_interrupts` at 32, `terminal_modes` at 40, `end_of_file` at 48, data from 64.
+/// at 24, `takes_interrupts` at 32, `terminal_modes` at 40, `end_of_file` at 48, `suspensions`
+/// at 56, data from 64.
 final class InputRingWriter: @unchecked Sendable {
     /// Bytes read from the descriptor at once, at most.
     static let chunkSize = 1 << 16
@@ -44,7 +47,7 @@ final class InputRingWriter: @unchecked Sendable {
 
     private static let writtenOffset: UInt64 = 0, readOffset: UInt64 = 8, endedOffset: UInt64 = 16, dataOffset: UInt64 = 64
     private static let interruptsOffset: UInt64 = 24, takesInterruptsOffset: UInt64 = 32, modesOffset: UInt64 = 40
-    private static let endOfFileOffset: UInt64 = 48
+    private static let endOfFileOffset: UInt64 = 48, suspensionsOffset: UInt64 = 56
     /// How often a writer that streams a terminal looks at the modes the program asks for:
     /// often enough that the first key typed at a new prompt finds them.
     static let terminalLookMilliseconds: Int32 = 10
@@ -127,17 +130,23 @@ final class InputRingWriter: @unchecked Sendable {
         Terminal.follow(TerminalModes(ringWord: ram.readWord(at: base + Self.modesOffset)), descriptor)
     }
 
-    /// Ctrl-C at the terminal this writer streams: counted in the ring when the kernel takes
-    /// it now; false when it does not (or has not said where its ring is yet).
-    func passInterrupt() -> Bool {
+    /// A signal key at the terminal this writer streams: counted in the ring's word at
+    /// `offset` when the kernel takes the keys now; false when it does not (or has not said
+    /// where its ring is yet).
+    private func pass(countedAt offset: UInt64) -> Bool {
         guard let base = ringBase.value, ram.readWord(at: base + Self.takesInterruptsOffset) == 1 else { return false }
-        ram.writeWord(ram.readWord(at: base + Self.interruptsOffset) &+ 1, at: base + Self.interruptsOffset)
+        ram.writeWord(ram.readWord(at: base + offset) &+ 1, at: base + offset)
         return true
     }
 
     /// Ctrl-C at this process's terminal: passed to a run that takes it (true), or not.
     static func passInterrupt() -> Bool {
-        fromTerminals.value.contains { $0.passInterrupt() }
+        fromTerminals.value.contains { $0.pass(countedAt: interruptsOffset) }
+    }
+
+    /// Ctrl-Z at this process's terminal: passed to a run that takes it (true), or not.
+    static func passSuspension() -> Bool {
+        fromTerminals.value.contains { $0.pass(countedAt: suspensionsOffset) }
     }
 
     /// The next chunk of input: its length, 0 at the end of the input (or a read error),

@@ -351,13 +351,6 @@ public struct Machine: Sendable {
         SharedRAM.removeAll()
     }
 
-    /// Ctrl-C at this process's terminal, for a machine whose run takes it (a Linux program
-    /// leads it: its foreground process group gets SIGINT); false when none does, and the
-    /// tool is to end as Ctrl-C ends it.
-    public static func passInterrupt() -> Bool {
-        InputRingWriter.passInterrupt()
-    }
-
     /// Stops every QEMU this process started until ``resumeEverything()`` (for Ctrl-Z: the
     /// machine waits with the tool instead of running on alone).
     public static func suspendEverything() {

@@ -11,8 +11,10 @@ import Foundation
 /// program, input that is not a terminal) it ends the run. Ctrl-\ (SIGQUIT) always ends the
 /// run, as Ctrl-C does, without a crash report: the way out of a program that ignores SIGINT.
 ///
-/// Ctrl-Z (SIGTSTP) stops the machine with the tool and gives the terminal its mode back;
-/// `fg` (SIGCONT) sets the run's mode again and lets the machine go on, and the time spent
+/// Ctrl-Z (SIGTSTP) is the run's too while it takes Ctrl-C: SIGTSTP to the foreground group,
+/// so a Linux shell's job stops and `fg` there continues it (``Machine/passSuspension()``).
+/// Otherwise it stops the machine with the tool and gives the terminal its mode back; `fg`
+/// (SIGCONT) sets the run's mode again and lets the machine go on, and the time spent
 /// stopped does not count towards the run's time-out.
 func stopQEMUOnSignals() {
     for signalNumber in [SIGINT, SIGTERM, SIGHUP, SIGPIPE, SIGQUIT] {
@@ -24,6 +26,7 @@ func stopQEMUOnSignals() {
         }
     }
     watch(SIGTSTP) {
+        if Machine.passSuspension() { return }
         Machine.suspendEverything()
         Terminal.restore()
         kill(getpid(), SIGSTOP)

@@ -10,7 +10,8 @@ import Glibc
 /// Debian's busybox shell at a terminal, as a user types at it (`apus run --rootfs DIR
 /// busybox sh` on a pseudo-terminal): a prompt, its own line editing, a command and its
 /// output, Ctrl-C to the command in front (SIGINT to the console's foreground process
-/// group), Ctrl-D to its input, the shell surviving both, and `exit`. One boot checks all
+/// group), Ctrl-Z to stop it and `fg` to continue it, Ctrl-D to its input, the shell
+/// surviving them all, and `exit`. One boot checks all
 /// of it.
 @Suite("An interactive Linux shell")
 struct InteractiveShellTests {
@@ -64,6 +65,24 @@ struct InteractiveShellTests {
                 #expect(session.waitFor("status 130", times: index + 1), "\(what) died of SIGINT, the shell did not: \(session.seen)")
                 try atTheNextPrompt("after echo")
             }
+
+            // Ctrl-Z stops the job in front and the shell takes the terminal back; `fg` gives
+            // it the terminal again before continuing it, so a beat printed after `fg` means
+            // it is in front, and Ctrl-C ends it.
+            session.type("busybox sh -c 'echo in front $((2 + 100)); while :; do echo beat; busybox sleep 0.2; done'\n")
+            try #require(session.waitForSignalKeys(), "a job runs in front: \(session.seen)")
+            try #require(session.waitFor("in front 102"), "a job runs: \(session.seen)")
+            session.type("\u{1A}")
+            try atTheNextPrompt("a job stopped by Ctrl-Z")
+            #expect(session.seen.contains("Stopped"), "the shell says so: \(session.seen)")
+            let beats = session.seen.components(separatedBy: "beat\r\n").count - 1
+            session.type("fg\n")
+            try #require(session.waitFor("beat\r\n", times: beats + 1), "the job goes on: \(session.seen)")
+            session.type("\u{03}")
+            try atTheNextPrompt("the continued job ended by Ctrl-C")
+            session.type("echo status $?\n")
+            #expect(session.waitFor("status 130", times: 3), "the continued job died of SIGINT: \(session.seen)")
+            try atTheNextPrompt("after echo")
 
             // Ctrl-D ends the input of the command in front, not the shell's.
             session.type("busybox cat\n")

@@ -15,6 +15,7 @@
 // (`takes_interrupts`, set while a Linux program leads the run), the host counts each press
 // in `interrupts` instead of ending the run, and the kernel, which looks at the count at the
 // same ticks, sends SIGINT to the console's foreground process group (TerminalInterrupts.swift).
+// Ctrl-Z goes the same way, counted in `suspensions`, and becomes SIGTSTP.
 // The other way, `terminal_modes` tells the host which modes its terminal is to follow (a
 // shell's line editor reads key by key without echo: StreamedConsole.swift).
 //
@@ -77,6 +78,10 @@ uint64_t apus_input_ring_take(void *destination, uint64_t count) {
 
 uint64_t apus_input_ring_interrupts(void) {
     return apus_input_ring.interrupts;
+}
+
+uint64_t apus_input_ring_suspensions(void) {
+    return apus_input_ring.suspensions;
 }
 
 void apus_input_ring_set_takes_interrupts(int takes) {

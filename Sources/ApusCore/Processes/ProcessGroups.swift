@@ -63,6 +63,13 @@ public enum ProcessGroups {
             member.group == group && processes.contains { $0.id == member.parent && $0.group != group && $0.session == member.session }
         }
     }
+
+    /// Whether a member of `group` goes on running when `signal`'s default action would stop
+    /// it: Linux discards the terminal's stop signals (`SIGTSTP`, `SIGTTIN`, `SIGTTOU`) for an
+    /// orphaned group, which no shell would ever continue. `SIGSTOP` always stops.
+    public static func ignoresDefaultStop(by signal: Signal, group: Int64, among processes: [ProcessRelations]) -> Bool {
+        signal != .stop && isOrphaned(group, among: processes)
+    }
 }
 
 /// What the rules of ``ProcessGroups`` and ``ControllingTerminal`` need to know of one live

@@ -69,6 +69,15 @@ struct JobControlTests {
         #expect(ProcessGroups.isOrphaned(2, among: [Self.job, Self.jobPeer, Self.grandchild]), "once the shell has gone")
     }
 
+    @Test func theTerminalsStopSignalsPassOverAnOrphanedGroupButSIGSTOPDoesNot() {
+        for signal in [Signal.terminalStop, .terminalInput, .terminalOutput] {
+            #expect(!ProcessGroups.ignoresDefaultStop(by: signal, group: 2, among: Self.login), "a shell can continue its job")
+            #expect(ProcessGroups.ignoresDefaultStop(by: signal, group: 1, among: Self.login), "nothing would continue the shell")
+        }
+        #expect(!ProcessGroups.ignoresDefaultStop(by: .stop, group: 1, among: Self.login))
+        #expect(!ProcessGroups.ignoresDefaultStop(by: .stop, group: 2, among: Self.login))
+    }
+
     @Test func theForegroundGroupIsAnsweredToTheTerminalsSessionOnly() throws {
         let terminal = ControllingTerminal(session: 1, foregroundGroup: 2)
         #expect(try terminal.foregroundGroup(askedBy: Self.shell) == 2)

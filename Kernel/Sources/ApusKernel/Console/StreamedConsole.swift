@@ -27,11 +27,14 @@ final class StreamedConsole: Console, OutsideWakeSource {
     /// The streamed console of the run going on, if its input streams.
     nonisolated(unsafe) static var current: StreamedConsole?
 
-    /// The presses of Ctrl-C the run has acted on: those before it started are not its.
+    /// The presses of Ctrl-C and Ctrl-Z the run has acted on: those before it started are
+    /// not its.
     private var interruptsSeen = apus_input_ring_interrupts()
+    private var suspensionsSeen = apus_input_ring_suspensions()
 
-    /// Whether Ctrl-C at the host's terminal comes to the run (true) or ends it (false,
-    /// the host's own way); the host reads it at each press.
+    /// Whether Ctrl-C and Ctrl-Z at the host's terminal come to the run (true) or are the
+    /// host's (false: Ctrl-C ends the run, Ctrl-Z stops the machine); the host reads it at
+    /// each press.
     var takesInterrupts = false {
         didSet { apus_input_ring_set_takes_interrupts(takesInterrupts ? 1 : 0) }
     }
@@ -55,6 +58,13 @@ final class StreamedConsole: Console, OutsideWakeSource {
         let count = apus_input_ring_interrupts()
         defer { interruptsSeen = count }
         return count != interruptsSeen
+    }
+
+    /// Whether Ctrl-Z was pressed (once or more) since the last look.
+    func takeSuspension() -> Bool {
+        let count = apus_input_ring_suspensions()
+        defer { suspensionsSeen = count }
+        return count != suspensionsSeen
     }
 
     /// Readers waiting for input to arrive or end.

@@ -14,8 +14,14 @@ import X86_64Support
 /// The parent hears of each change: `wait4` with `WUNTRACED` or `WCONTINUED` collects it,
 /// and `SIGCHLD` arrives unless its action for `SIGCHLD` has `SA_NOCLDSTOP`.
 extension ProcessRun {
-    /// `process` stops, by `signal` (nothing when it is stopped already).
+    /// `process` stops, by `signal` (nothing when it is stopped already, or when `signal` is
+    /// one of the terminal's and no shell could continue its group).
     func stop(_ process: ProcessControlBlock, by signal: Signal) {
+        let processes = table.entries.map { relations(of: $0.process) }
+        guard !ProcessGroups.ignoresDefaultStop(by: signal, group: relations(of: process).group, among: processes) else {
+            log("process \(process.id): signal \(signal.number) passes over its orphaned process group")
+            return
+        }
         guard process.core.linux.job.stop(by: signal) else { return }
         log("process \(process.id) stopped by signal \(signal.number)")
         for thread in scheduler.threads where thread.process === process { bringIntoKernel(thread) }

@@ -35,7 +35,8 @@ static inline uint32_t apus_output_ring_count(void) { return APUS_OUTPUT_RING_CO
 // Byte layout the host relies on (apus, InputRing.swift): `written` at 0 (the host's),
 // `read` at 8 (the kernel's), `ended` at 16 (the host's: 1 once no byte will follow),
 // `interrupts` at 24 (the host's), `takes_interrupts` at 32 and `terminal_modes` at 40 (the
-// kernel's), `end_of_file` at 48 (the host sets it, the kernel clears it), data at 64.
+// kernel's), `end_of_file` at 48 (the host sets it, the kernel clears it), `suspensions` at
+// 56 (the host's), data at 64.
 #define APUS_INPUT_RING_SIZE (1ull << 20)
 struct apus_input_ring {
     volatile uint64_t written; // bytes the host has put in, ever
@@ -45,7 +46,7 @@ struct apus_input_ring {
     volatile uint64_t takes_interrupts; // 1 while the run takes Ctrl-C itself (else it ends the run)
     volatile uint64_t terminal_modes;   // the modes a program set for the terminal (TerminalModes), 0: none
     volatile uint64_t end_of_file;      // n > 0: one read at byte n - 1 of the input returns 0 (Ctrl-D at a terminal)
-    uint64_t reserved[1];
+    volatile uint64_t suspensions;      // Ctrl-Z presses at the host's terminal passed on, ever
     volatile uint8_t data[APUS_INPUT_RING_SIZE];
 };
 // Bytes the host has put in that the kernel has not taken, up to an end of file.
@@ -60,7 +61,10 @@ int apus_input_ring_ended(void);
 uint64_t apus_input_ring_take(void *destination, uint64_t count);
 // How many Ctrl-C presses the host has passed on, ever.
 uint64_t apus_input_ring_interrupts(void);
-// Tells the host whether Ctrl-C is to be passed on (1) or is to end the run (0).
+// How many Ctrl-Z presses the host has passed on, ever.
+uint64_t apus_input_ring_suspensions(void);
+// Tells the host whether Ctrl-C and Ctrl-Z are to be passed on (1) or are the host's own
+// (0: Ctrl-C ends the run, Ctrl-Z stops the whole machine).
 void apus_input_ring_set_takes_interrupts(int takes);
 // Tells the host which modes its terminal is to follow (ApusCore's TerminalModes.ringWord; 0:
 // its usual ones).
