@@ -10,9 +10,9 @@ import Glibc
 /// Debian's busybox shell at a terminal, as a user types at it (`apus run --rootfs DIR
 /// busybox sh` on a pseudo-terminal): a prompt, its own line editing, a command and its
 /// output, Ctrl-C to the command in front (SIGINT to the console's foreground process
-/// group), Ctrl-Z to stop it and `fg` to continue it, Ctrl-D to its input, the shell
-/// surviving them all, and `exit`. One boot checks all
-/// of it.
+/// group), Ctrl-Z to stop it and `fg` to continue it, a job stopped for reading the terminal
+/// from the background, Ctrl-D to its input, the shell surviving them all, and `exit`. One
+/// boot checks all of it.
 @Suite("An interactive Linux shell")
 struct InteractiveShellTests {
     typealias Session = InteractiveInputTests.TerminalSession
@@ -84,8 +84,17 @@ struct InteractiveShellTests {
             #expect(session.waitFor("status 130", times: 3), "the continued job died of SIGINT: \(session.seen)")
             try atTheNextPrompt("after echo")
 
+            // A job that reads the terminal from the background stops (SIGTTIN) instead of
+            // taking the keys typed at the prompt; `fg` brings it in front, where it reads.
+            session.type("busybox cat &\n")
+            try atTheNextPrompt("cat started in the background")
+            session.type("busybox sleep 1; jobs\n")
+            try atTheNextPrompt("jobs")
+            #expect(session.seen.contains("Stopped (tty input)"), "the shell says why: \(session.seen)")
+            session.type("fg\n")
+            try #require(session.waitFor("fg\r\nbusybox cat\r\n"), "the shell names the job it continues: \(session.seen)")
+
             // Ctrl-D ends the input of the command in front, not the shell's.
-            session.type("busybox cat\n")
             #expect(session.waitForSignalKeys(), "\(session.seen)")
             session.type("typed\n")
             #expect(session.waitFor("typed\r\ntyped"), "echoed by the terminal, then written by cat: \(session.seen)")

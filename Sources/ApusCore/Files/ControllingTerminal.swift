@@ -19,6 +19,11 @@
 ///   could continue it). Then: a negative group is `EINVAL`; a caller of another session
 ///   `ENOTTY`; a group with no process (and no process of that id) `ESRCH`; a group of another
 ///   session `EPERM`.
+/// * A `read` of the terminal from the background (`n_tty_read`'s job control): a process of
+///   the session outside the foreground group gets `EIO` when it blocks or ignores `SIGTTIN`
+///   or its group is orphaned; otherwise its whole group gets `SIGTTIN` (which stops it, by
+///   default) and the read is tried again once it goes on. So `cat &` at a shell stops
+///   instead of taking the keys typed at the shell's prompt.
 public struct ControllingTerminal: Hashable, Sendable {
     /// The session the terminal belongs to.
     public private(set) var session: Int64
@@ -38,6 +43,24 @@ public struct ControllingTerminal: Hashable, Sendable {
         /// The caller is in the background and takes `SIGTTOU`: the kernel posts it to the
         /// caller's group, and the call is tried again when the caller goes on.
         case stopsCallersGroup
+    }
+
+    /// What a `read` of the terminal does besides failing.
+    public enum ReadAccess: Hashable, Sendable {
+        /// The caller reads.
+        case reads
+        /// The caller is in the background and takes `SIGTTIN`: the kernel posts it to the
+        /// caller's group, and the read is tried again when the caller goes on.
+        case stopsCallersGroup
+    }
+
+    /// A `read` of the terminal by `caller` among the live `processes`; `ignoresStopSignal`
+    /// says whether the caller blocks or ignores `SIGTTIN`. `EIO` when it may not read.
+    public func readAccess(by caller: ProcessRelations, among processes: [ProcessRelations],
+                           ignoresStopSignal: Bool) throws(LinuxErrno) -> ReadAccess {
+        guard caller.session == session, caller.group != foregroundGroup else { return .reads }
+        guard !ignoresStopSignal, !ProcessGroups.isOrphaned(caller.group, among: processes) else { throw .io }
+        return .stopsCallersGroup
     }
 
     /// `TIOCGPGRP` by `caller`: the foreground group.

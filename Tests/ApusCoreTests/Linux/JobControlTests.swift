@@ -162,4 +162,64 @@ struct JobControlTests {
             #expect(harness.linux(LinuxSyscallNumber.ioctl.rawValue, UInt64(null), 0x540F, buffer) == -25)
         }
     }
+
+    @Test func aReadOfTheTerminalFromTheBackgroundStopsTheReadersGroupOrIsEIO() throws {
+        let terminal = ControllingTerminal(session: 1, foregroundGroup: 1)
+        #expect(try terminal.readAccess(by: Self.shell, among: Self.login, ignoresStopSignal: false) == .reads)
+        #expect(try terminal.readAccess(by: Self.detached, among: Self.login, ignoresStopSignal: false) == .reads,
+                "not its controlling terminal")
+        #expect(try terminal.readAccess(by: Self.job, among: Self.login, ignoresStopSignal: false) == .stopsCallersGroup)
+        #expect(throws: LinuxErrno.io, "SIGTTIN blocked or ignored") {
+            try terminal.readAccess(by: Self.job, among: Self.login, ignoresStopSignal: true)
+        }
+        #expect(throws: LinuxErrno.io, "no shell is left to continue an orphaned group") {
+            try terminal.readAccess(by: Self.job, among: [Self.job, Self.jobPeer, Self.grandchild], ignoresStopSignal: false)
+        }
+        var unchanged = terminal
+        #expect(LinuxJobControlRequest.readsInBackground.decide(by: Self.job, among: Self.login, terminal: &unchanged,
+                                                                ignoresTerminalOutputStop: false) == .stopsCallersGroup(.terminalInput))
+        #expect(unchanged == terminal)
+    }
+
+    /// What the kernel was asked: whether the reader ignores `SIGTTIN`, for each read.
+    final class ReadAccessLog: @unchecked Sendable {
+        var asked: [Bool] = []
+    }
+
+    @Test func aBackgroundReadOfTheTerminalIsDecidedBeforeAByteIsTaken() throws {
+        try withMachine { machine in
+            let harness = try ProcessHarness(machine, input: "abc")
+            let buffer = ProcessHarnessLayout.buffer
+            let log = ReadAccessLog()
+            var background = LinuxSyscallTests.machine
+            background.terminalReadAccess = { ignores throws(LinuxErrno) in
+                log.asked.append(ignores)
+                if ignores { throw .io }
+                return .stopsCallersGroup
+            }
+            #expect(harness.linuxOutcome(LinuxSyscallNumber.read.rawValue, 0, buffer, 3, machine: background) == .jobControl(.readsInBackground))
+            try harness.process.mm.copyOut((buffer + 0x100).littleEndianBytes + UInt64(3).littleEndianBytes, to: VirtualAddress(buffer + 0x200))
+            #expect(harness.linuxOutcome(LinuxSyscallNumber.readv.rawValue, 0, buffer + 0x200, 1, machine: background) == .jobControl(.readsInBackground))
+            #expect(harness.console.pendingInputCount == 3, "nothing was taken")
+
+            // SIGTTIN blocked, then ignored: −EIO.
+            try harness.process.mm.copyOut(Signal.terminalInput.bit.littleEndianBytes, to: VirtualAddress(buffer + 0x300))
+            #expect(harness.linux(LinuxSyscallNumber.rtSigprocmask.rawValue, 0, buffer + 0x300, 0, 8) == 0)
+            #expect(harness.linux(LinuxSyscallNumber.read.rawValue, 0, buffer, 3, machine: background) == -5)
+            #expect(harness.linux(LinuxSyscallNumber.rtSigprocmask.rawValue, 1, buffer + 0x300, 0, 8) == 0)
+            try harness.process.mm.copyOut(UInt64(1).littleEndianBytes + [UInt8](repeating: 0, count: 24), to: VirtualAddress(buffer + 0x400))
+            #expect(harness.linux(LinuxSyscallNumber.rtSigaction.rawValue, UInt64(Signal.terminalInput.number), buffer + 0x400, 0, 8) == 0)
+            #expect(harness.linux(LinuxSyscallNumber.read.rawValue, 0, buffer, 3, machine: background) == -5)
+            #expect(log.asked == [false, false, true, true])
+            #expect(harness.console.pendingInputCount == 3)
+
+            // Input that is no terminal on the host has no job control; another file neither.
+            var redirected = background
+            redirected.terminalStreams = 0
+            #expect(harness.linux(LinuxSyscallNumber.read.rawValue, 0, buffer, 3, machine: redirected) == 3)
+            let null = try harness.linuxOpen("/dev/null", flags: 0)
+            #expect(harness.linux(LinuxSyscallNumber.read.rawValue, UInt64(null), buffer, 3, machine: background) == 0)
+            #expect(log.asked.count == 4)
+        }
+    }
 }

@@ -230,14 +230,16 @@ struct LinuxSyscallTests {
 
 extension ProcessHarness {
     /// Makes Linux system call `number`; its whole outcome.
-    func linuxOutcome(_ number: UInt64, _ a: UInt64 = 0, _ b: UInt64 = 0, _ c: UInt64 = 0, _ d: UInt64 = 0, _ e: UInt64 = 0, _ f: UInt64 = 0) -> SyscallOutcome<HostMemory> {
+    func linuxOutcome(_ number: UInt64, _ a: UInt64 = 0, _ b: UInt64 = 0, _ c: UInt64 = 0, _ d: UInt64 = 0, _ e: UInt64 = 0, _ f: UInt64 = 0,
+                      machine: LinuxMachine = LinuxSyscallTests.machine) -> SyscallOutcome<HostMemory> {
         defer { process.fileSystem.settleReleases() }
-        return LinuxSyscalls.serve(number, SyscallArguments(a, b, c, d, e, f), by: 1, in: &process, machine: LinuxSyscallTests.machine)
+        return LinuxSyscalls.serve(number, SyscallArguments(a, b, c, d, e, f), by: 1, in: &process, machine: machine)
     }
 
     /// Makes Linux system call `number`; what it returns.
-    func linux(_ number: UInt64, _ a: UInt64 = 0, _ b: UInt64 = 0, _ c: UInt64 = 0, _ d: UInt64 = 0, _ e: UInt64 = 0, _ f: UInt64 = 0) -> Int64 {
-        guard case .returns(let value) = linuxOutcome(number, a, b, c, d, e, f) else {
+    func linux(_ number: UInt64, _ a: UInt64 = 0, _ b: UInt64 = 0, _ c: UInt64 = 0, _ d: UInt64 = 0, _ e: UInt64 = 0, _ f: UInt64 = 0,
+               machine: LinuxMachine = LinuxSyscallTests.machine) -> Int64 {
+        guard case .returns(let value) = linuxOutcome(number, a, b, c, d, e, f, machine: machine) else {
             Issue.record("Linux call \(number) did not return")
             return .min
         }

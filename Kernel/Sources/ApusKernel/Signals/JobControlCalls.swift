@@ -13,6 +13,14 @@ extension ProcessRun {
         return process.core.linux.relations(of: Int64(process.id.value), parent: parent)
     }
 
+    /// Whether the running process may read the console now (a call holding the kernel lock
+    /// asks, through ``LinuxMachine/terminalReadAccess``).
+    func terminalReadAccess(ignoresStopSignal: Bool) throws(LinuxErrno) -> ControllingTerminal.ReadAccess {
+        let caller = relations(of: running.process)
+        guard caller.session == terminal.session, caller.group != terminal.foregroundGroup else { return .reads }
+        return try terminal.readAccess(by: caller, among: table.entries.map { relations(of: $0.process) }, ignoresStopSignal: ignoresStopSignal)
+    }
+
     /// `request` by `thread` of `process`: the call's result, and whether the call is to be
     /// made again should its process stop and go on (a `TIOCSPGRP` from the background).
     func jobControl(_ request: LinuxJobControlRequest, by thread: ThreadControlBlock, of process: ProcessControlBlock) -> (Int64, restartable: Bool) {

@@ -29,6 +29,10 @@ enum LinuxPersonality {
         bootTicks = read_tsc()
         // `tty=012`: the standard streams that are a terminal on the host.
         machine.terminalStreams = (boot.option("tty") ?? []).reduce(0) { $1 >= 48 && $1 <= 50 ? $0 | 1 << ($1 - 48) : $0 }
+        machine.terminalReadAccess = { ignoresStopSignal throws(LinuxErrno) in
+            guard let run = ProcessRun.current else { return .reads }
+            return try run.terminalReadAccess(ignoresStopSignal: ignoresStopSignal)
+        }
     }
 
     /// Nanoseconds since the machine booted, from the time-stamp counter.

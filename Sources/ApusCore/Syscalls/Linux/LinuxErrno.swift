@@ -16,6 +16,7 @@ public struct LinuxErrno: Error, Equatable, Sendable {
 
     public static let noSuchProcess = LinuxErrno(code: 3) // ESRCH
     public static let interrupted = LinuxErrno(code: 4) // EINTR
+    public static let io = LinuxErrno(.ioError) // EIO
     public static let argumentsTooLong = LinuxErrno(code: 7) // E2BIG
     public static let noChild = LinuxErrno(code: 10) // ECHILD
     public static let tryAgain = LinuxErrno(code: 11) // EAGAIN

@@ -19,6 +19,9 @@ public enum LinuxJobControlRequest: Hashable, Sendable {
     case foregroundGroup(storeAt: VirtualAddress)
     /// `ioctl(fd, TIOCSPGRP, &pgrp)`, with the `int` read from the program.
     case setForegroundGroup(Int64)
+    /// A `read` of the terminal from the background, by a caller that neither blocks nor
+    /// ignores `SIGTTIN` and whose group is not orphaned (``LinuxTerminal``).
+    case readsInBackground
 
     /// What the request comes to when `caller` makes it among the live `processes` (the
     /// caller included), with the run's `terminal`, which `TIOCSPGRP` changes;
@@ -43,6 +46,8 @@ public enum LinuxJobControlRequest: Hashable, Sendable {
                 case .changed: return .returns(0)
                 case .stopsCallersGroup: return .stopsCallersGroup(.terminalOutput)
                 }
+            case .readsInBackground:
+                return .stopsCallersGroup(.terminalInput)
             }
         } catch {
             return .returns(error.syscallReturnValue)
@@ -60,7 +65,7 @@ public enum LinuxJobControlDecision: Hashable, Sendable {
     case leadsNewSession(Int64)
     /// The call stores `value` at the address and returns 0 (−EFAULT when it cannot).
     case stores(Int32, at: VirtualAddress)
-    /// The caller's group gets this signal (`SIGTTOU`); the call returns −EINTR, and is made
+    /// The caller's group gets this signal (`SIGTTOU`, `SIGTTIN`); the call returns −EINTR, and is made
     /// again when the caller goes on without running a handler.
     case stopsCallersGroup(Signal)
 }

@@ -1,6 +1,6 @@
-/// What Linux's calls need from the machine that the concepts do not have: clocks and
-/// random bytes. The kernel gives its own (the time-stamp counter, RDRAND); host tests give
-/// fixed ones.
+/// What Linux's calls need from the machine that the concepts do not have: clocks, random
+/// bytes, and the console's job control. The kernel gives its own (the time-stamp counter,
+/// RDRAND, the run's ``ControllingTerminal``); host tests give fixed ones.
 public struct LinuxMachine: Sendable {
     /// Nanoseconds since the machine started (`CLOCK_MONOTONIC`).
     public var monotonicNanoseconds: @Sendable () -> UInt64
@@ -12,6 +12,9 @@ public struct LinuxMachine: Sendable {
     /// host: there the terminal `ioctl`s answer, elsewhere they are −ENOTTY, so a program
     /// behaves as it would with the same redirections on the host.
     public var terminalStreams: UInt8 = 0b111
+    /// Whether the calling process may read the terminal now (``ControllingTerminal/readAccess(by:among:ignoresStopSignal:)``),
+    /// given whether it blocks or ignores `SIGTTIN`: the kernel asks its run's terminal.
+    public var terminalReadAccess: @Sendable (_ ignoresStopSignal: Bool) throws(LinuxErrno) -> ControllingTerminal.ReadAccess = { _ throws(LinuxErrno) in .reads }
 
     public init(monotonicNanoseconds: @escaping @Sendable () -> UInt64, realTimeNanoseconds: @escaping @Sendable () -> UInt64, random: @escaping @Sendable () -> UInt64) {
         self.monotonicNanoseconds = monotonicNanoseconds

@@ -16,14 +16,9 @@ public enum LinuxTerminal {
 
     /// `ioctl(fd, request, argp)` for `process`: 0, −errno, or the foreground group's request.
     public static func control<RAM, P: Pager>(_ a: SyscallArguments, in process: inout UserProcess<RAM, P>, terminals: UInt8) throws(KernelError) -> SyscallOutcome<RAM> {
-        let isTerminal = switch try process.files.file(a.fileDescriptor(0)).kind {
-        case .standardInput: terminals & 1 != 0
-        case .standardOutput: terminals & 2 != 0
-        case .standardError: terminals & 4 != 0
-        case .device(.terminal): true
-        default: false
+        guard isTerminal(try process.files.file(a.fileDescriptor(0)), terminals: terminals) else {
+            return .returns(LinuxErrno.notATerminal.syscallReturnValue)
         }
-        guard isTerminal else { return .returns(LinuxErrno.notATerminal.syscallReturnValue) }
         let request = a[1] & 0xFFFF_FFFF
         switch request {
         case getAttributes:
@@ -44,5 +39,36 @@ public enum LinuxTerminal {
             throw .invalidArgument
         }
         return .returns(0)
+    }
+
+    /// Whether `file` is the terminal, where `terminals` says which standard streams are one
+    /// on the host (bits 0, 1, 2).
+    static func isTerminal<RAM>(_ file: OpenFile<RAM>, terminals: UInt8) -> Bool {
+        switch file.kind {
+        case .standardInput: terminals & 1 != 0
+        case .standardOutput: terminals & 2 != 0
+        case .standardError: terminals & 4 != 0
+        case .device(.terminal): true
+        default: false
+        }
+    }
+
+    /// The job-control rule before `thread` of `process` reads `file`: `nil` when the read
+    /// goes ahead (not the terminal, or read from the foreground), else what the call does
+    /// instead: −EIO, or `SIGTTIN` to the caller's group (``ControllingTerminal/readAccess(by:among:ignoresStopSignal:)``).
+    static func backgroundRead<RAM, P: Pager>(of file: OpenFile<RAM>, by thread: ThreadID, in process: borrowing UserProcess<RAM, P>,
+                                              machine: LinuxMachine) -> SyscallOutcome<RAM>? {
+        guard file.isReadable, isTerminal(file, terminals: machine.terminalStreams) else { return nil }
+        let signals = process.linux.signals
+        let ignores = signals.signals(of: thread)?.blocked.contains(.terminalInput) == true
+            || signals.action(for: .terminalInput).handler == .ignore
+        do throws(LinuxErrno) {
+            switch try machine.terminalReadAccess(ignores) {
+            case .reads: return nil
+            case .stopsCallersGroup: return .jobControl(.readsInBackground)
+            }
+        } catch {
+            return .returns(error.syscallReturnValue)
+        }
     }
 }
