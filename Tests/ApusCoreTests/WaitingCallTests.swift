@@ -246,4 +246,15 @@ struct WakeupListTests {
         list.drain { drained.append($0) }
         #expect(drained == [b, a, a], "drained conditions can come again")
     }
+
+    @Test func everyChangeIsCountedOnItsConditionWaitedOnOrNot() {
+        let list = WakeupList()
+        let nobody = ConditionVariable("nobody waits")
+        list.add(nobody)
+        list.add(nobody)
+        #expect(nobody.announcements == 2, "a thread about to wait sees that it must look again")
+        _ = nobody.signal()
+        _ = nobody.broadcast()
+        #expect(nobody.announcements == 4)
+    }
 }

@@ -37,6 +37,11 @@ public final class ConditionVariable {
     var nextOnWakeupList: ConditionVariable?
     /// Whether this condition is on a ``WakeupList`` now.
     var isOnWakeupList = false
+    /// How many changes were announced for it (a ``WakeupList/add(_:)``, a `signal`, a
+    /// `broadcast`), waited on or not. A thread that must let a lock go between its check
+    /// and its wait (which may let other threads run) compares the count before and after,
+    /// and checks again instead of waiting when it moved: no wake-up is lost meanwhile.
+    public private(set) var announcements: UInt64 = 0
 
     /// A condition variable for `condition`, which `source` can make true (another thread,
     /// unless something outside the threads can: ``ConditionSource``).
@@ -52,12 +57,19 @@ public final class ConditionVariable {
 
     /// The waiter to wake for a `signal`: the one that has waited longest, or `nil`.
     public func signal() -> ThreadID? {
-        waiters.takeFirst()
+        announce()
+        return waiters.takeFirst()
     }
 
     /// Every waiter, to wake for a `broadcast`.
     public func broadcast() -> [ThreadID] {
-        waiters.takeAll()
+        announce()
+        return waiters.takeAll()
+    }
+
+    /// A change of the condition's state, whether anyone waits or not.
+    func announce() {
+        announcements &+= 1
     }
 }
 

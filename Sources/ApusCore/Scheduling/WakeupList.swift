@@ -29,6 +29,7 @@ public final class WakeupList {
     /// (whoever waits later checks first). Allocates nothing.
     public func add(_ condition: ConditionVariable) {
         changedSinceDrain = true
+        condition.announce()
         guard !condition.isOnWakeupList, !condition.waiters.isEmpty else { return }
         condition.isOnWakeupList = true
         if let last { last.nextOnWakeupList = condition } else { first = condition }

@@ -10,9 +10,10 @@
 ///   for nothing. Unless the receiving thread blocks it: the program may choose another
 ///   action before unblocking it, so it waits.
 /// * **A signal is pending at most once** (``PendingSignals``).
-/// * **`SIGKILL` resumes a stopped process** too, so that it can die; and so does any signal
-///   that would end it (its action the default, which terminates) when a thread does not
-///   block it: a stopped process dies of `SIGTERM` at once, as on Linux.
+/// * **Only `SIGCONT` and `SIGKILL` resume a stopped process** (`SIGKILL` so that it can
+///   die). Any other signal stays pending until a `SIGCONT`: a stopped process sent `SIGTERM`
+///   dies of it once continued, as on Linux, where no stopped thread "wants" a signal
+///   (`wants_signal`) but `SIGKILL`.
 ///
 /// The outcome tells the kernel what to do at once: resume the process if it is stopped,
 /// and which thread to wake (one that does not block the signal) so that a blocking call
@@ -44,7 +45,7 @@ extension SignalState {
         }
         sharedPending.add(info)
         let wake = threads.first { !$0.blocked.contains(signal) }?.thread
-        return PostOutcome(isPending: true, resumesProcess: resumes || wake != nil && isFatal(signal), wake: wake)
+        return PostOutcome(isPending: true, resumesProcess: resumes, wake: wake)
     }
 
     /// Posts `info.signal` to `thread` alone (`tgkill`, `tkill`). Nothing happens when
@@ -58,14 +59,7 @@ extension SignalState {
             return PostOutcome(isPending: false, resumesProcess: resumes, wake: nil)
         }
         threads[index].pending.add(info)
-        return PostOutcome(isPending: true, resumesProcess: resumes || !blocked && isFatal(signal), wake: blocked ? nil : thread)
-    }
-
-    /// Whether `signal`, taken now, would end the process: its action is the default, and
-    /// the default terminates.
-    private func isFatal(_ signal: Signal) -> Bool {
-        guard action(for: signal).handler == .default else { return false }
-        return signal.defaultAction == .terminate || signal.defaultAction == .terminateWithCore
+        return PostOutcome(isPending: true, resumesProcess: resumes, wake: blocked ? nil : thread)
     }
 
     /// Posts a fault `thread` caused (`SIGSEGV`, `SIGBUS`, `SIGILL`, `SIGFPE`, `SIGTRAP`): the

@@ -59,10 +59,11 @@ struct SignalPostingTests {
         #expect(outcome == PostOutcome(isPending: true, resumesProcess: true, wake: 1))
     }
 
-    @Test func aSignalThatWouldEndTheProcessResumesItUnlessBlockedOrHandled() throws {
+    @Test func onlyContinueAndKillResumeAStoppedProcess() throws {
         var state = SignalState(mainThread: 1)
-        #expect(state.post(.sent(.terminate, byProcess: 9)).resumesProcess, "a stopped process dies of SIGTERM at once")
-        #expect(state.post(.sent(.segmentationFault, byProcess: 9), toThread: 1).resumesProcess)
+        #expect(!state.post(.sent(.terminate, byProcess: 9)).resumesProcess, "SIGTERM waits for the SIGCONT")
+        #expect(state.nextDelivery(for: 1) == .terminate(.terminate, withCore: false), "and then ends it")
+        #expect(!state.post(.sent(.segmentationFault, byProcess: 9), toThread: 1).resumesProcess)
         #expect(!state.post(.sent(.child, byProcess: 9)).resumesProcess, "ignored by default")
         #expect(!state.post(.sent(.terminalStop, byProcess: 9)).resumesProcess)
         _ = try state.changeAction(10, to: SignalAction(handler: .function(0x40_1000)))

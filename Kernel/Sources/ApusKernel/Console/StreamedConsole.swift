@@ -11,10 +11,10 @@ import X86_64Support
 /// marked (Ctrl-D at a terminal, while a Linux program leads the run) makes one read return
 /// 0, and the input goes on after it.
 ///
-/// Nothing tells the kernel when bytes arrive (the ring raises no interrupt), so the console is a source of wake-ups
-/// from outside the threads that the run looks at (``OutsideWakeSource``): its readers are
-/// woken when bytes are pending or the input has ended (their reads then return 0, and no
-/// one waits on it any more).
+/// Nothing tells the kernel when bytes arrive (the ring raises no interrupt), so the console
+/// is a source of wake-ups from outside the threads that the run looks at
+/// (``OutsideWakeSource``): its readers are woken when bytes are pending or the input has
+/// ended (their reads then return 0, and no one waits on it any more).
 ///
 /// Ctrl-C at the host's terminal comes through the ring too, as a count of presses, while
 /// the run says it takes them (``takesInterrupts``; TerminalInterrupts.swift); and the modes a

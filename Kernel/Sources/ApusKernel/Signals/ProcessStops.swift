@@ -24,7 +24,10 @@ extension ProcessRun {
         }
         guard process.core.linux.job.stop(by: signal) else { return }
         log("process \(process.id) stopped by signal \(signal.number)")
-        for thread in scheduler.threads where thread.process === process { bringIntoKernel(thread) }
+        for thread in scheduler.threads where thread.process === process {
+            thread.signalHint = true // so that a thread running elsewhere stops on its way back
+            bringIntoKernel(thread)
+        }
         tellParent(of: process, .stopped(by: signal))
     }
 
@@ -40,13 +43,17 @@ extension ProcessRun {
     /// process is stopped (letting the lock go meanwhile). False when its process ended
     /// meanwhile: its exit is then pending and it no longer holds the lock.
     func waitWhileStopped(_ thread: ThreadControlBlock, _ process: ProcessControlBlock) -> Bool {
-        while process.core.linux.job.isStopped && !thread.mustEnd {
-            FileSystemLock.release(by: thread.id)
+        guard process.core.linux.job.isStopped && !thread.mustEnd else { return true }
+        // Let go first: that may wait for the disk, and a SIGCONT or SIGKILL meanwhile would
+        // find no one waiting yet. Then each look at the state and the wait are one step
+        // under the kernel lock, so no wake-up falls between them.
+        FileSystemLock.release(by: thread.id)
+        while process.core.linux.job.isStopped && !thread.mustEnd && process.exitStatus == nil {
             scheduler.wait(on: processContinues)
-            if thread.mustEnd || FileSystemLock.acquire(by: thread.id) == .ended {
-                cpu_local_set_exit_pending()
-                return false
-            }
+        }
+        if thread.mustEnd || process.exitStatus != nil || FileSystemLock.acquire(by: thread.id) == .ended {
+            cpu_local_set_exit_pending()
+            return false
         }
         return true
     }

@@ -27,10 +27,16 @@ extension ProcessRun {
     /// (before the wait or after it), `.ended` when its process ended meanwhile.
     func waitInterruptibly(on condition: ConditionVariable, thread: ThreadControlBlock, process: ProcessControlBlock) -> InterruptibleWait {
         if hasSignalToDeliver(thread, in: process) { return .interrupted }
+        // Letting go may wait for the disk while other threads run: a change of the condition
+        // or a signal then finds no one waiting yet, so both are looked at again first, and
+        // the caller checks its condition again instead of waiting.
+        let announced = condition.announcements
         FileSystemLock.release(by: thread.id)
-        thread.waitsInterruptibly = true
-        scheduler.wait(on: condition)
-        thread.waitsInterruptibly = false
+        if condition.announcements == announced && !hasSignalToDeliver(thread, in: process) && !thread.mustEnd {
+            thread.waitsInterruptibly = true
+            scheduler.wait(on: condition)
+            thread.waitsInterruptibly = false
+        }
         if thread.mustEnd || FileSystemLock.acquire(by: thread.id) == .ended { return .ended }
         return hasSignalToDeliver(thread, in: process) ? .interrupted : .woken
     }

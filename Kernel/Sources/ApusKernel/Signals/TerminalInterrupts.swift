@@ -12,7 +12,8 @@ import X86_64Support
 /// through the input ring (StreamedConsole.swift) while the run says it takes it: while its
 /// first process runs a Linux program, whose session the console is. Otherwise (a KeOS
 /// program leads the run, which has no signals) `apus` ends the run as it always did. The
-/// kernel looks at the ring's count at every tick and whenever it idles, as for input.
+/// kernel looks at the ring's counts at each of the bootstrap CPU's ticks and whenever a CPU
+/// idles, as for input.
 extension ProcessRun {
     /// Tells the host whether Ctrl-C and Ctrl-Z are the run's: while its first process runs
     /// a Linux program (at its start, and after each of its `execve`s).

@@ -32,9 +32,9 @@ extension ProcessRun {
         // which software emulation runs slowly (3 pairs were 40 % of a null system call).
         unowned(unsafe) let thread = running.thread
         let process = Unmanaged.passUnretained(running.process)
-        // Its process ended while it ran on this CPU (another thread's exit_group or fault):
-        // it ends now, before the call does anything.
-        if thread.mustEnd {
+        // Its process ended while it ran on this CPU (another thread's exit_group or fault, or
+        // the end of the run's first process): it ends now, before the call does anything.
+        if thread.mustEnd || running.process.exitStatus != nil {
             cpu_local_set_exit_pending()
             return
         }
@@ -161,6 +161,7 @@ extension ProcessRun {
             guard deliverSignals(thread: thread, process: process.takeUnretainedValue(), frame: frame, interrupted: interrupted) else { return }
             if thread.mustEnd || process._withUnsafeGuaranteedRef({ $0.exitStatus != nil }) {
                 FileSystemLock.release(by: threadID)
+                cpu_local_set_exit_pending()
                 return
             }
         }

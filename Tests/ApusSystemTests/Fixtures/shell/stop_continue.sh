@@ -1,6 +1,6 @@
 # Stop and continue: a stopped process does not run until SIGCONT; a signal it handles waits
-# for the SIGCONT too, while one that would end it (SIGTERM, SIGKILL) ends it at once; a
-# stop signal it handles does not stop it. (The shell's "Terminated"/"Killed" is not
+# for the SIGCONT too, and so does SIGTERM, while SIGKILL ends it at once; a stop signal it
+# handles does not stop it. (The shell's "Terminated"/"Killed" is not
 # compared: see kill_child.sh.)
 (sleep 0.2; echo "the stopped shell goes on") &
 pid=$!
@@ -20,8 +20,12 @@ wait $pid; echo "ended: $?"
 sleep 5 &
 pid=$!
 kill -STOP $pid
+sleep 0.3
 kill -TERM $pid
-wait $pid 2>/dev/null; echo "SIGTERM ends a stopped process: $?"
+sleep 0.3
+kill -0 $pid && echo "a stopped process keeps SIGTERM pending"
+kill -CONT $pid
+wait $pid 2>/dev/null; echo "SIGTERM ends it once continued: $?"
 sleep 5 &
 pid=$!
 kill -STOP $pid

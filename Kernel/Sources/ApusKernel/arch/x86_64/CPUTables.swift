@@ -43,12 +43,16 @@ enum CPUTables {
 
     /// The `syscall` instruction (Intel SDM Vol. 3A §5.8.8): STAR holds the kernel selector
     /// base (0x08) and the user one (0x13, from which SYSRET makes CS 0x23 and SS 0x1b), LSTAR
-    /// the entry point, and SFMASK the flags cleared on entry (IF, DF, TF, AC).
+    /// the entry point, and SFMASK the flags cleared on entry: IF, DF, TF, AC, and NT, which
+    /// a program may set with `popfq` and which would make the kernel's own `iretq` fault (an
+    /// interrupt or exception clears NT itself; `syscall` clears only what SFMASK names).
     static func enableSystemCalls() {
         let star: UInt32 = 0xC000_0081, lstar: UInt32 = 0xC000_0082, sfmask: UInt32 = 0xC000_0084
+        let trap: UInt64 = 1 << 8, interrupts: UInt64 = 1 << 9, direction: UInt64 = 1 << 10
+        let nestedTask: UInt64 = 1 << 14, alignmentCheck: UInt64 = 1 << 18
         wrmsr(star, UInt64(0x13) << 48 | UInt64(kernelCodeSelector) << 32)
         wrmsr(lstar, UInt64(UInt(bitPattern: unsafeBitCast(syscall_entry as @convention(c) () -> Void, to: UnsafeRawPointer.self))))
-        wrmsr(sfmask, 0x4_0700)
+        wrmsr(sfmask, trap | interrupts | direction | nestedTask | alignmentCheck)
     }
 
     /// A TSS for a CPU: its double-fault stack, no I/O bitmap, and `kernelStack` as rsp0
