@@ -334,3 +334,59 @@ struct LinuxFchdirTests {
         }
     }
 }
+
+/// `alarm` (LinuxAlarm.swift): the seconds left of the alarm it replaces, rounded as Linux
+/// rounds, when it rings, and that `fork`'s child starts without one.
+@Suite("Linux alarm")
+struct LinuxAlarmTests {
+    static let second: UInt64 = 1_000_000_000
+    static let now = LinuxSyscallTests.machine.monotonicNanoseconds()
+
+    @Test func setReturnsTheSecondsLeftRoundedToTheNearestButNeverZeroWhileSet() {
+        var alarm = LinuxAlarm()
+        #expect(!alarm.isSet)
+        let first = alarm.set(seconds: 10, at: 0)
+        #expect(first == 0 && alarm.deadline == 10 * Self.second)
+        let replaced = alarm.set(seconds: 5, at: Self.second / 10)
+        #expect(replaced == 10, "9.9 s left")
+        #expect(alarm.secondsLeft(at: Self.second / 10 + 4 * Self.second / 10) == 5, "4.6 s left")
+        #expect(alarm.secondsLeft(at: Self.second / 10 + 6 * Self.second / 10) == 4, "4.4 s left")
+        #expect(alarm.secondsLeft(at: 5 * Self.second) == 1, "0.1 s left is still 1")
+        #expect(alarm.secondsLeft(at: 6 * Self.second) == 0, "past its time")
+        let stopped = alarm.set(seconds: 0, at: Self.second)
+        #expect(stopped == 4 && !alarm.isSet, "alarm(0) stops it")
+        let again = alarm.set(seconds: 0, at: Self.second)
+        #expect(again == 0)
+        let longest = alarm.set(seconds: .max, at: 0)
+        #expect(longest == 0 && alarm.secondsLeft(at: 0) == .max, "as long as an unsigned int allows")
+    }
+
+    @Test func anAlarmRingsOnceAtItsTime() {
+        var alarm = LinuxAlarm()
+        _ = alarm.set(seconds: 2, at: Self.second)
+        let early = alarm.ring(at: 3 * Self.second - 1)
+        #expect(!early)
+        let onTime = alarm.ring(at: 3 * Self.second)
+        #expect(onTime && !alarm.isSet)
+        let later = alarm.ring(at: 4 * Self.second)
+        #expect(!later, "it rang")
+        var unset = LinuxAlarm()
+        let never = unset.ring(at: .max)
+        #expect(!never)
+    }
+
+    @Test func alarmAsksTheKernelToLookAgainAndForkClearsIt() throws {
+        try withMachine { machine in
+            let harness = try ProcessHarness(machine)
+            let alarm = LinuxSyscallNumber.alarm.rawValue
+            #expect(harness.linuxOutcome(alarm, 3) == .signal(.alarmChanged(secondsLeft: 0)))
+            #expect(harness.process.linux.alarm.deadline == Self.now + 3 * Self.second)
+            #expect(harness.linuxOutcome(alarm, 0x1_0000_0000) == .signal(.alarmChanged(secondsLeft: 3)), "seconds is an unsigned int: 0")
+            #expect(!harness.process.linux.alarm.isSet)
+            _ = harness.linuxOutcome(alarm, 9)
+            let child = try harness.process.fork(mainThread: 2)
+            #expect(!child.linux.alarm.isSet, "fork's child starts with no alarm")
+            #expect(harness.process.linux.alarm.isSet)
+        }
+    }
+}

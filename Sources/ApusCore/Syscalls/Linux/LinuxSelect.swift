@@ -178,7 +178,8 @@ extension LinuxSyscalls {
         }
         let request = LinuxPollRequest(entries: sets.entries, address: VirtualAddress(0), deadline: deadline, setsMask: mask != nil,
                                        sets: sets, timeLeft: timeLeft)
-        if case .done(let result) = pollAgain(request, by: thread, at: now, in: &process) { return .returns(result) }
+        // The time left is read afresh, as Linux does: a call ready at once has a little less left.
+        if case .done(let result) = pollAgain(request, by: thread, at: machine.monotonicNanoseconds(), in: &process) { return .returns(result) }
         if let mask { process.linux.signals.beginSuspend(thread, mask: mask) }
         if deadline == now {
             let interrupted = process.linux.signals.hasDeliverableSignal(thread)

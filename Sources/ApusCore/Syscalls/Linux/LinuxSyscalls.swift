@@ -198,6 +198,8 @@ public enum LinuxSyscalls {
                 return try serveProcess(call, a, in: &process)
             case .rtSigaction, .rtSigprocmask, .rtSigsuspend, .rtSigreturn, .kill, .tgkill, .tkill:
                 return try serveSignal(call, a, by: thread, in: &process)
+            case .alarm: // alarm(seconds): LinuxAlarm.swift
+                return serveAlarm(a, in: &process, machine: machine)
             case .nanosleep, .clockNanosleep:
                 return try serveSleep(call, a, in: &process, machine: machine)
             case .poll, .ppoll: // poll(fds, nfds, timeout), ppoll(fds, nfds, tsp, sigmask, sigsetsize): LinuxPoll.swift
