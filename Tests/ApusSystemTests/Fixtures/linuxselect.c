@@ -110,11 +110,11 @@ static void select_on_pipes(void) {
     struct timeval five = {5, 0};
     only(&r, p[0], -1);
     select_call(p[0] + 1, &r, NULL, NULL, &five);
-    printf("time left of 5 s: %ld s and more than 0.9: %s\n", (long)five.tv_sec, five.tv_usec > 900000 ? "yes" : "no");
-    struct timeval carry = {0, 1500000};
+    printf("time left of 5 s: %ld s and some\n", (long)five.tv_sec);
+    struct timeval carry = {0, 3900000};
     only(&r, p[0], -1);
     select_call(p[0] + 1, &r, NULL, NULL, &carry);
-    printf("1,500,000 us carried: %ld s and more than 0.4: %s\n", (long)carry.tv_sec, carry.tv_usec > 400000 ? "yes" : "no");
+    printf("3,900,000 us carried: %ld s and some\n", (long)carry.tv_sec);
     read(p[0], &byte, 1);
 
     struct timeval fifty = {0, 50000};
@@ -160,8 +160,8 @@ static void select_refusals(void) {
     only(&r, p[0], 40);
     fd_set saved = r;
     printf("closed descriptor: %ld\n", select_call(41, &r, NULL, NULL, &three));
-    printf("set unchanged: %s; time left written: %ld s and more than 0.9: %s\n", memcmp(&r, &saved, sizeof r) == 0 ? "yes" : "no",
-           (long)three.tv_sec, three.tv_usec > 900000 ? "yes" : "no");
+    printf("set unchanged: %s; time left of 3 s written: %ld s and some\n", memcmp(&r, &saved, sizeof r) == 0 ? "yes" : "no",
+           (long)three.tv_sec);
     printf("closed in the write set: %ld\n", select_call(41, NULL, &r, NULL, &zero));
     printf("closed in the exceptional set: %ld\n", select_call(41, NULL, NULL, &r, &zero));
     printf("negative nfds: %ld\n", select_call(-1, NULL, NULL, NULL, &zero));
@@ -282,7 +282,8 @@ static void alarms(char *self) {
         _exit(1);
     }
     waitpid(child, NULL, 0);
-    printf("alarm(0): %u\n", alarm(0));
+    unsigned left = alarm(0);
+    printf("alarm(0) of the alarm of 5 s: %s\n", left >= 1 && left <= 5 ? "yes" : "no");
     printf("alarm(0) again: %u\n", alarm(0));
 
     handle(SIGALRM, SA_RESTART);
@@ -300,7 +301,7 @@ static void alarms(char *self) {
     long start = milliseconds();
     long result = select_call(p[0] + 1, &r, NULL, NULL, NULL);
     long waited = milliseconds() - start;
-    printf("select ended by SIGALRM: %ld handled %d after about a second: %s\n", result, handled, waited >= 900 && waited < 3000 ? "yes" : "no");
+    printf("select ended by SIGALRM: %ld handled %d after a second or more: %s\n", result, handled, waited >= 900 ? "yes" : "no");
     printf("the alarm rang and is gone: %u\n", alarm(0));
     close(p[0]);
     close(p[1]);
@@ -364,7 +365,8 @@ static void hostile(void) {
 int main(int argc, char **argv) {
     setvbuf(stdout, NULL, _IOLBF, 0); // each line out before a fork
     if (argc > 1 && strcmp(argv[1], "after-execve") == 0) {
-        printf("execve keeps the alarm: %u\n", alarm(0));
+        unsigned left = alarm(0);
+        printf("execve keeps the alarm of 7 s: %s\n", left >= 1 && left <= 7 ? "yes" : "no");
         return 0;
     }
     select_on_pipes();
