@@ -67,6 +67,13 @@ struct SchedulingTests {
         #expect(DeadlockRule.verdict([.waiting(pipe), .ended, .waiting(join)]) == .deadlock)
     }
 
+    @Test func threadsThatWaitWhileAnAlarmIsSetAreNotDeadlocked() {
+        #expect(DeadlockRule.verdict([.waiting(pipe), .waiting(join)], alarmIsSet: true) == .waitsForOutside)
+        #expect(DeadlockRule.verdict([.waiting(pipe)], alarmIsSet: false) == .deadlock)
+        #expect(DeadlockRule.verdict([.ended], alarmIsSet: true) == .over, "an alarm keeps no run going once its threads are gone")
+        #expect(DeadlockRule.verdict([.ready, .waiting(pipe)], alarmIsSet: true) == .runs)
+    }
+
     @Test func oneThreadWaitingForTheOutsideMakesTheWaitNoDeadlock() {
         #expect(DeadlockRule.verdict([.waiting(input)]) == .waitsForOutside)
         #expect(DeadlockRule.verdict([.waiting(pipe), .waiting(input), .ended]) == .waitsForOutside)

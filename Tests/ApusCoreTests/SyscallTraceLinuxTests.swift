@@ -32,6 +32,10 @@ struct SyscallTraceLinuxTests {
             #expect(line(.exitGroup, [3], result: nil, mm: &mm) == "[2.3] exit_group(3) = ?\n")
             #expect(line(.execve, [Self.data, 0, 0], result: 0, mm: &mm) == "[2.3] execve(0x10000000, 0x0, 0x0) = 0\n",
                     "after an execve that worked, the old image's path is not read")
+            #expect(line(.select, [4, Self.data, 0, 0, 0], result: -4, mm: &mm) == "[2.3] select(4, 0x10000000, 0x0, 0x0, 0x0) = -4 EINTR\n")
+            #expect(line(.pselect6, [0, 0, 0, 0, Self.data, 0], result: 0, mm: &mm) == "[2.3] pselect6(0, 0x0, 0x0, 0x0, 0x10000000, 0x0) = 0\n")
+            #expect(line(.alarm, [5], result: 3, mm: &mm) == "[2.3] alarm(5) = 3\n")
+            #expect(line(.fchdir, [3], result: -20, mm: &mm) == "[2.3] fchdir(3) = -20 ENOTDIR\n")
             #expect(line(nil, raw: 9999, [1, 2, 3, 4, 5, 6], result: -38, mm: &mm) == "[2.3] syscall_9999(0x1, 0x2, 0x3, 0x4, 0x5, 0x6) = -38 ENOSYS\n")
         }
     }

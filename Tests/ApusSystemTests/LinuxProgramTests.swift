@@ -174,6 +174,22 @@ struct LinuxProgramTests {
         try Self.printsWhatTheHostPrints("linuxpoll")
     }
 
+    /// `select` and `pselect6` on pipes, `fchdir` and `alarm` (Fixtures/linuxselect.c): the
+    /// sets rewritten with the ready bits, timeouts and the time left, a wait another
+    /// process's write ends, EINTR, pselect6's mask, every refusal; alarm's handler, return
+    /// value, cancelling and default action, fork and execve; then bad pointers, huge nfds
+    /// and racing writers. The output is the host's.
+    @Test func selectFchdirAndAlarmSeeWhatLinuxSees() throws {
+        try Self.withHostProgram("linuxselect") { folder, expected in
+            #expect(expected.hasSuffix("racing writers: 256 bytes\nsurvived\n"))
+            let result = try SystemUnderTest.run("linuxselect", rootfs: [folder])
+            #expect(result.problem == nil, "kernel log:\n\(result.log)")
+            #expect(result.stdout == expected)
+            #expect(result.exitStatus == 0)
+            expectNothingLeakedAndNoPanic(result)
+        }
+    }
+
     /// Signals for processes that make no system call (Fixtures/linuxspin.c): spinning
     /// children end at SIGKILL and SIGTERM, stop and go on (wait4 with WUNTRACED and
     /// WCONTINUED, SIGCHLD's codes, SA_NOCLDSTOP), and one runs a handler in its loop and

@@ -48,4 +48,12 @@ public enum DeadlockRule {
         guard waits else { return .over }
         return outside ? .waitsForOutside : .deadlock
     }
+
+    /// The verdict on threads in `states` when `alarmIsSet`: a process's alarm clock
+    /// (`alarm`) is a source outside the threads too, since the signal it posts may end a
+    /// thread's wait, so threads that wait while one is set are not deadlocked.
+    public static func verdict<States: Sequence<ThreadState>>(_ states: States, alarmIsSet: Bool) -> Verdict {
+        let verdict = verdict(states)
+        return verdict == .deadlock && alarmIsSet ? .waitsForOutside : verdict
+    }
 }

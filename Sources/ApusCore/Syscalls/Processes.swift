@@ -26,6 +26,7 @@ extension UserProcess {
         child.linux.processGroup = linux.group(of: Int64(threads.main.value))
         child.linux.hasExecuted = false
         child.linux.job = JobState()
+        child.linux.alarm = LinuxAlarm()
         child.linux.signals = linux.signals.forked(from: threads.main, child: mainThread)
         return child
     }

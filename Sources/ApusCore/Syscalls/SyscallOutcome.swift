@@ -40,10 +40,10 @@ public enum SyscallOutcome<RAM: PhysicalMemory>: Equatable {
     /// clock reads `deadline` nanoseconds and returns 0; a signal to be delivered ends it
     /// with −EINTR, and the time left is stored at `remaining` (unless 0).
     case sleeps(until: UInt64, remaining: VirtualAddress)
-    /// Linux's `poll` and `ppoll` found nothing ready: the thread waits until a file it
-    /// watches may have changed, then looks again (``LinuxSyscalls/pollAgain(_:by:in:)``),
+    /// Linux's `poll`, `ppoll`, `select` and `pselect6` found nothing ready: the thread waits until a file it
+    /// watches may have changed, then looks again (``LinuxSyscalls/pollAgain(_:by:at:in:)``),
     /// until one is ready, the request's deadline passes or a signal is to be delivered
-    /// (``LinuxSyscalls/finishPoll(_:by:interrupted:in:)``).
+    /// (``LinuxSyscalls/finishPoll(_:by:interrupted:at:in:)``).
     case polls(LinuxPollRequest)
     /// The call cannot go on until `condition` holds (an empty pipe, a full one, a thread
     /// still running): the thread waits on it, then goes on with `resume` (the rest of the

@@ -133,9 +133,9 @@ struct LinuxPollTests {
                 return
             }
             #expect(request.deadline == nil)
-            #expect(LinuxSyscalls.pollAgain(request, by: 1, in: &harness.process) == .nothingReady(watchesConsole: true))
+            #expect(LinuxSyscalls.pollAgain(request, by: 1, at: Self.now, in: &harness.process) == .nothingReady(watchesConsole: true))
             harness.console.input = Array("y".utf8)
-            #expect(LinuxSyscalls.pollAgain(request, by: 1, in: &harness.process) == .done(1))
+            #expect(LinuxSyscalls.pollAgain(request, by: 1, at: Self.now, in: &harness.process) == .done(1))
             harness.console.input = []
             harness.console.inputOpen = false
             #expect(harness.linux(Self.poll, Self.fds, 1, 0) == 1, "the end of the input is readable")
@@ -153,11 +153,11 @@ struct LinuxPollTests {
                 return
             }
             #expect(request.deadline == Self.now + 50_000_000)
-            #expect(LinuxSyscalls.pollAgain(request, by: 1, in: &harness.process) == .nothingReady(watchesConsole: false))
-            #expect(LinuxSyscalls.finishPoll(request, by: 1, interrupted: false, in: &harness.process) == 0)
+            #expect(LinuxSyscalls.pollAgain(request, by: 1, at: Self.now, in: &harness.process) == .nothingReady(watchesConsole: false))
+            #expect(LinuxSyscalls.finishPoll(request, by: 1, interrupted: false, at: Self.now, in: &harness.process) == 0)
             #expect(try Self.results(2, in: harness) == [0, 0])
             try Self.write([(reader, Self.pollIn), (-5, Self.pollIn)], in: harness)
-            #expect(LinuxSyscalls.finishPoll(request, by: 1, interrupted: true, in: &harness.process) == -4, "a signal ends it with EINTR")
+            #expect(LinuxSyscalls.finishPoll(request, by: 1, interrupted: true, at: Self.now, in: &harness.process) == -4, "a signal ends it with EINTR")
             #expect(try Self.results(2, in: harness) == [0, 0])
         }
     }
@@ -185,7 +185,7 @@ struct LinuxPollTests {
             }
             #expect(request.deadline == Self.now + 1_000_000_005 && request.setsMask)
             #expect(harness.process.linux.signals.signals(of: 1)?.blocked == SignalSet([.user1]), "the call's mask while it waits")
-            #expect(LinuxSyscalls.finishPoll(request, by: 1, interrupted: false, in: &harness.process) == 0)
+            #expect(LinuxSyscalls.finishPoll(request, by: 1, interrupted: false, at: Self.now, in: &harness.process) == 0)
             #expect(harness.process.linux.signals.signals(of: 1)?.blocked == .empty, "the thread's own mask after")
             guard case .polls(let forever) = harness.linuxOutcome(Self.ppoll, Self.fds, 1, 0, 0, 0) else {
                 Issue.record("ppoll with no timespec does not wait")

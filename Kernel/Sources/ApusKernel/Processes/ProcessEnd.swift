@@ -32,6 +32,7 @@ extension ProcessRun {
         KernelHeap.whileFreeing {
             table.end(process.id, status: status) { step in carryOut(step) }
         }
+        if process.core.linux.alarm.isSet { alarmsChanged() } // its alarm goes with it
         // A Linux parent may wait for it: it stays a zombie until then (ChildWaits.swift).
         if let parent, parent.core.personality == .linux {
             let waitStatus = process.waitStatus ?? (status == -1 ? WaitStatus.killed(by: .segmentationFault, coreDumped: false)

@@ -40,6 +40,8 @@ final class ProcessRun {
     let signalArrives = ConditionVariable("a signal arrives")
     /// The waits of the threads in `poll` now, woken by every change of a pipe (PollWait.swift).
     var polls: [PollWait] = []
+    /// Where the processes' alarms ring (AlarmClock.swift).
+    let alarmClock = AlarmClock()
     /// Where the threads of stopped processes wait (ProcessStops.swift).
     let processContinues = ConditionVariable("a stopped process is continued")
     /// The console as the controlling terminal of the first process's session: its
@@ -81,7 +83,7 @@ final class ProcessRun {
         while true {
             scheduler.runReadyThreads()
             if scheduler.threads.isEmpty { break }
-            switch DeadlockRule.verdict(scheduler.threads.lazy.map { $0.state }) {
+            switch DeadlockRule.verdict(scheduler.threads.lazy.map { $0.state }, alarmIsSet: alarmIsSet) {
             case .runs:
                 // Other CPUs run the threads left: wait for a tick or a wake-up, then look
                 // outside (their ticks do not: only this CPU's do).

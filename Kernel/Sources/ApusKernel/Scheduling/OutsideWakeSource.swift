@@ -31,10 +31,12 @@ extension ProcessRun {
     }
 
     /// At a tick, or after idling: wakes the waiters of every source whose waiters could go
-    /// on, and passes Ctrl-C on to the foreground group (TerminalInterrupts.swift).
+    /// on, passes Ctrl-C on to the foreground group (TerminalInterrupts.swift) and rings the
+    /// alarms that are due (AlarmClock.swift).
     func pollOutside() {
         for source in outsideSources where source.waiterCanGoOn { scheduler.broadcast(source.condition) }
         pollInterrupts()
+        ringAlarms()
     }
 
     /// Every thread left waits, and one of them for the outside: the CPU idles until the

@@ -1,8 +1,8 @@
 import ApusCore
 import X86_64Support
 
-/// Where a Linux thread waits in `poll` or `ppoll` (ApusCore's LinuxPoll.swift holds the
-/// rules; the waiting is here).
+/// Where a Linux thread waits in `poll`, `ppoll`, `select` or `pselect6` (ApusCore's
+/// LinuxPoll.swift and LinuxSelect.swift hold the rules; the waiting is here).
 ///
 /// A poll watches several files at once, but a thread waits on one condition: each wait has
 /// a condition of its own, which the run broadcasts whenever any call may have changed a pipe
@@ -38,18 +38,19 @@ final class PollWait: OutsideWakeSource {
 }
 
 extension ProcessRun {
-    /// `poll` or `ppoll` by `thread` of `process`, which found nothing ready at first: waits
+    /// `poll`, `ppoll`, `select` or `pselect6` by `thread` of `process`, which found nothing ready at first: waits
     /// and looks again until an entry is ready (their count), the deadline passes (0) or a
     /// signal is to be delivered (−EINTR); `nil` when the process ended meanwhile.
     func poll(_ request: LinuxPollRequest, thread: ThreadControlBlock, process: ProcessControlBlock) -> Int64? {
         while true {
-            let check = LinuxSyscalls.pollAgain(request, by: thread.id, in: &process.core)
+            let check = LinuxSyscalls.pollAgain(request, by: thread.id, at: LinuxPersonality.monotonicNanoseconds(), in: &process.core)
             guard case .nothingReady(let watchesConsole) = check else {
                 if case .done(let result) = check { return result }
                 return nil
             }
-            if let deadline = request.deadline, LinuxPersonality.monotonicNanoseconds() >= deadline {
-                return LinuxSyscalls.finishPoll(request, by: thread.id, interrupted: false, in: &process.core)
+            let now = LinuxPersonality.monotonicNanoseconds()
+            if let deadline = request.deadline, now >= deadline {
+                return LinuxSyscalls.finishPoll(request, by: thread.id, interrupted: false, at: now, in: &process.core)
             }
             let wait = PollWait(deadline: request.deadline, console: watchesConsole ? process.core.console : nil)
             polls.append(wait)
@@ -59,7 +60,8 @@ extension ProcessRun {
             if wait.watchesOutside { unwatch(wait) }
             switch end {
             case .ended: return nil
-            case .interrupted: return LinuxSyscalls.finishPoll(request, by: thread.id, interrupted: true, in: &process.core)
+            case .interrupted:
+                return LinuxSyscalls.finishPoll(request, by: thread.id, interrupted: true, at: LinuxPersonality.monotonicNanoseconds(), in: &process.core)
             case .woken: continue
             }
         }

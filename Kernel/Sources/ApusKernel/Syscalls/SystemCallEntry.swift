@@ -125,6 +125,9 @@ extension ProcessRun {
                 returnFromHandler(thread: thread, process: process.takeUnretainedValue(), frame: frame)
             case .send(let signal, let target):
                 frame.pointee.registers.rax = UInt64(bitPattern: send(signal, to: target, from: process.takeUnretainedValue()))
+            case .alarmChanged(let secondsLeft):
+                alarmsChanged()
+                frame.pointee.registers.rax = UInt64(bitPattern: secondsLeft)
             }
         case .jobControl(let request):
             let (result, restartable) = jobControl(request, by: thread, of: process.takeUnretainedValue())

@@ -7,7 +7,7 @@
 /// always `POLLERR`, `POLLHUP`, `POLLNVAL`), and returns how many entries have something. When
 /// none has, the call waits until one may (a pipe changed, console input arrived) or its time
 /// is up, and looks again: the kernel's part (``SyscallOutcome/polls(_:)``), which calls
-/// ``pollAgain(_:by:in:)`` after each wake-up and ``finishPoll(_:by:interrupted:in:)`` at the end.
+/// ``pollAgain(_:by:at:in:)`` after each wake-up and ``finishPoll(_:by:interrupted:at:in:)`` at the end.
 ///
 /// Linux's rules, kept here: more entries than `RLIMIT_NOFILE` is `EINVAL`; an array that
 /// cannot be read and written is `EFAULT`; a negative descriptor is skipped (`revents` 0); a
@@ -33,14 +33,22 @@ public struct LinuxPollRequest: Hashable, Sendable {
     public var address: VirtualAddress
     /// When the wait ends on the monotonic clock (nanoseconds); `nil`: never.
     public var deadline: UInt64?
-    /// True when the call set the thread's signal mask for its duration (`ppoll`).
+    /// True when the call set the thread's signal mask for its duration (`ppoll`, `pselect6`).
     public var setsMask: Bool
+    /// `select`'s and `pselect6`'s bit arrays, which take the results instead of the array
+    /// at ``address`` (``LinuxDescriptorSets``); `nil` for `poll` and `ppoll`.
+    public var sets: LinuxDescriptorSets?
+    /// Where the time left is written back at the end (`select`, `pselect6`).
+    public var timeLeft: LinuxTimeLeft?
 
-    public init(entries: [Entry], address: VirtualAddress, deadline: UInt64?, setsMask: Bool) {
+    public init(entries: [Entry], address: VirtualAddress, deadline: UInt64?, setsMask: Bool,
+                sets: LinuxDescriptorSets? = nil, timeLeft: LinuxTimeLeft? = nil) {
         self.entries = entries
         self.address = address
         self.deadline = deadline
         self.setsMask = setsMask
+        self.sets = sets
+        self.timeLeft = timeLeft
     }
 }
 
@@ -56,6 +64,7 @@ public enum LinuxPollCheck: Hashable, Sendable {
 /// Linux's `poll` bits (`include/uapi/asm-generic/poll.h`).
 public enum LinuxPollEvents {
     public static let input: UInt16 = 0x001        // POLLIN
+    public static let priority: UInt16 = 0x002     // POLLPRI
     public static let output: UInt16 = 0x004       // POLLOUT
     public static let error: UInt16 = 0x008        // POLLERR
     public static let hangUp: UInt16 = 0x010       // POLLHUP
@@ -111,32 +120,43 @@ extension LinuxSyscalls {
             }
         }
         let request = LinuxPollRequest(entries: entries, address: a.address(0), deadline: deadline, setsMask: mask != nil)
-        if case .done(let result) = pollAgain(request, by: thread, in: &process) { return .returns(result) }
-        if deadline == now { return .returns(finishPoll(request, by: thread, interrupted: false, in: &process)) }
+        if case .done(let result) = pollAgain(request, by: thread, at: now, in: &process) { return .returns(result) }
+        if deadline == now { return .returns(finishPoll(request, by: thread, interrupted: false, at: now, in: &process)) }
         if let mask { process.linux.signals.beginSuspend(thread, mask: mask) }
         return .polls(request)
     }
 
-    /// Looks at every entry of `request` (through the process's descriptors as they are now);
-    /// when some entry has something, stores every `revents`, puts `thread`'s own mask back
-    /// (`ppoll`) and says how many.
-    public static func pollAgain<RAM, P: Pager>(_ request: LinuxPollRequest, by thread: ThreadID,
+    /// Looks at every entry of `request` (through the process's descriptors as they are now,
+    /// `now` on the monotonic clock); when some entry has something, stores every `revents`
+    /// (or the sets of `select` and the time left), puts `thread`'s own mask back (`ppoll`,
+    /// `pselect6`) and says how many.
+    public static func pollAgain<RAM, P: Pager>(_ request: LinuxPollRequest, by thread: ThreadID, at now: UInt64,
                                                 in process: inout UserProcess<RAM, P>) -> LinuxPollCheck {
-        var results: [UInt16] = []
-        results.reserveCapacity(request.entries.count)
+        var shown: [UInt16?] = []
+        shown.reserveCapacity(request.entries.count)
         var watchesConsole = false
         for entry in request.entries {
             guard entry.descriptor >= 0 else {
-                results.append(0)
+                shown.append(0)
                 continue
             }
             guard let file = try? process.files.file(entry.descriptor) else {
-                results.append(LinuxPollEvents.invalid)
+                shown.append(nil)
                 continue
             }
             if process.waitsForConsole(file) { watchesConsole = true }
-            let wanted = entry.events | LinuxPollEvents.error | LinuxPollEvents.hangUp
-            results.append(LinuxPollEvents.shown(process.readiness(of: file)) & wanted)
+            shown.append(LinuxPollEvents.shown(process.readiness(of: file)))
+        }
+        if let sets = request.sets {
+            let (bits, ready) = sets.results(of: request.entries, showing: shown)
+            guard ready > 0 else { return .nothingReady(watchesConsole: watchesConsole) }
+            if request.setsMask { process.linux.signals.endSuspend(thread) }
+            let failure = storeSets(bits, of: sets, in: &process)
+            if let timeLeft = request.timeLeft { storeTimeLeft(timeLeft, until: request.deadline, at: now, in: &process) }
+            return .done(failure ?? Int64(ready))
+        }
+        let results = zip(request.entries, shown).map { entry, shows in
+            shows.map { $0 & (entry.events | LinuxPollEvents.error | LinuxPollEvents.hangUp) } ?? LinuxPollEvents.invalid
         }
         let ready = results.count { $0 != 0 }
         guard ready > 0 else { return .nothingReady(watchesConsole: watchesConsole) }
@@ -144,13 +164,20 @@ extension LinuxSyscalls {
         return .done(storeResults(results, of: request, in: &process) ?? Int64(ready))
     }
 
-    /// The end of a poll that found nothing ready: every `revents` cleared, then −EINTR when
-    /// a signal interrupted it (the mask of `ppoll` stays until the signal is delivered), else
-    /// 0 with the thread's own mask back.
-    public static func finishPoll<RAM, P: Pager>(_ request: LinuxPollRequest, by thread: ThreadID, interrupted: Bool,
+    /// The end of a poll that found nothing ready (at `now`): every `revents` cleared (every
+    /// set of `select` cleared, unless a signal interrupted it), then −EINTR when a signal
+    /// interrupted it (the mask of `ppoll` stays until the signal is delivered), else 0 with
+    /// the thread's own mask back.
+    public static func finishPoll<RAM, P: Pager>(_ request: LinuxPollRequest, by thread: ThreadID, interrupted: Bool, at now: UInt64,
                                                  in process: inout UserProcess<RAM, P>) -> Int64 {
         if !interrupted, request.setsMask { process.linux.signals.endSuspend(thread) }
-        let failure = storeResults([UInt16](repeating: 0, count: request.entries.count), of: request, in: &process)
+        let failure: Int64?
+        if let sets = request.sets {
+            failure = interrupted ? nil : storeSets(sets.results(of: [], showing: []).bits, of: sets, in: &process)
+            if let timeLeft = request.timeLeft { storeTimeLeft(timeLeft, until: request.deadline, at: now, in: &process) }
+        } else {
+            failure = storeResults([UInt16](repeating: 0, count: request.entries.count), of: request, in: &process)
+        }
         return failure ?? (interrupted ? LinuxErrno.interrupted.syscallReturnValue : 0)
     }
 

@@ -1,7 +1,7 @@
 /// What a Linux process keeps that a KeOS one has no call for: its program break (`brk`),
 /// its file mode creation mask (`umask`), the path of the program it runs
-/// (`/proc/self/exe`), its process group and session, its signals, and whether it is
-/// stopped.
+/// (`/proc/self/exe`), its process group and session, its signals and alarm, and whether it
+/// is stopped.
 public struct LinuxProcessState: Sendable, Equatable {
     /// Where the break started (the first page past the program's segments) and where it
     /// is now; the pages between are one anonymous region.
@@ -24,6 +24,8 @@ public struct LinuxProcessState: Sendable, Equatable {
     /// Its signals: the actions `rt_sigaction` set, and each thread's mask and pending
     /// signals (``SignalState``).
     public var signals = SignalState(mainThread: 1)
+    /// Its alarm clock (`alarm`), which rings as `SIGALRM`.
+    public var alarm = LinuxAlarm()
     /// The current directory's absolute path (`getcwd`), kept beside the directory itself.
     public var workingDirectory: [UInt8] = [UInt8(ascii: "/")]
 

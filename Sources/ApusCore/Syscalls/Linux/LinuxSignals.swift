@@ -82,4 +82,7 @@ public enum LinuxSignalRequest: Hashable, Sendable {
     /// `kill`, `tgkill`, `tkill`: posts `signal` to `target` (nothing for signal 0: only
     /// whether the target exists); returns 0, or −ESRCH when no process or thread matches.
     case send(Signal?, to: Target)
+    /// `alarm`: the process's alarm (``LinuxAlarm``) was set or stopped; the kernel looks at
+    /// the alarms again and the call returns `secondsLeft`.
+    case alarmChanged(secondsLeft: Int64)
 }

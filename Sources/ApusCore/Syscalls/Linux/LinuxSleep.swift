@@ -30,8 +30,12 @@ extension LinuxSyscalls {
     /// The nanoseconds of a `struct timespec` (seconds ≥ 0, nanoseconds in 0…999,999,999,
     /// else ``KernelError/invalidArgument``), at most `UInt64.max`.
     static func nanoseconds(_ timespec: [UInt8]) throws(KernelError) -> UInt64 {
-        let seconds = Int64(bitPattern: UInt64(littleEndianBytes: timespec, at: 0))
-        let fraction = Int64(bitPattern: UInt64(littleEndianBytes: timespec, at: 8))
+        try nanoseconds(seconds: Int64(bitPattern: UInt64(littleEndianBytes: timespec, at: 0)),
+                        fraction: Int64(bitPattern: UInt64(littleEndianBytes: timespec, at: 8)))
+    }
+
+    /// The nanoseconds of `seconds` and `fraction` nanoseconds, checked as a `timespec` is.
+    static func nanoseconds(seconds: Int64, fraction: Int64) throws(KernelError) -> UInt64 {
         guard seconds >= 0, (0..<Int64(nanosecondsPerSecond)).contains(fraction) else { throw .invalidArgument }
         let (whole, overflow) = UInt64(seconds).multipliedReportingOverflow(by: nanosecondsPerSecond)
         return overflow ? .max : whole.addingClamped(UInt64(fraction))

@@ -24,10 +24,12 @@ public enum LinuxSyscallNumber: UInt64, Sendable, CaseIterable {
     case writev = 20
     case access = 21
     case pipe = 22
+    case select = 23
     case schedYield = 24
     case dup = 32
     case dup2 = 33
     case nanosleep = 35
+    case alarm = 37
     case getpid = 39
     case clone = 56
     case fork = 57
@@ -86,6 +88,7 @@ public enum LinuxSyscallNumber: UInt64, Sendable, CaseIterable {
     case linkat = 265
     case readlinkat = 267
     case fchmodat = 268
+    case pselect6 = 270
     case ppoll = 271
     case utimensat = 280
     case faccessat = 269
@@ -123,10 +126,12 @@ public enum LinuxSyscallNumber: UInt64, Sendable, CaseIterable {
         case .writev: "writev"
         case .access: "access"
         case .pipe: "pipe"
+        case .select: "select"
         case .schedYield: "sched_yield"
         case .dup: "dup"
         case .dup2: "dup2"
         case .nanosleep: "nanosleep"
+        case .alarm: "alarm"
         case .getpid: "getpid"
         case .clone: "clone"
         case .fork: "fork"
@@ -152,6 +157,7 @@ public enum LinuxSyscallNumber: UInt64, Sendable, CaseIterable {
         case .lchown: "lchown"
         case .fchownat: "fchownat"
         case .fchmodat: "fchmodat"
+        case .pselect6: "pselect6"
         case .ppoll: "ppoll"
         case .unlink: "unlink"
         case .readlink: "readlink"

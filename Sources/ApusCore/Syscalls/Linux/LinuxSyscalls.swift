@@ -152,8 +152,9 @@ public enum LinuxSyscalls {
             case .chdir: // chdir(path)
                 try process.linuxChangeDirectory(process.path(at: a.address(0)))
                 return .returns(0)
-            case .fchdir: // fchdir(fd): a descriptor keeps no path for getcwd to report
-                return .returns(LinuxErrno.noSuchCall.syscallReturnValue)
+            case .fchdir: // fchdir(fd): LinuxDirectoryPath.swift finds the path getcwd reports
+                try process.linuxChangeDirectory(toOpen: a.fileDescriptor(0))
+                return .returns(0)
             case .getcwd: // getcwd(buf, size): the path and its NUL; ERANGE when it does not fit
                 let path = process.linux.workingDirectory + [0]
                 guard UInt64(path.count) <= a[1] else { return .returns(LinuxErrno.outOfRange.syscallReturnValue) }
@@ -202,10 +203,14 @@ public enum LinuxSyscalls {
                 return try serveProcess(call, a, in: &process)
             case .rtSigaction, .rtSigprocmask, .rtSigsuspend, .rtSigreturn, .kill, .tgkill, .tkill:
                 return try serveSignal(call, a, by: thread, in: &process)
+            case .alarm: // alarm(seconds): LinuxAlarm.swift
+                return serveAlarm(a, in: &process, machine: machine)
             case .nanosleep, .clockNanosleep:
                 return try serveSleep(call, a, in: &process, machine: machine)
             case .poll, .ppoll: // poll(fds, nfds, timeout), ppoll(fds, nfds, tsp, sigmask, sigsetsize): LinuxPoll.swift
                 return try servePoll(call, a, by: thread, in: &process, machine: machine)
+            case .select, .pselect6: // select(nfds, r, w, e, tv), pselect6(nfds, r, w, e, ts, &{mask, size}): LinuxSelect.swift
+                return try serveSelect(call, a, by: thread, in: &process, machine: machine)
             default:
                 return LinuxSystem.serve(call, a, by: thread, in: &process, machine: machine)
             }
