@@ -180,14 +180,8 @@ struct LinuxProgramTests {
     /// value, cancelling and default action, fork and execve; then bad pointers, huge nfds
     /// and racing writers. The output is the host's.
     @Test func selectFchdirAndAlarmSeeWhatLinuxSees() throws {
-        try Self.withHostProgram("linuxselect") { folder, expected in
-            #expect(expected.hasSuffix("racing writers: 256 bytes\nsurvived\n"))
-            let result = try SystemUnderTest.run("linuxselect", rootfs: [folder])
-            #expect(result.problem == nil, "kernel log:\n\(result.log)")
-            #expect(result.stdout == expected)
-            #expect(result.exitStatus == 0)
-            expectNothingLeakedAndNoPanic(result)
-        }
+        let result = try Self.printsWhatTheHostPrints("linuxselect")
+        #expect(result.stdout.hasSuffix("racing writers: 256 bytes\nsurvived\n"))
     }
 
     /// Signals for processes that make no system call (Fixtures/linuxspin.c): spinning
