@@ -53,6 +53,18 @@ public struct ZombieProcess: Equatable, Sendable {
         self.group = group
         self.status = status
     }
+
+    /// Whether `kill` aimed at `target` finds this zombie: it is still a process to Linux
+    /// until reaped, so `kill(pid, 0)` and `kill -CONT` of an unreaped child succeed (and do
+    /// nothing) instead of failing with `ESRCH`. A thread target never finds one.
+    public func isFound(by target: LinuxSignalRequest.Target) -> Bool {
+        switch target {
+        case .process(let pid): Int64(id.value) == pid
+        case .group(let wanted): group == wanted
+        case .everyone: true
+        case .thread: false
+        }
+    }
 }
 
 /// Which children a `wait4` waits for, from its `pid` argument: −1 any, > 0 that one,

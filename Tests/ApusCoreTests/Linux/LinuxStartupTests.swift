@@ -132,4 +132,14 @@ struct LinuxStartupTests {
         #expect(ChildSelector(pid: -8, callerGroup: 1) == .group(8))
         #expect(ChildSelector(pid: 8, callerGroup: 1) == .process(8))
     }
+
+    @Test func killFindsAZombieUntilItIsReaped() {
+        let zombie = ZombieProcess(id: ProcessID(7), parent: ProcessID(2), group: 5, status: 0)
+        #expect(zombie.isFound(by: .process(7)))
+        #expect(!zombie.isFound(by: .process(8)))
+        #expect(zombie.isFound(by: .group(5)))
+        #expect(!zombie.isFound(by: .group(7)))
+        #expect(zombie.isFound(by: .everyone))
+        #expect(!zombie.isFound(by: .thread(7, process: nil)), "its threads are gone")
+    }
 }

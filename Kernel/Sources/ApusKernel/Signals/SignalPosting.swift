@@ -88,7 +88,7 @@ extension ProcessRun {
 
     /// Posts `info` to `target` (nothing but the search when `info` is `nil`); `sender` is
     /// the process `kill(-1, …)` spares (the kernel's own signals have none): 0, or −ESRCH
-    /// when nothing matches.
+    /// when nothing matches, not even a zombie.
     func send(_ info: SignalInfo?, to target: LinuxSignalRequest.Target, sender: ProcessControlBlock?) -> Int64 {
         if case .thread(let id, let group) = target {
             guard let thread = scheduler.threads.first(where: { Int64($0.id.value) == id && $0.state != .ended }),
@@ -114,7 +114,7 @@ extension ProcessRun {
             post(info, to: process)
             if table.entries.indices.contains(index - 1), table.entries[index - 1].process !== process { index -= 1 }
         }
-        return found ? 0 : LinuxErrno.noSuchProcess.syscallReturnValue
+        return found || table.zombies.contains(where: { $0.isFound(by: target) }) ? 0 : LinuxErrno.noSuchProcess.syscallReturnValue
     }
 
     /// `rt_sigsuspend` by `thread` (its mask already the call's): waits until a signal is to
