@@ -12,6 +12,7 @@
 /// #GP, #TS, #OF, #BR                     SIGSEGV  SI_KERNEL     0
 /// #NP, #SS                               SIGBUS   SI_KERNEL     0
 /// #AC alignment check                    SIGBUS   BUS_ADRALN    0
+/// #MF x87, #XM SIMD floating point        SIGFPE   FPE_FLT…      the instruction
 /// ```
 ///
 /// Apus's breakpoint gate is closed to programs (a KeOS program's `int3` is a #GP, ABI
@@ -23,9 +24,10 @@
 /// the vector (`trapno`), the error code (`err`, with the user bit for a page fault) and, for a
 /// page fault, the address (`cr2`): ``context``.
 ///
-/// Any other exception (a non-maskable interrupt, a double or machine check, the x87 and SIMD
-/// floating-point exceptions that no program unmasks by accident…) has no signal here: the
-/// kernel ends the process as it ends a KeOS program. A KeOS program gets no signal at all.
+/// Any other exception has no signal here, and the kernel ends the process as it ends a KeOS
+/// program: those Linux gives no program (a non-maskable interrupt, a double or machine
+/// check), and #DB (Linux's SIGTRAP after a single step the program asked for with the trap
+/// flag, whose code needs the debug status register). A KeOS program gets no signal at all.
 public struct FaultSignal: Hashable, Sendable {
     /// The signal and its `siginfo`.
     public var info: SignalInfo
@@ -39,7 +41,7 @@ public struct FaultSignal: Hashable, Sendable {
     public static let divideError: UInt64 = 0, breakpoint: UInt64 = 3, overflow: UInt64 = 4, boundRange: UInt64 = 5
     public static let invalidOpcode: UInt64 = 6, invalidTSS: UInt64 = 10, segmentNotPresent: UInt64 = 11
     public static let stackSegment: UInt64 = 12, generalProtection: UInt64 = 13, pageFault: UInt64 = 14
-    public static let alignmentCheck: UInt64 = 17
+    public static let alignmentCheck: UInt64 = 17, x87FloatingPoint: UInt64 = 16, simdFloatingPoint: UInt64 = 19
     /// The error code of the #GP that `int3` or `int $3` raises through a breakpoint gate
     /// closed to programs: the gate's IDT slot with the IDT bit (bit 1). In IA-32e mode the
     /// slot counts 8-byte units from bit 3 and a gate takes two, so vector 3 is slot 6.
@@ -76,6 +78,38 @@ public struct FaultSignal: Hashable, Sendable {
         default: return nil
         }
         return FaultSignal(info: info, context: SignalFrame.Fault(vector: vector, errorCode: errorCode, address: 0))
+    }
+
+    /// `si_code`s of SIGFPE for a floating-point exception: invalid operation, divide by zero,
+    /// overflow, underflow (or denormal), inexact result.
+    public static let invalidOperation: Int32 = 7, floatDivide: Int32 = 3, floatOverflow: Int32 = 4
+    public static let floatUnderflow: Int32 = 5, inexact: Int32 = 6
+
+    /// The signal for a floating-point exception (`vector` #MF or #XM) raised by the
+    /// instruction at `instruction`, whose thread's FPU state is the FXSAVE image `fpuState`:
+    /// the exception the program unmasked and got, from the x87 status and control words or
+    /// from MXCSR, as Linux's `fpu__exception_code` reads them; `nil` when none is (which the
+    /// CPU does not raise; Linux lets the program go on, Apus ends it as for any exception
+    /// without a signal).
+    public static func floatingPoint(_ vector: UInt64, instruction: UInt64, fpuState: [UInt8]) -> FaultSignal? {
+        guard fpuState.count >= FPUStateArea.mxcsrOffset + 4 else { return nil }
+        let raised: UInt32
+        if vector == x87FloatingPoint {
+            let control = UInt32(UInt16(littleEndianBytes: fpuState, at: 0)), status = UInt32(UInt16(littleEndianBytes: fpuState, at: 2))
+            raised = status & ~control
+        } else {
+            let mxcsr = UInt32(littleEndianBytes: fpuState, at: FPUStateArea.mxcsrOffset) & 0xFFFF
+            raised = ~(mxcsr >> 7) & mxcsr
+        }
+        let code: Int32
+        if raised & 0x01 != 0 { code = invalidOperation }
+        else if raised & 0x04 != 0 { code = floatDivide }
+        else if raised & 0x08 != 0 { code = floatOverflow }
+        else if raised & 0x12 != 0 { code = floatUnderflow }
+        else if raised & 0x20 != 0 { code = inexact }
+        else { return nil }
+        return FaultSignal(info: .fault(.floatingPointException, code: code, address: instruction),
+                           context: SignalFrame.Fault(vector: vector, errorCode: 0, address: 0))
     }
 
     /// The signal for a page fault at `address` that the process's memory refused for

@@ -31,7 +31,7 @@ struct FaultSignalTests {
     }
 
     @Test func exceptionsLinuxGivesNoProgramHaveNoSignal() {
-        for vector: UInt64 in [1, 2, 7, 8, 9, 14, 15, 16, 18, 19, 20, 21, 31, 32, 255] {
+        for vector: UInt64 in [1, 2, 7, 8, 9, 14, 15, 18, 20, 21, 31, 32, 255] {
             #expect(FaultSignal.exception(vector, errorCode: 0, instruction: Self.rip) == nil, "vector \(vector)")
         }
     }
@@ -51,6 +51,33 @@ struct FaultSignalTests {
         }
         let int80 = try #require(FaultSignal.exception(FaultSignal.generalProtection, errorCode: 0x80 << 4 | 2, instruction: Self.rip, opcode: 0xCD))
         #expect(int80.info == .fault(.segmentationFault, code: SignalInfo.codeKernel, address: 0))
+    }
+
+    /// An FXSAVE image with x87 control and status words `control`, `status` and `mxcsr`.
+    static func fpuImage(control: UInt16 = 0x37F, status: UInt16 = 0, mxcsr: UInt32 = 0x1F80) -> [UInt8] {
+        var image = [UInt8](repeating: 0, count: FPUStateArea.size)
+        image.replaceSubrange(0..<2, with: control.littleEndianBytes)
+        image.replaceSubrange(2..<4, with: status.littleEndianBytes)
+        image.replaceSubrange(24..<28, with: mxcsr.littleEndianBytes)
+        return image
+    }
+
+    @Test func aFloatingPointExceptionIsSIGFPEWithTheCodeOfTheExceptionTheProgramUnmasked() throws {
+        // MXCSR: flags in bits 0–5, masks in bits 7–12; the first unmasked raised flag names the code.
+        let simd: [(UInt32, Int32)] = [(0x1F80 & ~0x80 | 0x01, 7), (0x1F80 & ~0x200 | 0x04, 3), (0x1F80 & ~0x400 | 0x08, 4),
+                                       (0x1F80 & ~0x800 | 0x10, 5), (0x1F80 & ~0x100 | 0x02, 5), (0x1F80 & ~0x1000 | 0x20, 6),
+                                       (0x1F80 & ~0x280 | 0x05, 7)]
+        for (mxcsr, code) in simd {
+            let fault = try #require(FaultSignal.floatingPoint(FaultSignal.simdFloatingPoint, instruction: Self.rip, fpuState: Self.fpuImage(mxcsr: mxcsr)))
+            #expect(fault.info == .fault(.floatingPointException, code: code, address: Self.rip), "MXCSR \(mxcsr)")
+            #expect(fault.context == SignalFrame.Fault(vector: 19, errorCode: 0, address: 0))
+        }
+        #expect(FaultSignal.floatingPoint(19, instruction: Self.rip, fpuState: Self.fpuImage(mxcsr: 0x1F80 | 0x3F)) == nil, "every flag masked")
+        let x87 = try #require(FaultSignal.floatingPoint(FaultSignal.x87FloatingPoint, instruction: Self.rip,
+                                                         fpuState: Self.fpuImage(control: 0x37F & ~0x04, status: 0x04)))
+        #expect(x87.info.code == FaultSignal.floatDivide && x87.context.vector == 16)
+        #expect(FaultSignal.floatingPoint(16, instruction: Self.rip, fpuState: Self.fpuImage(status: 0x04)) == nil)
+        #expect(FaultSignal.floatingPoint(19, instruction: Self.rip, fpuState: [0, 1]) == nil, "a short image")
     }
 
     @Test func aRefusedPageAccessIsMapErrOutsideEveryRegionAndAccErrInsideOne() {

@@ -55,9 +55,7 @@ extension ProcessRun {
             case .outOfMemory:
                 log("\(describe(thread, of: process)): page fault at \(hexadecimal(address)): no frame left for the page, the process had \(process.frameCount) frames (rip \(hexadecimal(frame.pointee.rip))); process killed with status -1")
             }
-        } else if process.core.personality == .linux,
-                  let fault = FaultSignal.exception(vector, errorCode: frame.pointee.errorCode, instruction: frame.pointee.rip,
-                                                    opcode: opcode(at: frame.pointee.rip, of: vector, in: process)) {
+        } else if process.core.personality == .linux, let fault = signal(forException: vector, frame: frame.pointee, thread: thread, process: process) {
             frame.pointee.rip &+= fault.resumeOffset
             if post(fault, thread: thread, process: process) {
                 log("\(describe(thread, of: process)): \(exceptionName(vector)) at rip \(hexadecimal(frame.pointee.rip)); \(fault.info.signal)")
@@ -79,11 +77,21 @@ extension ProcessRun {
         return process.core.linux.signals.action(for: fault.info.signal).handler == .default
     }
 
-    /// The first byte of the instruction at `rip` when exception `vector` is a #GP (which may
-    /// be an `int3` through the closed breakpoint gate), else `nil` (no need to read it).
-    private func opcode(at rip: UInt64, of vector: UInt64, in process: ProcessControlBlock) -> UInt8? {
-        guard vector == FaultSignal.generalProtection else { return nil }
-        return (try? process.core.mm.copyIn(count: 1, from: VirtualAddress(rip)))?.first
+    /// The signal exception `vector` (not a page fault) gives the Linux `thread` (``FaultSignal``),
+    /// or `nil`. A floating-point exception needs the thread's FPU state, and a #GP the
+    /// instruction's first byte (it may be an `int3` through the closed breakpoint gate).
+    private func signal(forException vector: UInt64, frame: TrapFrame, thread: ThreadControlBlock, process: ProcessControlBlock) -> FaultSignal? {
+        switch vector {
+        case FaultSignal.x87FloatingPoint, FaultSignal.simdFloatingPoint:
+            fxsave(thread.fpuState)
+            let image = [UInt8](UnsafeRawBufferPointer(start: thread.fpuState, count: FPUStateArea.size))
+            return FaultSignal.floatingPoint(vector, instruction: frame.rip, fpuState: image)
+        case FaultSignal.generalProtection:
+            let opcode = (try? process.core.mm.copyIn(count: 1, from: VirtualAddress(frame.rip)))?.first
+            return FaultSignal.exception(vector, errorCode: frame.errorCode, instruction: frame.rip, opcode: opcode)
+        default:
+            return FaultSignal.exception(vector, errorCode: frame.errorCode, instruction: frame.rip)
+        }
     }
 
     /// A timer tick while a program ran: its time slice is over.
