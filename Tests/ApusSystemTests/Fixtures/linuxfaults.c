@@ -238,6 +238,25 @@ static int depth(int n) {
     return n > 1000000000 ? n : depth(n + 1) + pad[0];
 }
 
+// In a child: an alternate stack at `base` with `flags`, a handler for `signal` with
+// `action_flags`, then the signal: a stack overflow for SIGSEGV, raise() for the others
+// (and the alternate stack as it is after the handler returned).
+static void on_alternate_stack(const char *name, int signal, char *base, unsigned flags, int action_flags) {
+    say("%s:\n", name);
+    pid_t child = fork();
+    if (child == 0) {
+        stack_t s = { .ss_sp = base, .ss_size = alternate_size, .ss_flags = flags }, after;
+        sigaltstack(&s, 0);
+        on(signal, on_alternate, action_flags);
+        if (signal == SIGSEGV) depth(0);
+        raise(signal);
+        sigaltstack(0, &after);
+        print_stack("  after the handler", &after);
+        _exit(0);
+    }
+    report("  and", child);
+}
+
 static void try_sigaltstack(const char *name, const stack_t *s, stack_t *old) {
     int result = sigaltstack(s, old);
     say("%s: %d %s\n", name, result, result ? strerror(errno) : "");
@@ -344,71 +363,12 @@ int main(int argc, char **argv) {
     alternate = malloc(alternate_size);
     alternate_stack_calls();
 
-    say("stack overflow, handler on the alternate stack:\n");
-    child = fork();
-    if (child == 0) {
-        stack_t s = { .ss_sp = alternate, .ss_size = alternate_size, .ss_flags = 0 };
-        sigaltstack(&s, 0);
-        on(SIGSEGV, on_alternate, SA_ONSTACK);
-        depth(0);
-        _exit(0);
-    }
-    report("  and", child);
-    say("stack overflow, handler without SA_ONSTACK:\n");
-    child = fork();
-    if (child == 0) {
-        stack_t s = { .ss_sp = alternate, .ss_size = alternate_size, .ss_flags = 0 };
-        sigaltstack(&s, 0);
-        on(SIGSEGV, on_alternate, 0);
-        depth(0);
-        _exit(0);
-    }
-    report("  and", child);
-
-    say("SIGUSR1 on the alternate stack, handler returns:\n");
-    child = fork();
-    if (child == 0) {
-        stack_t s = { .ss_sp = alternate, .ss_size = alternate_size, .ss_flags = 0 }, after;
-        sigaltstack(&s, 0);
-        on(SIGUSR1, on_alternate, SA_ONSTACK);
-        raise(SIGUSR1);
-        sigaltstack(0, &after);
-        print_stack("  after the handler", &after);
-        _exit(0);
-    }
-    report("  and", child);
-    say("SIGUSR1 with SS_AUTODISARM:\n");
-    child = fork();
-    if (child == 0) {
-        stack_t s = { .ss_sp = alternate, .ss_size = alternate_size, .ss_flags = SS_AUTODISARM }, after;
-        sigaltstack(&s, 0);
-        on(SIGUSR1, on_alternate, SA_ONSTACK);
-        raise(SIGUSR1);
-        sigaltstack(0, &after);
-        print_stack("  after the handler", &after);
-        _exit(0);
-    }
-    report("  and", child);
-    say("SIGUSR1 on an unmapped alternate stack:\n");
-    child = fork();
-    if (child == 0) {
-        stack_t s = { .ss_sp = (void *)0x10000, .ss_size = alternate_size, .ss_flags = 0 };
-        sigaltstack(&s, 0);
-        on(SIGUSR1, on_alternate, SA_ONSTACK);
-        raise(SIGUSR1);
-        _exit(0);
-    }
-    report("  and", child);
-    say("SIGUSR1 on an alternate stack in the kernel's half:\n");
-    child = fork();
-    if (child == 0) {
-        stack_t s = { .ss_sp = (void *)0xFFFF800000100000UL, .ss_size = alternate_size, .ss_flags = 0 };
-        sigaltstack(&s, 0);
-        on(SIGUSR1, on_alternate, SA_ONSTACK);
-        raise(SIGUSR1);
-        _exit(0);
-    }
-    report("  and", child);
+    on_alternate_stack("stack overflow, handler on the alternate stack", SIGSEGV, alternate, 0, SA_ONSTACK);
+    on_alternate_stack("stack overflow, handler without SA_ONSTACK", SIGSEGV, alternate, 0, 0);
+    on_alternate_stack("SIGUSR1 on the alternate stack, handler returns", SIGUSR1, alternate, 0, SA_ONSTACK);
+    on_alternate_stack("SIGUSR1 with SS_AUTODISARM", SIGUSR1, alternate, SS_AUTODISARM, SA_ONSTACK);
+    on_alternate_stack("SIGUSR1 on an unmapped alternate stack", SIGUSR1, (char *)0x10000, 0, SA_ONSTACK);
+    on_alternate_stack("SIGUSR1 on an alternate stack in the kernel's half", SIGUSR1, (char *)0xFFFF800000100000UL, 0, SA_ONSTACK);
 
     stack_t s = { .ss_sp = alternate, .ss_size = alternate_size, .ss_flags = 0 };
     sigaltstack(&s, 0);
