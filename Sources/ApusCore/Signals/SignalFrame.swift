@@ -85,13 +85,16 @@ public struct SignalFrame: Hashable, Sendable {
         guard run.action.flags.contains(.restorer) else { throw .badAddress }
         let fpuSize = UInt64(FPUStateArea.size)
         let nested = alternateStack.isOn(stackPointer: registers.rsp)
-        var top = registers.rsp &- SignalFrame.redZone, entering = false
-        if run.action.flags.contains(.onStack), alternateStack.size != 0, !alternateStack.isOn(stackPointer: top) {
-            (top, entering) = (alternateStack.base &+ alternateStack.size, true)
+        let entering = run.action.flags.contains(.onStack) && alternateStack.size != 0
+            && !alternateStack.isOn(stackPointer: registers.rsp &- SignalFrame.redZone)
+        let top: UInt64
+        if entering {
+            top = alternateStack.base &+ alternateStack.size
+        } else {
+            guard registers.rsp >= SignalFrame.redZone else { throw .badAddress }
+            top = registers.rsp - SignalFrame.redZone
         }
-        guard registers.rsp >= SignalFrame.redZone, top >= fpuSize + UInt64(SignalFrame.size) + FPUStateArea.alignment + 16 else {
-            throw .badAddress
-        }
+        guard top >= fpuSize + UInt64(SignalFrame.size) + FPUStateArea.alignment + 16 else { throw .badAddress }
         fpuStateAddress = (top - fpuSize) & ~(FPUStateArea.alignment - 1)
         address = ((fpuStateAddress - UInt64(SignalFrame.size)) & ~15) - 8
         if nested || entering, !alternateStack.contains(address) { throw .badAddress }

@@ -86,6 +86,18 @@ struct AlternateStackTests {
         #expect(try SignalReturn(frame: SignalFrameTests.frameBytes(frame)).alternateStack == Self.stack)
     }
 
+    @Test func theAlternateStackServesWhateverTheInterruptedStackPointerIs() throws {
+        for rsp: UInt64 in [0, 0x10, 0xFFFF_8000_0000_0000, 0x8000_0000_0000] {
+            let frame = try SignalFrame(running: Self.run(), interrupted: Self.registers(rsp: rsp), fpuState: Self.fpu,
+                                        alternateStack: Self.stack)
+            #expect(Self.stack.contains(frame.address), "rsp \(rsp)")
+            #expect(UserRegisters(sigcontextOrder: (0..<18).map { UInt64(littleEndianBytes: frame.bytes, at: 48 + $0 * 8) }).rsp == rsp)
+        }
+        #expect(throws: KernelError.badAddress) {
+            try SignalFrame(running: Self.run(), interrupted: Self.registers(rsp: 0x10), fpuState: Self.fpu)
+        }
+    }
+
     @Test func withoutOnStackOrWithoutAStackTheFrameStaysOnTheInterruptedStack() throws {
         var plain = Self.action
         plain.flags.remove(.onStack)

@@ -257,6 +257,12 @@ static void on_alternate_stack(const char *name, int signal, char *base, unsigne
     report("  and", child);
 }
 
+// kill(getpid(), SIGUSR1) with rsp = `stack`, then ud2 (where a returning handler lands).
+static void kill_self_with_stack(unsigned long stack) {
+    long pid = getpid();
+    __asm__ volatile("mov %0, %%rsp\n\tsyscall\n\tud2" : : "r"(stack), "a"(62L), "D"(pid), "S"((long)SIGUSR1) : "memory");
+}
+
 static void try_sigaltstack(const char *name, const stack_t *s, stack_t *old) {
     int result = sigaltstack(s, old);
     say("%s: %d %s\n", name, result, result ? strerror(errno) : "");
@@ -369,6 +375,16 @@ int main(int argc, char **argv) {
     on_alternate_stack("SIGUSR1 with SS_AUTODISARM", SIGUSR1, alternate, SS_AUTODISARM, SA_ONSTACK);
     on_alternate_stack("SIGUSR1 on an unmapped alternate stack", SIGUSR1, (char *)0x10000, 0, SA_ONSTACK);
     on_alternate_stack("SIGUSR1 on an alternate stack in the kernel's half", SIGUSR1, (char *)0xFFFF800000100000UL, 0, SA_ONSTACK);
+
+    say("SIGUSR1 on the alternate stack, the stack pointer at 0x10:\n");
+    child = fork();
+    if (child == 0) {
+        stack_t s = { .ss_sp = alternate, .ss_size = alternate_size, .ss_flags = 0 };
+        sigaltstack(&s, 0);
+        on(SIGUSR1, on_alternate, SA_ONSTACK);
+        kill_self_with_stack(0x10);
+    }
+    report("  and", child);
 
     stack_t s = { .ss_sp = alternate, .ss_size = alternate_size, .ss_flags = 0 };
     sigaltstack(&s, 0);
