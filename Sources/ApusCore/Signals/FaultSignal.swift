@@ -6,6 +6,7 @@
 /// page fault, nothing mapped there       SIGSEGV  SEGV_MAPERR   the address (CR2)
 /// page fault, the mapping refuses it     SIGSEGV  SEGV_ACCERR   the address
 /// page fault, the file's page unreadable SIGBUS   BUS_ADRERR    the address
+///   or past the end of the mapped file
 /// #DE divide error (÷0, INT_MIN ÷ −1)    SIGFPE   FPE_INTDIV    the instruction
 /// #UD invalid opcode                     SIGILL   ILL_ILLOPN    the instruction
 /// #BP int3 (after it)                    SIGTRAP  SI_KERNEL     0
@@ -118,7 +119,7 @@ public struct FaultSignal: Hashable, Sendable {
     /// page). `errorCode` is the CPU's, which the sigcontext gets with the user bit set.
     public static func pageFault(_ cause: FaultCause, at address: UInt64, inRegion: Bool, errorCode: UInt64) -> FaultSignal {
         let info: SignalInfo = switch cause {
-        case .unreadableFile: .fault(.busError, code: busAddress, address: address)
+        case .unreadableFile, .pastEndOfFile: .fault(.busError, code: busAddress, address: address)
         case .notPresent, .writeToReadOnly, .executeNonExecutable, .unservable, .repeated:
             .fault(.segmentationFault, code: inRegion ? SignalInfo.codeSegvAccess : SignalInfo.codeSegvMapping, address: address)
         }

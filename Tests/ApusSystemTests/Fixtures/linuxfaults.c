@@ -7,6 +7,7 @@
 // child; the parent prints how it ended.
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -54,7 +55,7 @@ static void print_and_exit(int signal, siginfo_t *info, void *context) {
     unsigned long addr = (unsigned long)info->si_addr;
     say("  signo %d code %d addr %s trapno %lld", info->si_signo, info->si_code,
         addr == expected ? "as expected" : addr == 0 ? "0" : "unexpected", uc->uc_mcontext.gregs[REG_TRAPNO]);
-    if (signal == SIGSEGV && info->si_code != SI_KERNEL)
+    if ((signal == SIGSEGV || signal == SIGBUS) && info->si_code != SI_KERNEL)
         say(" cr2 %s", (unsigned long)uc->uc_mcontext.gregs[REG_CR2] == addr ? "= si_addr" : "differs");
     if (signal == SIGFPE || signal == SIGILL)
         say(" rip %s", (unsigned long)uc->uc_mcontext.gregs[REG_RIP] == expected ? "= si_addr" : "differs");
@@ -142,6 +143,18 @@ static void fault_unmapped_after_munmap(void) {
     target = page(PROT_READ | PROT_WRITE);
     munmap(target, 4096);
     read_at((unsigned long)target + 4095);
+}
+
+// A file mapping longer than the file (its source, src.c, beside it): the last page of the
+// file reads as zeros past its end, the pages after it are SIGBUS (BUS_ADRERR).
+static void fault_past_end_of_file(void) {
+    int fd = open("src.c", O_RDONLY);
+    off_t size = lseek(fd, 0, SEEK_END);
+    unsigned long pages = ((unsigned long)size + 4095) / 4096;
+    char *p = mmap(0, (pages + 2) * 4096, PROT_READ, MAP_PRIVATE, fd, 0);
+    say("  last byte of the file's last page: %d\n", p[pages * 4096 - 1]);
+    expected = (unsigned long)p + pages * 4096 + 100;
+    say("  past the end: %d\n", p[pages * 4096 + 100]);
 }
 
 // A handler that fixes the mapping and returns: the access is made again and succeeds.
@@ -315,6 +328,7 @@ int main(int argc, char **argv) {
     caught("write to a PROT_NONE page", SIGSEGV, fault_write_none);
     caught("execution of a non-executable page", SIGSEGV, fault_execute);
     caught("read after munmap", SIGSEGV, fault_unmapped_after_munmap);
+    caught("read past the end of a mapped file", SIGBUS, fault_past_end_of_file);
     caught("integer division by zero", SIGFPE, divide_by_zero);
     caught("INT_MIN / -1", SIGFPE, overflow_divide);
     caught("ud2", SIGILL, invalid_opcode);
