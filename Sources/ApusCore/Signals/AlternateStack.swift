@@ -30,7 +30,7 @@ public struct AlternateStack: Hashable, Sendable {
     public var base: UInt64
     /// `ss_size` in bytes.
     public var size: UInt64
-    /// `ss_flags` as the program set them (0 for a stack never set: `SS_DISABLE`).
+    /// `ss_flags` as the program set them (`SS_DISABLE` for a stack never set).
     public var flags: UInt32
 
     /// The `ss_flags` bits (`<asm-generic/signal-defs.h>`, `<linux/signal.h>`).
