@@ -167,6 +167,22 @@ struct LinuxProgramTests {
         try Self.printsWhatTheHostPrints("linuxsignals")
     }
 
+    /// Faults as signals and the alternate stack (Fixtures/linuxfaults.c): every fault kind
+    /// caught with Linux's si_signo, si_code and si_addr, a handler that mprotects and
+    /// returns, blocked or ignored fault signals that kill, a stack overflow caught on the
+    /// alternate stack, sigaltstack's answers and refusals, handlers due on a bad alternate
+    /// stack that kill with SIGSEGV; the output is the host's, and the kernel goes on.
+    @Test func faultsBecomeSignalsAHandlerCanCatchAsOnLinux() throws {
+        try Self.withHostProgram("linuxfaults") { folder, expected in
+            #expect(expected.hasSuffix("survived\n"))
+            let result = try SystemUnderTest.run("linuxfaults", rootfs: [folder])
+            #expect(result.problem == nil, "kernel log:\n\(result.log)")
+            #expect(result.stdout == expected)
+            #expect(result.exitStatus == 0)
+            expectNothingLeakedAndNoPanic(result)
+        }
+    }
+
     /// `poll` and `ppoll` on a pipe from both sides (Fixtures/linuxpoll.c): readiness, hang-up
     /// and error, timeouts, a wait another process's write ends, EINTR, ppoll's mask, and the
     /// refusals; the output is the host's.

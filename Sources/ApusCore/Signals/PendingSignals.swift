@@ -26,6 +26,12 @@ public struct PendingSignals: Hashable, Sendable {
         return true
     }
 
+    /// The `siginfo` `signal` is pending with, left pending.
+    public func info(of signal: Signal) -> SignalInfo? {
+        guard set.contains(signal) else { return nil }
+        return infos.first { $0.signal == signal }
+    }
+
     /// Takes `signal` out of the set, with the `siginfo` it was posted with.
     public mutating func take(_ signal: Signal) -> SignalInfo? {
         guard set.contains(signal), let index = infos.firstIndex(where: { $0.signal == signal }) else { return nil }

@@ -11,9 +11,8 @@
 /// * `SA_NODEFER`: the signal is not blocked while its own handler runs.
 /// * `SA_RESETHAND`: the action goes back to the default once the handler has been chosen
 ///   (one-shot handlers, System V's `signal`).
-/// * `SA_ONSTACK`: run the handler on the alternate signal stack. Apus has no
-///   `sigaltstack`, so no thread has one and the flag is accepted with no effect, as on
-///   Linux for a thread without an alternate stack.
+/// * `SA_ONSTACK`: run the handler on the thread's alternate signal stack (``AlternateStack``,
+///   set with `sigaltstack`); without one the flag has no effect.
 /// * `SA_NOCLDSTOP`, `SA_NOCLDWAIT` (for `SIGCHLD` only): the parent wants no `SIGCHLD` when
 ///   a child stops; children leave no zombie. Kept for the kernel to consult.
 ///

@@ -2,8 +2,9 @@
 /// space, after a system call, an interrupt or a fault.
 ///
 /// ``SignalState/nextDelivery(for:)`` takes one pending signal the thread does not block,
-/// `SIGKILL` first and then the lowest number, from the thread's own pending set before the
-/// process's, and turns the program's action into one of:
+/// `SIGKILL` first, then a fault the thread caused (so that its handler runs on the faulting
+/// instruction's registers, before any other handler), then the lowest number, from the
+/// thread's own pending set before the process's, and turns the program's action into one of:
 ///
 /// * **run a handler** (``SignalDelivery/handler(_:)``): the kernel builds a
 ///   ``SignalFrame`` on the user stack and enters the function. While it runs, the thread
@@ -70,7 +71,7 @@ extension SignalState {
         guard let index = index(of: thread) else { return .none }
         while true {
             let ready = deliverable(for: thread)
-            guard let signal = ready.contains(.kill) ? Signal.kill : ready.lowest else { break }
+            guard let signal = ready.contains(.kill) ? Signal.kill : synchronousFault(of: index, in: ready) ?? ready.lowest else { break }
             let info = threads[index].pending.take(signal) ?? sharedPending.take(signal) ?? .fromKernel(signal)
             let action = action(for: signal)
             switch action.handler {
@@ -99,6 +100,18 @@ extension SignalState {
             threads[index].maskBeforeSuspend = nil
         }
         return .none
+    }
+
+    /// A fault signal the kernel posted to the thread at `index` (Linux's
+    /// `dequeue_synchronous_signal`: a synchronous signal whose `si_code` says the kernel
+    /// sent it), among `ready`; `nil` when none is pending.
+    private func synchronousFault(of index: Int, in ready: SignalSet) -> Signal? {
+        var faults = threads[index].pending.set.intersection(ready).intersection(.synchronous)
+        while let signal = faults.lowest {
+            faults.remove(signal)
+            if let info = threads[index].pending.info(of: signal), info.code > 0 { return signal }
+        }
+        return nil
     }
 
     /// The kernel could not build `run`'s frame (the user stack is unmapped or full, or the

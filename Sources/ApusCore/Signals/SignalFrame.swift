@@ -8,7 +8,8 @@
 ///                    (padding)
 ///   frame + 312      siginfo_t (128 bytes)                              ← handler's rsi
 ///   frame + 8        ucontext_t (304 bytes)                             ← handler's rdx
-///                      +0  uc_flags, +8 uc_link, +16 uc_stack (24 bytes)
+///                      +0  uc_flags, +8 uc_link, +16 uc_stack (24 bytes: the thread's
+///                          alternate stack as set, ``AlternateStack/frameBytes``)
 ///                      +40 uc_mcontext = struct sigcontext (256 bytes):
 ///                          r8…r15, rdi, rsi, rbp, rbx, rdx, rax, rcx, rsp, rip, eflags,
 ///                          cs, gs, fs, ss (16 bits each), err, trapno, oldmask, cr2,
@@ -55,8 +56,8 @@ public struct SignalFrame: Hashable, Sendable {
     static let faultAddressOffset = 176, fpstateOffset = 184
     /// `uc_flags`: the sigcontext holds the interrupted `ss` (`UC_SIGCONTEXT_SS`).
     static let contextFlags: UInt64 = 0x2
-    /// `uc_stack.ss_flags`: no alternate stack (`SS_DISABLE`).
-    static let stackDisabled: UInt32 = 2
+    /// Where `uc_stack` is in the frame.
+    static let stackOffset = 8 + 16
 
     /// The fault behind a signal, for the `err`, `trapno` and `cr2` words of the sigcontext
     /// (zeros for a signal that is no fault).
@@ -69,17 +70,34 @@ public struct SignalFrame: Hashable, Sendable {
     }
 
     /// Builds the frame that runs `run` for a thread interrupted with `registers`, whose FPU
-    /// state is the FXSAVE image `fpuState` (512 bytes). ``KernelError/badAddress``, for the
-    /// kernel to call ``SignalState/frameFailed(_:thread:)``, when the action has no
-    /// `SA_RESTORER` or the frame would not lie in program memory.
+    /// state is the FXSAVE image `fpuState` (512 bytes), `fault` its last fault and
+    /// `alternateStack` its alternate stack. ``KernelError/badAddress``, for the kernel to call
+    /// ``SignalState/frameFailed(_:thread:)``, when the action has no `SA_RESTORER` or the
+    /// frame would not lie in program memory.
+    ///
+    /// The frame goes below the red zone of the interrupted stack, or, for an action with
+    /// `SA_ONSTACK` when the thread has an alternate stack and is not on it yet, at the top of
+    /// the alternate stack (no red zone there: nothing of the program's is below its top). A
+    /// frame that would not fit in the alternate stack it is on or enters is refused, as on
+    /// Linux, rather than written over what lies below the stack.
     public init(running run: HandlerRun, interrupted registers: UserRegisters, fpuState: [UInt8],
-                fault: Fault = .none) throws(KernelError) {
+                fault: Fault = .none, alternateStack: AlternateStack = .disabled) throws(KernelError) {
         guard run.action.flags.contains(.restorer) else { throw .badAddress }
         let fpuSize = UInt64(FPUStateArea.size)
-        let reserved = SignalFrame.redZone + fpuSize + UInt64(SignalFrame.size) + FPUStateArea.alignment + 16
-        guard registers.rsp >= reserved else { throw .badAddress }
-        fpuStateAddress = (registers.rsp - SignalFrame.redZone - fpuSize) & ~(FPUStateArea.alignment - 1)
+        let nested = alternateStack.isOn(stackPointer: registers.rsp)
+        let entering = run.action.flags.contains(.onStack) && alternateStack.size != 0
+            && !alternateStack.isOn(stackPointer: registers.rsp &- SignalFrame.redZone)
+        let top: UInt64
+        if entering {
+            top = alternateStack.base &+ alternateStack.size
+        } else {
+            guard registers.rsp >= SignalFrame.redZone else { throw .badAddress }
+            top = registers.rsp - SignalFrame.redZone
+        }
+        guard top >= fpuSize + UInt64(SignalFrame.size) + FPUStateArea.alignment + 16 else { throw .badAddress }
+        fpuStateAddress = (top - fpuSize) & ~(FPUStateArea.alignment - 1)
         address = ((fpuStateAddress - UInt64(SignalFrame.size)) & ~15) - 8
+        if nested || entering, !alternateStack.contains(address) { throw .badAddress }
         let end = fpuStateAddress + fpuSize
         guard UserRegisters.isUserRange(address, length: end - address) else { throw .badAddress }
 
@@ -89,7 +107,7 @@ public struct SignalFrame: Hashable, Sendable {
         }
         put(run.action.restorer.littleEndianBytes, at: 0)
         put(SignalFrame.contextFlags.littleEndianBytes, at: 8)
-        put(SignalFrame.stackDisabled.littleEndianBytes, at: 8 + 24)
+        put(alternateStack.frameBytes, at: SignalFrame.stackOffset)
         let context = SignalFrame.mcontextOffset
         for (index, value) in registers.sigcontextOrder.enumerated() { put(value.littleEndianBytes, at: context + index * 8) }
         put(UInt16(UserRegisters.userCode).littleEndianBytes, at: context + SignalFrame.selectorsOffset)

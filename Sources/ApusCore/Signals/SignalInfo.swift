@@ -51,9 +51,10 @@ public struct SignalInfo: Hashable, Sendable {
         self.details = details
     }
 
-    /// A signal `kill` sent from process `pid`.
-    public static func sent(_ signal: Signal, byProcess pid: Int32, uid: UInt32 = 0) -> SignalInfo {
-        SignalInfo(signal: signal, code: codeUser, details: .sender(pid: pid, uid: uid))
+    /// A signal `kill` sent from process `pid` (`SI_USER`), or `tgkill`/`tkill` to one of
+    /// its threads (`toThread`: `SI_TKILL`).
+    public static func sent(_ signal: Signal, byProcess pid: Int32, uid: UInt32 = 0, toThread: Bool = false) -> SignalInfo {
+        SignalInfo(signal: signal, code: toThread ? codeThreadKill : codeUser, details: .sender(pid: pid, uid: uid))
     }
 
     /// A signal the kernel sends of its own accord (`SIGPIPE`, `SIGINT` from the terminal).

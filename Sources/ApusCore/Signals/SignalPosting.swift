@@ -78,6 +78,18 @@ extension SignalState {
         return PostOutcome(isPending: true, resumesProcess: false, wake: thread)
     }
 
+    /// Posts the signal of `fault`, which `thread` caused, as ``postFault(_:toThread:)``, and
+    /// keeps the fault's vector and error code, and a page fault's address, for the
+    /// sigcontext of the frames built from now on.
+    public mutating func postFault(_ fault: FaultSignal, toThread thread: ThreadID) -> PostOutcome {
+        if let index = index(of: thread) {
+            let context = fault.context, kept = threads[index].lastFault.address
+            threads[index].lastFault = SignalFrame.Fault(vector: context.vector, errorCode: context.errorCode,
+                                                         address: context.vector == FaultSignal.pageFault ? context.address : kept)
+        }
+        return postFault(fault.info, toThread: thread)
+    }
+
     /// Applies the stop/continue rule for `signal` to every pending set; true when the
     /// signal resumes a stopped process.
     private mutating func cancelOpposites(of signal: Signal) -> Bool {

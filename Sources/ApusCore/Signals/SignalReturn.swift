@@ -1,5 +1,5 @@
 /// `rt_sigreturn`: the end of a signal handler, which puts back what the ``SignalFrame``
-/// saved: the interrupted registers, the signal mask and the FPU state.
+/// saved: the interrupted registers, the signal mask, the FPU state and the alternate stack.
 ///
 /// The handler returned into its restorer, which popped `pretcode`, so the frame starts 8
 /// bytes below the `rsp` of the `rt_sigreturn` call (``frameAddress(userStackPointer:)``).
@@ -23,6 +23,9 @@ public struct SignalReturn: Hashable, Sendable {
     public var mask: SignalSet
     /// Where to read the FXSAVE image from, or `nil` for an initial FPU state.
     public var fpuStateAddress: UInt64?
+    /// The frame's `uc_stack`, the alternate stack to set again
+    /// (``SignalState/restoreAlternateStack(of:to:stackPointer:)``).
+    public var alternateStack: AlternateStack
 
     /// The address of the frame that `rt_sigreturn` called with `rsp` returns from.
     @inlinable public static func frameAddress(userStackPointer rsp: UInt64) -> UInt64 { rsp &- 8 }
@@ -47,5 +50,6 @@ public struct SignalReturn: Hashable, Sendable {
         }
         self.registers = registers
         mask = SignalSet(bytes: bytes, at: SignalFrame.sigmaskOffset).blockable
+        alternateStack = AlternateStack(stackT: Array(bytes[SignalFrame.stackOffset..<SignalFrame.stackOffset + AlternateStack.byteCount]))
     }
 }

@@ -28,6 +28,10 @@ public struct SignalSet: Hashable, Sendable, CustomStringConvertible {
     /// The signals whose default is to stop the process: `SIGSTOP`, `SIGTSTP`, `SIGTTIN`,
     /// `SIGTTOU`.
     public static let stops = SignalSet([.stop, .terminalStop, .terminalInput, .terminalOutput])
+    /// The signals a fault of the thread itself can raise (Linux's `SYNCHRONOUS_MASK`):
+    /// `SIGSEGV`, `SIGBUS`, `SIGILL`, `SIGTRAP`, `SIGFPE`, `SIGSYS`.
+    public static let synchronous = SignalSet([.segmentationFault, .busError, .illegalInstruction, .trap,
+                                               .floatingPointException, .badSystemCall])
 
     @inlinable public var isEmpty: Bool { bits == 0 }
     @inlinable public func contains(_ signal: Signal) -> Bool { bits & signal.bit != 0 }

@@ -16,9 +16,10 @@
 /// 4. **Delivery** (``nextDelivery(for:)``, `SignalDelivery.swift`), when the thread is about
 ///    to return to user space, takes a pending unblocked signal and says what to do.
 ///
-/// Across a process's life: `fork` copies the actions and the forking thread's mask, with
-/// nothing pending (``forked(from:child:)``); `execve` resets handlers to the default but
-/// keeps what is ignored, the mask and the pending signals (``resetForExecve(keeping:)``).
+/// Across a process's life: `fork` copies the actions and the forking thread's mask and
+/// alternate stack, with nothing pending (``forked(from:child:)``); `execve` resets handlers to
+/// the default but keeps what is ignored, the mask and the pending signals, and forgets the
+/// alternate stack (``resetForExecve(keeping:)``).
 public struct SignalState: Hashable, Sendable {
     /// The action of signal `n` at index `n - 1`.
     private var actions = [SignalAction](repeating: .default, count: Signal.numbers.count)
@@ -77,18 +78,22 @@ public struct SignalState: Hashable, Sendable {
     }
 
     /// The state of the child that `fork` (or `clone` with `SIGCHLD`) makes when `caller`
-    /// forks: the same actions, the caller's blocked mask, one thread `child`, nothing pending.
+    /// forks: the same actions, the caller's blocked mask and alternate stack, one thread
+    /// `child`, nothing pending.
     public func forked(from caller: ThreadID, child: ThreadID) -> SignalState {
         var state = SignalState(mainThread: child)
         state.actions = actions
         state.threads[0].blocked = signals(of: caller)?.blocked ?? .empty
+        state.threads[0].alternateStack = signals(of: caller)?.alternateStack ?? .disabled
         return state
     }
 
     /// What `execve` leaves, called once `thread` is the only thread left: every handler back
-    /// to the default, ignored signals still ignored, the mask and every pending signal kept.
+    /// to the default, ignored signals still ignored, the mask and every pending signal kept,
+    /// no alternate stack.
     public mutating func resetForExecve(keeping thread: ThreadID) {
         threads.removeAll { $0.thread != thread }
+        for index in threads.indices { threads[index].alternateStack = .disabled }
         for index in actions.indices { actions[index] = actions[index].afterExec }
     }
 

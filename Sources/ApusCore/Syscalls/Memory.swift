@@ -37,6 +37,9 @@ public struct MmapRequest: Sendable, Hashable {
     /// The file descriptor: ``anonymous`` or a descriptor to look up.
     public var descriptor: Int32
     public var offset: UInt64
+    /// Whether pages past the end of the file fault (a Linux program's `mmap`) rather than
+    /// read as zeros (KeOS's: ``FileBacking``).
+    public var faultsPastEndOfFile = false
 
     /// The request to map `length` bytes at `address` with `protection`, from the file open as
     /// `descriptor` at `offset` (or anonymous memory). The address rules are the mapping's
@@ -67,7 +70,7 @@ extension MmStruct {
         } else {
             let file = try files.mappableFile(request.descriptor)
             guard try file.size() > 0 else { throw .invalidArgument }
-            backing = .file(FileBacking(file: file, offset: request.offset))
+            backing = .file(FileBacking(file: file, offset: request.offset, faultsPastEnd: request.faultsPastEndOfFile))
         }
         return try mmap(at: request.address, length: request.length, protection: request.protection, backing: backing)
     }

@@ -2,8 +2,9 @@
 /// created.
 ///
 /// Simple and predictable: `mmap` pays for the whole region at once (a 16 MiB `mmap` zeroes
-/// 4,096 frames), and afterwards no access inside a region can fault for lack of a page. A
-/// fault inside a region is therefore always a permission violation, and it kills.
+/// 4,096 frames), and afterwards no access inside a region can fault for lack of a page (but
+/// past the end of a Linux program's file mapping, where a page is a bus error). A fault
+/// inside a region is therefore a permission violation, and it kills.
 public struct EagerPager: Pager {
     public init() {}
 
@@ -26,6 +27,11 @@ public struct EagerPager: Pager {
         var page = region.range.start
         while page < region.range.end {
             do throws(KernelError) {
+                // A page past the end of a Linux program's file mapping stays absent: a bus error.
+                if try region.isPastFileEnd(page) {
+                    page = VirtualAddress(page.raw + PageGeometry.pageSize)
+                    continue
+                }
                 let first = try region.firstFrame(for: page, frames: pageTable.frames)
                 do throws(PageTableError) {
                     try pageTable.map(page, to: first.frame, permission: first.permission)
@@ -45,8 +51,15 @@ public struct EagerPager: Pager {
     public mutating func pageIn<RAM>(
         at address: VirtualAddress, access: AccessKind, in region: Region, pageTable: inout PageTable<RAM>
     ) -> FaultResolution {
-        // Every page of every region is present, and MmStruct only asks when the region
-        // allows the access, so the page table disagrees with the region: a kernel bug.
-        preconditionFailure("eager pager: fault at \(address) inside a fully mapped region")
+        // Every page of every region is present but those past the end of a Linux program's
+        // file mapping, and MmStruct only asks when the region allows the access: a fault
+        // anywhere else means the page table disagrees with the region, a kernel bug. A page
+        // past the end is a bus error, or, when the file has grown to it since, the lazy
+        // pager's first touch.
+        guard case .file(let file) = region.backing, file.faultsPastEnd else {
+            preconditionFailure("eager pager: fault at \(address) inside a fully mapped region")
+        }
+        var lazy = LazyPager()
+        return lazy.pageIn(at: address, access: access, in: region, pageTable: &pageTable)
     }
 }

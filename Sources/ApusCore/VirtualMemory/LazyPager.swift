@@ -28,6 +28,7 @@ public struct LazyPager: Pager {
         assert((try? pageTable.walk(page)) == nil, "lazy pager: fault on a present page")
         let first: (frame: PhysicalAddress, permission: Permission)
         do throws(KernelError) {
+            if try region.isPastFileEnd(page) { return .segmentationFault(.pastEndOfFile) }
             first = try region.firstFrame(for: page, frames: pageTable.frames)
         } catch {
             return error == .noMemory ? .outOfMemory : .segmentationFault(.unreadableFile)

@@ -64,6 +64,8 @@ public enum FaultCause: Sendable, Hashable {
     case repeated(PageFaultErrorCode)
     /// The page belongs to a file the disk failed to read (or whose data is damaged).
     case unreadableFile
+    /// The page of a Linux program's file mapping lies past the end of the file.
+    case pastEndOfFile
 }
 
 extension FaultCause: CustomStringConvertible {
@@ -75,6 +77,7 @@ extension FaultCause: CustomStringConvertible {
         case .unservable(let code): "a fault the kernel cannot serve, error code \(code)"
         case .repeated(let code): "the same fault again on a page that allows the access, error code \(code)"
         case .unreadableFile: "the page's file could not be read from the disk"
+        case .pastEndOfFile: "access past the end of the mapped file"
         }
     }
 }

@@ -44,6 +44,14 @@ public struct Region {
         return (frame, permission)
     }
 
+    /// The page at `page` (inside the region) lies past the end of the file a Linux
+    /// `mmap` mapped (``FileBacking/isPastEnd(at:)``): it has no contents, and an access there
+    /// is a bus error. False for every other region.
+    public func isPastFileEnd(_ page: VirtualAddress) throws(KernelError) -> Bool {
+        guard case .file(let file) = backing else { return false }
+        return try file.isPastEnd(at: page.raw - range.start.raw)
+    }
+
     /// Writes the initial contents of the page at `page` (inside the region) into `frame`,
     /// which must be zeroed: nothing for anonymous memory, the file's bytes for a file.
     public func fill(page: VirtualAddress, into frame: UnsafeMutableRawBufferPointer) throws(KernelError) {
@@ -63,15 +71,32 @@ public enum Backing {
 /// The file bytes behind a region: region byte `p` holds file byte `offset + p` while
 /// `p < length` and the file has such a byte, and zero after. `length` is how the loader
 /// keeps the bytes past a segment's `p_filesz` invisible; `mmap` uses the whole file.
+///
+/// With `faultsPastEnd` (a Linux program's `mmap` of a file), a page that lies wholly past the
+/// end of the file is no page at all: an access there is a bus error, as on Linux, where
+/// without it (KeOS's `mmap`, ABI.md §4) such a page reads as zeros.
 public struct FileBacking {
     public let file: any MappableFile
     public let offset: UInt64
     public let length: UInt64
+    public let faultsPastEnd: Bool
 
-    public init(file: any MappableFile, offset: UInt64, length: UInt64 = .max) {
+    public init(file: any MappableFile, offset: UInt64, length: UInt64 = .max, faultsPastEnd: Bool = false) {
         self.file = file
         self.offset = offset
         self.length = length
+        self.faultsPastEnd = faultsPastEnd
+    }
+
+    /// True when the region's page at `regionOffset` has no page of the file to show and the
+    /// backing says that is a fault (`faultsPastEnd`): the file's page there would start at or
+    /// past the end of the file. The size is asked afresh: a file that grew serves more pages.
+    public func isPastEnd(at regionOffset: UInt64) throws(KernelError) -> Bool {
+        guard faultsPastEnd else { return false }
+        let (position, overflow) = offset.addingReportingOverflow(regionOffset & ~PageGeometry.offsetMask)
+        guard !overflow else { return true }
+        let size = try file.size()
+        return position >= PageGeometry.roundUp(size) ?? .max
     }
 
     /// Copies the file bytes of region offset `regionOffset` onward into `buffer`, leaving

@@ -22,7 +22,7 @@ extension MmStruct {
         var tailBacking = region.backing
         if case .file(let file) = region.backing {
             let length = file.length == .max ? .max : (file.length > moved ? file.length - moved : 0)
-            tailBacking = .file(FileBacking(file: file.file, offset: file.offset &+ moved, length: length))
+            tailBacking = .file(FileBacking(file: file.file, offset: file.offset &+ moved, length: length, faultsPastEnd: file.faultsPastEnd))
         }
         _ = regions.modifyValue(at: region.range.start.raw) { $0.range = head }
         regions.insert(Region(range: tail, permission: region.permission, backing: tailBacking), at: address.raw)

@@ -100,6 +100,51 @@ struct LinuxSignalCallTests {
         }
     }
 
+    @Test func sigaltstackSetsAndReportsTheCallersAlternateStack() throws {
+        try withMachine { machine in
+            let harness = try ProcessHarness(machine)
+            let call = LinuxSyscallNumber.sigaltstack.rawValue
+            #expect(harness.linuxOutcome(call, Self.buffer, Self.buffer + 0x40)
+                    == .signal(.alternateStack(new: VirtualAddress(Self.buffer), old: VirtualAddress(Self.buffer + 0x40))))
+            func sigaltstack(_ new: UInt64, _ old: UInt64, stackPointer: UInt64 = 0x7FFF_0000) -> Int64 {
+                LinuxSyscalls.alternateStack(new: VirtualAddress(new), old: VirtualAddress(old), by: 1, stackPointer: stackPointer, in: &harness.process)
+            }
+            let stack = AlternateStack(base: 0x50_0000, size: 0x1_0000, flags: 0)
+            try harness.process.mm.copyOut(stack.frameBytes, to: VirtualAddress(Self.buffer))
+            #expect(sigaltstack(Self.buffer, Self.buffer + 0x40) == 0)
+            #expect(AlternateStack(stackT: try harness.process.mm.copyIn(count: 24, from: VirtualAddress(Self.buffer + 0x40))) == .disabled)
+            #expect(harness.process.linux.signals.alternateStack(of: 1) == stack)
+            #expect(sigaltstack(0, Self.buffer + 0x80, stackPointer: 0x50_8000) == 0)
+            #expect(AlternateStack(stackT: try harness.process.mm.copyIn(count: 24, from: VirtualAddress(Self.buffer + 0x80)))
+                    == AlternateStack(base: 0x50_0000, size: 0x1_0000, flags: AlternateStack.onStack))
+            #expect(sigaltstack(0, 0) == 0, "nothing asked, nothing done")
+        }
+    }
+
+    @Test func sigaltstackRefusalsChangeNothing() throws {
+        try withMachine { machine in
+            let harness = try ProcessHarness(machine)
+            func sigaltstack(_ new: UInt64, _ old: UInt64, stackPointer: UInt64 = 0x7FFF_0000) -> Int64 {
+                LinuxSyscalls.alternateStack(new: VirtualAddress(new), old: VirtualAddress(old), by: 1, stackPointer: stackPointer, in: &harness.process)
+            }
+            let stack = AlternateStack(base: 0x50_0000, size: 0x1_0000, flags: 0)
+            try harness.process.mm.copyOut(stack.frameBytes, to: VirtualAddress(Self.buffer))
+            #expect(sigaltstack(Self.buffer, 0) == 0)
+            let before = harness.process.linux.signals
+            #expect(sigaltstack(Self.buffer, 0, stackPointer: 0x50_0100) == -1, "EPERM on the stack")
+            #expect(sigaltstack(0x10, 0) == -14)
+            #expect(sigaltstack(Self.buffer, 0x10) == -14)
+            #expect(sigaltstack(0, ProcessHarnessLayout.readOnly) == -14)
+            #expect(sigaltstack(0, 0xFFFF_8000_0010_0000) == -14)
+            try harness.process.mm.copyOut(AlternateStack(base: 0x50_0000, size: 2047, flags: 0).frameBytes, to: VirtualAddress(Self.buffer))
+            #expect(sigaltstack(Self.buffer, Self.buffer + 0x40) == -12)
+            try harness.process.mm.copyOut(AlternateStack(base: 0x50_0000, size: 0x1_0000, flags: 4).frameBytes, to: VirtualAddress(Self.buffer))
+            #expect(sigaltstack(Self.buffer, Self.buffer + 0x40) == -22)
+            #expect(try harness.word(at: Self.buffer + 0x40) == 0, "no report after a refusal")
+            #expect(harness.process.linux.signals == before)
+        }
+    }
+
     @Test func aWriteToAPipeWithNoReaderPostsSIGPIPE() throws {
         try withMachine { machine in
             let harness = try ProcessHarness(machine)

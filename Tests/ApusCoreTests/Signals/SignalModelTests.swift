@@ -39,6 +39,7 @@ struct SignalModelTests {
         static let ignoredByDefault: Set<Int> = [17, 23, 28]
         static let stops: Set<Int> = [19, 20, 21, 22]
         static let withCore: Set<Int> = [3, 4, 5, 6, 7, 8, 11, 24, 25, 31]
+        static let synchronous: Set<Int> = [4, 5, 7, 8, 11, 31]
 
         func disposition(_ signal: Int) -> Disposition { actions[signal] ?? .standard }
 
@@ -73,7 +74,10 @@ struct SignalModelTests {
         mutating func deliver(_ thread: Int) -> String {
             while true {
                 let ready = available(thread)
-                guard let signal = ready.contains(9) ? 9 : ready.min() else { break }
+                // Every post here is the kernel's: a synchronous signal pending for the thread
+                // is a fault it caused, taken before the others.
+                let fault = pending[thread]!.intersection(ready).intersection(Model.synchronous).min()
+                guard let signal = ready.contains(9) ? 9 : fault ?? ready.min() else { break }
                 if pending[thread]!.contains(signal) { pending[thread]!.remove(signal) } else { shared.remove(signal) }
                 switch disposition(signal) {
                 case .ignore: continue

@@ -60,9 +60,12 @@ extension ProcessRun {
                     let registers = userRegisters(frame.pointee)
                     fxsave(thread.fpuState)
                     let fpu = [UInt8](UnsafeRawBufferPointer(start: thread.fpuState, count: FPUStateArea.size))
-                    let signalFrame = try SignalFrame(running: run, interrupted: registers, fpuState: fpu)
+                    let signals = process.core.linux.signals.signals(of: thread.id)
+                    let signalFrame = try SignalFrame(running: run, interrupted: registers, fpuState: fpu, fault: signals?.lastFault ?? .none,
+                                                      alternateStack: signals?.alternateStack ?? .disabled)
                     guard UserRegisters.isUserCodeAddress(signalFrame.handlerEntry.rip) else { throw .badAddress }
                     try process.core.mm.copyOut(signalFrame.bytes, to: VirtualAddress(signalFrame.address))
+                    process.core.linux.signals.handlerEntered(thread.id)
                     load(signalFrame.handlerEntry, into: frame)
                     return true
                 } catch {
@@ -100,7 +103,9 @@ extension ProcessRun {
     }
 
     /// `rt_sigreturn` by `thread`: the registers, mask and FPU state the signal frame below
-    /// the user's stack pointer saved are loaded (rax, rcx and r11 included); a frame that
+    /// the user's stack pointer saved are loaded (rax, rcx and r11 included), and the
+    /// alternate stack it saved is set again, judged at the stack pointer of the call, as
+    /// Linux does (so a handler still on the alternate stack leaves it as it is); a frame that
     /// cannot be read or is refused (``SignalReturn``) changes nothing and gives the thread
     /// `SIGSEGV`.
     func returnFromHandler(thread: ThreadControlBlock, process: ProcessControlBlock, frame: UnsafeMutablePointer<TrapFrame>) {
@@ -118,6 +123,7 @@ extension ProcessRun {
                 thread.fpuState.copyMemory(from: clean_fpu_state_address(), byteCount: FPUStateArea.size)
             }
             fxrstor(thread.fpuState)
+            process.core.linux.signals.restoreAlternateStack(of: thread.id, to: saved.alternateStack, stackPointer: frame.pointee.rsp)
             load(saved.registers, into: frame)
         } catch {
             _ = process.core.linux.signals.postFault(.fromKernel(.segmentationFault), toThread: thread.id)

@@ -81,9 +81,12 @@ extension ProcessRun {
         }
     }
 
-    /// `kill`, `tgkill`, `tkill` by `sender`: 0, or −ESRCH when nothing matches.
+    /// `kill`, `tgkill`, `tkill` by `sender` (`SI_USER`, or `SI_TKILL` for a thread): 0, or
+    /// −ESRCH when nothing matches.
     func send(_ signal: Signal?, to target: LinuxSignalRequest.Target, from sender: ProcessControlBlock) -> Int64 {
-        send(signal.map { SignalInfo.sent($0, byProcess: Int32(truncatingIfNeeded: sender.id.value)) }, to: target, sender: sender)
+        let toThread = if case .thread = target { true } else { false }
+        return send(signal.map { SignalInfo.sent($0, byProcess: Int32(truncatingIfNeeded: sender.id.value), toThread: toThread) },
+                    to: target, sender: sender)
     }
 
     /// Posts `info` to `target` (nothing but the search when `info` is `nil`); `sender` is

@@ -123,6 +123,11 @@ extension ProcessRun {
                 interrupted = .notRestartable
             case .returnFromHandler:
                 returnFromHandler(thread: thread, process: process.takeUnretainedValue(), frame: frame)
+            case .alternateStack(let new, let old):
+                let result = process._withUnsafeGuaranteedRef {
+                    LinuxSyscalls.alternateStack(new: new, old: old, by: threadID, stackPointer: frame.pointee.rsp, in: &$0.core)
+                }
+                frame.pointee.registers.rax = UInt64(bitPattern: result)
             case .send(let signal, let target):
                 frame.pointee.registers.rax = UInt64(bitPattern: send(signal, to: target, from: process.takeUnretainedValue()))
             case .alarmChanged(let secondsLeft):

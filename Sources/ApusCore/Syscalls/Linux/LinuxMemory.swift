@@ -36,6 +36,7 @@ extension UserProcess {
         let request = try MmapRequest(address: a.address(0), length: length, protection: Permission(rawValue: a[2]).union(.read),
                                       descriptor: anonymous ? MmapRequest.anonymous : a.fileDescriptor(4), offset: anonymous ? 0 : a.signed(5))
         var placed = request
+        placed.faultsPastEndOfFile = true
         if flags & (LinuxMapFlag.fixed | LinuxMapFlag.fixedNoReplace) != 0 {
             guard request.address.isPageAligned else { throw .invalidArgument }
             if flags & LinuxMapFlag.fixed != 0 {

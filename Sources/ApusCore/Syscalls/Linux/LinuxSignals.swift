@@ -28,6 +28,8 @@ extension LinuxSyscalls {
             return .signal(.suspend)
         case .rtSigreturn: // rt_sigreturn(): the frame is at the caller's stack pointer
             return .signal(.returnFromHandler)
+        case .sigaltstack: // sigaltstack(ss, oss): its rules need the caller's stack pointer
+            return .signal(.alternateStack(new: a.address(0), old: a.address(1)))
         case .kill: // kill(pid, signal): pid > 0 one process, 0 the caller's group, −1 every other, < −1 group −pid
             let signal = try decodedSignal(a[1])
             let pid = Int64(Int32(truncatingIfNeeded: a[0]))
@@ -49,6 +51,28 @@ extension LinuxSyscalls {
             return .signal(.send(signal, to: .thread(thread, process: group)))
         default:
             return .returns(LinuxErrno.noSuchCall.syscallReturnValue)
+        }
+    }
+
+    /// `sigaltstack(ss, oss)` by `thread`, whose stack pointer is `stackPointer`: reads the
+    /// new `stack_t` at `new` (none when null), judges it (``AlternateStack``), and reports
+    /// the stack as it was at `old` (none when null). 0, or −errno with nothing changed:
+    /// EFAULT for an unreadable `ss` or unwritable `oss`, EPERM, EINVAL, ENOMEM.
+    public static func alternateStack<RAM, P: Pager>(new: VirtualAddress, old: VirtualAddress, by thread: ThreadID,
+                                                     stackPointer: UInt64, in process: inout UserProcess<RAM, P>) -> Int64 {
+        do throws(KernelError) {
+            let current = process.linux.signals.alternateStack(of: thread)
+            var changed: AlternateStack?
+            if new.raw != 0 {
+                let requested = AlternateStack(stackT: try process.mm.copyIn(count: AlternateStack.byteCount, from: new))
+                changed = try current.changed(to: requested, stackPointer: stackPointer)
+            }
+            if old.raw != 0 { _ = try process.mm.checkedUserRange(old, count: UInt64(AlternateStack.byteCount), for: .write) }
+            if let changed { process.linux.signals.setAlternateStack(changed, of: thread) }
+            if old.raw != 0 { try process.mm.copyOut(current.reportBytes(stackPointer: stackPointer), to: old) }
+            return 0
+        } catch {
+            return error.syscallReturnValue
         }
     }
 
@@ -79,6 +103,9 @@ public enum LinuxSignalRequest: Hashable, Sendable {
     /// `rt_sigreturn`: the kernel reads the ``SignalFrame`` below the thread's stack pointer
     /// (``SignalReturn``) and returns to what it saved.
     case returnFromHandler
+    /// `sigaltstack`: the kernel calls ``LinuxSyscalls/alternateStack(new:old:by:stackPointer:in:)``
+    /// with the caller's stack pointer.
+    case alternateStack(new: VirtualAddress, old: VirtualAddress)
     /// `kill`, `tgkill`, `tkill`: posts `signal` to `target` (nothing for signal 0: only
     /// whether the target exists); returns 0, or −ESRCH when no process or thread matches.
     case send(Signal?, to: Target)

@@ -201,7 +201,7 @@ public enum LinuxSyscalls {
                 return .setsThreadPointer(a[1])
             case .fork, .vfork, .clone, .wait4, .execve:
                 return try serveProcess(call, a, in: &process)
-            case .rtSigaction, .rtSigprocmask, .rtSigsuspend, .rtSigreturn, .kill, .tgkill, .tkill:
+            case .rtSigaction, .rtSigprocmask, .rtSigsuspend, .rtSigreturn, .sigaltstack, .kill, .tgkill, .tkill:
                 return try serveSignal(call, a, by: thread, in: &process)
             case .alarm: // alarm(seconds): LinuxAlarm.swift
                 return serveAlarm(a, in: &process, machine: machine)
