@@ -173,14 +173,7 @@ struct LinuxProgramTests {
     /// alternate stack, sigaltstack's answers and refusals, handlers due on a bad alternate
     /// stack that kill with SIGSEGV; the output is the host's, and the kernel goes on.
     @Test func faultsBecomeSignalsAHandlerCanCatchAsOnLinux() throws {
-        try Self.withHostProgram("linuxfaults") { folder, expected in
-            #expect(expected.hasSuffix("survived\n"))
-            let result = try SystemUnderTest.run("linuxfaults", rootfs: [folder])
-            #expect(result.problem == nil, "kernel log:\n\(result.log)")
-            #expect(result.stdout == expected)
-            #expect(result.exitStatus == 0)
-            expectNothingLeakedAndNoPanic(result)
-        }
+        try Self.printsWhatTheHostPrints("linuxfaults")
     }
 
     /// `poll` and `ppoll` on a pipe from both sides (Fixtures/linuxpoll.c): readiness, hang-up
