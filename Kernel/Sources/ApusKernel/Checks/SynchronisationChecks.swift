@@ -159,8 +159,8 @@ enum SynchronisationChecks {
 
     /// A producer puts 300 numbers through a two-slot buffer to two consumers, each side
     /// waiting on a condition variable in the textbook loop and yielding while it holds the
-    /// mutex: every number arrives exactly once, each consumer sees them in order, and no
-    /// thread is left asleep.
+    /// mutex: every number arrives exactly once, each consumer sees them in order, no thread
+    /// is left asleep, and on one CPU both consumers take numbers.
     static func boundedBuffer() -> String? {
         final class Buffer { var slots: [Int] = []; var taken: [[Int]] = [[], []]; var done = false }
         let buffer = Buffer(), mutex = MutexState()
@@ -200,6 +200,9 @@ enum SynchronisationChecks {
         let all = (buffer.taken[0] + buffer.taken[1]).sorted()
         guard all == Array(1...count) else { return "\(all.count) numbers arrived, not each of 1...\(count) once" }
         for taken in buffer.taken where taken != taken.sorted() { return "a consumer saw the numbers out of order" }
-        return buffer.taken.allSatisfy({ !$0.isEmpty }) ? nil : "one consumer took every number: the other never ran"
+        // On one CPU the round robin gives both consumers numbers. On several, a consumer whose
+        // CPU the host happened not to run (software emulation on a busy machine) may take none.
+        guard CPU.online.count > 1 || buffer.taken.allSatisfy({ !$0.isEmpty }) else { return "one consumer took every number: the other never ran" }
+        return nil
     }
 }
