@@ -342,30 +342,6 @@ public struct Machine: Sendable {
             }
         }
     }
-
-    /// Stops every QEMU this process started and removes their folders: for a signal that
-    /// ends the tool (the watcher would stop QEMU anyway once the tool is gone).
-    public static func stopEverything() {
-        WatchedProcess.stopAll()
-        ScratchFolder.removeAll()
-        SharedRAM.removeAll()
-    }
-
-    /// Stops every QEMU this process started until ``resumeEverything()`` (for Ctrl-Z: the
-    /// machine waits with the tool instead of running on alone).
-    public static func suspendEverything() {
-        WatchedProcess.signalAll(SIGSTOP)
-    }
-
-    /// Lets every QEMU stopped by ``suspendEverything()`` go on; the time spent stopped does
-    /// not count towards a run's time-out.
-    public static func resumeEverything() {
-        resumptions.update { $0 += 1 }
-        WatchedProcess.signalAll(SIGCONT)
-    }
-
-    /// How many times the machines were resumed: a resumption restarts a run's time-out.
-    static let resumptions = LockedValue(0)
 }
 
 /// The program's output as it arrived, when the machine keeps it.

@@ -11,11 +11,15 @@ import Foundation
 /// for the run's files).
 func runOrExit(_ run: ProgramRun, kernel: URL, programs: URL, report: (String) -> Void = { _ in }) throws -> ProgramRun.Result {
     do {
-        return try run.run(kernel: kernel, programs: programs, data: UserlandBuild().dataFiles, onOutput: passProgramOutput, report: report)
+        let result = try run.run(kernel: kernel, programs: programs, data: UserlandBuild().dataFiles, onOutput: passProgramOutput, report: report)
+        // Ctrl-C, SIGTERM… stopped the machine: the signal's own exit is the command's.
+        Machine.waitIfStopping()
+        return result
     } catch let error as ProgramRun.NoSuchProgram {
         note("apus: \(error)")
         throw ExitCode(127)
     } catch let error as ToolError {
+        Machine.waitIfStopping()
         note("apus: \(error)")
         throw ExitCode(125)
     }
