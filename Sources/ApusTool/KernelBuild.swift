@@ -60,8 +60,11 @@ public struct KernelBuild: Sendable {
         if stamp.isCurrent(fingerprint) { return kernelImage }
         stamp.forget()
         let collected = LineCollector(onLine: progress)
+        // SwiftPM's cached build plan can miss a file added to ApusCore, which the kernel
+        // package reaches as a dependency ("cannot find type … in scope"): it is planned
+        // afresh, which costs about a second, only when the inputs changed anyway.
         let status = try runReadingOutput(URL(fileURLWithPath: "/usr/bin/env"),
-                                          ["swift", "build", "--package-path", workspace.kernelPackage.path] + Self.flags,
+                                          ["swift", "build", "--package-path", workspace.kernelPackage.path, "--disable-build-manifest-caching"] + Self.flags,
                                           onData: collected.append)
         collected.finish()
         guard status == 0 else {
