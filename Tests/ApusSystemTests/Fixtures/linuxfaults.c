@@ -314,6 +314,48 @@ static void alternate_stack_calls(void) {
     print_stack("  now", &old);
 }
 
+// A read waiting on a pipe is interrupted by SIGUSR1, whose handler (SA_RESTART, SA_ONSTACK)
+// is due on an unmapped alternate stack: its frame cannot be built, so SIGSEGV comes instead,
+// and its handler (SA_RESTART, on the ordinary stack) returns. The read is made again once,
+// from its `syscall` instruction, and gets the byte written later. The two-byte instruction
+// just before `syscall` counts in ebx how often it ran: a restart that moved the return
+// address back twice would run it again.
+static void segv_noted(int signal, siginfo_t *info, void *context) { say("  SIGSEGV handled\n"); }
+static void nothing(int signal, siginfo_t *info, void *context) {}
+static long read_counting(int fd, char *buffer, long *runs) {
+    long result, counted;
+    __asm__ volatile("xor %%ebx, %%ebx\n\t"
+                     "inc %%ebx\n\t" // ff c3: two bytes, right before the syscall
+                     "syscall"
+                     : "=a"(result), "=b"(counted)
+                     : "a"(0L), "D"((long)fd), "S"(buffer), "d"(1L)
+                     : "rcx", "r11", "memory");
+    *runs = counted;
+    return result;
+}
+static void restart_after_a_failed_frame(void) {
+    int p[2];
+    pipe(p);
+    pid_t child = fork();
+    if (child == 0) {
+        char *gone = mmap(0, 65536, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        munmap(gone, 65536);
+        stack_t s = { .ss_sp = gone, .ss_size = 65536, .ss_flags = 0 };
+        sigaltstack(&s, 0);
+        on(SIGUSR1, nothing, SA_RESTART | SA_ONSTACK);
+        on(SIGSEGV, segv_noted, SA_RESTART);
+        char byte = 0;
+        long runs = 0, got = read_counting(p[0], &byte, &runs);
+        say("  read after the failed frame: %ld '%c', the instruction before it ran %ld time(s)\n", got, byte, runs);
+        _exit(0);
+    }
+    usleep(200000); // the child waits in read
+    kill(child, SIGUSR1);
+    usleep(200000);
+    write(p[1], "x", 1);
+    report("a read whose signal's frame failed, restarted once", child);
+}
+
 int main(int argc, char **argv) {
     if (argc > 1) { // after execve: the alternate stack is gone
         stack_t s;
@@ -411,6 +453,7 @@ int main(int argc, char **argv) {
         _exit(9);
     }
     report("fork and execve", child);
+    restart_after_a_failed_frame();
     say("survived\n");
     return 0;
 }

@@ -40,6 +40,7 @@ extension ProcessRun {
     func deliverSignals(thread: ThreadControlBlock, process: ProcessControlBlock, frame: UnsafeMutablePointer<TrapFrame>,
                         interrupted: InterruptedCall) -> Bool {
         thread.signalHint = false
+        var interrupted = interrupted
         while true {
             guard waitWhileStopped(thread, process) else { return false }
             switch process.core.linux.signals.nextDelivery(for: thread.id) {
@@ -56,6 +57,9 @@ extension ProcessRun {
                 stop(process, by: signal)
             case .handler(let run):
                 if case .restartable(let number) = interrupted, run.restartsInterruptedCall { restart(frame, number: number) }
+                // Decided once, at the first handler, whether its frame is built or not: a
+                // SIGSEGV for a frame that failed must not move the return address back again.
+                interrupted = .no
                 do throws(KernelError) {
                     let registers = userRegisters(frame.pointee)
                     fxsave(thread.fpuState)
