@@ -37,10 +37,12 @@ extension LinuxSyscalls {
     /// `readv(fd, iov, n)` / `writev(fd, iov, n)`: the pieces in order, as one call; a piece
     /// that must wait waits when nothing moved yet, and otherwise the call returns what
     /// moved (a short count, as Linux may give).
-    static func vectored<RAM, P: Pager>(_ writes: Bool, _ a: SyscallArguments, in process: inout UserProcess<RAM, P>) throws(KernelError) -> SyscallOutcome<RAM> {
+    static func vectored<RAM, P: Pager>(_ writes: Bool, _ a: SyscallArguments, by thread: ThreadID, in process: inout UserProcess<RAM, P>,
+                                        machine: LinuxMachine) throws(KernelError) -> SyscallOutcome<RAM> {
         let file = try process.files.file(a.fileDescriptor(0))
         let pieces = try process.ioVectors(at: a.address(1), count: a[2])
         if writes { try moveToEndIfAppending(file, in: process) }
+        if !writes, let refused = LinuxTerminal.backgroundRead(of: file, by: thread, in: process, machine: machine) { return refused }
         var done: Int64 = 0
         for (address, length) in pieces {
             let progress: CallProgress<RAM>

@@ -22,7 +22,7 @@ public enum LinuxSyscalls {
                 do throws(KernelError) {
                     let file = try process.files.file(a.fileDescriptor(0))
                     if let refused = LinuxTerminal.backgroundRead(of: file, by: thread, in: process, machine: machine) { return refused }
-                    return outcome(try process.read(a.fileDescriptor(0), into: a.address(1), count: a[2]))
+                    return outcome(try process.read(file, into: a.address(1), count: a[2]))
                 } catch where error == .brokenPipe {
                     return .returns(0) // the end of a pipe: 0 bytes on Linux
                 }
@@ -38,10 +38,7 @@ public enum LinuxSyscalls {
                 defer { file.position = saved }
                 return outcome(try process.read(file, into: a.address(1), count: a[2]))
             case .readv, .writev: // readv(fd, iov, iovcnt), writev(fd, iov, iovcnt)
-                if call == .readv, let refused = LinuxTerminal.backgroundRead(of: try process.files.file(a.fileDescriptor(0)), by: thread, in: process, machine: machine) {
-                    return refused
-                }
-                return try vectored(call == .writev, a, in: &process)
+                return try vectored(call == .writev, a, by: thread, in: &process, machine: machine)
             case .open: // open(path, flags, mode)
                 return .returns(Int64(try process.linuxOpen(process.path(at: a.address(0)), from: LinuxPaths.currentDirectory, flags: a[1])))
             case .openat: // openat(dirfd, path, flags, mode)
