@@ -54,12 +54,14 @@ public struct ControllingTerminal: Hashable, Sendable {
         case stopsCallersGroup
     }
 
-    /// A `read` of the terminal by `caller` among the live `processes`; `ignoresStopSignal`
-    /// says whether the caller blocks or ignores `SIGTTIN`. `EIO` when it may not read.
-    public func readAccess(by caller: ProcessRelations, among processes: [ProcessRelations],
+    /// A `read` of the terminal by `caller` among the live `processes` (asked for only when
+    /// the caller is in the background: a shell's line editor reads key by key);
+    /// `ignoresStopSignal` says whether the caller blocks or ignores `SIGTTIN`. `EIO` when it
+    /// may not read.
+    public func readAccess(by caller: ProcessRelations, among processes: @autoclosure () -> [ProcessRelations],
                            ignoresStopSignal: Bool) throws(LinuxErrno) -> ReadAccess {
         guard caller.session == session, caller.group != foregroundGroup else { return .reads }
-        guard !ignoresStopSignal, !ProcessGroups.isOrphaned(caller.group, among: processes) else { throw .io }
+        guard !ignoresStopSignal, !ProcessGroups.isOrphaned(caller.group, among: processes()) else { throw .io }
         return .stopsCallersGroup
     }
 

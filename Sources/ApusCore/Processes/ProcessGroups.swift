@@ -67,8 +67,8 @@ public enum ProcessGroups {
     /// Whether a member of `group` goes on running when `signal`'s default action would stop
     /// it: Linux discards the terminal's stop signals (`SIGTSTP`, `SIGTTIN`, `SIGTTOU`) for an
     /// orphaned group, which no shell would ever continue. `SIGSTOP` always stops.
-    public static func ignoresDefaultStop(by signal: Signal, group: Int64, among processes: [ProcessRelations]) -> Bool {
-        signal != .stop && isOrphaned(group, among: processes)
+    public static func ignoresDefaultStop(by signal: Signal, group: Int64, among processes: @autoclosure () -> [ProcessRelations]) -> Bool {
+        signal != .stop && isOrphaned(group, among: processes())
     }
 }
 

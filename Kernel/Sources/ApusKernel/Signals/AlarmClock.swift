@@ -43,15 +43,10 @@ extension ProcessRun {
     func ringAlarms() {
         guard alarmClock.waiterCanGoOn else { return }
         let now = LinuxPersonality.monotonicNanoseconds()
-        // By index, looked up afresh: a KeOS program (after `execve`) that the signal ends
-        // leaves the table.
-        var index = 0
-        while index < table.entries.count {
-            let process = table.entries[index].process
-            index += 1
-            guard process.exitStatus == nil, process.core.linux.alarm.ring(at: now) else { continue }
+        // A KeOS program (after `execve`) that the signal ends leaves the table.
+        forEachProcessWhilePosting { process in
+            guard process.exitStatus == nil, process.core.linux.alarm.ring(at: now) else { return }
             post(.fromKernel(.alarm), to: process)
-            if table.entries.indices.contains(index - 1), table.entries[index - 1].process !== process { index -= 1 }
         }
         alarmsChanged()
     }

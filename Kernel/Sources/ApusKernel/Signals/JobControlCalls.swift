@@ -16,9 +16,8 @@ extension ProcessRun {
     /// Whether the running process may read the console now (a call holding the kernel lock
     /// asks, through ``LinuxMachine/terminalReadAccess``).
     func terminalReadAccess(ignoresStopSignal: Bool) throws(LinuxErrno) -> ControllingTerminal.ReadAccess {
-        let caller = relations(of: running.process)
-        guard caller.session == terminal.session, caller.group != terminal.foregroundGroup else { return .reads }
-        return try terminal.readAccess(by: caller, among: table.entries.map { relations(of: $0.process) }, ignoresStopSignal: ignoresStopSignal)
+        try terminal.readAccess(by: relations(of: running.process), among: table.entries.map { relations(of: $0.process) },
+                                ignoresStopSignal: ignoresStopSignal)
     }
 
     /// `request` by `thread` of `process`: the call's result, and whether the call is to be

@@ -17,8 +17,8 @@ extension ProcessRun {
     /// `process` stops, by `signal` (nothing when it is stopped already, or when `signal` is
     /// one of the terminal's and no shell could continue its group).
     func stop(_ process: ProcessControlBlock, by signal: Signal) {
-        let processes = table.entries.map { relations(of: $0.process) }
-        guard !ProcessGroups.ignoresDefaultStop(by: signal, group: relations(of: process).group, among: processes) else {
+        guard !ProcessGroups.ignoresDefaultStop(by: signal, group: relations(of: process).group,
+                                                among: table.entries.map { relations(of: $0.process) }) else {
             log("process \(process.id): signal \(signal.number) passes over its orphaned process group")
             return
         }

@@ -101,23 +101,31 @@ extension ProcessRun {
             if let info { post(info, to: process, thread: thread.id) }
             return 0
         }
-        // By index, looked up afresh: a KeOS process that a signal ends leaves the table.
-        var found = false, index = 0
-        while index < table.entries.count {
-            let process = table.entries[index].process, pid = Int64(process.id.value)
-            index += 1
+        var found = false
+        forEachProcessWhilePosting { process in
+            let pid = Int64(process.id.value)
             switch target {
-            case .process(let wanted): guard pid == wanted else { continue }
-            case .group(let group): guard process.core.linux.group(of: pid) == group else { continue }
-            case .everyone: guard pid != Int64(ProcessTable<ProcessControlBlock>.firstProcessID.value), process !== sender else { continue }
-            case .thread: continue
+            case .process(let wanted): guard pid == wanted else { return }
+            case .group(let group): guard process.core.linux.group(of: pid) == group else { return }
+            case .everyone: guard pid != Int64(ProcessTable<ProcessControlBlock>.firstProcessID.value), process !== sender else { return }
+            case .thread: return
             }
             found = true
-            guard let info else { continue }
-            post(info, to: process)
-            if table.entries.indices.contains(index - 1), table.entries[index - 1].process !== process { index -= 1 }
+            if let info { post(info, to: process) }
         }
         return found || table.zombies.contains(where: { $0.isFound(by: target) }) ? 0 : LinuxErrno.noSuchProcess.syscallReturnValue
+    }
+
+    /// Calls `body` with each process of the table in turn, looked up afresh by index: a
+    /// signal `body` posts may end the process, and a KeOS process that ends leaves the
+    /// table at once, the next one taking its place.
+    func forEachProcessWhilePosting(_ body: (ProcessControlBlock) -> Void) {
+        var index = 0
+        while index < table.entries.count {
+            let process = table.entries[index].process
+            body(process)
+            if index < table.entries.count, table.entries[index].process === process { index += 1 }
+        }
     }
 
     /// `rt_sigsuspend` by `thread` (its mask already the call's): waits until a signal is to

@@ -34,7 +34,7 @@ extension ProcessRun {
         let process = Unmanaged.passUnretained(running.process)
         // Its process ended while it ran on this CPU (another thread's exit_group or fault, or
         // the end of the run's first process): it ends now, before the call does anything.
-        if thread.mustEnd || running.process.exitStatus != nil {
+        if thread.mustEnd || process._withUnsafeGuaranteedRef({ $0.exitStatus != nil }) {
             cpu_local_set_exit_pending()
             return
         }
