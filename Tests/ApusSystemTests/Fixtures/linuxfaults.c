@@ -3,7 +3,8 @@
 // the program's handler with Linux's si_signo, si_code and si_addr; a handler that mprotects
 // the page and returns makes the access succeed; a fault signal that is blocked or ignored
 // kills; a stack overflow is caught on an alternate stack; sigaltstack's answers and
-// refusals; a handler due on a bad alternate stack kills with SIGSEGV. Each case runs in a
+// refusals; a handler due on a bad alternate stack kills with SIGSEGV; a call restarted once
+// after a failed frame; a system call made with EFLAGS.NT set. Each case runs in a
 // child; the parent prints how it ended.
 #define _GNU_SOURCE
 #include <errno.h>
@@ -356,6 +357,20 @@ static void restart_after_a_failed_frame(void) {
     report("a read whose signal's frame failed, restarted once", child);
 }
 
+// A program may set EFLAGS.NT (popfq), then make a system call after which a handler is
+// entered: the kernel's way back must not trip over the flag (it would fault in ring 0).
+static void noted(int signal, siginfo_t *info, void *context) { say("  handler ran\n"); }
+static void nested_task_flag_at_a_system_call(void) {
+    on(SIGUSR1, noted, 0);
+    long result;
+    __asm__ volatile("pushfq\n\torq $0x4000, (%%rsp)\n\tpopfq\n\t"
+                     "syscall\n\t"
+                     "pushfq\n\tandq $~0x4000, (%%rsp)\n\tpopfq"
+                     : "=a"(result) : "a"(62L), "D"((long)getpid()), "S"((long)SIGUSR1) : "rcx", "r11", "memory", "cc");
+    say("kill with NT set: %ld\n", result);
+    signal(SIGUSR1, SIG_DFL);
+}
+
 int main(int argc, char **argv) {
     if (argc > 1) { // after execve: the alternate stack is gone
         stack_t s;
@@ -454,6 +469,7 @@ int main(int argc, char **argv) {
     }
     report("fork and execve", child);
     restart_after_a_failed_frame();
+    nested_task_flag_at_a_system_call();
     say("survived\n");
     return 0;
 }
