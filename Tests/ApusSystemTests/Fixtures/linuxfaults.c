@@ -4,7 +4,7 @@
 // the page and returns makes the access succeed; a fault signal that is blocked or ignored
 // kills; a stack overflow is caught on an alternate stack; sigaltstack's answers and
 // refusals; a handler due on a bad alternate stack kills with SIGSEGV; a call restarted once
-// after a failed frame; a system call made with EFLAGS.NT set. Each case runs in a
+// after a failed frame; a system call made with EFLAGS.NT set. Each fault runs in a
 // child; the parent prints how it ended.
 #define _GNU_SOURCE
 #include <errno.h>
