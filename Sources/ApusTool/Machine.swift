@@ -138,8 +138,13 @@ public struct Machine: Sendable {
     /// QEMU's arguments for the disk: the file `disk` of the run's folder, raw, as a virtio
     /// block device on the PCI bus (`apus bench --linux` gives Linux's machine the same);
     /// `scratch`: flushes are ignored (``diskIsScratch``).
+    ///
+    /// The device sits in slot 3, where both firmwares name the interrupt line the board
+    /// wires its INTA# to: QEMU's i440fx joins slot N's INTA# to PIRQ (N − 1) mod 4, qboot
+    /// computes PIRQ N mod 4, and both route PIRQs A and B to IRQ 10, C and D to IRQ 11.
+    /// In slot 2 qboot would name IRQ 11 for a device that raises IRQ 10.
     public static func diskArguments(scratch: Bool = false) -> [String] {
-        ["-drive", "file=disk,if=none,id=disk,format=raw" + (scratch ? ",cache=unsafe" : ""), "-device", "virtio-blk-pci,drive=disk"]
+        ["-drive", "file=disk,if=none,id=disk,format=raw" + (scratch ? ",cache=unsafe" : ""), "-device", "virtio-blk-pci,drive=disk,addr=3"]
     }
 
     /// Whether the machine's RAM is a file this process shares (output and input rings).
@@ -177,8 +182,9 @@ public struct Machine: Sendable {
     }
 
     /// The QEMU command line for one boot, every file named relative to the private folder.
-    func arguments(commandLine: String, modules: [String], kvm: Bool, sharedRAM: Bool = false) -> [String] {
-        var arguments = [
+    func arguments(commandLine: String, modules: [String], kvm: Bool, sharedRAM: Bool = false, firmware: String? = nil) -> [String] {
+        var arguments = firmware.map { ["-bios", $0] } ?? []
+        arguments += [
             "-kernel", "kernel",
             // The kernel's own ELF file as a module, so a panic can name functions.
             "-initrd", (["kernel-symbols"] + modules).map { "\($0) \($0)" }.joined(separator: ","),
@@ -271,7 +277,7 @@ public struct Machine: Sendable {
 
         let qemuRun = try WatchedProcess(executable: qemu,
                                          arguments: arguments(commandLine: commandLine, modules: modules.map(\.1), kvm: kvm,
-                                                              sharedRAM: sharedRAM != nil),
+                                                              sharedRAM: sharedRAM != nil, firmware: QEMU.minimalFirmware(beside: qemu)),
                                          directory: scratch.url,
                                          leftovers: [sharedRAM?.path, scratch.url.path].compactMap { $0 } + leftovers)
         guard let channel = StatusChannel(path: scratch.path("status")) else { throw ToolError("cannot read \(scratch.path("status"))") }
@@ -307,7 +313,7 @@ public struct Machine: Sendable {
         let messages = qemuRun.errorText.split(separator: "\n").filter { !$0.contains("warning:") }.joined(separator: "; ")
         let said = messages.isEmpty ? "" : ": \(messages)"
         if !finished {
-            outcome.problem = "Apus did not power off within \(Int(timeout)) seconds of the boot or of a run's end; QEMU was stopped"
+            outcome.problem = "Apus did not power off within \(Int(timeout)) second\(Int(timeout) == 1 ? "" : "s") of the boot or of a run's end; QEMU was stopped"
         } else if let status = Self.kernelStatus(fromExitCode: exit), booted {
             outcome.status = status
         } else if !booted {

@@ -54,6 +54,16 @@ public enum QEMU {
         return process.terminationStatus
     }
 
+    /// qboot, the minimal firmware QEMU ships (Debian: qemu-system-data), beside `qemu`'s own
+    /// data, or `nil` when it is not there and QEMU's default firmware (SeaBIOS) boots.
+    /// Under software emulation qboot boots Apus in 0.10 s of CPU where SeaBIOS takes
+    /// 0.17 s; it gives PCI functions no I/O ports, which the kernel then chooses itself.
+    public static func minimalFirmware(beside qemu: URL) -> String? {
+        let installation = qemu.resolvingSymlinksInPath().deletingLastPathComponent().deletingLastPathComponent()
+        let candidate = installation.appendingPathComponent("share/qemu/qboot.rom").path
+        return FileManager.default.isReadableFile(atPath: candidate) ? candidate : nil
+    }
+
     /// True when this machine lets QEMU use KVM.
     public static var kvmWorks: Bool {
         let descriptor = open("/dev/kvm", O_RDWR)

@@ -18,7 +18,9 @@ struct DiskTests {
     /// Boots `commandLine` with `disk` as the machine's disk. With `drive`, QEMU is run
     /// through a wrapper that gives it `drive` instead of the machine's `-drive` argument
     /// and `extra` arguments after the rest: how a test makes the device read-only, failing
-    /// or modern-only.
+    /// or modern-only. No qboot lies beside the wrapper, so such a machine boots with QEMU's
+    /// default firmware (SeaBIOS), which gives the disk its ports; the others boot with qboot
+    /// where it is installed, and the kernel gives them itself.
     static func boot(_ commandLine: String, disk: URL?, drive: String = driveArgument, extra: String = "") throws -> Machine.Outcome {
         var machine = SystemUnderTest.machine
         machine.disk = disk

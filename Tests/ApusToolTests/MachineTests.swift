@@ -31,6 +31,22 @@ struct MachineTests {
         try machine.run(kernel: URL(fileURLWithPath: "/dev/null"), commandLine: "checks", report: report)
     }
 
+    @Test func qbootBootsWhenItLiesInTheDataOfTheQEMUThatRuns() throws {
+        let folder = try TemporaryFolder(name: "installation")
+        let bin = folder.url.appendingPathComponent("bin"), data = folder.url.appendingPathComponent("share/qemu")
+        try FileManager.default.createDirectory(at: bin, withIntermediateDirectories: true)
+        let qemu = bin.appendingPathComponent("qemu-system-x86_64")
+        try Data().write(to: qemu)
+        #expect(QEMU.minimalFirmware(beside: qemu) == nil, "no qboot: QEMU's default firmware")
+        try FileManager.default.createDirectory(at: data, withIntermediateDirectories: true)
+        try Data().write(to: data.appendingPathComponent("qboot.rom"))
+        let firmware = try #require(QEMU.minimalFirmware(beside: qemu))
+        #expect(firmware == data.appendingPathComponent("qboot.rom").path)
+        let arguments = Machine().arguments(commandLine: "checks", modules: [], kvm: false, firmware: firmware)
+        #expect(Array(arguments.prefix(2)) == ["-bios", firmware])
+        #expect(!Machine().arguments(commandLine: "checks", modules: [], kvm: false).contains("-bios"))
+    }
+
     @Test(arguments: [(Int32(0), Int32?.none), (1, nil), (3, nil), (31, nil), (33, 0), (35, 1), (37, 2), (39, 3), (63, 15), (65, nil), (137, nil)])
     func exitCodesDecodeToKernelStatusesOnlyWhenTheKernelUsesThem(code: Int32, status: Int32?) {
         #expect(Machine.kernelStatus(fromExitCode: code) == status)
@@ -107,7 +123,7 @@ struct MachineTests {
         machine.timeout = 1
         let outcome = try Self.boot(machine)
         #expect(outcome.status == nil)
-        #expect(outcome.problem?.contains("did not power off within 1 seconds") == true)
+        #expect(outcome.problem?.contains("did not power off within 1 second of") == true)
         let pid = try #require(Int32(String(decoding: Data(contentsOf: pidFile), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)))
         #expect(kill(pid, 0) != 0, "the stopped QEMU is gone")
     }

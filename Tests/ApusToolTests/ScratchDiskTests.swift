@@ -72,7 +72,7 @@ struct ScratchDiskTests {
             while [ $# -gt 0 ]; do
                 case "$1" in
                 -drive) [ "$2" = "file=disk,if=none,id=disk,format=raw" ] && [ "$(cat disk)" = disk ] && drive=yes ;;
-                -device) [ "$2" = "virtio-blk-pci,drive=disk" ] && device=yes ;;
+                -device) [ "$2" = "virtio-blk-pci,drive=disk,addr=3" ] && device=yes ;;
                 esac
                 shift
             done

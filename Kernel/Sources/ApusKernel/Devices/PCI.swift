@@ -6,8 +6,10 @@ import X86_64Support
 /// has 256 bytes of **configuration space**: registers that say who made it and what it is
 /// (vendor, device, class), where its own registers are (the base address registers, BARs),
 /// which interrupt line it raises, and switches the kernel turns on (whether it answers I/O
-/// or memory accesses, whether it may reach RAM on its own). The firmware has already given
-/// each BAR an address and each function an interrupt line; the kernel reads them.
+/// or memory accesses, whether it may reach RAM on its own). A full firmware (SeaBIOS) has
+/// already given each BAR an address and each function an interrupt line, and the kernel
+/// reads them; a minimal one (qboot, which boots in a third of the time) gives none, and the
+/// kernel gives the I/O BAR it needs ports of its own (``ioPorts(bar:)``).
 ///
 /// The PC reaches configuration space through two I/O ports, *configuration mechanism #1*
 /// (PCI Local Bus Specification 3.0 §3.2.2.3.2): write the register's address to
@@ -42,6 +44,11 @@ struct PCIFunction {
 
     func read16(_ offset: Int) -> UInt16 {
         UInt16(truncatingIfNeeded: read32(offset) >> UInt32(8 * (offset & 2)))
+    }
+
+    func write32(_ offset: Int, _ value: UInt32) {
+        outl(Self.configurationAddressPort, address(offset))
+        outl(Self.configurationDataPort, value)
     }
 
     func read8(_ offset: Int) -> UInt8 {
@@ -86,9 +93,47 @@ struct PCIFunction {
         return read8(Self.interruptPinOffset) == 0 || line == Self.noInterruptLine ? nil : line
     }
 
-    /// Base address register `index` (0–5), decoded.
-    func baseAddress(_ index: Int) -> PCIBaseAddress {
-        PCIBaseAddress(read32(Self.firstBAROffset + 4 * index))
+    /// The first port of I/O BAR `index`: the firmware's, or, when it left the BAR without
+    /// ports, a range the kernel chooses above every port another function decodes; `nil` when
+    /// the BAR is not an I/O BAR or no room is left.
+    ///
+    /// Sizing (§6.2.5.1): with the function's decoding off, all ones are written to the BAR;
+    /// the bits that read back as zero are the ones the function ignores, so the range is
+    /// `~readback + 1` ports long, and its start must be a multiple of that.
+    func ioPorts(bar index: Int) -> UInt16? {
+        let offset = Self.firstBAROffset + 4 * index
+        let raw = read32(offset)
+        guard raw & PCIBaseAddress.ioSpaceBit != 0 else { return nil }
+        if case .io(let port) = PCIBaseAddress(raw) { return port }
+        let command = read16(Self.commandOffset)
+        write16(Self.commandOffset, command & ~PCICommand.ioSpace.rawValue)
+        write32(offset, UInt32.max)
+        let length = (~(read32(offset) & PCIBaseAddress.ioAddressMask) & 0xFFFF) + 1
+        let start = Self.firstFreePort(aligned: length, above: Self.firstPCIPort)
+        write32(offset, start.map { UInt32($0) } ?? 0)
+        write16(Self.commandOffset, command)
+        return start
+    }
+
+    /// Where a PC's firmware starts the I/O ports it gives PCI functions: below are the
+    /// legacy devices (the 8259s, the PIT, the serial ports, the debug consoles, ACPI's).
+    static let firstPCIPort: UInt32 = 0xC000
+
+    /// The first multiple of `length` at or above `floor` past the I/O BARs of every function.
+    private static func firstFreePort(aligned length: UInt32, above floor: UInt32) -> UInt16? {
+        var end = floor
+        _ = first { function in
+            let bars = function.headerType & headerLayoutMask == bridgeHeaderLayout ? 2 : 6
+            for index in 0..<bars {
+                let raw = function.read32(firstBAROffset + 4 * index)
+                guard case .io(let port) = PCIBaseAddress(raw) else { continue }
+                // The firmware's ranges are not sized again: a BAR decodes at most 256 ports.
+                end = max(end, UInt32(port) + 256)
+            }
+            return false
+        }
+        let start = (end + length - 1) / length * length
+        return start + length <= 0x1_0000 ? UInt16(start) : nil
     }
 
     /// Turns on `bits` of the command register (§6.2.2) and clears Interrupt Disable, so that

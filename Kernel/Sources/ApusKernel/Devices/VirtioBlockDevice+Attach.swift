@@ -27,7 +27,7 @@ extension VirtioBlockDevice {
             log("disk: none usable: \(name) offers only the modern interface, and Apus drives the legacy one")
             return nil
         }
-        guard case .io(let port) = function.baseAddress(0) else {
+        guard let port = function.ioPorts(bar: 0) else {
             log("disk: none usable: \(name) has no I/O ports in BAR 0")
             return nil
         }
