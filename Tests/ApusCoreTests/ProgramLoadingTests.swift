@@ -88,7 +88,7 @@ struct ProgramLoadingTests {
         let original = ELFBuilder.typical.bytes()
         var accepted = 0, refused = 0
         try withMachine(megabytes: 8) { machine in
-            for _ in 0..<3000 {
+            for _ in 0..<TestTier.count(short: 1_000, long: 10_000) {
                 var bytes = original
                 for _ in 0..<Int.random(in: 1...4, using: &random) {
                     bytes[Int.random(in: 0..<(64 + 2 * 56), using: &random)] = UInt8.random(in: 0...255, using: &random)

@@ -47,7 +47,8 @@ struct DirectoryIndexTests {
         /// The model: each directory's names, and which names are directories.
         var model: [String: Set<String>] = ["/p": [], "/q": []]
         var subdirectories = Set<String>()
-        for step in 0..<1_500 {
+        let steps = TestTier.count(short: 600, long: 3_000)
+        for step in 0..<steps {
             let directory = directories.randomElement(using: &random)!
             let name = "n\(Int.random(in: 0..<120, using: &random))"
             let full = directory + "/" + name
@@ -109,7 +110,7 @@ struct DirectoryIndexTests {
                     model[toDirectory]!.insert(toName)
                 }
             }
-            for directory in directories where step % 50 == 0 || step == 1_499 {
+            for directory in directories where step % 50 == 0 || step == steps - 1 {
                 let names = try fs.names(directory).dropFirst(2)
                 #expect(Set(names) == model[directory]!, "seed \(seed), step \(step): \(directory)")
                 #expect(names.count == model[directory]!.count, "seed \(seed), step \(step): a name twice in \(directory)")

@@ -10,7 +10,7 @@ import Testing
 /// that still fails.
 @Suite("Model-based test of the file system")
 struct FileSystemModelTests {
-    static let stepsPerRun = 800
+    static let stepsPerRun = TestTier.count(short: 400, long: 2_000)
 
     struct Runner {
         let disk: DiskMachine

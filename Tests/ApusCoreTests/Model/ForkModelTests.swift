@@ -8,8 +8,8 @@ import Testing
 /// exited. A failure reports the seed and the shortest operation list that still fails.
 @Suite("Model-based test of fork and copy-on-write")
 struct ForkModelTests {
-    /// 2,000 a run; 5,000 in the long tier (``TestTier``).
-    static let operationsPerRun = TestTier.count(short: 2_000, long: 5_000)
+    /// 1,000 a run; 5,000 in the long tier (``TestTier``).
+    static let operationsPerRun = TestTier.count(short: 1_000, long: 5_000)
 
     @Test(arguments: [0xF0_4B00_0001 as UInt64, 0xF0_4B00_0002, 0xF0_4B00_0003, 0xF0_4B00_0004])
     func processesAgreeWithTheModel(seed: UInt64) {

@@ -9,8 +9,8 @@ import Testing
 /// list that still fails.
 @Suite("Model-based test of process life")
 struct ProcessLifeModelTests {
-    /// 8,000 a run; 20,000 in the long tier (``TestTier``).
-    static let actionsPerRun = TestTier.count(short: 8_000, long: 20_000)
+    /// 5,000 a run; 20,000 in the long tier (``TestTier``).
+    static let actionsPerRun = TestTier.count(short: 5_000, long: 20_000)
 
     @Test(arguments: [0x11FE_0001 as UInt64, 0x11FE_0002, 0x11FE_0003, 0x11FE_0004])
     func processLifeAgreesWithTheModel(seed: UInt64) {
