@@ -73,13 +73,19 @@ struct UserlandBuildTests {
         let output = LockedData()
         let library = try FileManager.default.contentsOfDirectory(at: build.userland.appendingPathComponent("lib"), includingPropertiesForKeys: nil)
         let programs = try build.programNames().map { build.userland.appendingPathComponent("programs/\($0).c") }
-        for source in library + programs {
-            let status = try runReadingOutput(URL(fileURLWithPath: "/usr/bin/env"),
-                                              ["clang"] + UserlandBuild.compileFlags + ["-I", build.userland.appendingPathComponent("include").path,
-                                                                                     "-c", "-o", "/dev/null", source.path],
+        let include = ["-I", build.userland.appendingPathComponent("include").path]
+        // The C sources in one compiler run that stops after the checks that warn (the real
+        // build, which also generates code, prints its warnings too: CI fails on them); the
+        // assembly, which only the assembler checks, one file at a time.
+        let c = (library + programs).filter { $0.pathExtension == "c" }
+        var runs = [["-fsyntax-only"] + c.map(\.path)]
+        runs += library.filter { $0.pathExtension != "c" }.map { ["-c", "-o", "/dev/null", $0.path] }
+        for arguments in runs {
+            let status = try runReadingOutput(URL(fileURLWithPath: "/usr/bin/env"), ["clang"] + UserlandBuild.compileFlags + include + arguments,
                                               onData: output.append)
-            #expect(status == 0, "\(source.lastPathComponent)")
+            #expect(status == 0, "\(arguments.last ?? "")")
         }
+        #expect(c.count > 50)
         #expect(String(decoding: output.data, as: UTF8.self) == "")
     }
 
