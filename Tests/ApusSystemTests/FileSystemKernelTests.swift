@@ -71,7 +71,7 @@ struct FileSystemKernelTests {
 
     /// The cut points: this many, spread from the workload's first block write to its last
     /// (128 with `APUS_LONG_TESTS=1`).
-    static let cutPoints = TestTier.count(short: 16, long: 128)
+    static let cutPoints = TestTier.count(short: 10, long: 128)
 
     /// The block writes of the workload (`fsnested fsyncs 6` on a fresh disk), counted by a run
     /// whose cut never comes; nil when that run failed.
