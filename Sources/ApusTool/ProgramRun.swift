@@ -210,13 +210,24 @@ public struct ProgramRun: Sendable {
         let scratch = try ScratchFolder(in: machine.scratchParent)
         defer { scratch.remove() }
         let image = disk ?? scratch.url.appendingPathComponent("disk.img")
+        /// The kept image a scratch disk is a copy of (DiskTemplates.swift).
+        var template: [UInt8]?
         if disk == nil || !FileManager.default.fileExists(atPath: image.path) {
             let entries = try Self.diskEntries(programs: programs, data: data, extra: extraFiles)
             guard entries.contains(where: { $0.path == program && $0.isFile }) else {
                 throw NoSuchProgram(name: program, files: entries.filter(\.isFile).map(\.path))
             }
-            try RunDisk.make(at: image, entries: entries, durable: disk != nil)
+            if disk == nil, let key = DiskTemplates.key(entries: entries, geometry: "keos") {
+                if try !DiskTemplates.shared.copy(key, to: image) {
+                    try RunDisk.make(at: image, entries: entries, durable: false)
+                    DiskTemplates.shared.keep(key, from: image)
+                }
+                template = key
+            } else {
+                try RunDisk.make(at: image, entries: entries, durable: disk != nil)
+            }
         }
+        let madeStamp = template.flatMap { _ in DiskTemplates.changeStamp(of: image) }
         let argv = scratch.url.appendingPathComponent("argv")
         try Data(argumentImage()).write(to: argv)
         let stdin = scratch.url.appendingPathComponent("stdin")
@@ -250,7 +261,14 @@ public struct ProgramRun: Sendable {
                                  tally: outcome.records.first?.kind == .booted ? tally.value : RunTally())
         result.traceProblem = trace?.finish()
         if reportsMemoryMaps { result.fileNames = RunDisk.pathsByInode(of: image) }
-        if checksDisk { result.diskProblems = RunDisk.problems(of: image) }
+        if checksDisk {
+            // A copy of a kept image that no run wrote holds the bytes the checker saw once.
+            if let template, let madeStamp, DiskTemplates.changeStamp(of: image) == madeStamp {
+                result.diskProblems = DiskTemplates.shared.problems(template, checking: image)
+            } else {
+                result.diskProblems = RunDisk.problems(of: image)
+            }
+        }
         return result
     }
 
