@@ -2,7 +2,8 @@ import ApusCore
 import Foundation
 
 /// The disk a run boots with: an image of KeOS's file system (ABI.md §6) that the tool makes
-/// for every run with the core's own code (``FileSystemImage``) over an image file
+/// for every run (or copies from an earlier run's with the same files: DiskTemplates.swift)
+/// with the core's own code (``FileSystemImage``) over an image file
 /// (``FileBlockDevice``), holding the run's programs and data at `/NAME`, the `--rootfs`
 /// trees with their subdirectories, and a busybox found there installed in `/bin` with a
 /// name per applet (BusyboxInstall.swift); and what the tool reads from an image after a run, with
