@@ -210,7 +210,7 @@ public struct ProgramRun: Sendable {
         let scratch = try ScratchFolder(in: machine.scratchParent)
         defer { scratch.remove() }
         let image = disk ?? scratch.url.appendingPathComponent("disk.img")
-        /// The kept image a scratch disk is a copy of (DiskTemplates.swift).
+        // The kept image a scratch disk is a copy of (DiskTemplates.swift).
         var template: [UInt8]?
         if disk == nil || !FileManager.default.fileExists(atPath: image.path) {
             let entries = try Self.diskEntries(programs: programs, data: data, extra: extraFiles)

@@ -8,7 +8,7 @@ import X86_64Support
 /// which interrupt line it raises, and switches the kernel turns on (whether it answers I/O
 /// or memory accesses, whether it may reach RAM on its own). A full firmware (SeaBIOS) has
 /// already given each BAR an address and each function an interrupt line, and the kernel
-/// reads them; a minimal one (qboot, which boots in a third of the time) gives none, and the
+/// reads them; a minimal one (qboot, whose boot costs QEMU 40 % less) gives none, and the
 /// kernel gives the I/O BAR it needs ports of its own (``ioPorts(bar:)``).
 ///
 /// The PC reaches configuration space through two I/O ports, *configuration mechanism #1*
