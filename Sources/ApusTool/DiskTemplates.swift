@@ -20,6 +20,9 @@ final class DiskTemplates: @unchecked Sendable {
 
     /// How many images are kept (the oldest goes first).
     static let capacity = 8
+    /// The most data an image may hold and be kept: an image of big files (a `--rootfs`
+    /// tree of a gigabyte) is made anew each time rather than read back and held.
+    static let largestKept = 32 << 20
 
     /// An image as its length and the byte ranges that hold data (the rest is a hole).
     struct Template {
@@ -81,19 +84,21 @@ final class DiskTemplates: @unchecked Sendable {
     }
 
     /// Keeps the image at `url` under `key`: its data extents, found with SEEK_DATA and
-    /// SEEK_HOLE. An image that cannot be read so is not kept.
+    /// SEEK_HOLE. An image that cannot be read so, or holds more than ``largestKept`` bytes
+    /// of data, is not kept.
     func keep(_ key: [UInt8], from url: URL) {
         let descriptor = open(url.path, O_RDONLY | O_CLOEXEC)
         guard descriptor >= 0 else { return }
         defer { close(descriptor) }
         let length = lseek(descriptor, 0, SEEK_END)
         var extents: [(offset: off_t, bytes: Data)] = []
-        var offset: off_t = 0
+        var offset: off_t = 0, held = 0
         while offset < length {
             let start = lseek(descriptor, offset, seekData)
             guard start >= 0 else { break } // no data past `offset` (ENXIO)
             let end = lseek(descriptor, start, seekHole)
-            guard end > start else { return }
+            held += Int(end - start)
+            guard end > start, held <= Self.largestKept else { return }
             var bytes = Data(count: Int(end - start))
             let read = bytes.withUnsafeMutableBytes { pread(descriptor, $0.baseAddress, $0.count, start) }
             guard read == bytes.count else { return }

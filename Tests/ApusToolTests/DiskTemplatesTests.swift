@@ -47,6 +47,19 @@ struct DiskTemplatesTests {
         #expect(templates.problems(key, checking: copied) == [])
     }
 
+    @Test func anImageOfBigFilesIsNotKept() throws {
+        let folder = try TemporaryFolder()
+        let big = folder.url.appendingPathComponent("big")
+        try Data(repeating: 0x5A, count: DiskTemplates.largestKept + 1).write(to: big)
+        let entries = [RunDisk.Entry(path: Array("big".utf8), source: Array(big.path.utf8))]
+        let key = try #require(DiskTemplates.key(entries: entries, geometry: "keos"))
+        let made = folder.url.appendingPathComponent("made.img")
+        try RunDisk.make(at: made, entries: entries, durable: false)
+        let templates = DiskTemplates()
+        templates.keep(key, from: made)
+        #expect(try !templates.copy(key, to: folder.url.appendingPathComponent("copied.img")), "made anew, not held")
+    }
+
     @Test func aChangedHostFileIsAnotherImage() throws {
         let folder = try TemporaryFolder()
         let entries = try Self.entries(in: folder.url)
