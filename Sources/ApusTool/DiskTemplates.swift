@@ -1,20 +1,15 @@
+import ApusCore
 import Foundation
 
-#if os(Linux)
-/// lseek's whence for the next data and the next hole (Glibc declares them only with _GNU_SOURCE).
-private let seekData: Int32 = 3, seekHole: Int32 = 4
-#else
-private let seekData = SEEK_DATA, seekHole = SEEK_HOLE
-#endif
-
-/// The scratch images this process made lately, kept as their written extents, so that a run
-/// whose disk would hold the same files as an earlier one's gets a copy instead of a new
-/// mkfs; and what the checker found on each, so that a disk no run wrote is not checked
+/// The scratch images this process made lately, kept as their blocks that hold data, so that
+/// a run whose disk would hold the same files as an earlier one's gets a copy instead of a
+/// new mkfs; and what the checker found on each, so that a disk no run wrote is not checked
 /// again. A test process boots hundreds of machines over the same few sets of files: a copy
 /// of the megabyte mkfs writes costs a tenth of making it.
 ///
-/// An image is known by its geometry and its entries, each file by its host file's device,
-/// inode, size and change and modification times: a file changed since is a different key.
+/// An image is known by its geometry and its entries, each file by its host file's identity
+/// (size, modification and change times: ``BuildFingerprint/identity(of:)``): a file changed
+/// since is a different key.
 final class DiskTemplates: @unchecked Sendable {
     static let shared = DiskTemplates()
 
@@ -24,10 +19,10 @@ final class DiskTemplates: @unchecked Sendable {
     /// tree of a gigabyte) is made anew each time rather than read back and held.
     static let largestKept = 32 << 20
 
-    /// An image as its length and the byte ranges that hold data (the rest is a hole).
+    /// An image as its size and the runs of blocks that hold data (the rest is holes).
     struct Template {
-        var length: off_t
-        var extents: [(offset: off_t, bytes: Data)]
+        var blockCount: UInt64
+        var runs: [(first: UInt64, bytes: Data)]
         /// What the checker found on it, once asked.
         var problems: [String]?
     }
@@ -41,25 +36,10 @@ final class DiskTemplates: @unchecked Sendable {
         for entry in entries {
             key += [0xFF] + entry.path + [0xFE] + (entry.linkTarget ?? [])
             guard let source = entry.source else { continue }
-            var status = stat()
-            guard stat(String(decoding: source, as: UTF8.self), &status) == 0 else { return nil }
-            key += [0xFD] + source
-            for number in [UInt64(status.st_dev), UInt64(status.st_ino), UInt64(status.st_size),
-                           UInt64(status.st_mtim.tv_sec), UInt64(status.st_mtim.tv_nsec),
-                           UInt64(status.st_ctim.tv_sec), UInt64(status.st_ctim.tv_nsec)] {
-                key += withUnsafeBytes(of: number.littleEndian, Array.init)
-            }
+            guard let identity = BuildFingerprint.identity(of: String(decoding: source, as: UTF8.self)) else { return nil }
+            key += [0xFD] + source + [0xFC] + Array(identity.utf8)
         }
         return key
-    }
-
-    /// When the file at `url` last changed, and its size: equal before and after a run when
-    /// the run wrote nothing to it (QEMU writes long after the image is made, well past the
-    /// host's coarsest timestamp tick).
-    static func changeStamp(of url: URL) -> [Int]? {
-        var status = stat()
-        guard stat(url.path, &status) == 0 else { return nil }
-        return [status.st_mtim.tv_sec, status.st_mtim.tv_nsec, status.st_ctim.tv_sec, status.st_ctim.tv_nsec, Int(status.st_size)]
     }
 
     /// Writes the image kept under `key` to `url` (a new sparse file); false when none is kept.
@@ -68,47 +48,45 @@ final class DiskTemplates: @unchecked Sendable {
         let template = templates.first { $0.key == key }?.template
         lock.unlock()
         guard let template else { return false }
-        let descriptor = open(url.path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
-        guard descriptor >= 0 else { throw ToolError("cannot make the disk image \(url.path): \(String(cString: strerror(errno)))") }
-        defer { close(descriptor) }
-        guard ftruncate(descriptor, template.length) == 0 else {
-            throw ToolError("cannot make the disk image \(url.path): \(String(cString: strerror(errno)))")
-        }
-        for extent in template.extents {
-            let written = extent.bytes.withUnsafeBytes { pwrite(descriptor, $0.baseAddress, $0.count, extent.offset) }
-            guard written == extent.bytes.count else {
-                throw ToolError("cannot write the disk image \(url.path): \(String(cString: strerror(errno)))")
+        let device = try FileBlockDevice(creatingImageAt: url.path, blockCount: template.blockCount)
+        do {
+            for run in template.runs {
+                try run.bytes.withUnsafeBytes { bytes in
+                    for index in 0..<bytes.count / BlockGeometry.blockSize {
+                        let block = UnsafeRawBufferPointer(rebasing: bytes[index * BlockGeometry.blockSize..<(index + 1) * BlockGeometry.blockSize])
+                        try device.write(block: run.first + UInt64(index), from: block)
+                    }
+                }
             }
+        } catch {
+            throw ToolError("cannot write the disk image \(url.path): \(error)")
         }
         return true
     }
 
-    /// Keeps the image at `url` under `key`: its data extents, found with SEEK_DATA and
-    /// SEEK_HOLE. An image that cannot be read so, or holds more than ``largestKept`` bytes
-    /// of data, is not kept.
+    /// Keeps the image at `url` under `key`: the blocks that hold data
+    /// (``FileBlockDevice/blocksHoldingData()``). An image that cannot be read so, or holds
+    /// more than ``largestKept`` bytes of data, is not kept.
     func keep(_ key: [UInt8], from url: URL) {
-        let descriptor = open(url.path, O_RDONLY | O_CLOEXEC)
-        guard descriptor >= 0 else { return }
-        defer { close(descriptor) }
-        let length = lseek(descriptor, 0, SEEK_END)
-        var extents: [(offset: off_t, bytes: Data)] = []
-        var offset: off_t = 0, held = 0
-        while offset < length {
-            let start = lseek(descriptor, offset, seekData)
-            guard start >= 0 else { break } // no data past `offset` (ENXIO)
-            let end = lseek(descriptor, start, seekHole)
-            held += Int(end - start)
-            guard end > start, held <= Self.largestKept else { return }
-            var bytes = Data(count: Int(end - start))
-            let read = bytes.withUnsafeMutableBytes { pread(descriptor, $0.baseAddress, $0.count, start) }
-            guard read == bytes.count else { return }
-            extents.append((start, bytes))
-            offset = end
+        guard let device = try? FileBlockDevice(openingImageAt: url.path, readOnly: true),
+              let ranges = device.blocksHoldingData(),
+              ranges.reduce(0, { $0 + $1.count }) * BlockGeometry.blockSize <= Self.largestKept else { return }
+        var runs: [(first: UInt64, bytes: Data)] = []
+        for range in ranges {
+            var bytes = Data(count: range.count * BlockGeometry.blockSize)
+            let read: Bool = bytes.withUnsafeMutableBytes { buffer in
+                range.enumerated().allSatisfy { index, block in
+                    let slice = UnsafeMutableRawBufferPointer(rebasing: buffer[index * BlockGeometry.blockSize..<(index + 1) * BlockGeometry.blockSize])
+                    return (try? device.read(block: block, into: slice)) != nil
+                }
+            }
+            guard read else { return }
+            runs.append((range.lowerBound, bytes))
         }
         lock.lock()
         defer { lock.unlock() }
         templates.removeAll { $0.key == key }
-        templates.append((key, Template(length: length, extents: extents)))
+        templates.append((key, Template(blockCount: device.blockCount, runs: runs)))
         if templates.count > Self.capacity { templates.removeFirst() }
     }
 

@@ -1,6 +1,13 @@
 import ApusCore
 import Foundation
 
+#if os(Linux)
+/// lseek's whence for the next data and the next hole (Glibc declares them only with _GNU_SOURCE).
+private let seekData: Int32 = 3, seekHole: Int32 = 4
+#else
+private let seekData = SEEK_DATA, seekHole = SEEK_HOLE
+#endif
+
 /// A disk image file on the host, as a ``BlockDevice``: what `apus mkfs`, `apus fsck` and the
 /// image tools read and write, with the same core code the kernel runs on its virtio disk.
 ///
@@ -83,6 +90,26 @@ public final class FileBlockDevice: BlockDevice {
         var status = stat()
         guard fstat(descriptor, &status) == 0 else { return 0 }
         return UInt64(status.st_blocks) * 512
+    }
+
+    /// The blocks that hold data, in order (the rest of a sparse image is holes, which read as
+    /// zeros), found with lseek's SEEK_DATA and SEEK_HOLE and widened to whole blocks; `nil`
+    /// when the host cannot say.
+    public func blocksHoldingData() -> [ClosedRange<UInt64>]? {
+        let size = off_t(blockCount) * off_t(BlockGeometry.blockSize)
+        var ranges: [ClosedRange<UInt64>] = []
+        var position: off_t = 0
+        while position < size {
+            let start = lseek(descriptor, position, seekData)
+            guard start >= 0 else { return errno == ENXIO ? ranges : nil } // ENXIO: no data past `position`
+            guard start < size else { return ranges }
+            let end = min(lseek(descriptor, start, seekHole), size)
+            guard end > start else { return nil }
+            let blockSize = off_t(BlockGeometry.blockSize)
+            ranges.append(UInt64(start / blockSize + 1)...UInt64((end + blockSize - 1) / blockSize))
+            position = (end + blockSize - 1) / blockSize * blockSize
+        }
+        return ranges
     }
 
     private func offset(of block: UInt64) -> off_t {

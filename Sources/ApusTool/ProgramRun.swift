@@ -227,7 +227,9 @@ public struct ProgramRun: Sendable {
                 try RunDisk.make(at: image, entries: entries, durable: disk != nil)
             }
         }
-        let madeStamp = template.flatMap { _ in DiskTemplates.changeStamp(of: image) }
+        // Equal after the run when the run wrote nothing to the disk: QEMU writes long after
+        // the image is made, well past the host's coarsest timestamp tick.
+        let made = template.flatMap { _ in BuildFingerprint.identity(of: image.path) }
         let argv = scratch.url.appendingPathComponent("argv")
         try Data(argumentImage()).write(to: argv)
         let stdin = scratch.url.appendingPathComponent("stdin")
@@ -263,7 +265,7 @@ public struct ProgramRun: Sendable {
         if reportsMemoryMaps { result.fileNames = RunDisk.pathsByInode(of: image) }
         if checksDisk {
             // A copy of a kept image that no run wrote holds the bytes the checker saw once.
-            if let template, let madeStamp, DiskTemplates.changeStamp(of: image) == madeStamp {
+            if let template, let made, BuildFingerprint.identity(of: image.path) == made {
                 result.diskProblems = DiskTemplates.shared.problems(template, checking: image)
             } else {
                 result.diskProblems = RunDisk.problems(of: image)

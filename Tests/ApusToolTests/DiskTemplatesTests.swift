@@ -72,18 +72,18 @@ struct DiskTemplatesTests {
         #expect(DiskTemplates.key(entries: entries, geometry: "keos") == nil, "a file that is gone: no key")
     }
 
-    @Test func aWriteChangesTheStampAndNothingElseDoes() throws {
+    @Test func aWriteChangesTheImagesIdentityAndACheckDoesNot() throws {
         let folder = try TemporaryFolder()
         let image = folder.url.appendingPathComponent("disk.img")
         try RunDisk.make(at: image, entries: Self.entries(in: folder.url), durable: false)
-        let stamp = try #require(DiskTemplates.changeStamp(of: image))
+        let stamp = try #require(BuildFingerprint.identity(of: image.path))
         _ = RunDisk.problems(of: image)
-        #expect(DiskTemplates.changeStamp(of: image) == stamp, "the checker only reads")
+        #expect(BuildFingerprint.identity(of: image.path) == stamp, "the checker only reads")
         usleep(20_000) // past the host's coarsest timestamp tick
         let handle = try FileHandle(forWritingTo: image)
         try handle.seek(toOffset: 4096)
         try handle.write(contentsOf: Data([1]))
         try handle.close()
-        #expect(DiskTemplates.changeStamp(of: image) != stamp)
+        #expect(BuildFingerprint.identity(of: image.path) != stamp)
     }
 }
