@@ -83,12 +83,12 @@ struct LinuxProgramTests {
         try Self.withBusybox { folder, files in
             let (expected, hostStatus) = try Self.hostRun(Self.script, folder: folder, files: files)
             let result = try SystemUnderTest.run("busybox", ["sh", "/script.sh"], rootfs: [files])
-            #expect(result.problem == nil, "kernel log:\n\(result.log)")
-            #expect(result.stdout == expected)
-            #expect(result.stderr == "to-stderr\n")
-            #expect(result.stderr == "to-stderr\n")
-            #expect(result.exitStatus == Int64(hostStatus))
-            #expect(hostStatus == 5)
+            expectEqual(result.problem, nil, "kernel log:\n\(result.log)")
+            expectEqual(result.stdout, expected)
+            expectEqual(result.stderr, "to-stderr\n")
+            expectEqual(result.stderr, "to-stderr\n")
+            expectEqual(result.exitStatus, Int64(hostStatus))
+            expectEqual(hostStatus, 5)
             expectNothingLeakedAndNoPanic(result)
         }
     }
@@ -133,9 +133,9 @@ struct LinuxProgramTests {
         try Self.withBusybox { _, files in
             try Data(Self.signalScript.utf8).write(to: files.appendingPathComponent("script.sh"))
             let result = try SystemUnderTest.run("busybox", ["sh", "/script.sh"], rootfs: [files])
-            #expect(result.problem == nil, "kernel log:\n\(result.log)")
-            #expect(result.stdout == Self.signalScriptOutput)
-            #expect(result.exitStatus == 0)
+            expectEqual(result.problem, nil, "kernel log:\n\(result.log)")
+            expectEqual(result.stdout, Self.signalScriptOutput)
+            expectEqual(result.exitStatus, 0)
             expectNothingLeakedAndNoPanic(result)
         }
     }
@@ -144,9 +144,9 @@ struct LinuxProgramTests {
         try Self.withBusybox { _, files in
             let result = try SystemUnderTest.run("busybox", ["sh", "-c", "/hello; echo \"hello said $?\"; /hello | busybox wc -c; exec /hello"],
                                                  rootfs: [files])
-            #expect(result.problem == nil, "kernel log:\n\(result.log)")
-            #expect(result.stdout == "Hello from Apus!\nhello said 0\n17\nHello from Apus!\n")
-            #expect(result.exitStatus == 0)
+            expectEqual(result.problem, nil, "kernel log:\n\(result.log)")
+            expectEqual(result.stdout, "Hello from Apus!\nhello said 0\n17\nHello from Apus!\n")
+            expectEqual(result.exitStatus, 0)
             expectNothingLeakedAndNoPanic(result)
         }
     }
@@ -210,9 +210,9 @@ struct LinuxProgramTests {
         try withHostProgram(name) { folder, expected in
             #expect(expected.hasSuffix("survived\n"))
             let result = try SystemUnderTest.run(name, rootfs: [folder])
-            #expect(result.problem == nil, "kernel log:\n\(result.log)")
-            #expect(result.stdout == expected)
-            #expect(result.exitStatus == 0)
+            expectEqual(result.problem, nil, "kernel log:\n\(result.log)")
+            expectEqual(result.stdout, expected)
+            expectEqual(result.exitStatus, 0)
             expectNothingLeakedAndNoPanic(result)
             run = result
         }

@@ -50,8 +50,8 @@ extension PagerDependent {
 
         @Test func processesThatWaitForEachOtherForeverAreEndedWithTheReason() throws {
             let result = try expectRun("deadlock", stdout: "parent and child both wait to read\n", status: -1)
-            #expect(result.logLines.filter { $0.hasPrefix("deadlock: thread ") && $0.hasSuffix("which no thread can bring about; process ended with status -1") }.count == 2,
-                    "log:\n\(result.log)")
+            expectEqual(result.logLines.filter { $0.hasPrefix("deadlock: thread ") && $0.hasSuffix("which no thread can bring about; process ended with status -1") }.count, 2,
+                        "log:\n\(result.log)")
         }
 
         @Test func hoardingProcessesAreBoundedTogetherAndTheKernelReclaimsAll() throws {
