@@ -207,9 +207,10 @@ struct LinuxProgramTests {
     @discardableResult
     static func printsWhatTheHostPrints(_ name: String) throws -> ProgramRun.Result {
         var run: ProgramRun.Result?
-        try withHostProgram(name) { folder, expected in
-            #expect(expected.hasSuffix("survived\n"))
+        try withHostProgram(name) { folder, hostRun in
             let result = try SystemUnderTest.run(name, rootfs: [folder])
+            let expected = try hostRun.output()
+            #expect(expected.hasSuffix("survived\n"))
             expectEqual(result.problem, nil, "kernel log:\n\(result.log)")
             expectEqual(result.stdout, expected)
             expectEqual(result.exitStatus, 0)
@@ -220,18 +221,46 @@ struct LinuxProgramTests {
     }
 
     /// Builds Fixtures/`name`.c with this host's `cc -static` into a scratch folder (beside
-    /// its source as `src.c`), runs it
-    /// on the host there, and gives `body` the folder and what it printed.
-    static func withHostProgram(_ name: String, _ body: (_ folder: URL, _ expected: String) throws -> Void) throws {
+    /// its source as `src.c`), starts it on this host in a copy of that folder, and gives
+    /// `body` the folder and that run, which goes on while `body` runs the program on Apus
+    /// (the fixtures that wait for alarms and time-outs wait on both at once).
+    static func withHostProgram(_ name: String, _ body: (_ folder: URL, _ hostRun: HostRun) throws -> Void) throws {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("apus-\(name)-\(UUID().uuidString)")
+        let hostFolder = folder.appendingPathExtension("host")
+        defer {
+            try? FileManager.default.removeItem(at: folder)
+            try? FileManager.default.removeItem(at: hostFolder)
+        }
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: folder) }
-        let program = try buildWithHostCompiler(name, into: folder)
+        try buildWithHostCompiler(name, into: folder)
         // Its source, executable but no program, is there too (for `execve` to refuse).
         try FileManager.default.copyItem(at: source(of: name), to: folder.appendingPathComponent("src.c"))
         try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: folder.appendingPathComponent("src.c").path)
-        let expected = String(decoding: try HostSpawn.run(program.path, [], in: folder.path).output, as: UTF8.self)
-        try body(folder, expected)
+        try FileManager.default.copyItem(at: folder, to: hostFolder)
+        let hostRun = HostRun(hostFolder.appendingPathComponent(name), in: hostFolder)
+        defer { _ = try? hostRun.output() } // the folders go only once the host's run has ended
+        try body(folder, hostRun)
+    }
+
+    /// A program's run on this host (``HostSpawn``), on a thread of its own.
+    final class HostRun: @unchecked Sendable {
+        private let ended = DispatchSemaphore(value: 0)
+        /// Set once, by the run's thread, before `ended` is signalled.
+        private var outcome: Result<String, any Error>?
+
+        init(_ program: URL, in folder: URL) {
+            Thread { [self] in
+                outcome = Result { String(decoding: try HostSpawn.run(program.path, [], in: folder.path).output, as: UTF8.self) }
+                ended.signal()
+            }.start()
+        }
+
+        /// What the program printed on standard output, once it has ended.
+        func output() throws -> String {
+            ended.wait()
+            ended.signal()
+            return try outcome!.get()
+        }
     }
 
     static func source(of name: String) -> URL {
