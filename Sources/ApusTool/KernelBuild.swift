@@ -1,7 +1,7 @@
 import Foundation
 
-/// Building the kernel: `swift build` on the `Kernel` package for bare-metal x86-64, with the
-/// flags that make ApusCore and the kernel Embedded Swift (DESIGN.md, "Facts that shape the
+/// Building the kernel: `swift build` on the `Kernel` package for bare-metal x86-64, whose
+/// manifest makes ApusCore and the kernel Embedded Swift (DESIGN.md, "Facts that shape the
 /// layout"). SwiftPM rebuilds only what changed, but even finding that nothing did costs
 /// about 0.6 s, so `swift build` runs only when the inputs' fingerprint (``inputs``) differs
 /// from the last successful build's, kept beside the kernel (``BuildFingerprint``).
@@ -12,18 +12,16 @@ public struct KernelBuild: Sendable {
 
     public static let triple = "x86_64-unknown-none-elf"
 
-    /// The flags for every target of the kernel build, ApusCore included.
-    public static let flags: [String] = [
-        "--triple", triple, "-c", "release",
-        "-Xswiftc", "-enable-experimental-feature", "-Xswiftc", "Embedded", "-Xswiftc", "-wmo",
-        "-Xswiftc", "-Xfrontend", "-Xswiftc", "-disable-stack-protector",
-        // Exclusive access is checked statically; the host's debug builds check it at run time.
-        "-Xswiftc", "-enforce-exclusivity=unchecked",
-        // The kernel's code and data live in the lower-half kernel window (docs/memory-layout.md).
-        "-Xcc", "-mcmodel=large", "-Xcc", "-mno-red-zone", "-Xcc", "-fno-pic",
-        "-Xcc", "-mno-sse", "-Xcc", "-mno-sse2", "-Xcc", "-mno-mmx",
-        "-Xcc", "-ffreestanding", "-Xcc", "-fno-omit-frame-pointer",
-    ]
+    /// The arguments of `swift build` for the kernel: the target and the configuration. Every
+    /// other flag is in the kernel package's manifest (Kernel/Package.swift), for ApusCore
+    /// too, which is a target of that package.
+    public static let flags: [String] = ["--triple", triple, "-c", "release"]
+
+    /// The arguments of `swift` that build the kernel (CI runs the same, from a checkout's
+    /// root, before the tool exists: .ci/run).
+    public var arguments: [String] {
+        ["build", "--package-path", workspace.kernelPackage.path, "--disable-build-manifest-caching"] + Self.flags
+    }
 
     /// The kernel ELF file a build produces.
     public var kernelImage: URL {
@@ -33,19 +31,14 @@ public struct KernelBuild: Sendable {
     /// Where the fingerprint of the last successful build is kept: beside the kernel.
     public var stamp: FingerprintStamp { FingerprintStamp(product: kernelImage) }
 
-    /// What the kernel is built from: every file of the kernel package and of ApusCore (which
-    /// the kernel compiles in Embedded mode), the root manifest that declares ApusCore, the
-    /// flags, and the Swift toolchain.
+    /// What the kernel is built from: every file of the kernel package (ApusCore's through the
+    /// package's link to Sources/ApusCore), the flags, and the Swift toolchain.
     public var inputs: BuildFingerprint {
         var fingerprint = BuildFingerprint()
         fingerprint.add("checkout", [workspace.root.standardizedFileURL.path])
         fingerprint.add("flags", Self.flags)
         fingerprint.addTool("swift", companions: ["swift-frontend", "swift-build"])
-        // Package.resolved is written by the build itself, and names only the tool's
-        // dependencies, which the kernel does not use.
-        fingerprint.addFiles(under: workspace.kernelPackage, relativeTo: workspace.root, excluding: ["Package.resolved"])
-        fingerprint.addFiles(under: workspace.root.appendingPathComponent("Sources/ApusCore"), relativeTo: workspace.root)
-        fingerprint.addFile(workspace.root.appendingPathComponent("Package.swift"), as: "Package.swift")
+        fingerprint.addFiles(under: workspace.kernelPackage, relativeTo: workspace.root)
         return fingerprint
     }
 
@@ -61,11 +54,9 @@ public struct KernelBuild: Sendable {
         stamp.forget()
         let collected = LineCollector(onLine: progress)
         // SwiftPM's cached build plan can miss a file added to ApusCore, which the kernel
-        // package reaches as a dependency ("cannot find type … in scope"): it is planned
+        // package reaches through its link ("cannot find type … in scope"): it is planned
         // afresh, which costs about a second, only when the inputs changed anyway.
-        let status = try runReadingOutput(URL(fileURLWithPath: "/usr/bin/env"),
-                                          ["swift", "build", "--package-path", workspace.kernelPackage.path, "--disable-build-manifest-caching"] + Self.flags,
-                                          onData: collected.append)
+        let status = try runReadingOutput(URL(fileURLWithPath: "/usr/bin/env"), ["swift"] + arguments, onData: collected.append)
         collected.finish()
         guard status == 0 else {
             let errors = collected.lines.filter { $0.contains("error") }.prefix(20).joined(separator: "\n")

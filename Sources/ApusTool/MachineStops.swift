@@ -7,9 +7,12 @@ extension Machine {
     /// ends the tool (the watcher would stop QEMU anyway once the tool is gone).
     public static func stopEverything() {
         stopping.update { $0 = true }
-        WatchedProcess.stopAll()
+        // The run's files go before the machines: each QEMU's watcher removes the same files
+        // once its pipe closes (WatchedProcess), and two removals of one folder at once can
+        // each give up half way, on a file the other has just removed.
         ScratchFolder.removeAll()
         SharedRAM.removeAll()
+        WatchedProcess.stopAll()
     }
 
     /// Set once ``stopEverything()`` has begun.

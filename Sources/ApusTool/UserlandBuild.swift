@@ -165,7 +165,16 @@ public struct UserlandBuild: Sendable {
 
     /// The flags of a program built for Linux: the same compiler, optimization and linking as
     /// Apus's programs, Linux's target, no C library (``linuxLibrary`` stands in for one).
-    public static let linuxCompilerFlags = ["--target=x86_64-unknown-linux-gnu"] + compileFlags.dropFirst() + linkFlags
+    public static let linuxCompilerFlags = linuxCompileFlags + linkFlags
+
+    /// The compile half of ``linuxCompilerFlags``: Linux's target, the rest as Apus's programs.
+    static let linuxCompileFlags = ["--target=x86_64-unknown-linux-gnu"] + compileFlags.dropFirst()
+
+    /// The headers of a program built for Linux: `Userland/linux/include` first, then
+    /// `Userland/include`.
+    var linuxHeaders: [String] {
+        ["-I", userland.appendingPathComponent("linux/include").path, "-I", userland.appendingPathComponent("include").path]
+    }
 
     /// What a KeOS program is linked with on Linux: Linux's entry, the KeOS calls over Linux's,
     /// what a program run as `/init` needs to reach the machine's disk, and `execve` and
@@ -179,19 +188,45 @@ public struct UserlandBuild: Sendable {
 
     /// Builds `Userland/programs/NAME.c` as a static Linux program (for `apus bench --linux`)
     /// and returns its bytes. Headers come from `Userland/linux/include` first, then
-    /// `Userland/include`; it is built every time (one compiler run).
+    /// `Userland/include`; the program is compiled every time (one compiler run), the
+    /// library's objects only when they are stale (``linuxLibraryObjects()``).
     public func buildForLinux(program name: String) throws -> Data {
         let folder = userland.appendingPathComponent(".build/linux")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         let output = folder.appendingPathComponent(name)
-        let arguments = Self.linuxCompilerFlags + [
-            "-I", userland.appendingPathComponent("linux/include").path,
-            "-I", userland.appendingPathComponent("include").path,
-            "-Wl,--build-id=none", "-o", output.path,
-        ] + linuxLibrary.map(\.path) + [userland.appendingPathComponent("programs/\(name).c").path]
+        let arguments = Self.linuxCompilerFlags + linuxHeaders + ["-Wl,--build-id=none", "-o", output.path]
+            + (try linuxLibraryObjects()).map(\.path) + [userland.appendingPathComponent("programs/\(name).c").path]
         let (status, messages) = try run("clang", arguments)
         guard status == 0 else { throw ToolError("\(name).c did not compile for Linux:\n\(messages)") }
         return try Data(contentsOf: output)
+    }
+
+    /// The objects of ``linuxLibrary``, in its order, each compiled again only when it is
+    /// stale: when a source or header of `Userland/linux`, `lib` or `include`, the flags or
+    /// clang changed.
+    func linuxLibraryObjects() throws -> [URL] {
+        var fingerprint = BuildFingerprint()
+        fingerprint.add("checkout", [workspace.root.standardizedFileURL.path])
+        fingerprint.add("flags", Self.linuxCompileFlags)
+        fingerprint.addTool("clang")
+        for folder in ["linux", "lib", "include"] {
+            fingerprint.addFiles(under: userland.appendingPathComponent(folder), relativeTo: userland)
+        }
+        let objects = linuxLibrary.map { source in
+            // linux/syscall.c and lib/syscall6.c: the folder is part of the name.
+            let name = source.deletingLastPathComponent().lastPathComponent + "-" + source.lastPathComponent + ".o"
+            return (source: source, object: FingerprintStamp(product: userland.appendingPathComponent(".build/linux/lib/\(name)"),
+                                                             stamp: stamps.appendingPathComponent("linux/\(name).fingerprint")))
+        }
+        try FileManager.default.createDirectory(at: userland.appendingPathComponent(".build/linux/lib"), withIntermediateDirectories: true)
+        let inputs = fingerprint
+        _ = try Self.inParallel(objects.filter { !$0.object.isCurrent(inputs) }) { source, object in
+            object.forget()
+            let (status, messages) = try run("clang", Self.linuxCompileFlags + linuxHeaders + ["-c", "-o", object.product.path, source.path])
+            guard status == 0 else { throw ToolError("\(source.lastPathComponent) did not compile for Linux:\n\(messages)") }
+            try object.record(inputs)
+        }
+        return objects.map(\.object.product)
     }
 
     private func contents(of folder: String) throws -> [URL] {

@@ -28,9 +28,11 @@ struct Build: ParsableCommand {
             note("apus: no program \(unknown).c in Userland/programs")
             throw ExitCode(2)
         }
+        let selection: UserlandBuild.ProgramSelection = programs.isEmpty ? .all : .only(programs)
         do {
-            _ = try buildKernel()
-            _ = try build.build(programs.isEmpty ? .all : .only(programs)) { note("  \($0)") }
+            // The programs compile while the kernel does: the kernel's compile keeps one core
+            // busy for most of its minute, and the programs' take a few seconds of the others.
+            _ = try atOnce({ try buildKernel() }, { try build.build(selection) { note("  \($0)") } })
         } catch let error as ToolError {
             note("apus: \(error)")
             throw ExitCode(1)

@@ -19,8 +19,8 @@ struct AccessOKTests {
         try withMachine { machine in
             let mm = try layout(machine)
             let used = machine.frames.usedCount
-            #expect(mm.accessOK(VirtualAddress(address), length: length, write: write) == expected, sourceLocation: sourceLocation)
-            #expect(machine.frames.usedCount == used, "accessOK never faults a page in", sourceLocation: sourceLocation)
+            expectEqual(mm.accessOK(VirtualAddress(address), length: length, write: write), expected, sourceLocation: sourceLocation)
+            expectEqual(machine.frames.usedCount, used, "accessOK never faults a page in", sourceLocation: sourceLocation)
         }
     }
 
@@ -76,9 +76,9 @@ struct AccessOKTests {
         try withMachine { machine in
             var mm = try machine.addressSpace()
             _ = try mm.mmap(at: VirtualAddress(0x7FFF_FFFF_E000), length: 0x2000, protection: [.read, .write], backing: .anonymous)
-            #expect(mm.accessOK(VirtualAddress(0x7FFF_FFFF_E000), length: 0x2000, write: true) == true)
-            #expect(mm.accessOK(VirtualAddress(0x7FFF_FFFF_FFFF), length: 1, write: true) == true)
-            #expect(mm.accessOK(VirtualAddress(0x7FFF_FFFF_FFFF), length: 2, write: true) == false)
+            expectEqual(mm.accessOK(VirtualAddress(0x7FFF_FFFF_E000), length: 0x2000, write: true), true)
+            expectEqual(mm.accessOK(VirtualAddress(0x7FFF_FFFF_FFFF), length: 1, write: true), true)
+            expectEqual(mm.accessOK(VirtualAddress(0x7FFF_FFFF_FFFF), length: 2, write: true), false)
         }
     }
 
@@ -88,10 +88,10 @@ struct AccessOKTests {
             for index in 0..<64 {
                 _ = try mm.mmap(at: VirtualAddress(UInt64(0x2000_0000 + index * 0x1000)), length: 0x1000, protection: [.read, .write], backing: .anonymous)
             }
-            #expect(mm.accessOK(VirtualAddress(0x2000_0000), length: 64 * 0x1000, write: true) == true)
+            expectEqual(mm.accessOK(VirtualAddress(0x2000_0000), length: 64 * 0x1000, write: true), true)
             try mm.munmap(VirtualAddress(0x2000_0000 + 40 * 0x1000))
-            #expect(mm.accessOK(VirtualAddress(0x2000_0000), length: 64 * 0x1000, write: true) == false)
-            #expect(mm.accessOK(VirtualAddress(0x2000_0000), length: 40 * 0x1000, write: true) == true)
+            expectEqual(mm.accessOK(VirtualAddress(0x2000_0000), length: 64 * 0x1000, write: true), false)
+            expectEqual(mm.accessOK(VirtualAddress(0x2000_0000), length: 40 * 0x1000, write: true), true)
         }
     }
 }

@@ -16,8 +16,8 @@ struct AddressingTests {
     @Test func pageAlignmentAndOffsets() {
         let address = VirtualAddress(0x40_1234)
         #expect(!address.isPageAligned)
-        #expect(address.pageOffset == 0x234)
-        #expect(address.pageBase == VirtualAddress(0x40_1000))
+        expectEqual(address.pageOffset, 0x234)
+        expectEqual(address.pageBase, VirtualAddress(0x40_1000))
         #expect(VirtualAddress(0x40_1000).isPageAligned)
         #expect(PhysicalAddress(0x20_0000).isPageAligned)
         #expect(!PhysicalAddress(0x20_0008).isPageAligned)
@@ -25,30 +25,30 @@ struct AddressingTests {
 
     @Test func tableIndicesAreNineBitsPerLevel() {
         let address = VirtualAddress(0x0000_7FFF_FFFF_F000)
-        #expect(address.tableIndex(level: 4) == 255)
-        #expect(address.tableIndex(level: 3) == 511)
-        #expect(address.tableIndex(level: 2) == 511)
-        #expect(address.tableIndex(level: 1) == 511)
+        expectEqual(address.tableIndex(level: 4), 255)
+        expectEqual(address.tableIndex(level: 3), 511)
+        expectEqual(address.tableIndex(level: 2), 511)
+        expectEqual(address.tableIndex(level: 1), 511)
         let kernel = VirtualAddress(0xFFFF_8000_0020_3000)
-        #expect(kernel.tableIndex(level: 4) == 256)
-        #expect(kernel.tableIndex(level: 2) == 1)
-        #expect(kernel.tableIndex(level: 1) == 3)
+        expectEqual(kernel.tableIndex(level: 4), 256)
+        expectEqual(kernel.tableIndex(level: 2), 1)
+        expectEqual(kernel.tableIndex(level: 1), 3)
     }
 
     @Test func advancingPast2To64Fails() {
-        #expect(VirtualAddress(UInt64.max).advanced(by: 1) == nil)
-        #expect(VirtualAddress(UInt64.max - 1).advanced(by: 1) == VirtualAddress(UInt64.max))
-        #expect(VirtualRange(start: VirtualAddress(0xFFFF_FFFF_FFFF_F000), length: 0x1000) == nil)
-        #expect(VirtualRange(pagesFrom: VirtualAddress(0x1000), length: UInt64.max) == nil)
-        #expect(VirtualRange(pagesFrom: VirtualAddress(0x1000), length: 1) == VirtualRange(0x1000, pages: 1))
+        expectEqual(VirtualAddress(UInt64.max).advanced(by: 1), nil)
+        expectEqual(VirtualAddress(UInt64.max - 1).advanced(by: 1), VirtualAddress(UInt64.max))
+        expectEqual(VirtualRange(start: VirtualAddress(0xFFFF_FFFF_FFFF_F000), length: 0x1000), nil)
+        expectEqual(VirtualRange(pagesFrom: VirtualAddress(0x1000), length: UInt64.max), nil)
+        expectEqual(VirtualRange(pagesFrom: VirtualAddress(0x1000), length: 1), VirtualRange(0x1000, pages: 1))
     }
 
     @Test func roundUpToPages() {
-        #expect(PageGeometry.roundUp(0) == 0)
-        #expect(PageGeometry.roundUp(1) == 0x1000)
-        #expect(PageGeometry.roundUp(0x1000) == 0x1000)
-        #expect(PageGeometry.roundUp(0x1001) == 0x2000)
-        #expect(PageGeometry.roundUp(UInt64.max - 0xFFE) == nil)
+        expectEqual(PageGeometry.roundUp(0), 0)
+        expectEqual(PageGeometry.roundUp(1), 0x1000)
+        expectEqual(PageGeometry.roundUp(0x1000), 0x1000)
+        expectEqual(PageGeometry.roundUp(0x1001), 0x2000)
+        expectEqual(PageGeometry.roundUp(UInt64.max - 0xFFE), nil)
     }
 
     @Test func rangesOverlapOnlyWhenTheyShareAnAddress() {
@@ -57,16 +57,16 @@ struct AddressingTests {
         #expect(!range.overlaps(VirtualRange(0x10_2000, pages: 1)))
         #expect(!range.overlaps(VirtualRange(0x0F_F000, pages: 1)))
         #expect(range.overlaps(VirtualRange(0x0F_F000, pages: 2)))
-        #expect(Array(range.pages) == [0x10_0000, 0x10_1000])
-        #expect(range.pageCount == 2)
+        expectEqual(Array(range.pages), [0x10_0000, 0x10_1000])
+        expectEqual(range.pageCount, 2)
     }
 
     @Test func kernelWindowIsOneLowerHalfSlotAwayFromSlots0And255() {
         let window = AddressSpaceLayout.kernelWindow
-        #expect(window.start == VirtualAddress(0x0000_5000_0000_0000))
-        #expect(window.end == VirtualAddress(0x0000_5080_0000_0000))
+        expectEqual(window.start, VirtualAddress(0x0000_5000_0000_0000))
+        expectEqual(window.end, VirtualAddress(0x0000_5080_0000_0000))
         #expect(window.length == 512 << 30)
-        #expect(window.start.tableIndex(level: 4) == AddressSpaceLayout.kernelWindowSlot)
+        expectEqual(window.start.tableIndex(level: 4), AddressSpaceLayout.kernelWindowSlot)
         #expect(AddressSpaceLayout.kernelWindowSlot != 0 && AddressSpaceLayout.kernelWindowSlot != 255)
         #expect(AddressSpaceLayout.kernelWindowSlot < AddressSpaceLayout.firstKernelSlot)
         #expect(AddressSpaceLayout.isSharedSlot(160) && AddressSpaceLayout.isSharedSlot(256) && AddressSpaceLayout.isSharedSlot(511))
@@ -84,11 +84,11 @@ struct AddressingTests {
     }
 
     @Test func addressesPrintInHexadecimal() {
-        #expect(VirtualAddress(0x401000).description == "0x401000")
-        #expect(VirtualAddress(0).description == "0x0")
-        #expect(PhysicalAddress(0xFFFF_FFFF_FFFF_FFFF).description == "0xffffffffffffffff")
-        #expect(VirtualRange(0x1000, pages: 1).description == "[0x1000, 0x2000)")
-        #expect(Permission([.read, .executable, .user]).description == "r-xu")
+        expectEqual(VirtualAddress(0x401000).description, "0x401000")
+        expectEqual(VirtualAddress(0).description, "0x0")
+        expectEqual(PhysicalAddress(0xFFFF_FFFF_FFFF_FFFF).description, "0xffffffffffffffff")
+        expectEqual(VirtualRange(0x1000, pages: 1).description, "[0x1000, 0x2000)")
+        expectEqual(Permission([.read, .executable, .user]).description, "r-xu")
     }
 }
 
@@ -102,10 +102,10 @@ struct KernelErrorTests {
             (.invalidArgument, -22), (.tooManyOpenFile, -24), (.noSpace, -28), (.brokenPipe, -32),
             (.nameTooLong, -36), (.noSuchSyscall, -38), (.directoryNotEmpty, -39),
         ]
-        #expect(expected.count == KernelError.allCases.count)
+        expectEqual(expected.count, KernelError.allCases.count)
         for (error, value) in expected {
-            #expect(error.syscallReturnValue == value, "\(error)")
-            #expect(KernelError(syscallReturnValue: value) == error)
+            expectEqual(error.syscallReturnValue, value, "\(error)")
+            expectEqual(KernelError(syscallReturnValue: value), error)
         }
     }
 
@@ -117,14 +117,14 @@ struct KernelErrorTests {
     }
 
     @Test func successValuesDecodeToNoError() {
-        #expect(KernelError(syscallReturnValue: 0) == nil)
-        #expect(KernelError(syscallReturnValue: 0x1000_0000) == nil)
-        #expect(KernelError(syscallReturnValue: -3) == nil)
-        #expect(KernelError(syscallReturnValue: -0x100) == nil)
+        expectEqual(KernelError(syscallReturnValue: 0), nil)
+        expectEqual(KernelError(syscallReturnValue: 0x1000_0000), nil)
+        expectEqual(KernelError(syscallReturnValue: -3), nil)
+        expectEqual(KernelError(syscallReturnValue: -0x100), nil)
     }
 
     @Test func namesMatchTheContract() {
-        #expect(KernelError.badAddress.description == "BadAddress")
-        #expect(KernelError.tooManyOpenFile.description == "TooManyOpenFile")
+        expectEqual(KernelError.badAddress.description, "BadAddress")
+        expectEqual(KernelError.tooManyOpenFile.description, "TooManyOpenFile")
     }
 }

@@ -20,11 +20,11 @@ struct CopyBeforeConsumeTests {
         try withMachine { machine in
             let harness = try Self.harnessWithAnAbsentSecondPage(machine, input: "0123456789")
             let straddling = ProcessHarnessLayout.buffer + 0x1000 - 4
-            #expect(harness.read(0, count: 10, to: straddling) == -12)
+            expectEqual(harness.read(0, count: 10, to: straddling), -12)
             machine.frames.cancelInjectedFailure()
-            #expect(harness.console.input == Array("0123456789".utf8), "nothing was taken from the input")
-            #expect(harness.read(0, count: 10, to: straddling) == 10)
-            #expect(try harness.bytes(count: 10, at: straddling) == "0123456789")
+            expectEqual(harness.console.input, Array("0123456789".utf8), "nothing was taken from the input")
+            expectEqual(harness.read(0, count: 10, to: straddling), 10)
+            expectEqual(try harness.bytes(count: 10, at: straddling), "0123456789")
         }
     }
 
@@ -32,9 +32,9 @@ struct CopyBeforeConsumeTests {
         try withMachine { machine in
             let harness = try Self.harnessWithAnAbsentSecondPage(machine, input: "abc")
             // 8 KiB asked, 3 bytes pending: the absent second page is never needed.
-            #expect(harness.read(0, count: 0x2000) == 3)
+            expectEqual(harness.read(0, count: 0x2000), 3)
             machine.frames.cancelInjectedFailure()
-            #expect(try harness.bytes(count: 3) == "abc")
+            expectEqual(try harness.bytes(count: 3), "abc")
         }
     }
 
@@ -42,16 +42,16 @@ struct CopyBeforeConsumeTests {
         try withMachine { machine in
             let harness = try ProcessHarness(machine, pager: LazyPager())
             try writeUser(&harness.process.mm, [0], at: ProcessHarnessLayout.buffer)
-            #expect(harness.call(.pipe, ProcessHarnessLayout.buffer + 0x800) == 0)
+            expectEqual(harness.call(.pipe, ProcessHarnessLayout.buffer + 0x800), 0)
             // Written from the first page, so that the buffer's second page stays absent.
             try writeUser(&harness.process.mm, Array("through the pipe".utf8), at: ProcessHarnessLayout.buffer + 0x100)
-            #expect(harness.call(.write, 4, ProcessHarnessLayout.buffer + 0x100, 16) == 16)
+            expectEqual(harness.call(.write, 4, ProcessHarnessLayout.buffer + 0x100, 16), 16)
             machine.frames.failAllocation(after: 0)
             let straddling = ProcessHarnessLayout.buffer + 0x1000 - 4
-            #expect(harness.read(3, count: 16, to: straddling) == -12)
+            expectEqual(harness.read(3, count: 16, to: straddling), -12)
             machine.frames.cancelInjectedFailure()
-            #expect(harness.read(3, count: 16, to: straddling) == 16, "every byte is still there")
-            #expect(try harness.bytes(count: 16, at: straddling) == "through the pipe")
+            expectEqual(harness.read(3, count: 16, to: straddling), 16, "every byte is still there")
+            expectEqual(try harness.bytes(count: 16, at: straddling), "through the pipe")
         }
     }
 
@@ -59,15 +59,15 @@ struct CopyBeforeConsumeTests {
         try withMachine { machine in
             let harness = try ProcessHarness(machine, pager: LazyPager())
             try writeUser(&harness.process.mm, [0], at: ProcessHarnessLayout.buffer)
-            #expect(harness.call(.pipe, ProcessHarnessLayout.buffer + 0x800) == 0)
+            expectEqual(harness.call(.pipe, ProcessHarnessLayout.buffer + 0x800), 0)
             machine.frames.failAllocation(after: 0)
-            #expect(harness.call(.write, 4, ProcessHarnessLayout.buffer + 0xFF0, 0x20) == -12)
+            expectEqual(harness.call(.write, 4, ProcessHarnessLayout.buffer + 0xFF0, 0x20), -12)
             machine.frames.cancelInjectedFailure()
             guard case .pipeReader(let pipe) = try harness.process.files.file(3).kind else {
                 Issue.record("descriptor 3 is not the pipe's read end")
                 return
             }
-            #expect(pipe.available == 0, "no byte of the failed write went in")
+            expectEqual(pipe.available, 0, "no byte of the failed write went in")
         }
     }
 
@@ -75,11 +75,11 @@ struct CopyBeforeConsumeTests {
         try withMachine { machine in
             let harness = try Self.harnessWithAnAbsentSecondPage(machine)
             let before = harness.process.files.openCount
-            #expect(harness.call(.pipe, ProcessHarnessLayout.buffer + 0x1000 - 4) == -12)
-            #expect(harness.process.files.openCount == before, "no descriptor leaked")
+            expectEqual(harness.call(.pipe, ProcessHarnessLayout.buffer + 0x1000 - 4), -12)
+            expectEqual(harness.process.files.openCount, before, "no descriptor leaked")
             machine.frames.cancelInjectedFailure()
-            #expect(harness.call(.pipe, ProcessHarnessLayout.buffer + 0x1000 - 4) == 0)
-            #expect(try userBytes(&harness.process.mm, at: ProcessHarnessLayout.buffer + 0x1000 - 4, count: 8) == [3, 0, 0, 0, 4, 0, 0, 0])
+            expectEqual(harness.call(.pipe, ProcessHarnessLayout.buffer + 0x1000 - 4), 0)
+            expectEqual(try userBytes(&harness.process.mm, at: ProcessHarnessLayout.buffer + 0x1000 - 4, count: 8), [3, 0, 0, 0, 4, 0, 0, 0])
         }
     }
 
@@ -93,11 +93,11 @@ struct CopyBeforeConsumeTests {
             try writeUser(&harness.process.mm, [0], at: ProcessHarnessLayout.buffer)
             let free = machine.frames.freeCount
             machine.frames.failAllocation(after: 1) // the first page gets a frame, the second none
-            #expect(harness.call(.write, 1, ProcessHarnessLayout.buffer + 0x2000, 0x2000) == -12)
+            expectEqual(harness.call(.write, 1, ProcessHarnessLayout.buffer + 0x2000, 0x2000), -12)
             machine.frames.cancelInjectedFailure()
-            #expect(machine.frames.freeCount == free, "the page the failed write filled went back")
-            #expect((try? harness.process.mm.pageTable.walk(pages.start)) == nil, "and is absent again")
-            #expect(harness.call(.write, 1, ProcessHarnessLayout.buffer + 0x2000, 0x2000) == 0x2000)
+            expectEqual(machine.frames.freeCount, free, "the page the failed write filled went back")
+            expectEqual((try? harness.process.mm.pageTable.walk(pages.start)), nil, "and is absent again")
+            expectEqual(harness.call(.write, 1, ProcessHarnessLayout.buffer + 0x2000, 0x2000), 0x2000)
         }
     }
 
@@ -110,22 +110,22 @@ struct CopyBeforeConsumeTests {
             try writeUser(&harness.process.mm, [7], at: base + 0x1000) // the second page is there
             let free = machine.frames.freeCount
             machine.frames.failAllocation(after: 2) // the first and third get frames, the fourth none
-            #expect(harness.call(.write, 1, base, 0x4000) == -12)
+            expectEqual(harness.call(.write, 1, base, 0x4000), -12)
             machine.frames.cancelInjectedFailure()
-            #expect(machine.frames.freeCount == free)
-            #expect((try? harness.process.mm.pageTable.walk(VirtualAddress(base))) == nil)
-            #expect((try? harness.process.mm.pageTable.walk(VirtualAddress(base + 0x2000))) == nil)
-            #expect(try userBytes(&harness.process.mm, at: base + 0x1000, count: 1) == [7], "the page that was there stays")
+            expectEqual(machine.frames.freeCount, free)
+            expectEqual((try? harness.process.mm.pageTable.walk(VirtualAddress(base))), nil)
+            expectEqual((try? harness.process.mm.pageTable.walk(VirtualAddress(base + 0x2000))), nil)
+            expectEqual(try userBytes(&harness.process.mm, at: base + 0x1000, count: 1), [7], "the page that was there stays")
         }
     }
 
     @Test func pipeTakesTheTwoLowestFreeDescriptors() throws {
         try withMachine { machine in
             let harness = try ProcessHarness(machine)
-            #expect(harness.call(.close, 1) == 0)
-            #expect(harness.call(.pipe, ProcessHarnessLayout.buffer) == 0)
-            #expect(try userBytes(&harness.process.mm, at: ProcessHarnessLayout.buffer, count: 8) == [1, 0, 0, 0, 3, 0, 0, 0])
-            #expect(harness.process.files.lowestFreeDescriptors(3) == [4, 5, 6])
+            expectEqual(harness.call(.close, 1), 0)
+            expectEqual(harness.call(.pipe, ProcessHarnessLayout.buffer), 0)
+            expectEqual(try userBytes(&harness.process.mm, at: ProcessHarnessLayout.buffer, count: 8), [1, 0, 0, 0, 3, 0, 0, 0])
+            expectEqual(harness.process.files.lowestFreeDescriptors(3), [4, 5, 6])
         }
     }
 }

@@ -19,11 +19,11 @@ struct FileMappingEndTests {
         #expect(Array(bytes[0..<0x1100]) == file.bytes && bytes[0x1100...].allSatisfy { $0 == 0 })
         #expect(throws: KernelError.badAddress) { try userBytes(&mm, at: start + 0x2000, count: 1) }
         let read = PageFaultErrorCode(rawValue: PageFaultErrorCode.userBit)
-        #expect(mm.handlePageFault(at: VirtualAddress(start + 0x2010), errorCode: read) == .segmentationFault(.pastEndOfFile))
-        #expect(mm.handlePageFault(at: VirtualAddress(start + 0x3FFF), errorCode: read) == .segmentationFault(.pastEndOfFile))
+        expectEqual(mm.handlePageFault(at: VirtualAddress(start + 0x2010), errorCode: read), .segmentationFault(.pastEndOfFile))
+        expectEqual(mm.handlePageFault(at: VirtualAddress(start + 0x3FFF), errorCode: read), .segmentationFault(.pastEndOfFile))
         file.bytes += [UInt8](repeating: 0x5A, count: 0x1000)
         #expect(try userBytes(&mm, at: start + 0x2000, count: 0x100).allSatisfy { $0 == 0x5A }, "the file grew")
-        #expect(mm.handlePageFault(at: VirtualAddress(start + 0x3000), errorCode: read) == .segmentationFault(.pastEndOfFile))
+        expectEqual(mm.handlePageFault(at: VirtualAddress(start + 0x3000), errorCode: read), .segmentationFault(.pastEndOfFile))
     }
 
     @Test func theLazyPagerServesTheFilesPagesAndRefusesThoseAfter() throws {
@@ -51,7 +51,7 @@ struct FileMappingEndTests {
             let file = TestFile(patternedCount: 0x3000)
             try Self.map(&mm, file, pages: 4, offset: 0x1000)
             try mm.unmapRange(VirtualAddress(Self.start), length: 0x1000)
-            #expect(try userBytes(&mm, at: Self.start + 0x1000, count: 0x1000) == Array(file.bytes[0x2000..<0x3000]))
+            expectEqual(try userBytes(&mm, at: Self.start + 0x1000, count: 0x1000), Array(file.bytes[0x2000..<0x3000]))
             #expect(throws: KernelError.badAddress) { try userBytes(&mm, at: Self.start + 0x2000, count: 1) }
             let backing = FileBacking(file: file, offset: UInt64.max & ~0xFFF, faultsPastEnd: true)
             #expect(try backing.isPastEnd(at: 0x1000), "an offset past every file")
@@ -66,15 +66,15 @@ struct FileMappingEndTests {
             let address = harness.linux(LinuxSyscallNumber.mmap.rawValue, 0, 0x3000, 1, 2, UInt64(fd), 0)
             #expect(address > 0)
             let text = try harness.process.mm.copyIn(count: 13, from: VirtualAddress(UInt64(address)))
-            #expect(String(decoding: text, as: UTF8.self) == "Hello, file!\n")
+            expectEqual(String(decoding: text, as: UTF8.self), "Hello, file!\n")
             #expect(throws: KernelError.badAddress) { try harness.process.mm.copyIn(count: 1, from: VirtualAddress(UInt64(address) + 0x1000)) }
-            #expect(harness.linux(LinuxSyscallNumber.write.rawValue, 1, UInt64(address) + 0x1000, 1) == -14)
+            expectEqual(harness.linux(LinuxSyscallNumber.write.rawValue, 1, UInt64(address) + 0x1000, 1), -14)
         }
     }
 
     @Test func aBusErrorPastTheEndIsSIGBUS() {
         let fault = FaultSignal.pageFault(.pastEndOfFile, at: 0x1000_2010, inRegion: true, errorCode: 4)
-        #expect(fault.info == .fault(.busError, code: FaultSignal.busAddress, address: 0x1000_2010))
-        #expect(FaultCause.pastEndOfFile.description == "access past the end of the mapped file")
+        expectEqual(fault.info, .fault(.busError, code: FaultSignal.busAddress, address: 0x1000_2010))
+        expectEqual(FaultCause.pastEndOfFile.description, "access past the end of the mapped file")
     }
 }

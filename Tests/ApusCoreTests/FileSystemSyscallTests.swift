@@ -17,15 +17,15 @@ struct FileSystemSyscallTests {
     @Test func createMakesAnEmptyFileWithoutOpeningIt() throws {
         try withMachine { machine in
             let harness = try ProcessHarness(machine)
-            #expect(try harness.pathCall(.create, "new") == 0)
-            #expect(try harness.statRecord("new") == .init(type: 0, size: 0))
-            #expect(try harness.open("new") == 3, "create opened nothing")
-            #expect(try harness.pathCall(.create, "new") == Self.fileExist)
-            #expect(try harness.pathCall(.create, "/") == Self.fileExist)
-            #expect(try harness.pathCall(.create, ".") == Self.fileExist)
-            #expect(try harness.pathCall(.create, "missing/new") == Self.noSuchEntry)
-            #expect(try harness.pathCall(.create, "hello.txt/new") == Self.notDirectory)
-            #expect(try harness.pathCall(.create, "") == Self.noSuchEntry)
+            expectEqual(try harness.pathCall(.create, "new"), 0)
+            expectEqual(try harness.statRecord("new"), .init(type: 0, size: 0))
+            expectEqual(try harness.open("new"), 3, "create opened nothing")
+            expectEqual(try harness.pathCall(.create, "new"), Self.fileExist)
+            expectEqual(try harness.pathCall(.create, "/"), Self.fileExist)
+            expectEqual(try harness.pathCall(.create, "."), Self.fileExist)
+            expectEqual(try harness.pathCall(.create, "missing/new"), Self.noSuchEntry)
+            expectEqual(try harness.pathCall(.create, "hello.txt/new"), Self.notDirectory)
+            expectEqual(try harness.pathCall(.create, ""), Self.noSuchEntry)
         }
     }
 
@@ -33,31 +33,31 @@ struct FileSystemSyscallTests {
         try withMachine { machine in
             let harness = try ProcessHarness(machine)
             for call: KeOSSyscallNumber in [.create, .mkdir, .unlink, .chdir] {
-                #expect(harness.call(call, 0) == Self.badAddress)
-                #expect(harness.call(call, 0xFFFF_8000_0000_0000) == Self.badAddress)
+                expectEqual(harness.call(call, 0), Self.badAddress)
+                expectEqual(harness.call(call, 0xFFFF_8000_0000_0000), Self.badAddress)
                 try harness.process.mm.copyOut([0x62, 0xFF, 0], to: VirtualAddress(Self.pathArea))
-                #expect(harness.call(call, Self.pathArea) == Self.invalid, "not UTF-8")
-                #expect(try harness.pathCall(call, String(repeating: "n", count: 252)) == Self.nameTooLong)
+                expectEqual(harness.call(call, Self.pathArea), Self.invalid, "not UTF-8")
+                expectEqual(try harness.pathCall(call, String(repeating: "n", count: 252)), Self.nameTooLong)
             }
-            #expect(harness.call(.stat, 0, Self.recordArea) == Self.badAddress)
+            expectEqual(harness.call(.stat, 0, Self.recordArea), Self.badAddress)
             // A path running into an unmapped page.
             try harness.process.mm.copyOut([UInt8](repeating: 65, count: 16), to: VirtualAddress(ProcessHarnessLayout.buffer + 0x2000 - 16))
-            #expect(harness.call(.mkdir, ProcessHarnessLayout.buffer + 0x2000 - 16) == Self.badAddress)
-            #expect(try harness.pathCall(.create, String(repeating: "n", count: 251)) == 0, "251 bytes is a name")
+            expectEqual(harness.call(.mkdir, ProcessHarnessLayout.buffer + 0x2000 - 16), Self.badAddress)
+            expectEqual(try harness.pathCall(.create, String(repeating: "n", count: 251)), 0, "251 bytes is a name")
         }
     }
 
     @Test func mkdirMakesADirectoryHoldingDotAndDotDot() throws {
         try withMachine { machine in
             let harness = try ProcessHarness(machine)
-            #expect(try harness.pathCall(.mkdir, "d") == 0)
-            #expect(try harness.statRecord("d") == .init(type: 1, size: 4096))
-            #expect(try harness.pathCall(.mkdir, "d") == Self.fileExist)
-            #expect(try harness.pathCall(.mkdir, "hello.txt") == Self.fileExist)
-            #expect(try harness.pathCall(.mkdir, "missing/d") == Self.noSuchEntry)
-            #expect(try harness.pathCall(.mkdir, "d/e/") == 0, "a trailing slash")
+            expectEqual(try harness.pathCall(.mkdir, "d"), 0)
+            expectEqual(try harness.statRecord("d"), .init(type: 1, size: 4096))
+            expectEqual(try harness.pathCall(.mkdir, "d"), Self.fileExist)
+            expectEqual(try harness.pathCall(.mkdir, "hello.txt"), Self.fileExist)
+            expectEqual(try harness.pathCall(.mkdir, "missing/d"), Self.noSuchEntry)
+            expectEqual(try harness.pathCall(.mkdir, "d/e/"), 0, "a trailing slash")
             let fd = try harness.open("d")
-            #expect(try harness.readdir(fd, count: 8).map(\.name) == [".", "..", "e"])
+            expectEqual(try harness.readdir(fd, count: 8).map(\.name), [".", "..", "e"])
             let entries = try harness.readdir(try harness.open("d"), count: 2)
             #expect(entries[0].inode == (try harness.statRecord("d")?.inode) && entries[1].inode == 1)
         }
@@ -66,19 +66,19 @@ struct FileSystemSyscallTests {
     @Test func unlinkRemovesFilesAndEmptyDirectoriesOnly() throws {
         try withMachine { machine in
             let harness = try ProcessHarness(machine)
-            #expect(try harness.pathCall(.mkdir, "d") == 0)
-            #expect(try harness.pathCall(.create, "d/f") == 0)
-            #expect(try harness.pathCall(.unlink, "d") == Self.notEmpty)
-            #expect(try harness.pathCall(.unlink, "d/.") == Self.busy)
-            #expect(try harness.pathCall(.unlink, "d/..") == Self.busy)
-            #expect(try harness.pathCall(.unlink, ".") == Self.busy)
-            #expect(try harness.pathCall(.unlink, "/") == Self.busy)
-            #expect(try harness.pathCall(.unlink, "d/missing") == Self.noSuchEntry)
-            #expect(try harness.pathCall(.unlink, "hello.txt/") == Self.notDirectory)
-            #expect(try harness.pathCall(.unlink, "d/f") == 0)
-            #expect(try harness.pathCall(.unlink, "d/f") == Self.noSuchEntry)
-            #expect(try harness.pathCall(.unlink, "d") == 0)
-            #expect(try harness.statRecord("d") == nil)
+            expectEqual(try harness.pathCall(.mkdir, "d"), 0)
+            expectEqual(try harness.pathCall(.create, "d/f"), 0)
+            expectEqual(try harness.pathCall(.unlink, "d"), Self.notEmpty)
+            expectEqual(try harness.pathCall(.unlink, "d/."), Self.busy)
+            expectEqual(try harness.pathCall(.unlink, "d/.."), Self.busy)
+            expectEqual(try harness.pathCall(.unlink, "."), Self.busy)
+            expectEqual(try harness.pathCall(.unlink, "/"), Self.busy)
+            expectEqual(try harness.pathCall(.unlink, "d/missing"), Self.noSuchEntry)
+            expectEqual(try harness.pathCall(.unlink, "hello.txt/"), Self.notDirectory)
+            expectEqual(try harness.pathCall(.unlink, "d/f"), 0)
+            expectEqual(try harness.pathCall(.unlink, "d/f"), Self.noSuchEntry)
+            expectEqual(try harness.pathCall(.unlink, "d"), 0)
+            expectEqual(try harness.statRecord("d"), nil)
         }
     }
 
@@ -88,54 +88,54 @@ struct FileSystemSyscallTests {
             let free = try harness.fileSystem.freeBlockCount()
             let fd = try harness.open("hello.txt", mode: 2)
             let twin = try harness.open("hello.txt")
-            #expect(try harness.pathCall(.unlink, "hello.txt") == 0)
-            #expect(try harness.statRecord("hello.txt") == nil)
-            #expect(harness.read(fd, count: 5) == 5)
-            #expect(try harness.bytes(count: 5) == "Hello")
-            #expect(try harness.write(fd, " and more") == 9, "it is still writable")
-            #expect(harness.call(.close, UInt64(fd)) == 0)
-            #expect(try harness.fileSystem.freeBlockCount() == free, "one descriptor is still open")
-            #expect(harness.read(twin, count: 100) == 14)
-            #expect(try harness.bytes(count: 14) == "Hello and more")
-            #expect(harness.call(.close, UInt64(twin)) == 0)
+            expectEqual(try harness.pathCall(.unlink, "hello.txt"), 0)
+            expectEqual(try harness.statRecord("hello.txt"), nil)
+            expectEqual(harness.read(fd, count: 5), 5)
+            expectEqual(try harness.bytes(count: 5), "Hello")
+            expectEqual(try harness.write(fd, " and more"), 9, "it is still writable")
+            expectEqual(harness.call(.close, UInt64(fd)), 0)
+            expectEqual(try harness.fileSystem.freeBlockCount(), free, "one descriptor is still open")
+            expectEqual(harness.read(twin, count: 100), 14)
+            expectEqual(try harness.bytes(count: 14), "Hello and more")
+            expectEqual(harness.call(.close, UInt64(twin)), 0)
             #expect(try harness.fileSystem.freeBlockCount() == free + 1, "the last close freed its block")
-            #expect(try harness.pathCall(.create, "hello.txt") == 0, "the name can be used again")
+            expectEqual(try harness.pathCall(.create, "hello.txt"), 0, "the name can be used again")
         }
     }
 
     @Test func chdirMovesWherePathsStartAndForkCopiesIt() throws {
         try withMachine { machine in
             let harness = try ProcessHarness(machine)
-            #expect(try harness.pathCall(.mkdir, "d") == 0)
-            #expect(try harness.pathCall(.create, "d/f") == 0)
-            #expect(try harness.pathCall(.chdir, "missing") == Self.noSuchEntry)
-            #expect(try harness.pathCall(.chdir, "hello.txt") == Self.notDirectory)
-            #expect(try harness.pathCall(.chdir, "d") == 0)
+            expectEqual(try harness.pathCall(.mkdir, "d"), 0)
+            expectEqual(try harness.pathCall(.create, "d/f"), 0)
+            expectEqual(try harness.pathCall(.chdir, "missing"), Self.noSuchEntry)
+            expectEqual(try harness.pathCall(.chdir, "hello.txt"), Self.notDirectory)
+            expectEqual(try harness.pathCall(.chdir, "d"), 0)
             #expect(try harness.statRecord("f") != nil, "relative to d")
             #expect(try harness.statRecord("/hello.txt") != nil, "absolute paths start at /")
             var child = try harness.process.fork(mainThread: 2)
-            #expect(child.currentDirectory.inode == harness.process.currentDirectory.inode)
+            expectEqual(child.currentDirectory.inode, harness.process.currentDirectory.inode)
             let up = Array("..".utf8) + [0]
             try child.mm.copyOut(up, to: VirtualAddress(Self.pathArea))
-            #expect(child.dispatch(KeOSSyscallNumber.chdir.rawValue, SyscallArguments(Self.pathArea)) == .returns(0))
-            #expect(child.currentDirectory.inode == FileSystem<HostMemory>.rootInode)
+            expectEqual(child.dispatch(KeOSSyscallNumber.chdir.rawValue, SyscallArguments(Self.pathArea)), .returns(0))
+            expectEqual(child.currentDirectory.inode, FileSystem<HostMemory>.rootInode)
             #expect(try harness.statRecord("f") != nil, "the parent stays in d")
             child.closeAllFiles()
             // A directory that is some process's current one lives on after unlink.
-            #expect(try harness.pathCall(.unlink, "f") == 0)
-            #expect(try harness.pathCall(.unlink, "/d") == 0)
+            expectEqual(try harness.pathCall(.unlink, "f"), 0)
+            expectEqual(try harness.pathCall(.unlink, "/d"), 0)
             #expect(try harness.statRecord(".") != nil)
-            #expect(try harness.pathCall(.create, "g") == Self.noSuchEntry, "nothing is made in a removed directory")
-            #expect(try harness.pathCall(.chdir, "/") == 0)
+            expectEqual(try harness.pathCall(.create, "g"), Self.noSuchEntry, "nothing is made in a removed directory")
+            expectEqual(try harness.pathCall(.chdir, "/"), 0)
         }
     }
 
     @Test func threadsShareTheCurrentDirectory() throws {
         try withMachine { machine in
             let harness = try ProcessHarness(machine)
-            #expect(try harness.pathCall(.mkdir, "d") == 0)
+            expectEqual(try harness.pathCall(.mkdir, "d"), 0)
             try harness.process.mm.copyOut(Array("d".utf8) + [0], to: VirtualAddress(Self.pathArea))
-            #expect(harness.process.dispatch(KeOSSyscallNumber.chdir.rawValue, SyscallArguments(Self.pathArea), by: 7) == .returns(0))
+            expectEqual(harness.process.dispatch(KeOSSyscallNumber.chdir.rawValue, SyscallArguments(Self.pathArea), by: 7), .returns(0))
             try harness.process.mm.copyOut(Array("..".utf8) + [0], to: VirtualAddress(Self.pathArea))
             #expect(try harness.statRecord("../hello.txt") != nil, "the main thread is in d too")
         }
@@ -147,25 +147,25 @@ struct FileSystemSyscallTests {
             for mode: UInt64 in 0...2 {
                 let fd = try harness.open("/", mode: mode)
                 #expect(fd >= 3)
-                #expect(harness.read(fd, count: 1) == Self.isDirectory)
-                #expect(try harness.write(fd, "x") == Self.isDirectory)
-                #expect(harness.call(.seek, UInt64(fd), 0, 0) == Self.invalid)
-                #expect(harness.call(.tell, UInt64(fd)) == Self.invalid)
-                #expect(harness.call(.close, UInt64(fd)) == 0)
+                expectEqual(harness.read(fd, count: 1), Self.isDirectory)
+                expectEqual(try harness.write(fd, "x"), Self.isDirectory)
+                expectEqual(harness.call(.seek, UInt64(fd), 0, 0), Self.invalid)
+                expectEqual(harness.call(.tell, UInt64(fd)), Self.invalid)
+                expectEqual(harness.call(.close, UInt64(fd)), 0)
             }
-            #expect(try harness.open("hello.txt/") == Self.notDirectory)
+            expectEqual(try harness.open("hello.txt/"), Self.notDirectory)
         }
     }
 
     @Test func readdirFillsEntriesFromAPerDescriptorCursor() throws {
         try withMachine { machine in
             let harness = try ProcessHarness(machine)
-            for index in 0..<20 { #expect(try harness.pathCall(.create, "e\(index)") == 0) }
+            for index in 0..<20 { expectEqual(try harness.pathCall(.create, "e\(index)"), 0) }
             let fd = try harness.open("/")
             let other = try harness.open("/")
-            #expect(try harness.readdir(fd, count: 3).map(\.name) == [".", "..", "hello.txt"])
-            #expect(try harness.readdir(other, count: 1).map(\.name) == ["."], "each descriptor has its own cursor")
-            #expect(harness.call(.readdir, UInt64(fd), Self.recordArea, 0) == 0)
+            expectEqual(try harness.readdir(fd, count: 3).map(\.name), [".", "..", "hello.txt"])
+            expectEqual(try harness.readdir(other, count: 1).map(\.name), ["."], "each descriptor has its own cursor")
+            expectEqual(harness.call(.readdir, UInt64(fd), Self.recordArea, 0), 0)
             let rest = try harness.readdir(fd, count: 24)
             #expect(rest.map(\.name) == ["empty"] + (0..<20).map { "e\($0)" })
             #expect(try harness.readdir(fd, count: 24).isEmpty)
@@ -177,25 +177,25 @@ struct FileSystemSyscallTests {
         try withMachine { machine in
             let harness = try ProcessHarness(machine)
             let fd = try harness.open("/")
-            #expect(harness.call(.readdir, UInt64(fd), 0, 0) == Self.badAddress, "even for a count of 0")
-            #expect(harness.call(.readdir, UInt64(fd), 0, 4) == Self.badAddress)
-            #expect(harness.call(.readdir, UInt64(fd), ProcessHarnessLayout.readOnly, 1) == Self.badAddress)
-            #expect(harness.call(.readdir, UInt64(fd), ProcessHarnessLayout.buffer + 0x2000 - 264, 2) == Self.badAddress)
-            #expect(harness.call(.readdir, UInt64(fd), Self.recordArea, UInt64.max / 264 + 1) == Self.badAddress, "a size past 2^64")
-            #expect(try harness.readdir(fd, count: 1).map(\.name) == ["."], "nothing was consumed")
-            #expect(harness.call(.readdir, 99, Self.recordArea, 1) == Self.badFD)
-            #expect(harness.call(.readdir, UInt64(bitPattern: -1), Self.recordArea, 1) == Self.badFD)
-            #expect(harness.call(.readdir, 1, Self.recordArea, 1) == Self.notDirectory)
-            #expect(harness.call(.readdir, UInt64(try harness.open()), Self.recordArea, 1) == Self.notDirectory)
+            expectEqual(harness.call(.readdir, UInt64(fd), 0, 0), Self.badAddress, "even for a count of 0")
+            expectEqual(harness.call(.readdir, UInt64(fd), 0, 4), Self.badAddress)
+            expectEqual(harness.call(.readdir, UInt64(fd), ProcessHarnessLayout.readOnly, 1), Self.badAddress)
+            expectEqual(harness.call(.readdir, UInt64(fd), ProcessHarnessLayout.buffer + 0x2000 - 264, 2), Self.badAddress)
+            expectEqual(harness.call(.readdir, UInt64(fd), Self.recordArea, UInt64.max / 264 + 1), Self.badAddress, "a size past 2^64")
+            expectEqual(try harness.readdir(fd, count: 1).map(\.name), ["."], "nothing was consumed")
+            expectEqual(harness.call(.readdir, 99, Self.recordArea, 1), Self.badFD)
+            expectEqual(harness.call(.readdir, UInt64(bitPattern: -1), Self.recordArea, 1), Self.badFD)
+            expectEqual(harness.call(.readdir, 1, Self.recordArea, 1), Self.notDirectory)
+            expectEqual(harness.call(.readdir, UInt64(try harness.open()), Self.recordArea, 1), Self.notDirectory)
         }
     }
 
     @Test func aRemovedDirectoryStillOpenListsNothing() throws {
         try withMachine { machine in
             let harness = try ProcessHarness(machine)
-            #expect(try harness.pathCall(.mkdir, "d") == 0)
+            expectEqual(try harness.pathCall(.mkdir, "d"), 0)
             let fd = try harness.open("d")
-            #expect(try harness.pathCall(.unlink, "d") == 0)
+            expectEqual(try harness.pathCall(.unlink, "d"), 0)
             #expect(try harness.readdir(fd, count: 4).isEmpty)
         }
     }
@@ -205,19 +205,19 @@ struct FileSystemSyscallTests {
             let harness = try ProcessHarness(machine)
             try harness.process.mm.copyOut([UInt8](repeating: 0xAA, count: 40), to: VirtualAddress(Self.recordArea))
             try harness.process.mm.copyOut(Array("hello.txt".utf8) + [0], to: VirtualAddress(Self.pathArea))
-            #expect(harness.call(.stat, Self.pathArea, Self.recordArea) == 0)
+            expectEqual(harness.call(.stat, Self.pathArea, Self.recordArea), 0)
             let record = try harness.userBytes(40, at: Self.recordArea)
-            #expect(UInt64(littleEndianBytes: record, at: 0) == 2, "the first file mkfs made")
+            expectEqual(UInt64(littleEndianBytes: record, at: 0), 2, "the first file mkfs made")
             #expect(Array(record[8..<12]) == [0, 0, 0, 0] && UInt64(littleEndianBytes: record, at: 16) == 13)
-            #expect(Array(record[24..<28]) == [0, 0, 0, 0])
-            #expect(Array(record[32..<40]) == [UInt8](repeating: 0xAA, count: 8), "nothing past 32 bytes")
-            #expect(try harness.statRecord("/") == .init(type: 1, size: 4096))
-            #expect(harness.call(.stat, Self.pathArea, 0) == Self.badAddress)
-            #expect(harness.call(.stat, Self.pathArea, ProcessHarnessLayout.readOnly) == Self.badAddress)
-            #expect(harness.call(.stat, Self.pathArea, ProcessHarnessLayout.buffer + 0x2000 - 16) == Self.badAddress)
-            #expect(try harness.userBytes(16, at: ProcessHarnessLayout.buffer + 0x2000 - 16) == [UInt8](repeating: 0, count: 16), "untouched")
+            expectEqual(Array(record[24..<28]), [0, 0, 0, 0])
+            expectEqual(Array(record[32..<40]), [UInt8](repeating: 0xAA, count: 8), "nothing past 32 bytes")
+            expectEqual(try harness.statRecord("/"), .init(type: 1, size: 4096))
+            expectEqual(harness.call(.stat, Self.pathArea, 0), Self.badAddress)
+            expectEqual(harness.call(.stat, Self.pathArea, ProcessHarnessLayout.readOnly), Self.badAddress)
+            expectEqual(harness.call(.stat, Self.pathArea, ProcessHarnessLayout.buffer + 0x2000 - 16), Self.badAddress)
+            expectEqual(try harness.userBytes(16, at: ProcessHarnessLayout.buffer + 0x2000 - 16), [UInt8](repeating: 0, count: 16), "untouched")
             try harness.process.mm.copyOut(Array("missing".utf8) + [0], to: VirtualAddress(Self.pathArea))
-            #expect(harness.call(.stat, Self.pathArea, Self.recordArea) == Self.noSuchEntry)
+            expectEqual(harness.call(.stat, Self.pathArea, Self.recordArea), Self.noSuchEntry)
         }
     }
 
@@ -225,14 +225,14 @@ struct FileSystemSyscallTests {
         try withMachine { machine in
             let harness = try ProcessHarness(machine)
             let fd = try harness.open("empty", mode: 2)
-            #expect(try harness.write(fd, "0123456789") == 10)
-            #expect(harness.call(.seek, UInt64(fd), 8192, 0) == 8192)
-            #expect(try harness.write(fd, "z") == 1)
-            #expect(try harness.statRecord("empty") == .init(type: 0, size: 8193))
-            #expect(harness.call(.seek, UInt64(fd), 10, 0) == 10)
-            #expect(harness.read(fd, count: 0x1000) == 0x1000)
-            #expect(try harness.userBytes(0x1000, at: ProcessHarnessLayout.buffer) == [UInt8](repeating: 0, count: 0x1000))
-            #expect(harness.call(.seek, UInt64(fd), 0, 2) == 8193)
+            expectEqual(try harness.write(fd, "0123456789"), 10)
+            expectEqual(harness.call(.seek, UInt64(fd), 8192, 0), 8192)
+            expectEqual(try harness.write(fd, "z"), 1)
+            expectEqual(try harness.statRecord("empty"), .init(type: 0, size: 8193))
+            expectEqual(harness.call(.seek, UInt64(fd), 10, 0), 10)
+            expectEqual(harness.read(fd, count: 0x1000), 0x1000)
+            expectEqual(try harness.userBytes(0x1000, at: ProcessHarnessLayout.buffer), [UInt8](repeating: 0, count: 0x1000))
+            expectEqual(harness.call(.seek, UInt64(fd), 0, 2), 8193)
         }
     }
 
@@ -240,17 +240,17 @@ struct FileSystemSyscallTests {
         try withMachine { machine in
             let harness = try ProcessHarness(machine)
             let file = try harness.open("hello.txt", mode: 1)
-            #expect(try harness.write(file, "J") == 1)
+            expectEqual(try harness.write(file, "J"), 1)
             let writes = harness.disk.writeCount
-            #expect(harness.call(.fsync, UInt64(file)) == 0)
+            expectEqual(harness.call(.fsync, UInt64(file)), 0)
             #expect(harness.disk.writeCount > writes && harness.disk.flushCount > 0, "the page and the metadata went to the disk")
-            #expect(harness.call(.fsync, UInt64(try harness.open("/"))) == 0)
-            #expect(harness.call(.fsync, 99) == Self.badFD)
-            #expect(harness.call(.fsync, 1) == Self.invalid)
-            #expect(harness.call(.pipe, Self.recordArea) == 0)
-            #expect(harness.call(.fsync, UInt64(file) + 2) == Self.invalid, "a pipe")
-            #expect(harness.call(.close, UInt64(file)) == 0)
-            #expect(harness.call(.fsync, UInt64(file)) == Self.badFD)
+            expectEqual(harness.call(.fsync, UInt64(try harness.open("/"))), 0)
+            expectEqual(harness.call(.fsync, 99), Self.badFD)
+            expectEqual(harness.call(.fsync, 1), Self.invalid)
+            expectEqual(harness.call(.pipe, Self.recordArea), 0)
+            expectEqual(harness.call(.fsync, UInt64(file) + 2), Self.invalid, "a pipe")
+            expectEqual(harness.call(.close, UInt64(file)), 0)
+            expectEqual(harness.call(.fsync, UInt64(file)), Self.badFD)
         }
     }
 
@@ -266,12 +266,12 @@ struct FileSystemSyscallTests {
                 if last > 0 { written += last }
             } while last == 0x2000
             #expect(last == Self.noSpace || (last >= 0 && last < 0x2000), "the write that did not fit wrote what fitted, or nothing")
-            #expect(harness.call(.write, UInt64(fd), ProcessHarnessLayout.buffer, 0x2000) == Self.noSpace)
-            #expect(try harness.statRecord("empty")?.size == UInt64(written), "nothing half-written is visible")
-            #expect(harness.call(.close, UInt64(fd)) == 0)
-            #expect(try harness.pathCall(.unlink, "empty") == 0)
+            expectEqual(harness.call(.write, UInt64(fd), ProcessHarnessLayout.buffer, 0x2000), Self.noSpace)
+            expectEqual(try harness.statRecord("empty")?.size, UInt64(written), "nothing half-written is visible")
+            expectEqual(harness.call(.close, UInt64(fd)), 0)
+            expectEqual(try harness.pathCall(.unlink, "empty"), 0)
             let again = try harness.open("hello.txt", mode: 1)
-            #expect(harness.call(.write, UInt64(again), ProcessHarnessLayout.buffer, 0x2000) == 0x2000, "the space is there again")
+            expectEqual(harness.call(.write, UInt64(again), ProcessHarnessLayout.buffer, 0x2000), 0x2000, "the space is there again")
         }
     }
 }

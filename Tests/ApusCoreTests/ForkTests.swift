@@ -63,8 +63,8 @@ struct ForkTests {
             for page in ForkFixture.pages {
                 #expect(try userBytes(&child, at: page, count: Self.pageSize) == userBytes(&parent, at: page, count: Self.pageSize))
             }
-            #expect(try userBytes(&child, at: ForkFixture.anonymous + 0x1000, count: 8) == Array("parent 1".utf8))
-            #expect(try userBytes(&child, at: ForkFixture.privateFile + 0x1000, count: 0x10) == Array(file.bytes[0x1000..<0x1010]))
+            expectEqual(try userBytes(&child, at: ForkFixture.anonymous + 0x1000, count: 8), Array("parent 1".utf8))
+            expectEqual(try userBytes(&child, at: ForkFixture.privateFile + 0x1000, count: 0x10), Array(file.bytes[0x1000..<0x1010]))
         }
     }
 
@@ -83,9 +83,9 @@ struct ForkTests {
             var parentRegions: [String] = [], childRegions: [String] = []
             parent.forEachRegion { parentRegions.append(summary($0)) }
             child.forEachRegion { childRegions.append(summary($0)) }
-            #expect(childRegions == parentRegions)
-            #expect(child.regionCount == 4)
-            #expect(child.pager == .lazy)
+            expectEqual(childRegions, parentRegions)
+            expectEqual(child.regionCount, 4)
+            expectEqual(child.pager, .lazy)
         }
     }
 
@@ -93,10 +93,10 @@ struct ForkTests {
         try withMachine { machine in
             var parent = try ForkFixture.writtenParent(machine, file: ForkFixture.file())
             var child = try parent.fork()
-            #expect(child.handlePageFault(at: VirtualAddress(ForkFixture.anonymous + 4), errorCode: PageFaultErrorCode(rawValue: 0x7)) == .resolved)
+            expectEqual(child.handlePageFault(at: VirtualAddress(ForkFixture.anonymous + 4), errorCode: PageFaultErrorCode(rawValue: 0x7)), .resolved)
             try writeUser(&child, Array("child!".utf8), at: ForkFixture.anonymous)
-            #expect(try userBytes(&child, at: ForkFixture.anonymous, count: 8) == Array("child! 0".utf8))
-            #expect(try userBytes(&parent, at: ForkFixture.anonymous, count: 8) == Array("parent 0".utf8))
+            expectEqual(try userBytes(&child, at: ForkFixture.anonymous, count: 8), Array("child! 0".utf8))
+            expectEqual(try userBytes(&parent, at: ForkFixture.anonymous, count: 8), Array("parent 0".utf8))
             #expect(try child.pageTable.walk(VirtualAddress(ForkFixture.anonymous)).frame != parent.pageTable.walk(VirtualAddress(ForkFixture.anonymous)).frame)
         }
     }
@@ -106,10 +106,10 @@ struct ForkTests {
             var parent = try ForkFixture.writtenParent(machine, file: ForkFixture.file())
             var child = try parent.fork()
             try writeUser(&parent, Array("PARENT".utf8), at: ForkFixture.anonymous + 0x2000)
-            #expect(try userBytes(&parent, at: ForkFixture.anonymous + 0x2000, count: 8) == Array("PARENT 2".utf8))
-            #expect(try userBytes(&child, at: ForkFixture.anonymous + 0x2000, count: 8) == Array("parent 2".utf8))
-            #expect(try parent.pageTable.walk(VirtualAddress(ForkFixture.anonymous + 0x2000)).permission == [.read, .write, .user])
-            #expect(try child.pageTable.walk(VirtualAddress(ForkFixture.anonymous + 0x2000)).permission == [.read, .user], "the child still shares nothing but a read-only frame it now owns alone")
+            expectEqual(try userBytes(&parent, at: ForkFixture.anonymous + 0x2000, count: 8), Array("PARENT 2".utf8))
+            expectEqual(try userBytes(&child, at: ForkFixture.anonymous + 0x2000, count: 8), Array("parent 2".utf8))
+            expectEqual(try parent.pageTable.walk(VirtualAddress(ForkFixture.anonymous + 0x2000)).permission, [.read, .write, .user])
+            expectEqual(try child.pageTable.walk(VirtualAddress(ForkFixture.anonymous + 0x2000)).permission, [.read, .user], "the child still shares nothing but a read-only frame it now owns alone")
         }
     }
 
@@ -123,7 +123,7 @@ struct ForkTests {
             try writeUser(&parent, [9, 9], at: ForkFixture.privateFile + 0x1002)
             #expect(try userBytes(&child, at: ForkFixture.privateFile + 0x1000, count: 6) == [0, 0, 0, 0] + original[0x1004..<0x1006])
             #expect(try userBytes(&parent, at: ForkFixture.privateFile + 0x1000, count: 6) == original[0x1000..<0x1002] + [9, 9] + original[0x1004..<0x1006])
-            #expect(file.bytes == original)
+            expectEqual(file.bytes, original)
         }
     }
 
@@ -132,13 +132,13 @@ struct ForkTests {
             var parent = try ForkFixture.writtenParent(machine, file: ForkFixture.file())
             let before = try parent.pageTable.walk(VirtualAddress(ForkFixture.readOnly))
             var child = try parent.fork()
-            #expect(try parent.pageTable.walk(VirtualAddress(ForkFixture.readOnly)) == before, "a read-only page is simply shared")
-            #expect(try child.pageTable.walk(VirtualAddress(ForkFixture.readOnly)) == before)
-            #expect(child.handlePageFault(at: VirtualAddress(ForkFixture.readOnly), errorCode: PageFaultErrorCode(rawValue: 0x7)) == .segmentationFault(.writeToReadOnly))
+            expectEqual(try parent.pageTable.walk(VirtualAddress(ForkFixture.readOnly)), before, "a read-only page is simply shared")
+            expectEqual(try child.pageTable.walk(VirtualAddress(ForkFixture.readOnly)), before)
+            expectEqual(child.handlePageFault(at: VirtualAddress(ForkFixture.readOnly), errorCode: PageFaultErrorCode(rawValue: 0x7)), .segmentationFault(.writeToReadOnly))
             #expect(throws: KernelError.badAddress) { try writeUser(&parent, [1], at: ForkFixture.readOnly) }
             try writeUser(&child, [1], at: ForkFixture.anonymous) // a write elsewhere changes nothing here
-            #expect(try child.pageTable.walk(VirtualAddress(ForkFixture.readOnly)).frame == before.frame)
-            #expect(machine.frames.shareCount(of: before.frame) == 2)
+            expectEqual(try child.pageTable.walk(VirtualAddress(ForkFixture.readOnly)).frame, before.frame)
+            expectEqual(machine.frames.shareCount(of: before.frame), 2)
         }
     }
 
@@ -150,20 +150,20 @@ struct ForkTests {
             let before = mappedPages(parent)
             let child = try parent.fork()
             let parentAfter = mappedPages(parent), childAfter = mappedPages(child)
-            #expect(Set(childAfter.keys) == Set(ForkFixture.pages))
-            #expect(parentAfter == childAfter, "the same frames with the same bits")
+            expectEqual(Set(childAfter.keys), Set(ForkFixture.pages))
+            expectEqual(parentAfter, childAfter, "the same frames with the same bits")
             for page in ForkFixture.pages {
                 let entry = try #require(childAfter[page])
-                #expect(entry.frame == before[page]?.frame)
-                #expect(machine.frames.shareCount(of: entry.frame) == 2)
+                expectEqual(entry.frame, before[page]?.frame)
+                expectEqual(machine.frames.shareCount(of: entry.frame), 2)
                 #expect(!entry.flags.contains(.writable))
                 #expect(entry.flags.contains(.user))
-                #expect(entry.flags.contains(.executeDisable) == (page != ForkFixture.text))
+                expectEqual(entry.flags.contains(.executeDisable), (page != ForkFixture.text))
             }
             let data = try #require(childAfter[ForkFixture.anonymous])
             #expect(data.raw == data.frame.raw | PageTableEntry.Flags([.present, .user, .executeDisable]).rawValue, "exactly P, US and XD")
             let text = try #require(childAfter[ForkFixture.text])
-            #expect(text == .leaf(frame: text.frame, permission: [.read, .executable, .user]))
+            expectEqual(text, .leaf(frame: text.frame, permission: [.read, .executable, .user]))
         }
     }
 
@@ -176,8 +176,8 @@ struct ForkTests {
             // A second fork downgrades nothing more: the parent's pages are read-only already.
             let again = machine.memory.invalidations
             let second = try parent.fork()
-            #expect(machine.memory.invalidations == again)
-            #expect(machine.frames.shareCount(of: try second.pageTable.walk(VirtualAddress(ForkFixture.anonymous)).frame) == 3)
+            expectEqual(machine.memory.invalidations, again)
+            expectEqual(machine.frames.shareCount(of: try second.pageTable.walk(VirtualAddress(ForkFixture.anonymous)).frame), 3)
             _ = child
         }
     }
@@ -196,13 +196,13 @@ struct ForkTests {
             let parentRoot = machine.memory.pointer(to: parent.pageTable.root).assumingMemoryBound(to: UInt64.self)
             let childRoot = machine.memory.pointer(to: child.pageTable.root).assumingMemoryBound(to: UInt64.self)
             for slot in 0..<PageGeometry.entriesPerTable where AddressSpaceLayout.isSharedSlot(slot) {
-                #expect(childRoot[slot] == parentRoot[slot], "slot \(slot)")
+                expectEqual(childRoot[slot], parentRoot[slot], "slot \(slot)")
             }
             #expect(child.pageTable.root != parent.pageTable.root)
             #expect(childRoot[0] != parentRoot[0], "the user half has tables of its own")
-            #expect(try child.pageTable.walk(VirtualAddress(0xFFFF_8000_0020_0000)).frame == PhysicalAddress(0x20_0000))
+            expectEqual(try child.pageTable.walk(VirtualAddress(0xFFFF_8000_0020_0000)).frame, PhysicalAddress(0x20_0000))
         }
-        #expect(machine.framesInUse == kernelFrames, "both address spaces gave back all of their user half, and only that")
+        expectEqual(machine.framesInUse, kernelFrames, "both address spaces gave back all of their user half, and only that")
     }
 
     // MARK: - Copy-on-write faults
@@ -213,14 +213,14 @@ struct ForkTests {
             var child = try parent.fork()
             let shared = try parent.pageTable.walk(VirtualAddress(ForkFixture.anonymous)).frame
             try writeUser(&child, [1], at: ForkFixture.anonymous) // the child copies
-            #expect(machine.frames.shareCount(of: shared) == 1)
+            expectEqual(machine.frames.shareCount(of: shared), 1)
             let inUse = machine.framesInUse
             let allocations = machine.frames.allocationCount
-            #expect(parent.handlePageFault(at: VirtualAddress(ForkFixture.anonymous), errorCode: PageFaultErrorCode(rawValue: 0x7)) == .resolved)
-            #expect(try parent.pageTable.walk(VirtualAddress(ForkFixture.anonymous)) == .leaf(frame: shared, permission: [.read, .write, .user]))
-            #expect(machine.framesInUse == inUse)
-            #expect(machine.frames.allocationCount == allocations, "no frame taken, nothing copied")
-            #expect(try userBytes(&parent, at: ForkFixture.anonymous, count: 8) == Array("parent 0".utf8))
+            expectEqual(parent.handlePageFault(at: VirtualAddress(ForkFixture.anonymous), errorCode: PageFaultErrorCode(rawValue: 0x7)), .resolved)
+            expectEqual(try parent.pageTable.walk(VirtualAddress(ForkFixture.anonymous)), .leaf(frame: shared, permission: [.read, .write, .user]))
+            expectEqual(machine.framesInUse, inUse)
+            expectEqual(machine.frames.allocationCount, allocations, "no frame taken, nothing copied")
+            expectEqual(try userBytes(&parent, at: ForkFixture.anonymous, count: 8), Array("parent 0".utf8))
         }
     }
 
@@ -232,9 +232,9 @@ struct ForkTests {
             try child.copyOut(value: UInt64(0x4B45_524E_454C), to: VirtualAddress(ForkFixture.anonymous + 0x1000))
             let copy = try child.pageTable.walk(VirtualAddress(ForkFixture.anonymous + 0x1000))
             #expect(copy.frame != shared)
-            #expect(copy.permission == [.read, .write, .user])
-            #expect(try userBytes(&parent, at: ForkFixture.anonymous + 0x1000, count: 8) == Array("parent 1".utf8))
-            #expect(machine.frames.shareCount(of: shared) == 1)
+            expectEqual(copy.permission, [.read, .write, .user])
+            expectEqual(try userBytes(&parent, at: ForkFixture.anonymous + 0x1000, count: 8), Array("parent 1".utf8))
+            expectEqual(machine.frames.shareCount(of: shared), 1)
         }
     }
 
@@ -244,9 +244,9 @@ struct ForkTests {
             try harness.process.mm.copyOut(Array("untouched".utf8), to: VirtualAddress(ProcessHarnessLayout.buffer))
             let fd = try harness.open()
             var child = try harness.process.mm.fork()
-            #expect(harness.read(fd, count: 13) == 13)
-            #expect(try harness.bytes(count: 13) == "Hello, file!\n")
-            #expect(try userBytes(&child, at: ProcessHarnessLayout.buffer, count: 9) == Array("untouched".utf8))
+            expectEqual(harness.read(fd, count: 13), 13)
+            expectEqual(try harness.bytes(count: 13), "Hello, file!\n")
+            expectEqual(try userBytes(&child, at: ProcessHarnessLayout.buffer, count: 9), Array("untouched".utf8))
         }
     }
 
@@ -262,15 +262,15 @@ struct ForkTests {
             }
             let shared = harness.call(.getphys, page + 0x10, 0)
             #expect(shared > 0)
-            #expect(getphys(&child, 0) == shared)
+            expectEqual(getphys(&child, 0), shared)
             #expect(getphys(&child, 1) & Int64(PageTableEntry.Flags.writable.rawValue) == 0, "read-only while shared")
-            #expect(getphys(&child, 1) == harness.call(.getphys, page, 1))
+            expectEqual(getphys(&child, 1), harness.call(.getphys, page, 1))
             #expect(getphys(&child, 1) & Int64(bitPattern: PageTableEntry.Flags.executeDisable.rawValue) != 0, "XD kept")
             try writeUser(&child.mm, [2], at: page)
             #expect(getphys(&child, 0) != shared)
-            #expect(harness.call(.getphys, page + 0x10, 0) == shared)
+            expectEqual(harness.call(.getphys, page + 0x10, 0), shared)
             #expect(getphys(&child, 1) & Int64(PageTableEntry.Flags.writable.rawValue) != 0)
-            #expect(harness.call(.getphys, page + 0x1000, 0) == -22, "untouched in the parent")
+            expectEqual(harness.call(.getphys, page + 0x1000, 0), -22, "untouched in the parent")
             #expect(getphys(&child, 0) != -22)
         }
     }
@@ -282,7 +282,7 @@ struct ForkTests {
             var parent = try ForkFixture.writtenParent(machine, file: ForkFixture.file())
             machine.expectResident(ForkFixture.pages.count, in: parent)
             let child = try parent.fork()
-            #expect(child.pageTable.mappedPageCount() == ForkFixture.pages.count)
+            expectEqual(child.pageTable.mappedPageCount(), ForkFixture.pages.count)
             #expect(machine.framesInUse == 2 + parent.pageTable.tableCount() + child.pageTable.tableCount() + ForkFixture.pages.count,
                     "two roots, two sets of tables, and the pages once")
         }
@@ -294,9 +294,9 @@ struct ForkTests {
             try writeUser(&parent, [7], at: ForkFixture.anonymous + 0x2000)
             _ = try userBytes(&parent, at: ForkFixture.privateFile, count: 1)
             let child = try parent.fork()
-            #expect(Set(mappedPages(child).keys) == [ForkFixture.anonymous + 0x2000, ForkFixture.privateFile])
-            #expect(mappedPages(parent) == mappedPages(child))
-            #expect(parent.pageTable.mappedPageCount() == 2)
+            expectEqual(Set(mappedPages(child).keys), [ForkFixture.anonymous + 0x2000, ForkFixture.privateFile])
+            expectEqual(mappedPages(parent), mappedPages(child))
+            expectEqual(parent.pageTable.mappedPageCount(), 2)
             #expect(machine.framesInUse == 2 + parent.pageTable.tableCount() + child.pageTable.tableCount() + 2)
         }
     }
@@ -307,15 +307,15 @@ struct ForkTests {
             var parent = try ForkFixture.parent(machine, pager: LazyPager(), file: file)
             _ = try userBytes(&parent, at: ForkFixture.privateFile, count: 1)
             var child = try parent.fork()
-            #expect(try userBytes(&child, at: ForkFixture.privateFile + 0x1000, count: 0x10) == Array(file.bytes[0x1000..<0x1010]))
-            #expect(try userBytes(&child, at: ForkFixture.text, count: 0x10) == Array(file.bytes[0x1000..<0x1010]))
+            expectEqual(try userBytes(&child, at: ForkFixture.privateFile + 0x1000, count: 0x10), Array(file.bytes[0x1000..<0x1010]))
+            expectEqual(try userBytes(&child, at: ForkFixture.text, count: 0x10), Array(file.bytes[0x1000..<0x1010]))
             try writeUser(&child, [5], at: ForkFixture.anonymous)
             let faulted = try child.pageTable.walk(VirtualAddress(ForkFixture.privateFile + 0x1000))
-            #expect(faulted.permission == [.read, .write, .user], "its own frame, with the region's permission")
-            #expect(machine.frames.shareCount(of: faulted.frame) == 1)
+            expectEqual(faulted.permission, [.read, .write, .user], "its own frame, with the region's permission")
+            expectEqual(machine.frames.shareCount(of: faulted.frame), 1)
             #expect(throws: PageTableError.notExist) { try parent.pageTable.walk(VirtualAddress(ForkFixture.privateFile + 0x1000)) }
             #expect(throws: PageTableError.notExist) { try parent.pageTable.walk(VirtualAddress(ForkFixture.anonymous)) }
-            #expect(try userBytes(&parent, at: ForkFixture.anonymous, count: 1) == [0])
+            expectEqual(try userBytes(&parent, at: ForkFixture.anonymous, count: 1), [0])
         }
     }
 
@@ -328,21 +328,21 @@ struct ForkTests {
             var grandchild = try child.fork()
             let page = VirtualAddress(ForkFixture.anonymous)
             let frame = try parent.pageTable.walk(page).frame
-            #expect(try grandchild.pageTable.walk(page) == .leaf(frame: frame, permission: [.read, .user]))
-            #expect(machine.frames.shareCount(of: frame) == 3)
+            expectEqual(try grandchild.pageTable.walk(page), .leaf(frame: frame, permission: [.read, .user]))
+            expectEqual(machine.frames.shareCount(of: frame), 3)
             try writeUser(&grandchild, Array("grand".utf8), at: ForkFixture.anonymous)
-            #expect(machine.frames.shareCount(of: frame) == 2)
+            expectEqual(machine.frames.shareCount(of: frame), 2)
             try writeUser(&parent, Array("PAREN".utf8), at: ForkFixture.anonymous)
-            #expect(machine.frames.shareCount(of: frame) == 1)
+            expectEqual(machine.frames.shareCount(of: frame), 1)
             let allocations = machine.frames.allocationCount
             try writeUser(&child, Array("child".utf8), at: ForkFixture.anonymous)
-            #expect(machine.frames.allocationCount == allocations)
-            #expect(try child.pageTable.walk(page).frame == frame)
-            #expect(try userBytes(&parent, at: ForkFixture.anonymous, count: 8) == Array("PARENt 0".utf8))
-            #expect(try userBytes(&child, at: ForkFixture.anonymous, count: 8) == Array("childt 0".utf8))
-            #expect(try userBytes(&grandchild, at: ForkFixture.anonymous, count: 8) == Array("grandt 0".utf8))
-            #expect(try userBytes(&grandchild, at: ForkFixture.anonymous + 0x1000, count: 8) == Array("parent 1".utf8))
-            #expect(machine.frames.shareCount(of: try grandchild.pageTable.walk(VirtualAddress(ForkFixture.text)).frame) == 3)
+            expectEqual(machine.frames.allocationCount, allocations)
+            expectEqual(try child.pageTable.walk(page).frame, frame)
+            expectEqual(try userBytes(&parent, at: ForkFixture.anonymous, count: 8), Array("PARENt 0".utf8))
+            expectEqual(try userBytes(&child, at: ForkFixture.anonymous, count: 8), Array("childt 0".utf8))
+            expectEqual(try userBytes(&grandchild, at: ForkFixture.anonymous, count: 8), Array("grandt 0".utf8))
+            expectEqual(try userBytes(&grandchild, at: ForkFixture.anonymous + 0x1000, count: 8), Array("parent 1".utf8))
+            expectEqual(machine.frames.shareCount(of: try grandchild.pageTable.walk(VirtualAddress(ForkFixture.text)).frame), 3)
         }
     }
 
@@ -356,8 +356,8 @@ struct ForkTests {
             try writeUser(&child, [2], at: ForkFixture.anonymous + 0x1000) // and one of the child's
             _ = consume parent
             machine.expectResident(ForkFixture.pages.count, in: child)
-            for (_, entry) in mappedPages(child) { #expect(machine.frames.shareCount(of: entry.frame) == 1) }
-            #expect(try userBytes(&child, at: ForkFixture.anonymous, count: 8) == Array("parent 0".utf8))
+            for (_, entry) in mappedPages(child) { expectEqual(machine.frames.shareCount(of: entry.frame), 1) }
+            expectEqual(try userBytes(&child, at: ForkFixture.anonymous, count: 8), Array("parent 0".utf8))
             #expect(try userBytes(&child, at: ForkFixture.anonymous + 0x1000, count: 8) == [2] + Array("arent 1".utf8))
         }
     }
@@ -371,12 +371,12 @@ struct ForkTests {
                 try writeUser(&parent, [1], at: ForkFixture.anonymous)
             }
             machine.expectResident(ForkFixture.pages.count, in: parent)
-            for (_, entry) in mappedPages(parent) { #expect(machine.frames.shareCount(of: entry.frame) == 1) }
-            #expect(try userBytes(&parent, at: ForkFixture.anonymous + 0x1000, count: 8) == Array("parent 1".utf8))
+            for (_, entry) in mappedPages(parent) { expectEqual(machine.frames.shareCount(of: entry.frame), 1) }
+            expectEqual(try userBytes(&parent, at: ForkFixture.anonymous + 0x1000, count: 8), Array("parent 1".utf8))
             // Read-only leaves left by the fork become writable at the next write, no copy.
             let allocations = machine.frames.allocationCount
             try writeUser(&parent, [3], at: ForkFixture.anonymous + 0x2000)
-            #expect(machine.frames.allocationCount == allocations)
+            expectEqual(machine.frames.allocationCount, allocations)
         }
     }
 
@@ -386,8 +386,8 @@ struct ForkTests {
             var child = try parent.fork()
             let frames = ForkFixture.pages.prefix(3).map { try! parent.pageTable.walk(VirtualAddress($0)).frame }
             try child.munmap(VirtualAddress(ForkFixture.anonymous))
-            for frame in frames { #expect(machine.frames.shareCount(of: frame) == 1) }
-            #expect(try userBytes(&parent, at: ForkFixture.anonymous + 0x2000, count: 8) == Array("parent 2".utf8))
+            for frame in frames { expectEqual(machine.frames.shareCount(of: frame), 1) }
+            expectEqual(try userBytes(&parent, at: ForkFixture.anonymous + 0x2000, count: 8), Array("parent 2".utf8))
             #expect(throws: KernelError.badAddress) { try userBytes(&child, at: ForkFixture.anonymous, count: 1) }
             #expect(machine.framesInUse == 2 + parent.pageTable.tableCount() + child.pageTable.tableCount() + ForkFixture.pages.count)
         }
@@ -414,16 +414,16 @@ struct ForkTests {
                 do throws(KernelError) {
                     let child = try parent.fork()
                     machine.frames.cancelInjectedFailure()
-                    #expect(mappedPages(child).count == entries.count)
+                    expectEqual(mappedPages(child).count, entries.count)
                     break
                 } catch {
                     machine.frames.cancelInjectedFailure()
-                    #expect(error == .noMemory)
-                    #expect(machine.frames.freeCount == free, "failing after \(failures) frames: nothing of the child remains")
-                    #expect(mappedPages(parent) == entries, "the parent's entries are as they were")
-                    #expect(residentBytes(machine, parent) == bytes)
-                    #expect(entries.mapValues { machine.frames.shareCount(of: $0.frame) } == shares)
-                    #expect(parent.regionCount == regions)
+                    expectEqual(error, .noMemory)
+                    expectEqual(machine.frames.freeCount, free, "failing after \(failures) frames: nothing of the child remains")
+                    expectEqual(mappedPages(parent), entries, "the parent's entries are as they were")
+                    expectEqual(residentBytes(machine, parent), bytes)
+                    expectEqual(entries.mapValues { machine.frames.shareCount(of: $0.frame) }, shares)
+                    expectEqual(parent.regionCount, regions)
                     failures += 1
                 }
             }
@@ -439,15 +439,15 @@ struct ForkTests {
             let entries = (mappedPages(parent), mappedPages(child))
             let free = machine.frames.freeCount
             machine.frames.failAllocation(after: 0)
-            #expect(child.handlePageFault(at: page, errorCode: PageFaultErrorCode(rawValue: 0x7)) == .outOfMemory)
+            expectEqual(child.handlePageFault(at: page, errorCode: PageFaultErrorCode(rawValue: 0x7)), .outOfMemory)
             machine.frames.failAllocation(after: 0)
             #expect(throws: KernelError.noMemory) { try writeUser(&parent, [1], at: ForkFixture.anonymous) }
             machine.frames.cancelInjectedFailure()
-            #expect(machine.frames.freeCount == free)
-            #expect(mappedPages(parent) == entries.0)
-            #expect(mappedPages(child) == entries.1)
-            #expect(machine.frames.shareCount(of: try child.pageTable.walk(page).frame) == 2)
-            #expect(try userBytes(&child, at: ForkFixture.anonymous, count: 8) == Array("parent 0".utf8))
+            expectEqual(machine.frames.freeCount, free)
+            expectEqual(mappedPages(parent), entries.0)
+            expectEqual(mappedPages(child), entries.1)
+            expectEqual(machine.frames.shareCount(of: try child.pageTable.walk(page).frame), 2)
+            expectEqual(try userBytes(&child, at: ForkFixture.anonymous, count: 8), Array("parent 0".utf8))
         }
     }
 }

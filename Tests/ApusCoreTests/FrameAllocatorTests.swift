@@ -7,10 +7,10 @@ struct FrameAllocatorTests {
         let memory = HostMemory(byteCount: 4 << 20)
         let frames = FrameAllocator(memory: memory, range: memory.range)
         // 1024 frames need 4 KiB of share counts: one frame.
-        #expect(frames.totalCount == 1023)
-        #expect(frames.freeCount == 1023)
-        #expect(frames.usedCount == 0)
-        #expect(frames.managed.start == memory.range.start.advanced(by: 0x1000))
+        expectEqual(frames.totalCount, 1023)
+        expectEqual(frames.freeCount, 1023)
+        expectEqual(frames.usedCount, 0)
+        expectEqual(frames.managed.start, memory.range.start.advanced(by: 0x1000))
     }
 
     @Test func handsOutZeroedDistinctAlignedFrames() {
@@ -25,7 +25,7 @@ struct FrameAllocatorTests {
                 #expect(machine.memory.page(at: frame).allSatisfy { $0 == 0 })
                 machine.memory.page(at: frame).initializeMemory(as: UInt8.self, repeating: 0xAB)
             }
-            #expect(frames.usedCount == 100)
+            expectEqual(frames.usedCount, 100)
             for frame in seen { frames.free(frame) }
             // Recycled frames come back zeroed, not with the old owner's bytes.
             for _ in 0..<100 {
@@ -41,11 +41,11 @@ struct FrameAllocatorTests {
         let frames = FrameAllocator(memory: memory, range: memory.range)
         var taken: [PhysicalAddress] = []
         while let frame = frames.allocate() { taken.append(frame) }
-        #expect(taken.count == frames.totalCount)
-        #expect(frames.freeCount == 0)
+        expectEqual(taken.count, frames.totalCount)
+        expectEqual(frames.freeCount, 0)
         frames.free(taken.removeLast())
         #expect(frames.allocate() != nil)
-        #expect(frames.allocate() == nil)
+        expectEqual(frames.allocate(), nil)
     }
 
     @Test func failsExactlyTheAllocationItWasToldTo() {
@@ -75,13 +75,13 @@ struct FrameAllocatorTests {
             frames.free(dirty)
             frames.share(clean)
             frames.freeZeroed(clean)
-            #expect(frames.shareCount(of: clean) == 1, "a shared frame only loses a share")
+            expectEqual(frames.shareCount(of: clean), 1, "a shared frame only loses a share")
             frames.freeZeroed(clean)
             let reused = frames.zeroedReuseCount
-            #expect(frames.allocate() == clean, "the zeroed frame comes first")
+            expectEqual(frames.allocate(), clean, "the zeroed frame comes first")
             #expect(frames.zeroedReuseCount == reused + 1)
             #expect(machine.memory.page(at: clean).allSatisfy { $0 == 0 }, "the list's link is cleared too")
-            #expect(frames.allocate() == dirty)
+            expectEqual(frames.allocate(), dirty)
             #expect(frames.zeroedReuseCount == reused + 1, "a frame from the other list is zeroed")
             #expect(machine.memory.page(at: dirty).allSatisfy { $0 == 0 })
             frames.free(clean)
@@ -108,13 +108,13 @@ struct FrameAllocatorTests {
             let frame = frames.allocate()!
             frames.share(frame)
             frames.share(frame)
-            #expect(frames.shareCount(of: frame) == 3)
+            expectEqual(frames.shareCount(of: frame), 3)
             frames.free(frame)
             frames.free(frame)
-            #expect(frames.shareCount(of: frame) == 1)
+            expectEqual(frames.shareCount(of: frame), 1)
             #expect(frames.freeCount == machine.baseline - 1)
             frames.free(frame)
-            #expect(frames.shareCount(of: frame) == 0)
+            expectEqual(frames.shareCount(of: frame), 0)
         }
     }
 

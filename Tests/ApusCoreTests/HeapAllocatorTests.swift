@@ -25,7 +25,7 @@ struct HeapAllocatorTests {
                 blocks.append((block, size))
             }
             for (block, _) in blocks { heap.free(block) }
-            #expect(heap.bytesInUse == 0)
+            expectEqual(heap.bytesInUse, 0)
         }
     }
 
@@ -42,8 +42,8 @@ struct HeapAllocatorTests {
                 heap.free(a)
                 heap.free(b)
             }
-            #expect(heap.freePages == free)
-            #expect(heap.bytesInUse == 0)
+            expectEqual(heap.freePages, free)
+            expectEqual(heap.bytesInUse, 0)
         }
     }
 
@@ -51,8 +51,8 @@ struct HeapAllocatorTests {
         Self.withHeap(pages: 8) { heap, _ in
             var blocks: [UnsafeMutableRawPointer] = []
             while let block = heap.allocate(byteCount: 4096, alignment: 8) { blocks.append(block) }
-            #expect(blocks.count == 7, "one page holds the bookkeeping")
-            #expect(heap.allocate(byteCount: 16, alignment: 8) == nil)
+            expectEqual(blocks.count, 7, "one page holds the bookkeeping")
+            expectEqual(heap.allocate(byteCount: 16, alignment: 8), nil)
             heap.free(blocks.removeLast())
             #expect(heap.allocate(byteCount: 16, alignment: 8) != nil)
         }
@@ -60,24 +60,24 @@ struct HeapAllocatorTests {
 
     @Test func impossibleRequestsAnswerNil() {
         Self.withHeap { heap, _ in
-            #expect(heap.allocate(byteCount: 8, alignment: 8192) == nil)
-            #expect(heap.allocate(byteCount: 8, alignment: 24) == nil)
-            #expect(heap.allocate(byteCount: 1 << 40, alignment: 8) == nil)
-            #expect(heap.allocate(byteCount: Int.max, alignment: 8) == nil)
-            #expect(heap.allocate(byteCount: -1, alignment: 8) == nil)
+            expectEqual(heap.allocate(byteCount: 8, alignment: 8192), nil)
+            expectEqual(heap.allocate(byteCount: 8, alignment: 24), nil)
+            expectEqual(heap.allocate(byteCount: 1 << 40, alignment: 8), nil)
+            expectEqual(heap.allocate(byteCount: Int.max, alignment: 8), nil)
+            expectEqual(heap.allocate(byteCount: -1, alignment: 8), nil)
         }
     }
 
     @Test func sizeClassesArePowersOfTwoFrom16To2048() {
-        #expect(HeapAllocator.sizeClass(for: 1) == 0)
-        #expect(HeapAllocator.sizeClass(for: 16) == 0)
-        #expect(HeapAllocator.sizeClass(for: 17) == 1)
-        #expect(HeapAllocator.sizeClass(for: 2048) == 7)
+        expectEqual(HeapAllocator.sizeClass(for: 1), 0)
+        expectEqual(HeapAllocator.sizeClass(for: 16), 0)
+        expectEqual(HeapAllocator.sizeClass(for: 17), 1)
+        expectEqual(HeapAllocator.sizeClass(for: 2048), 7)
     }
 
     @Test func severalPagesComeFromTheTopAndAPageOrLessFromTheBottom() {
         Self.withHeap { heap, region in
-            #expect(heap.pagesBetweenFronts == 63, "one page of bookkeeping, the rest free")
+            expectEqual(heap.pagesBetweenFronts, 63, "one page of bookkeeping, the rest free")
             let big = heap.allocate(byteCount: 3 * 4096, alignment: 16)!
             #expect(big == region + 61 * 4096, "the highest run that fits")
             let page = heap.allocate(byteCount: 4096, alignment: 16)!
@@ -135,7 +135,7 @@ struct HeapAllocatorTests {
             }
             live.forEach { heap.free($0.0) }
             boot.forEach(heap.free)
-            #expect(heap.bytesInUse == 0)
+            expectEqual(heap.bytesInUse, 0)
         }
     }
 

@@ -44,8 +44,8 @@ struct HeapBudgetTests {
     }
 
     @Test func blocksRoundAsTheHeapServesThem() {
-        #expect([1, 16, 17, 100, 2048].map(HeapBudget.blockBytes) == [16, 16, 32, 128, 2048])
-        #expect([2049, 4096, 4097, 64 * 1024].map(HeapBudget.blockBytes) == [4096, 4096, 8192, 64 * 1024])
+        expectEqual([1, 16, 17, 100, 2048].map(HeapBudget.blockBytes), [16, 16, 32, 128, 2048])
+        expectEqual([2049, 4096, 4097, 64 * 1024].map(HeapBudget.blockBytes), [4096, 4096, 8192, 64 * 1024])
     }
 
     @Test func aNewRowIsAddedToTheSumAndCanTipIt() {
@@ -56,11 +56,11 @@ struct HeapBudgetTests {
     }
 
     @Test func noChunkOfAChunkedArrayPassesAPage() {
-        #expect(ChunkedArray<OpenFile<HostMemory>?>.chunkCapacity == 508)
+        expectEqual(ChunkedArray<OpenFile<HostMemory>?>.chunkCapacity, 508)
         #expect(ChunkedArray<OpenFile<HostMemory>?>.chunkCapacity * 8 + HeapBudget.arrayHeaderBytes <= Self.page)
         #expect(ChunkedArray<ThreadGroup.Member>.chunkCapacity * MemoryLayout<ThreadGroup.Member>.stride + HeapBudget.arrayHeaderBytes <= Self.page)
-        #expect(HeapBudget.chunkPages(fileDescriptorLimit, of: UnsafeRawPointer?.self) == 3)
-        #expect(HeapBudget.chunkPages(ThreadGroup.memberLimit, of: ThreadGroup.Member.self) == 5)
+        expectEqual(HeapBudget.chunkPages(fileDescriptorLimit, of: UnsafeRawPointer?.self), 3)
+        expectEqual(HeapBudget.chunkPages(ThreadGroup.memberLimit, of: ThreadGroup.Member.self), 5)
     }
 
     #if canImport(Glibc) || canImport(Darwin)
@@ -88,13 +88,13 @@ struct HeapBudgetTests {
     @Test func handlesPastTheLimitAreTooManyOpenFileUntilOneGoes() throws {
         let (_, fileSystem) = try freshFileSystem()
         var handles = (0..<inodeHandleLimit).map { _ in InodeHandle.root(of: fileSystem) }
-        #expect(fileSystem.handleCount == inodeHandleLimit)
+        expectEqual(fileSystem.handleCount, inodeHandleLimit)
         expectError(.tooManyOpenFile) { () throws(KernelError) in try InodeHandle.open(path("/"), from: 1, in: fileSystem) }
         handles.removeLast()
-        #expect(try InodeHandle.open(path("/"), from: 1, in: fileSystem).inode == 1)
+        expectEqual(try InodeHandle.open(path("/"), from: 1, in: fileSystem).inode, 1)
         handles.removeAll()
         fileSystem.settleReleases()
-        #expect(fileSystem.handleCount == 0)
+        expectEqual(fileSystem.handleCount, 0)
     }
 
     @Test func anInodeHandleIsNoLargerThanTheTableSays() throws {
@@ -117,21 +117,21 @@ struct ChunkedArrayTests {
             chunked.append(value)
             plain.append(value)
         }
-        #expect(Array(chunked) == plain)
+        expectEqual(Array(chunked), plain)
         chunked[count - 1] = -1
         plain[count - 1] = -1
         chunked.swapRemove(at: 5)
         plain.swapAt(5, plain.count - 1)
         plain.removeLast()
-        for _ in 0..<ChunkedArray<Int>.chunkCapacity { #expect(chunked.removeLast() == plain.removeLast()) }
-        #expect(Array(chunked) == plain)
+        for _ in 0..<ChunkedArray<Int>.chunkCapacity { expectEqual(chunked.removeLast(), plain.removeLast()) }
+        expectEqual(Array(chunked), plain)
         #expect(chunked.firstIndex(of: 5) == nil && chunked.firstIndex(of: -1) == 5)
     }
 
     @Test func swapRemovingTheLastElementJustRemovesIt() {
         var chunked = ChunkedArray<Int>()
         for value in 0..<3 { chunked.append(value) }
-        #expect(chunked.swapRemove(at: 2) == 2)
-        #expect(Array(chunked) == [0, 1])
+        expectEqual(chunked.swapRemove(at: 2), 2)
+        expectEqual(Array(chunked), [0, 1])
     }
 }

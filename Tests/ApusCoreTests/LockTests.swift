@@ -10,11 +10,11 @@ struct LockTests {
     @Test func aSpinlockExcludesOtherCPUsAndKnowsItsOwner() {
         var validator = LockOrderValidator()
         let lock = Spinlock("a shared counter", class: validator.register("a shared counter"))
-        #expect(lock.owner == nil)
-        #expect(lock.acquire(by: 2) == .acquired(failedAttempts: 0))
+        expectEqual(lock.owner, nil)
+        expectEqual(lock.acquire(by: 2), .acquired(failedAttempts: 0))
         #expect(lock.owner == 2 && lock.isHeld(by: 2) && !lock.isHeld(by: 1))
         #expect(!lock.tryAcquire(by: 1), "another CPU cannot take it")
-        #expect(lock.acquire(by: 2) == .heldByCaller, "the holder asking again is refused, not left spinning")
+        expectEqual(lock.acquire(by: 2), .heldByCaller, "the holder asking again is refused, not left spinning")
         lock.release(by: 2)
         #expect(lock.owner == nil && lock.tryAcquire(by: 1))
         lock.release(by: 1)
@@ -49,17 +49,17 @@ struct LockTests {
     @Test func aPlantedInversionIsCaughtWithBothNames() {
         var validator = LockOrderValidator()
         let frames = validator.register("the frame allocator"), table = validator.register("the process table")
-        #expect(validator.acquiring(table, on: 0) == nil)
-        #expect(validator.acquiring(frames, on: 0) == nil, "frames while holding the table: learnt")
+        expectEqual(validator.acquiring(table, on: 0), nil)
+        expectEqual(validator.acquiring(frames, on: 0), nil, "frames while holding the table: learnt")
         validator.released(frames, on: 0)
         validator.released(table, on: 0)
         #expect(validator.hasSeen(table, before: frames))
         // Another CPU, another time, the other order.
-        #expect(validator.acquiring(frames, on: 1) == nil)
+        expectEqual(validator.acquiring(frames, on: 1), nil)
         let violation = validator.acquiring(table, on: 1)
-        #expect(violation == .inversion(holding: "the frame allocator", acquiring: "the process table"))
-        #expect(violation.map { "\($0)".contains("the frame allocator") && "\($0)".contains("the process table") } == true)
-        #expect(validator.heldClasses(on: 1) == [frames], "the refused acquire is not recorded")
+        expectEqual(violation, .inversion(holding: "the frame allocator", acquiring: "the process table"))
+        expectEqual(violation.map { "\($0)".contains("the frame allocator") && "\($0)".contains("the process table") }, true)
+        expectEqual(validator.heldClasses(on: 1), [frames], "the refused acquire is not recorded")
     }
 
     @Test func anInversionThroughAThirdLockIsCaught() {
@@ -70,18 +70,18 @@ struct LockTests {
             validator.released(second, on: 0)
             validator.released(first, on: 0)
         }
-        #expect(validator.acquiring(c, on: 3) == nil)
-        #expect(validator.acquiring(a, on: 3) == .inversion(holding: "C", acquiring: "A"), "A leads to C through B")
+        expectEqual(validator.acquiring(c, on: 3), nil)
+        expectEqual(validator.acquiring(a, on: 3), .inversion(holding: "C", acquiring: "A"), "A leads to C through B")
     }
 
     @Test func aDoubleAcquireIsCaughtWithTheLocksName() {
         var validator = LockOrderValidator()
         let console = validator.register("the console")
-        #expect(validator.acquiring(console, on: 1) == nil)
-        #expect(validator.acquiring(console, on: 0) == nil, "another CPU may hold another lock of the class")
-        #expect(validator.acquiring(console, on: 1) == .doubleAcquire("the console", cpu: 1))
+        expectEqual(validator.acquiring(console, on: 1), nil)
+        expectEqual(validator.acquiring(console, on: 0), nil, "another CPU may hold another lock of the class")
+        expectEqual(validator.acquiring(console, on: 1), .doubleAcquire("the console", cpu: 1))
         validator.released(console, on: 1)
-        #expect(validator.acquiring(console, on: 1) == nil, "after the release it is fine again")
+        expectEqual(validator.acquiring(console, on: 1), nil, "after the release it is fine again")
     }
 
     @Test func theSameOrderEveryTimeIsNeverRefused() {
@@ -89,7 +89,7 @@ struct LockTests {
         let classes = (0..<5).map { _ in validator.register("a lock") }
         for round in 0..<100 {
             let cpu = CPUIndex(round % 4)
-            for lock in classes { #expect(validator.acquiring(lock, on: cpu) == nil) }
+            for lock in classes { expectEqual(validator.acquiring(lock, on: cpu), nil) }
             for lock in classes.reversed() { validator.released(lock, on: cpu) }
         }
     }
@@ -103,8 +103,8 @@ struct LockTests {
         #expect(Array(set) == [0, 2, 5, 63] && set.count == 4 && set.first == 0)
         set.remove(0)
         #expect(!set.contains(0) && set.contains(63))
-        #expect(CPUSet.first(3) == CPUSet([0, 1, 2] as [CPUIndex]))
-        #expect(CPUSet.first(3).subtracting(set) == CPUSet([0, 1] as [CPUIndex]))
-        #expect("\(CPUSet([1, 3] as [CPUIndex]))" == "{1, 3}")
+        expectEqual(CPUSet.first(3), CPUSet([0, 1, 2] as [CPUIndex]))
+        expectEqual(CPUSet.first(3).subtracting(set), CPUSet([0, 1] as [CPUIndex]))
+        expectEqual("\(CPUSet([1, 3] as [CPUIndex]))", "{1, 3}")
     }
 }

@@ -15,15 +15,15 @@ struct MemoryMapTests {
             try writeUser(&mm, [1], at: ForkFixture.anonymous + 0x1000)
             _ = try userBytes(&mm, at: ForkFixture.privateFile, count: 1)
             let map = mm.memoryMap()
-            #expect(map.map(\.range.start.raw) == [ForkFixture.text, ForkFixture.anonymous, ForkFixture.privateFile, ForkFixture.readOnly],
-                    "address order")
-            #expect(Self.summary(map, at: ForkFixture.anonymous) == RegionSummary(
+            expectEqual(map.map(\.range.start.raw), [ForkFixture.text, ForkFixture.anonymous, ForkFixture.privateFile, ForkFixture.readOnly],
+                        "address order")
+            expectEqual(Self.summary(map, at: ForkFixture.anonymous), RegionSummary(
                 range: VirtualRange(start: VirtualAddress(ForkFixture.anonymous), end: VirtualAddress(ForkFixture.anonymous + 0x3000)),
                 permission: [.read, .write], source: .anonymous, residentPages: 1, sharedPages: 0))
-            #expect(Self.summary(map, at: ForkFixture.privateFile)?.residentPages == 1)
-            #expect(Self.summary(map, at: ForkFixture.readOnly)?.source == .file(inode: nil, offset: 0x1000))
-            #expect(Self.summary(map, at: ForkFixture.text)?.permission == [.read, .executable], "USER is left out")
-            #expect(Self.summary(map, at: ForkFixture.text)?.residentPages == 0)
+            expectEqual(Self.summary(map, at: ForkFixture.privateFile)?.residentPages, 1)
+            expectEqual(Self.summary(map, at: ForkFixture.readOnly)?.source, .file(inode: nil, offset: 0x1000))
+            expectEqual(Self.summary(map, at: ForkFixture.text)?.permission, [.read, .executable], "USER is left out")
+            expectEqual(Self.summary(map, at: ForkFixture.text)?.residentPages, 0)
         }
     }
 
@@ -31,13 +31,13 @@ struct MemoryMapTests {
         try withMachine { machine in
             var parent = try ForkFixture.writtenParent(machine, file: ForkFixture.file())
             var child = try parent.fork()
-            #expect(Self.summary(parent.memoryMap(), at: ForkFixture.anonymous)?.sharedPages == 3)
+            expectEqual(Self.summary(parent.memoryMap(), at: ForkFixture.anonymous)?.sharedPages, 3)
             try writeUser(&child, [9], at: ForkFixture.anonymous)
             let childMap = child.memoryMap(), parentMap = parent.memoryMap()
-            #expect(Self.summary(childMap, at: ForkFixture.anonymous)?.residentPages == 3)
-            #expect(Self.summary(childMap, at: ForkFixture.anonymous)?.sharedPages == 2, "the written page is the child's own")
-            #expect(Self.summary(parentMap, at: ForkFixture.anonymous)?.sharedPages == 2)
-            #expect(Self.summary(parentMap, at: ForkFixture.text)?.sharedPages == 1, "text stays shared")
+            expectEqual(Self.summary(childMap, at: ForkFixture.anonymous)?.residentPages, 3)
+            expectEqual(Self.summary(childMap, at: ForkFixture.anonymous)?.sharedPages, 2, "the written page is the child's own")
+            expectEqual(Self.summary(parentMap, at: ForkFixture.anonymous)?.sharedPages, 2)
+            expectEqual(Self.summary(parentMap, at: ForkFixture.text)?.sharedPages, 1, "text stays shared")
             _ = consume child
             #expect(parent.memoryMap().allSatisfy { $0.sharedPages == 0 }, "the child's end gives every share back")
         }
@@ -46,7 +46,7 @@ struct MemoryMapTests {
     @Test func theMapIsBoundedByItsLimit() throws {
         try withMachine { machine in
             let mm = try ForkFixture.parent(machine, pager: LazyPager(), file: ForkFixture.file())
-            #expect(mm.memoryMap(limit: 2).count == 2)
+            expectEqual(mm.memoryMap(limit: 2).count, 2)
         }
     }
 
@@ -63,8 +63,8 @@ struct MemoryMapTests {
         let second = MemoryMapRecords.Snapshot(moment: .end, run: 2, process: 5, parent: 1, regions: [], omitted: 12)
         let records = [RunRecord(kind: .booted)] + MemoryMapRecords.records(of: first) + [RunRecord(kind: .exited)]
             + MemoryMapRecords.records(of: second)
-        #expect(RunRecord.decode(records.flatMap(\.bytes)) == records)
-        #expect(MemoryMapRecords.snapshots(in: records) == [first, second])
+        expectEqual(RunRecord.decode(records.flatMap(\.bytes)), records)
+        expectEqual(MemoryMapRecords.snapshots(in: records), [first, second])
     }
 
     @Test func recordsOutOfPlaceAreDropped() {
@@ -73,6 +73,6 @@ struct MemoryMapTests {
         #expect(MemoryMapRecords.snapshots(in: stray).isEmpty)
         let backwards = [RunRecord(kind: .memoryMap, detail: 2, first: 1), RunRecord(kind: .region, first: 0x2000, second: 0x1000),
                          RunRecord(kind: .regionPages)]
-        #expect(MemoryMapRecords.snapshots(in: backwards).first?.regions.isEmpty == true)
+        expectEqual(MemoryMapRecords.snapshots(in: backwards).first?.regions.isEmpty, true)
     }
 }

@@ -29,8 +29,8 @@ struct MemorySyscallsTests {
     @Test func regularFileMapsItsBytes() throws {
         try withMachine { machine in
             var mm = try machine.addressSpace()
-            #expect(KeOSSyscalls.mmap(SyscallArguments(0x1000_0000, 0x2000, 1, 3, 0x1000), mm: &mm, files: Self.files) == 0x1000_0000)
-            #expect(try userBytes(&mm, at: 0x1000_0000, count: 0x800) == Array(Self.files.files[3]!.bytes[0x1000...]))
+            expectEqual(KeOSSyscalls.mmap(SyscallArguments(0x1000_0000, 0x2000, 1, 3, 0x1000), mm: &mm, files: Self.files), 0x1000_0000)
+            expectEqual(try userBytes(&mm, at: 0x1000_0000, count: 0x800), Array(Self.files.files[3]!.bytes[0x1000...]))
             #expect(try userBytes(&mm, at: 0x1000_0800, count: 0x1800).allSatisfy { $0 == 0 })
         }
     }
@@ -74,10 +74,10 @@ struct MemorySyscallsTests {
         try withMachine { machine in
             var mm = try machine.addressSpace()
             _ = KeOSSyscalls.mmap(SyscallArguments(0x1000_0000, 0x1000, 3, Self.anonymous, 0), mm: &mm, files: Self.files)
-            #expect(KeOSSyscalls.munmap(SyscallArguments(0x1000_1000), mm: &mm) == -22)
-            #expect(KeOSSyscalls.munmap(SyscallArguments(0x1000_0000), mm: &mm) == 0)
-            #expect(KeOSSyscalls.munmap(SyscallArguments(0x1000_0000), mm: &mm) == -22)
-            #expect(KeOSSyscalls.munmap(SyscallArguments(0), mm: &mm) == -22)
+            expectEqual(KeOSSyscalls.munmap(SyscallArguments(0x1000_1000), mm: &mm), -22)
+            expectEqual(KeOSSyscalls.munmap(SyscallArguments(0x1000_0000), mm: &mm), 0)
+            expectEqual(KeOSSyscalls.munmap(SyscallArguments(0x1000_0000), mm: &mm), -22)
+            expectEqual(KeOSSyscalls.munmap(SyscallArguments(0), mm: &mm), -22)
         }
     }
 
@@ -85,17 +85,17 @@ struct MemorySyscallsTests {
         try withMachine { machine in
             var mm = try machine.addressSpace()
             machine.frames.failAllocation(after: 2)
-            #expect(KeOSSyscalls.mmap(SyscallArguments(0x1000_0000, 0x4000, 3, Self.anonymous, 0), mm: &mm, files: Self.files) == -12)
-            #expect(mm.regionCount == 0)
+            expectEqual(KeOSSyscalls.mmap(SyscallArguments(0x1000_0000, 0x4000, 3, Self.anonymous, 0), mm: &mm, files: Self.files), -12)
+            expectEqual(mm.regionCount, 0)
         }
     }
 
     @Test func argumentAccessorsReadRegistersAsTheAbiSays() {
         let arguments = SyscallArguments(0xFFFF_FFFF, UInt64.max, 0x1_0000_0003, 4, 5, 6)
-        #expect(arguments.fileDescriptor(0) == -1)
-        #expect(arguments.fileDescriptor(2) == 3)
-        #expect(arguments.signed(1) == -1)
-        #expect(arguments.address(1) == VirtualAddress(UInt64.max))
-        #expect((0..<6).map { arguments[$0] } == [0xFFFF_FFFF, UInt64.max, 0x1_0000_0003, 4, 5, 6])
+        expectEqual(arguments.fileDescriptor(0), -1)
+        expectEqual(arguments.fileDescriptor(2), 3)
+        expectEqual(arguments.signed(1), -1)
+        expectEqual(arguments.address(1), VirtualAddress(UInt64.max))
+        expectEqual((0..<6).map { arguments[$0] }, [0xFFFF_FFFF, UInt64.max, 0x1_0000_0003, 4, 5, 6])
     }
 }

@@ -8,9 +8,9 @@ struct MmapTests {
 
     /// Asserts that `mm` holds no region and no page: the state a refused call must leave.
     static func expectUntouched(_ mm: borrowing MmStruct<HostMemory, EagerPager>, _ machine: TestMachine, sourceLocation: SourceLocation = #_sourceLocation) {
-        #expect(mm.regionCount == 0, sourceLocation: sourceLocation)
-        #expect(mm.pageTable.tableCount() == 0, sourceLocation: sourceLocation)
-        #expect(machine.frames.usedCount == 1, "only the root table", sourceLocation: sourceLocation)
+        expectEqual(mm.regionCount, 0, sourceLocation: sourceLocation)
+        expectEqual(mm.pageTable.tableCount(), 0, sourceLocation: sourceLocation)
+        expectEqual(machine.frames.usedCount, 1, "only the root table", sourceLocation: sourceLocation)
     }
 
     static func expectRefused(_ address: UInt64, length: UInt64, protection: Permission = rw, sourceLocation: SourceLocation = #_sourceLocation) throws {
@@ -27,9 +27,9 @@ struct MmapTests {
         try withMachine { machine in
             var mm = try machine.addressSpace()
             let address = try mm.mmap(at: VirtualAddress(0x1000_0000), length: 0x3000, protection: Self.rw, backing: .anonymous)
-            #expect(address == VirtualAddress(0x1000_0000))
+            expectEqual(address, VirtualAddress(0x1000_0000))
             #expect(try userBytes(&mm, at: 0x1000_0000, count: 0x3000).allSatisfy { $0 == 0 })
-            #expect(mm.region(containing: VirtualAddress(0x1000_2FFF))?.range == VirtualRange(0x1000_0000, pages: 3))
+            expectEqual(mm.region(containing: VirtualAddress(0x1000_2FFF))?.range, VirtualRange(0x1000_0000, pages: 3))
         }
     }
 
@@ -49,8 +49,8 @@ struct MmapTests {
             var mm = try machine.addressSpace()
             _ = try mm.mmap(at: VirtualAddress(0x2000_0000), length: 1, protection: Self.rw, backing: .anonymous)
             _ = try mm.mmap(at: VirtualAddress(0x3000_0000), length: 0x1001, protection: Self.rw, backing: .anonymous)
-            #expect(mm.region(startingAt: VirtualAddress(0x2000_0000))?.range.pageCount == 1)
-            #expect(mm.region(startingAt: VirtualAddress(0x3000_0000))?.range.pageCount == 2)
+            expectEqual(mm.region(startingAt: VirtualAddress(0x2000_0000))?.range.pageCount, 1)
+            expectEqual(mm.region(startingAt: VirtualAddress(0x3000_0000))?.range.pageCount, 2)
         }
     }
 
@@ -64,14 +64,14 @@ struct MmapTests {
             #expect(try mm.pageTable.walk(VirtualAddress(0x1000)).raw & ~PageTableEntry.frameMask == present | user | noExecute)
             #expect(try mm.pageTable.walk(VirtualAddress(0x2000)).raw & ~PageTableEntry.frameMask == present | writable | user | noExecute)
             #expect(try mm.pageTable.walk(VirtualAddress(0x3000)).raw & ~PageTableEntry.frameMask == present | writable | user)
-            #expect(mm.region(containing: VirtualAddress(0x1000))?.permission == [.read, .user])
+            expectEqual(mm.region(containing: VirtualAddress(0x1000))?.permission, [.read, .user])
         }
     }
 
     @Test func firstUserPageCanBeMapped() throws {
         try withMachine { machine in
             var mm = try machine.addressSpace()
-            #expect(try mm.mmap(at: VirtualAddress(0x1000), length: 0x1000, protection: Self.rw, backing: .anonymous) == VirtualAddress(0x1000))
+            expectEqual(try mm.mmap(at: VirtualAddress(0x1000), length: 0x1000, protection: Self.rw, backing: .anonymous), VirtualAddress(0x1000))
         }
     }
 
@@ -79,7 +79,7 @@ struct MmapTests {
         try withMachine { machine in
             var mm = try machine.addressSpace()
             _ = try mm.mmap(at: VirtualAddress(0x7FFF_FFFF_F000), length: 0x1000, protection: Self.rw, backing: .anonymous)
-            #expect(mm.accessOK(VirtualAddress(0x7FFF_FFFF_FFFF), length: 1, write: true) == true)
+            expectEqual(mm.accessOK(VirtualAddress(0x7FFF_FFFF_FFFF), length: 1, write: true), true)
         }
     }
 
@@ -87,7 +87,7 @@ struct MmapTests {
         try withMachine { machine in
             var mm = try machine.addressSpace()
             _ = try mm.mmap(at: VirtualAddress(0x7F80_0000_0000), length: 0x2000, protection: Self.rw, backing: .anonymous)
-            #expect(mm.pageTable.tableCount() == 3)
+            expectEqual(mm.pageTable.tableCount(), 3)
         }
     }
 
@@ -96,7 +96,7 @@ struct MmapTests {
             var mm = try machine.addressSpace()
             _ = try mm.mmap(at: VirtualAddress(0x4FFF_FFFF_F000), length: 0x1000, protection: Self.rw, backing: .anonymous)
             _ = try mm.mmap(at: VirtualAddress(0x5080_0000_0000), length: 0x1000, protection: Self.rw, backing: .anonymous)
-            #expect(mm.regionCount == 2)
+            expectEqual(mm.regionCount, 2)
         }
     }
 
@@ -165,9 +165,9 @@ struct MmapTests {
             #expect(throws: KernelError.invalidArgument) {
                 try mm.mmap(at: VirtualAddress(address), length: length, protection: Self.rw, backing: .anonymous)
             }
-            #expect(mm.regionCount == 1)
-            #expect(machine.frames.usedCount == used)
-            #expect(try userBytes(&mm, at: 0x1000_1000, count: 3) == [1, 2, 3], "the earlier mapping keeps its bytes")
+            expectEqual(mm.regionCount, 1)
+            expectEqual(machine.frames.usedCount, used)
+            expectEqual(try userBytes(&mm, at: 0x1000_1000, count: 3), [1, 2, 3], "the earlier mapping keeps its bytes")
         }
     }
 
@@ -177,7 +177,7 @@ struct MmapTests {
             _ = try mm.mmap(at: VirtualAddress(0x1000_0000), length: 0x4000, protection: Self.rw, backing: .anonymous)
             _ = try mm.mmap(at: VirtualAddress(0x0FFF_F000), length: 0x1000, protection: Self.rw, backing: .anonymous)
             _ = try mm.mmap(at: VirtualAddress(0x1000_4000), length: 0x1000, protection: Self.rw, backing: .anonymous)
-            #expect(mm.regionCount == 3)
+            expectEqual(mm.regionCount, 3)
         }
     }
 
@@ -188,7 +188,7 @@ struct MmapTests {
             try mm.addRegion(VirtualRange(start: VirtualAddress(0x4747_0000), end: VirtualAddress(0x4748_0000)), permission: Self.rw, backing: .anonymous)
             #expect(throws: KernelError.invalidArgument) { try mm.mmap(at: VirtualAddress(0x40_2000), length: 1, protection: .read, backing: .anonymous) }
             #expect(throws: KernelError.invalidArgument) { try mm.mmap(at: VirtualAddress(0x4747_F000), length: 1, protection: .read, backing: .anonymous) }
-            #expect(mm.regionCount == 2)
+            expectEqual(mm.regionCount, 2)
         }
     }
 
@@ -220,9 +220,9 @@ struct MmapTests {
             #expect(throws: KernelError.noMemory) {
                 try mm.mmap(at: VirtualAddress(0x2000), length: 0x8000, protection: Self.rw, backing: .anonymous)
             }
-            #expect(machine.frames.usedCount == used)
-            #expect(mm.regionCount == 1)
-            #expect(try userBytes(&mm, at: 0x1000, count: 1) == [42])
+            expectEqual(machine.frames.usedCount, used)
+            expectEqual(mm.regionCount, 1)
+            expectEqual(try userBytes(&mm, at: 0x1000, count: 1), [42])
         }
     }
 
@@ -235,7 +235,7 @@ struct MmapTests {
             _ = try mm.mmap(at: VirtualAddress(0x1000_0000), length: 0x4000, protection: .read,
                             backing: .file(FileBacking(file: file, offset: 0x1000)))
             let bytes = try userBytes(&mm, at: 0x1000_0000, count: 0x4000)
-            #expect(Array(bytes[0..<0x1800]) == Array(file.bytes[0x1000..<0x2800]))
+            expectEqual(Array(bytes[0..<0x1800]), Array(file.bytes[0x1000..<0x2800]))
             #expect(bytes[0x1800...].allSatisfy { $0 == 0 }, "the tail of the last file page and later pages read as zero")
         }
     }
@@ -257,7 +257,7 @@ struct MmapTests {
             try mm.addRegion(VirtualRange(0x40_0000, pages: 3), permission: Self.rw,
                              backing: .file(FileBacking(file: file, offset: 0x100, length: 0x1234)))
             let bytes = try userBytes(&mm, at: 0x40_0000, count: 0x3000)
-            #expect(Array(bytes[0..<0x1234]) == Array(file.bytes[0x100..<0x1334]))
+            expectEqual(Array(bytes[0..<0x1234]), Array(file.bytes[0x100..<0x1334]))
             #expect(bytes[0x1234...].allSatisfy { $0 == 0 })
         }
     }
@@ -270,8 +270,8 @@ struct MmapTests {
             _ = try mm.mmap(at: VirtualAddress(0x1000_0000), length: 0x1000, protection: Self.rw,
                             backing: .file(FileBacking(file: file, offset: 0)))
             try writeUser(&mm, [0xEE, 0xEE, 0xEE], at: 0x1000_0010)
-            #expect(file.bytes == original)
-            #expect(try userBytes(&mm, at: 0x1000_0010, count: 3) == [0xEE, 0xEE, 0xEE])
+            expectEqual(file.bytes, original)
+            expectEqual(try userBytes(&mm, at: 0x1000_0010, count: 3), [0xEE, 0xEE, 0xEE])
         }
     }
 
@@ -280,9 +280,9 @@ struct MmapTests {
             var mm = try machine.addressSpace()
             var files = TestFileTable(files: [3: TestFile(patternedCount: 0x1000)])
             let expected = files.files[3]!.bytes
-            #expect(KeOSSyscalls.mmap(SyscallArguments(0x1000_0000, 0x1000, 1, 3, 0), mm: &mm, files: files) == 0x1000_0000)
+            expectEqual(KeOSSyscalls.mmap(SyscallArguments(0x1000_0000, 0x1000, 1, 3, 0), mm: &mm, files: files), 0x1000_0000)
             files.files[3] = nil // close(3)
-            #expect(try userBytes(&mm, at: 0x1000_0000, count: 0x1000) == expected)
+            expectEqual(try userBytes(&mm, at: 0x1000_0000, count: 0x1000), expected)
         }
     }
 }
@@ -299,7 +299,7 @@ struct RegionLimitTests {
                 try mm.mmap(at: VirtualAddress(0x10_0000), length: 0x1000, protection: .read, backing: .anonymous)
             }
             try mm.munmap(VirtualAddress(0x1_0000_0000))
-            #expect(try mm.mmap(at: VirtualAddress(0x10_0000), length: 0x1000, protection: .read, backing: .anonymous) == VirtualAddress(0x10_0000))
+            expectEqual(try mm.mmap(at: VirtualAddress(0x10_0000), length: 0x1000, protection: .read, backing: .anonymous), VirtualAddress(0x10_0000))
         }
     }
 }

@@ -12,8 +12,8 @@ struct MunmapTests {
             _ = try mm.mmap(at: VirtualAddress(0x1000_0000), length: 0x5000, protection: Self.rw, backing: .anonymous)
             let invalidations = machine.memory.invalidations
             try mm.munmap(VirtualAddress(0x1000_0000))
-            #expect(mm.regionCount == 0)
-            #expect(machine.frames.usedCount == 1, "only the root table is left")
+            expectEqual(mm.regionCount, 0)
+            expectEqual(machine.frames.usedCount, 1, "only the root table is left")
             #expect(machine.memory.invalidations >= invalidations + 5, "every page's translation was dropped")
             for page in VirtualRange(0x1000_0000, pages: 5).pages {
                 #expect(throws: PageTableError.notExist) { try mm.pageTable.walk(VirtualAddress(page)) }
@@ -34,7 +34,7 @@ struct MunmapTests {
             machine.expectResident(3, in: mm)
             try mm.munmap(VirtualAddress(0x1000_0000))
             machine.expectResident(0, in: mm)
-            #expect(mm.pageTable.tableCount() == 0, "empty tables were freed too")
+            expectEqual(mm.pageTable.tableCount(), 0, "empty tables were freed too")
         }
     }
 
@@ -43,9 +43,9 @@ struct MunmapTests {
             var mm = try machine.addressSpace()
             _ = try mm.mmap(at: VirtualAddress(0x1000_0000), length: 0x1000, protection: Self.rw, backing: .anonymous)
             try mm.munmap(VirtualAddress(0x1000_0000))
-            #expect(mm.accessOK(VirtualAddress(0x1000_0000), length: 1, write: false) == false)
+            expectEqual(mm.accessOK(VirtualAddress(0x1000_0000), length: 1, write: false), false)
             #expect(throws: KernelError.badAddress) { try userBytes(&mm, at: 0x1000_0000, count: 1) }
-            #expect(mm.resolveAccess(at: VirtualAddress(0x1000_0000), access: .read) == .segmentationFault(.notPresent))
+            expectEqual(mm.resolveAccess(at: VirtualAddress(0x1000_0000), access: .read), .segmentationFault(.notPresent))
         }
     }
 
@@ -56,7 +56,7 @@ struct MunmapTests {
             try writeUser(&mm, [9, 9, 9], at: 0x1000_0000)
             try mm.munmap(VirtualAddress(0x1000_0000))
             _ = try mm.mmap(at: VirtualAddress(0x1000_0000), length: 0x2000, protection: .read, backing: .anonymous)
-            #expect(try userBytes(&mm, at: 0x1000_0000, count: 3) == [0, 0, 0])
+            expectEqual(try userBytes(&mm, at: 0x1000_0000, count: 3), [0, 0, 0])
         }
     }
 
@@ -86,9 +86,9 @@ struct MunmapTests {
             try writeUser(&mm, [7], at: 0x1000_2000)
             let used = machine.frames.usedCount
             #expect(throws: KernelError.invalidArgument) { try mm.munmap(VirtualAddress(address)) }
-            #expect(mm.regionCount == 1)
-            #expect(machine.frames.usedCount == used)
-            #expect(try userBytes(&mm, at: 0x1000_2000, count: 1) == [7])
+            expectEqual(mm.regionCount, 1)
+            expectEqual(machine.frames.usedCount, used)
+            expectEqual(try userBytes(&mm, at: 0x1000_2000, count: 1), [7])
         }
     }
 
@@ -101,9 +101,9 @@ struct MunmapTests {
             try writeUser(&mm, [1], at: 0x1000)
             try writeUser(&mm, [3], at: 0x3000)
             try mm.munmap(VirtualAddress(0x2000))
-            #expect(try userBytes(&mm, at: 0x1000, count: 1) == [1])
-            #expect(try userBytes(&mm, at: 0x3000, count: 1) == [3])
-            #expect(mm.pageTable.tableCount() == 3)
+            expectEqual(try userBytes(&mm, at: 0x1000, count: 1), [1])
+            expectEqual(try userBytes(&mm, at: 0x3000, count: 1), [3])
+            expectEqual(mm.pageTable.tableCount(), 3)
             #expect(machine.frames.usedCount == 1 + 3 + 2)
         }
     }
@@ -116,11 +116,11 @@ struct MunmapTests {
                     let address = UInt64(0x1000_0000 + index * 0x3000)
                     _ = try mm.mmap(at: VirtualAddress(address), length: 0x2000, protection: Self.rw, backing: .anonymous)
                 }
-                #expect(mm.regionCount == 300, "round \(round)")
+                expectEqual(mm.regionCount, 300, "round \(round)")
                 for index in stride(from: 299, through: 0, by: -1) {
                     try mm.munmap(VirtualAddress(UInt64(0x1000_0000 + index * 0x3000)))
                 }
-                #expect(machine.frames.usedCount == 1)
+                expectEqual(machine.frames.usedCount, 1)
             }
         }
     }

@@ -14,18 +14,18 @@ struct PageFaultTests {
         #expect(code.isInstructionFetch)
         #expect(code.isProtectionKeyViolation)
         #expect(code.isShadowStackAccess)
-        #expect(code.description == "0x80ff (present, fetch, user, reserved bit, protection key, shadow stack, HLAT, SGX)")
+        expectEqual(code.description, "0x80ff (present, fetch, user, reserved bit, protection key, shadow stack, HLAT, SGX)")
         let none = PageFaultErrorCode(rawValue: 0)
         #expect(!none.pageWasPresent && !none.isWrite && !none.isUserModeAccess && !none.reservedBitSet)
         #expect(!none.isInstructionFetch && !none.isProtectionKeyViolation && !none.isShadowStackAccess)
-        #expect(none.description == "0x0 (not present, read, supervisor)")
+        expectEqual(none.description, "0x0 (not present, read, supervisor)")
     }
 
     @Test(arguments: [
         (0x4 as UInt64, AccessKind.read), (0x5, .read), (0x6, .write), (0x7, .write), (0x14, .execute), (0x15, .execute),
     ])
     func theAccessIsAFetchAWriteOrElseARead(raw: UInt64, access: AccessKind) {
-        #expect(PageFaultErrorCode(rawValue: raw).access == access)
+        expectEqual(PageFaultErrorCode(rawValue: raw).access, access)
         #expect(PageFaultErrorCode(rawValue: raw).isServable)
     }
 
@@ -46,10 +46,10 @@ struct PageFaultTests {
             // What QEMU reports for iretq in ring 3 with SMAP: a supervisor read of a
             // present, readable user page.
             let supervisorRead = PageFaultErrorCode(rawValue: 0x1)
-            #expect(mm.handlePageFault(at: VirtualAddress(0x1000_0FF8), errorCode: supervisorRead) == .segmentationFault(.unservable(supervisorRead)))
+            expectEqual(mm.handlePageFault(at: VirtualAddress(0x1000_0FF8), errorCode: supervisorRead), .segmentationFault(.unservable(supervisorRead)))
             let reserved = PageFaultErrorCode(rawValue: 0xD)
-            #expect(mm.handlePageFault(at: VirtualAddress(0x1000_0000), errorCode: reserved) == .segmentationFault(.unservable(reserved)))
-            #expect(FaultCause.unservable(supervisorRead).description == "a fault the kernel cannot serve, error code 0x1 (present, read, supervisor)")
+            expectEqual(mm.handlePageFault(at: VirtualAddress(0x1000_0000), errorCode: reserved), .segmentationFault(.unservable(reserved)))
+            expectEqual(FaultCause.unservable(supervisorRead).description, "a fault the kernel cannot serve, error code 0x1 (present, read, supervisor)")
         }
     }
 
@@ -59,11 +59,11 @@ struct PageFaultTests {
             _ = try mm.mmap(at: VirtualAddress(0x1000_0000), length: 0x2000, protection: [.read, .write], backing: .anonymous)
             let userRead = PageFaultErrorCode(rawValue: 0x5)
             let before = machine.memory.invalidations
-            #expect(mm.handlePageFault(at: VirtualAddress(0x1000_0010), errorCode: userRead) == .resolved, "a stale TLB entry, once")
+            expectEqual(mm.handlePageFault(at: VirtualAddress(0x1000_0010), errorCode: userRead), .resolved, "a stale TLB entry, once")
             #expect(machine.memory.invalidations == before + 1, "the stale translation is dropped")
-            #expect(mm.handlePageFault(at: VirtualAddress(0x1000_0020), errorCode: userRead) == .segmentationFault(.repeated(userRead)),
-                    "the same page again: retrying would loop forever")
-            #expect(FaultCause.repeated(userRead).description == "the same fault again on a page that allows the access, error code 0x5 (present, read, user)")
+            expectEqual(mm.handlePageFault(at: VirtualAddress(0x1000_0020), errorCode: userRead), .segmentationFault(.repeated(userRead)),
+                        "the same page again: retrying would loop forever")
+            expectEqual(FaultCause.repeated(userRead).description, "the same fault again on a page that allows the access, error code 0x5 (present, read, user)")
         }
     }
 
@@ -77,10 +77,9 @@ struct PageFaultTests {
             let notPresentRead = PageFaultErrorCode(rawValue: 0x4)
             var threads = [StaleFaultMemory](repeating: StaleFaultMemory(), count: 3)
             for index in 0..<3 {
-                #expect(mm.handlePageFault(at: VirtualAddress(0x1000_0008), errorCode: notPresentRead, remembering: &threads[index]) == .resolved)
+                expectEqual(mm.handlePageFault(at: VirtualAddress(0x1000_0008), errorCode: notPresentRead, remembering: &threads[index]), .resolved)
             }
-            #expect(mm.handlePageFault(at: VirtualAddress(0x1000_0008), errorCode: notPresentRead, remembering: &threads[2])
-                    == .segmentationFault(.repeated(notPresentRead)))
+            expectEqual(mm.handlePageFault(at: VirtualAddress(0x1000_0008), errorCode: notPresentRead, remembering: &threads[2]), .segmentationFault(.repeated(notPresentRead)))
         }
     }
 
@@ -89,11 +88,11 @@ struct PageFaultTests {
             var mm = try machine.addressSpace()
             _ = try mm.mmap(at: VirtualAddress(0x1000_0000), length: 0x2000, protection: [.read, .write], backing: .anonymous)
             let userWrite = PageFaultErrorCode(rawValue: 0x7)
-            #expect(mm.handlePageFault(at: VirtualAddress(0x1000_0000), errorCode: userWrite) == .resolved)
-            #expect(mm.handlePageFault(at: VirtualAddress(0x1000_1000), errorCode: userWrite) == .resolved)
-            #expect(mm.handlePageFault(at: VirtualAddress(0x1000_0000), errorCode: userWrite) == .resolved)
-            #expect(mm.handlePageFault(at: VirtualAddress(0x3000_0000), errorCode: userWrite) == .segmentationFault(.notPresent))
-            #expect(mm.handlePageFault(at: VirtualAddress(0x1000_0000), errorCode: userWrite) == .resolved)
+            expectEqual(mm.handlePageFault(at: VirtualAddress(0x1000_0000), errorCode: userWrite), .resolved)
+            expectEqual(mm.handlePageFault(at: VirtualAddress(0x1000_1000), errorCode: userWrite), .resolved)
+            expectEqual(mm.handlePageFault(at: VirtualAddress(0x1000_0000), errorCode: userWrite), .resolved)
+            expectEqual(mm.handlePageFault(at: VirtualAddress(0x3000_0000), errorCode: userWrite), .segmentationFault(.notPresent))
+            expectEqual(mm.handlePageFault(at: VirtualAddress(0x1000_0000), errorCode: userWrite), .resolved)
         }
     }
 
@@ -101,9 +100,9 @@ struct PageFaultTests {
         try withMachine { machine in
             var mm = try machine.addressSpace()
             _ = try mm.mmap(at: VirtualAddress(0x1000_0000), length: 0x1000, protection: .read, backing: .anonymous)
-            #expect(mm.handlePageFault(at: VirtualAddress(0x1000_0000), errorCode: PageFaultErrorCode(rawValue: 0x7)) == .segmentationFault(.writeToReadOnly))
-            #expect(mm.handlePageFault(at: VirtualAddress(0x1000_0000), errorCode: PageFaultErrorCode(rawValue: 0x15)) == .segmentationFault(.executeNonExecutable))
-            #expect(mm.handlePageFault(at: VirtualAddress(0x2000_0000), errorCode: PageFaultErrorCode(rawValue: 0x4)) == .segmentationFault(.notPresent))
+            expectEqual(mm.handlePageFault(at: VirtualAddress(0x1000_0000), errorCode: PageFaultErrorCode(rawValue: 0x7)), .segmentationFault(.writeToReadOnly))
+            expectEqual(mm.handlePageFault(at: VirtualAddress(0x1000_0000), errorCode: PageFaultErrorCode(rawValue: 0x15)), .segmentationFault(.executeNonExecutable))
+            expectEqual(mm.handlePageFault(at: VirtualAddress(0x2000_0000), errorCode: PageFaultErrorCode(rawValue: 0x4)), .segmentationFault(.notPresent))
         }
     }
 
@@ -112,6 +111,6 @@ struct PageFaultTests {
         (0x8000_0000_0000, .endProcess), (0xFFFF_8000_0000_0000, .endProcess), (UInt64.max, .endProcess),
     ])
     func aSystemCallReturnsWithSysretOnlyToAUserAddress(rip: UInt64, way: ReturnAddressVerdict) {
-        #expect(ReturnAddressVerdict(returningTo: rip) == way)
+        expectEqual(ReturnAddressVerdict(returningTo: rip), way)
     }
 }

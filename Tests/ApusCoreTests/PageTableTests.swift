@@ -11,8 +11,8 @@ struct PageTableTests {
             let frame = machine.frames.allocate()!
             try table.map(VirtualAddress(0x40_1000), to: frame, permission: Self.rw)
             let entry = try table.walk(VirtualAddress(0x40_1000))
-            #expect(entry.frame == frame)
-            #expect(try table.walk(VirtualAddress(0x40_1FFF)).frame == frame)
+            expectEqual(entry.frame, frame)
+            expectEqual(try table.walk(VirtualAddress(0x40_1FFF)).frame, frame)
             #expect(throws: PageTableError.notExist) { try table.walk(VirtualAddress(0x40_2000)) }
         }
     }
@@ -39,7 +39,7 @@ struct PageTableTests {
                 }
             }
             guard permission.contains(.read) else {
-                #expect(machine.frames.usedCount == 1, "refused frames must be freed, only the root remains")
+                expectEqual(machine.frames.usedCount, 1, "refused frames must be freed, only the root remains")
                 return
             }
             var expected: UInt64 = 1
@@ -50,11 +50,11 @@ struct PageTableTests {
                 let page = VirtualAddress(base + UInt64(index) * 0x1000)
                 let entry = try table.walk(page)
                 #expect(entry.raw == frames[index].raw | expected)
-                #expect(entry.permission == permission.union(.read))
+                expectEqual(entry.permission, permission.union(.read))
             }
             for index in 0..<pages {
                 let page = VirtualAddress(base + UInt64(index) * 0x1000)
-                #expect(try table.unmap(page) == frames[index])
+                expectEqual(try table.unmap(page), frames[index])
                 machine.frames.free(frames[index])
                 #expect(throws: PageTableError.notExist) { try table.walk(page) }
             }
@@ -70,10 +70,10 @@ struct PageTableTests {
             for level in stride(from: 4, to: 1, by: -1) {
                 let entries = machine.memory.pointer(to: tableAddress).assumingMemoryBound(to: UInt64.self)
                 let entry = PageTableEntry(raw: entries[page.tableIndex(level: level)])
-                #expect(entry.flags == [.present, .writable, .user], "level \(level)")
+                expectEqual(entry.flags, [.present, .writable, .user], "level \(level)")
                 tableAddress = entry.frame
             }
-            #expect(table.tableCount() == 3)
+            expectEqual(table.tableCount(), 3)
         }
     }
 
@@ -84,7 +84,7 @@ struct PageTableTests {
             #expect(throws: PageTableError.unaligned) {
                 try table.map(VirtualAddress(0x40_1008), to: machine.frames.allocate()!, permission: Self.rw)
             }
-            #expect(machine.frames.usedCount == used)
+            expectEqual(machine.frames.usedCount, used)
         }
     }
 
@@ -97,9 +97,9 @@ struct PageTableTests {
             #expect(throws: PageTableError.duplicated) {
                 try table.map(VirtualAddress(0x1000), to: machine.frames.allocate()!, permission: .read)
             }
-            #expect(machine.frames.usedCount == used)
-            #expect(try table.walk(VirtualAddress(0x1000)).frame == first)
-            #expect(try table.walk(VirtualAddress(0x1000)).permission == Self.rw)
+            expectEqual(machine.frames.usedCount, used)
+            expectEqual(try table.walk(VirtualAddress(0x1000)).frame, first)
+            expectEqual(try table.walk(VirtualAddress(0x1000)).permission, Self.rw)
         }
     }
 
@@ -110,10 +110,10 @@ struct PageTableTests {
             let used = machine.frames.usedCount
             machine.frames.failAllocation(after: 1) // the PDPT comes, the PD does not
             #expect(throws: PageTableError.outOfMemory) { try table.map(VirtualAddress(0x1000), to: frame, permission: Self.rw) }
-            #expect(machine.frames.usedCount == used, "the frame went back; one empty PDPT remains")
-            #expect(table.tableCount() == 1)
+            expectEqual(machine.frames.usedCount, used, "the frame went back; one empty PDPT remains")
+            expectEqual(table.tableCount(), 1)
             table.unmapAll(in: VirtualRange(0, pages: 1))
-            #expect(table.tableCount() == 0)
+            expectEqual(table.tableCount(), 0)
         }
     }
 
@@ -123,9 +123,9 @@ struct PageTableTests {
             let frame = machine.frames.allocate()!
             try table.map(VirtualAddress(0x2000), to: frame, permission: Self.rw)
             let before = machine.memory.invalidations
-            #expect(try table.unmap(VirtualAddress(0x2000)) == frame)
+            expectEqual(try table.unmap(VirtualAddress(0x2000)), frame)
             #expect(machine.memory.invalidations == before + 1)
-            #expect(machine.frames.shareCount(of: frame) == 1, "the frame is the caller's now")
+            expectEqual(machine.frames.shareCount(of: frame), 1, "the frame is the caller's now")
             machine.frames.free(frame)
         }
     }
@@ -155,8 +155,8 @@ struct PageTableTests {
                 return entry
             }
             #expect(machine.memory.invalidations == before + 1)
-            #expect(try table.walk(VirtualAddress(0x5000)).permission == [.read, .user])
-            #expect(try table.walk(VirtualAddress(0x5000)).frame == frame)
+            expectEqual(try table.walk(VirtualAddress(0x5000)).permission, [.read, .user])
+            expectEqual(try table.walk(VirtualAddress(0x5000)).frame, frame)
             #expect(throws: PageTableError.notExist) { try table.updateLeaf(at: VirtualAddress(0x6000)) { $0 } }
         }
     }
@@ -170,10 +170,10 @@ struct PageTableTests {
                 try table.map(VirtualAddress(page), to: machine.frames.allocate()!, permission: Self.rw)
             }
             try table.map(VirtualAddress(0x1000), to: machine.frames.allocate()!, permission: Self.rw)
-            #expect(table.tableCount() == 5) // PDPT, PD, PTs for 0–2, 2–4 and 4–6 MiB
+            expectEqual(table.tableCount(), 5) // PDPT, PD, PTs for 0–2, 2–4 and 4–6 MiB
             let removed = table.unmapAll(in: VirtualRange(0x1F_F000, pages: 600))
-            #expect(removed == 602, "600 pages and the 2–4 and 4–6 MiB PTs")
-            #expect(table.tableCount() == 3)
+            expectEqual(removed, 602, "600 pages and the 2–4 and 4–6 MiB PTs")
+            expectEqual(table.tableCount(), 3)
             #expect(try table.walk(VirtualAddress(0x1000)).isPresent)
         }
     }
@@ -203,22 +203,22 @@ struct PageTableTests {
         let kernelFrames = machine.frames.usedCount
         do {
             var process = try PageTable(frames: machine.frames, sharingKernelSlotsOf: kernel.root)
-            #expect(try process.walk(VirtualAddress(0xFFFF_8000_0010_0000)).frame == kernelFrame)
-            #expect(try process.walk(AddressSpaceLayout.kernelWindow.start).frame == heapFrame)
+            expectEqual(try process.walk(VirtualAddress(0xFFFF_8000_0010_0000)).frame, kernelFrame)
+            expectEqual(try process.walk(AddressSpaceLayout.kernelWindow.start).frame, heapFrame)
             try process.map(VirtualAddress(0x40_0000), to: machine.frames.allocate()!, permission: Self.rw)
-            #expect(process.tableCount() == 3, "shared slots are not the process's tables")
+            expectEqual(process.tableCount(), 3, "shared slots are not the process's tables")
             process.unmapAll(in: AddressSpaceLayout.userHalf)
-            #expect(try process.walk(AddressSpaceLayout.kernelWindow.start).frame == heapFrame)
+            expectEqual(try process.walk(AddressSpaceLayout.kernelWindow.start).frame, heapFrame)
         }
-        #expect(machine.frames.usedCount == kernelFrames, "the process gave back its own frames only")
-        #expect(try kernel.walk(VirtualAddress(0xFFFF_8000_0010_0000)).frame == kernelFrame)
-        #expect(try kernel.walk(AddressSpaceLayout.kernelWindow.start).frame == heapFrame)
+        expectEqual(machine.frames.usedCount, kernelFrames, "the process gave back its own frames only")
+        expectEqual(try kernel.walk(VirtualAddress(0xFFFF_8000_0010_0000)).frame, kernelFrame)
+        expectEqual(try kernel.walk(AddressSpaceLayout.kernelWindow.start).frame, heapFrame)
         machine.frames.free(try kernel.unmap(VirtualAddress(0xFFFF_8000_0010_0000)))
         machine.frames.free(try kernel.unmap(AddressSpaceLayout.kernelWindow.start))
         _ = consume kernel
         // Tables of shared slots outlive every page table: PDPT, PD and PT of the kernel half
         // and of the kernel window.
-        #expect(machine.frames.usedCount == 6)
+        expectEqual(machine.frames.usedCount, 6)
     }
 }
 
@@ -229,14 +229,14 @@ struct UnownedMappingTests {
         var kernel = try machine.pageTable()
         let image = PhysicalAddress(0x20_0000) // a frame outside the allocator, like the kernel image
         try kernel.mapUnowned(VirtualAddress(0xFFFF_8000_0020_0000), to: image, permission: [.read, .executable])
-        #expect(try kernel.walk(VirtualAddress(0xFFFF_8000_0020_0000)).frame == image)
+        expectEqual(try kernel.walk(VirtualAddress(0xFFFF_8000_0020_0000)).frame, image)
         #expect(throws: PageTableError.duplicated) {
             try kernel.mapUnowned(VirtualAddress(0xFFFF_8000_0020_0000), to: image, permission: .read)
         }
         #expect(throws: PageTableError.invalidPermission) {
             try kernel.mapUnowned(VirtualAddress(0xFFFF_8000_0030_0000), to: image, permission: .write)
         }
-        #expect(machine.frames.usedCount == 4, "root and three tables; the image frame is not the allocator's")
+        expectEqual(machine.frames.usedCount, 4, "root and three tables; the image frame is not the allocator's")
     }
 
     @Test func unownedFramesAreRefusedOutsideTheSharedSlots() async {
@@ -268,13 +268,13 @@ struct PageTableRangeTests {
             var visited: [UInt64] = []
             table.forEachMappedPage(in: VirtualRange(Self.base, pages: 0x400)) { page, entry in
                 visited.append(page.raw)
-                #expect(entry == .leaf(frame: framesByPage[page.raw]!, permission: Self.rw))
+                expectEqual(entry, .leaf(frame: framesByPage[page.raw]!, permission: Self.rw))
             }
-            #expect(visited == Array(pages.dropFirst().dropLast()), "only the range, in order, absent pages skipped")
+            expectEqual(visited, Array(pages.dropFirst().dropLast()), "only the range, in order, absent pages skipped")
             var none = 0
             table.forEachMappedPage(in: VirtualRange(Self.base + 0x4000, pages: 8)) { _, _ in none += 1 }
             table.forEachMappedPage(in: VirtualRange(0x80_0000_0000, pages: 0)) { _, _ in none += 1 }
-            #expect(none == 0)
+            expectEqual(none, 0)
         }
     }
 
@@ -291,7 +291,7 @@ struct PageTableRangeTests {
                     if visited == 2 { throw .duplicated }
                 }
             }
-            #expect(visited == 2)
+            expectEqual(visited, 2)
         }
     }
 
@@ -305,19 +305,19 @@ struct PageTableRangeTests {
             }
             let (single, whole) = (machine.memory.invalidations, machine.memory.wholeInvalidations)
             let changed = table.writeProtectLeaves(in: VirtualRange(Self.base, pages: pages))
-            #expect(changed == Int(pages))
-            #expect(machine.memory.invalidations == single, "past the ceiling, no page one by one")
+            expectEqual(changed, Int(pages))
+            expectEqual(machine.memory.invalidations, single, "past the ceiling, no page one by one")
             #expect(machine.memory.wholeInvalidations == whole + 1, "but everything once")
 
             let small = VirtualRange(Self.base, pages: 3)
             let (single2, whole2) = (machine.memory.invalidations, machine.memory.wholeInvalidations)
             table.unmapAll(in: small)
             #expect(machine.memory.invalidations > single2 && machine.memory.invalidations <= single2 + Int(ceiling), "a few pages: one by one")
-            #expect(machine.memory.wholeInvalidations == whole2)
+            expectEqual(machine.memory.wholeInvalidations, whole2)
 
             table.unmapAll(in: VirtualRange(Self.base + 3 * 0x1000, pages: pages - 3))
             #expect(machine.memory.wholeInvalidations == whole2 + 1)
-            #expect(table.mappedPageCount() == 0)
+            expectEqual(table.mappedPageCount(), 0)
         }
     }
 
@@ -332,13 +332,13 @@ struct PageTableRangeTests {
             try table.map(outside, to: machine.frames.allocate()!, permission: Self.rw)
             let before = machine.memory.invalidations
             let changed = table.writeProtectLeaves(in: VirtualRange(Self.base, pages: 5))
-            #expect(changed == 4, "the read-only leaf stays as it was")
+            expectEqual(changed, 4, "the read-only leaf stays as it was")
             #expect(machine.memory.invalidations == before + 4)
             for index in 0..<5 as Range<UInt64> {
                 let entry = try table.walk(VirtualAddress(Self.base + index * 0x1000))
-                #expect(entry.permission == (index == 2 ? [.read, .user] : [.read, .executable, .user]))
+                expectEqual(entry.permission, (index == 2 ? [.read, .user] : [.read, .executable, .user]))
             }
-            #expect(try table.walk(outside).permission == Self.rw, "outside the range: untouched")
+            expectEqual(try table.walk(outside).permission, Self.rw, "outside the range: untouched")
         }
     }
 
@@ -350,11 +350,11 @@ struct PageTableRangeTests {
             do {
                 var second = try machine.pageTable()
                 try second.mapShared(VirtualAddress(Self.base + 0x1000), to: frame, permission: [.read, .user])
-                #expect(machine.frames.shareCount(of: frame) == 2)
-                #expect(try second.walk(VirtualAddress(Self.base + 0x1000)) == .leaf(frame: frame, permission: [.read, .user]))
+                expectEqual(machine.frames.shareCount(of: frame), 2)
+                expectEqual(try second.walk(VirtualAddress(Self.base + 0x1000)), .leaf(frame: frame, permission: [.read, .user]))
             }
-            #expect(machine.frames.shareCount(of: frame) == 1, "the dropped table gave its share back")
-            #expect(try first.walk(VirtualAddress(Self.base)).frame == frame)
+            expectEqual(machine.frames.shareCount(of: frame), 1, "the dropped table gave its share back")
+            expectEqual(try first.walk(VirtualAddress(Self.base)).frame, frame)
         }
     }
 
@@ -369,7 +369,7 @@ struct PageTableRangeTests {
             machine.frames.cancelInjectedFailure()
             #expect(throws: PageTableError.duplicated) { try first.mapShared(VirtualAddress(Self.base), to: frame, permission: [.read, .user]) }
             #expect(throws: PageTableError.invalidPermission) { try second.mapShared(VirtualAddress(Self.base), to: frame, permission: .write) }
-            #expect(machine.frames.shareCount(of: frame) == 1)
+            expectEqual(machine.frames.shareCount(of: frame), 1)
         }
     }
 
@@ -386,14 +386,14 @@ struct PageTableRangeTests {
                 try target.mapShared(from: source, in: VirtualRange(Self.base, pages: 2048), permission: [.read, .user])
                 for page in pages {
                     let frame = try source.walk(VirtualAddress(page)).frame
-                    #expect(try target.walk(VirtualAddress(page)) == .leaf(frame: frame, permission: [.read, .user]))
-                    #expect(machine.frames.shareCount(of: frame) == 2)
+                    expectEqual(try target.walk(VirtualAddress(page)), .leaf(frame: frame, permission: [.read, .user]))
+                    expectEqual(machine.frames.shareCount(of: frame), 2)
                 }
                 #expect(throws: PageTableError.notExist) { try target.walk(outside) }
                 #expect(throws: PageTableError.notExist) { try target.walk(VirtualAddress(Self.base + 2 * 0x1000)) }
-                #expect(target.mappedPageCount() == pages.count)
+                expectEqual(target.mappedPageCount(), pages.count)
             }
-            for page in pages { #expect(machine.frames.shareCount(of: try source.walk(VirtualAddress(page)).frame) == 1) }
+            for page in pages { expectEqual(machine.frames.shareCount(of: try source.walk(VirtualAddress(page)).frame), 1) }
         }
     }
 
@@ -412,10 +412,10 @@ struct PageTableRangeTests {
                     try target.mapShared(from: source, in: VirtualRange(Self.base, pages: 2048), permission: [.read, .user])
                 }
                 machine.frames.cancelInjectedFailure()
-                #expect(target.mappedPageCount() == 1, "the page before the failure is shared")
+                expectEqual(target.mappedPageCount(), 1, "the page before the failure is shared")
             }
-            #expect(machine.frames.freeCount == free, "dropping the partial table gave back its tables and shares")
-            for page in pages { #expect(machine.frames.shareCount(of: try source.walk(VirtualAddress(page)).frame) == 1) }
+            expectEqual(machine.frames.freeCount, free, "dropping the partial table gave back its tables and shares")
+            for page in pages { expectEqual(machine.frames.shareCount(of: try source.walk(VirtualAddress(page)).frame), 1) }
         }
     }
 
@@ -426,12 +426,12 @@ struct PageTableRangeTests {
             try table.mapNewFrames(in: range, permission: [.read, .user]) { page, frame in
                 frame[0] = UInt8(truncatingIfNeeded: page.raw >> 12)
             }
-            #expect(table.mappedPageCount() == 600)
+            expectEqual(table.mappedPageCount(), 600)
             for index in [0, 1, 2, 513, 599] as [UInt64] {
                 let page = Self.base + index * 0x1000
                 let entry = try table.walk(VirtualAddress(page))
-                #expect(entry == .leaf(frame: entry.frame, permission: [.read, .user]))
-                #expect(machine.memory.page(at: entry.frame)[0] == UInt8(truncatingIfNeeded: page >> 12))
+                expectEqual(entry, .leaf(frame: entry.frame, permission: [.read, .user]))
+                expectEqual(machine.memory.page(at: entry.frame)[0], UInt8(truncatingIfNeeded: page >> 12))
                 #expect(machine.memory.page(at: entry.frame)[1...].allSatisfy { $0 == 0 })
             }
             #expect(throws: PageTableError.duplicated) {
@@ -451,9 +451,9 @@ struct PageTableRangeTests {
             machine.frames.failAllocation(after: 3 + 5) // the tables, then five pages
             #expect(throws: PageTableError.outOfMemory) { try table.mapNewFrames(in: range, permission: Self.rw) { _, _ in } }
             machine.frames.cancelInjectedFailure()
-            #expect(table.mappedPageCount() == 5)
+            expectEqual(table.mappedPageCount(), 5)
             table.unmapAll(in: range)
-            #expect(machine.frames.freeCount == free, "every frame and table back")
+            expectEqual(machine.frames.freeCount, free, "every frame and table back")
         }
     }
 }

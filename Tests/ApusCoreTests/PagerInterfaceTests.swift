@@ -13,10 +13,10 @@ struct PagerInterfaceTests {
         try withMachine { machine in
             var mm = try machine.lazyAddressSpace()
             _ = try mm.mmap(at: VirtualAddress(Self.base), length: 0x3000, protection: [.read, .write], backing: .anonymous)
-            #expect(machine.framesInUse == 1, "only the root table: nothing is mapped up front")
-            #expect(mm.handlePageFault(at: VirtualAddress(Self.base + 0x1234), errorCode: PageFaultErrorCode(rawValue: 0x6)) == .resolved)
+            expectEqual(machine.framesInUse, 1, "only the root table: nothing is mapped up front")
+            expectEqual(mm.handlePageFault(at: VirtualAddress(Self.base + 0x1234), errorCode: PageFaultErrorCode(rawValue: 0x6)), .resolved)
             let entry = try mm.pageTable.walk(VirtualAddress(Self.base + 0x1000))
-            #expect(entry.permission == [.read, .write, .user])
+            expectEqual(entry.permission, [.read, .write, .user])
             #expect(machine.framesInUse == 1 + 3 + 1, "root, three tables and the page")
         }
     }
@@ -28,8 +28,8 @@ struct PagerInterfaceTests {
             _ = try mm.mmap(at: VirtualAddress(Self.base), length: 0x2000, protection: .read, backing: .file(FileBacking(file: file, offset: 0)))
             _ = try userBytes(&mm, at: Self.base, count: 1) // the first page is present now
             #expect(throws: PageTableError.notExist) { try mm.pageTable.walk(VirtualAddress(Self.base + 0x1000)) }
-            #expect(try userBytes(&mm, at: Self.base + 0xFF0, count: 0x20) == Array(file.bytes[0xFF0..<0x1010]))
-            #expect(try mm.pageTable.walk(VirtualAddress(Self.base + 0x1000)).permission == [.read, .user])
+            expectEqual(try userBytes(&mm, at: Self.base + 0xFF0, count: 0x20), Array(file.bytes[0xFF0..<0x1010]))
+            expectEqual(try mm.pageTable.walk(VirtualAddress(Self.base + 0x1000)).permission, [.read, .user])
         }
     }
 
@@ -38,7 +38,7 @@ struct PagerInterfaceTests {
             var mm = try machine.lazyAddressSpace()
             let file = TestFile(patternedCount: 0x1010)
             _ = try mm.mmap(at: VirtualAddress(Self.base), length: 0x3000, protection: .read, backing: .file(FileBacking(file: file, offset: 0)))
-            #expect(try userBytes(&mm, at: Self.base + 0x1000, count: 0x10) == Array(file.bytes[0x1000..<0x1010]))
+            expectEqual(try userBytes(&mm, at: Self.base + 0x1000, count: 0x10), Array(file.bytes[0x1000..<0x1010]))
             #expect(try userBytes(&mm, at: Self.base + 0x1010, count: 0x1FF0).allSatisfy { $0 == 0 })
         }
     }
@@ -52,10 +52,10 @@ struct PagerInterfaceTests {
             machine.frames.failAllocation(after: 0)
             #expect(throws: KernelError.noMemory) { try writeUser(&mm, Array(repeating: 9, count: 0x20), at: Self.base + 0xFF0) }
             machine.frames.cancelInjectedFailure()
-            #expect(machine.framesInUse == inUse, "no frame taken")
+            expectEqual(machine.framesInUse, inUse, "no frame taken")
             #expect(try machine.bytes(at: Self.base + 0xFF0, count: 0x10, in: mm.pageTable).allSatisfy { $0 == 0 },
                     "the present page is untouched: the copy failed before its first byte")
-            #expect(mm.handlePageFault(at: VirtualAddress(Self.base + 0x1000), errorCode: PageFaultErrorCode(rawValue: 0x6)) == .resolved)
+            expectEqual(mm.handlePageFault(at: VirtualAddress(Self.base + 0x1000), errorCode: PageFaultErrorCode(rawValue: 0x6)), .resolved)
         }
     }
 
@@ -64,7 +64,7 @@ struct PagerInterfaceTests {
             var mm = try machine.lazyAddressSpace()
             _ = try mm.mmap(at: VirtualAddress(Self.base), length: 0x1000, protection: [.read, .write], backing: .anonymous)
             machine.frames.failAllocation(after: 0)
-            #expect(mm.handlePageFault(at: VirtualAddress(Self.base), errorCode: PageFaultErrorCode(rawValue: 0x6)) == .outOfMemory)
+            expectEqual(mm.handlePageFault(at: VirtualAddress(Self.base), errorCode: PageFaultErrorCode(rawValue: 0x6)), .outOfMemory)
             machine.frames.failAllocation(after: 0)
             #expect(throws: KernelError.noMemory) { try mm.userPage(at: VirtualAddress(Self.base), for: .read) }
             machine.frames.cancelInjectedFailure()
@@ -81,23 +81,23 @@ struct PagerInterfaceTests {
             try writeUser(&parent, Array("before".utf8), at: Self.base)
             try shareCopyOnWrite(Self.base, from: &parent, into: &child)
             let shared = try parent.pageTable.walk(VirtualAddress(Self.base))
-            #expect(machine.frames.shareCount(of: shared.frame) == 2)
-            #expect(shared.permission == [.read, .user], "read-only while shared, not executable")
+            expectEqual(machine.frames.shareCount(of: shared.frame), 2)
+            expectEqual(shared.permission, [.read, .user], "read-only while shared, not executable")
             #expect(shared.flags.contains(.executeDisable))
 
             try writeUser(&child, Array("after!".utf8), at: Self.base) // a kernel write copies too
             let copied = try child.pageTable.walk(VirtualAddress(Self.base))
             #expect(copied.frame != shared.frame)
-            #expect(copied.permission == [.read, .write, .user])
-            #expect(machine.frames.shareCount(of: shared.frame) == 1)
-            #expect(try userBytes(&parent, at: Self.base, count: 6) == Array("before".utf8))
-            #expect(try userBytes(&child, at: Self.base, count: 6) == Array("after!".utf8))
+            expectEqual(copied.permission, [.read, .write, .user])
+            expectEqual(machine.frames.shareCount(of: shared.frame), 1)
+            expectEqual(try userBytes(&parent, at: Self.base, count: 6), Array("before".utf8))
+            expectEqual(try userBytes(&child, at: Self.base, count: 6), Array("after!".utf8))
 
             // The parent is now the frame's only owner: its write keeps the frame, no copy.
             let framesBefore = machine.framesInUse
-            #expect(parent.handlePageFault(at: VirtualAddress(Self.base), errorCode: PageFaultErrorCode(rawValue: 0x7)) == .resolved)
-            #expect(try parent.pageTable.walk(VirtualAddress(Self.base)) == .leaf(frame: shared.frame, permission: [.read, .write, .user]))
-            #expect(machine.framesInUse == framesBefore)
+            expectEqual(parent.handlePageFault(at: VirtualAddress(Self.base), errorCode: PageFaultErrorCode(rawValue: 0x7)), .resolved)
+            expectEqual(try parent.pageTable.walk(VirtualAddress(Self.base)), .leaf(frame: shared.frame, permission: [.read, .write, .user]))
+            expectEqual(machine.framesInUse, framesBefore)
         }
     }
 
@@ -111,13 +111,13 @@ struct PagerInterfaceTests {
             try shareCopyOnWrite(Self.base, from: &parent, into: &child)
             let entry = try child.pageTable.walk(VirtualAddress(Self.base))
             machine.frames.failAllocation(after: 0)
-            #expect(child.handlePageFault(at: VirtualAddress(Self.base), errorCode: PageFaultErrorCode(rawValue: 0x7)) == .outOfMemory)
+            expectEqual(child.handlePageFault(at: VirtualAddress(Self.base), errorCode: PageFaultErrorCode(rawValue: 0x7)), .outOfMemory)
             machine.frames.failAllocation(after: 0)
             #expect(throws: KernelError.noMemory) { try writeUser(&child, [1], at: Self.base) }
             machine.frames.cancelInjectedFailure()
-            #expect(try child.pageTable.walk(VirtualAddress(Self.base)) == entry)
-            #expect(machine.frames.shareCount(of: entry.frame) == 2)
-            #expect(try userBytes(&child, at: Self.base, count: 1) == [42])
+            expectEqual(try child.pageTable.walk(VirtualAddress(Self.base)), entry)
+            expectEqual(machine.frames.shareCount(of: entry.frame), 2)
+            expectEqual(try userBytes(&child, at: Self.base, count: 1), [42])
         }
     }
 
@@ -128,7 +128,7 @@ struct PagerInterfaceTests {
             try table.map(VirtualAddress(Self.base), to: frame, permission: [.read, .write])
             let before = machine.memory.invalidations
             try table.updateLeaf(at: VirtualAddress(Self.base + 0x10)) { .leaf(frame: $0.frame, permission: .read) }
-            #expect(try table.walk(VirtualAddress(Self.base)) == .leaf(frame: frame, permission: .read))
+            expectEqual(try table.walk(VirtualAddress(Self.base)), .leaf(frame: frame, permission: .read))
             #expect(machine.memory.invalidations == before + 1)
             #expect(throws: PageTableError.notExist) { try table.updateLeaf(at: VirtualAddress(Self.base + 0x1000)) { $0 } }
         }
@@ -139,9 +139,9 @@ struct PagerInterfaceTests {
             var mm = try machine.lazyAddressSpace()
             let slotOne: UInt64 = 0x80_0000_0000
             _ = try mm.mmap(at: VirtualAddress(slotOne), length: 64 << 20, protection: [.read, .write], backing: .anonymous)
-            #expect(machine.framesInUse == 1, "the root table only")
+            expectEqual(machine.framesInUse, 1, "the root table only")
             let rootEntries = machine.memory.pointer(to: mm.pageTable.root).assumingMemoryBound(to: UInt64.self)
-            #expect(rootEntries[1] == 0, "the top-level entry of the fresh slot stays zero")
+            expectEqual(rootEntries[1], 0, "the top-level entry of the fresh slot stays zero")
             let allowed = mm.accessOK(VirtualAddress(slotOne), length: 64 << 20, write: true)
             #expect(allowed, "accessOK answers from the region alone")
         }
@@ -155,10 +155,10 @@ struct PagerInterfaceTests {
                 try writeUser(&mm, [UInt8(truncatingIfNeeded: offset >> 20)], at: Self.base + offset)
             }
             machine.expectResident(8, in: mm)
-            #expect(try userBytes(&mm, at: Self.base + (384 << 20), count: 1) == [128])
+            expectEqual(try userBytes(&mm, at: Self.base + (384 << 20), count: 1), [128])
             try mm.munmap(VirtualAddress(Self.base))
             machine.expectResident(0, in: mm)
-            #expect(mm.pageTable.tableCount() == 0)
+            expectEqual(mm.pageTable.tableCount(), 0)
         }
     }
 
@@ -166,12 +166,12 @@ struct PagerInterfaceTests {
         try withMachine { machine in
             let harness = try ProcessHarness(machine, pager: LazyPager())
             let page = ProcessHarnessLayout.buffer + 0x1000
-            #expect(harness.call(.getphys, page, 0) == -22, "no entry before the first touch")
-            #expect(harness.call(.getphys, page, 1) == -22)
+            expectEqual(harness.call(.getphys, page, 0), -22, "no entry before the first touch")
+            expectEqual(harness.call(.getphys, page, 1), -22)
             try writeUser(&harness.process.mm, [1], at: page)
             let entry = try harness.process.mm.pageTable.walk(VirtualAddress(page))
-            #expect(harness.call(.getphys, page + 0x10, 0) == Int64(entry.frame.raw + 0x10))
-            #expect(harness.call(.getphys, page, 1) == Int64(bitPattern: entry.flags.rawValue))
+            expectEqual(harness.call(.getphys, page + 0x10, 0), Int64(entry.frame.raw + 0x10))
+            expectEqual(harness.call(.getphys, page, 1), Int64(bitPattern: entry.flags.rawValue))
         }
     }
 
@@ -180,8 +180,8 @@ struct PagerInterfaceTests {
             let harness = try ProcessHarness(machine, pager: LazyPager())
             let fd = try harness.open() // copies the path into the second page, so read into the first
             #expect(throws: PageTableError.notExist) { try harness.process.mm.pageTable.walk(VirtualAddress(ProcessHarnessLayout.buffer)) }
-            #expect(harness.read(fd, count: 13, to: ProcessHarnessLayout.buffer + 0xFF8) == 13)
-            #expect(try harness.bytes(count: 13, at: ProcessHarnessLayout.buffer + 0xFF8) == "Hello, file!\n")
+            expectEqual(harness.read(fd, count: 13, to: ProcessHarnessLayout.buffer + 0xFF8), 13)
+            expectEqual(try harness.bytes(count: 13, at: ProcessHarnessLayout.buffer + 0xFF8), "Hello, file!\n")
         }
     }
 
@@ -194,7 +194,7 @@ struct PagerInterfaceTests {
             _ = try lazy.mmap(at: VirtualAddress(Self.base), length: 0x10000, protection: [.read, .write], backing: .anonymous)
             for page in stride(from: Self.base, to: Self.base + 0x10000, by: 0x1000) { try writeUser(&lazy, [7], at: page) }
             #expect(machine.framesInUse - eagerFrames == eagerFrames, "touching every page costs what eager paid up front")
-            #expect(lazy.pageTable.mappedPageCount() == 16)
+            expectEqual(lazy.pageTable.mappedPageCount(), 16)
         }
     }
 }

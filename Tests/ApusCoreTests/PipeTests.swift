@@ -19,16 +19,16 @@ struct PipeTests {
 
     @Test func aWriteTakesWhatFitsAndAReadTakesWhatIsThere() {
         let pipe = PipeBuffer()
-        #expect(Self.put(Array(repeating: 7, count: 5000), into: pipe) == PipeBuffer.capacity)
-        #expect(pipe.available == PipeBuffer.capacity)
-        #expect(pipe.freeSpace == 0)
-        #expect(Self.put([1], into: pipe) == 0, "a full pipe takes nothing")
-        #expect(Self.take(10, from: pipe) == Array(repeating: 7, count: 10))
-        #expect(Self.put([1, 2, 3], into: pipe) == 3, "the room a read made is reused at once")
+        expectEqual(Self.put(Array(repeating: 7, count: 5000), into: pipe), PipeBuffer.capacity)
+        expectEqual(pipe.available, PipeBuffer.capacity)
+        expectEqual(pipe.freeSpace, 0)
+        expectEqual(Self.put([1], into: pipe), 0, "a full pipe takes nothing")
+        expectEqual(Self.take(10, from: pipe), Array(repeating: 7, count: 10))
+        expectEqual(Self.put([1, 2, 3], into: pipe), 3, "the room a read made is reused at once")
         #expect(Self.take(5000, from: pipe).count == PipeBuffer.capacity - 7)
         #expect(Self.take(5, from: pipe).isEmpty)
         #expect(Self.take(0, from: pipe).isEmpty)
-        #expect(Self.put([], into: pipe) == 0)
+        expectEqual(Self.put([], into: pipe), 0)
     }
 
     /// The producer and consumer that once grew the pipe without bound: the pipe is filled,
@@ -42,7 +42,7 @@ struct PipeTests {
             return countingBytes(from: next, count: count)
         }
         var expected: UInt8 = 0
-        #expect(Self.put(chunk(4096), into: pipe) == 4096)
+        expectEqual(Self.put(chunk(4096), into: pipe), 4096)
         for round in 0..<TestTier.count(short: 5_000, long: 20_000) {
             let out = Self.take(4095, from: pipe)
             guard sameBytes(out, countingBytes(from: expected, count: 4095)) else {
@@ -50,7 +50,7 @@ struct PipeTests {
                 return
             }
             expected &+= UInt8(truncatingIfNeeded: 4095)
-            #expect(Self.put(chunk(4095), into: pipe) == 4095)
+            expectEqual(Self.put(chunk(4095), into: pipe), 4095)
             #expect(pipe.available <= PipeBuffer.capacity)
         }
     }
@@ -70,7 +70,7 @@ struct PipeTests {
                 let bytes = countingBytes(from: counter, count: size)
                 counter &+= UInt8(truncatingIfNeeded: size)
                 let took = Self.put(bytes, into: pipe)
-                #expect(took == min(size, PipeBuffer.capacity - model.count), "step \(step)")
+                expectEqual(took, min(size, PipeBuffer.capacity - model.count), "step \(step)")
                 model += bytes[..<took]
             } else {
                 let out = Self.take(size, from: pipe)
@@ -81,7 +81,7 @@ struct PipeTests {
                     return
                 }
             }
-            #expect(pipe.available == model.count)
+            expectEqual(pipe.available, model.count)
             #expect(pipe.freeSpace == PipeBuffer.capacity - model.count)
         }
     }

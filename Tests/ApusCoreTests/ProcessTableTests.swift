@@ -26,34 +26,34 @@ struct ProcessTableTests {
 
     @Test func processesAndThreadsTakeTheirIdsFromOneSequence() throws {
         var table = Self.started()
-        #expect(try Self.startThread(&table) == 2)
-        #expect(try Self.fork(&table, from: 1) == 3)
-        #expect(try Self.startThread(&table) == 4)
-        #expect(try Self.fork(&table, from: 3) == 5)
-        #expect(table.entries.map(\.id) == [1, 3, 5])
-        #expect(table.threadCount == 5, "three first threads and two more")
-        #expect(ProcessID(5).mainThread == ThreadID(5), "a process's first thread has its number")
+        expectEqual(try Self.startThread(&table), 2)
+        expectEqual(try Self.fork(&table, from: 1), 3)
+        expectEqual(try Self.startThread(&table), 4)
+        expectEqual(try Self.fork(&table, from: 3), 5)
+        expectEqual(table.entries.map(\.id), [1, 3, 5])
+        expectEqual(table.threadCount, 5, "three first threads and two more")
+        expectEqual(ProcessID(5).mainThread, ThreadID(5), "a process's first thread has its number")
     }
 
     @Test func theFirstProcessHasNoParentAndAChildNamesItsParent() throws {
         var table = Self.started()
         let child = try Self.fork(&table, from: 1)
         let grandchild = try Self.fork(&table, from: child)
-        #expect(table.entry(1)?.parent == nil)
-        #expect(table.entry(child)?.parent == 1)
-        #expect(table.entry(grandchild)?.parent == child)
-        #expect(table.firstProcess == 1)
+        expectEqual(table.entry(1)?.parent, nil)
+        expectEqual(table.entry(child)?.parent, 1)
+        expectEqual(table.entry(grandchild)?.parent, child)
+        expectEqual(table.firstProcess, 1)
     }
 
     @Test func aForkPastTheProcessLimitIsNoMemoryAndChangesNothing() throws {
         var table = Self.started()
         for _ in 1..<Table.processLimit { _ = try Self.fork(&table, from: 1) }
-        #expect(table.entries.count == Table.processLimit)
+        expectEqual(table.entries.count, Table.processLimit)
         #expect(throws: KernelError.noMemory) { try Self.fork(&table, from: 1) }
-        #expect(table.entries.count == Table.processLimit)
-        #expect(table.threadCount == Table.processLimit)
+        expectEqual(table.entries.count, Table.processLimit)
+        expectEqual(table.threadCount, Table.processLimit)
         // A thread is still welcome: the thread limit is not reached.
-        #expect(try Self.startThread(&table) == ThreadID(Table.processLimit + 1), "the refused fork used up no id")
+        expectEqual(try Self.startThread(&table), ThreadID(Table.processLimit + 1), "the refused fork used up no id")
     }
 
     @Test func aThreadPastTheThreadLimitIsNoMemoryUntilAThreadIsFreed() throws {
@@ -62,7 +62,7 @@ struct ProcessTableTests {
         #expect(throws: KernelError.noMemory) { try Self.startThread(&table) }
         #expect(throws: KernelError.noMemory, "a child needs a thread too") { try Self.fork(&table, from: 1) }
         table.threadFreed()
-        #expect(try Self.startThread(&table) == ThreadID(Table.threadLimit + 1))
+        expectEqual(try Self.startThread(&table), ThreadID(Table.threadLimit + 1))
     }
 
     @Test func anEndedThreadHoldsItsPlaceUntilTheKernelFreesIt() throws {
@@ -70,7 +70,7 @@ struct ProcessTableTests {
         for _ in 1..<Table.threadLimit { _ = try Self.startThread(&table) }
         let steps = table.end(1, status: 0)
         #expect(!steps.isEmpty)
-        #expect(table.threadCount == Table.threadLimit, "ending a process frees no kernel stack by itself")
+        expectEqual(table.threadCount, Table.threadLimit, "ending a process frees no kernel stack by itself")
     }
 
     @Test func aFailedStartUsesUpNoIdAndCountsNothing() throws {
@@ -78,17 +78,17 @@ struct ProcessTableTests {
         #expect(throws: KernelError.badAddress) { try table.startThread { (_) throws(KernelError) in throw .badAddress } }
         #expect(throws: KernelError.noMemory) { try table.fork(from: 1) { (_) throws(KernelError) -> ProcessID in throw .noMemory } }
         #expect(table.threadCount == 1 && table.entries.count == 1)
-        #expect(try Self.startThread(&table) == 2)
+        expectEqual(try Self.startThread(&table), 2)
     }
 
     @Test func aProcessEndsItsOtherThreadsBeforeItsFilesWakeAnyoneThenLeaves() throws {
         var table = Self.started()
         let child = try Self.fork(&table, from: 1)
-        #expect(table.end(child, status: 7) == [
+        expectEqual(table.end(child, status: 7), [
             .record(child, status: 7), .endOtherThreads(child), .closeFiles(child), .left(child, status: 7),
         ])
-        #expect(table.entries.map(\.id) == [1])
-        #expect(table.runStatus == nil, "the run goes on")
+        expectEqual(table.entries.map(\.id), [1])
+        expectEqual(table.runStatus, nil, "the run goes on")
     }
 
     @Test func aProcessEndsOnce() throws {
@@ -109,14 +109,14 @@ struct ProcessTableTests {
             .endWithRun(a), .record(a, status: -1), .endOtherThreads(a), .closeFiles(a), .left(a, status: -1),
             .endWithRun(b), .record(b, status: -1), .endOtherThreads(b), .closeFiles(b), .left(b, status: -1),
         ]
-        #expect(table.end(1, status: 3) == expected)
+        expectEqual(table.end(1, status: 3), expected)
         #expect(table.entries.isEmpty)
-        #expect(table.runStatus == 3)
+        expectEqual(table.runStatus, 3)
     }
 
     @Test func theFirstProcessEndingAloneNamesNoSurvivors() {
         var table = Self.started()
-        #expect(table.end(1, status: 0).last == .endRun(status: 0, survivors: []))
-        #expect(table.runStatus == 0)
+        expectEqual(table.end(1, status: 0).last, .endRun(status: 0, survivors: []))
+        expectEqual(table.runStatus, 0)
     }
 }

@@ -9,9 +9,9 @@ struct ProgramLaunchTests {
         try withMachine { machine in
             var mm = try machine.addressSpace()
             let start = try ProgramLaunch.load(TestFile(ELFBuilder.typical.bytes()), arguments: [Array("prog".utf8)], into: &mm)
-            #expect(start.entry == VirtualAddress(0x401000))
-            #expect(start.stack.argumentCount == 1)
-            #expect(mm.regionCount == 3)
+            expectEqual(start.entry, VirtualAddress(0x401000))
+            expectEqual(start.stack.argumentCount, 1)
+            expectEqual(mm.regionCount, 3)
         }
     }
 
@@ -24,10 +24,9 @@ struct ProgramLaunchTests {
             #expect(throws: LaunchFailure.entryOutsideCode(VirtualAddress(entry))) {
                 try ProgramLaunch.load(TestFile(builder.bytes()), arguments: [[0x61]], into: &mm)
             }
-            #expect(mm.regionCount == 0, "nothing was loaded")
+            expectEqual(mm.regionCount, 0, "nothing was loaded")
         }
-        #expect(LaunchFailure.entryOutsideCode(VirtualAddress(0x402010)).description
-            == "its entry point 0x402010 is not inside a segment loaded as executable")
+        expectEqual(LaunchFailure.entryOutsideCode(VirtualAddress(0x402010)).description, "its entry point 0x402010 is not inside a segment loaded as executable")
     }
 
     @Test func aSegmentOverlappingTheStackIsRefusedAsSuch() throws {
@@ -38,9 +37,9 @@ struct ProgramLaunchTests {
             #expect(throws: LaunchFailure.segmentOverlapsStack) {
                 try ProgramLaunch.load(TestFile(builder.bytes()), arguments: [[0x61]], into: &mm)
             }
-            #expect(mm.regionCount == 0)
+            expectEqual(mm.regionCount, 0)
         }
-        #expect(LaunchFailure.segmentOverlapsStack.description == "a segment overlaps the stack at [0x47470000, 0x47480000)")
+        expectEqual(LaunchFailure.segmentOverlapsStack.description, "a segment overlaps the stack at [0x47470000, 0x47480000)")
     }
 
     @Test func aFileThatIsNoProgramOrArgumentsTooLargeAreRefused() throws {
@@ -52,7 +51,7 @@ struct ProgramLaunchTests {
             #expect(throws: LaunchFailure.argumentsTooLarge(bytes: needed, limit: UserStack.argumentSpace)) {
                 try ProgramLaunch.load(TestFile(ELFBuilder.typical.bytes()), arguments: huge, into: &mm)
             }
-            #expect(mm.regionCount == 0)
+            expectEqual(mm.regionCount, 0)
         }
     }
 
@@ -64,7 +63,7 @@ struct ProgramLaunchTests {
                 machine.frames.failAllocation(after: successes)
                 #expect(throws: LaunchFailure.outOfMemory) { try ProgramLaunch.load(file, arguments: [[0x61]], into: &mm) }
                 machine.frames.cancelInjectedFailure()
-                #expect(mm.regionCount == 0)
+                expectEqual(mm.regionCount, 0)
                 #expect(machine.framesInUse == 1 + mm.pageTable.tableCount(), "only the root and empty tables stay")
             }
         }
@@ -83,10 +82,10 @@ struct ProgramLaunchTests {
     @Test func aCommandImageIsTheProgramThenItsArgv() throws {
         let bytes = Self.image(["hello", "/bin/hello", "", "x"])
         let command = try Self.parse(bytes)
-        #expect(command.program == Array("hello".utf8))
-        #expect(command.arguments == [Array("/bin/hello".utf8), [], [0x78]], "an empty argument is an argument")
+        expectEqual(command.program, Array("hello".utf8))
+        expectEqual(command.arguments, [Array("/bin/hello".utf8), [], [0x78]], "an empty argument is an argument")
         let unterminated = Array("hello\0a\0b".utf8)
-        #expect(try Self.parse(unterminated).arguments == [[0x61], [0x62]])
+        expectEqual(try Self.parse(unterminated).arguments, [[0x61], [0x62]])
     }
 
     @Test func aCommandImageWithoutAProgramOrArgvZeroIsRefused() {
@@ -108,14 +107,13 @@ struct ProgramLaunchTests {
         #expect(throws: LaunchFailure.argumentsTooLarge(bytes: needed, limit: 32768)) {
             _ = try Self.parse(bytes)
         }
-        #expect(LaunchFailure.argumentsTooLarge(bytes: needed, limit: 32768).description
-            == "the arguments need \(needed) bytes of the stack and at most 32768 are available to them")
+        expectEqual(LaunchFailure.argumentsTooLarge(bytes: needed, limit: 32768).description, "the arguments need \(needed) bytes of the stack and at most 32768 are available to them")
     }
 
     @Test func theLargestArgumentListThatFitsIsAccepted() throws {
         // n one-byte strings need 2n + 7 + 8(n + 2) bytes: n = 3274 fits in 32 KiB, 3275 does not.
         let fits = Self.image(["p"] + Array(repeating: "a", count: 3274))
-        #expect(try Self.parse(fits).arguments.count == 3274)
+        expectEqual(try Self.parse(fits).arguments.count, 3274)
         let tooMany = Self.image(["p"] + Array(repeating: "a", count: 3275))
         #expect(throws: LaunchFailure.self) {
             _ = try Self.parse(tooMany)

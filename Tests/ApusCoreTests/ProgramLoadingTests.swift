@@ -7,9 +7,9 @@ struct ProgramLoadingTests {
     @Test func typicalProgramParses() throws {
         let file = TestFile(ELFBuilder.typical.bytes())
         let program = try ELFProgram(file: file)
-        #expect(program.entry == VirtualAddress(0x401000))
-        #expect(program.segments.map(\.permission) == [[.read, .executable], [.read, .write]])
-        #expect(program.segments.map(\.pages) == [VirtualRange(0x401000, pages: 1), VirtualRange(0x402000, pages: 4)])
+        expectEqual(program.entry, VirtualAddress(0x401000))
+        expectEqual(program.segments.map(\.permission), [[.read, .executable], [.read, .write]])
+        expectEqual(program.segments.map(\.pages), [VirtualRange(0x401000, pages: 1), VirtualRange(0x402000, pages: 4)])
     }
 
     @Test func segmentsBecomeRegionsWithTheirPermissions() throws {
@@ -17,8 +17,8 @@ struct ProgramLoadingTests {
             var mm = try machine.addressSpace()
             let file = TestFile(ELFBuilder.typical.bytes())
             try ELFProgram(file: file).load(from: file, into: &mm)
-            #expect(mm.region(containing: VirtualAddress(0x401000))?.permission == [.read, .executable, .user])
-            #expect(mm.region(containing: VirtualAddress(0x405FFF))?.permission == [.read, .write, .user])
+            expectEqual(mm.region(containing: VirtualAddress(0x401000))?.permission, [.read, .executable, .user])
+            expectEqual(mm.region(containing: VirtualAddress(0x405FFF))?.permission, [.read, .write, .user])
             #expect(throws: KernelError.invalidArgument) {
                 try mm.mmap(at: VirtualAddress(0x403000), length: 0x1000, protection: .read, backing: .anonymous)
             }
@@ -31,11 +31,11 @@ struct ProgramLoadingTests {
             let bytes = ELFBuilder.typical.bytes()
             let file = TestFile(bytes)
             try ELFProgram(file: file).load(from: file, into: &mm)
-            #expect(try userBytes(&mm, at: 0x401000, count: 0x100) == Array(bytes[0x1000..<0x1100]))
+            expectEqual(try userBytes(&mm, at: 0x401000, count: 0x100), Array(bytes[0x1000..<0x1100]))
             #expect(try userBytes(&mm, at: 0x401100, count: 0xF00).allSatisfy { $0 == 0 }, "the text page's tail")
             // The data page: the file bytes from the page start (p_offset shifted the same as
             // p_vaddr), the segment's 0x20 bytes, then zeros to the end of memsz.
-            #expect(try userBytes(&mm, at: 0x402000, count: 0x30) == Array(bytes[0x2000..<0x2030]))
+            expectEqual(try userBytes(&mm, at: 0x402000, count: 0x30), Array(bytes[0x2000..<0x2030]))
             #expect(try userBytes(&mm, at: 0x402030, count: 0x3FD0).allSatisfy { $0 == 0 }, "partial page and BSS pages are zero")
         }
     }
@@ -79,7 +79,7 @@ struct ProgramLoadingTests {
             try mm.addRegion(VirtualRange(0x404000, pages: 1), permission: .read, backing: .anonymous)
             let file = TestFile(ELFBuilder.typical.bytes())
             #expect(throws: KernelError.invalidArgument) { try ELFProgram(file: file).load(from: file, into: &mm) }
-            #expect(mm.regionCount == 1, "the text segment went again")
+            expectEqual(mm.regionCount, 1, "the text segment went again")
         }
     }
 
@@ -101,7 +101,7 @@ struct ProgramLoadingTests {
                     accepted += 1
                 } catch {
                     refused += 1
-                    #expect(mm.regionCount == 0, "a refused program leaves no region behind")
+                    expectEqual(mm.regionCount, 0, "a refused program leaves no region behind")
                 }
             }
         }
@@ -114,16 +114,16 @@ struct ProgramLoadingTests {
             var mm = try machine.addressSpace()
             let arguments = ["/bin/ls", "-l", "foo", "bar"].map { Array($0.utf8) }
             let entry = try UserStack.build(arguments: arguments, in: &mm)
-            #expect(entry == UserStack.Entry(stackPointer: 0x4747_FFB8, argumentCount: 4, argumentVector: 0x4747_FFC0))
+            expectEqual(entry, UserStack.Entry(stackPointer: 0x4747_FFB8, argumentCount: 4, argumentVector: 0x4747_FFC0))
             func word(_ value: UInt64) -> [UInt8] { (0..<8).map { UInt8(truncatingIfNeeded: value >> ($0 * 8)) } }
             let expected = word(0) // fake return address at rsp
                 + word(0x4747_FFED) + word(0x4747_FFF5) + word(0x4747_FFF8) + word(0x4747_FFFC) // argv[0…3]
                 + word(0) // argv[4] = NULL, at 0x4747ffe0
                 + [0, 0, 0, 0, 0] // padding 0x4747ffe8…ffec
                 + Array("/bin/ls\0-l\0foo\0bar\0".utf8)
-            #expect(try userBytes(&mm, at: 0x4747_FFB8, count: 0x48) == expected)
-            #expect(mm.region(containing: VirtualAddress(0x4747_0000))?.range == UserStack.range)
-            #expect(mm.region(containing: VirtualAddress(0x4747_0000))?.permission == [.read, .write, .user])
+            expectEqual(try userBytes(&mm, at: 0x4747_FFB8, count: 0x48), expected)
+            expectEqual(mm.region(containing: VirtualAddress(0x4747_0000))?.range, UserStack.range)
+            expectEqual(mm.region(containing: VirtualAddress(0x4747_0000))?.permission, [.read, .write, .user])
         }
     }
 
@@ -133,7 +133,7 @@ struct ProgramLoadingTests {
             #expect(throws: KernelError.invalidArgument) {
                 try UserStack.build(arguments: [[UInt8]](repeating: [UInt8](repeating: 65, count: 1000), count: 40), in: &mm)
             }
-            #expect(mm.regionCount == 0)
+            expectEqual(mm.regionCount, 0)
         }
     }
 }

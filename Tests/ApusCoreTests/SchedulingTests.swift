@@ -10,9 +10,9 @@ struct SchedulingTests {
         var policy = RoundRobin<ThreadID>()
         #expect(!policy.hasReadyThread && policy.next() == nil)
         for id in [3, 1, 2] as [ThreadID] { policy.enqueue(id) }
-        #expect(policy.next() == 3)
+        expectEqual(policy.next(), 3)
         policy.enqueue(3) // its slice is over: to the back of the line
-        #expect([policy.next(), policy.next(), policy.next()] == [1, 2, 3])
+        expectEqual([policy.next(), policy.next(), policy.next()], [1, 2, 3])
         #expect(!policy.hasReadyThread && policy.readyCount == 0)
     }
 
@@ -27,9 +27,9 @@ struct SchedulingTests {
             guard let thread = policy.next() else { break }
             order.append(thread)
             policy.enqueue(thread)
-            #expect(policy.readyCount == 5)
+            expectEqual(policy.readyCount, 5)
         }
-        #expect(order == (0..<500).map { threads[$0 % 5] })
+        expectEqual(order, (0..<500).map { threads[$0 % 5] })
     }
 
     @Test func aThreadTakenOffTheQueueIsNotKeptAlive() {
@@ -44,7 +44,7 @@ struct SchedulingTests {
             #expect(policy.next() === thread)
         }
         #expect(taken == nil, "the queue let go of its slot")
-        #expect(policy.readyCount == 1)
+        expectEqual(policy.readyCount, 1)
     }
 
     // MARK: - The deadlock rule
@@ -54,34 +54,34 @@ struct SchedulingTests {
     let input = WaitQueue("console input arrives or ends", source: .outside)
 
     @Test func aReadyThreadMeansNoVerdictIsNeeded() {
-        #expect(DeadlockRule.verdict([.waiting(pipe), .ready, .waiting(join)]) == .runs)
+        expectEqual(DeadlockRule.verdict([.waiting(pipe), .ready, .waiting(join)]), .runs)
     }
 
     @Test func noThreadOrOnlyEndedOnesMeansTheRunIsOver() {
-        #expect(DeadlockRule.verdict([ThreadState]()) == .over)
-        #expect(DeadlockRule.verdict([.ended, .ended]) == .over)
+        expectEqual(DeadlockRule.verdict([ThreadState]()), .over)
+        expectEqual(DeadlockRule.verdict([.ended, .ended]), .over)
     }
 
     @Test func threadsThatAllWaitForOtherThreadsAreDeadlocked() {
-        #expect(DeadlockRule.verdict([.waiting(pipe)]) == .deadlock)
-        #expect(DeadlockRule.verdict([.waiting(pipe), .ended, .waiting(join)]) == .deadlock)
+        expectEqual(DeadlockRule.verdict([.waiting(pipe)]), .deadlock)
+        expectEqual(DeadlockRule.verdict([.waiting(pipe), .ended, .waiting(join)]), .deadlock)
     }
 
     @Test func threadsThatWaitWhileAnAlarmIsSetAreNotDeadlocked() {
-        #expect(DeadlockRule.verdict([.waiting(pipe), .waiting(join)], alarmIsSet: true) == .waitsForOutside)
-        #expect(DeadlockRule.verdict([.waiting(pipe)], alarmIsSet: false) == .deadlock)
-        #expect(DeadlockRule.verdict([.ended], alarmIsSet: true) == .over, "an alarm keeps no run going once its threads are gone")
-        #expect(DeadlockRule.verdict([.ready, .waiting(pipe)], alarmIsSet: true) == .runs)
+        expectEqual(DeadlockRule.verdict([.waiting(pipe), .waiting(join)], alarmIsSet: true), .waitsForOutside)
+        expectEqual(DeadlockRule.verdict([.waiting(pipe)], alarmIsSet: false), .deadlock)
+        expectEqual(DeadlockRule.verdict([.ended], alarmIsSet: true), .over, "an alarm keeps no run going once its threads are gone")
+        expectEqual(DeadlockRule.verdict([.ready, .waiting(pipe)], alarmIsSet: true), .runs)
     }
 
     @Test func oneThreadWaitingForTheOutsideMakesTheWaitNoDeadlock() {
-        #expect(DeadlockRule.verdict([.waiting(input)]) == .waitsForOutside)
-        #expect(DeadlockRule.verdict([.waiting(pipe), .waiting(input), .ended]) == .waitsForOutside)
-        #expect(DeadlockRule.verdict([.waiting(input), .ready]) == .runs)
+        expectEqual(DeadlockRule.verdict([.waiting(input)]), .waitsForOutside)
+        expectEqual(DeadlockRule.verdict([.waiting(pipe), .waiting(input), .ended]), .waitsForOutside)
+        expectEqual(DeadlockRule.verdict([.waiting(input), .ready]), .runs)
     }
 
     @Test func aConditionVariableTellsItsSourceToItsQueue() {
-        #expect(ConditionVariable("a thread ends").waiters.source == .threads)
-        #expect(ConditionVariable("the disk request completes", source: .outside).waiters.source == .outside)
+        expectEqual(ConditionVariable("a thread ends").waiters.source, .threads)
+        expectEqual(ConditionVariable("the disk request completes", source: .outside).waiters.source, .outside)
     }
 }

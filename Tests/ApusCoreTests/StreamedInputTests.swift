@@ -17,11 +17,11 @@ struct StreamedInputTests {
             let harness = try ProcessHarness(machine)
             harness.console.inputOpen = true
             let rest = WaitingCall<HostMemory>.read(try harness.process.files.file(0), into: VirtualAddress(ProcessHarnessLayout.buffer), count: 10)
-            #expect(readOutcome(harness, count: 10) == .waits(harness.console.arrival, resume: rest, done: 0))
+            expectEqual(readOutcome(harness, count: 10), .waits(harness.console.arrival, resume: rest, done: 0))
             // Input arrives: the call goes on and takes it.
             harness.console.input = Array("typed\n".utf8)
-            #expect(harness.process.resume(rest) == .returns(6))
-            #expect(try harness.bytes(count: 6) == "typed\n")
+            expectEqual(harness.process.resume(rest), .returns(6))
+            expectEqual(try harness.bytes(count: 6), "typed\n")
         }
     }
 
@@ -29,8 +29,8 @@ struct StreamedInputTests {
         try withMachine { machine in
             let harness = try ProcessHarness(machine, input: "abc")
             harness.console.inputOpen = true
-            #expect(readOutcome(harness, count: 2) == .returns(2))
-            #expect(readOutcome(harness, count: 100) == .returns(1), "what is pending, not what was asked")
+            expectEqual(readOutcome(harness, count: 2), .returns(2))
+            expectEqual(readOutcome(harness, count: 100), .returns(1), "what is pending, not what was asked")
         }
     }
 
@@ -38,7 +38,7 @@ struct StreamedInputTests {
         try withMachine { machine in
             let harness = try ProcessHarness(machine)
             harness.console.inputOpen = true
-            #expect(readOutcome(harness, count: 0) == .returns(0))
+            expectEqual(readOutcome(harness, count: 0), .returns(0))
         }
     }
 
@@ -46,12 +46,12 @@ struct StreamedInputTests {
         try withMachine { machine in
             let harness = try ProcessHarness(machine, input: "x")
             harness.console.inputOpen = true
-            #expect(readOutcome(harness, count: 8) == .returns(1))
+            expectEqual(readOutcome(harness, count: 8), .returns(1))
             harness.console.inputOpen = false // Ctrl-D, the end of the file
             try harness.process.mm.copyOut(Array("ZZ".utf8), to: VirtualAddress(ProcessHarnessLayout.buffer))
-            #expect(readOutcome(harness, count: 8) == .returns(0))
-            #expect(readOutcome(harness, count: 8) == .returns(0), "every time")
-            #expect(try harness.bytes(count: 2) == "ZZ")
+            expectEqual(readOutcome(harness, count: 8), .returns(0))
+            expectEqual(readOutcome(harness, count: 8), .returns(0), "every time")
+            expectEqual(try harness.bytes(count: 2), "ZZ")
         }
     }
 
@@ -60,10 +60,10 @@ struct StreamedInputTests {
             let harness = try ProcessHarness(machine, input: "x")
             harness.console.inputOpen = true
             harness.console.endOfFileAfterInput = true // Ctrl-D at a terminal a Linux shell reads
-            #expect(readOutcome(harness, count: 8) == .returns(1), "the bytes before it first")
-            #expect(readOutcome(harness, count: 0) == .returns(0))
+            expectEqual(readOutcome(harness, count: 8), .returns(1), "the bytes before it first")
+            expectEqual(readOutcome(harness, count: 0), .returns(0))
             #expect(harness.console.endOfFileAfterInput, "a read of nothing leaves it")
-            #expect(readOutcome(harness, count: 8) == .returns(0), "then one read returns 0")
+            expectEqual(readOutcome(harness, count: 8), .returns(0), "then one read returns 0")
             #expect(!harness.console.endOfFileAfterInput)
             guard case .waits(let condition, let rest, _) = readOutcome(harness, count: 8) else {
                 Issue.record("the next read waits for more input")
@@ -71,7 +71,7 @@ struct StreamedInputTests {
             }
             #expect(condition === harness.console.arrival)
             harness.console.input = Array("y".utf8)
-            #expect(harness.process.resume(rest) == .returns(1))
+            expectEqual(harness.process.resume(rest), .returns(1))
         }
     }
 
@@ -79,12 +79,12 @@ struct StreamedInputTests {
         try withMachine { machine in
             let harness = try ProcessHarness(machine)
             harness.console.inputOpen = true
-            #expect(readOutcome(harness, count: 1, to: 0) == .returns(Self.badAddress))
-            #expect(readOutcome(harness, count: 0, to: 0) == .returns(Self.badAddress), "even for zero bytes")
-            #expect(readOutcome(harness, count: 1, to: 0xFFFF_8000_0000_0000) == .returns(Self.badAddress))
-            #expect(readOutcome(harness, count: 4, to: ProcessHarnessLayout.readOnly) == .returns(Self.badAddress))
-            #expect(readOutcome(harness, count: UInt64.max, to: ProcessHarnessLayout.buffer) == .returns(Self.badAddress),
-                    "a count past the mapping")
+            expectEqual(readOutcome(harness, count: 1, to: 0), .returns(Self.badAddress))
+            expectEqual(readOutcome(harness, count: 0, to: 0), .returns(Self.badAddress), "even for zero bytes")
+            expectEqual(readOutcome(harness, count: 1, to: 0xFFFF_8000_0000_0000), .returns(Self.badAddress))
+            expectEqual(readOutcome(harness, count: 4, to: ProcessHarnessLayout.readOnly), .returns(Self.badAddress))
+            expectEqual(readOutcome(harness, count: UInt64.max, to: ProcessHarnessLayout.buffer), .returns(Self.badAddress),
+                        "a count past the mapping")
             #expect(harness.console.arrival.waiters.isEmpty)
         }
     }
@@ -94,8 +94,8 @@ struct StreamedInputTests {
             let harness = try ProcessHarness(machine, input: "0123456789")
             harness.console.inputOpen = true
             // Two pages are mapped; a read that crosses their end is refused whole.
-            #expect(readOutcome(harness, count: 8, to: ProcessHarnessLayout.buffer + 0x2000 - 4) == .returns(Self.badAddress))
-            #expect(harness.console.pendingInputCount == 10)
+            expectEqual(readOutcome(harness, count: 8, to: ProcessHarnessLayout.buffer + 0x2000 - 4), .returns(Self.badAddress))
+            expectEqual(harness.console.pendingInputCount, 10)
         }
     }
 
@@ -103,9 +103,9 @@ struct StreamedInputTests {
         try withMachine { machine in
             let harness = try ProcessHarness(machine)
             harness.console.inputOpen = true
-            #expect(harness.call(.write, 0, ProcessHarnessLayout.buffer, 1) == Self.invalid)
-            #expect(harness.call(.close, 0) == 0)
-            #expect(readOutcome(harness, count: 1) == .returns(Self.badFD))
+            expectEqual(harness.call(.write, 0, ProcessHarnessLayout.buffer, 1), Self.invalid)
+            expectEqual(harness.call(.close, 0), 0)
+            expectEqual(readOutcome(harness, count: 1), .returns(Self.badFD))
         }
     }
 }

@@ -13,39 +13,39 @@ struct SynchronisationTests {
         #expect(mutex.lock(by: 1))
         #expect(!mutex.lock(by: 2))
         #expect(!mutex.lock(by: 3))
-        #expect(mutex.unlock(by: 1) == 2, "handed to the longest waiter")
-        #expect(mutex.owner == 2)
+        expectEqual(mutex.unlock(by: 1), 2, "handed to the longest waiter")
+        expectEqual(mutex.owner, 2)
         #expect(!mutex.lock(by: 1), "a latecomer cannot slip in before 3")
-        #expect(mutex.unlock(by: 2) == 3)
-        #expect(mutex.unlock(by: 3) == 1)
-        #expect(mutex.unlock(by: 1) == nil)
-        #expect(mutex.owner == nil)
+        expectEqual(mutex.unlock(by: 2), 3)
+        expectEqual(mutex.unlock(by: 3), 1)
+        expectEqual(mutex.unlock(by: 1), nil)
+        expectEqual(mutex.owner, nil)
     }
 
     @Test func aSemaphoreRemembersAnUpWithNoWaiterAndHandsOverOneWithWaiters() {
         let semaphore = SemaphoreState(0)
-        #expect(semaphore.up() == nil)
-        #expect(semaphore.value == 1, "the signal is kept")
+        expectEqual(semaphore.up(), nil)
+        expectEqual(semaphore.value, 1, "the signal is kept")
         #expect(semaphore.down(by: 1))
         #expect(!semaphore.down(by: 1))
         #expect(!semaphore.down(by: 2))
-        #expect(semaphore.up() == 1)
-        #expect(semaphore.value == 0, "the unit went to the waiter, not to the count")
-        #expect(semaphore.up() == 2)
-        #expect(semaphore.up() == nil)
-        #expect(semaphore.value == 1)
+        expectEqual(semaphore.up(), 1)
+        expectEqual(semaphore.value, 0, "the unit went to the waiter, not to the count")
+        expectEqual(semaphore.up(), 2)
+        expectEqual(semaphore.up(), nil)
+        expectEqual(semaphore.value, 1)
     }
 
     @Test func aConditionVariableSignalsOneAndBroadcastsAllInOrder() {
         let variable = ConditionVariable("a test condition")
-        #expect(variable.signal() == nil, "a signal with no waiter does nothing (unlike a semaphore)")
+        expectEqual(variable.signal(), nil, "a signal with no waiter does nothing (unlike a semaphore)")
         variable.enqueue(4)
         variable.enqueue(2)
         variable.enqueue(9)
-        #expect(variable.signal() == 4)
-        #expect(variable.broadcast() == [2, 9])
+        expectEqual(variable.signal(), 4)
+        expectEqual(variable.broadcast(), [2, 9])
         #expect(variable.broadcast().isEmpty)
-        #expect("\(variable.condition)" == "a test condition")
+        expectEqual("\(variable.condition)", "a test condition")
     }
 
     @Test func aWaitQueueWakesEveryWaiterOnceInOrder() {
@@ -54,11 +54,11 @@ struct SynchronisationTests {
         queue.add(1)
         queue.add(2)
         queue.remove(1)
-        #expect(queue.takeFirst() == 3)
+        expectEqual(queue.takeFirst(), 3)
         queue.add(7)
-        #expect(queue.takeAll() == [2, 7])
+        expectEqual(queue.takeAll(), [2, 7])
         #expect(queue.takeAll().isEmpty, "a wake-up takes every waiter; none is left to wake twice")
-        #expect(queue.takeFirst() == nil)
+        expectEqual(queue.takeFirst(), nil)
     }
 
     // MARK: - Simulated threads under a random scheduler
@@ -98,7 +98,7 @@ struct SynchronisationTests {
             case 1:
                 holders.insert(thread)
                 acquisitions.append(thread)
-                #expect(holders == [thread], "only the owner is inside")
+                expectEqual(holders, [thread], "only the owner is inside")
                 seen[thread] = counter
                 step[thread] = 2
             case 2:
@@ -111,9 +111,9 @@ struct SynchronisationTests {
                 simulation.ready.remove(thread)
             }
         }
-        #expect(counter == 20, "no increment lost")
+        expectEqual(counter, 20, "no increment lost")
         #expect(mutex.owner == nil && mutex.waiters.isEmpty)
-        #expect(acquisitions == requests, "the mutex went to threads in the order they asked")
+        expectEqual(acquisitions, requests, "the mutex went to threads in the order they asked")
     }
 
     @Test(arguments: 0..<40) func aConditionVariableWithItsMutexLosesNoWakeUp(seed: UInt64) {
@@ -159,7 +159,7 @@ struct SynchronisationTests {
                 simulation.ready.remove(thread)
             }
         }
-        #expect(consumed == Array(1...30), "every item taken once, in order: no thread slept through its wake-up")
+        expectEqual(consumed, Array(1...30), "every item taken once, in order: no thread slept through its wake-up")
         #expect(step.values.allSatisfy { $0 == .done }, "every thread finished; none was left waiting")
     }
 }

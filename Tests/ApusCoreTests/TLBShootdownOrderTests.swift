@@ -49,7 +49,7 @@ struct TLBShootdownOrderTests {
             let whole = machine.memory.wholeInvalidations
             table.unmapAll(in: VirtualRange(Self.base, pages: UInt64(frames.count)))
             machine.memory.onInvalidation = nil
-            #expect(freedAtInvalidation.first == 0, "the first frames held went only after a whole flush")
+            expectEqual(freedAtInvalidation.first, 0, "the first frames held went only after a whole flush")
             #expect(machine.memory.wholeInvalidations == whole + 1, "one whole flush for the frames held, then the rest one by one")
             #expect(freedAtInvalidation.count > 1 && freedAtInvalidation.dropFirst().allSatisfy { $0 == limit },
                     "the frames after them were still owned when their translations went")
@@ -64,14 +64,14 @@ struct TLBShootdownOrderTests {
             try writeUser(&parent, [1, 2, 3], at: address.raw)
             var child = try parent.fork()
             let original = try parent.pageTable.walk(address).frame
-            #expect(machine.frames.shareCount(of: original) == 2)
+            expectEqual(machine.frames.shareCount(of: original), 2)
             var sharesAtInvalidation: [Int] = []
             machine.memory.onInvalidation = { sharesAtInvalidation.append(machine.frames.shareCount(of: original)) }
             try writeUser(&child, [9], at: address.raw)
             machine.memory.onInvalidation = nil
-            #expect(sharesAtInvalidation.first == 2, "the child still held its share when its translation went")
-            #expect(machine.frames.shareCount(of: original) == 1)
-            #expect(try userBytes(&parent, at: address.raw, count: 3) == [1, 2, 3])
+            expectEqual(sharesAtInvalidation.first, 2, "the child still held its share when its translation went")
+            expectEqual(machine.frames.shareCount(of: original), 1)
+            expectEqual(try userBytes(&parent, at: address.raw, count: 3), [1, 2, 3])
             _ = consume child
         }
     }

@@ -44,10 +44,10 @@ struct ThreadSyscallTests {
             try harness.process.mm.copyOut(value: UInt64.max, to: VirtualAddress(Self.buffer + 0x1FF8))
             let outcome = Self.create(harness)
             let start = ThreadStart(entry: VirtualAddress(0x40_1000), stackPointer: VirtualAddress(Self.buffer + 0x1FF8), argument: 7, name: Array("worker".utf8))
-            #expect(outcome == .threadCreate(start))
-            #expect(try Self.returnAddressSlot(harness) == UInt64.max, "checking changes nothing: the kernel may still refuse")
+            expectEqual(outcome, .threadCreate(start))
+            expectEqual(try Self.returnAddressSlot(harness), UInt64.max, "checking changes nothing: the kernel may still refuse")
             try harness.process.startThread(start, id: 2)
-            #expect(try Self.returnAddressSlot(harness) == 0, "the 0 return address")
+            expectEqual(try Self.returnAddressSlot(harness), 0, "the 0 return address")
             #expect(harness.process.threads.isRunning(2))
         }
     }
@@ -81,14 +81,14 @@ struct ThreadSyscallTests {
                 (Self.create(harness, entry: 0x0000_8000_0000_0000), Self.badAddress, "a non-canonical entry"),
                 (Self.create(harness, entry: 0xFFFF_FFFF_8000_0000), Self.badAddress, "an entry in the kernel half"),
             ]
-            for (outcome, error, why) in refused { #expect(outcome == .returns(error), "\(why)") }
+            for (outcome, error, why) in refused { expectEqual(outcome, .returns(error), "\(why)") }
             try harness.process.mm.copyOut([0xC3, 0x28, 0], to: VirtualAddress(Self.buffer + 0x100))
-            #expect(Self.create(harness, name: Self.buffer + 0x100) == .returns(Self.invalid), "a name that is not UTF-8")
+            expectEqual(Self.create(harness, name: Self.buffer + 0x100), .returns(Self.invalid), "a name that is not UTF-8")
             let long = [UInt8](repeating: 0x61, count: ThreadStart.maximumNameBytes + 1) + [0]
             try harness.process.mm.copyOut(long, to: VirtualAddress(Self.buffer))
-            #expect(Self.create(harness) == .returns(Self.invalid), "a name longer than 4,096 bytes is not a valid name")
-            #expect(try Self.returnAddressSlot(harness) == UInt64.max, "no refused call wrote the return address")
-            #expect(harness.process.threads.runningCount == 1)
+            expectEqual(Self.create(harness), .returns(Self.invalid), "a name longer than 4,096 bytes is not a valid name")
+            expectEqual(try Self.returnAddressSlot(harness), UInt64.max, "no refused call wrote the return address")
+            expectEqual(harness.process.threads.runningCount, 1)
         }
     }
 
@@ -97,7 +97,7 @@ struct ThreadSyscallTests {
             let harness = try Self.harness(machine)
             try harness.process.mm.copyOut([UInt8](repeating: 0x62, count: 100) + [0], to: VirtualAddress(Self.buffer))
             guard case .threadCreate(let start) = Self.create(harness) else { Issue.record("not created"); return }
-            #expect(start.name == [UInt8](repeating: 0x62, count: ThreadStart.maximumNameLength))
+            expectEqual(start.name, [UInt8](repeating: 0x62, count: ThreadStart.maximumNameLength))
         }
     }
 
@@ -105,22 +105,22 @@ struct ThreadSyscallTests {
         try withMachine { machine in
             let harness = try Self.harness(machine)
             try Self.start(harness, id: 5)
-            #expect(Self.join(harness, 1) == .returns(Self.invalid), "the caller's own id")
-            #expect(Self.join(harness, 2) == .returns(Self.invalid), "an id that is no thread of the process")
-            #expect(Self.join(harness, -1) == .returns(Self.invalid))
-            #expect(Self.join(harness, 5, status: Self.readOnly) == .returns(Self.badAddress), "a status the program cannot write")
-            #expect(Self.join(harness, 5, status: 0xFFFF_8000_0000_0000) == .returns(Self.badAddress))
-            #expect(Self.join(harness, 5, status: Self.buffer) == .waits(harness.process.threads.ended,
-                                                                         resume: .join(5, status: VirtualAddress(Self.buffer)), done: 0),
-                    "a running thread: wait")
+            expectEqual(Self.join(harness, 1), .returns(Self.invalid), "the caller's own id")
+            expectEqual(Self.join(harness, 2), .returns(Self.invalid), "an id that is no thread of the process")
+            expectEqual(Self.join(harness, -1), .returns(Self.invalid))
+            expectEqual(Self.join(harness, 5, status: Self.readOnly), .returns(Self.badAddress), "a status the program cannot write")
+            expectEqual(Self.join(harness, 5, status: 0xFFFF_8000_0000_0000), .returns(Self.badAddress))
+            expectEqual(Self.join(harness, 5, status: Self.buffer), .waits(harness.process.threads.ended,
+                                                                             resume: .join(5, status: VirtualAddress(Self.buffer)), done: 0),
+                        "a running thread: wait")
             harness.process.threads.ended.enqueue(ThreadID(1)) // the joiner waits
-            #expect(harness.process.threadEnded(5, status: -3) == nil, "the main thread still runs")
-            #expect(harness.process.takeWakeups() == [harness.process.threads.ended], "an end wakes the joiners")
-            #expect(Self.join(harness, 5, status: Self.buffer) == .returns(0))
+            expectEqual(harness.process.threadEnded(5, status: -3), nil, "the main thread still runs")
+            expectEqual(harness.process.takeWakeups(), [harness.process.threads.ended], "an end wakes the joiners")
+            expectEqual(Self.join(harness, 5, status: Self.buffer), .returns(0))
             var status: Int32 = 0
             try withUnsafeMutableBytes(of: &status) { try harness.process.mm.copyIn(from: VirtualAddress(Self.buffer), into: $0) }
-            #expect(status == -3)
-            #expect(Self.join(harness, 5) == .returns(Self.invalid), "joined already")
+            expectEqual(status, -3)
+            expectEqual(Self.join(harness, 5), .returns(Self.invalid), "joined already")
         }
     }
 
@@ -129,8 +129,8 @@ struct ThreadSyscallTests {
             let harness = try Self.harness(machine)
             try Self.start(harness, id: 5)
             _ = harness.process.threadEnded(5, status: 9)
-            #expect(Self.join(harness, 5, status: Self.readOnly) == .returns(Self.badAddress))
-            #expect(Self.join(harness, 5) == .returns(0), "NULL status: joined, status not stored")
+            expectEqual(Self.join(harness, 5, status: Self.readOnly), .returns(Self.badAddress))
+            expectEqual(Self.join(harness, 5), .returns(0), "NULL status: joined, status not stored")
         }
     }
 
@@ -142,11 +142,11 @@ struct ThreadSyscallTests {
             try Self.start(harness, id: 7)
             let ended = harness.process.threads.ended
             let rest = WaitingCall<HostMemory>.join(5, status: VirtualAddress(0))
-            #expect(Self.join(harness, 5, by: 6) == .waits(ended, resume: rest, done: 0))
-            #expect(Self.join(harness, 5, by: 7) == .waits(ended, resume: rest, done: 0))
+            expectEqual(Self.join(harness, 5, by: 6), .waits(ended, resume: rest, done: 0))
+            expectEqual(Self.join(harness, 5, by: 7), .waits(ended, resume: rest, done: 0))
             _ = harness.process.threadEnded(5, status: 1)
-            #expect(harness.process.resume(rest, by: 7) == .returns(0))
-            #expect(harness.process.resume(rest, by: 6) == .returns(Self.invalid))
+            expectEqual(harness.process.resume(rest, by: 7), .returns(0))
+            expectEqual(harness.process.resume(rest, by: 6), .returns(Self.invalid))
         }
     }
 
@@ -154,19 +154,19 @@ struct ThreadSyscallTests {
         var group = ThreadGroup(main: 10)
         group.add(11)
         group.add(12)
-        #expect(group.end(10, status: 42) == nil)
-        #expect(group.joinState(of: 10, for: 11) == .ended(42), "the main thread can be joined too")
+        expectEqual(group.end(10, status: 42), nil)
+        expectEqual(group.joinState(of: 10, for: 11), .ended(42), "the main thread can be joined too")
         group.forget(10)
-        #expect(group.end(12, status: 1) == nil)
-        #expect(group.end(11, status: 2) == 42, "the main thread's status, though it was joined")
-        #expect(group.runningCount == 0)
+        expectEqual(group.end(12, status: 1), nil)
+        expectEqual(group.end(11, status: 2), 42, "the main thread's status, though it was joined")
+        expectEqual(group.runningCount, 0)
     }
 
     @Test func exitGroupAndExitAreOutcomesForTheKernel() throws {
         try withMachine { machine in
             let harness = try Self.harness(machine)
-            #expect(harness.process.dispatch(KeOSSyscallNumber.exitGroup.rawValue, SyscallArguments(UInt64(bitPattern: -5))) == .exitGroup(-5))
-            #expect(harness.process.dispatch(KeOSSyscallNumber.exit.rawValue, SyscallArguments(3)) == .exit(3))
+            expectEqual(harness.process.dispatch(KeOSSyscallNumber.exitGroup.rawValue, SyscallArguments(UInt64(bitPattern: -5))), .exitGroup(-5))
+            expectEqual(harness.process.dispatch(KeOSSyscallNumber.exit.rawValue, SyscallArguments(3)), .exit(3))
         }
     }
 
@@ -174,10 +174,10 @@ struct ThreadSyscallTests {
         try withMachine { machine in
             let harness = try Self.harness(machine)
             for id in 2...ThreadGroup.memberLimit { try Self.start(harness, id: ThreadID(id)) }
-            #expect(Self.create(harness) == .returns(-12), "NoMemory: no room for another thread's status")
+            expectEqual(Self.create(harness), .returns(-12), "NoMemory: no room for another thread's status")
             _ = harness.process.threadEnded(2, status: 0)
-            #expect(Self.create(harness) == .returns(-12), "an ended thread keeps its status until joined")
-            #expect(Self.join(harness, 2) == .returns(0))
+            expectEqual(Self.create(harness), .returns(-12), "an ended thread keeps its status until joined")
+            expectEqual(Self.join(harness, 2), .returns(0))
             guard case .threadCreate = Self.create(harness) else { Issue.record("a join makes room"); return }
         }
     }
@@ -187,9 +187,9 @@ struct ThreadSyscallTests {
             let harness = try Self.harness(machine)
             try Self.start(harness, id: 5)
             let child = try harness.process.fork(mainThread: 9)
-            #expect(child.threads.main == 9)
-            #expect(child.threads.runningCount == 1)
-            #expect(child.threads.joinState(of: 5, for: 9) == .invalid)
+            expectEqual(child.threads.main, 9)
+            expectEqual(child.threads.runningCount, 1)
+            expectEqual(child.threads.joinState(of: 5, for: 9), .invalid)
         }
     }
 }

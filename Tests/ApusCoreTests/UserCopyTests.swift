@@ -12,9 +12,9 @@ struct UserCopyTests {
             _ = try mm.mmap(at: VirtualAddress(0x1000_2000), length: 0x2000, protection: [.read, .write], backing: .anonymous)
             let bytes = (0..<0x2100).map { UInt8(truncatingIfNeeded: $0 * 31) }
             try writeUser(&mm, bytes, at: 0x1000_0F80)
-            #expect(try userBytes(&mm, at: 0x1000_0F80, count: bytes.count) == bytes)
+            expectEqual(try userBytes(&mm, at: 0x1000_0F80, count: bytes.count), bytes)
             // The bytes really are in the frames behind those pages.
-            #expect(try machine.bytes(at: 0x1000_2000, count: 16, in: mm.pageTable) == Array(bytes[0x1080..<0x1090]))
+            expectEqual(try machine.bytes(at: 0x1000_2000, count: 16, in: mm.pageTable), Array(bytes[0x1080..<0x1090]))
         }
     }
 
@@ -34,13 +34,13 @@ struct UserCopyTests {
                 written += piece.count
                 return true
             }
-            #expect(written == 0x18)
+            expectEqual(written, 0x18)
             #expect(try userBytes(&mm, at: 0x1000_0FF0, count: 0x20) == (1...0x18).map(UInt8.init) + [UInt8](repeating: 0, count: 8),
                     "across the page line, and not past the prefix")
             let readable = try mm.checkedUserRange(VirtualAddress(0x1000_2000), count: 16, for: .read)
             var seen = 0
             try mm.withUserBytes(in: readable) { piece in seen += piece.count; return true }
-            #expect(seen == 16)
+            expectEqual(seen, 16)
         }
     }
 
@@ -50,7 +50,7 @@ struct UserCopyTests {
             _ = try mm.mmap(at: VirtualAddress(0x1000_0000), length: 0x1000, protection: [.read, .write], backing: .anonymous)
             _ = try mm.mmap(at: VirtualAddress(0x1000_1000), length: 0x1000, protection: .read, backing: .anonymous)
             #expect(throws: KernelError.badAddress) { try writeUser(&mm, [1, 2, 3, 4], at: 0x1000_0FFE) }
-            #expect(try userBytes(&mm, at: 0x1000_0FFE, count: 4) == [0, 0, 0, 0], "not even the writable half was written")
+            expectEqual(try userBytes(&mm, at: 0x1000_0FFE, count: 4), [0, 0, 0, 0], "not even the writable half was written")
         }
     }
 
@@ -62,7 +62,7 @@ struct UserCopyTests {
             #expect(throws: KernelError.badAddress) {
                 try buffer.withUnsafeMutableBytes { try mm.copyIn(from: VirtualAddress(0x1000_0FFC), into: $0) }
             }
-            #expect(buffer == [UInt8](repeating: 0x55, count: 8))
+            expectEqual(buffer, [UInt8](repeating: 0x55, count: 8))
         }
     }
 
@@ -70,7 +70,7 @@ struct UserCopyTests {
         try withMachine { machine in
             var mm = try machine.addressSpace()
             _ = try mm.mmap(at: VirtualAddress(0x1000_0000), length: 0x1000, protection: .read, backing: .anonymous)
-            #expect(try userBytes(&mm, at: 0x1000_0000, count: 0) == [])
+            expectEqual(try userBytes(&mm, at: 0x1000_0000, count: 0), [])
             #expect(throws: KernelError.badAddress) { try userBytes(&mm, at: 0x2000_0000, count: 0) }
             #expect(throws: KernelError.badAddress) { try writeUser(&mm, [], at: 0x1000_0000) }
             #expect(throws: KernelError.badAddress) { try writeUser(&mm, [], at: 0) }
@@ -93,8 +93,8 @@ struct UserCopyTests {
             var mm = try machine.addressSpace()
             _ = try mm.mmap(at: VirtualAddress(0x1000_0000), length: 0x2000, protection: [.read, .write], backing: .anonymous)
             try writeUser(&mm, Array("hello.txt".utf8) + [0], at: 0x1000_0FFC)
-            #expect(try mm.copyInCString(at: VirtualAddress(0x1000_0FFC), maximumLength: 64) == Array("hello.txt".utf8))
-            #expect(try mm.copyInCString(at: VirtualAddress(0x1000_1000), maximumLength: 64) == Array("o.txt".utf8))
+            expectEqual(try mm.copyInCString(at: VirtualAddress(0x1000_0FFC), maximumLength: 64), Array("hello.txt".utf8))
+            expectEqual(try mm.copyInCString(at: VirtualAddress(0x1000_1000), maximumLength: 64), Array("o.txt".utf8))
         }
     }
 
@@ -107,7 +107,7 @@ struct UserCopyTests {
             try writeUser(&mm, [UInt8](repeating: 0x41, count: 4), at: 0x1000_0FFC)
             #expect(throws: KernelError.badAddress) { try mm.copyInCString(at: VirtualAddress(0x1000_0FFC), maximumLength: 64) }
             try writeUser(&mm, [0x41, 0x41, 0x41, 0], at: 0x1000_0FFC)
-            #expect(try mm.copyInCString(at: VirtualAddress(0x1000_0FFC), maximumLength: 64) == [0x41, 0x41, 0x41])
+            expectEqual(try mm.copyInCString(at: VirtualAddress(0x1000_0FFC), maximumLength: 64), [0x41, 0x41, 0x41])
         }
     }
 
@@ -116,7 +116,7 @@ struct UserCopyTests {
             var mm = try machine.addressSpace()
             _ = try mm.mmap(at: VirtualAddress(0x1000_0000), length: 0x1000, protection: [.read, .write], backing: .anonymous)
             try writeUser(&mm, [UInt8](repeating: 0x41, count: 10) + [0], at: 0x1000_0000)
-            #expect(try mm.copyInCString(at: VirtualAddress(0x1000_0000), maximumLength: 10).count == 10)
+            expectEqual(try mm.copyInCString(at: VirtualAddress(0x1000_0000), maximumLength: 10).count, 10)
             #expect(throws: KernelError.nameTooLong) { try mm.copyInCString(at: VirtualAddress(0x1000_0000), maximumLength: 9) }
         }
     }
@@ -126,12 +126,12 @@ struct UserCopyTests {
             var mm = try machine.addressSpace()
             _ = try mm.mmap(at: VirtualAddress(0x1000_0000), length: 0x1000, protection: .read, backing: .anonymous)
             _ = try mm.mmap(at: VirtualAddress(0x2000_0000), length: 0x1000, protection: [.read, .write, .executable], backing: .anonymous)
-            #expect(mm.resolveAccess(at: VirtualAddress(0x3000_0000), access: .read) == .segmentationFault(.notPresent))
-            #expect(mm.resolveAccess(at: VirtualAddress(0x3000_0000), access: .write) == .segmentationFault(.notPresent))
-            #expect(mm.resolveAccess(at: VirtualAddress(0x1000_0000), access: .write) == .segmentationFault(.writeToReadOnly))
-            #expect(mm.resolveAccess(at: VirtualAddress(0x1000_0000), access: .execute) == .segmentationFault(.executeNonExecutable))
-            #expect(mm.resolveAccess(at: VirtualAddress(0xFFFF_8000_0000_0000), access: .read) == .segmentationFault(.notPresent))
-            #expect(mm.resolveAccess(at: VirtualAddress(0x5000_0000_0000), access: .write) == .segmentationFault(.notPresent))
+            expectEqual(mm.resolveAccess(at: VirtualAddress(0x3000_0000), access: .read), .segmentationFault(.notPresent))
+            expectEqual(mm.resolveAccess(at: VirtualAddress(0x3000_0000), access: .write), .segmentationFault(.notPresent))
+            expectEqual(mm.resolveAccess(at: VirtualAddress(0x1000_0000), access: .write), .segmentationFault(.writeToReadOnly))
+            expectEqual(mm.resolveAccess(at: VirtualAddress(0x1000_0000), access: .execute), .segmentationFault(.executeNonExecutable))
+            expectEqual(mm.resolveAccess(at: VirtualAddress(0xFFFF_8000_0000_0000), access: .read), .segmentationFault(.notPresent))
+            expectEqual(mm.resolveAccess(at: VirtualAddress(0x5000_0000_0000), access: .write), .segmentationFault(.notPresent))
         }
     }
 
@@ -140,15 +140,15 @@ struct UserCopyTests {
             var mm = try machine.addressSpace()
             _ = try mm.mmap(at: VirtualAddress(0x2000_0000), length: 0x1000, protection: [.read, .write, .executable], backing: .anonymous)
             let before = machine.memory.invalidations
-            #expect(mm.resolveAccess(at: VirtualAddress(0x2000_0010), access: .write) == .resolved)
-            #expect(mm.resolveAccess(at: VirtualAddress(0x2000_0010), access: .execute) == .resolved)
+            expectEqual(mm.resolveAccess(at: VirtualAddress(0x2000_0010), access: .write), .resolved)
+            expectEqual(mm.resolveAccess(at: VirtualAddress(0x2000_0010), access: .execute), .resolved)
             #expect(machine.memory.invalidations == before + 2, "the stale translation is dropped")
         }
     }
 
     @Test func faultCausesNameWhatHappened() {
-        #expect(FaultCause.notPresent.description == "access to a non-present page")
-        #expect(FaultCause.writeToReadOnly.description == "write to a read-only page")
-        #expect(FaultCause.executeNonExecutable.description == "execution of a non-executable page")
+        expectEqual(FaultCause.notPresent.description, "access to a non-present page")
+        expectEqual(FaultCause.writeToReadOnly.description, "write to a read-only page")
+        expectEqual(FaultCause.executeNonExecutable.description, "execution of a non-executable page")
     }
 }

@@ -32,16 +32,16 @@ struct WaitingCallTests {
             let (harness, pipe) = try Self.harnessWithPipe(machine)
             guard case .waits(let condition, let rest, 0) = harness.process.dispatch(KeOSSyscallNumber.read.rawValue, SyscallArguments(3, Self.buffer, 64))
             else { Issue.record("an empty pipe's read waits"); return }
-            #expect(condition == pipe.readable)
+            expectEqual(condition, pipe.readable)
             // Another thread closes the number and opens a file, which gets it.
-            #expect(harness.call(.close, 3) == 0)
-            #expect(try harness.open("hello.txt", mode: 2) == 3)
-            #expect(pipe.readers == 1, "the waiting read holds the read end open")
-            #expect(try harness.write(4, "pipe bytes") == 10, "so a write still finds a reader")
-            #expect(harness.process.resume(rest) == .returns(10))
-            #expect(try harness.bytes(count: 10) == "pipe bytes")
-            #expect(harness.read(3, count: 5) == 5, "a later call reads the file")
-            #expect(try harness.bytes(count: 5) == "Hello")
+            expectEqual(harness.call(.close, 3), 0)
+            expectEqual(try harness.open("hello.txt", mode: 2), 3)
+            expectEqual(pipe.readers, 1, "the waiting read holds the read end open")
+            expectEqual(try harness.write(4, "pipe bytes"), 10, "so a write still finds a reader")
+            expectEqual(harness.process.resume(rest), .returns(10))
+            expectEqual(try harness.bytes(count: 10), "pipe bytes")
+            expectEqual(harness.read(3, count: 5), 5, "a later call reads the file")
+            expectEqual(try harness.bytes(count: 5), "Hello")
         }
     }
 
@@ -51,23 +51,23 @@ struct WaitingCallTests {
             let pattern = (0..<8192).map { UInt8(truncatingIfNeeded: $0 * 7 + 3) }
             try writeUser(&harness.process.mm, pattern, at: Self.scratch)
             var rest = Self.rest(of: harness.process.dispatch(KeOSSyscallNumber.write.rawValue, SyscallArguments(4, Self.scratch, 8192)), done: 4096)
-            #expect(harness.call(.close, 4) == 0)
-            #expect(try harness.open("hello.txt", mode: 2) == 4)
-            #expect(pipe.writers == 1, "the waiting write holds the write end open")
+            expectEqual(harness.call(.close, 4), 0)
+            expectEqual(try harness.open("hello.txt", mode: 2), 4)
+            expectEqual(pipe.writers, 1, "the waiting write holds the write end open")
             var received: [UInt8] = []
             func receive() throws {
                 let got = harness.read(3, count: 4096, to: Self.scratch + 0x2000)
                 received += try userBytes(&harness.process.mm, at: Self.scratch + 0x2000, count: Int(got))
             }
             try receive()
-            #expect(rest.map { harness.process.resume($0) } == .returns(4096), "the rest goes into the pipe")
+            expectEqual(rest.map { harness.process.resume($0) }, .returns(4096), "the rest goes into the pipe")
             rest = nil
             try receive()
-            #expect(received == pattern, "every byte went into the pipe, in order")
-            #expect(pipe.writers == 0, "the write is over: its end closed with it")
-            #expect(harness.read(3, count: 1) == -32)
-            #expect(harness.read(4, count: 13) == 13)
-            #expect(try harness.bytes(count: 13) == "Hello, file!\n", "the file is untouched")
+            expectEqual(received, pattern, "every byte went into the pipe, in order")
+            expectEqual(pipe.writers, 0, "the write is over: its end closed with it")
+            expectEqual(harness.read(3, count: 1), -32)
+            expectEqual(harness.read(4, count: 13), 13)
+            expectEqual(try harness.bytes(count: 13), "Hello, file!\n", "the file is untouched")
         }
     }
 
@@ -75,12 +75,12 @@ struct WaitingCallTests {
         try withMachine { machine in
             let (harness, pipe) = try Self.harnessWithPipe(machine)
             var rest = Self.rest(of: harness.process.dispatch(KeOSSyscallNumber.read.rawValue, SyscallArguments(3, Self.buffer, 1)), done: 0)
-            #expect(harness.call(.close, 3) == 0)
+            expectEqual(harness.call(.close, 3), 0)
             #expect(pipe.readers == 1 && harness.process.takeWakeups().isEmpty, "closing the number closes no end yet")
             rest = nil
             #expect(rest == nil && pipe.readers == 0)
-            #expect(harness.process.takeWakeups() == [pipe.readable, pipe.writable], "the end that closes wakes the other side")
-            #expect(try harness.write(4, "x") == -32, "no reader is left")
+            expectEqual(harness.process.takeWakeups(), [pipe.readable, pipe.writable], "the end that closes wakes the other side")
+            expectEqual(try harness.write(4, "x"), -32, "no reader is left")
         }
     }
 
@@ -90,11 +90,11 @@ struct WaitingCallTests {
             harness.console.inputOpen = true
             guard case .waits(_, let rest, 0) = harness.process.dispatch(KeOSSyscallNumber.read.rawValue, SyscallArguments(0, Self.buffer, 10))
             else { Issue.record("an empty open input waits"); return }
-            #expect(harness.call(.close, 0) == 0)
-            #expect(try harness.open("hello.txt") == 0)
+            expectEqual(harness.call(.close, 0), 0)
+            expectEqual(try harness.open("hello.txt"), 0)
             harness.console.input = Array("typed\n".utf8)
-            #expect(harness.process.resume(rest) == .returns(6))
-            #expect(try harness.bytes(count: 6) == "typed\n")
+            expectEqual(harness.process.resume(rest), .returns(6))
+            expectEqual(try harness.bytes(count: 6), "typed\n")
         }
     }
 }
@@ -109,7 +109,7 @@ struct WholePipeWriteTests {
     /// Writes `filled` bytes into the harness's pipe (they fit), then `count` more: what that
     /// second write does, and the write end's open file.
     static func write(_ count: UInt64, after filled: UInt64, in harness: ProcessHarness<EagerPager>) throws -> (SyscallOutcome<HostMemory>, OpenFile<HostMemory>) {
-        #expect(harness.call(.write, 4, Self.buffer, filled) == Int64(filled))
+        expectEqual(harness.call(.write, 4, Self.buffer, filled), Int64(filled))
         let outcome = harness.process.dispatch(KeOSSyscallNumber.write.rawValue, SyscallArguments(4, Self.buffer, count))
         return (outcome, try harness.process.files.file(4))
     }
@@ -119,20 +119,20 @@ struct WholePipeWriteTests {
             let (harness, pipe) = try WaitingCallTests.harnessWithPipe(machine)
             let (outcome, writer) = try Self.write(3000, after: 1100, in: harness)
             let rest = WaitingCall<HostMemory>.write(writer, from: VirtualAddress(Self.buffer), count: 3000, whole: true)
-            #expect(outcome == .waits(pipe.writable, resume: rest, done: 0), "2,996 bytes of room are not enough")
-            #expect(pipe.available == 1100, "not a byte of it went in")
-            #expect(harness.read(3, count: 3) == 3)
-            #expect(harness.process.resume(rest) == .waits(pipe.writable, resume: rest, done: 0), "2,999 bytes are not either")
-            #expect(harness.read(3, count: 1) == 1)
-            #expect(harness.process.resume(rest) == .returns(3000))
-            #expect(pipe.available == 4096)
+            expectEqual(outcome, .waits(pipe.writable, resume: rest, done: 0), "2,996 bytes of room are not enough")
+            expectEqual(pipe.available, 1100, "not a byte of it went in")
+            expectEqual(harness.read(3, count: 3), 3)
+            expectEqual(harness.process.resume(rest), .waits(pipe.writable, resume: rest, done: 0), "2,999 bytes are not either")
+            expectEqual(harness.read(3, count: 1), 1)
+            expectEqual(harness.process.resume(rest), .returns(3000))
+            expectEqual(pipe.available, 4096)
         }
     }
 
     @Test func aWriteOfExactlyPipeBufIntoAnEmptyPipeGoesInAtOnce() throws {
         try withMachine { machine in
             let (harness, _) = try WaitingCallTests.harnessWithPipe(machine)
-            #expect(harness.call(.write, 4, Self.buffer, 4096) == 4096)
+            expectEqual(harness.call(.write, 4, Self.buffer, 4096), 4096)
         }
     }
 
@@ -141,33 +141,33 @@ struct WholePipeWriteTests {
             let (harness, pipe) = try WaitingCallTests.harnessWithPipe(machine)
             let (outcome, writer) = try Self.write(4097, after: 1000, in: harness)
             let rest = WaitingCall<HostMemory>.write(writer, from: VirtualAddress(Self.buffer + 3096), count: 1001, whole: false)
-            #expect(outcome == .waits(pipe.writable, resume: rest, done: 3096))
-            #expect(harness.read(3, count: 1) == 1)
-            #expect(harness.process.resume(rest) == .waits(pipe.writable, resume: .write(writer, from: VirtualAddress(Self.buffer + 3097), count: 1000, whole: false), done: 1),
-                    "the rest of a large write takes any room, even when it is small enough to go whole")
+            expectEqual(outcome, .waits(pipe.writable, resume: rest, done: 3096))
+            expectEqual(harness.read(3, count: 1), 1)
+            expectEqual(harness.process.resume(rest), .waits(pipe.writable, resume: .write(writer, from: VirtualAddress(Self.buffer + 3097), count: 1000, whole: false), done: 1),
+                        "the rest of a large write takes any room, even when it is small enough to go whole")
         }
     }
 
     @Test func aWholeWriteWaitingForRoomGetsBrokenPipeWhenTheLastReaderGoes() throws {
         try withMachine { machine in
             let (harness, _) = try WaitingCallTests.harnessWithPipe(machine)
-            #expect(harness.call(.write, 4, Self.buffer, 4000) == 4000)
+            expectEqual(harness.call(.write, 4, Self.buffer, 4000), 4000)
             guard case .waits(_, let rest, 0) = harness.process.dispatch(KeOSSyscallNumber.write.rawValue, SyscallArguments(4, Self.buffer, 100))
             else { Issue.record("no room for 100 bytes: it waits"); return }
-            #expect(harness.call(.close, 3) == 0)
-            #expect(harness.process.resume(rest) == .returns(-32))
+            expectEqual(harness.call(.close, 3), 0)
+            expectEqual(harness.process.resume(rest), .returns(-32))
         }
     }
 
     @Test func aWholeWriteStuckOnAPipeNobodyReadsIsADeadlock() throws {
         try withMachine { machine in
             let (harness, pipe) = try WaitingCallTests.harnessWithPipe(machine)
-            #expect(harness.call(.write, 4, Self.buffer, 4000) == 4000)
+            expectEqual(harness.call(.write, 4, Self.buffer, 4000), 4000)
             guard case .waits(let condition, _, 0) = harness.process.dispatch(KeOSSyscallNumber.write.rawValue, SyscallArguments(4, Self.buffer, 100))
             else { Issue.record("no room for 100 bytes: it waits"); return }
-            #expect(condition == pipe.writable)
-            #expect(DeadlockRule.verdict([.waiting(condition.waiters)]) == .deadlock,
-                    "only a thread can make room, and the only thread waits")
+            expectEqual(condition, pipe.writable)
+            expectEqual(DeadlockRule.verdict([.waiting(condition.waiters)]), .deadlock,
+                        "only a thread can make room, and the only thread waits")
         }
     }
 
@@ -202,11 +202,11 @@ struct WholePipeWriteTests {
                 if choice < 2, written[choice] < records {
                     switch write(choice) {
                     case .returns(let count):
-                        #expect(count == Int64(size))
+                        expectEqual(count, Int64(size))
                         written[choice] += 1
                         waiting[choice] = nil
                     case .waits(_, let rest, let done):
-                        #expect(done == 0, "a whole write does nothing until all of it fits")
+                        expectEqual(done, 0, "a whole write does nothing until all of it fits")
                         waiting[choice] = rest
                     default:
                         Issue.record("a write neither returned nor waited")
@@ -240,11 +240,11 @@ struct WakeupListTests {
         for condition in [b, a, nobody, b, a] { list.add(condition) }
         var drained: [ConditionVariable] = []
         list.drain { drained.append($0) }
-        #expect(drained == [b, a], "no duplicates, and none that nobody waits on: a later waiter checks first")
+        expectEqual(drained, [b, a], "no duplicates, and none that nobody waits on: a later waiter checks first")
         #expect(list.isEmpty)
         list.add(a)
         list.drain { drained.append($0) }
-        #expect(drained == [b, a, a], "drained conditions can come again")
+        expectEqual(drained, [b, a, a], "drained conditions can come again")
     }
 
     @Test func everyChangeIsCountedOnItsConditionWaitedOnOrNot() {
@@ -252,9 +252,9 @@ struct WakeupListTests {
         let nobody = ConditionVariable("nobody waits")
         list.add(nobody)
         list.add(nobody)
-        #expect(nobody.announcements == 2, "a thread about to wait sees that it must look again")
+        expectEqual(nobody.announcements, 2, "a thread about to wait sees that it must look again")
         _ = nobody.signal()
         _ = nobody.broadcast()
-        #expect(nobody.announcements == 4)
+        expectEqual(nobody.announcements, 4)
     }
 }

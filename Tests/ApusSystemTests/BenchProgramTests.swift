@@ -21,7 +21,7 @@ struct BenchProgramTests {
     /// Every line is one of the program's three kinds, with numbers where numbers go.
     static func expectFormat(_ stdout: String, rows: [String]) {
         let lines = stdout.split(separator: "\n", omittingEmptySubsequences: false)
-        #expect(lines.last == "", "the output ends with a newline")
+        expectEqual(lines.last, "", "the output ends with a newline")
         let body = lines.dropLast()
         #expect(body.first?.wholeMatch(of: /bench start \d+/) != nil, "first line: \(body.first ?? "")")
         #expect(body.last?.wholeMatch(of: /bench end \d+/) != nil, "last line: \(body.last ?? "")")
@@ -29,7 +29,7 @@ struct BenchProgramTests {
         #expect(rowLines.allSatisfy { $0.wholeMatch(of: /bench row [a-z0-9-]+ [1-9]\d* \d+ \d+ \d+ [^ ].*/) != nil }, "\(stdout)")
         let output = BenchOutput(lines: body.map { (String($0), 0) })
         #expect(output.isComplete)
-        #expect(output.rows.map(\.name) == rows)
+        expectEqual(output.rows.map(\.name), rows)
         #expect(output.rows.allSatisfy { $0.minimum <= $0.median && $0.median <= $0.maximum }, "\(output.rows)")
     }
 
@@ -37,7 +37,7 @@ struct BenchProgramTests {
     static func expectShortRun(_ rows: String, pager: PagingPolicy, reports expected: [String],
                                sourceLocation: SourceLocation = #_sourceLocation) throws {
         let result = try SystemUnderTest.run("bench", [rows, "short"]) { $0.pager = pager }
-        #expect(result.exitStatus == 0, "\(result.stdout)\nlog:\n\(result.log)", sourceLocation: sourceLocation)
+        expectEqual(result.exitStatus, 0, "\(result.stdout)\nlog:\n\(result.log)", sourceLocation: sourceLocation)
         expectFormat(result.stdout, rows: expected)
         expectNothingLeakedAndNoPanic(result, sourceLocation: sourceLocation)
     }
@@ -59,11 +59,11 @@ struct BenchProgramTests {
         try #require(BenchRun.hostBusybox != nil, "busybox's rows need the host's busybox at /usr/bin/busybox (apt-get install busybox-static; .ci/run installs it)")
         // Apus alone, even when the environment names a Linux kernel (empty means none).
         let finished = try CommandTests.apus(["bench", "--short", "--rounds", "1"], environment: ["APUS_LINUX_KERNEL": ""])
-        #expect(finished.status == 0, "\(finished.stderr)")
+        expectEqual(finished.status, 0, "\(finished.stderr)")
         let lines = String(decoding: finished.stdout, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false)
-        #expect(lines.first?.hasPrefix("Apus: 1 round (short); QEMU software emulation (TCG), -cpu \(Machine.cpuModel), 512 MiB, 1 CPU for Apus; host: ") == true, "\(lines.first ?? "")")
+        expectEqual(lines.first?.hasPrefix("Apus: 1 round (short); QEMU software emulation (TCG), -cpu \(Machine.cpuModel), 512 MiB, 1 CPU for Apus; host: "), true, "\(lines.first ?? "")")
         let table = lines.filter { $0.hasPrefix("|") }
-        #expect(table.first == "| operation | median (min–max) |")
+        expectEqual(table.first, "| operation | median (min–max) |")
         // The header, its rule, the boot, every row of the lazy and eager runs, the file rows
         // twice (with the journal and without), and busybox's.
         #expect(table.count == 2 + 1 + Self.lazyRows.count + Self.eagerRows.count + 2 * Self.fileRows.count + Self.busyboxRows.count,
@@ -75,15 +75,15 @@ struct BenchProgramTests {
         #expect(finished.stderr.contains("apus bench: round 1 of 1: Apus, eager pager"))
         #expect(finished.stderr.contains("apus bench: round 1 of 1: Apus, file rows with a journal, then without"))
         #expect(finished.stderr.contains("apus bench: round 1 of 1: Apus, busybox's rows (the program built for Linux)"))
-        #expect(table.suffix(Self.busyboxRows.count).first?.hasPrefix("| fork + execve + wait of busybox true | ") == true, "\(table.joined(separator: "\n"))")
+        expectEqual(table.suffix(Self.busyboxRows.count).first?.hasPrefix("| fork + execve + wait of busybox true | "), true, "\(table.joined(separator: "\n"))")
     }
 
     @Test func aBusyboxThatIsMissingOrIsNoBusyboxIsRefusedBeforeAnyBoot() throws {
         let missing = try CommandTests.apus(["bench", "--short", "--rounds", "1", "--busybox", "/nonexistent/busybox"], environment: ["APUS_LINUX_KERNEL": ""])
-        #expect(missing.status == 2)
+        expectEqual(missing.status, 2)
         #expect(missing.stderr.contains("apus: --busybox /nonexistent/busybox: no such program (a static x86-64 Linux busybox"), "\(missing.stderr)")
         let notBusybox = try CommandTests.apus(["bench", "--short", "--rounds", "1", "--busybox", "/bin/true"], environment: ["APUS_LINUX_KERNEL": ""])
-        #expect(notBusybox.status == 125)
+        expectEqual(notBusybox.status, 125)
         #expect(notBusybox.stderr.contains("apus: /bin/true: busybox --list exited with status 0 and listed 0 applets; is it a busybox?"), "\(notBusybox.stderr)")
         #expect(!notBusybox.stderr.contains("round 1"), "no boot: \(notBusybox.stderr)")
     }

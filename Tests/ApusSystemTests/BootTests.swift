@@ -42,7 +42,7 @@ struct BootTests {
         var machine = SystemUnderTest.machine
         machine.cpus = 4
         let outcome = try machine.run(kernel: SystemUnderTest.kernel.get(), commandLine: "checks")
-        #expect(outcome.status == 0, "kernel log:\n\(outcome.log)")
+        expectEqual(outcome.status, 0, "kernel log:\n\(outcome.log)")
         let lines = outcome.logLines
         #expect(lines.contains { $0.hasPrefix("cpu 0: local APIC id 0, the bootstrap processor") })
         for cpu in 1...3 { #expect(lines.contains("cpu \(cpu): local APIC id \(cpu), started"), "kernel log:\n\(outcome.log)") }
@@ -57,18 +57,18 @@ struct BootTests {
     /// and a run's budgets must still fit beside them all.
     @Test func aMachineOfSixteenCPUsHasRoomForEveryBudgetAndRunsAProgram() throws {
         let result = try SystemUnderTest.run("hello") { run in run.machine.cpus = 16 }
-        #expect(result.exitStatus == 0, "kernel log:\n\(result.log)")
-        #expect(result.stdout == "Hello from Apus!\n")
+        expectEqual(result.exitStatus, 0, "kernel log:\n\(result.log)")
+        expectEqual(result.stdout, "Hello from Apus!\n")
         #expect(result.logLines.contains("cpus: 16 running"), "kernel log:\n\(result.log)")
         expectNothingLeakedAndNoPanic(result)
     }
 
     @Test func bootsAndPassesEveryHardwareCheck() throws {
         let outcome = try Self.boot("checks")
-        #expect(outcome.problem == nil)
-        #expect(outcome.status == 0, "kernel log:\n\(outcome.log)")
+        expectEqual(outcome.problem, nil)
+        expectEqual(outcome.status, 0, "kernel log:\n\(outcome.log)")
         let lines = outcome.logLines
-        #expect(lines.first?.hasPrefix("Apus ") == true, "the banner comes first")
+        expectEqual(lines.first?.hasPrefix("Apus "), true, "the banner comes first")
         #expect(lines.contains { $0.contains("MiB RAM") && $0.contains("free frames") })
         for check in Self.checks {
             #expect(lines.contains("check \(check): ok"), "check \(check) in:\n\(outcome.log)")
@@ -79,7 +79,7 @@ struct BootTests {
 
     @Test func aKernelFaultPanicsWithItsCauseAndABacktraceThenPowersOffWithFailure() throws {
         let outcome = try Self.boot("panic-test")
-        #expect(outcome.status == Machine.statusPanic, "kernel log:\n\(outcome.log)")
+        expectEqual(outcome.status, Machine.statusPanic, "kernel log:\n\(outcome.log)")
         let lines = outcome.logLines
         #expect(lines.contains("PANIC: page fault (#PF) in the kernel"))
         #expect(lines.contains { $0.contains("vector 14") && $0.contains("error code 0x2") && $0.contains("CR2 0x8") })

@@ -48,11 +48,11 @@ struct CommandTests {
 
     @Test func aMissingRootfsFolderOrAFileIsAClearMessage() throws {
         let missing = try Self.apus(["run", "--rootfs", "/no/such/folder", "hello"])
-        #expect(missing.status == 2)
+        expectEqual(missing.status, 2)
         #expect(missing.stderr.contains("apus: /no/such/folder: no such folder"), "\(missing.stderr)")
         #expect(!missing.stderr.contains("NSCocoaErrorDomain"))
         let file = try Self.apus(["run", "--rootfs", "/etc/hostname", "hello"])
-        #expect(file.status == 2)
+        expectEqual(file.status, 2)
         #expect(file.stderr.contains("is a file, not a folder"), "\(file.stderr)")
     }
 
@@ -60,8 +60,8 @@ struct CommandTests {
         _ = try SystemUnderTest.kernel.get()
         _ = try SystemUnderTest.programs.get()
         let finished = try Self.apus(["run", "--acceleration", "software", "hello"])
-        #expect(finished.status == 0, "\(finished.stderr)")
-        #expect(String(decoding: finished.stdout, as: UTF8.self) == "Hello from Apus!\n")
+        expectEqual(finished.status, 0, "\(finished.stderr)")
+        expectEqual(String(decoding: finished.stdout, as: UTF8.self), "Hello from Apus!\n")
         #expect(!finished.stderr.contains("Building the kernel"), "\(finished.stderr)")
         #expect(!finished.stderr.contains("compiling"), "\(finished.stderr)")
     }
@@ -70,7 +70,7 @@ struct CommandTests {
         _ = try SystemUnderTest.kernel.get()
         _ = try SystemUnderTest.programs.get()
         let finished = try Self.apus(["run", "helo"])
-        #expect(finished.status == 127)
+        expectEqual(finished.status, 127)
         #expect(finished.stdout.isEmpty)
         #expect(finished.stderr.contains("apus: no program named helo in the root file system. Did you mean hello?"), "\(finished.stderr)")
         #expect(finished.stderr.contains("Userland/programs") && finished.stderr.contains("--rootfs DIR"), "\(finished.stderr)")
@@ -79,7 +79,7 @@ struct CommandTests {
     @Test(arguments: [[], ["run"], ["test"], ["debug"], ["boot"], ["bench"], ["build"], ["mkfs"], ["fsck"], ["ls"], ["cp"]])
     func everyHelpShowsExamples(command: [String]) throws {
         let finished = try Self.apus(command + ["--help"])
-        #expect(finished.status == 0)
+        expectEqual(finished.status, 0)
         let help = String(decoding: finished.stdout, as: UTF8.self)
         #expect(help.contains("Examples:\n  apus \(command.first ?? "")"), "\(help)")
     }
@@ -88,13 +88,13 @@ struct CommandTests {
         _ = try SystemUnderTest.kernel.get()
         let finished = try Self.apus(["run", "argv"] + (0..<20_000).map { "a\($0)" })
         #expect(finished.stderr.contains("cannot run argv: the arguments do not fit in the 32 KiB of the stack they may take"), "\(finished.stderr)")
-        #expect(finished.status == 126)
+        expectEqual(finished.status, 126)
     }
 
     @Test func argumentBytesThatAreNotUTF8PassThroughTheCommandLineExactly() throws {
         _ = try SystemUnderTest.kernel.get()
         let finished = try Self.apus([], shell: #"exec "$0" run argv "$(printf 'x\377y')" -- --repeat"#)
-        #expect(finished.status == 4, "\(finished.stderr)")
+        expectEqual(finished.status, 4, "\(finished.stderr)")
         let output = [UInt8](finished.stdout)
         #expect(output.contains(subsequence: Array("\"x".utf8) + [0xFF] + Array("y\"".utf8)))
         #expect(output.contains(subsequence: Array("\"--\"".utf8)))
@@ -111,10 +111,10 @@ struct CommandTests {
         chmod(fake.path, 0o755)
         let path = folder.url.path + ":" + (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin")
         let boot = try Self.apus(["boot", "--acceleration", "software"], environment: ["PATH": path])
-        #expect(boot.status == 3, "not 0: QEMU's exit 1 is no kernel status")
+        expectEqual(boot.status, 3, "not 0: QEMU's exit 1 is no kernel status")
         #expect(boot.stderr.contains("cannot set up guest memory"), "\(boot.stderr)")
         let run = try Self.apus(["run", "--acceleration", "software", "hello"], environment: ["PATH": path])
-        #expect(run.status == 125)
+        expectEqual(run.status, 125)
         #expect(run.stderr.contains("cannot set up guest memory"), "\(run.stderr)")
         #expect(run.stdout.isEmpty)
     }
@@ -140,7 +140,7 @@ struct CommandTests {
         let stderr = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         process.waitUntilExit()
         #expect(first.count >= 10)
-        #expect(process.terminationStatus == 141, "\(stderr)")
+        expectEqual(process.terminationStatus, 141, "\(stderr)")
         #expect(!stderr.contains("Fatal error"))
     }
 
@@ -148,14 +148,14 @@ struct CommandTests {
         _ = try SystemUnderTest.kernel.get()
         _ = try SystemUnderTest.programs.get()
         let tables = try CommandTests.apus(["run", "--acceleration", "software", "--memory-map", "memmap"])
-        #expect(tables.status == 0)
-        #expect(String(decoding: tables.stdout, as: UTF8.self) == "abH\n", "the tables stay off the program's output")
+        expectEqual(tables.status, 0)
+        expectEqual(String(decoding: tables.stdout, as: UTF8.self), "abH\n", "the tables stay off the program's output")
         #expect(tables.stderr.contains("process 2 (parent 1), at its end: "), "\(tables.stderr)")
         #expect(tables.stderr.contains("file hello.txt +0x0"), "files are named by their paths on the disk: \(tables.stderr)")
         let folder = try TemporaryFolder()
         let picture = folder.url.appendingPathComponent("map.svg")
         let drawn = try CommandTests.apus(["run", "--acceleration", "software", "--memory-map", picture.path, "memmap"])
-        #expect(drawn.status == 0)
+        expectEqual(drawn.status, 0)
         #expect(drawn.stderr.contains("4 memory maps drawn in"), "\(drawn.stderr)")
         #expect(!drawn.stderr.contains("process 2 (parent 1)"))
         let svg = try String(contentsOf: picture, encoding: .utf8)

@@ -53,7 +53,7 @@ struct DiskTests {
         _ = try SystemUnderTest.kernel.get()
         let finished = try CommandTests.apus(["boot", "--acceleration", "software"])
         let output = String(decoding: finished.stdout, as: UTF8.self)
-        #expect(finished.status == 0, "\(output)\n\(finished.stderr)")
+        expectEqual(finished.status, 0, "\(output)\n\(finished.stderr)")
         #expect(output.contains("disk: virtio block device at "), "\(output)")
         #expect(output.contains(": 256 blocks (1024 KiB)"), "\(output)")
         for check in Self.diskChecks {
@@ -65,27 +65,27 @@ struct DiskTests {
 
     @Test func aMachineWithoutADiskBootsWithNone() throws {
         let outcome = try Self.boot("", disk: nil)
-        #expect(outcome.status == 0, "\(outcome.log)")
+        expectEqual(outcome.status, 0, "\(outcome.log)")
         #expect(outcome.logLines.contains("disk: none (no virtio block device on the PCI bus)"), "\(outcome.log)")
     }
 
     @Test func theDiskChecksWithoutADiskFailWithTheReason() throws {
         let outcome = try Self.boot("checks scratch-disk=256", disk: nil)
-        #expect(outcome.status == Machine.statusChecksFailed, "\(outcome.log)")
+        expectEqual(outcome.status, Machine.statusChecksFailed, "\(outcome.log)")
         #expect(outcome.logLines.contains("check disk-found: FAILED (the machine has no disk the driver can use (see the disk line above))"), "\(outcome.log)")
     }
 
     @Test func sectorsAfterTheLastWholeBlockAreLeftUnused() throws {
         let folder = try TemporaryFolder()
         let outcome = try Self.boot("", disk: Self.imageFile(bytes: 5 * 4096 + 3 * 512, in: folder))
-        #expect(outcome.status == 0, "\(outcome.log)")
+        expectEqual(outcome.status, 0, "\(outcome.log)")
         #expect(outcome.log.contains(": 5 blocks (20 KiB) and 3 sectors too few for a block, unused, a queue of "), "\(outcome.log)")
     }
 
     @Test func aDiskSmallerThanABlockIsNoDisk() throws {
         let folder = try TemporaryFolder()
         let outcome = try Self.boot("", disk: Self.imageFile(bytes: 7 * 512, in: folder))
-        #expect(outcome.status == 0, "\(outcome.log)")
+        expectEqual(outcome.status, 0, "\(outcome.log)")
         #expect(outcome.log.contains("disk: none usable: the virtio block device at "), "\(outcome.log)")
         #expect(outcome.log.contains(" holds 7 sectors, less than one block"), "\(outcome.log)")
     }
@@ -93,7 +93,7 @@ struct DiskTests {
     @Test func aDeviceWithOnlyTheModernInterfaceIsNoDisk() throws {
         let folder = try TemporaryFolder()
         let outcome = try Self.boot("", disk: Self.imageFile(bytes: 4096, in: folder), extra: "-global virtio-blk-pci.disable-legacy=on")
-        #expect(outcome.status == 0, "\(outcome.log)")
+        expectEqual(outcome.status, 0, "\(outcome.log)")
         #expect(outcome.log.contains(" offers only the modern interface, and Apus drives the legacy one"), "\(outcome.log)")
     }
 
@@ -101,7 +101,7 @@ struct DiskTests {
         let disk = try ScratchDisk.make()
         defer { disk.remove() }
         let outcome = try Self.boot("checks \(disk.commandLineOption)", disk: disk.url, drive: Self.driveArgument + ",readonly=on")
-        #expect(outcome.status == Machine.statusChecksFailed, "\(outcome.log)")
+        expectEqual(outcome.status, Machine.statusChecksFailed, "\(outcome.log)")
         #expect(outcome.log.contains("a write cache (flushed by FLUSH), read-only"), "\(outcome.log)")
         #expect(outcome.logLines.contains("check disk-reads-every-block: ok"), "\(outcome.log)")
         #expect(outcome.logLines.contains("check disk-writes-read-back-and-flush: FAILED (writing block 1: IOError)"), "\(outcome.log)")
@@ -114,7 +114,7 @@ struct DiskTests {
         let failing = "driver=raw,file.driver=blkdebug,file.image.filename=disk,file.inject-error.0.event=read_aio,"
             + "file.inject-error.0.errno=5,file.inject-error.0.sector=800,if=none,id=disk"
         let outcome = try Self.boot("checks \(disk.commandLineOption)", disk: disk.url, drive: failing)
-        #expect(outcome.status == Machine.statusChecksFailed, "\(outcome.log)")
+        expectEqual(outcome.status, Machine.statusChecksFailed, "\(outcome.log)")
         #expect(outcome.logLines.contains("disk: the device answered IOERR to a read at sector 800"), "\(outcome.log)")
         #expect(outcome.logLines.contains("check disk-reads-every-block: FAILED (reading block 101: IOError)"), "\(outcome.log)")
     }

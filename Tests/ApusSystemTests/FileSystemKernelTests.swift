@@ -13,10 +13,10 @@ struct FileSystemKernelTests {
     @Test func whatOneRunWritesTheNextRunFindsOnAKeptDisk() throws {
         let scratch = try Scratch()
         defer { scratch.remove() }
-        #expect(try FileSystemProgramTests.run(disk: scratch.disk, "mkdir", ["/kept"]).status == 0)
-        #expect(try FileSystemProgramTests.run(disk: scratch.disk, "cp", ["hello.txt", "/kept/copy"]).status == 0)
+        expectEqual(try FileSystemProgramTests.run(disk: scratch.disk, "mkdir", ["/kept"]).status, 0)
+        expectEqual(try FileSystemProgramTests.run(disk: scratch.disk, "cp", ["hello.txt", "/kept/copy"]).status, 0)
         let listing = try FileSystemProgramTests.run(disk: scratch.disk, "ls", ["/kept"])
-        #expect(String(decoding: listing.stdout, as: UTF8.self) == "copy\n")
+        expectEqual(String(decoding: listing.stdout, as: UTF8.self), "copy\n")
         let copy = try FileSystemProgramTests.run(disk: scratch.disk, "cat", ["/kept/copy"])
         let original = try FileSystemProgramTests.run(disk: scratch.disk, "cat", ["hello.txt"])
         #expect(copy.stdout == original.stdout && !copy.stdout.isEmpty)
@@ -38,7 +38,7 @@ struct FileSystemKernelTests {
         try image.write(contentsOf: Data(bytes))
         try image.close()
         let result = try SystemUnderTest.run("hello") { $0.disk = scratch.disk }
-        #expect(result.runs == [.couldNotStart(.diskRefused)])
+        expectEqual(result.runs, [.couldNotStart(.diskRefused)])
         #expect(result.shellStatus == 126 && result.stdout.isEmpty)
         #expect(result.logLines.contains { $0.contains("cannot be mounted") && $0.contains(reason) }, "kernel log:\n\(result.log)")
         #expect(!result.logLines.contains { $0.hasPrefix("PANIC") })
@@ -50,7 +50,7 @@ struct FileSystemKernelTests {
         let argv = scratch.folder.appendingPathComponent("argv")
         try Data("hello\0hello\0".utf8).write(to: argv)
         let outcome = try SystemUnderTest.machine.run(kernel: SystemUnderTest.kernel.get(), commandLine: "run", modules: [(argv, "argv")])
-        #expect(outcome.status == Machine.statusCannotRun)
+        expectEqual(outcome.status, Machine.statusCannotRun)
         #expect(outcome.records.contains { $0.kind == .couldNotStart && $0.detail == RunRecord.StartFailure.noDisk.rawValue })
         #expect(outcome.logLines.contains { $0.contains("no disk") }, "kernel log:\n\(outcome.log)")
     }
@@ -62,7 +62,7 @@ struct FileSystemKernelTests {
         let result = try SystemUnderTest.run("sha256sum", ["/big", "/big"], rootfs: [scratch.rootfs])
         expectNothingLeakedAndNoPanic(result)
         let host = try #require(FileSystemProgramTests.hostHashes(["big"], in: scratch.rootfs).first).replacingOccurrences(of: "  big", with: "")
-        #expect(result.stdout == "\(host)  /big\n\(host)  /big\n")
+        expectEqual(result.stdout, "\(host)  /big\n\(host)  /big\n")
         let pages = (16 << 20) / 4096
         let cache = try #require(result.pageCache.last)
         #expect(cache.reads < pages + pages / 16, "the file was read from the disk once (\(cache.reads) pages read)")
@@ -109,7 +109,7 @@ struct FileSystemKernelTests {
         // A normal run: it mounts the disk, and the shared check runs the checker after it.
         let after = try SystemUnderTest.run("fsnested", ["verify", "6"]) { $0.disk = scratch.disk }
         expectNothingLeakedAndNoPanic(after)
-        #expect(after.exitStatus == 0)
+        expectEqual(after.exitStatus, 0)
         for name in promised {
             #expect(after.stdout.contains("\(name): whole\n"), "\(name) was fsynced before the cut after write \(writes):\n\(after.stdout)")
         }
@@ -168,9 +168,9 @@ extension PagerDependent {
         func expectRunWithDisk(_ program: String, _ arguments: [String], rootfs: URL? = nil, memory: Int = Machine().memory,
                                stdout: String, sourceLocation: SourceLocation = #_sourceLocation) throws {
             let result = try SystemUnderTest.run(program, arguments, rootfs: rootfs.map { [$0] } ?? []) { $0.machine.memory = memory }
-            #expect(result.problem == nil, "kernel log:\n\(result.log)", sourceLocation: sourceLocation)
-            #expect(result.stdout == stdout, sourceLocation: sourceLocation)
-            #expect(result.exitStatus == 0, sourceLocation: sourceLocation)
+            expectEqual(result.problem, nil, "kernel log:\n\(result.log)", sourceLocation: sourceLocation)
+            expectEqual(result.stdout, stdout, sourceLocation: sourceLocation)
+            expectEqual(result.exitStatus, 0, sourceLocation: sourceLocation)
             expectNothingLeakedAndNoPanic(result, sourceLocation: sourceLocation)
         }
     }

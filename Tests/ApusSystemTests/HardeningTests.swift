@@ -37,16 +37,16 @@ struct HardeningTests {
 
     @Test func everyProgramStartsFromACleanFPUAndSSEState() throws {
         let result = try SystemUnderTest.run("fpustate", setUp: { $0.repetitions = 2 })
-        #expect(result.stdout == String(repeating: "fcw 0x37f, mxcsr 0x1f80, xmm zero, st zero\n", count: 2), "log:\n\(result.log)")
-        #expect(result.exitStatuses == [0, 0], "the second run sees none of the first's registers")
+        expectEqual(result.stdout, String(repeating: "fcw 0x37f, mxcsr 0x1f80, xmm zero, st zero\n", count: 2), "log:\n\(result.log)")
+        expectEqual(result.exitStatuses, [0, 0], "the second run sees none of the first's registers")
     }
 
     @Test func threeHundredThousandArgumentsAreRefusedWithTheLimit() throws {
         let arguments = Array(repeating: "a", count: 300_000)
         let result = try SystemUnderTest.run("hello", arguments)
         let needed = UserStack.requiredBytes(argumentCount: 300_001, totalLength: "hello".utf8.count + 300_000)
-        #expect(result.exitStatus == nil)
-        #expect(result.problem == "cannot run hello: the arguments do not fit in the 32 KiB of the stack they may take")
+        expectEqual(result.exitStatus, nil)
+        expectEqual(result.problem, "cannot run hello: the arguments do not fit in the 32 KiB of the stack they may take")
         #expect(result.logLines.contains("run: cannot start the program: the arguments need \(needed) bytes of the stack and at most 32768 are available to them"),
                 "log:\n\(result.log)")
         expectNothingLeakedAndNoPanic(result)
@@ -65,7 +65,7 @@ struct HardeningTests {
             run.machine.memory = memory
             run.standardInput = Data(count: inputMiB << 20)
         }
-        #expect(result.exitStatus == nil)
+        expectEqual(result.exitStatus, nil)
         #expect(result.logLines.contains { $0.hasPrefix(reason) }, "log:\n\(result.log)")
         #expect(result.logLines.contains("  stdin: \(inputMiB << 10) KiB"))
         #expect(result.logLines.contains { $0.hasPrefix("give the program less input") })
@@ -75,7 +75,7 @@ struct HardeningTests {
 
     @Test func aKernelHeapThatRunsDryPanicsInWords() throws {
         let outcome = try SystemUnderTest.boot("heap-exhaustion-test")
-        #expect(outcome.status == Machine.statusPanic, "kernel log:\n\(outcome.log)")
+        expectEqual(outcome.status, Machine.statusPanic, "kernel log:\n\(outcome.log)")
         #expect(outcome.logLines.contains { $0.hasPrefix("PANIC: kernel heap exhausted: ") && $0.contains(" bytes requested, ") && $0.hasSuffix(" free of 50331648") },
                 "kernel log:\n\(outcome.log)")
         #expect(outcome.logLines.contains("backtrace:"))

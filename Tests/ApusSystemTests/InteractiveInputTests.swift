@@ -162,7 +162,7 @@ struct InteractiveInputTests {
         session.type("second, with a slip\u{7F}\u{7F}\u{7F}\u{7F}typo\n")
         #expect(session.waitFor("second, with a typo", times: 1), "the terminal's editing applies: \(session.seen)")
         session.type("\u{04}")
-        #expect(session.exitStatus() == 0, "Ctrl-D ends the input; cat ends with 0: \(session.seen)")
+        expectEqual(session.exitStatus(), 0, "Ctrl-D ends the input; cat ends with 0: \(session.seen)")
         let after = session.mode
         #expect(after.c_lflag & tcflag_t(ICANON | ECHO) == Self.rawishMode.c_lflag & tcflag_t(ICANON | ECHO), "the terminal's mode is back")
     }
@@ -172,7 +172,7 @@ struct InteractiveInputTests {
         session.type("still here\n")
         #expect(session.waitFor("still here\r\nstill here"), "echoed, then written by cat: \(session.seen)")
         session.type("\u{03}")
-        #expect(session.exitStatus() == 130, "\(session.seen)")
+        expectEqual(session.exitStatus(), 130, "\(session.seen)")
         #expect(!session.seen.contains("apus: "), "no complaint about the machine: \(session.seen)")
         let after = session.mode
         #expect(after.c_lflag & tcflag_t(ICANON | ECHO | ISIG) == Self.rawishMode.c_lflag & tcflag_t(ICANON | ECHO | ISIG), "the terminal's mode is back")
@@ -215,8 +215,8 @@ struct InteractiveInputTests {
         try input.fileHandleForWriting.close()
         seen.append(output.fileHandleForReading.readDataToEndOfFile())
         process.waitUntilExit()
-        #expect(String(decoding: seen, as: UTF8.self) == Self.stdinedgeOutput)
-        #expect(process.terminationStatus == 0)
+        expectEqual(String(decoding: seen, as: UTF8.self), Self.stdinedgeOutput)
+        expectEqual(process.terminationStatus, 0)
     }
 
     /// 100 MiB through a pipe into `stdinsum`, which hashes it: every byte arrives in order,
@@ -266,8 +266,8 @@ struct InteractiveInputTests {
         process.waitUntilExit()
         while !writer.isFinished || !watcher.isFinished { usleep(1000) }
         let hash = String(repeating: "0", count: 16 - expected.value.count) + expected.value
-        #expect(process.terminationStatus == 0)
-        #expect(printed == "\(size) bytes, fnv1a \(hash)\n")
+        expectEqual(process.terminationStatus, 0)
+        expectEqual(printed, "\(size) bytes, fnv1a \(hash)\n")
         let peakKiB = Int(peak.value) ?? .max
         #expect(peakKiB < 64 << 10, "apus held \(peakKiB) KiB at its peak while 100 MiB went through it")
     }

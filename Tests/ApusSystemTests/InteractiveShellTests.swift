@@ -40,7 +40,7 @@ struct InteractiveShellTests {
             // the modes it set, so the line shows once.
             session.type("echo hello $((6 * 7))\n")
             #expect(session.waitFor("hello 42"), "\(session.seen)")
-            #expect(session.seen.components(separatedBy: "echo hello").count == 2, "the line shows once: \(session.seen)")
+            expectEqual(session.seen.components(separatedBy: "echo hello").count, 2, "the line shows once: \(session.seen)")
             try atTheNextPrompt("after echo")
 
             // Ctrl-C at the prompt is the line editor's: a fresh prompt.
@@ -102,7 +102,7 @@ struct InteractiveShellTests {
             try atTheNextPrompt("cat ended at Ctrl-D, the shell did not")
 
             session.type("exit\n")
-            #expect(session.exitStatus() == 0, "\(session.seen)")
+            expectEqual(session.exitStatus(), 0, "\(session.seen)")
             #expect(!session.seen.contains("not implemented") && !session.seen.contains("apus: "), "\(session.seen)")
             let after = session.mode
             #expect(after.c_lflag & tcflag_t(ICANON | ECHO | ISIG) == InteractiveInputTests.rawishMode.c_lflag & tcflag_t(ICANON | ECHO | ISIG),

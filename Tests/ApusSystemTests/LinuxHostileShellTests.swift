@@ -70,9 +70,9 @@ struct LinuxHostileShellTests {
 
     static func expectLimitsAnswered(cpus: Int) throws {
         guard let result = try run(script, cpus: cpus, timeout: 60) else { return }
-        #expect(result.problem == nil, "kernel log:\n\(result.log)")
-        #expect(result.stdout == Self.expectedOutput)
-        #expect(result.exitStatus == 0)
+        expectEqual(result.problem, nil, "kernel log:\n\(result.log)")
+        expectEqual(result.stdout, Self.expectedOutput)
+        expectEqual(result.exitStatus, 0)
         expectNothingLeakedAndNoPanic(result)
     }
 
@@ -100,9 +100,9 @@ struct LinuxHostileShellTests {
     @Test(.enabled(if: longTests, "a long test: APUS_LONG_TESTS=1"), arguments: [1, 2])
     func theClassicForkBombEndsAtTheProcessLimitAndTheRunEndsItsSurvivors(cpus: Int) throws {
         guard let result = try Self.run(Self.classicScript, cpus: cpus, timeout: 120) else { return }
-        #expect(result.problem == nil, "kernel log:\n\(result.log)")
-        #expect(result.stdout == "the process limit answered\n")
-        #expect(result.exitStatus == 3)
+        expectEqual(result.problem, nil, "kernel log:\n\(result.log)")
+        expectEqual(result.stdout, "the process limit answered\n")
+        expectEqual(result.exitStatus, 3)
         expectNothingLeakedAndNoPanic(result)
     }
 
@@ -129,12 +129,12 @@ struct LinuxHostileShellTests {
             try LinuxProgramTests.buildWithHostCompiler("linuxhold", into: files)
         }
         guard let result else { return }
-        #expect(result.problem == nil, "kernel log:\n\(result.log)")
+        expectEqual(result.problem, nil, "kernel log:\n\(result.log)")
         #expect(result.stderr.contains("can't fork: Resource temporarily unavailable"), "the process limit answered")
         #expect(result.stderr.contains("can't fork: Cannot allocate memory"), "memory ran out")
         #expect(result.logLines.contains { $0.contains(": page fault at ") && $0.contains("no frame left") }, "faults found no frame")
         let shellStarved = result.logLines.contains { $0.hasPrefix("process 1: page fault") && $0.contains("no frame left") }
-        #expect(result.exitStatus == (shellStarved ? -1 : 3))
+        expectEqual(result.exitStatus, (shellStarved ? -1 : 3))
         expectNothingLeakedAndNoPanic(result)
     }
 }

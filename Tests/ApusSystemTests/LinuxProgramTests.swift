@@ -83,12 +83,12 @@ struct LinuxProgramTests {
         try Self.withBusybox { folder, files in
             let (expected, hostStatus) = try Self.hostRun(Self.script, folder: folder, files: files)
             let result = try SystemUnderTest.run("busybox", ["sh", "/script.sh"], rootfs: [files])
-            #expect(result.problem == nil, "kernel log:\n\(result.log)")
-            #expect(result.stdout == expected)
-            #expect(result.stderr == "to-stderr\n")
-            #expect(result.stderr == "to-stderr\n")
-            #expect(result.exitStatus == Int64(hostStatus))
-            #expect(hostStatus == 5)
+            expectEqual(result.problem, nil, "kernel log:\n\(result.log)")
+            expectEqual(result.stdout, expected)
+            expectEqual(result.stderr, "to-stderr\n")
+            expectEqual(result.stderr, "to-stderr\n")
+            expectEqual(result.exitStatus, Int64(hostStatus))
+            expectEqual(hostStatus, 5)
             expectNothingLeakedAndNoPanic(result)
         }
     }
@@ -133,9 +133,9 @@ struct LinuxProgramTests {
         try Self.withBusybox { _, files in
             try Data(Self.signalScript.utf8).write(to: files.appendingPathComponent("script.sh"))
             let result = try SystemUnderTest.run("busybox", ["sh", "/script.sh"], rootfs: [files])
-            #expect(result.problem == nil, "kernel log:\n\(result.log)")
-            #expect(result.stdout == Self.signalScriptOutput)
-            #expect(result.exitStatus == 0)
+            expectEqual(result.problem, nil, "kernel log:\n\(result.log)")
+            expectEqual(result.stdout, Self.signalScriptOutput)
+            expectEqual(result.exitStatus, 0)
             expectNothingLeakedAndNoPanic(result)
         }
     }
@@ -144,9 +144,9 @@ struct LinuxProgramTests {
         try Self.withBusybox { _, files in
             let result = try SystemUnderTest.run("busybox", ["sh", "-c", "/hello; echo \"hello said $?\"; /hello | busybox wc -c; exec /hello"],
                                                  rootfs: [files])
-            #expect(result.problem == nil, "kernel log:\n\(result.log)")
-            #expect(result.stdout == "Hello from Apus!\nhello said 0\n17\nHello from Apus!\n")
-            #expect(result.exitStatus == 0)
+            expectEqual(result.problem, nil, "kernel log:\n\(result.log)")
+            expectEqual(result.stdout, "Hello from Apus!\nhello said 0\n17\nHello from Apus!\n")
+            expectEqual(result.exitStatus, 0)
             expectNothingLeakedAndNoPanic(result)
         }
     }
@@ -207,12 +207,13 @@ struct LinuxProgramTests {
     @discardableResult
     static func printsWhatTheHostPrints(_ name: String) throws -> ProgramRun.Result {
         var run: ProgramRun.Result?
-        try withHostProgram(name) { folder, expected in
-            #expect(expected.hasSuffix("survived\n"))
+        try withHostProgram(name) { folder, hostRun in
             let result = try SystemUnderTest.run(name, rootfs: [folder])
-            #expect(result.problem == nil, "kernel log:\n\(result.log)")
-            #expect(result.stdout == expected)
-            #expect(result.exitStatus == 0)
+            let expected = try hostRun.output()
+            #expect(expected.hasSuffix("survived\n"))
+            expectEqual(result.problem, nil, "kernel log:\n\(result.log)")
+            expectEqual(result.stdout, expected)
+            expectEqual(result.exitStatus, 0)
             expectNothingLeakedAndNoPanic(result)
             run = result
         }
@@ -220,18 +221,46 @@ struct LinuxProgramTests {
     }
 
     /// Builds Fixtures/`name`.c with this host's `cc -static` into a scratch folder (beside
-    /// its source as `src.c`), runs it
-    /// on the host there, and gives `body` the folder and what it printed.
-    static func withHostProgram(_ name: String, _ body: (_ folder: URL, _ expected: String) throws -> Void) throws {
+    /// its source as `src.c`), starts it on this host in a copy of that folder, and gives
+    /// `body` the folder and that run, which goes on while `body` runs the program on Apus
+    /// (the fixtures that wait for alarms and time-outs wait on both at once).
+    static func withHostProgram(_ name: String, _ body: (_ folder: URL, _ hostRun: HostRun) throws -> Void) throws {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("apus-\(name)-\(UUID().uuidString)")
+        let hostFolder = folder.appendingPathExtension("host")
+        defer {
+            try? FileManager.default.removeItem(at: folder)
+            try? FileManager.default.removeItem(at: hostFolder)
+        }
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: folder) }
-        let program = try buildWithHostCompiler(name, into: folder)
+        try buildWithHostCompiler(name, into: folder)
         // Its source, executable but no program, is there too (for `execve` to refuse).
         try FileManager.default.copyItem(at: source(of: name), to: folder.appendingPathComponent("src.c"))
         try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: folder.appendingPathComponent("src.c").path)
-        let expected = String(decoding: try HostSpawn.run(program.path, [], in: folder.path).output, as: UTF8.self)
-        try body(folder, expected)
+        try FileManager.default.copyItem(at: folder, to: hostFolder)
+        let hostRun = HostRun(hostFolder.appendingPathComponent(name), in: hostFolder)
+        defer { _ = try? hostRun.output() } // the folders go only once the host's run has ended
+        try body(folder, hostRun)
+    }
+
+    /// A program's run on this host (``HostSpawn``), on a thread of its own.
+    final class HostRun: @unchecked Sendable {
+        private let ended = DispatchSemaphore(value: 0)
+        /// Set once, by the run's thread, before `ended` is signalled.
+        private var outcome: Result<String, any Error>?
+
+        init(_ program: URL, in folder: URL) {
+            Thread { [self] in
+                outcome = Result { String(decoding: try HostSpawn.run(program.path, [], in: folder.path).output, as: UTF8.self) }
+                ended.signal()
+            }.start()
+        }
+
+        /// What the program printed on standard output, once it has ended.
+        func output() throws -> String {
+            ended.wait()
+            ended.signal()
+            return try outcome!.get()
+        }
     }
 
     static func source(of name: String) -> URL {

@@ -20,13 +20,13 @@ extension PagerDependent {
 
         @Test func theTableShowsEachProcessAtTheForkAndAtItsEnd() throws {
             let result = try Self.memmapRun()
-            #expect(result.stdout == "abH\n")
-            #expect(result.exitStatus == 0)
+            expectEqual(result.stdout, "abH\n")
+            expectEqual(result.exitStatus, 0)
             let maps = result.memoryMaps
             try #require(maps.count == 4, "\(maps)")
-            #expect(maps.map(\.process) == [1, 2, 2, 1])
-            #expect(maps.map(\.moment) == [.fork, .fork, .end, .end])
-            #expect(maps.map(\.parent) == [0, 1, 1, 0])
+            expectEqual(maps.map(\.process), [1, 2, 2, 1])
+            expectEqual(maps.map(\.moment), [.fork, .fork, .end, .end])
+            expectEqual(maps.map(\.parent), [0, 1, 1, 0])
             let tables = maps.map { MemoryMapTable.render($0, fileNames: result.fileNames) }
             // Anonymous pages: two of four touched (all four with the eager pager).
             let eager = SystemUnderTest.pager == .eager
@@ -39,12 +39,12 @@ extension PagerDependent {
             }
             // Right after the fork everything resident is shared, in both. The file's page is
             // the page cache's frame, so it stays shared (with the cache) throughout.
-            #expect(Self.mappedRows(tables[0]) == [anonymous(touched), file(1)], "\(tables[0])")
-            #expect(Self.mappedRows(tables[1]) == [anonymous(touched), file(1)], "\(tables[1])")
+            expectEqual(Self.mappedRows(tables[0]), [anonymous(touched), file(1)], "\(tables[0])")
+            expectEqual(Self.mappedRows(tables[1]), [anonymous(touched), file(1)], "\(tables[1])")
             // The child wrote one anonymous page: its own copy now.
-            #expect(Self.mappedRows(tables[2]) == [anonymous(touched - 1), file(1)], "\(tables[2])")
+            expectEqual(Self.mappedRows(tables[2]), [anonymous(touched - 1), file(1)], "\(tables[2])")
             // The parent ends after the child: its anonymous pages are its own again.
-            #expect(Self.mappedRows(tables[3]) == [anonymous(0), file(1)], "\(tables[3])")
+            expectEqual(Self.mappedRows(tables[3]), [anonymous(0), file(1)], "\(tables[3])")
             for table in tables {
                 #expect(table.contains("0x0000000047470000-0x0000000047480000  64 KiB  rw-   stack"), "\(table)")
                 #expect(table.contains("r-x   file memmap +0x"), "program text is the program file's: \(table)")
@@ -69,7 +69,7 @@ extension PagerDependent {
         @Test func withoutTheOptionTheKernelReportsNoMaps() throws {
             let result = try SystemUnderTest.run("memmap")
             #expect(result.memoryMaps.isEmpty)
-            #expect(result.stdout == "abH\n")
+            expectEqual(result.stdout, "abH\n")
         }
     }
 }

@@ -84,10 +84,10 @@ extension PagerDependent {
         @Test func aProgramThatTouches64MiBRuns24TimesInA512MiBMachineWithoutLeaking() throws {
             let result = try SystemUnderTest.run("bigmap") { run in
                 run.repetitions = 24
-                #expect(run.machine.memory == 512)
+                expectEqual(run.machine.memory, 512)
             }
-            #expect(result.exitStatuses == [Int64](repeating: 0, count: 24), "log:\n\(result.log)")
-            #expect(result.stdout == String(repeating: "touched 64 MiB, checksum 2088960\n", count: 24))
+            expectEqual(result.exitStatuses, [Int64](repeating: 0, count: 24), "log:\n\(result.log)")
+            expectEqual(result.stdout, String(repeating: "touched 64 MiB, checksum 2088960\n", count: 24))
             expectNothingLeakedAndNoPanic(result)
         }
 
@@ -95,9 +95,9 @@ extension PagerDependent {
         @Test func randomSystemCallsAllReturnWithoutPanicOrLeak() throws {
             let calls = TestTier.count(short: 40_000, long: 100_000)
             let result = try SystemUnderTest.run("fuzz", ["\(calls)"])
-            #expect(result.exitStatus == 0, "log:\n\(result.log)")
+            expectEqual(result.exitStatus, 0, "log:\n\(result.log)")
             let started = result.stdout.wholeMatch(of: /(\d+) calls returned; (\d+) threads were started\n/).map { (Int($0.1)!, Int($0.2)!) }
-            #expect(started?.0 == calls, "every call returned: \(result.stdout)")
+            expectEqual(started?.0, calls, "every call returned: \(result.stdout)")
             #expect((started?.1 ?? 0) > 20, "threads fuzz too: \(result.stdout)")
             expectNothingLeakedAndNoPanic(result)
         }
@@ -108,7 +108,7 @@ extension PagerDependent {
 
         @Test func theMemoryDemoLeaksNothing() throws {
             let result = try SystemUnderTest.run("mm-demo")
-            #expect(result.exitStatus == 0)
+            expectEqual(result.exitStatus, 0)
             #expect(result.stdout.contains("unmapping both: 0 0\n"))
             expectNothingLeakedAndNoPanic(result)
         }

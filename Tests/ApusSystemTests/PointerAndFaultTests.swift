@@ -57,14 +57,14 @@ extension PagerDependent {
         ])
         func aFaultKillsOnlyTheProcessWithStatusMinusOne(kind: String, logged: String) throws {
             let result = try expectRun("fault", [kind], stdout: "about to fault: \(kind)\n", status: -1)
-            #expect(result.shellStatus == 255)
+            expectEqual(result.shellStatus, 255)
             #expect(result.logLines.contains { $0.contains(logged) && $0.hasSuffix("process killed with status -1") }, "log:\n\(result.log)")
         }
 
         @Test func oddReadsOfStandardInputGetTheDocumentedErrors() throws {
             let result = try SystemUnderTest.run("stdinedge", input: "abc")
-            #expect(result.stdout == InteractiveInputTests.stdinedgeOutput)
-            #expect(result.exitStatus == 0)
+            expectEqual(result.stdout, InteractiveInputTests.stdinedgeOutput)
+            expectEqual(result.exitStatus, 0)
         }
     }
 }

@@ -50,8 +50,8 @@ extension PagerDependent {
 
         @Test func processesThatWaitForEachOtherForeverAreEndedWithTheReason() throws {
             let result = try expectRun("deadlock", stdout: "parent and child both wait to read\n", status: -1)
-            #expect(result.logLines.filter { $0.hasPrefix("deadlock: thread ") && $0.hasSuffix("which no thread can bring about; process ended with status -1") }.count == 2,
-                    "log:\n\(result.log)")
+            expectEqual(result.logLines.filter { $0.hasPrefix("deadlock: thread ") && $0.hasSuffix("which no thread can bring about; process ended with status -1") }.count, 2,
+                        "log:\n\(result.log)")
         }
 
         @Test func hoardingProcessesAreBoundedTogetherAndTheKernelReclaimsAll() throws {
@@ -101,9 +101,9 @@ extension PagerDependent {
 /// first, which takes half a minute more of CI.
 @Suite("Processes: pipes and budgets")
 struct ProcessBudgetTests {
-    /// 64 MiB in one `write` (256 MiB in the long tier).
+    /// 32 MiB in one `write` (256 MiB in the long tier).
     @Test func oneWriteOfManyMebibytesIntoAPipeReachesTheReaderWhole() throws {
-        let bytes = TestTier.count(short: 64, long: 256) << 20
+        let bytes = TestTier.count(short: 32, long: 256) << 20
         try expectRun("bigwrite", ["\(bytes >> 20)"], stdout: "one write of \(bytes) bytes returned \(bytes); the child read \(bytes) bytes, 0 wrong (report 16)\n")
     }
 

@@ -51,7 +51,7 @@ struct ProgramTests {
             stdin's fd is reused: 0
 
             """)
-        #expect(result.stderr == "this line goes to standard error\n")
+        expectEqual(result.stderr, "this line goes to standard error\n")
     }
 
     @Test func regularFiles() throws {
@@ -137,14 +137,14 @@ struct ProgramTests {
 
     @Test func aMissingProgramIsAnErrorThatNamesTheFilesThereAre() throws {
         let error = #expect(throws: ProgramRun.NoSuchProgram.self) { try SystemUnderTest.run("no-such-program") }
-        #expect(error?.description.hasPrefix("no program named no-such-program in the root file system.") == true)
-        #expect(error?.files.contains(Array("hello".utf8)) == true)
+        expectEqual(error?.description.hasPrefix("no program named no-such-program in the root file system."), true)
+        expectEqual(error?.files.contains(Array("hello".utf8)), true)
     }
 
     @Test func aFileThatIsNotAProgramIsRefused() throws {
         let result = try SystemUnderTest.run("hello.txt")
-        #expect(result.exitStatus == nil)
-        #expect(result.problem == "cannot run hello.txt: not a valid x86-64 ELF executable")
+        expectEqual(result.exitStatus, nil)
+        expectEqual(result.problem, "cannot run hello.txt: not a valid x86-64 ELF executable")
     }
 
     @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/gcc"), "needs gcc at /usr/bin/gcc"))
@@ -162,13 +162,13 @@ struct ProgramTests {
         gcc.waitUntilExit()
         try #require(gcc.terminationStatus == 0)
         let result = try SystemUnderTest.run("external", ["hello"], rootfs: [folder])
-        #expect(result.stdout == "built with gcc, running on Apus\nhello\n")
-        #expect(result.exitStatus == 7)
+        expectEqual(result.stdout, "built with gcc, running on Apus\nhello\n")
+        expectEqual(result.exitStatus, 7)
     }
 
     @Test func theDemoRunsWhenNoProgramIsNamed() throws {
         let result = try SystemUnderTest.run("demo")
-        #expect(result.exitStatus == 0)
+        expectEqual(result.exitStatus, 0)
         #expect(result.stdout.hasPrefix("Hello from Apus, an x86-64 teaching kernel in Embedded Swift.\n"))
     }
 }

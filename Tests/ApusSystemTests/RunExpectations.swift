@@ -9,16 +9,16 @@ import Testing
 func expectNothingLeakedAndNoPanic(_ result: ProgramRun.Result, sourceLocation: SourceLocation = #_sourceLocation) {
     #expect(!result.logLines.contains { $0.hasPrefix("PANIC") }, "kernel log:\n\(result.log)", sourceLocation: sourceLocation)
     if let problems = result.diskProblems {
-        #expect(problems == [], "the disk after the run:\n\(problems.joined(separator: "\n"))", sourceLocation: sourceLocation)
+        expectEqual(problems, [], "the disk after the run:\n\(problems.joined(separator: "\n"))", sourceLocation: sourceLocation)
     }
     guard !result.exitStatuses.isEmpty else { return }
     if let frames = result.frames {
-        #expect(frames.before == frames.after, "frames leaked: \(frames.after - frames.before)", sourceLocation: sourceLocation)
+        expectEqual(frames.before, frames.after, "frames leaked: \(frames.after - frames.before)", sourceLocation: sourceLocation)
     } else {
         Issue.record("the kernel reported no frame counts", sourceLocation: sourceLocation)
     }
     if let stacks = result.kernelStacks {
-        #expect(stacks.before == stacks.after, "kernel stacks leaked: \(stacks.after - stacks.before)", sourceLocation: sourceLocation)
+        expectEqual(stacks.before, stacks.after, "kernel stacks leaked: \(stacks.after - stacks.before)", sourceLocation: sourceLocation)
     } else {
         Issue.record("the kernel reported no kernel stack counts", sourceLocation: sourceLocation)
     }
@@ -31,9 +31,9 @@ func expectRun(_ program: String, _ arguments: [String] = [], input: String = ""
                setUp: (inout ProgramRun) -> Void = { _ in },
                stdout expected: String, status: Int64 = 0, sourceLocation: SourceLocation = #_sourceLocation) throws -> ProgramRun.Result {
     let result = try SystemUnderTest.run(program, arguments, input: input, argv0: argv0, setUp: setUp)
-    #expect(result.problem == nil, "kernel log:\n\(result.log)", sourceLocation: sourceLocation)
-    #expect(result.stdout == expected, sourceLocation: sourceLocation)
-    #expect(result.exitStatus == status, sourceLocation: sourceLocation)
+    expectEqual(result.problem, nil, "kernel log:\n\(result.log)", sourceLocation: sourceLocation)
+    expectEqual(result.stdout, expected, sourceLocation: sourceLocation)
+    expectEqual(result.exitStatus, status, sourceLocation: sourceLocation)
     expectNothingLeakedAndNoPanic(result, sourceLocation: sourceLocation)
     return result
 }

@@ -28,14 +28,14 @@ struct RunGuaranteeTests {
         let folder = try TemporaryFolder()
         let file = folder.url.appendingPathComponent("both").path
         let toFile = try Self.shell("\"$0\" run --acceleration software interleave 400 > '\(file)' 2>&1")
-        #expect(toFile.status == 0, "\(toFile.stderr)")
-        #expect(try String(contentsOfFile: file, encoding: .utf8) == Self.interleaved(400))
+        expectEqual(toFile.status, 0, "\(toFile.stderr)")
+        expectEqual(try String(contentsOfFile: file, encoding: .utf8), Self.interleaved(400))
         let throughPipe = try Self.shell("\"$0\" run --acceleration software interleave 400 2>&1 | cat")
-        #expect(String(decoding: throughPipe.stdout, as: UTF8.self) == Self.interleaved(400))
+        expectEqual(String(decoding: throughPipe.stdout, as: UTF8.self), Self.interleaved(400))
         // Apart, each stream is exact.
         let apart = try CommandTests.apus(["run", "--acceleration", "software", "interleave", "6"])
-        #expect(String(decoding: apart.stdout, as: UTF8.self) == "out 1\nout 3\nout 5\n")
-        #expect(apart.stderr == "err 0\nerr 2\nerr 4\n")
+        expectEqual(String(decoding: apart.stdout, as: UTF8.self), "out 1\nout 3\nout 5\n")
+        expectEqual(apart.stderr, "err 0\nerr 2\nerr 4\n")
     }
 
     // MARK: Statuses
@@ -43,10 +43,10 @@ struct RunGuaranteeTests {
     @Test func repeatExitsWithTheFirstFailingRunsStatusAndSaysWhichRunItWas() throws {
         try Self.prepare()
         let failing = try CommandTests.apus(["run", "--acceleration", "software", "--repeat", "4", "nthrun", "0", "3", "5", "0"])
-        #expect(failing.status == 3, "\(failing.stderr)")
+        expectEqual(failing.status, 3, "\(failing.stderr)")
         #expect(failing.stderr.contains("apus: run 2 of 4 was the first to fail (exit status 3)"), "\(failing.stderr)")
         let passing = try CommandTests.apus(["run", "--acceleration", "software", "--repeat", "3", "nthrun", "0", "0", "0", "7"])
-        #expect(passing.status == 0, "the last run ran past the statuses: \(passing.stderr)")
+        expectEqual(passing.status, 0, "the last run ran past the statuses: \(passing.stderr)")
         #expect(!passing.stderr.contains("first to fail"))
     }
 
@@ -58,21 +58,21 @@ struct RunGuaranteeTests {
                 run.machine.timeout = 2
                 run.repetitions = 9
             }
-            #expect(result.problem == nil, "9 runs of at least 0.3 s each outlast one time-out of 2 s")
+            expectEqual(result.problem, nil, "9 runs of at least 0.3 s each outlast one time-out of 2 s")
             #expect(result.runs.count == 9 && result.shellStatus == 0)
         }
     }
 
     @Test func aNegativeRepeatCountIsACountOutOfRange() throws {
         let finished = try CommandTests.apus(["run", "--repeat", "-1", "hello"])
-        #expect(finished.status == 2)
+        expectEqual(finished.status, 2)
         #expect(finished.stderr.contains("--repeat -1: the count must be between 1 and"), "\(finished.stderr)")
     }
 
     @Test func outputThatCannotBeWrittenIsReportedNotTakenForAClosedReader() throws {
         try Self.prepare()
         let full = try Self.shell("\"$0\" run --acceleration software hello > /dev/full")
-        #expect(full.status == 74, "\(full.stderr)")
+        expectEqual(full.status, 74, "\(full.stderr)")
         #expect(full.stderr.contains("cannot write the program's output to this command's standard output: No space left on device"), "\(full.stderr)")
     }
 
@@ -92,21 +92,21 @@ struct RunGuaranteeTests {
         sleep(2) // the pipe fills while no one reads
         let received = out.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
-        #expect(process.terminationStatus == 0)
+        expectEqual(process.terminationStatus, 0)
         #expect(received.count == 2048 << 10)
         #expect(received.enumerated().allSatisfy { $0.element == UInt8(truncatingIfNeeded: $0.offset ^ ($0.offset >> 8) ^ ($0.offset >> 16)) })
     }
 
     @Test func aMemoryMapPictureThatCannotBeWrittenIsRefusedBeforeTheBoot() throws {
         let finished = try CommandTests.apus(["run", "--memory-map", "/no/such/folder/m.svg", "memmap"])
-        #expect(finished.status == 2)
+        expectEqual(finished.status, 2)
         #expect(finished.stdout.isEmpty, "nothing ran")
         #expect(finished.stderr.contains("--memory-map /no/such/folder/m.svg: cannot write it: the folder /no/such/folder does not exist"), "\(finished.stderr)")
     }
 
     @Test func anOptionAfterTheProgramsNameIsTheProgramsAndAMissingProgramSaysWhereOptionsGo() throws {
         let finished = try CommandTests.apus(["run", "helo", "--stats"])
-        #expect(finished.status == 127)
+        expectEqual(finished.status, 127)
         #expect(finished.stderr.contains("Options go before the program's name"), "\(finished.stderr)")
         #expect(finished.stderr.contains("(--stats came after it)"))
     }
@@ -151,7 +151,7 @@ struct RunGuaranteeTests {
         sleep(2) // the machine powers off with the rest of the output waiting in the pipe
         try out.fileHandleForReading.close()
         process.waitUntilExit()
-        #expect(process.terminationStatus == 141)
+        expectEqual(process.terminationStatus, 141)
         #expect(Self.unmapped(Self.sharedRAMFiles().subtracting(before), madeBy: process.processIdentifier).isEmpty, "the guest RAM file went")
         let left = FileManager.default.subpaths(atPath: folder.url.path) ?? []
         #expect(left.isEmpty, "left in the temporary folder: \(left)")
@@ -161,7 +161,7 @@ struct RunGuaranteeTests {
         try Self.prepare()
         let started = Date()
         let finished = try Self.shell("exec \"$0\" run --acceleration software cat <&-")
-        #expect(finished.status == 0, "\(finished.stderr)")
+        expectEqual(finished.status, 0, "\(finished.stderr)")
         #expect(finished.stdout.isEmpty)
         #expect(Date().timeIntervalSince(started) < 60)
     }
@@ -174,8 +174,8 @@ struct RunGuaranteeTests {
             run.reportsMemoryMaps = true
             run.machine.timeout = 30
         }
-        #expect(result.problem == nil, "the maps of \(forks) forks of \(regions) regions take seconds, not minutes")
-        #expect(result.stdout == "\(regions) regions, \(forks) forks\n")
+        expectEqual(result.problem, nil, "the maps of \(forks) forks of \(regions) regions take seconds, not minutes")
+        expectEqual(result.stdout, "\(regions) regions, \(forks) forks\n")
         #expect(result.memoryMaps.count == 3 * forks + 1, "both sides of each fork and every end")
     }
 
@@ -195,8 +195,8 @@ struct RunGuaranteeTests {
         kill(process.processIdentifier, SIGTSTP)
         let stopped = Date().addingTimeInterval(10)
         while Self.state(of: qemu) != "T" || Self.state(of: process.processIdentifier) != "T", Date() < stopped { usleep(50_000) }
-        #expect(Self.state(of: qemu) == "T", "QEMU stops with the tool")
-        #expect(Self.state(of: process.processIdentifier) == "T")
+        expectEqual(Self.state(of: qemu), "T", "QEMU stops with the tool")
+        expectEqual(Self.state(of: process.processIdentifier), "T")
         kill(process.processIdentifier, SIGCONT)
         let going = Date().addingTimeInterval(10)
         while Self.state(of: qemu) == "T", Date() < going { usleep(50_000) }
@@ -211,9 +211,9 @@ struct RunGuaranteeTests {
     @Test func traceShowsEveryCallDecodedOnStandardErrorOrInAFile() throws {
         try Self.prepare()
         let traced = try CommandTests.apus(["run", "--acceleration", "software", "--trace", "cat", "hello.txt"])
-        #expect(traced.status == 0)
-        #expect(String(decoding: traced.stdout, as: UTF8.self) == "Hello, file!\n", "the program's output is untouched")
-        #expect(traced.stderr == """
+        expectEqual(traced.status, 0)
+        expectEqual(String(decoding: traced.stdout, as: UTF8.self), "Hello, file!\n", "the program's output is untouched")
+        expectEqual(traced.stderr, """
             [1.1] open("hello.txt", O_RDONLY) = 3
             [1.1] read(3, "Hello, file!\\n", 512) = 13
             [1.1] write(1, "Hello, file!\\n", 13) = 13
@@ -239,9 +239,9 @@ struct RunGuaranteeTests {
             let plain = try CommandTests.apus(["run", "--acceleration", "software", "--stats", program])
             let traced = try CommandTests.apus(["run", "--acceleration", "software", "--stats", "--trace", file, program])
             #expect(plain.status == 0 && traced.status == 0)
-            #expect(plain.stdout == traced.stdout, "\(program)")
+            expectEqual(plain.stdout, traced.stdout, "\(program)")
             let frames = { (text: String) in text.split(separator: "\n").filter { $0.contains("frames in use") } }
-            #expect(frames(plain.stderr) == frames(traced.stderr), "the same frames, before and after: \(program)")
+            expectEqual(frames(plain.stderr), frames(traced.stderr), "the same frames, before and after: \(program)")
             traces[program] = try String(contentsOfFile: file, encoding: .utf8)
         }
         let threads = traces["threads", default: ""]

@@ -22,12 +22,12 @@ struct RunReportingTests {
     func sixteenMiBArriveByteForByteAndAsTheProgramWrites(stream: ConsoleStream) throws {
         let chunks = LockedCounter()
         let result = try SystemUnderTest.run("flood", [stream == .output ? "1" : "2", "16384"], onOutput: { _, _ in chunks.increment() })
-        #expect(result.problem == nil)
-        #expect(result.exitStatus == 0)
+        expectEqual(result.problem, nil)
+        expectEqual(result.exitStatus, 0)
         let expected = Self.floodPattern(16 << 20)
         let (got, other) = stream == .output ? (result.output, result.errorOutput) : (result.errorOutput, result.output)
-        #expect(got.count == expected.count)
-        #expect(got == expected, "every byte, in order")
+        expectEqual(got.count, expected.count)
+        expectEqual(got, expected, "every byte, in order")
         #expect(other.isEmpty)
         #expect(chunks.value > 1, "passed on as it arrives, not at the end")
     }
@@ -35,8 +35,8 @@ struct RunReportingTests {
     @Test(arguments: [ConsoleStream.output, .error])
     func withoutSharedRAMTheOutputTakesTheDebugConsolesEveryByteStill(stream: ConsoleStream) throws {
         let result = try SystemUnderTest.run("flood", [stream == .output ? "1" : "2", "512"]) { $0.machine.usesOutputRings = false }
-        #expect(result.problem == nil)
-        #expect((stream == .output ? result.output : result.errorOutput) == Self.floodPattern(512 << 10))
+        expectEqual(result.problem, nil)
+        expectEqual((stream == .output ? result.output : result.errorOutput), Self.floodPattern(512 << 10))
         #expect((stream == .output ? result.errorOutput : result.output).isEmpty)
     }
 
@@ -48,8 +48,8 @@ struct RunReportingTests {
         let result = try SystemUnderTest.run("", rootfs: [folder.url]) { $0.program = Self.forgedName }
         #expect(result.exitStatuses.isEmpty)
         #expect(result.frames == nil)
-        #expect(result.shellStatus == 126)
-        #expect(result.problem == #"cannot run e\nexit status 0\nframes in use: 1 before, 1 after (0 leaked)\n: not a valid x86-64 ELF executable"#)
+        expectEqual(result.shellStatus, 126)
+        expectEqual(result.problem, #"cannot run e\nexit status 0\nframes in use: 1 before, 1 after (0 leaked)\n: not a valid x86-64 ELF executable"#)
         #expect(!result.logLines.contains("exit status 0"), "the name is escaped in the log:\n\(result.log)")
     }
 
@@ -58,9 +58,9 @@ struct RunReportingTests {
         let kernel = folder.url.appendingPathComponent("Apus Kernel, release")
         try FileManager.default.copyItem(at: SystemUnderTest.kernel.get(), to: kernel)
         let result = try SystemUnderTest.run("cat", ["motd.txt"], kernel: kernel) { $0.machine.scratchParent = folder.url }
-        #expect(result.problem == nil, "log:\n\(result.log)")
-        #expect(result.stdout == "KeOS is fun!\nApus too.\n")
-        #expect(result.exitStatus == 0)
+        expectEqual(result.problem, nil, "log:\n\(result.log)")
+        expectEqual(result.stdout, "KeOS is fun!\nApus too.\n")
+        expectEqual(result.exitStatus, 0)
     }
 
     @Test func theProgramsBuildAndRunFromACheckoutUnderAPathWithSpacesAndCommas() throws {
@@ -74,15 +74,15 @@ struct RunReportingTests {
         let build = UserlandBuild(workspace: Workspace(root: folder.url))
         let programs = try build.build(.only(["hello"]))
         let result = try SystemUnderTest.run("hello", programs: programs) { $0.machine.scratchParent = folder.url }
-        #expect(result.problem == nil)
-        #expect(result.stdout == "Hello from Apus!\n")
+        expectEqual(result.problem, nil)
+        expectEqual(result.stdout, "Hello from Apus!\n")
     }
 
     @Test func aRepeatedRunThatCannotStartFailsTheCommandAndEveryRunIsReported() throws {
         let result = try SystemUnderTest.run("selfwrite") { $0.repetitions = 3 }
-        #expect(result.runs == [.exited(0), .couldNotStart(.notAProgram)])
-        #expect(result.problem == "run 2 of 3: cannot run selfwrite: not a valid x86-64 ELF executable")
-        #expect(result.shellStatus == 126)
+        expectEqual(result.runs, [.exited(0), .couldNotStart(.notAProgram)])
+        expectEqual(result.problem, "run 2 of 3: cannot run selfwrite: not a valid x86-64 ELF executable")
+        expectEqual(result.shellStatus, 126)
     }
 
     @Test func aRepeatThatTimesOutFailsTheCommand() throws {
@@ -90,9 +90,9 @@ struct RunReportingTests {
             run.repetitions = 2
             run.machine.timeout = 1
         }
-        #expect(result.stdout == "spinning\n")
-        #expect(result.problem?.contains("did not power off within 1 second of") == true)
-        #expect(result.shellStatus == 125)
+        expectEqual(result.stdout, "spinning\n")
+        expectEqual(result.problem?.contains("did not power off within 1 second of"), true)
+        expectEqual(result.shellStatus, 125)
     }
 
     @Test func argumentBytesThatAreNotUTF8ReachTheProgramExactly() throws {
@@ -101,7 +101,7 @@ struct RunReportingTests {
             run.argv0 = name
             run.arguments = [[0xFF, 0x41], [0xC3, 0x28]]
         }
-        #expect(result.exitStatus == 3)
+        expectEqual(result.exitStatus, 3)
         let output = [UInt8](result.output)
         for bytes in [name, [0xFF, 0x41], [0xC3, 0x28]] as [[UInt8]] {
             #expect(output.contains(subsequence: [UInt8(ascii: "\"")] + bytes + [UInt8(ascii: "\"")]), "\(bytes) in \(result.stdout)")

@@ -21,17 +21,17 @@ struct SeveralCPUsTests {
     /// The run ended with `status`, printed `lines` first (the lines after them are times),
     /// and gave back every frame and kernel stack.
     static func expect(_ result: ProgramRun.Result, lines: [String], status: Int64 = 0, sourceLocation: SourceLocation = #_sourceLocation) {
-        #expect(result.problem == nil, "kernel log:\n\(result.log)", sourceLocation: sourceLocation)
-        #expect(result.exitStatus == status, "output:\n\(result.stdout)\nkernel log:\n\(result.log)", sourceLocation: sourceLocation)
+        expectEqual(result.problem, nil, "kernel log:\n\(result.log)", sourceLocation: sourceLocation)
+        expectEqual(result.exitStatus, status, "output:\n\(result.stdout)\nkernel log:\n\(result.log)", sourceLocation: sourceLocation)
         let printed = result.stdout.split(separator: "\n").map(String.init)
-        #expect(Array(printed.prefix(lines.count)) == lines, sourceLocation: sourceLocation)
+        expectEqual(Array(printed.prefix(lines.count)), lines, sourceLocation: sourceLocation)
         expectNothingLeakedAndNoPanic(result, sourceLocation: sourceLocation)
     }
 
     @Test func aMachineOfOneCPUStartsNoOther() throws {
         let result = try Self.run("hello", cpus: 1)
         Self.expect(result, lines: ["Hello from Apus!"])
-        #expect(result.processors == 1)
+        expectEqual(result.processors, 1)
         #expect(result.logLines.contains("cpus: 1 running"))
     }
 
@@ -53,10 +53,10 @@ struct SeveralCPUsTests {
     /// compared with the host: kill, stop, continue and a handler, with no system call in
     /// the targets' loops).
     @Test func signalsReachProcessesSpinningOnOtherCPUs() throws {
-        try LinuxProgramTests.withHostProgram("linuxspin") { folder, expected in
+        try LinuxProgramTests.withHostProgram("linuxspin") { folder, hostRun in
             let result = try SystemUnderTest.run("linuxspin", rootfs: [folder]) { $0.machine.cpus = Self.cpus }
-            #expect(result.problem == nil, "kernel log:\n\(result.log)")
-            #expect(result.stdout == expected)
+            expectEqual(result.problem, nil, "kernel log:\n\(result.log)")
+            expectEqual(result.stdout, try hostRun.output())
             #expect(result.exitStatus == 0 && result.processors == Self.cpus)
             expectNothingLeakedAndNoPanic(result)
         }
@@ -64,10 +64,10 @@ struct SeveralCPUsTests {
 
     @Test func theWaitForTheKernelLockIsMeasuredAndReported() throws {
         let result = try Self.run("threads")
-        #expect(result.exitStatus == 0)
+        expectEqual(result.exitStatus, 0)
         let lock = try #require(result.kernelLock, "the kernel reports the lock's waits")
         #expect(lock.acquisitions > 0 && lock.cpuTicks > 0 && lock.waitedTicks >= 0 && lock.waitedTicks <= lock.cpuTicks)
-        #expect(result.processors == Self.cpus)
+        expectEqual(result.processors, Self.cpus)
     }
 }
 }

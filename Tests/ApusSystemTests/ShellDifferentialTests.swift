@@ -83,13 +83,13 @@ struct ShellDifferentialTests {
         let scripts = Self.scripts
         #expect(scripts.count >= 20)
         let records = try #require(Self.records(try Self.runOnHost(scripts)), "the driver's output is not a list of records")
-        #expect(records.map(\.name) == scripts)
+        expectEqual(records.map(\.name), scripts)
         for record in records {
             let expected = try Self.expected(record.name)
-            #expect(record == expected, "\(record.name): the host's busybox printed\n\(String(decoding: record.bytes, as: UTF8.self))")
+            expectEqual(record, expected, "\(record.name): the host's busybox printed\n\(String(decoding: record.bytes, as: UTF8.self))")
         }
         let expectedFiles = try FileManager.default.contentsOfDirectory(atPath: Self.folder.path).filter { $0.hasSuffix(".expected") }
-        #expect(Set(expectedFiles.map { String($0.dropLast(9)) }) == Set(scripts), "a script without its record, or a record without its script")
+        expectEqual(Set(expectedFiles.map { String($0.dropLast(9)) }), Set(scripts), "a script without its record, or a record without its script")
     }
 
     @Test func theScriptsThatRunOnApusPrintTheHostsRecords() throws {
@@ -111,7 +111,7 @@ struct ShellDifferentialTests {
             try FileManager.default.copyItem(at: Self.folder.appendingPathComponent("\(name).sh"), to: rootfs.appendingPathComponent("scripts/\(name).sh"))
         }
         let result = try SystemUnderTest.run("busybox", ["sh", "/scripts/\(Self.driver).sh", "/scripts", "/tmp"] + names, rootfs: [rootfs])
-        #expect(result.exitStatus == 0, "\(result.stderr)")
+        expectEqual(result.exitStatus, 0, "\(result.stderr)")
         let records = Self.records([UInt8](result.output)) ?? []
         var passed: [String] = []
         for name in names {
@@ -119,7 +119,7 @@ struct ShellDifferentialTests {
             let record = records.first { $0.name == name }
             if record == expected { passed.append(name) }
             if Self.passingOnApus.contains(name) {
-                #expect(record == expected, "\(name) on Apus printed\n\(record.map { String(decoding: $0.bytes, as: UTF8.self) } ?? "no record")")
+                expectEqual(record, expected, "\(name) on Apus printed\n\(record.map { String(decoding: $0.bytes, as: UTF8.self) } ?? "no record")")
             }
         }
         if all { print("busybox scripts that print the host's records on Apus: \(passed.joined(separator: ", "))") }

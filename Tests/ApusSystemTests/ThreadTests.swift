@@ -105,7 +105,7 @@ extension PagerDependent {
         @Test func threadsJoiningInACycleAreADeadlockTheKernelEnds() throws {
             let result = try Self.expectThreads("joincycle", stdout: "A joins B, B joins A, and the main thread joins A\n", status: -1)
             let deadlocks = result.logLines.filter { $0.hasPrefix("deadlock: thread ") && $0.contains("waits until a thread of the process ends") }
-            #expect(deadlocks.count == 3, "log:\n\(result.log)")
+            expectEqual(deadlocks.count, 3, "log:\n\(result.log)")
         }
 
         @Test func aForkFromAThreadCopiesThatThreadOnly() throws {
@@ -136,7 +136,7 @@ extension PagerDependent {
             #expect(result.problem == nil && result.exitStatus == 0, "log:\n\(result.log)")
             expectNothingLeakedAndNoPanic(result)
             let lines = result.stdout.split(separator: "\n").map(String.init)
-            #expect(lines.count == 2)
+            expectEqual(lines.count, 2)
             #expect(lines.first?.wholeMatch(of: /thread create \+ join: \d+ ticks/) != nil, "\(lines)")
             #expect(lines.last?.wholeMatch(of: /pipe round trip between two threads \(two switches\): \d+ ticks/) != nil, "\(lines)")
         }
@@ -209,7 +209,7 @@ extension PagerDependent.ThreadTests {
 
     @Test func joinsAndPipeReadsOfTwoProcessesWaitingOnEachOtherAreADeadlockTheKernelEnds() throws {
         let result = try expectRun("hostile", ["deadmix"], stdout: "both wait\n", status: -1)
-        #expect(result.logLines.filter { $0.hasPrefix("deadlock: thread ") }.count == 4, "log:\n\(result.log)")
+        expectEqual(result.logLines.filter { $0.hasPrefix("deadlock: thread ") }.count, 4, "log:\n\(result.log)")
     }
 
     @Test func aJoinOfAnotherProcesssThreadIsInvalidArgument() throws {

@@ -32,9 +32,9 @@ struct WaitingCallProgramTests {
     /// Two writers, 200 records of 3,000 bytes each, ten runs in one boot: no record mixed.
     @Test func recordsOfAtMost4096BytesFromTwoWritersComeOutWhole() throws {
         let result = try SystemUnderTest.run("pipeatomic") { $0.repetitions = 10 }
-        #expect(result.problem == nil, "kernel log:\n\(result.log)")
-        #expect(result.stdout == String(repeating: "400 records of 3000 bytes from two writers, 0 mixed; then -32\n", count: 10))
-        #expect(result.exitStatuses == Array(repeating: 0, count: 10))
+        expectEqual(result.problem, nil, "kernel log:\n\(result.log)")
+        expectEqual(result.stdout, String(repeating: "400 records of 3000 bytes from two writers, 0 mixed; then -32\n", count: 10))
+        expectEqual(result.exitStatuses, Array(repeating: 0, count: 10))
     }
 
     @Test func recordsOfExactly4096BytesComeOutWhole() throws {

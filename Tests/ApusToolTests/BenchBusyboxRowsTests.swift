@@ -14,10 +14,10 @@ struct BenchBusyboxRowsTests {
         defer { try? FileManager.default.removeItem(at: folder) }
         // The host's /bin/true and /bin/sh stand in for busybox's: the format is what counts.
         let (finished, output) = try LinuxBuiltPrograms.bench(["busybox", "short"], in: folder)
-        #expect(finished.status == 0, "\(finished.text)")
+        expectEqual(finished.status, 0, "\(finished.text)")
         #expect(output.isComplete, "\(finished.text)")
-        #expect(output.rows.map(\.name) == Self.busyboxRows)
-        #expect(output.rows.map(\.label) == [
+        expectEqual(output.rows.map(\.name), Self.busyboxRows)
+        expectEqual(output.rows.map(\.label), [
             "fork + execve + wait of busybox true",
             "busybox sh: while loop of 10 iterations, whole run",
             "busybox sh: one iteration (whole run / 10)",
@@ -37,7 +37,7 @@ struct BenchBusyboxRowsTests {
             .init(name: "init", kind: .file(Data("init".utf8)), permissions: 0o700),
         ]).bytes()
         let entries = BenchTests.entries(of: archive)
-        #expect(entries.map(\.name) == ["bin", "bin/busybox", "bin/sh", "bin/true", "init", CPIOArchive.trailerName])
+        expectEqual(entries.map(\.name), ["bin", "bin/busybox", "bin/sh", "bin/true", "init", CPIOArchive.trailerName])
         #expect(entries[1...3].allSatisfy { $0.inode == 2 && $0.links == 3 && $0.mode == 0o100755 }, "one inode, one mode, three names")
         #expect(entries[1].data == Data("busybox".utf8) && entries[2].data.isEmpty && entries[3].data.isEmpty)
         #expect(entries[4].inode == 5 && entries[4].links == 1 && entries[4].mode == 0o100700)
@@ -57,10 +57,10 @@ struct BenchBusyboxRowsTests {
     @Test func linuxsInitramfsHasBusyboxInBinWithALinkPerApplet() throws {
         let archive = try LinuxMachine.initramfs(program: Data("init".utf8), busybox: (Data("busybox".utf8), ["busybox", "sh", "true"]))
         let entries = BenchTests.entries(of: archive)
-        #expect(entries.map(\.name).suffix(5) == ["bin", "bin/busybox", "bin/sh", "bin/true", CPIOArchive.trailerName])
+        expectEqual(entries.map(\.name).suffix(5), ["bin", "bin/busybox", "bin/sh", "bin/true", CPIOArchive.trailerName])
         let busybox = try #require(entries.first { $0.name == "bin/busybox" })
         #expect(busybox.data == Data("busybox".utf8) && busybox.links == 3)
-        #expect(entries.filter { $0.inode == busybox.inode }.map(\.name) == ["bin/busybox", "bin/sh", "bin/true"])
+        expectEqual(entries.filter { $0.inode == busybox.inode }.map(\.name), ["bin/busybox", "bin/sh", "bin/true"])
         #expect(!BenchTests.entries(of: try LinuxMachine.initramfs(program: Data())).contains { $0.name.hasPrefix("bin") }, "no busybox, no /bin")
     }
 
@@ -72,7 +72,7 @@ struct BenchBusyboxRowsTests {
         let root = try BenchRun.busyboxRoot(busybox: busybox, program: Data("linux build".utf8))
         defer { root.remove() }
         let program = root.url.appendingPathComponent(BenchRun.program)
-        #expect(try Data(contentsOf: program) == Data("linux build".utf8))
+        expectEqual(try Data(contentsOf: program), Data("linux build".utf8))
         #expect(FileManager.default.isExecutableFile(atPath: program.path))
         let scratch = try LinuxBuiltPrograms.scratchFolder()
         defer { try? FileManager.default.removeItem(at: scratch) }
@@ -81,7 +81,7 @@ struct BenchBusyboxRowsTests {
         try Data("keos build".utf8).write(to: programs.appendingPathComponent(BenchRun.program))
         let entries = try ProgramRun.diskEntries(programs: programs, data: data, extra: [root.url])
         let bench = try #require(entries.first { $0.path == Array(BenchRun.program.utf8) })
-        #expect(bench.source == Array(program.path.utf8), "the Linux build, not the KeOS one")
+        expectEqual(bench.source, Array(program.path.utf8), "the Linux build, not the KeOS one")
         #expect(entries.contains { $0.path == Array("bin/busybox".utf8) && $0.isFile })
         #expect(entries.contains { $0.path == Array("bin/true".utf8) } && entries.contains { $0.path == Array("bin/sh".utf8) })
         let applets = try BenchRun.initramfsBusybox(busybox).applets
@@ -92,7 +92,7 @@ struct BenchBusyboxRowsTests {
         var result = BenchRun.Result()
         result.apusLazy = [BenchTests.run(start: 100, end: 0, rows: ["bench row null-syscall 3 5 5 5 null system call"])]
         result.apusBusybox = [BenchTests.run(start: 900, end: 0, rows: ["bench row exec-true 3 7 7 7 fork + execve + wait of busybox true"])]
-        #expect(result.apus.rows.map(\.name) == [BenchSummary.bootRowName, "null-syscall", "exec-true"])
-        #expect(result.apus[BenchSummary.bootRowName]?.median == 100)
+        expectEqual(result.apus.rows.map(\.name), [BenchSummary.bootRowName, "null-syscall", "exec-true"])
+        expectEqual(result.apus[BenchSummary.bootRowName]?.median, 100)
     }
 }

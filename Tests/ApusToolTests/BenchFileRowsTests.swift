@@ -19,19 +19,19 @@ struct BenchFileRowsTests {
             try BenchDisks.dataFileContents(size: BenchDisks.dataFileSize(short: true)).write(to: data.appendingPathComponent("seq-\(number)"))
         }
         let (finished, output) = try LinuxBuiltPrograms.bench(["files", "short"], in: folder)
-        #expect(finished.status == 0, "\(finished.text)")
+        expectEqual(finished.status, 0, "\(finished.text)")
         #expect(output.isComplete, "\(finished.text)")
-        #expect(output.rows.map(\.name) == Self.fileRows)
-        #expect(output.rows.first { $0.name == "file-readdir" }?.label == "readdir of 100 entries")
-        #expect(try FileManager.default.contentsOfDirectory(atPath: folder.path).sorted() == ["bench", "bench-data"])
+        expectEqual(output.rows.map(\.name), Self.fileRows)
+        expectEqual(output.rows.first { $0.name == "file-readdir" }?.label, "readdir of 100 entries")
+        expectEqual(try FileManager.default.contentsOfDirectory(atPath: folder.path).sorted(), ["bench", "bench-data"])
     }
 
     @Test func withoutItsDataTheProgramSaysWhatIsMissing() throws {
         let folder = try LinuxBuiltPrograms.scratchFolder()
         defer { try? FileManager.default.removeItem(at: folder) }
         let (finished, output) = try LinuxBuiltPrograms.bench(["files", "short"], in: folder)
-        #expect(finished.status == 1)
-        #expect(output.failure == "open of a data file (the tool puts bench-data/seq-N on the disk): -2")
+        expectEqual(finished.status, 1)
+        expectEqual(output.failure, "open of a data file (the tool puts bench-data/seq-N on the disk): -2")
     }
 
     /// A kernel image whose boot header names `release`, as a bzImage's does.
@@ -68,9 +68,9 @@ struct BenchFileRowsTests {
             """.write(to: modules.appendingPathComponent("modules.dep"), atomically: true, encoding: .utf8)
         try "kernel/crypto/crc32c_generic.ko\n".write(to: modules.appendingPathComponent("modules.builtin"), atomically: true, encoding: .utf8)
         let found = try LinuxModules.find(for: Self.kernelImage(release: release, in: folder), in: folder)
-        #expect(found.release == release)
+        expectEqual(found.release, release)
         #expect(found.missing.isEmpty, "crc32c_generic is built in")
-        #expect(found.files.map { $0.path.replacingOccurrences(of: modules.path + "/", with: "") } == [
+        expectEqual(found.files.map { $0.path.replacingOccurrences(of: modules.path + "/", with: "") }, [
             "kernel/drivers/virtio/virtio_ring.ko", "kernel/drivers/virtio/virtio.ko", "kernel/drivers/virtio/virtio_pci.ko",
             "kernel/drivers/block/virtio_blk.ko", "kernel/lib/crc16.ko", "kernel/fs/mbcache.ko", "kernel/fs/jbd2/jbd2.ko", "kernel/fs/ext4/ext4.ko",
         ])
@@ -101,7 +101,7 @@ struct BenchFileRowsTests {
         #expect(try FileManager.default.attributesOfItem(atPath: image.path)[.size] as? UInt64 == BenchDisks.imageBytes)
         let listing = LockedData()
         let debugfs = FileManager.default.isExecutableFile(atPath: "/usr/sbin/debugfs") ? "/usr/sbin/debugfs" : "/sbin/debugfs"
-        #expect(try runReadingOutput(URL(fileURLWithPath: debugfs), ["-R", "stat /bench-data/seq-1", image.path], onData: listing.append) == 0)
+        expectEqual(try runReadingOutput(URL(fileURLWithPath: debugfs), ["-R", "stat /bench-data/seq-1", image.path], onData: listing.append), 0)
         #expect(String(decoding: listing.data, as: UTF8.self).contains("Size: 1048576"), "\(String(decoding: listing.data, as: UTF8.self))")
     }
 }

@@ -41,21 +41,21 @@ struct BusyboxDiskTests {
         let applets = ["[", "[[", "cat", "ls", "sh"]
         try Self.fakeBusybox(in: rootfs, applets: applets)
         let image = try Self.disk(with: rootfs, in: folder)
-        #expect(RunDisk.problems(of: image) == [])
+        expectEqual(RunDisk.problems(of: image), [])
         let root = try Self.longListing(image, "/").map { Self.columns($0)[4] }
-        #expect(root == ["bin", "busybox", "dev", "proc", "tmp"])
+        expectEqual(root, ["bin", "busybox", "dev", "proc", "tmp"])
         let bin = try Self.longListing(image, "/bin").map(Self.columns)
-        #expect(bin.map { $0[4] } == ["[", "[[", "busybox", "cat", "ls", "sh"])
+        expectEqual(bin.map { $0[4] }, ["[", "[[", "busybox", "cat", "ls", "sh"])
         // One file: every name has its inode, and its link count is the names it has.
         let busybox = try #require(bin.first { $0[4] == "busybox" })
-        #expect(Set(bin.map { $0[1] }) == [busybox[1]])
+        expectEqual(Set(bin.map { $0[1] }), [busybox[1]])
         #expect(bin.allSatisfy { $0[2] == String(applets.count + 2) && $0[0] == "-" })
         let rootName = try Self.columns(#require(Self.longListing(image, "/busybox").first))
-        #expect(rootName[1] == busybox[1])
+        expectEqual(rootName[1], busybox[1])
         let installed = try Data(contentsOf: rootfs.appendingPathComponent("busybox"))
         let copied = folder.url.appendingPathComponent("copied")
         _ = try ImageCopy.copy(ImageCopy.operand("\(image.path):/bin/sh"), to: .host(copied.path))
-        #expect(try Data(contentsOf: copied) == installed)
+        expectEqual(try Data(contentsOf: copied), installed)
     }
 
     @Test func aFileOfTheFolderInBinWinsOverTheAppletsLink() throws {
@@ -65,11 +65,11 @@ struct BusyboxDiskTests {
         try Data("mine\n".utf8).write(to: rootfs.appendingPathComponent("bin/ls"))
         try Self.fakeBusybox(in: rootfs, applets: ["ls", "sh"])
         let image = try Self.disk(with: rootfs, in: folder)
-        #expect(RunDisk.problems(of: image) == [])
+        expectEqual(RunDisk.problems(of: image), [])
         let bin = try Self.longListing(image, "/bin").map(Self.columns)
         let ls = try #require(bin.first { $0[4] == "ls" })
         #expect(ls[2] == "1" && ls[3] == "5", "the folder's own bin/ls")
-        #expect(try #require(bin.first { $0[4] == "sh" })[2] == "3", "bin/busybox, /busybox and bin/sh")
+        expectEqual(try #require(bin.first { $0[4] == "sh" })[2], "3", "bin/busybox, /busybox and bin/sh")
     }
 
     @Test func aBusyboxThatDoesNotRunHereIsAnErrorThatSaysSo() throws {
@@ -91,9 +91,9 @@ struct BusyboxDiskTests {
         try FileManager.default.createDirectory(at: rootfs, withIntermediateDirectories: true)
         try FileManager.default.copyItem(atPath: "/usr/bin/busybox", toPath: rootfs.appendingPathComponent("busybox").path)
         let image = try Self.disk(with: rootfs, in: folder)
-        #expect(RunDisk.problems(of: image) == [])
+        expectEqual(RunDisk.problems(of: image), [])
         let bin = try Self.longListing(image, "/bin").map(Self.columns)
-        #expect(bin.count == Set(applets + ["busybox"]).count)
+        expectEqual(bin.count, Set(applets + ["busybox"]).count)
         #expect(bin.allSatisfy { $0[2] == String(bin.count + 1) })
     }
 }

@@ -28,29 +28,29 @@ struct DiskImageTests {
         let image = folder.url.appendingPathComponent("disk.img").path
         let summary = try ImageMaking().make(at: image, from: tree.path)
         #expect(summary.tree.fileCount == 3 && summary.tree.directoryCount == 3)
-        #expect(summary.describe(image, from: "tree") == "\(image): a KeOS file system of 250000 blocks of 4 KiB and 32768 inodes, with a journal, in a file of 262400 blocks holding 3 files and 3 directories from tree")
+        expectEqual(summary.describe(image, from: "tree"), "\(image): a KeOS file system of 250000 blocks of 4 KiB and 32768 inodes, with a journal, in a file of 262400 blocks holding 3 files and 3 directories from tree")
         let device = try FileBlockDevice(openingImageAt: image)
-        #expect(device.blockCount == 262_400, "1 GiB + 1 MiB, as KeOS's tools make it")
+        expectEqual(device.blockCount, 262_400, "1 GiB + 1 MiB, as KeOS's tools make it")
         #expect(device.allocatedBytes < 4 << 20, "the image stays sparse")
         let report = try ImageCheck.check(image)
-        #expect(report.problems == [])
-        #expect(report.summary == "\(image): clean; 250000 blocks, 32768 inodes, with a journal; in use: 7 of 32768 inodes, 81 of 243844 data blocks")
+        expectEqual(report.problems, [])
+        expectEqual(report.summary, "\(image): clean; 250000 blocks, 32768 inodes, with a journal; in use: 7 of 32768 inodes, 81 of 243844 data blocks")
         let opened = try DiskImage(openingImageAt: image, writable: false)
-        #expect(try opened.fileSystem.contents(of: Array("/sub/big".utf8)) == Array(LinuxBuiltPrograms.bytes(300_000, seed: 7)))
-        #expect(try opened.fileSystem.contents(of: Array("/sub/deeper/y".utf8)) == Array("x\n".utf8))
-        #expect(try opened.fileSystem.status(Array("/empty".utf8), from: 1).type == .directory)
+        expectEqual(try opened.fileSystem.contents(of: Array("/sub/big".utf8)), Array(LinuxBuiltPrograms.bytes(300_000, seed: 7)))
+        expectEqual(try opened.fileSystem.contents(of: Array("/sub/deeper/y".utf8)), Array("x\n".utf8))
+        expectEqual(try opened.fileSystem.status(Array("/empty".utf8), from: 1).type, .directory)
     }
 
     @Test func linksToFilesAreCopiedAndLinksToFoldersAndSocketsAreLeftOutAndNamed() throws {
         let folder = try TemporaryFolder()
         let tree = try Self.hostTree(in: folder)
-        #expect(symlink("a.txt", tree.appendingPathComponent("to-a").path) == 0)
-        #expect(symlink("sub", tree.appendingPathComponent("to-sub").path) == 0)
-        #expect(mkfifo(tree.appendingPathComponent("fifo").path, 0o644) == 0)
+        expectEqual(symlink("a.txt", tree.appendingPathComponent("to-a").path), 0)
+        expectEqual(symlink("sub", tree.appendingPathComponent("to-sub").path), 0)
+        expectEqual(mkfifo(tree.appendingPathComponent("fifo").path, 0o644), 0)
         let read = try HostTree.read(tree.path)
         #expect(read.items.contains(.file(path: Array("/to-a".utf8), contents: Array("hello\n".utf8))))
-        #expect(read.leftOut == ["\(tree.path)/fifo: neither a file nor a folder", "\(tree.path)/to-sub: a symbolic link to a folder (not followed)"])
-        #expect(read.items.first == .file(path: Array("/a.txt".utf8), contents: Array("hello\n".utf8)), "entries in byte order")
+        expectEqual(read.leftOut, ["\(tree.path)/fifo: neither a file nor a folder", "\(tree.path)/to-sub: a symbolic link to a folder (not followed)"])
+        expectEqual(read.items.first, .file(path: Array("/a.txt".utf8), contents: Array("hello\n".utf8)), "entries in byte order")
     }
 
     @Test func mkfsRefusesToReplaceAnExistingFileUnlessForcedAndThenReplacesItWhole() throws {
@@ -58,15 +58,15 @@ struct DiskImageTests {
         let image = folder.url.appendingPathComponent("disk.img").path
         try Data("precious".utf8).write(to: URL(fileURLWithPath: image))
         let refused = Self.failure { _ = try ImageMaking().make(at: image, from: nil) }
-        #expect(refused == ImageCommandFailure(.usage, "\(image) exists; give --force to replace it with a new image"))
-        #expect(refused?.exitStatus == 2)
-        #expect(try Data(contentsOf: URL(fileURLWithPath: image)) == Data("precious".utf8), "untouched")
+        expectEqual(refused, ImageCommandFailure(.usage, "\(image) exists; give --force to replace it with a new image"))
+        expectEqual(refused?.exitStatus, 2)
+        expectEqual(try Data(contentsOf: URL(fileURLWithPath: image)), Data("precious".utf8), "untouched")
         var forced = ImageMaking()
         forced.replacesExisting = true
         forced.blockCount = 8_000
         _ = try forced.make(at: image, from: nil)
-        #expect(try ImageCheck.check(image).problems == [])
-        #expect(try FileManager.default.contentsOfDirectory(atPath: folder.url.path) == ["disk.img"], "no temporary file left")
+        expectEqual(try ImageCheck.check(image).problems, [])
+        expectEqual(try FileManager.default.contentsOfDirectory(atPath: folder.url.path), ["disk.img"], "no temporary file left")
     }
 
     @Test func theGeometryOptionsReachTheSuperblock() throws {
@@ -78,10 +78,10 @@ struct DiskImageTests {
         making.hasJournal = false
         _ = try making.make(at: image, from: nil)
         let device = try FileBlockDevice(openingImageAt: image)
-        #expect(device.blockCount == 5_000)
+        expectEqual(device.blockCount, 5_000)
         let superblock = try #require(try device.read(block: 1).withUnsafeBytes { Superblock($0) })
-        #expect(superblock.geometry == FileSystemGeometry(blockCount: 5_000, inodeCount: 64, hasJournal: false))
-        #expect(try ImageCheck.check(image).summary?.contains("5000 blocks, 64 inodes, without a journal") == true)
+        expectEqual(superblock.geometry, FileSystemGeometry(blockCount: 5_000, inodeCount: 64, hasJournal: false))
+        expectEqual(try ImageCheck.check(image).summary?.contains("5000 blocks, 64 inodes, without a journal"), true)
     }
 
     @Test func aGeometryThatCannotBeIsAUsageErrorAndMakesNoFile() throws {
@@ -89,13 +89,12 @@ struct DiskImageTests {
         let image = folder.url.appendingPathComponent("x.img").path
         var making = ImageMaking()
         making.blockCount = 10
-        #expect(Self.failure { _ = try making.make(at: image, from: nil) } == ImageCommandFailure(.usage, "cannot make that file system: 10 blocks leave no room for data after 6149 blocks of metadata"))
+        expectEqual(Self.failure { _ = try making.make(at: image, from: nil) }, ImageCommandFailure(.usage, "cannot make that file system: 10 blocks leave no room for data after 6149 blocks of metadata"))
         making.blockCount = nil
         making.inodeCount = 0
-        #expect(Self.failure { _ = try making.make(at: image, from: nil) }?.kind == .usage)
+        expectEqual(Self.failure { _ = try making.make(at: image, from: nil) }?.kind, .usage)
         #expect(!FileManager.default.fileExists(atPath: image))
-        #expect(Self.failure { _ = try ImageMaking().make(at: image, from: folder.url.appendingPathComponent("none").path) }
-            == ImageCommandFailure(.usage, "\(folder.url.path)/none: no such folder"))
+        expectEqual(Self.failure { _ = try ImageMaking().make(at: image, from: folder.url.appendingPathComponent("none").path) }, ImageCommandFailure(.usage, "\(folder.url.path)/none: no such folder"))
     }
 
     @Test func aTreeThatDoesNotFitIsAProblemAndLeavesNoImage() throws {
@@ -107,9 +106,9 @@ struct DiskImageTests {
         making.inodeCount = 16
         making.hasJournal = false
         let failure = Self.failure { _ = try making.make(at: image, from: tree.path) }
-        #expect(failure == ImageCommandFailure(.problem, "the files of \(tree.path) do not fit in \(making.geometry.dataBlockCount) data blocks and 16 inodes (NoSpace): give more --blocks or --inodes"))
-        #expect(failure?.exitStatus == 1)
-        #expect(try FileManager.default.contentsOfDirectory(atPath: folder.url.path) == ["tree"])
+        expectEqual(failure, ImageCommandFailure(.problem, "the files of \(tree.path) do not fit in \(making.geometry.dataBlockCount) data blocks and 16 inodes (NoSpace): give more --blocks or --inodes"))
+        expectEqual(failure?.exitStatus, 1)
+        expectEqual(try FileManager.default.contentsOfDirectory(atPath: folder.url.path), ["tree"])
     }
 
     @Test func aNameKeOSCannotHoldIsAProblemNamingThePath() throws {
@@ -119,7 +118,7 @@ struct DiskImageTests {
         let long = String(repeating: "n", count: 252)
         try Data().write(to: tree.appendingPathComponent(long))
         let failure = Self.failure { _ = try ImageMaking().make(at: folder.url.appendingPathComponent("d.img").path, from: tree.path) }
-        #expect(failure == ImageCommandFailure(.problem, "\(tree.path)/\(long): a KeOS file system cannot hold this name: a name is longer than 251 bytes (NameTooLong)"))
+        expectEqual(failure, ImageCommandFailure(.problem, "\(tree.path)/\(long): a KeOS file system cannot hold this name: a name is longer than 251 bytes (NameTooLong)"))
     }
 
     @Test func fsckNamesEachProblemOfADamagedImageAndAMissingImageIsAUsageError() throws {
@@ -133,12 +132,12 @@ struct DiskImageTests {
         var superblock = try device.read(block: 1)
         superblock[32] += 1
         try device.write(block: 1, bytes: superblock)
-        #expect(try ImageCheck.check(image).problems == ["superblock: counts 8 inodes in use, the bitmap marks 7"])
-        #expect(try ImageCheck.check(image).summary == nil)
+        expectEqual(try ImageCheck.check(image).problems, ["superblock: counts 8 inodes in use, the bitmap marks 7"])
+        expectEqual(try ImageCheck.check(image).summary, nil)
         try device.write(block: 1, bytes: [UInt8](repeating: 0, count: 4096))
-        #expect(try ImageCheck.check(image).problems == ["block 1: no KeOSFFS magic, not a KeOS file system"])
-        #expect(Self.failure { _ = try ImageCheck.check(folder.url.appendingPathComponent("none.img").path) }?.exitStatus == 2)
-        #expect(Self.failure { _ = try ImageCheck.check(folder.url.path) } == ImageCommandFailure(.usage, "\(folder.url.path) is not a disk image file (a folder)"))
+        expectEqual(try ImageCheck.check(image).problems, ["block 1: no KeOSFFS magic, not a KeOS file system"])
+        expectEqual(Self.failure { _ = try ImageCheck.check(folder.url.appendingPathComponent("none.img").path) }?.exitStatus, 2)
+        expectEqual(Self.failure { _ = try ImageCheck.check(folder.url.path) }, ImageCommandFailure(.usage, "\(folder.url.path) is not a disk image file (a folder)"))
     }
 
     @Test func fsckSaysWhatAReplayOfACommittedJournalWouldChangeAndChangesNothing() throws {
@@ -146,8 +145,8 @@ struct DiskImageTests {
         let image = try ImageFilesTests.imageWithCommittedJournal(in: folder)
         let before = try Data(contentsOf: URL(fileURLWithPath: image))
         let problems = try ImageCheck.check(image).problems
-        #expect(problems.count == 1, "\(problems)")
+        expectEqual(problems.count, 1, "\(problems)")
         #expect(problems.first?.hasPrefix("journal: transaction ") == true && problems.first?.contains("is committed but not checkpointed (a mount replays it): it logs ") == true, "\(problems)")
-        #expect(try Data(contentsOf: URL(fileURLWithPath: image)) == before, "fsck reads only")
+        expectEqual(try Data(contentsOf: URL(fileURLWithPath: image)), before, "fsck reads only")
     }
 }

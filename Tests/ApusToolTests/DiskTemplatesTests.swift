@@ -42,9 +42,9 @@ struct DiskTemplatesTests {
         #expect(try Data(contentsOf: made, options: .alwaysMapped).count == Data(contentsOf: copied, options: .alwaysMapped).count)
         #expect(try Self.head(made) == Self.head(copied))
         #expect(Self.allocatedBytes(copied) <= Self.allocatedBytes(made) + 4096, "the holes stay holes")
-        #expect(RunDisk.problems(of: copied) == [])
-        #expect(RunDisk.pathsByInode(of: copied) == RunDisk.pathsByInode(of: made))
-        #expect(templates.problems(key, checking: copied) == [])
+        expectEqual(RunDisk.problems(of: copied), [])
+        expectEqual(RunDisk.pathsByInode(of: copied), RunDisk.pathsByInode(of: made))
+        expectEqual(templates.problems(key, checking: copied), [])
     }
 
     @Test func anImageOfBigFilesIsNotKept() throws {
@@ -64,12 +64,12 @@ struct DiskTemplatesTests {
         let folder = try TemporaryFolder()
         let entries = try Self.entries(in: folder.url)
         let before = try #require(DiskTemplates.key(entries: entries, geometry: "keos"))
-        #expect(DiskTemplates.key(entries: entries, geometry: "keos") == before, "the same files: the same image")
+        expectEqual(DiskTemplates.key(entries: entries, geometry: "keos"), before, "the same files: the same image")
         #expect(DiskTemplates.key(entries: entries, geometry: "other") != before)
         try Data("One\n".utf8).write(to: folder.url.appendingPathComponent("one"))
         #expect(DiskTemplates.key(entries: entries, geometry: "keos") != before, "same size, new bytes")
         try FileManager.default.removeItem(at: folder.url.appendingPathComponent("big"))
-        #expect(DiskTemplates.key(entries: entries, geometry: "keos") == nil, "a file that is gone: no key")
+        expectEqual(DiskTemplates.key(entries: entries, geometry: "keos"), nil, "a file that is gone: no key")
     }
 
     @Test func aWriteChangesTheImagesIdentityAndACheckDoesNot() throws {
@@ -78,7 +78,7 @@ struct DiskTemplatesTests {
         try RunDisk.make(at: image, entries: Self.entries(in: folder.url), durable: false)
         let stamp = try #require(BuildFingerprint.identity(of: image.path))
         _ = RunDisk.problems(of: image)
-        #expect(BuildFingerprint.identity(of: image.path) == stamp, "the checker only reads")
+        expectEqual(BuildFingerprint.identity(of: image.path), stamp, "the checker only reads")
         usleep(20_000) // past the host's coarsest timestamp tick
         let handle = try FileHandle(forWritingTo: image)
         try handle.seek(toOffset: 4096)

@@ -33,21 +33,21 @@ struct FileProgramsOnLinuxTests {
             let plain = try LinuxBuiltPrograms.program("ls", ["d"], in: folder)
             #expect(plain.status == 0 && plain.text == "B\na\na1\nb\n")
             let all = try LinuxBuiltPrograms.program("ls", ["-a", "d"], in: folder)
-            #expect(all.text == ".\n..\n.hidden\nB\na\na1\nb\n")
+            expectEqual(all.text, ".\n..\n.hidden\nB\na\na1\nb\n")
             let here = try LinuxBuiltPrograms.program("ls", [], in: folder.appendingPathComponent("d"))
-            #expect(here.text == plain.text)
+            expectEqual(here.text, plain.text)
         }
     }
 
     @Test func lsDashLShowsTypeInodeSizeAndNameInFixedColumns() throws {
         try withTree(Self.listed) { folder in
             let long = try LinuxBuiltPrograms.program("ls", ["-la", "d"], in: folder)
-            #expect(long.status == 0, "\(long.stderr)")
+            expectEqual(long.status, 0, "\(long.stderr)")
             let expected = try [(".", "d"), ("..", "."), (".hidden", "d/.hidden"), ("B", "d/B"), ("a", "d/a"), ("a1", "d/a1"), ("b", "d/b")]
                 .map { try longLine(folder, $0.1, $0.0) }.joined(separator: "\n") + "\n"
-            #expect(long.text == expected)
+            expectEqual(long.text, expected)
             let file = try LinuxBuiltPrograms.program("ls", ["-l", "d/b"], in: folder)
-            #expect(file.text == "\(try longLine(folder, "d/b", "d/b"))\n")
+            expectEqual(file.text, "\(try longLine(folder, "d/b", "d/b"))\n")
             #expect(file.text.hasPrefix("- ") && file.text.contains("           13 d/b"))
         }
     }
@@ -56,12 +56,12 @@ struct FileProgramsOnLinuxTests {
         try withTree(Self.listed) { folder in
             let unsorted = try LinuxBuiltPrograms.program("ls", ["-U", "-a", "d"], in: folder)
             let lines = unsorted.text.split(separator: "\n").map(String.init)
-            #expect(Array(lines.prefix(2)) == [".", ".."], ". and .. come first")
-            #expect(lines.sorted() == [".", "..", ".hidden", "B", "a", "a1", "b"])
+            expectEqual(Array(lines.prefix(2)), [".", ".."], ". and .. come first")
+            expectEqual(lines.sorted(), [".", "..", ".hidden", "B", "a", "a1", "b"])
             let several = try LinuxBuiltPrograms.program("ls", ["d/a", "d/b", "missing", "d"], in: folder)
-            #expect(several.status == 1)
-            #expect(several.text == "d/a:\n\nd/b\n\nd:\nB\na\na1\nb\n")
-            #expect(several.stderr == "ls: missing: NoSuchEntry\n")
+            expectEqual(several.status, 1)
+            expectEqual(several.text, "d/a:\n\nd/b\n\nd:\nB\na\na1\nb\n")
+            expectEqual(several.stderr, "ls: missing: NoSuchEntry\n")
         }
     }
 
@@ -83,10 +83,10 @@ struct FileProgramsOnLinuxTests {
         try FileManager.default.createDirectory(at: folder.appendingPathComponent("many"), withIntermediateDirectories: true)
         for name in names { _ = FileManager.default.createFile(atPath: folder.appendingPathComponent("many/\(name)").path, contents: nil) }
         let listing = try LinuxBuiltPrograms.program("ls", ["many"], in: folder)
-        #expect(listing.status == 0)
+        expectEqual(listing.status, 0)
         #expect(listing.text == names.sorted { Array($0.utf8).lexicographicallyPrecedes(Array($1.utf8)) }.joined(separator: "\n") + "\n")
         let unsorted = try LinuxBuiltPrograms.program("ls", ["-U", "many"], in: folder)
-        #expect(unsorted.text.split(separator: "\n").count == 10_000)
+        expectEqual(unsorted.text.split(separator: "\n").count, 10_000)
         let removed = try LinuxBuiltPrograms.program("rm", ["-r", "many"], in: folder)
         #expect(removed.status == 0 && removed.stderr.isEmpty)
         #expect(!FileManager.default.fileExists(atPath: folder.appendingPathComponent("many").path))
@@ -98,12 +98,12 @@ struct FileProgramsOnLinuxTests {
             #expect(made.status == 0 && made.stderr.isEmpty)
             let parents = try LinuxBuiltPrograms.program("mkdir", ["-p", "a/b//c/", "old", "one/x"], in: folder)
             #expect(parents.status == 0 && parents.stderr.isEmpty, "\(parents.stderr)")
-            #expect(try LinuxBuiltPrograms.tree(at: folder) == [
+            expectEqual(try LinuxBuiltPrograms.tree(at: folder), [
                 "file": Data("f".utf8), "old": nil, "one": nil, "one/x": nil, "two": nil, "a": nil, "a/b": nil, "a/b/c": nil,
             ])
             let errors = try LinuxBuiltPrograms.program("mkdir", ["old", "none/x", "file/x", "file", "three"], in: folder)
-            #expect(errors.status == 1)
-            #expect(errors.stderr == "mkdir: old: FileExist\nmkdir: none/x: NoSuchEntry\nmkdir: file/x: NotDirectory\nmkdir: file: FileExist\n")
+            expectEqual(errors.status, 1)
+            expectEqual(errors.stderr, "mkdir: old: FileExist\nmkdir: none/x: NoSuchEntry\nmkdir: file/x: NotDirectory\nmkdir: file: FileExist\n")
             #expect(FileManager.default.fileExists(atPath: folder.appendingPathComponent("three").path), "the others are still made")
             let pErrors = try LinuxBuiltPrograms.program("mkdir", ["-p", "file/y/z", "file"], in: folder)
             #expect(pErrors.status == 1 && pErrors.stderr == "mkdir: file/y/z: NotDirectory\nmkdir: file: FileExist\n")
@@ -117,11 +117,11 @@ struct FileProgramsOnLinuxTests {
         for i in 0..<30 { tree["t/d\(i % 3)/sub\(i % 2)/file\(i)"] = LinuxBuiltPrograms.bytes(i * 100, seed: UInt64(i + 1)) }
         try withTree(tree) { folder in
             let refused = try LinuxBuiltPrograms.program("rm", ["t", "empty", "missing", ".", "t/..", "/"], in: folder)
-            #expect(refused.status == 1)
-            #expect(refused.stderr == "rm: t: IsDirectory\nrm: empty: IsDirectory\nrm: missing: NoSuchEntry\nrm: .: Busy\nrm: t/..: Busy\nrm: /: Busy\n")
+            expectEqual(refused.status, 1)
+            expectEqual(refused.stderr, "rm: t: IsDirectory\nrm: empty: IsDirectory\nrm: missing: NoSuchEntry\nrm: .: Busy\nrm: t/..: Busy\nrm: /: Busy\n")
             let recursive = try LinuxBuiltPrograms.program("rm", ["-r", "f", "t", "empty"], in: folder)
             #expect(recursive.status == 0 && recursive.stderr.isEmpty, "\(recursive.stderr)")
-            #expect(try LinuxBuiltPrograms.tree(at: folder) == ["keep": Data("k".utf8)])
+            expectEqual(try LinuxBuiltPrograms.tree(at: folder), ["keep": Data("k".utf8)])
             let forced = try LinuxBuiltPrograms.program("rm", ["-rf", "missing", "gone/too"], in: folder)
             #expect(forced.status == 0 && forced.stderr.isEmpty)
             let usage = try LinuxBuiltPrograms.program("rm", [], in: folder)
@@ -144,12 +144,12 @@ struct FileProgramsOnLinuxTests {
         try withTree(["full": Data("keep me".utf8), "dir": nil], { folder in
             let touched = try LinuxBuiltPrograms.program("touch", ["new", "full", "dir", "dir/inner"], in: folder)
             #expect(touched.status == 0 && touched.stderr.isEmpty)
-            #expect(try LinuxBuiltPrograms.tree(at: folder) == ["full": Data("keep me".utf8), "dir": nil, "dir/inner": Data(), "new": Data()])
+            expectEqual(try LinuxBuiltPrograms.tree(at: folder), ["full": Data("keep me".utf8), "dir": nil, "dir/inner": Data(), "new": Data()])
             let errors = try LinuxBuiltPrograms.program("touch", ["none/x", "full/x", "ok"], in: folder)
             #expect(errors.status == 1 && errors.stderr == "touch: none/x: NoSuchEntry\ntouch: full/x: NotDirectory\n")
             #expect(FileManager.default.fileExists(atPath: folder.appendingPathComponent("ok").path))
             let usage = try LinuxBuiltPrograms.program("touch", [], in: folder)
-            #expect(usage.status == 2)
+            expectEqual(usage.status, 2)
         })
     }
 
@@ -159,10 +159,10 @@ struct FileProgramsOnLinuxTests {
             let toFile = try LinuxBuiltPrograms.program("cp", ["src", "copy"], in: folder)
             #expect(toFile.status == 0 && toFile.stderr.isEmpty)
             let overOld = try LinuxBuiltPrograms.program("cp", ["other", "old"], in: folder)
-            #expect(overOld.status == 0, "an existing file is replaced, and shorter")
+            expectEqual(overOld.status, 0, "an existing file is replaced, and shorter")
             let intoDirectory = try LinuxBuiltPrograms.program("cp", ["src", "other", "dir/"], in: folder)
             #expect(intoDirectory.status == 0 && intoDirectory.stderr.isEmpty)
-            #expect(try LinuxBuiltPrograms.tree(at: folder) == [
+            expectEqual(try LinuxBuiltPrograms.tree(at: folder), [
                 "src": big, "copy": big, "other": Data("o".utf8), "old": Data("o".utf8), "dir": nil,
                 "dir/src": big, "dir/other": Data("o".utf8),
             ])
@@ -186,7 +186,7 @@ struct FileProgramsOnLinuxTests {
                 let finished = try LinuxBuiltPrograms.program("cp", arguments, in: folder)
                 #expect(finished.status == status && finished.stderr == message, "\(arguments): \(finished.stderr)")
             }
-            #expect(try LinuxBuiltPrograms.tree(at: folder) == ["a": Data("a".utf8), "b": Data("b".utf8), "dir": nil])
+            expectEqual(try LinuxBuiltPrograms.tree(at: folder), ["a": Data("a".utf8), "b": Data("b".utf8), "dir": nil])
         })
     }
 }

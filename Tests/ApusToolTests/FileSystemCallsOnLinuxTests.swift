@@ -33,10 +33,10 @@ struct FileSystemCallsOnLinuxTests {
         let folder = try LinuxBuiltPrograms.scratchFolder()
         defer { try? FileManager.default.removeItem(at: folder) }
         let finished = try LinuxBuiltPrograms.program("fscalls", [folder.path], in: folder)
-        #expect(finished.status == 0, "\(finished.stderr)")
+        expectEqual(finished.status, 0, "\(finished.stderr)")
         let expected = try String(contentsOf: Self.expectedOnApus, encoding: .utf8).split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
         let found = finished.text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
-        #expect(found.count == expected.count, "\(finished.text)")
+        expectEqual(found.count, expected.count, "\(finished.text)")
         var orderedNames: [String] = [], foundNames: [String] = []
         for (index, (apus, linux)) in zip(expected, found).enumerated() {
             let previous = index > 0 ? expected[index - 1] : ""
@@ -44,7 +44,7 @@ struct FileSystemCallsOnLinuxTests {
                 orderedNames += apus.split(separator: " ").map(String.init).filter { $0.hasPrefix("e") && $0 != "entries" }
                 foundNames += linux.split(separator: " ").map(String.init).filter { $0.hasPrefix("e") && $0 != "entries" }
                 // The same label; `..` right after `.` on both.
-                #expect(linux.split(separator: ":").count == apus.split(separator: ":").count)
+                expectEqual(linux.split(separator: ":").count, apus.split(separator: ":").count)
                 #expect(linux.hasPrefix("  .. ") == apus.hasPrefix("  .. ") && linux.hasPrefix(apus.prefix(while: { $0 != ":" && $0 != "e" })))
                 continue
             }
@@ -55,9 +55,9 @@ struct FileSystemCallsOnLinuxTests {
                 continue
             }
             let wanted = Self.linuxAnswers[label].map { "\(label): \($0)" } ?? apus
-            #expect(linux == wanted, "line \(index + 1)")
+            expectEqual(linux, wanted, "line \(index + 1)")
         }
-        #expect(foundNames.sorted() == orderedNames.sorted(), "the same names, in Linux's order")
+        expectEqual(foundNames.sorted(), orderedNames.sorted(), "the same names, in Linux's order")
         #expect(try LinuxBuiltPrograms.tree(at: folder).isEmpty, "fscalls removes what it made")
     }
 
@@ -65,7 +65,7 @@ struct FileSystemCallsOnLinuxTests {
         let folder = try LinuxBuiltPrograms.scratchFolder()
         defer { try? FileManager.default.removeItem(at: folder) }
         let finished = try LinuxBuiltPrograms.program("fshostile", [folder.path], in: folder)
-        #expect(finished.status == 0, "\(finished.stderr)")
+        expectEqual(finished.status, 0, "\(finished.stderr)")
         let lines = Set(finished.text.split(separator: "\n").map(String.init))
         let everyCallBadAddress = "create BadAddress, mkdir BadAddress, stat BadAddress, open BadAddress, chdir BadAddress, unlink BadAddress"
         for expected in [
@@ -94,9 +94,9 @@ struct FileSystemCallsOnLinuxTests {
         let folder = try LinuxBuiltPrograms.scratchFolder()
         defer { try? FileManager.default.removeItem(at: folder) }
         let finished = try LinuxBuiltPrograms.program("fshostile", [folder.path, "race"], in: folder)
-        #expect(finished.status == 0, "\(finished.stderr)")
+        expectEqual(finished.status, 0, "\(finished.stderr)")
         let lines = finished.text.split(separator: "\n").map(String.init)
-        #expect(lines.filter { $0.hasPrefix("process ") }.count == 16, "four calls of four processes")
+        expectEqual(lines.filter { $0.hasPrefix("process ") }.count, 16, "four calls of four processes")
         #expect(lines.contains("unlink race: 0") && lines.last == "unlink fshostile.d: 0", "\(finished.text)")
         #expect(try LinuxBuiltPrograms.tree(at: folder).isEmpty)
     }
@@ -111,7 +111,7 @@ struct FullDiskOnLinuxTests {
         let disk = try SmallDisk(megabytes: 40)
         defer { disk.remove() }
         let finished = try LinuxBuiltPrograms.program("fshostile", [disk.folder.path, "fill"], in: disk.folder)
-        #expect(finished.status == 0, "\(finished.stderr)")
+        expectEqual(finished.status, 0, "\(finished.stderr)")
         #expect(finished.text.contains("the disk took 40 MiB in 1 files, then: NoSpace\n"), "\(finished.text)")
         for line in ["every file's size is what its writes returned: yes", "every byte reads back: yes",
                      "unlinked 1 of 1", "then a write of 1 MiB: 1048576", "unlink fshostile.d: 0"] {

@@ -61,8 +61,8 @@ struct ImageFilesTests {
     @Test func lsPrintsWhatTheGuestsLsPrints() throws {
         let folder = try TemporaryFolder()
         let image = try Self.image(in: folder)
-        #expect(try Self.listing(image, ["/"]).text == "a.txt\nempty\nsub\n")
-        #expect(try Self.listing(image, ["/"], all: true, long: true).text == """
+        expectEqual(try Self.listing(image, ["/"]).text, "a.txt\nempty\nsub\n")
+        expectEqual(try Self.listing(image, ["/"], all: true, long: true).text, """
             d        1    4         4096 .
             d        1    4         4096 ..
             -        2    1            6 a.txt
@@ -70,10 +70,10 @@ struct ImageFilesTests {
             d        4    3         4096 sub
 
             """)
-        #expect(try Self.listing(image, ["sub/big", "/sub"], long: true).text == "-        5    1       300000 sub/big\n\n/sub:\n-        5    1       300000 big\nd        6    2         4096 deeper\n")
+        expectEqual(try Self.listing(image, ["sub/big", "/sub"], long: true).text, "-        5    1       300000 sub/big\n\n/sub:\n-        5    1       300000 big\nd        6    2         4096 deeper\n")
         let missing = try Self.listing(image, ["/a.txt", "/nope", "/a.txt/x"])
-        #expect(missing.text == "/a.txt\n")
-        #expect(missing.problems == ["/nope: no such file or directory (NoSuchEntry)", "/a.txt/x: a component of the path is not a directory (NotDirectory)"])
+        expectEqual(missing.text, "/a.txt\n")
+        expectEqual(missing.problems, ["/nope: no such file or directory (NoSuchEntry)", "/a.txt/x: a component of the path is not a directory (NotDirectory)"])
     }
 
     @Test func lsOrdersNamesAsTheGuestsLsDoesOnTheHost() throws {
@@ -86,7 +86,7 @@ struct ImageFilesTests {
         _ = try making.make(at: image, from: tree.deletingLastPathComponent().path)
         for flags in [[], ["-a"]] {
             let guest = try LinuxBuiltPrograms.program("ls", flags + ["d"], in: tree.deletingLastPathComponent())
-            #expect(try Self.listing(image, ["d"], all: flags == ["-a"]).text == guest.text)
+            expectEqual(try Self.listing(image, ["d"], all: flags == ["-a"]).text, guest.text)
         }
     }
 
@@ -94,12 +94,12 @@ struct ImageFilesTests {
         let folder = try TemporaryFolder()
         let image = try Self.imageWithCommittedJournal(in: folder)
         let before = try Data(contentsOf: URL(fileURLWithPath: image))
-        #expect(try Self.listing(image, ["/"]).text == "a.txt\nempty\nlate\nsub\n")
-        #expect(try Data(contentsOf: URL(fileURLWithPath: image)) == before)
+        expectEqual(try Self.listing(image, ["/"]).text, "a.txt\nempty\nlate\nsub\n")
+        expectEqual(try Data(contentsOf: URL(fileURLWithPath: image)), before)
         let copiedOut = folder.url.appendingPathComponent("late").path
         _ = try ImageCopy.copy(.image(file: image, path: Array("/late".utf8)), to: .host(copiedOut))
-        #expect(try String(contentsOfFile: copiedOut, encoding: .utf8) == "late\n")
-        #expect(try Data(contentsOf: URL(fileURLWithPath: image)) == before, "copying out only reads")
+        expectEqual(try String(contentsOfFile: copiedOut, encoding: .utf8), "late\n")
+        expectEqual(try Data(contentsOf: URL(fileURLWithPath: image)), before, "copying out only reads")
     }
 
     @Test func cpCopiesFilesInAndOutByteForByte() throws {
@@ -111,20 +111,20 @@ struct ImageFilesTests {
         _ = try ImageCopy.copy(.host(host.path), to: ImageCopy.operand("\(image):/sub/data.bin"))
         _ = try ImageCopy.copy(.host(host.path), to: ImageCopy.operand("\(image):/empty/"))
         _ = try ImageCopy.copy(.host(host.path), to: ImageCopy.operand("\(image):/sub/deeper"))
-        #expect(try ImageCheck.check(image).problems == [])
+        expectEqual(try ImageCheck.check(image).problems, [])
         for path in ["/sub/data.bin", "/empty/data.bin", "/sub/deeper/data.bin"] {
             let out = folder.url.appendingPathComponent("out")
             _ = try ImageCopy.copy(ImageCopy.operand("\(image):\(path)"), to: .host(out.path))
-            #expect(try Data(contentsOf: out) == bytes, "\(path)")
+            expectEqual(try Data(contentsOf: out), bytes, "\(path)")
         }
         // A file is replaced, and a host folder receives the file under its name.
         try Data("short".utf8).write(to: host)
         _ = try ImageCopy.copy(.host(host.path), to: ImageCopy.operand("\(image):/sub/data.bin"))
         let outFolder = folder.url.appendingPathComponent("outdir")
         try FileManager.default.createDirectory(at: outFolder, withIntermediateDirectories: true)
-        #expect(try ImageCopy.copy(ImageCopy.operand("\(image):sub/data.bin"), to: .host(outFolder.path)) == "\(image):/sub/data.bin -> \(outFolder.path)/data.bin (5 bytes)")
-        #expect(try String(contentsOf: outFolder.appendingPathComponent("data.bin"), encoding: .utf8) == "short")
-        #expect(try ImageCheck.check(image).problems == [])
+        expectEqual(try ImageCopy.copy(ImageCopy.operand("\(image):sub/data.bin"), to: .host(outFolder.path)), "\(image):/sub/data.bin -> \(outFolder.path)/data.bin (5 bytes)")
+        expectEqual(try String(contentsOf: outFolder.appendingPathComponent("data.bin"), encoding: .utf8), "short")
+        expectEqual(try ImageCheck.check(image).problems, [])
     }
 
     @Test func cpProblemsNameThePathAndChangeNothing() throws {
@@ -136,15 +136,15 @@ struct ImageFilesTests {
         func failure(_ source: String, _ target: String) -> ImageCommandFailure? {
             DiskImageTests.failure { _ = try ImageCopy.copy(ImageCopy.operand(source), to: ImageCopy.operand(target)) }
         }
-        #expect(failure(host.path, "\(image):/nodir/note") == ImageCommandFailure(.problem, "\(image):/nodir/note: no such file or directory (NoSuchEntry)"))
-        #expect(failure(host.path, "\(image):/a.txt/") == ImageCommandFailure(.problem, "\(image):/a.txt/: a component of the path is not a directory (NotDirectory)"))
-        #expect(failure("\(image):/sub", host.path) == ImageCommandFailure(.problem, "\(image):/sub is a directory: apus cp copies files"))
-        #expect(failure("\(image):/none", host.path) == ImageCommandFailure(.problem, "\(image):/none: no such file or directory (NoSuchEntry)"))
-        #expect(failure(host.path, folder.url.appendingPathComponent("other").path)?.kind == .usage)
-        #expect(failure("\(image):/a.txt", "\(image):/b")?.kind == .usage)
-        #expect(failure(folder.url.appendingPathComponent("missing").path, "\(image):/x")?.kind == .usage)
-        #expect(try Data(contentsOf: URL(fileURLWithPath: image)) == before)
-        #expect(try String(contentsOf: host, encoding: .utf8) == "n")
+        expectEqual(failure(host.path, "\(image):/nodir/note"), ImageCommandFailure(.problem, "\(image):/nodir/note: no such file or directory (NoSuchEntry)"))
+        expectEqual(failure(host.path, "\(image):/a.txt/"), ImageCommandFailure(.problem, "\(image):/a.txt/: a component of the path is not a directory (NotDirectory)"))
+        expectEqual(failure("\(image):/sub", host.path), ImageCommandFailure(.problem, "\(image):/sub is a directory: apus cp copies files"))
+        expectEqual(failure("\(image):/none", host.path), ImageCommandFailure(.problem, "\(image):/none: no such file or directory (NoSuchEntry)"))
+        expectEqual(failure(host.path, folder.url.appendingPathComponent("other").path)?.kind, .usage)
+        expectEqual(failure("\(image):/a.txt", "\(image):/b")?.kind, .usage)
+        expectEqual(failure(folder.url.appendingPathComponent("missing").path, "\(image):/x")?.kind, .usage)
+        expectEqual(try Data(contentsOf: URL(fileURLWithPath: image)), before)
+        expectEqual(try String(contentsOf: host, encoding: .utf8), "n")
     }
 
     @Test func anOperandIsInAnImageWhenTheTextBeforeAColonIsAnImageFile() throws {
@@ -153,10 +153,10 @@ struct ImageFilesTests {
         try FileManager.default.createDirectory(at: odd, withIntermediateDirectories: true)
         let image = odd.appendingPathComponent("x:y.img").path
         try Data().write(to: URL(fileURLWithPath: image))
-        #expect(ImageCopy.operand("\(image):/p:q") == .image(file: image, path: Array("/p:q".utf8)))
-        #expect(ImageCopy.operand("\(image):") == .image(file: image, path: Array("/".utf8)))
-        #expect(ImageCopy.operand("\(odd.path)/none:/p") == .host("\(odd.path)/none:/p"))
-        #expect(ImageCopy.operand("\(odd.path):/p") == .host("\(odd.path):/p"), "a folder is no image")
+        expectEqual(ImageCopy.operand("\(image):/p:q"), .image(file: image, path: Array("/p:q".utf8)))
+        expectEqual(ImageCopy.operand("\(image):"), .image(file: image, path: Array("/".utf8)))
+        expectEqual(ImageCopy.operand("\(odd.path)/none:/p"), .host("\(odd.path)/none:/p"))
+        expectEqual(ImageCopy.operand("\(odd.path):/p"), .host("\(odd.path):/p"), "a folder is no image")
     }
 
     // MARK: - The apus command
@@ -178,14 +178,14 @@ struct ImageFilesTests {
         let clean = try Self.apus(["fsck", "disk.img"], in: folder)
         #expect(clean.status == 0 && clean.text.hasPrefix("disk.img: clean; "), "\(clean.stderr)")
         let listed = try Self.apus(["ls", "-la", "disk.img", "/sub/deeper", "/none"], in: folder)
-        #expect(listed.status == 1)
-        #expect(listed.text == "/sub/deeper:\nd        6    2         4096 .\nd        4    3         4096 ..\n-        7    1            2 y\n")
-        #expect(listed.stderr == "apus ls: disk.img:/none: no such file or directory (NoSuchEntry)\n")
+        expectEqual(listed.status, 1)
+        expectEqual(listed.text, "/sub/deeper:\nd        6    2         4096 .\nd        4    3         4096 ..\n-        7    1            2 y\n")
+        expectEqual(listed.stderr, "apus ls: disk.img:/none: no such file or directory (NoSuchEntry)\n")
         let copied = try Self.apus(["cp", "tree/a.txt", "disk.img:/copy"], in: folder)
         #expect(copied.status == 0 && copied.text.isEmpty && copied.stderr.isEmpty, "\(copied.stderr)")
-        #expect(try Self.apus(["cp", "disk.img:/copy", "back"], in: folder).status == 0)
-        #expect(try String(contentsOf: folder.url.appendingPathComponent("back"), encoding: .utf8) == "hello\n")
-        #expect(try Self.apus(["cp", "disk.img:/nowhere", "back"], in: folder).status == 1)
+        expectEqual(try Self.apus(["cp", "disk.img:/copy", "back"], in: folder).status, 0)
+        expectEqual(try String(contentsOf: folder.url.appendingPathComponent("back"), encoding: .utf8), "hello\n")
+        expectEqual(try Self.apus(["cp", "disk.img:/nowhere", "back"], in: folder).status, 1)
 
         // Damage: a used inode counted twice.
         let device = try FileBlockDevice(openingImageAt: folder.url.appendingPathComponent("disk.img").path)
@@ -197,7 +197,7 @@ struct ImageFilesTests {
 
         for usage in [["fsck", "none.img"], ["ls", "none.img"], ["cp", "a", "b"], ["mkfs"], ["mkfs", "--blocks", "ten", "x.img"], ["ls", "--bogus", "disk.img"]] {
             let finished = try Self.apus(usage, in: folder)
-            #expect(finished.status == 2, "\(usage): \(finished.stderr)")
+            expectEqual(finished.status, 2, "\(usage): \(finished.stderr)")
             #expect(!finished.stderr.isEmpty && finished.text.isEmpty, "\(usage)")
         }
     }

@@ -65,7 +65,7 @@ struct InputRingTests {
             usleep(200)
         }
         writer.finish()
-        #expect(received == sent)
+        expectEqual(received, sent)
         #expect(rig.ended)
     }
 
@@ -76,13 +76,13 @@ struct InputRingTests {
         rig.input.fileHandleForWriting.write(Data("early".utf8))
         let writer = InputRingWriter(ram: rig.ram, statusPath: rig.statusPath, descriptor: rig.input.fileHandleForReading.fileDescriptor)
         usleep(50_000)
-        #expect(rig.written == 0)
+        expectEqual(rig.written, 0)
         // The ring appears; the input stays open (a terminal nobody types at).
         let record = RunRecord(kind: .inputRing, first: Int64(InputRingTests.ringBase), second: Int64(InputRingTests.ringSize))
         try Data(record.bytes).write(to: URL(fileURLWithPath: rig.statusPath))
         let deadline = Date().addingTimeInterval(60)
         while rig.written < 5, Date() < deadline { usleep(1000) }
-        #expect(rig.take() == Array("early".utf8))
+        expectEqual(rig.take(), Array("early".utf8))
         writer.finish() // must not wait for input that never comes
         #expect(!rig.ended, "the input did not end: the machine stopped")
     }

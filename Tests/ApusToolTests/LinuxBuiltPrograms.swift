@@ -6,13 +6,17 @@ import Testing
 /// scratch folders, so that their output can be set beside tools nobody here wrote (GNU
 /// coreutils, GNU tar, busybox) before the kernel has a file system to run them on.
 enum LinuxBuiltPrograms {
+    /// Where they are built: a folder of this test process's, removed when it exits.
+    static let location = FileManager.default.temporaryDirectory.appendingPathComponent("apus-linux-programs-\(getpid())")
+
     /// The programs the host tests run, built once for the whole test run.
     static let names = ["ls", "sha256sum", "tar", "mkdir", "rm", "touch", "cp", "fscalls", "fshostile"]
 
     static let folder: Result<URL, ToolError> = {
         do {
-            let folder = FileManager.default.temporaryDirectory.appendingPathComponent("apus-linux-programs-\(getpid())")
+            let folder = location
             try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+            atexit { try? FileManager.default.removeItem(at: LinuxBuiltPrograms.location) }
             let build = UserlandBuild()
             for name in names {
                 let program = folder.appendingPathComponent(name)

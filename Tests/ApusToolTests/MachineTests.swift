@@ -37,26 +37,26 @@ struct MachineTests {
         try FileManager.default.createDirectory(at: bin, withIntermediateDirectories: true)
         let qemu = bin.appendingPathComponent("qemu-system-x86_64")
         try Data().write(to: qemu)
-        #expect(QEMU.minimalFirmware(beside: qemu) == nil, "no qboot: QEMU's default firmware")
+        expectEqual(QEMU.minimalFirmware(beside: qemu), nil, "no qboot: QEMU's default firmware")
         try FileManager.default.createDirectory(at: data, withIntermediateDirectories: true)
         try Data().write(to: data.appendingPathComponent("qboot.rom"))
         let firmware = try #require(QEMU.minimalFirmware(beside: qemu))
-        #expect(firmware == data.appendingPathComponent("qboot.rom").path)
+        expectEqual(firmware, data.appendingPathComponent("qboot.rom").path)
         let arguments = Machine().arguments(commandLine: "checks", modules: [], kvm: false, firmware: firmware)
-        #expect(Array(arguments.prefix(2)) == ["-bios", firmware])
+        expectEqual(Array(arguments.prefix(2)), ["-bios", firmware])
         #expect(!Machine().arguments(commandLine: "checks", modules: [], kvm: false).contains("-bios"))
     }
 
     @Test(arguments: [(Int32(0), Int32?.none), (1, nil), (3, nil), (31, nil), (33, 0), (35, 1), (37, 2), (39, 3), (63, 15), (65, nil), (137, nil)])
     func exitCodesDecodeToKernelStatusesOnlyWhenTheKernelUsesThem(code: Int32, status: Int32?) {
-        #expect(Machine.kernelStatus(fromExitCode: code) == status)
+        expectEqual(Machine.kernelStatus(fromExitCode: code), status)
     }
 
     @Test func qemuFailingToStartIsAProblemWithQEMUsOwnWordsNeverStatusZero() throws {
         let folder = try TemporaryFolder()
         let outcome = try Self.boot(Self.machine("echo 'qemu-system-x86_64: -initrd: could not load' >&2; exit 1", in: folder))
-        #expect(outcome.status == nil)
-        #expect(outcome.problem?.contains("could not load") == true, "\(outcome.problem ?? "")")
+        expectEqual(outcome.status, nil)
+        expectEqual(outcome.problem?.contains("could not load"), true, "\(outcome.problem ?? "")")
         #expect(outcome.qemuMessages.contains("could not load"))
     }
 
@@ -74,26 +74,26 @@ struct MachineTests {
     @Test func aStatusIsTrustedOnlyAfterTheKernelSaidItStarted() throws {
         let folder = try TemporaryFolder()
         let noBanner = try Self.boot(Self.machine("exit 33", in: folder))
-        #expect(noBanner.status == nil)
-        #expect(noBanner.problem?.contains("could not start the kernel") == true)
+        expectEqual(noBanner.status, nil)
+        expectEqual(noBanner.problem?.contains("could not start the kernel"), true)
 
         let started = try Self.boot(Self.machine("\(Self.booted); exit 35", in: folder))
-        #expect(started.status == 1)
-        #expect(started.problem == nil)
-        #expect(started.records.first?.kind == .booted)
+        expectEqual(started.status, 1)
+        expectEqual(started.problem, nil)
+        expectEqual(started.records.first?.kind, .booted)
     }
 
     @Test func aResetAfterTheBannerIsAProblem() throws {
         let folder = try TemporaryFolder()
         let outcome = try Self.boot(Self.machine("\(Self.booted); exit 0", in: folder))
-        #expect(outcome.status == nil)
-        #expect(outcome.problem?.contains("reset") == true)
+        expectEqual(outcome.status, nil)
+        expectEqual(outcome.problem?.contains("reset"), true)
     }
 
     @Test func aDamagedStatusChannelIsNoStatus() throws {
         let folder = try TemporaryFolder()
         let outcome = try Self.boot(Self.machine("printf 'exit status 0' >> status; exit 33", in: folder))
-        #expect(outcome.status == nil)
+        expectEqual(outcome.status, nil)
         #expect(outcome.records.isEmpty)
     }
 
@@ -109,7 +109,7 @@ struct MachineTests {
         machine.kvmAvailable = true
         var reports: [String] = []
         let outcome = try Self.boot(machine) { reports.append($0) }
-        #expect(outcome.status == 0)
+        expectEqual(outcome.status, 0)
         #expect(!outcome.usedKVM)
         #expect(reports.contains { $0.contains("KVM did not work") && $0.contains("failed to initialize kvm") }, "\(reports)")
     }
@@ -122,8 +122,8 @@ struct MachineTests {
         var machine = try Self.machine("echo $$ > '\(pidFile.path)'; \(Self.booted); exec sleep 30", in: folder)
         machine.timeout = 1
         let outcome = try Self.boot(machine)
-        #expect(outcome.status == nil)
-        #expect(outcome.problem?.contains("did not power off within 1 second of") == true)
+        expectEqual(outcome.status, nil)
+        expectEqual(outcome.problem?.contains("did not power off within 1 second of"), true)
         let pid = try #require(Int32(String(decoding: Data(contentsOf: pidFile), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)))
         #expect(kill(pid, 0) != 0, "the stopped QEMU is gone")
     }
@@ -147,8 +147,8 @@ struct MachineTests {
             """, in: folder)
         machine.scratchParent = folder.url
         let outcome = try machine.run(kernel: kernel, commandLine: "run", modules: [(module, "rootfs")])
-        #expect(outcome.problem == nil)
-        #expect(outcome.status == 0)
+        expectEqual(outcome.problem, nil)
+        expectEqual(outcome.status, 0)
     }
 }
 

@@ -18,7 +18,7 @@ struct MemoryMapTableTests {
             Self.region(0x1000_0000, 0x5000_0000, [.read, .write], .anonymous, resident: 64, shared: 0),
             Self.region(0x4747_0000, 0x4748_0000, [.read, .write], .anonymous, resident: 1, shared: 1),
         ])
-        #expect(MemoryMapTable.render(snapshot, fileNames: [3: Array("prog".utf8)]) == """
+        expectEqual(MemoryMapTable.render(snapshot, fileNames: [3: Array("prog".utf8)]), """
             process 2 (parent 1), after a fork: 3 regions, 67 resident pages, 3 shared
               range                                    size  perm  backing            resident  shared
               0x0000000000401000-0x0000000000403000   8 KiB  r-x   file prog +0x1000         2       2
@@ -30,10 +30,10 @@ struct MemoryMapTableTests {
 
     @Test func aFileNameCannotBreakALineAndAnUnknownFileIsAQuestionMark() {
         let named = Self.region(0x1000, 0x2000, .read, .file(inode: 3, offset: 0), resident: 0, shared: 0)
-        #expect(MemoryMapTable.backing(of: named, fileNames: [3: Array("a\nprocess 9".utf8)]) == "file a\\nprocess 9 +0x0")
-        #expect(MemoryMapTable.backing(of: named, fileNames: [:]) == "file ? +0x0")
+        expectEqual(MemoryMapTable.backing(of: named, fileNames: [3: Array("a\nprocess 9".utf8)]), "file a\\nprocess 9 +0x0")
+        expectEqual(MemoryMapTable.backing(of: named, fileNames: [:]), "file ? +0x0")
         let elsewhere = Self.region(0x1000, 0x2000, .read, .file(inode: nil, offset: 0x2000), resident: 0, shared: 0)
-        #expect(MemoryMapTable.backing(of: elsewhere, fileNames: [:]) == "file ? +0x2000")
+        expectEqual(MemoryMapTable.backing(of: elsewhere, fileNames: [:]), "file ? +0x2000")
     }
 
     @Test func leftOutRegionsAndRepeatedRunsAreSaid() {
@@ -44,9 +44,9 @@ struct MemoryMapTableTests {
     }
 
     @Test func sizesUseTheLargestWholeUnit() {
-        #expect(MemoryMapTable.size(4096) == "4 KiB")
-        #expect(MemoryMapTable.size(12 << 10) == "12 KiB")
-        #expect(MemoryMapTable.size(3 << 20) == "3 MiB")
-        #expect(MemoryMapTable.size((1 << 20) + 4096) == "1028 KiB")
+        expectEqual(MemoryMapTable.size(4096), "4 KiB")
+        expectEqual(MemoryMapTable.size(12 << 10), "12 KiB")
+        expectEqual(MemoryMapTable.size(3 << 20), "3 MiB")
+        expectEqual(MemoryMapTable.size((1 << 20) + 4096), "1028 KiB")
     }
 }

@@ -10,45 +10,45 @@ struct ProgramCommandLineTests {
 
     @Test func everythingAfterTheProgramsNameIsTheProgramsOptionsIncluded() {
         let split = ProgramCommandLine.split(Self.words(["run", "--verbose", "--repeat", "3", "argv", "--repeat", "-x", "--"]))
-        #expect(split.parsed == Self.words(["run", "--verbose", "--repeat", "3", "argv"]))
-        #expect(split.program == Array("argv".utf8))
-        #expect(split.arguments == Self.words(["--repeat", "-x", "--"]))
+        expectEqual(split.parsed, Self.words(["run", "--verbose", "--repeat", "3", "argv"]))
+        expectEqual(split.program, Array("argv".utf8))
+        expectEqual(split.arguments, Self.words(["--repeat", "-x", "--"]))
     }
 
     @Test func aDoubleDashEndsTheToolsOptionsAndRunIsTheDefault() {
         let split = ProgramCommandLine.split(Self.words(["--stats", "--", "--odd-name", "a"]))
-        #expect(split.parsed == Self.words(["--stats", "--odd-name"]))
-        #expect(split.program == Array("--odd-name".utf8))
-        #expect(split.arguments == Self.words(["a"]))
+        expectEqual(split.parsed, Self.words(["--stats", "--odd-name"]))
+        expectEqual(split.program, Array("--odd-name".utf8))
+        expectEqual(split.arguments, Self.words(["a"]))
     }
 
     @Test func argv0AndTheMemoryMapPictureAreRecognisedInBothSpellings() {
         let spaced = ProgramCommandLine.split(Self.words(["run", "--argv0", "/bin/ls", "--memory-map", "m.svg", "cow"]))
-        #expect(spaced.argv0 == Array("/bin/ls".utf8))
-        #expect(spaced.parsed == Self.words(["run", "--argv0", "/bin/ls", "--memory-map-picture", "m.svg", "cow"]))
+        expectEqual(spaced.argv0, Array("/bin/ls".utf8))
+        expectEqual(spaced.parsed, Self.words(["run", "--argv0", "/bin/ls", "--memory-map-picture", "m.svg", "cow"]))
         let joined = ProgramCommandLine.split(Self.words(["run", "--argv0=x", "--memory-map=m.svg", "--memory-map", "cow"]))
-        #expect(joined.argv0 == Array("x".utf8))
-        #expect(joined.parsed == Self.words(["run", "--argv0=x", "--memory-map-picture=m.svg", "--memory-map", "cow"]))
+        expectEqual(joined.argv0, Array("x".utf8))
+        expectEqual(joined.parsed, Self.words(["run", "--argv0=x", "--memory-map-picture=m.svg", "--memory-map", "cow"]))
     }
 
     @Test(arguments: [["test", "Pipe", "--x"], ["ls", "-l", "disk.img", "/"], ["cp", "a", "disk.img:/a"], ["mkfs", "--force", "d.img"], ["fsck", "d.img"]])
     func otherSubcommandsGoToTheParserWhole(words: [String]) {
         let split = ProgramCommandLine.split(Self.words(words))
-        #expect(split.parsed == Self.words(words))
-        #expect(split.program == nil)
+        expectEqual(split.parsed, Self.words(words))
+        expectEqual(split.program, nil)
     }
 
     @Test(arguments: [0, 10, 20_000])
     func theParserGetsTheSameWordsHoweverManyArgumentsThereAre(count: Int) {
         let arguments = (0..<count).map { Array("a\($0)".utf8) }
         let split = ProgramCommandLine.split(Self.words(["run", "--stats", "argv"]) + arguments)
-        #expect(split.parsed.count == 3)
-        #expect(split.arguments == arguments)
+        expectEqual(split.parsed.count, 3)
+        expectEqual(split.arguments, arguments)
     }
 
     @Test func argumentBytesThatAreNotUTF8ArePassedOnExactly() {
         let split = ProgramCommandLine.split([Array("argv".utf8), [0x78, 0xFF, 0x79], [0xC3, 0x28]])
-        #expect(split.program == Array("argv".utf8))
-        #expect(split.arguments == [[0x78, 0xFF, 0x79], [0xC3, 0x28]])
+        expectEqual(split.program, Array("argv".utf8))
+        expectEqual(split.arguments, [[0x78, 0xFF, 0x79], [0xC3, 0x28]])
     }
 }

@@ -13,26 +13,26 @@ struct RunCommandRulesTests {
 
     @Test func aValueThatStartsWithADashIsTheOptionsValue() {
         let split = ProgramCommandLine.split(Self.words(["run", "--repeat", "-1", "--rootfs", "-odd", "hello"]))
-        #expect(split.parsed == Self.words(["run", "--repeat=-1", "--rootfs=-odd", "hello"]))
-        #expect(split.program == Array("hello".utf8))
+        expectEqual(split.parsed, Self.words(["run", "--repeat=-1", "--rootfs=-odd", "hello"]))
+        expectEqual(split.program, Array("hello".utf8))
     }
 
     @Test func traceTakesAFileOnlyWhenOneIsGiven() {
         let file = ProgramCommandLine.split(Self.words(["run", "--trace", "out/t.txt", "cat", "hello.txt"]))
-        #expect(file.parsed == Self.words(["run", "--trace-file", "out/t.txt", "cat"]))
+        expectEqual(file.parsed, Self.words(["run", "--trace-file", "out/t.txt", "cat"]))
         let joined = ProgramCommandLine.split(Self.words(["--trace=t", "cat"]))
-        #expect(joined.parsed == Self.words(["--trace-file=t", "cat"]))
+        expectEqual(joined.parsed, Self.words(["--trace-file=t", "cat"]))
         let plain = ProgramCommandLine.split(Self.words(["run", "--trace", "cat", "hello.txt"]))
-        #expect(plain.parsed == Self.words(["run", "--trace", "cat"]))
-        #expect(plain.arguments == Self.words(["hello.txt"]))
+        expectEqual(plain.parsed, Self.words(["run", "--trace", "cat"]))
+        expectEqual(plain.arguments, Self.words(["hello.txt"]))
     }
 
     @Test func aMissingProgramWithTheToolsOptionsAfterItSaysWhereOptionsGo() {
         let hint = optionsHint(program: Array("helo".utf8), arguments: Self.words(["--stats", "x", "--repeat=3"]))
-        #expect(hint?.contains("Options go before the program's name") == true)
-        #expect(hint?.contains("(--stats --repeat=3 came after it)") == true, "\(hint ?? "")")
-        #expect(optionsHint(program: Array("--verbose".utf8), arguments: [])?.contains("--verbose, after --, was taken for the name") == true)
-        #expect(optionsHint(program: Array("helo".utf8), arguments: Self.words(["-l", "--long"])) == nil, "not the tool's options")
+        expectEqual(hint?.contains("Options go before the program's name"), true)
+        expectEqual(hint?.contains("(--stats --repeat=3 came after it)"), true, "\(hint ?? "")")
+        expectEqual(optionsHint(program: Array("--verbose".utf8), arguments: [])?.contains("--verbose, after --, was taken for the name"), true)
+        expectEqual(optionsHint(program: Array("helo".utf8), arguments: Self.words(["-l", "--long"])), nil, "not the tool's options")
     }
 
     func result(_ runs: [ProgramRun.RunEnding]) -> ProgramRun.Result {
@@ -48,17 +48,17 @@ struct RunCommandRulesTests {
 
     @Test func repeatedRunsExitWithTheFirstFailingStatus() {
         let failing = result([.exited(0), .exited(3), .exited(5), .exited(0)])
-        #expect(failing.shellStatus == 3)
+        expectEqual(failing.shellStatus, 3)
         #expect(failing.firstFailure?.run == 1 && failing.firstFailure?.status == 3)
-        #expect(result([.exited(0), .exited(0)]).shellStatus == 0)
-        #expect(result([.exited(0), .exited(-1)]).shellStatus == 255)
-        #expect(result([.exited(4)]).shellStatus == 4)
+        expectEqual(result([.exited(0), .exited(0)]).shellStatus, 0)
+        expectEqual(result([.exited(0), .exited(-1)]).shellStatus, 255)
+        expectEqual(result([.exited(4)]).shellStatus, 4)
     }
 
     @Test func writingToAFullDiskFailsWithItsErrorAndAFullNonBlockingPipeIsWaitedFor() throws {
         let full = open("/dev/full", O_WRONLY)
         defer { close(full) }
-        #expect(FileOutput.writeAll(full, [1, 2, 3]) == ENOSPC)
+        expectEqual(FileOutput.writeAll(full, [1, 2, 3]), ENOSPC)
         var ends: [Int32] = [-1, -1]
         try #require(pipe(&ends) == 0)
         _ = fcntl(ends[1], F_SETFL, fcntl(ends[1], F_GETFL) | O_NONBLOCK)
@@ -75,11 +75,11 @@ struct RunCommandRulesTests {
             }
         }
         reader.start()
-        #expect(FileOutput.writeAll(ends[1], bytes) == nil, "a megabyte through a 64 KiB pipe that is full at first")
+        expectEqual(FileOutput.writeAll(ends[1], bytes), nil, "a megabyte through a 64 KiB pipe that is full at first")
         close(ends[1])
         while !reader.isFinished { usleep(1000) }
         close(ends[0])
-        #expect(received.data == Data(bytes))
+        expectEqual(received.data, Data(bytes))
     }
 
     @Test func theTraceWriterJoinsARecordCutBetweenDeliveriesAndSaysWhenTheStreamIsDamaged() throws {
@@ -98,15 +98,15 @@ struct RunCommandRulesTests {
         let writer = TraceWriter(descriptor: descriptor)
         writer.append(Data(record + record.prefix(10)))
         writer.append(Data(record.dropFirst(10)))
-        #expect(writer.finish() == nil)
+        expectEqual(writer.finish(), nil)
         close(descriptor)
-        #expect(try String(contentsOf: folder, encoding: .utf8) == "[1.1] tell(3) = 9\n[1.1] tell(3) = 9\n")
+        expectEqual(try String(contentsOf: folder, encoding: .utf8), "[1.1] tell(3) = 9\n[1.1] tell(3) = 9\n")
         let damaged = TraceWriter(descriptor: STDERR_FILENO)
         damaged.append(Data([3, 0, 0, 0]))
-        #expect(damaged.finish()?.contains("damaged") == true)
+        expectEqual(damaged.finish()?.contains("damaged"), true)
         let cut = TraceWriter(descriptor: STDERR_FILENO)
         cut.append(Data(record.prefix(20)))
-        #expect(cut.finish()?.contains("middle of a record") == true)
+        expectEqual(cut.finish()?.contains("middle of a record"), true)
     }
 
     @Test func aPictureThatCannotBeWrittenIsAWrongCommandLine() throws {

@@ -16,23 +16,23 @@ struct RunTallyTests {
         let count = 5 * RunTally.keptRuns
         for run in 0..<count {
             let status: Int64 = run == 3_456 || run == 4_000 ? 7 : (run == count - 1 ? 9 : 0)
-            #expect(tally.add(Self.exited(run, status)) == .exited(status))
-            #expect(tally.add(RunRecord(kind: .pageCache, run: UInt32(run), first: 1, second: 2)) == nil)
+            expectEqual(tally.add(Self.exited(run, status)), .exited(status))
+            expectEqual(tally.add(RunRecord(kind: .pageCache, run: UInt32(run), first: 1, second: 2)), nil)
         }
-        #expect(tally.count == count)
-        #expect(tally.endings.count == RunTally.keptRuns)
-        #expect(tally.pageCache.count == RunTally.keptRuns)
+        expectEqual(tally.count, count)
+        expectEqual(tally.endings.count, RunTally.keptRuns)
+        expectEqual(tally.pageCache.count, RunTally.keptRuns)
         #expect(tally.firstFailure?.run == 3_456 && tally.firstFailure?.status == 7)
-        #expect(tally.lastExitStatus == 9)
+        expectEqual(tally.lastExitStatus, 9)
         #expect(tally.firstStartFailure == nil)
     }
 
     @Test func theFirstRunThatCouldNotStartIsKeptWithItsReason() {
         let tally = RunTally([Self.exited(0, 0), RunRecord(kind: .booted), RunRecord(kind: .couldNotStart, detail: 2, run: 1),
                               RunRecord(kind: .couldNotStart, detail: 1, run: 2)])
-        #expect(tally.count == 3)
+        expectEqual(tally.count, 3)
         #expect(tally.firstStartFailure?.run == 1 && tally.firstStartFailure?.reason == .notAProgram)
-        #expect(tally.endings == [.exited(0), .couldNotStart(.notAProgram), .couldNotStart(.noSuchFile)])
+        expectEqual(tally.endings, [.exited(0), .couldNotStart(.notAProgram), .couldNotStart(.noSuchFile)])
     }
 
     /// A fake QEMU writes half its runs' records, waits until the tool has seen a run end
@@ -62,13 +62,13 @@ struct RunTallyTests {
             _ = FileManager.default.createFile(atPath: seenPath, contents: nil)
         }
         let outcome = try MachineTests.boot(machine)
-        #expect(outcome.status == 0)
+        expectEqual(outcome.status, 0)
         #expect(FileManager.default.fileExists(atPath: streamed.path), "the first runs were handed on before QEMU ended")
-        #expect(endings.value == runs)
-        #expect(outcome.records.filter { $0.kind == .exited }.count == Machine.keptRunRecords)
-        #expect(outcome.records.last == RunRecord(kind: .frames, first: 5, second: 5), "records of the boot itself are all kept")
+        expectEqual(endings.value, runs)
+        expectEqual(outcome.records.filter { $0.kind == .exited }.count, Machine.keptRunRecords)
+        expectEqual(outcome.records.last, RunRecord(kind: .frames, first: 5, second: 5), "records of the boot itself are all kept")
         let result = ProgramRun.result(of: outcome, program: Array("p".utf8), repetitions: runs)
-        #expect(result.runs.count == RunTally.keptRuns)
+        expectEqual(result.runs.count, RunTally.keptRuns)
     }
 
     @Test func aLogLongerThanTheLimitKeepsItsStartAndEndInWholeLines() throws {
@@ -76,7 +76,7 @@ struct RunTallyTests {
         let log = folder.url.appendingPathComponent("log")
         let lines = (0..<10_000).map { "line \($0)\n" }.joined()
         try Data(lines.utf8).write(to: log)
-        #expect(KernelLogFile.read(log.path) == lines)
+        expectEqual(KernelLogFile.read(log.path), lines)
         let kept = KernelLogFile.read(log.path, keeping: 4_096)
         #expect(kept.hasPrefix("line 0\nline 1\n") && kept.hasSuffix("line 9999\n"))
         #expect(kept.utf8.count < 4_096 + 100)

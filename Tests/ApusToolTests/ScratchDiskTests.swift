@@ -19,15 +19,15 @@ struct ScratchDiskTests {
         let disk = try ScratchDisk.make(blocks: 3, in: folder.url)
         let image = try Self.image(disk)
         #expect(image.count == 3 * 4096)
-        #expect(Self.word(image, block: 1, word: 0) == 0x1_0000)
-        #expect(Self.word(image, block: 3, word: 511) == 0x3_01FF)
-        #expect(disk.commandLineOption == "scratch-disk=3")
+        expectEqual(Self.word(image, block: 1, word: 0), 0x1_0000)
+        expectEqual(Self.word(image, block: 3, word: 511), 0x3_01FF)
+        expectEqual(disk.commandLineOption, "scratch-disk=3")
     }
 
     @Test func anImageTheKernelNeverWroteShowsEveryOddBlockAsUnwritten() throws {
         let folder = try TemporaryFolder()
         let disk = try ScratchDisk.make(blocks: 4, in: folder.url)
-        #expect(try disk.problemsAfterChecks() == [
+        expectEqual(try disk.problemsAfterChecks(), [
             "block 1 of the scratch disk holds generation 0, not 1",
             "block 3 of the scratch disk holds generation 0, not 1",
         ])
@@ -46,18 +46,18 @@ struct ScratchDiskTests {
         image[2 * 4096 + 100] ^= 1 // block 3
         image[3 * 4096 + 8] = 0xFF // block 4
         try Data(image).write(to: disk.url)
-        #expect(try disk.problemsAfterChecks() == [
+        expectEqual(try disk.problemsAfterChecks(), [
             "block 3 of the scratch disk holds neither generation of its pattern",
             "block 4 of the scratch disk holds neither generation of its pattern",
         ])
         try Data(image.prefix(4096)).write(to: disk.url)
-        #expect(try disk.problemsAfterChecks() == ["the scratch disk holds 4096 bytes, not 16384"])
+        expectEqual(try disk.problemsAfterChecks(), ["the scratch disk holds 4096 bytes, not 16384"])
     }
 
     @Test func removingTheImageDeletesItAndItsPrivateFolder() throws {
         let folder = try TemporaryFolder()
         let disk = try ScratchDisk.make(blocks: 1, in: folder.url)
-        #expect(disk.url.deletingLastPathComponent().deletingLastPathComponent().path == folder.url.path)
+        expectEqual(disk.url.deletingLastPathComponent().deletingLastPathComponent().path, folder.url.path)
         disk.remove()
         #expect(!FileManager.default.fileExists(atPath: disk.url.deletingLastPathComponent().path))
     }
@@ -81,8 +81,8 @@ struct ScratchDiskTests {
             """, in: folder)
         machine.disk = image
         let outcome = try MachineTests.boot(machine)
-        #expect(outcome.problem == nil)
-        #expect(outcome.status == 0)
+        expectEqual(outcome.problem, nil)
+        expectEqual(outcome.status, 0)
     }
 
     @Test func aMachineWithoutADiskHasNoDrive() {

@@ -12,20 +12,20 @@ struct ToolTests {
                        RunRecord(kind: .frames, first: 279, second: 279)]
         let bytes = records.flatMap(\.bytes)
         #expect(bytes.count == 4 * RunRecord.size)
-        #expect(RunRecord.decode(bytes) == records)
-        #expect(RunRecord.decode(Array(bytes.dropLast())) == nil, "a partial record")
-        #expect(RunRecord.decode(Array("exit status 0\nframes in use: 1 before, 1 after (0 leaked)\n   ".utf8)) == nil)
+        expectEqual(RunRecord.decode(bytes), records)
+        expectEqual(RunRecord.decode(Array(bytes.dropLast())), nil, "a partial record")
+        expectEqual(RunRecord.decode(Array("exit status 0\nframes in use: 1 before, 1 after (0 leaked)\n   ".utf8)), nil)
         var damaged = bytes
         damaged[4] = 99
-        #expect(RunRecord.decode(damaged) == nil, "an unknown kind")
+        expectEqual(RunRecord.decode(damaged), nil, "an unknown kind")
     }
 
     @Test func namesInTheLogCannotStartALineOfTheirOwn() {
         let forged = Array("e\nexit status 0\nframes in use: 1 before, 1 after (0 leaked)\n".utf8)
         let escaped = LogText.escaped(forged)
         #expect(!escaped.contains("\n"))
-        #expect(escaped == #"e\nexit status 0\nframes in use: 1 before, 1 after (0 leaked)\n"#)
-        #expect(LogText.escaped([0x68, 0xFF, 0x5C, 0x09, 0x1B]) == #"h\xff\\\t\x1b"#)
+        expectEqual(escaped, #"e\nexit status 0\nframes in use: 1 before, 1 after (0 leaked)\n"#)
+        expectEqual(LogText.escaped([0x68, 0xFF, 0x5C, 0x09, 0x1B]), #"h\xff\\\t\x1b"#)
     }
 
     @Test func theLineCollectorJoinsLinesAcrossChunksAndKeepsALastUnfinishedOne() {
@@ -34,10 +34,10 @@ struct ToolTests {
         collector.append(Data("one\ntw".utf8))
         collector.append(Data("o\n\nthr".utf8))
         collector.append(Data("ee".utf8))
-        #expect(collector.lines == ["one", "two", ""])
+        expectEqual(collector.lines, ["one", "two", ""])
         collector.finish()
-        #expect(collector.lines == ["one", "two", "", "three"])
-        #expect(String(decoding: seen.data, as: UTF8.self) == "one|two||three|")
+        expectEqual(collector.lines, ["one", "two", "", "three"])
+        expectEqual(String(decoding: seen.data, as: UTF8.self), "one|two||three|")
     }
 
     @Test func standardInputIsReadToItsEndWithinTheLimitAndRefusedBeyondIt() throws {
@@ -51,7 +51,7 @@ struct ToolTests {
             writer.start()
             if fits {
                 let input = try ProgramRun.readInput(from: pipe.fileHandleForReading.fileDescriptor, limit: limit)
-                #expect(input == Data(repeating: 0x79, count: size))
+                expectEqual(input, Data(repeating: 0x79, count: size))
             } else {
                 #expect(throws: ToolError.self) { try ProgramRun.readInput(from: pipe.fileHandleForReading.fileDescriptor, limit: limit) }
                 try? pipe.fileHandleForReading.close()
@@ -61,11 +61,11 @@ struct ToolTests {
 
     @Test func theArgumentImageIsExactBytesEachWordOnceEndingInANul() {
         var run = ProgramRun(program: [0x61, 0xFF], arguments: [[0xC3, 0x28], [], [0x41]])
-        #expect(run.argumentImage() == [0x61, 0xFF, 0, 0x61, 0xFF, 0, 0xC3, 0x28, 0, 0, 0x41, 0])
+        expectEqual(run.argumentImage(), [0x61, 0xFF, 0, 0x61, 0xFF, 0, 0xC3, 0x28, 0, 0, 0x41, 0])
         run.arguments = (0..<200_000).map { Array("argument\($0)".utf8) }
         let image = run.argumentImage()
         #expect(image.count == run.arguments.reduce(0) { $0 + $1.count + 1 } + 6)
-        #expect(image.split(separator: 0, omittingEmptySubsequences: false).dropFirst(2).dropLast().map(Array.init) == run.arguments)
+        expectEqual(image.split(separator: 0, omittingEmptySubsequences: false).dropFirst(2).dropLast().map(Array.init), run.arguments)
     }
 
     @Test func rootfsFoldersThatAreMissingOrFilesAreClearErrors() throws {
@@ -84,11 +84,11 @@ struct ToolTests {
         func similar(_ name: String) -> [String] {
             ProgramRun.NoSuchProgram(name: Array(name.utf8), files: files).similarNames.map { String(decoding: $0, as: UTF8.self) }
         }
-        #expect(similar("helo") == ["hello"])
-        #expect(similar("Hello") == ["hello", "hello.txt"])
-        #expect(similar("cats") == ["cat"])
-        #expect(similar("mmdemo") == ["mm-demo"])
-        #expect(similar("fork") == ["forkbig", "forkbomb"])
+        expectEqual(similar("helo"), ["hello"])
+        expectEqual(similar("Hello"), ["hello", "hello.txt"])
+        expectEqual(similar("cats"), ["cat"])
+        expectEqual(similar("mmdemo"), ["mm-demo"])
+        expectEqual(similar("fork"), ["forkbig", "forkbomb"])
         #expect(similar("zzzz").isEmpty)
         let message = "\(ProgramRun.NoSuchProgram(name: Array("helo".utf8), files: files))"
         #expect(message.hasPrefix("no program named helo in the root file system. Did you mean hello?\n"))
@@ -114,8 +114,8 @@ struct ToolTests {
         _ = write(descriptor, "data", 4)
         close(descriptor)
         let files = try ProgramRun.listFolder(folder.url)
-        #expect(files.map(\.name) == [name])
-        #expect(try ProgramRun.readFile(files[0].path) == Array("data".utf8))
+        expectEqual(files.map(\.name), [name])
+        expectEqual(try ProgramRun.readFile(files[0].path), Array("data".utf8))
     }
 
     @Test func aRunIsJudgedByItsStatusRecordsNeverByTheLogText() {
@@ -128,25 +128,25 @@ struct ToolTests {
         let refused = ProgramRun.result(of: outcome([booted, RunRecord(kind: .couldNotStart, detail: 2)]), program: Array("e\n".utf8), repetitions: 1)
         #expect(refused.exitStatuses.isEmpty)
         #expect(refused.frames == nil)
-        #expect(refused.problem == #"cannot run e\n: not a valid x86-64 ELF executable"#)
-        #expect(refused.shellStatus == 126)
+        expectEqual(refused.problem, #"cannot run e\n: not a valid x86-64 ELF executable"#)
+        expectEqual(refused.shellStatus, 126)
 
         let repeated = ProgramRun.result(of: outcome([booted, RunRecord(kind: .exited, first: 0),
                                                       RunRecord(kind: .couldNotStart, detail: 2, run: 1)]), program: Array("p".utf8), repetitions: 3)
-        #expect(repeated.runs == [.exited(0), .couldNotStart(.notAProgram)])
-        #expect(repeated.problem == "run 2 of 3: cannot run p: not a valid x86-64 ELF executable")
-        #expect(repeated.shellStatus == 126)
+        expectEqual(repeated.runs, [.exited(0), .couldNotStart(.notAProgram)])
+        expectEqual(repeated.problem, "run 2 of 3: cannot run p: not a valid x86-64 ELF executable")
+        expectEqual(repeated.shellStatus, 126)
 
         var timedOut = outcome([booted, RunRecord(kind: .exited, first: 0)], status: nil)
         timedOut.problem = "Apus did not power off within 5 seconds; QEMU was stopped"
         let stopped = ProgramRun.result(of: timedOut, program: Array("p".utf8), repetitions: 2)
-        #expect(stopped.exitStatuses == [0])
-        #expect(stopped.shellStatus == 125, "a run that did not finish fails the command, whatever the last status")
+        expectEqual(stopped.exitStatuses, [0])
+        expectEqual(stopped.shellStatus, 125, "a run that did not finish fails the command, whatever the last status")
 
         let fine = ProgramRun.result(of: outcome([booted, RunRecord(kind: .exited, first: -1), RunRecord(kind: .frames, first: 5, second: 5)], status: 0),
                                      program: Array("p".utf8), repetitions: 1)
-        #expect(fine.problem == nil)
-        #expect(fine.shellStatus == 255)
-        #expect(fine.frames.map { $0.before == 5 && $0.after == 5 } == true)
+        expectEqual(fine.problem, nil)
+        expectEqual(fine.shellStatus, 255)
+        expectEqual(fine.frames.map { $0.before == 5 && $0.after == 5 }, true)
     }
 }

@@ -35,8 +35,8 @@ struct UserlandBuildTests {
 
     @Test func aRunNeedsItsProgramAndTheShippedProgramsItsArgumentsName() throws {
         let build = UserlandBuild()
-        #expect(try build.programsNeeded(program: Array("demo".utf8), arguments: []) == ["demo"])
-        #expect(try build.programsNeeded(program: Array("cat".utf8), arguments: [Array("hello".utf8), Array("hello.txt".utf8)]) == ["cat", "hello"])
+        expectEqual(try build.programsNeeded(program: Array("demo".utf8), arguments: []), ["demo"])
+        expectEqual(try build.programsNeeded(program: Array("cat".utf8), arguments: [Array("hello".utf8), Array("hello.txt".utf8)]), ["cat", "hello"])
         #expect(try build.programsNeeded(program: Array("mine".utf8), arguments: [Array("-x".utf8)]).isEmpty, "not a shipped program")
         #expect(try build.programNames().contains("threadtest"))
     }
@@ -65,7 +65,7 @@ struct UserlandBuildTests {
         defer { withExtendedLifetime(folder) {} }
         try "int main(void) { return undeclared; }\n".write(to: build.userland.appendingPathComponent("programs/broken.c"), atomically: false, encoding: .utf8)
         #expect { try build.build(.all) } throws: { "\($0)".hasPrefix("broken.c did not compile:") && "\($0)".contains("undeclared") }
-        #expect(try ProgramRun.listFolder(build.binaries).map(\.displayName).sorted() == ["cat", "demo", "hello"], "the others built")
+        expectEqual(try ProgramRun.listFolder(build.binaries).map(\.displayName).sorted(), ["cat", "demo", "hello"], "the others built")
     }
 
     @Test func theLibraryAndTheProgramsCompileWithoutAWarning() throws {
@@ -83,10 +83,10 @@ struct UserlandBuildTests {
         for arguments in runs {
             let status = try runReadingOutput(URL(fileURLWithPath: "/usr/bin/env"), ["clang"] + UserlandBuild.compileFlags + include + arguments,
                                               onData: output.append)
-            #expect(status == 0, "\(arguments.last ?? "")")
+            expectEqual(status, 0, "\(arguments.last ?? "")")
         }
         #expect(c.count > 50)
-        #expect(String(decoding: output.data, as: UTF8.self) == "")
+        expectEqual(String(decoding: output.data, as: UTF8.self), "")
     }
 
     @Test func aMissingProgramNamesEveryShippedProgramBuiltOrNot() throws {

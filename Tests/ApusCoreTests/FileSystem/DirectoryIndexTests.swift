@@ -112,15 +112,15 @@ struct DirectoryIndexTests {
             }
             for directory in directories where step % 50 == 0 || step == steps - 1 {
                 let names = try fs.names(directory).dropFirst(2)
-                #expect(Set(names) == model[directory]!, "seed \(seed), step \(step): \(directory)")
-                #expect(names.count == model[directory]!.count, "seed \(seed), step \(step): a name twice in \(directory)")
+                expectEqual(Set(names), model[directory]!, "seed \(seed), step \(step): \(directory)")
+                expectEqual(names.count, model[directory]!.count, "seed \(seed), step \(step): a name twice in \(directory)")
             }
             if let problem = try Self.disagreement(fs) {
                 Issue.record("seed \(seed), step \(step): \(problem)")
                 return
             }
         }
-        #expect(fs.directoryIndexes.count == 2, "both directories grew past the policy's size")
+        expectEqual(fs.directoryIndexes.count, 2, "both directories grew past the policy's size")
         try unmountAndCheck(disk, fs)
     }
 
@@ -174,9 +174,9 @@ struct DirectoryIndexTests {
         #expect(!fs.directoryIndexContents().contains { $0.directory == (try? fs.stat("/d4").inode32) }, "d4 needs more than the bound")
         // Every name is still found, indexed or scanned.
         for d in 0..<5 {
-            for n in 0..<(d == 4 ? 250 : 50) { #expect(try fs.stat("/d\(d)/n\(n)").type == .regular) }
+            for n in 0..<(d == 4 ? 250 : 50) { expectEqual(try fs.stat("/d\(d)/n\(n)").type, .regular) }
         }
-        #expect(try Self.disagreement(fs) == nil)
+        expectEqual(try Self.disagreement(fs), nil)
         try unmountAndCheck(disk, fs)
     }
 
@@ -195,7 +195,7 @@ struct DirectoryIndexTests {
         #expect(!fs.directoryIndexContents().contains { $0.directory == directory }, "dropped with the transaction")
         expectError(.noSuchEntry) { () throws(KernelError) in try fs.stat("/d/one-too-many") }
         #expect(fs.directoryIndexContents().contains { $0.directory == directory }, "rebuilt by the lookup")
-        #expect(try Self.disagreement(fs) == nil)
+        expectEqual(try Self.disagreement(fs), nil)
         try fs.unlink("/big")
         try fs.create("/d/one-more")
         #expect(try fs.names("/d").count == 2 + 15)
@@ -215,7 +215,7 @@ struct DirectoryIndexTests {
         // The number comes back as a new directory, whose index starts from its own disk.
         try fs.mkdir("/e")
         try fs.create("/e/g")
-        #expect(try Self.disagreement(fs) == nil)
+        expectEqual(try Self.disagreement(fs), nil)
         try unmountAndCheck(disk, fs)
     }
 }

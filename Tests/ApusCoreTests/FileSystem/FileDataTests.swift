@@ -10,9 +10,9 @@ struct FileDataTests {
         let (disk, fs) = try freshFileSystem()
         try fs.create("/f")
         let inode = try fs.open("/f").inode
-        #expect(try fs.write(inode, at: 0, pattern(5000)) == 5000)
-        #expect(try fs.size(of: inode) == 5000)
-        #expect(try fs.write(inode, at: 5000, pattern(3000, salt: 9)) == 3000)
+        expectEqual(try fs.write(inode, at: 0, pattern(5000)), 5000)
+        expectEqual(try fs.size(of: inode), 5000)
+        expectEqual(try fs.write(inode, at: 5000, pattern(3000, salt: 9)), 3000)
         #expect(try fs.read(inode, at: 0, count: 10_000) == pattern(5000) + pattern(3000, salt: 9))
         #expect(try fs.read(inode, at: 8000, count: 10).isEmpty)
         #expect(try fs.read(inode, at: 9000, count: 10).isEmpty)
@@ -24,11 +24,11 @@ struct FileDataTests {
         let (disk, fs) = try freshFileSystem()
         let inode = try fs.file("/f", pattern(10_000))
         let free = try fs.freeBlockCount()
-        #expect(try fs.write(inode, at: 4090, [7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7]) == 12)
+        expectEqual(try fs.write(inode, at: 4090, [7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7]), 12)
         var expected = pattern(10_000)
         expected.replaceSubrange(4090..<4102, with: [UInt8](repeating: 7, count: 12))
-        #expect(try fs.read(inode, at: 0, count: 10_000) == expected)
-        #expect(try fs.freeBlockCount() == free)
+        expectEqual(try fs.read(inode, at: 0, count: 10_000), expected)
+        expectEqual(try fs.freeBlockCount(), free)
         try unmountAndCheck(disk, fs)
     }
 
@@ -37,8 +37,8 @@ struct FileDataTests {
         try fs.create("/f")
         let inode = try fs.open("/f").inode
         let free = try fs.freeBlockCount()
-        #expect(try fs.write(inode, at: 40_000, [1, 2, 3]) == 3)
-        #expect(try fs.size(of: inode) == 40_003)
+        expectEqual(try fs.write(inode, at: 40_000, [1, 2, 3]), 3)
+        expectEqual(try fs.size(of: inode), 40_003)
         #expect(try fs.read(inode, at: 0, count: 40_003) == [UInt8](repeating: 0, count: 40_000) + [1, 2, 3])
         #expect(try fs.freeBlockCount() == free - 1)
         fs.release(inode)
@@ -53,13 +53,13 @@ struct FileDataTests {
         try fs.create("/f")
         let inode = try fs.open("/f").inode
         let largest = (12 + 512 + 512 * 512) * UInt64(4096)
-        #expect(DiskInode.maximumSize == largest)
-        #expect(try fs.write(inode, at: largest - 4, [1, 2, 3, 4, 5, 6]) == 4)
-        #expect(try fs.size(of: inode) == largest)
-        #expect(try fs.read(inode, at: largest - 5, count: 10) == [0, 1, 2, 3, 4])
+        expectEqual(DiskInode.maximumSize, largest)
+        expectEqual(try fs.write(inode, at: largest - 4, [1, 2, 3, 4, 5, 6]), 4)
+        expectEqual(try fs.size(of: inode), largest)
+        expectEqual(try fs.read(inode, at: largest - 5, count: 10), [0, 1, 2, 3, 4])
         expectError(.noSpace) { () throws(KernelError) in try fs.write(inode, at: largest, [1]) }
         expectError(.noSpace) { () throws(KernelError) in try fs.write(inode, at: largest + 4096, [1]) }
-        #expect(try fs.size(of: inode) == largest)
+        expectEqual(try fs.size(of: inode), largest)
         fs.release(inode)
         try unmountAndCheck(disk, fs)
     }
@@ -72,17 +72,17 @@ struct FileDataTests {
         let written = try fs.write(inode, at: 0, big)
         #expect(written > 0 && written < big.count)
         #expect(written % 4096 == 0)
-        #expect(try fs.size(of: inode) == UInt64(written))
+        expectEqual(try fs.size(of: inode), UInt64(written))
         let free = try fs.freeBlockCount()
         expectError(.noSpace) { () throws(KernelError) in try fs.write(inode, at: UInt64(written), [1, 2, 3]) }
         expectError(.noSpace) { () throws(KernelError) in try fs.mkdir("/d") }
-        #expect(try fs.size(of: inode) == UInt64(written))
-        #expect(try fs.freeBlockCount() == free)
-        #expect(try fs.read(inode, at: 0, count: written) == Array(big.prefix(written)))
+        expectEqual(try fs.size(of: inode), UInt64(written))
+        expectEqual(try fs.freeBlockCount(), free)
+        expectEqual(try fs.read(inode, at: 0, count: written), Array(big.prefix(written)))
         fs.release(inode)
         try unmountAndCheck(disk, fs)
         let again = try disk.mount()
-        #expect(try again.contents(of: path("/f")) == Array(big.prefix(written)))
+        expectEqual(try again.contents(of: path("/f")), Array(big.prefix(written)))
         try again.unmount()
     }
 
@@ -96,21 +96,21 @@ struct FileDataTests {
         // An image written elsewhere may hold anything past a file's end.
         disk.device.damage(block: block, with: pattern(100) + [UInt8](repeating: 0xAA, count: 3_996))
         fs = try disk.mount()
-        #expect(try fs.write(inode, at: 8_192, [5]) == 1)
+        expectEqual(try fs.write(inode, at: 8_192, [5]), 1)
         let expected = pattern(100) + [UInt8](repeating: 0, count: 8_092) + [5]
-        #expect(try fs.read(inode, at: 0, count: 9_000) == expected)
+        expectEqual(try fs.read(inode, at: 0, count: 9_000), expected)
         try fs.unmount()
         let again = try disk.mount()
-        #expect(try again.contents(of: path("/f")) == expected)
+        expectEqual(try again.contents(of: path("/f")), expected)
         try again.unmount()
-        #expect(disk.problems == [])
+        expectEqual(disk.problems, [])
     }
 
     @Test func readAndWriteOfADirectoryAreIsDirectory() throws {
         let (disk, fs) = try freshFileSystem()
         try fs.mkdir("/d")
         let d = try fs.open("/d")
-        #expect(d.type == .directory)
+        expectEqual(d.type, .directory)
         expectError(.isDirectory) { () throws(KernelError) in try fs.read(d.inode, at: 0, count: 1) }
         expectError(.isDirectory) { () throws(KernelError) in try fs.write(d.inode, at: 0, [1]) }
         fs.release(d.inode)
@@ -127,10 +127,10 @@ struct FileDataTests {
         try? fs.synchronize(inode)
         disk.device = disk.device.imageAfterPowerCut(.unflushedAtRandom(seed: 7))
         let again = try disk.mount()
-        #expect(try again.contents(of: path("/d/f")) == pattern(30_000))
+        expectEqual(try again.contents(of: path("/d/f")), pattern(30_000))
         expectError(.noSuchEntry) { () throws(KernelError) in try again.stat("/d/lost") }
         try again.unmount()
-        #expect(disk.problems == [])
+        expectEqual(disk.problems, [])
     }
 
     @Test func aFileUnlinkedWhileOpenLivesUntilItsLastUserLetsGo() throws {
@@ -141,13 +141,13 @@ struct FileDataTests {
         fs.retain(opened.inode)
         try fs.unlink("/f")
         expectError(.noSuchEntry) { () throws(KernelError) in try fs.stat("/f") }
-        #expect(try fs.read(opened.inode, at: 0, count: 50_000) == pattern(50_000))
-        #expect(try fs.write(opened.inode, at: 50_000, [9]) == 1)
+        expectEqual(try fs.read(opened.inode, at: 0, count: 50_000), pattern(50_000))
+        expectEqual(try fs.write(opened.inode, at: 50_000, [9]), 1)
         #expect(try fs.freeBlockCount() < free)
         fs.release(opened.inode)
         #expect(try fs.freeBlockCount() < free)
         fs.release(opened.inode)
-        #expect(try fs.freeBlockCount() == free)
+        expectEqual(try fs.freeBlockCount(), free)
         try unmountAndCheck(disk, fs)
     }
 
@@ -158,15 +158,15 @@ struct FileDataTests {
         let opened = try fs.open("/f")
         try fs.unlink("/f")
         try fs.sync()
-        #expect(disk.problems == [], "an orphan is legal on the disk")
+        expectEqual(disk.problems, [], "an orphan is legal on the disk")
         let image = disk.device.copy()
         fs.release(opened.inode)
         disk.device = image
         let again = try disk.mount()
-        #expect(again.orphansFreedAtMount == 1)
-        #expect(try again.freeBlockCount() == free)
+        expectEqual(again.orphansFreedAtMount, 1)
+        expectEqual(try again.freeBlockCount(), free)
         try again.unmount()
-        #expect(disk.problems == [])
+        expectEqual(disk.problems, [])
     }
 
     @Test func thePageCacheStaysWithinItsCapacityAndWritesDirtyPagesBackWhenItEvicts() throws {
@@ -174,7 +174,7 @@ struct FileDataTests {
         let inode = try fs.file("/f", pattern(400_000))
         #expect(fs.store.pages.count <= 16)
         #expect(fs.store.pages.writeBacks > 0)
-        #expect(try fs.read(inode, at: 0, count: 400_000) == pattern(400_000))
+        expectEqual(try fs.read(inode, at: 0, count: 400_000), pattern(400_000))
         #expect(fs.store.pages.count <= 16)
         try unmountAndCheck(disk, fs)
     }
@@ -200,7 +200,7 @@ struct FileDataTests {
         fs.store.pages.dropAll()
         let frame = try fs.page(of: inode, at: 1)
         let bytes = Array(disk.machine.memory.page(at: frame))
-        #expect(Array(bytes.prefix(904)) == Array(pattern(5000)[4096...]))
+        expectEqual(Array(bytes.prefix(904)), Array(pattern(5000)[4096...]))
         #expect(bytes[904...].allSatisfy { $0 == 0 })
         try unmountAndCheck(disk, fs)
     }
@@ -213,11 +213,11 @@ struct FileDataTests {
         disk.machine.frames.share(frame)
         let released = fs.releaseFrames(1000)
         #expect(released > 0)
-        #expect(fs.store.pages.cachedFrame(inode: inode, page: 0) == frame)
-        #expect(fs.store.pages.count == 1)
+        expectEqual(fs.store.pages.cachedFrame(inode: inode, page: 0), frame)
+        expectEqual(fs.store.pages.count, 1)
         disk.machine.frames.free(frame)
         #expect(fs.releaseFrames(1000) >= 1)
-        #expect(fs.store.pages.count == 0)
+        expectEqual(fs.store.pages.count, 0)
         try unmountAndCheck(disk, fs)
     }
 
@@ -226,10 +226,10 @@ struct FileDataTests {
         let inode = try fs.file("/f", pattern(4096))
         let mapped = try fs.page(of: inode, at: 0)
         disk.machine.frames.share(mapped)
-        #expect(try fs.write(inode, at: 10, [1, 2, 3]) == 3)
-        #expect(Array(disk.machine.memory.page(at: mapped)) == pattern(4096), "the mapping keeps the bytes it shared")
+        expectEqual(try fs.write(inode, at: 10, [1, 2, 3]), 3)
+        expectEqual(Array(disk.machine.memory.page(at: mapped)), pattern(4096), "the mapping keeps the bytes it shared")
         #expect(try fs.read(inode, at: 8, count: 7) == Array(pattern(4096)[8..<10]) + [1, 2, 3] + Array(pattern(4096)[13..<15]))
-        #expect(disk.machine.frames.shareCount(of: mapped) == 1, "the cache dropped its share of the old frame")
+        expectEqual(disk.machine.frames.shareCount(of: mapped), 1, "the cache dropped its share of the old frame")
         disk.machine.frames.free(mapped)
         try unmountAndCheck(disk, fs)
     }

@@ -267,6 +267,6 @@ struct FileSystemModelTests {
             return
         }
         _ = runner.realResult(.remount)
-        #expect(runner.disk.problems == [])
+        expectEqual(runner.disk.problems, [])
     }
 }

@@ -98,7 +98,7 @@ func freshFileSystem(pageCacheCapacity: Int = 256) throws -> (DiskMachine, FileS
 /// of the file system ends.
 func unmountAndCheck(_ disk: DiskMachine, _ fileSystem: FileSystem<HostMemory>, sourceLocation: SourceLocation = #_sourceLocation) throws {
     try fileSystem.unmount()
-    #expect(disk.problems == [], sourceLocation: sourceLocation)
+    expectEqual(disk.problems, [], sourceLocation: sourceLocation)
 }
 
 /// Expects `body` to throw exactly `expected`.
@@ -107,6 +107,6 @@ func expectError<T>(_ expected: KernelError, sourceLocation: SourceLocation = #_
         let value = try body()
         Issue.record("expected \(expected), got \(value)", sourceLocation: sourceLocation)
     } catch {
-        #expect(error == expected, sourceLocation: sourceLocation)
+        expectEqual(error, expected, sourceLocation: sourceLocation)
     }
 }

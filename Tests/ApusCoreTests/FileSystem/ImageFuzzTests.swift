@@ -132,9 +132,9 @@ struct ImageFuzzTests {
                 outcomes.refused += 1
                 outcomes.reasons.insert(String(error.reason.prefix(40)))
             }
-            #expect(device.contractViolations == 0, "the file system asked the device for a block outside it")
+            expectEqual(device.contractViolations, 0, "the file system asked the device for a block outside it")
         }
-        #expect(machine.frames.freeCount == machine.baseline, "frames leaked")
+        expectEqual(machine.frames.freeCount, machine.baseline, "frames leaked")
         print("damaged images: \(count) tried: \(outcomes)")
         #expect(outcomes.refused + outcomes.ioErrors + outcomes.worked == count)
         #expect(outcomes.refused > 0 && outcomes.ioErrors > 0 && outcomes.worked > 0, "\(outcomes)")

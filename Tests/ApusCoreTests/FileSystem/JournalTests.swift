@@ -25,21 +25,21 @@ struct JournalTests {
         let homes = try disk.device.read(block: journal.transactionBegin)
         let homeList = (0..<511).map { UInt64(littleEndianBytes: homes, at: 8 + 8 * $0) }.prefix { $0 != 0 }
         // The superblock, the inode bitmap, an inode table block, the root's directory block.
-        #expect(Array(homeList) == [1, 2, smallGeometry.inodeTableStart, smallGeometry.firstDataBlock])
-        #expect(Array(log[begin + 1..<end]) == (0..<homeList.count).map { journal.slot($0) })
+        expectEqual(Array(homeList), [1, 2, smallGeometry.inodeTableStart, smallGeometry.firstDataBlock])
+        expectEqual(Array(log[begin + 1..<end]), (0..<homeList.count).map { journal.slot($0) })
         // Flush, commit flag, flush, the blocks home, flush, flag cleared, flush.
-        #expect(Array(log[(end + 1)...(end + 3)]) == [0, journal.superblock, 0])
-        #expect(Array(log[(end + 4)..<(end + 4 + homeList.count)]) == Array(homeList))
-        #expect(Array(log[(end + 4 + homeList.count)...].prefix(3)) == [0, journal.superblock, 0])
-        #expect(UInt64(littleEndianBytes: homes, at: 0) == 1)
-        #expect(UInt64(littleEndianBytes: try disk.device.read(block: journal.transactionEnd), at: 0) == 1)
+        expectEqual(Array(log[(end + 1)...(end + 3)]), [0, journal.superblock, 0])
+        expectEqual(Array(log[(end + 4)..<(end + 4 + homeList.count)]), Array(homeList))
+        expectEqual(Array(log[(end + 4 + homeList.count)...].prefix(3)), [0, journal.superblock, 0])
+        expectEqual(UInt64(littleEndianBytes: homes, at: 0), 1)
+        expectEqual(UInt64(littleEndianBytes: try disk.device.read(block: journal.transactionEnd), at: 0), 1)
         for (position, home) in homeList.enumerated() {
             #expect(try disk.device.read(block: journal.slot(position)) == disk.device.read(block: home))
         }
         let superblock = try disk.device.read(block: journal.superblock)
-        #expect(Array(superblock[0..<8]) == Array("KeOSJOUR".utf8))
-        #expect(UInt64(littleEndianBytes: superblock, at: 8) == 0)
-        #expect(UInt64(littleEndianBytes: superblock, at: 16) == 1)
+        expectEqual(Array(superblock[0..<8]), Array("KeOSJOUR".utf8))
+        expectEqual(UInt64(littleEndianBytes: superblock, at: 8), 0)
+        expectEqual(UInt64(littleEndianBytes: superblock, at: 16), 1)
     }
 
     /// Replays the workload of `committedCreate` on a fresh disk, cutting after `writes`
@@ -59,13 +59,13 @@ struct JournalTests {
         let commitPoint = log.filter { $0 != 0 }.firstIndex(of: journal.superblock)! + 1
         let disk = try cut(afterWrites: commitPoint)
         let state = try disk.device.read(block: journal.superblock)
-        #expect(UInt64(littleEndianBytes: state, at: 8) == 1)
+        expectEqual(UInt64(littleEndianBytes: state, at: 8), 1)
         #expect(disk.problems.count == 1 && disk.problems[0].hasPrefix("journal: transaction 1 is committed"))
         let fs = try disk.mount()
-        #expect(try fs.stat("/f").type == .regular)
+        expectEqual(try fs.stat("/f").type, .regular)
         try fs.unmount()
-        #expect(UInt64(littleEndianBytes: try disk.device.read(block: journal.superblock), at: 8) == 0)
-        #expect(disk.problems == [])
+        expectEqual(UInt64(littleEndianBytes: try disk.device.read(block: journal.superblock), at: 8), 0)
+        expectEqual(disk.problems, [])
     }
 
     @Test func aTransactionWithoutItsCommitFlagIsIgnoredAtMount() throws {
@@ -73,11 +73,11 @@ struct JournalTests {
         let beforeCommit = log.filter { $0 != 0 }.firstIndex(of: journal.superblock)!
         let disk = try cut(afterWrites: beforeCommit)
         #expect(try disk.device.read(block: journal.transactionEnd) != [UInt8](repeating: 0, count: 4096))
-        #expect(disk.problems == [])
+        expectEqual(disk.problems, [])
         let fs = try disk.mount()
         expectError(.noSuchEntry) { () throws(KernelError) in try fs.stat("/f") }
         try fs.unmount()
-        #expect(disk.problems == [])
+        expectEqual(disk.problems, [])
     }
 
     @Test func aReplayCutShortIsReplayedAgainAtTheNextMount() throws {
@@ -88,9 +88,9 @@ struct JournalTests {
         #expect(throws: MountFailure.self) { try FileSystem.mount(disk.device, frames: disk.machine.frames) }
         disk.device = disk.device.imageAfterPowerCut(.nothingWritten)
         let fs = try disk.mount()
-        #expect(try fs.stat("/f").type == .regular)
+        expectEqual(try fs.stat("/f").type, .regular)
         try fs.unmount()
-        #expect(disk.problems == [])
+        expectEqual(disk.problems, [])
     }
 
     @Test func aDamagedJournalIsRefusedAtMountWithItsReason() throws {
@@ -117,12 +117,12 @@ struct JournalTests {
         do {
             var transaction = fs.store.begin()
             try transaction.modify(1) { $0[100] = 0xAB }
-            #expect(try transaction.withBlock(1) { $0[100] } == 0xAB)
+            expectEqual(try transaction.withBlock(1) { $0[100] }, 0xAB)
         }
-        #expect(try fs.store.withBlock(1) { Array($0) } == before)
-        #expect(fs.store.groupCount == 0)
+        expectEqual(try fs.store.withBlock(1) { Array($0) }, before)
+        expectEqual(fs.store.groupCount, 0)
         try fs.unmount()
-        #expect(disk.problems == [])
+        expectEqual(disk.problems, [])
     }
 
     @Test func aTransactionOfMoreThan511BlocksIsRefusedWithNoSpace() throws {
@@ -131,11 +131,11 @@ struct JournalTests {
         var transaction = fs.store.begin()
         for block in 0..<UInt64(511) { try transaction.modify(smallGeometry.firstDataBlock + 100 + block) { $0[0] = 1 } }
         expectError(.noSpace) { () throws(KernelError) in try transaction.modify(smallGeometry.firstDataBlock + 700) { $0[0] = 1 } }
-        #expect(transaction.changedBlockCount == 511)
+        expectEqual(transaction.changedBlockCount, 511)
         _ = consume transaction
-        #expect(fs.store.groupCount == 0)
+        expectEqual(fs.store.groupCount, 0)
         try fs.unmount()
-        #expect(disk.problems == [])
+        expectEqual(disk.problems, [])
     }
 
     @Test func aGroupThatWouldOutgrowOneTransactionCommitsFirst() throws {
@@ -150,26 +150,26 @@ struct JournalTests {
         #expect(fs.store.groupCommits >= 1)
         #expect(largest <= JournalFormat.maximumBlocksPerTransaction)
         try fs.unmount()
-        #expect(disk.problems == [])
+        expectEqual(disk.problems, [])
         let again = try disk.mount()
-        #expect(try again.names("/").count == 602)
+        expectEqual(try again.names("/").count, 602)
         try again.unmount()
     }
 
     @Test func withoutAJournalTheFileSystemStillWorks() throws {
         let geometry = FileSystemGeometry(blockCount: 4_096, inodeCount: 256, hasJournal: false)
-        #expect(geometry.journal == nil)
+        expectEqual(geometry.journal, nil)
         // Superblock, one block of each bitmap, 16 blocks of inodes: data from block 20.
-        #expect(geometry.firstDataBlock == 20)
+        expectEqual(geometry.firstDataBlock, 20)
         let disk = try DiskMachine(geometry: geometry, tree: [.file(path: path("/a/b"), contents: pattern(9000))])
         let fs = try disk.mount()
         try fs.file("/c", pattern(70_000))
         try fs.unlink("/a/b")
         try fs.unmount()
-        #expect(disk.problems == [])
+        expectEqual(disk.problems, [])
         let again = try disk.mount()
-        #expect(try again.contents(of: path("/c")) == pattern(70_000))
-        #expect(try again.names("/a") == [".", ".."])
+        expectEqual(try again.contents(of: path("/c")), pattern(70_000))
+        expectEqual(try again.names("/a"), [".", ".."])
         try again.unmount()
     }
 }

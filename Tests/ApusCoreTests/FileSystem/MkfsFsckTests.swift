@@ -12,23 +12,23 @@ struct MkfsFsckTests {
         try FileSystemImage.make(on: device, frames: machine.frames)
         let geometry = FileSystemGeometry.keos
         #expect(geometry.inodeBitmapBlocks == 1 && geometry.blockBitmapBlocks == 8 && geometry.inodeTableBlocks == 2_048)
-        #expect(geometry.journal?.start == 11)
-        #expect(geometry.firstDataBlock == 6_157)
+        expectEqual(geometry.journal?.start, 11)
+        expectEqual(geometry.firstDataBlock, 6_157)
         // Only the blocks that hold something were written.
-        #expect(device.nonZeroBlocks == [1, 2, 3, 11, geometry.inodeTableStart, 6_157])
+        expectEqual(device.nonZeroBlocks, [1, 2, 3, 11, geometry.inodeTableStart, 6_157])
         let superblock = device.contents(of: 1)
-        #expect(Array(superblock[0..<8]) == Array("KeOSFFS\0".utf8))
-        #expect([8, 16, 24, 32, 40].map { UInt64(littleEndianBytes: superblock, at: $0) } == [250_000, 1, 32_768, 1, 1])
+        expectEqual(Array(superblock[0..<8]), Array("KeOSFFS\0".utf8))
+        expectEqual([8, 16, 24, 32, 40].map { UInt64(littleEndianBytes: superblock, at: $0) }, [250_000, 1, 32_768, 1, 1])
         #expect(superblock[48...].allSatisfy { $0 == 0 })
         let root = device.contents(of: geometry.inodeTableStart)
-        #expect(Array(root[0..<8]) == Array("KeOSFFSI".utf8))
+        expectEqual(Array(root[0..<8]), Array("KeOSFFSI".utf8))
         #expect(UInt32(littleEndianBytes: root, at: 8) == 1 && UInt32(littleEndianBytes: root, at: 12) == 1)
         #expect(UInt64(littleEndianBytes: root, at: 16) == 4096 && UInt64(littleEndianBytes: root, at: 24) == 2)
-        #expect(UInt64(littleEndianBytes: root, at: 32) == 6_157)
+        expectEqual(UInt64(littleEndianBytes: root, at: 32), 6_157)
         let directory = device.contents(of: 6_157)
-        #expect(Array(directory[0..<6]) == [1, 0, 0, 0, 1, UInt8(ascii: ".")])
-        #expect(Array(directory[256..<263]) == [1, 0, 0, 0, 2, UInt8(ascii: "."), UInt8(ascii: ".")])
-        #expect(FileSystemCheck.check(device) == [])
+        expectEqual(Array(directory[0..<6]), [1, 0, 0, 0, 1, UInt8(ascii: ".")])
+        expectEqual(Array(directory[256..<263]), [1, 0, 0, 0, 2, UInt8(ascii: "."), UInt8(ascii: ".")])
+        expectEqual(FileSystemCheck.check(device), [])
     }
 
     @Test func anImageFilledFromATreePassesFsckAndHoldsTheTree() throws {
@@ -38,12 +38,12 @@ struct MkfsFsckTests {
             .file(path: path("/zeros"), contents: [UInt8](repeating: 0, count: 10_000)),
         ]
         let disk = try DiskMachine(tree: tree)
-        #expect(disk.problems == [])
+        expectEqual(disk.problems, [])
         let fs = try disk.mount()
-        #expect(try fs.contents(of: path("/bin/hello")) == pattern(70_000))
-        #expect(try fs.contents(of: path("/etc/deep/er/motd")) == Array("hi\n".utf8))
-        #expect(try fs.names("/") == [".", "..", "bin", "etc", "empty", "zeros"])
-        #expect(try fs.contents(of: path("/zeros")) == [UInt8](repeating: 0, count: 10_000))
+        expectEqual(try fs.contents(of: path("/bin/hello")), pattern(70_000))
+        expectEqual(try fs.contents(of: path("/etc/deep/er/motd")), Array("hi\n".utf8))
+        expectEqual(try fs.names("/"), [".", "..", "bin", "etc", "empty", "zeros"])
+        expectEqual(try fs.contents(of: path("/zeros")), [UInt8](repeating: 0, count: 10_000))
         try fs.unmount()
     }
 
@@ -84,7 +84,7 @@ struct MkfsFsckTests {
 
     @Test func fsckNamesABadSuperblockMagic() throws {
         let problems = try Self.damaged { device, _ in Self.edit(device, block: 1) { $0[0] = 0 } }
-        #expect(problems == ["block 1: no KeOSFFS magic, not a KeOS file system"])
+        expectEqual(problems, ["block 1: no KeOSFFS magic, not a KeOS file system"])
     }
 
     @Test func fsckNamesABitmapThatDisagreesWithTheTree() throws {

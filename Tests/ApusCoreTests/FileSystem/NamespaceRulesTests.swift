@@ -10,7 +10,7 @@ struct NamespaceRulesTests {
         try fs.create("/f")
         let status = try fs.stat("/f")
         #expect(status.type == .regular && status.size == 0)
-        #expect(try fs.inode(UInt32(status.inode)).linkCount == 1)
+        expectEqual(try fs.inode(UInt32(status.inode)).linkCount, 1)
         try unmountAndCheck(disk, fs)
     }
 
@@ -43,10 +43,10 @@ struct NamespaceRulesTests {
         let d = try fs.stat("/d")
         #expect(d.type == .directory && d.size == 4096)
         let entries = try fs.list(path("/d"))
-        #expect(entries.map(\.entry.name) == [DirectoryBlock.dot, DirectoryBlock.dotDot])
-        #expect(entries.map(\.entry.inode) == [UInt32(d.inode), 1])
-        #expect(try fs.inode(UInt32(d.inode)).linkCount == 2)
-        #expect(try fs.inode(1).linkCount == 3)
+        expectEqual(entries.map(\.entry.name), [DirectoryBlock.dot, DirectoryBlock.dotDot])
+        expectEqual(entries.map(\.entry.inode), [UInt32(d.inode), 1])
+        expectEqual(try fs.inode(UInt32(d.inode)).linkCount, 2)
+        expectEqual(try fs.inode(1).linkCount, 3)
         try unmountAndCheck(disk, fs)
     }
 
@@ -62,15 +62,15 @@ struct NamespaceRulesTests {
 
     @Test func theRootHasLinkCountTwoUntilItHasASubdirectory() throws {
         let (disk, fs) = try freshFileSystem()
-        #expect(try fs.inode(1).linkCount == 2)
+        expectEqual(try fs.inode(1).linkCount, 2)
         try fs.create("/f")
-        #expect(try fs.inode(1).linkCount == 2)
+        expectEqual(try fs.inode(1).linkCount, 2)
         try fs.mkdir("/d")
         try fs.mkdir("/d/e")
-        #expect(try fs.inode(1).linkCount == 3)
-        #expect(try fs.inode(UInt32(fs.stat("/d").inode)).linkCount == 3)
+        expectEqual(try fs.inode(1).linkCount, 3)
+        expectEqual(try fs.inode(UInt32(fs.stat("/d").inode)).linkCount, 3)
         try fs.unlink("/d/e")
-        #expect(try fs.inode(UInt32(fs.stat("/d").inode)).linkCount == 2)
+        expectEqual(try fs.inode(UInt32(fs.stat("/d").inode)).linkCount, 2)
         try unmountAndCheck(disk, fs)
     }
 
@@ -83,8 +83,8 @@ struct NamespaceRulesTests {
         #expect(try fs.freeBlockCount() == freeBlocks - 26)
         try fs.unlink("/f")
         expectError(.noSuchEntry) { () throws(KernelError) in try fs.stat("/f") }
-        #expect(try fs.freeBlockCount() == freeBlocks)
-        #expect(try fs.freeInodeCount() == freeInodes)
+        expectEqual(try fs.freeBlockCount(), freeBlocks)
+        expectEqual(try fs.freeInodeCount(), freeInodes)
         try unmountAndCheck(disk, fs)
     }
 
@@ -94,7 +94,7 @@ struct NamespaceRulesTests {
         for name in ["/d/.", "/d/..", ".", "..", "/", "/d/../."] {
             expectError(.busy) { () throws(KernelError) in try fs.unlink(name) }
         }
-        #expect(try fs.stat("/d").type == .directory)
+        expectEqual(try fs.stat("/d").type, .directory)
         try unmountAndCheck(disk, fs)
     }
 
@@ -106,7 +106,7 @@ struct NamespaceRulesTests {
         try fs.unlink("/d/f")
         try fs.unlink("/d")
         expectError(.noSuchEntry) { () throws(KernelError) in try fs.stat("/d") }
-        #expect(try fs.inode(1).linkCount == 2)
+        expectEqual(try fs.inode(1).linkCount, 2)
         try unmountAndCheck(disk, fs)
     }
 
@@ -121,12 +121,12 @@ struct NamespaceRulesTests {
         try fs.mkdir("/d")
         try fs.create("/f")
         let d = try fs.directory(path("/d"), from: 1)
-        #expect(UInt64(d) == (try fs.stat("/d").inode))
+        expectEqual(UInt64(d), (try fs.stat("/d").inode))
         expectError(.noSuchEntry) { () throws(KernelError) in try fs.directory(path("/nothing"), from: 1) }
         expectError(.notDirectory) { () throws(KernelError) in try fs.directory(path("/f"), from: 1) }
         // Relative paths then start there.
         try fs.create("g", in: d)
-        #expect(try fs.stat("/d/g").type == .regular)
+        expectEqual(try fs.stat("/d/g").type, .regular)
         try unmountAndCheck(disk, fs)
     }
 
@@ -134,7 +134,7 @@ struct NamespaceRulesTests {
         let (disk, fs) = try freshFileSystem()
         for name in ["zeta", "alpha", "mid"] { try fs.create("/" + name) }
         try fs.mkdir("/beta")
-        #expect(try fs.names("/") == [".", "..", "zeta", "alpha", "mid", "beta"])
+        expectEqual(try fs.names("/"), [".", "..", "zeta", "alpha", "mid", "beta"])
         try unmountAndCheck(disk, fs)
     }
 
@@ -170,7 +170,7 @@ struct NamespaceRulesTests {
         for name in ["a", "b", "c"] { try fs.create("/" + name) }
         try fs.unlink("/b")
         try fs.create("/d")
-        #expect(try fs.names("/") == [".", "..", "a", "d", "c"])
+        expectEqual(try fs.names("/"), [".", "..", "a", "d", "c"])
         try unmountAndCheck(disk, fs)
     }
 
@@ -178,9 +178,9 @@ struct NamespaceRulesTests {
         let (disk, fs) = try freshFileSystem()
         try fs.mkdir("/d")
         for index in 0..<14 { try fs.create("/d/f\(index)") }
-        #expect(try fs.stat("/d").size == 4096)
+        expectEqual(try fs.stat("/d").size, 4096)
         try fs.create("/d/f14")
-        #expect(try fs.stat("/d").size == 8192)
+        expectEqual(try fs.stat("/d").size, 8192)
         for index in 15..<(14 + 16 * 20) { try fs.create("/d/f\(index)") }
         #expect(try fs.stat("/d").size == 4096 * 21)
         #expect(try fs.names("/d").count == 2 + 14 + 16 * 20)
@@ -192,12 +192,12 @@ struct NamespaceRulesTests {
         try fs.file("/f", pattern(5000))
         let status = try fs.stat("/f")
         let record = status.record
-        #expect(record.count == 32)
-        #expect(UInt64(littleEndianBytes: record, at: 0) == status.inode)
-        #expect(UInt32(littleEndianBytes: record, at: 8) == 0)
-        #expect(UInt64(littleEndianBytes: record, at: 16) == 5000)
+        expectEqual(record.count, 32)
+        expectEqual(UInt64(littleEndianBytes: record, at: 0), status.inode)
+        expectEqual(UInt32(littleEndianBytes: record, at: 8), 0)
+        expectEqual(UInt64(littleEndianBytes: record, at: 16), 5000)
         #expect(record[12..<16].allSatisfy { $0 == 0 } && record[24..<32].allSatisfy { $0 == 0 })
-        #expect(UInt32(littleEndianBytes: FileStatus(inode: 1, type: .directory, size: 4096).record, at: 8) == 1)
+        expectEqual(UInt32(littleEndianBytes: FileStatus(inode: 1, type: .directory, size: 4096).record, at: 8), 1)
         try unmountAndCheck(disk, fs)
     }
 
@@ -224,7 +224,7 @@ struct NamespaceRulesTests {
         expectError(.directoryNotEmpty) { () throws(KernelError) in try fs.unlink("/d") }
         expectError(.busy) { () throws(KernelError) in try fs.unlink("/d/..") }
         expectError(.fileExist) { () throws(KernelError) in try fs.mkdir("/d") }
-        #expect(try TreeModel.read(fs) == before)
+        expectEqual(try TreeModel.read(fs), before)
         #expect(try fs.freeBlockCount() == blocks && fs.freeInodeCount() == inodes)
         try unmountAndCheck(disk, fs)
     }

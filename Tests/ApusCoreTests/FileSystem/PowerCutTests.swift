@@ -272,7 +272,7 @@ struct PowerCutTests {
         let fileSystem = try disk.mount()
         let before = reads ? disk.device.readCount : disk.device.writeCount
         let run = run(workload, on: fileSystem, stopAtFirstError: true)
-        #expect(run.failures == 0)
+        expectEqual(run.failures, 0)
         return (reads ? disk.device.readCount : disk.device.writeCount) - before
     }
 
@@ -290,30 +290,30 @@ struct PowerCutTests {
     @Test func everyPowerCutLeavesAStateThePromiseAllows() throws {
         let (points, failures) = try Self.everyCutPoint(.cut(.nothingWritten))
         #expect(points > 50)
-        #expect(failures == [], "\(failures.count) of \(points) cut points broke the promise")
+        expectEqual(failures, [], "\(failures.count) of \(points) cut points broke the promise")
     }
 
     @Test func everyPowerCutThatLosesUnflushedWritesAtRandomLeavesAStateThePromiseAllows() throws {
         let seeds: [UInt64] = TestTier.isLong ? [1, 2, 3, 4, 5, 6] : [1]
         for seed in seeds {
             let (points, failures) = try Self.everyCutPoint(.cut(.unflushedAtRandom(seed: seed)))
-            #expect(failures == [], "seed \(seed): \(failures.count) of \(points) cut points broke the promise")
+            expectEqual(failures, [], "seed \(seed): \(failures.count) of \(points) cut points broke the promise")
         }
     }
 
     @Test func everyTornWriteLeavesAStateThePromiseAllows() throws {
         let (points, failures) = try Self.everyCutPoint(.tear)
-        #expect(failures == [], "\(failures.count) of \(points) torn writes broke the promise")
+        expectEqual(failures, [], "\(failures.count) of \(points) torn writes broke the promise")
     }
 
     @Test func everyFailedReadEndsInAConsistentDiskWithEverySuccessfulOperation() throws {
         let (points, failures) = try Self.everyCutPoint(.failRead)
         #expect(points > 0)
-        #expect(failures == [], "\(failures.count) of \(points) failed reads broke the promise")
+        expectEqual(failures, [], "\(failures.count) of \(points) failed reads broke the promise")
     }
 
     @Test func everyFailedWriteEndsInAConsistentDiskWithEverySuccessfulOperation() throws {
         let (points, failures) = try Self.everyCutPoint(.fail)
-        #expect(failures == [], "\(failures.count) of \(points) failed writes broke the promise")
+        expectEqual(failures, [], "\(failures.count) of \(points) failed writes broke the promise")
     }
 }

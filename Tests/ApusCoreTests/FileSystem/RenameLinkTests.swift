@@ -22,7 +22,7 @@ struct RenameLinkTests {
                               _ body: () throws(KernelError) -> Void) throws {
         let before = try TreeModel.read(fs)
         expectError(expected, sourceLocation: sourceLocation, body)
-        #expect(try TreeModel.read(fs) == before, "the tree changed", sourceLocation: sourceLocation)
+        expectEqual(try TreeModel.read(fs), before, "the tree changed", sourceLocation: sourceLocation)
     }
 
     func links(_ fs: FileSystem<HostMemory>, _ name: String) throws -> UInt64 { try fs.stat(name).linkCount }
@@ -31,13 +31,13 @@ struct RenameLinkTests {
         let (disk, fs) = try Self.tree()
         let before = try fs.stat("/a/f")
         try fs.rename(path("/a/f"), to: path("/e/moved"), from: 1)
-        #expect(try fs.stat("/e/moved") == before)
+        expectEqual(try fs.stat("/e/moved"), before)
         expectError(.noSuchEntry) { () throws(KernelError) in try fs.stat("/a/f") }
-        #expect(try fs.contents(of: path("/e/moved")) == pattern(5))
+        expectEqual(try fs.contents(of: path("/e/moved")), pattern(5))
         // Relative paths, within one directory.
         let e = try fs.stat("/e").inode32
         try fs.rename(path("moved"), to: path("again"), from: e)
-        #expect(try fs.names("/e") == [".", "..", "g", "again"])
+        expectEqual(try fs.names("/e"), [".", "..", "g", "again"])
         try unmountAndCheck(disk, fs)
     }
 
@@ -47,7 +47,7 @@ struct RenameLinkTests {
         let replacedInode = try fs.stat("/x").inode32
         let freeBefore = try fs.freeBlockCount()
         try fs.rename(path("/a/f"), to: path("/x"), from: 1)
-        #expect(try fs.stat("/x") == moving)
+        expectEqual(try fs.stat("/x"), moving)
         #expect(try fs.freeBlockCount() == freeBefore + 1, "the replaced file's block is free")
         expectError(.ioError) { () throws(KernelError) in _ = try fs.inode(replacedInode) }
         try unmountAndCheck(disk, fs)
@@ -57,8 +57,8 @@ struct RenameLinkTests {
         let (disk, fs) = try Self.tree()
         let opened = try fs.open("/x")
         try fs.rename(path("/a/f"), to: path("/x"), from: 1)
-        #expect(try fs.read(opened.inode, at: 0, count: 3) == pattern(3))
-        #expect(try fs.inode(opened.inode).linkCount == 0)
+        expectEqual(try fs.read(opened.inode, at: 0, count: 3), pattern(3))
+        expectEqual(try fs.inode(opened.inode).linkCount, 0)
         fs.release(opened.inode)
         expectError(.ioError) { () throws(KernelError) in _ = try fs.inode(opened.inode) }
         try unmountAndCheck(disk, fs)
@@ -70,7 +70,7 @@ struct RenameLinkTests {
         try fs.rename(path("/e/g"), to: path("/a/g2"), from: 1)
         #expect(try (links(fs, "/a"), links(fs, "/e"), links(fs, "/a/g2")) == (4, 2, 2))
         #expect(try fs.stat("/a/g2/..").inode == fs.stat("/a").inode)
-        #expect(try fs.contents(of: path("/a/g2/h")) == pattern(1))
+        expectEqual(try fs.contents(of: path("/a/g2/h")), pattern(1))
         try unmountAndCheck(disk, fs)
     }
 
@@ -78,7 +78,7 @@ struct RenameLinkTests {
         let (disk, fs) = try Self.tree()
         let g = try fs.stat("/e/g")
         try fs.rename(path("/e/g"), to: path("/a/b"), from: 1)
-        #expect(try fs.stat("/a/b") == g)
+        expectEqual(try fs.stat("/a/b"), g)
         #expect(try (links(fs, "/a"), links(fs, "/e")) == (3, 2), "a lost b and gained g; e lost g")
         // Across parents onto an empty directory, then within one parent.
         try fs.mkdir("/e/empty")
@@ -87,8 +87,8 @@ struct RenameLinkTests {
         #expect(try (links(fs, "/a"), links(fs, "/e")) == (4, 2))
         try fs.mkdir("/a/d")
         try fs.rename(path("/a/d"), to: path("/a/c"), from: 1)
-        #expect(try links(fs, "/a") == 4)
-        #expect(try fs.names("/a") == [".", "..", "b", "f", "c"])
+        expectEqual(try links(fs, "/a"), 4)
+        expectEqual(try fs.names("/a"), [".", "..", "b", "f", "c"])
         try unmountAndCheck(disk, fs)
     }
 
@@ -99,8 +99,8 @@ struct RenameLinkTests {
         try fs.rename(path("/x"), to: path("/x"), from: 1)
         try fs.rename(path("/x"), to: path("/a/x2"), from: 1)
         try fs.rename(path("/a"), to: path("/a/"), from: 1)
-        #expect(try TreeModel.read(fs) == before)
-        #expect(try links(fs, "/x") == 2)
+        expectEqual(try TreeModel.read(fs), before)
+        expectEqual(try links(fs, "/x"), 2)
         try unmountAndCheck(disk, fs)
     }
 
@@ -135,13 +135,13 @@ struct RenameLinkTests {
         let (disk, fs) = try Self.tree()
         try fs.link(path("/a/f"), to: path("/e/g/f2"), from: 1)
         #expect(try fs.stat("/e/g/f2") == fs.stat("/a/f"))
-        #expect(try links(fs, "/a/f") == 2)
+        expectEqual(try links(fs, "/a/f"), 2)
         let inode = try fs.stat("/a/f").inode32
         _ = try fs.write(inode, at: 0, Array("NEW".utf8))
-        #expect(try Array(fs.contents(of: path("/e/g/f2")).prefix(3)) == Array("NEW".utf8))
+        expectEqual(try Array(fs.contents(of: path("/e/g/f2")).prefix(3)), Array("NEW".utf8))
         // Each unlink takes one name; the last one frees the file.
         try fs.unlink("/a/f")
-        #expect(try links(fs, "/e/g/f2") == 1)
+        expectEqual(try links(fs, "/e/g/f2"), 1)
         try fs.unlink("/e/g/f2")
         expectError(.ioError) { () throws(KernelError) in _ = try fs.inode(inode) }
         try unmountAndCheck(disk, fs)
@@ -151,7 +151,7 @@ struct RenameLinkTests {
         let (disk, fs) = try Self.tree()
         for name in ["/l1", "/a/l2", "/e/g/l3"] { try fs.link(path("/x"), to: path(name), from: 1) }
         try fs.rename(path("/a/l2"), to: path("/e/l2"), from: 1)
-        #expect(try links(fs, "/x") == 4)
+        expectEqual(try links(fs, "/x"), 4)
         try unmountAndCheck(disk, fs)
     }
 

@@ -6,16 +6,16 @@ import Testing
 struct RoundTripTests {
     @Test func aFreshImageMountsAndHoldsAFile() throws {
         let disk = try DiskMachine()
-        #expect(disk.problems == [])
+        expectEqual(disk.problems, [])
         let fs = try disk.mount()
         try fs.mkdir("/d")
         let inode = try fs.file("/d/f", pattern(10000))
-        #expect(try fs.read(inode, at: 0, count: 20000) == pattern(10000))
+        expectEqual(try fs.read(inode, at: 0, count: 20000), pattern(10000))
         try fs.unmount()
-        #expect(disk.problems == [])
+        expectEqual(disk.problems, [])
         let again = try disk.mount()
-        #expect(try again.contents(of: path("/d/f")) == pattern(10000))
-        #expect(try again.names("/d") == [".", "..", "f"])
+        expectEqual(try again.contents(of: path("/d/f")), pattern(10000))
+        expectEqual(try again.names("/d"), [".", "..", "f"])
         try again.unmount()
     }
 }

@@ -11,10 +11,10 @@ struct StorageTests {
         let device = MemoryBlockDevice(blockCount: 8)
         try device.write(block: 3, bytes: Self.ones)
         device.failRead(number: 2)
-        #expect(try device.read(block: 3) == Self.ones)
+        expectEqual(try device.read(block: 3), Self.ones)
         #expect(throws: KernelError.ioError) { try device.read(block: 3) }
-        #expect(try device.read(block: 3) == Self.ones)
-        #expect(device.readCount == 3)
+        expectEqual(try device.read(block: 3), Self.ones)
+        expectEqual(device.readCount, 3)
     }
 
     @Test func theNthWriteFailsAndLeavesTheBlockAsItWas() throws {
@@ -22,10 +22,10 @@ struct StorageTests {
         try device.write(block: 3, bytes: Self.ones)
         device.failWrite(number: 2)
         #expect(throws: KernelError.ioError) { try device.write(block: 3, bytes: Self.twos) }
-        #expect(device.contents(of: 3) == Self.ones)
+        expectEqual(device.contents(of: 3), Self.ones)
         try device.write(block: 3, bytes: Self.twos)
-        #expect(device.contents(of: 3) == Self.twos)
-        #expect(device.writeCount == 3)
+        expectEqual(device.contents(of: 3), Self.twos)
+        expectEqual(device.writeCount, 3)
     }
 
     @Test func aPowerCutKeepsEveryWriteUpToItAndNoneAfter() throws {
@@ -37,7 +37,7 @@ struct StorageTests {
         #expect(throws: KernelError.ioError) { try device.write(block: 3, bytes: Self.ones) }
         #expect(throws: KernelError.ioError) { try device.flush() }
         let image = device.imageAfterPowerCut(.nothingWritten)
-        #expect(image.nonZeroBlocks == [1, 2])
+        expectEqual(image.nonZeroBlocks, [1, 2])
     }
 
     @Test func aPowerCutMayLoseWritesNotYetFlushedButNeverFlushedOnes() throws {
@@ -49,9 +49,9 @@ struct StorageTests {
             for block in UInt64(2)...30 { try device.write(block: block, bytes: Self.twos) }
             device.cutPower(afterWrite: device.writeCount)
             let image = device.imageAfterPowerCut(.unflushedAtRandom(seed: seed))
-            #expect(image.contents(of: 1) == Self.ones)
+            expectEqual(image.contents(of: 1), Self.ones)
             lostSome = lostSome || image.nonZeroBlocks.count < 30
-            for block in image.nonZeroBlocks { #expect(image.contents(of: block) == (block == 1 ? Self.ones : Self.twos)) }
+            for block in image.nonZeroBlocks { expectEqual(image.contents(of: block), (block == 1 ? Self.ones : Self.twos)) }
         }
         #expect(lostSome)
     }
@@ -71,7 +71,7 @@ struct StorageTests {
         #expect(throws: KernelError.ioError) { try device.read(block: 0) }
         #expect(throws: KernelError.ioError) { try device.write(block: 9, bytes: Self.ones) }
         #expect(throws: KernelError.ioError) { try device.write(block: 1, bytes: [1, 2]) }
-        #expect(device.contractViolations == 3)
+        expectEqual(device.contractViolations, 3)
     }
 
     @Test func theBlockCacheHoldsAtMostItsCapacityAndCountsHits() throws {
@@ -81,16 +81,16 @@ struct StorageTests {
             for block in UInt64(1)...3000 { try device.write(block: block, bytes: [UInt8](repeating: UInt8(truncatingIfNeeded: block), count: 4096)) }
             let cache = BlockCache(device: device, frames: machine.frames, capacity: 1024)
             for block in UInt64(1)...3000 {
-                #expect(try cache.withBlock(block) { $0[7] } == UInt8(truncatingIfNeeded: block))
+                expectEqual(try cache.withBlock(block) { $0[7] }, UInt8(truncatingIfNeeded: block))
             }
-            #expect(cache.count == 1024)
-            #expect(cache.misses == 3000)
-            #expect(try cache.withBlock(3000) { $0[0] } == UInt8(truncatingIfNeeded: 3000))
-            #expect(cache.hits == 1)
-            #expect(cache.releaseFrames(100) == 100)
-            #expect(cache.count == 924)
+            expectEqual(cache.count, 1024)
+            expectEqual(cache.misses, 3000)
+            expectEqual(try cache.withBlock(3000) { $0[0] }, UInt8(truncatingIfNeeded: 3000))
+            expectEqual(cache.hits, 1)
+            expectEqual(cache.releaseFrames(100), 100)
+            expectEqual(cache.count, 924)
         }
-        #expect(machine.frames.freeCount == machine.baseline)
+        expectEqual(machine.frames.freeCount, machine.baseline)
     }
 
     @Test func theBlockCacheReportsADeviceErrorAndKeepsWorking() throws {
@@ -99,7 +99,7 @@ struct StorageTests {
         let cache = BlockCache(device: device, frames: machine.frames)
         device.failRead(number: 1)
         #expect(throws: KernelError.ioError) { try cache.withBlock(4) { $0[0] } }
-        #expect(try cache.withBlock(4) { $0[0] } == 0)
-        #expect(cache.count == 1)
+        expectEqual(try cache.withBlock(4) { $0[0] }, 0)
+        expectEqual(cache.count, 1)
     }
 }

@@ -16,10 +16,10 @@ struct LinuxLimitTests {
         var refusal: KernelError?
         do throws(KernelError) { _ = try table.fork(from: 1) { id in id } } catch { refusal = error }
         let error = try #require(refusal)
-        #expect(LinuxSyscalls.forkRefusal(error, atProcessLimit: !table.hasRoomForProcess) == .tryAgain)
-        #expect(LinuxSyscalls.forkRefusal(error, atProcessLimit: !table.hasRoomForProcess).syscallReturnValue == -11)
-        #expect(LinuxSyscalls.forkRefusal(.noMemory, atProcessLimit: false) == LinuxErrno(.noMemory), "memory ran out")
-        #expect(LinuxSyscalls.forkRefusal(.badAddress, atProcessLimit: true) == .fault, "another error passes through")
+        expectEqual(LinuxSyscalls.forkRefusal(error, atProcessLimit: !table.hasRoomForProcess), .tryAgain)
+        expectEqual(LinuxSyscalls.forkRefusal(error, atProcessLimit: !table.hasRoomForProcess).syscallReturnValue, -11)
+        expectEqual(LinuxSyscalls.forkRefusal(.noMemory, atProcessLimit: false), LinuxErrno(.noMemory), "memory ran out")
+        expectEqual(LinuxSyscalls.forkRefusal(.badAddress, atProcessLimit: true), .fault, "another error passes through")
     }
 
     @Test func aForkRefusedAtTheThreadLimitIsTryAgainToo() throws {
@@ -27,7 +27,7 @@ struct LinuxLimitTests {
         table.startFirst(Table.firstProcessID)
         for _ in 1..<Table.threadLimit { _ = try table.startThread { _ in } }
         #expect(!table.hasRoomForProcess)
-        #expect(LinuxSyscalls.forkRefusal(.noMemory, atProcessLimit: !table.hasRoomForProcess) == .tryAgain)
+        expectEqual(LinuxSyscalls.forkRefusal(.noMemory, atProcessLimit: !table.hasRoomForProcess), .tryAgain)
     }
 
     @Test func prlimitReportsTheProcessAndDescriptorLimitsTheKernelEnforces() throws {
@@ -35,11 +35,11 @@ struct LinuxLimitTests {
         try withMachine { machine in
             let harness = try ProcessHarness(machine)
             let nproc: UInt64 = 6, nofile: UInt64 = 7
-            #expect(harness.linux(LinuxSyscallNumber.prlimit64.rawValue, 0, nproc, 0, buffer) == 0)
-            #expect(try harness.word(at: buffer) == UInt64(Table.processLimit))
-            #expect(try harness.word(at: buffer + 8) == UInt64(Table.processLimit))
-            #expect(harness.linux(LinuxSyscallNumber.prlimit64.rawValue, 0, nofile, 0, buffer) == 0)
-            #expect(try harness.word(at: buffer) == UInt64(fileDescriptorLimit))
+            expectEqual(harness.linux(LinuxSyscallNumber.prlimit64.rawValue, 0, nproc, 0, buffer), 0)
+            expectEqual(try harness.word(at: buffer), UInt64(Table.processLimit))
+            expectEqual(try harness.word(at: buffer + 8), UInt64(Table.processLimit))
+            expectEqual(harness.linux(LinuxSyscallNumber.prlimit64.rawValue, 0, nofile, 0, buffer), 0)
+            expectEqual(try harness.word(at: buffer), UInt64(fileDescriptorLimit))
         }
     }
 
@@ -64,7 +64,7 @@ struct LinuxLimitTests {
             var mm = try machine.addressSpace()
             let start = try ProgramLaunch.load(TestFile(LinuxStartupTests.linuxProgram()), arguments: Self.thousandArguments,
                                                into: &mm, linux: LinuxStartupTests.context)
-            #expect(try LinuxStartupTests.word(&mm, start.stack.stackPointer) == 1000, "argc")
+            expectEqual(try LinuxStartupTests.word(&mm, start.stack.stackPointer), 1000, "argc")
         }
         try withMachine(megabytes: 16) { machine in
             var mm = try machine.addressSpace()
@@ -72,7 +72,7 @@ struct LinuxLimitTests {
             #expect(throws: LaunchFailure.argumentsTooLarge(bytes: needed, limit: UserStack.argumentSpace), "KeOS's stack keeps its limit") {
                 try ProgramLaunch.load(TestFile(LinuxStartupTests.linuxProgram(osABI: 0)), arguments: Self.thousandArguments, into: &mm)
             }
-            #expect(mm.regionCount == 0)
+            expectEqual(mm.regionCount, 0)
         }
     }
 
@@ -86,7 +86,7 @@ struct LinuxLimitTests {
             #expect(throws: LaunchFailure.argumentsTooLarge(bytes: needed, limit: LinuxStartupStack.argumentSpace)) {
                 try ProgramLaunch.load(TestFile(LinuxStartupTests.linuxProgram()), arguments: [[0x70]], into: &mm, linux: context)
             }
-            #expect(mm.regionCount == 0)
+            expectEqual(mm.regionCount, 0)
         }
     }
 }

@@ -33,14 +33,14 @@ struct LinuxPollTests {
 
     /// A pipe's read and write descriptors.
     static func pipe(in harness: ProcessHarness<EagerPager>) throws -> (reader: Int32, writer: Int32) {
-        #expect(harness.linux(LinuxSyscallNumber.pipe.rawValue, buffer) == 0)
+        expectEqual(harness.linux(LinuxSyscallNumber.pipe.rawValue, buffer), 0)
         let pair = try harness.word(at: buffer)
         return (Int32(truncatingIfNeeded: pair), Int32(truncatingIfNeeded: pair >> 32))
     }
 
     static func writeByte(to descriptor: Int32, in harness: ProcessHarness<EagerPager>) throws {
         try harness.process.mm.copyOut([0x41], to: VirtualAddress(buffer + 0x100))
-        #expect(harness.linux(LinuxSyscallNumber.write.rawValue, UInt64(descriptor), buffer + 0x100, 1) == 1)
+        expectEqual(harness.linux(LinuxSyscallNumber.write.rawValue, UInt64(descriptor), buffer + 0x100, 1), 1)
     }
 
     @Test func pipeReadEndIsReadableOnceBytesAreBuffered() throws {
@@ -48,14 +48,14 @@ struct LinuxPollTests {
             let harness = try ProcessHarness(machine)
             let (reader, writer) = try Self.pipe(in: harness)
             try Self.write([(reader, Self.pollIn)], in: harness)
-            #expect(harness.linux(Self.poll, Self.fds, 1, 0) == 0, "timeout 0 returns at once")
-            #expect(try Self.results(1, in: harness) == [0])
+            expectEqual(harness.linux(Self.poll, Self.fds, 1, 0), 0, "timeout 0 returns at once")
+            expectEqual(try Self.results(1, in: harness), [0])
             try Self.writeByte(to: writer, in: harness)
-            #expect(harness.linux(Self.poll, Self.fds, 1, UInt64(bitPattern: -1)) == 1)
-            #expect(try Self.results(1, in: harness) == [Self.pollIn])
+            expectEqual(harness.linux(Self.poll, Self.fds, 1, UInt64(bitPattern: -1)), 1)
+            expectEqual(try Self.results(1, in: harness), [Self.pollIn])
             try Self.write([(reader, Self.pollIn | Self.readNormal | Self.pollOut)], in: harness)
-            #expect(harness.linux(Self.poll, Self.fds, 1, 0) == 1)
-            #expect(try Self.results(1, in: harness) == [Self.pollIn | Self.readNormal], "a read end is never writable")
+            expectEqual(harness.linux(Self.poll, Self.fds, 1, 0), 1)
+            expectEqual(try Self.results(1, in: harness), [Self.pollIn | Self.readNormal], "a read end is never writable")
         }
     }
 
@@ -64,14 +64,14 @@ struct LinuxPollTests {
             let harness = try ProcessHarness(machine)
             let (reader, writer) = try Self.pipe(in: harness)
             try Self.writeByte(to: writer, in: harness)
-            #expect(harness.linux(LinuxSyscallNumber.close.rawValue, UInt64(writer)) == 0)
+            expectEqual(harness.linux(LinuxSyscallNumber.close.rawValue, UInt64(writer)), 0)
             try Self.write([(reader, Self.pollIn)], in: harness)
-            #expect(harness.linux(Self.poll, Self.fds, 1, 0) == 1)
-            #expect(try Self.results(1, in: harness) == [Self.pollIn | Self.pollHup], "bytes left, and no writer")
-            #expect(harness.linux(LinuxSyscallNumber.read.rawValue, UInt64(reader), Self.buffer + 0x100, 16) == 1)
+            expectEqual(harness.linux(Self.poll, Self.fds, 1, 0), 1)
+            expectEqual(try Self.results(1, in: harness), [Self.pollIn | Self.pollHup], "bytes left, and no writer")
+            expectEqual(harness.linux(LinuxSyscallNumber.read.rawValue, UInt64(reader), Self.buffer + 0x100, 16), 1)
             try Self.write([(reader, 0)], in: harness)
-            #expect(harness.linux(Self.poll, Self.fds, 1, 0) == 1)
-            #expect(try Self.results(1, in: harness) == [Self.pollHup], "POLLHUP is reported whatever was asked")
+            expectEqual(harness.linux(Self.poll, Self.fds, 1, 0), 1)
+            expectEqual(try Self.results(1, in: harness), [Self.pollHup], "POLLHUP is reported whatever was asked")
         }
     }
 
@@ -80,16 +80,16 @@ struct LinuxPollTests {
             let harness = try ProcessHarness(machine)
             let (reader, writer) = try Self.pipe(in: harness)
             try Self.write([(writer, Self.pollOut | Self.pollIn)], in: harness)
-            #expect(harness.linux(Self.poll, Self.fds, 1, 0) == 1)
-            #expect(try Self.results(1, in: harness) == [Self.pollOut], "a write end is never readable")
+            expectEqual(harness.linux(Self.poll, Self.fds, 1, 0), 1)
+            expectEqual(try Self.results(1, in: harness), [Self.pollOut], "a write end is never readable")
             let page = [UInt8](repeating: 0x42, count: PipeBuffer.capacity)
             try harness.process.mm.copyOut(page, to: VirtualAddress(Self.buffer + 0x1000))
-            #expect(harness.linux(LinuxSyscallNumber.write.rawValue, UInt64(writer), Self.buffer + 0x1000, UInt64(page.count)) == Int64(page.count))
-            #expect(harness.linux(Self.poll, Self.fds, 1, 0) == 0, "a full pipe is not writable")
-            #expect(harness.linux(LinuxSyscallNumber.close.rawValue, UInt64(reader)) == 0)
+            expectEqual(harness.linux(LinuxSyscallNumber.write.rawValue, UInt64(writer), Self.buffer + 0x1000, UInt64(page.count)), Int64(page.count))
+            expectEqual(harness.linux(Self.poll, Self.fds, 1, 0), 0, "a full pipe is not writable")
+            expectEqual(harness.linux(LinuxSyscallNumber.close.rawValue, UInt64(reader)), 0)
             try Self.write([(writer, Self.pollOut | Self.writeNormal)], in: harness)
-            #expect(harness.linux(Self.poll, Self.fds, 1, 0) == 1)
-            #expect(try Self.results(1, in: harness) == [Self.pollErr], "full, and no reader")
+            expectEqual(harness.linux(Self.poll, Self.fds, 1, 0), 1)
+            expectEqual(try Self.results(1, in: harness), [Self.pollErr], "full, and no reader")
         }
     }
 
@@ -103,8 +103,8 @@ struct LinuxPollTests {
             let both = Self.pollIn | Self.pollOut
             try Self.write([(Int32(file), Self.pollIn), (Int32(directory), both), (Int32(null), Self.pollOut | Self.writeNormal),
                             (Int32(zero), Self.readNormal), (Int32(file), 0)], in: harness)
-            #expect(harness.linux(Self.poll, Self.fds, 5, 0) == 4)
-            #expect(try Self.results(5, in: harness) == [Self.pollIn, both, Self.pollOut | Self.writeNormal, Self.readNormal, 0])
+            expectEqual(harness.linux(Self.poll, Self.fds, 5, 0), 4)
+            expectEqual(try Self.results(5, in: harness), [Self.pollIn, both, Self.pollOut | Self.writeNormal, Self.readNormal, 0])
         }
     }
 
@@ -112,8 +112,8 @@ struct LinuxPollTests {
         try withMachine { machine in
             let harness = try ProcessHarness(machine)
             try Self.write([(-1, Self.pollIn), (42, Self.pollIn), (1, Self.pollOut), (Int32(fileDescriptorLimit), 0)], in: harness)
-            #expect(harness.linux(Self.poll, Self.fds, 4, 0) == 3)
-            #expect(try Self.results(4, in: harness) == [0, Self.pollNval, Self.pollOut, Self.pollNval])
+            expectEqual(harness.linux(Self.poll, Self.fds, 4, 0), 3)
+            expectEqual(try Self.results(4, in: harness), [0, Self.pollNval, Self.pollOut, Self.pollNval])
         }
     }
 
@@ -121,25 +121,24 @@ struct LinuxPollTests {
         try withMachine { machine in
             let harness = try ProcessHarness(machine, input: "x")
             try Self.write([(0, Self.pollIn)], in: harness)
-            #expect(harness.linux(Self.poll, Self.fds, 1, 0) == 1, "input pending")
+            expectEqual(harness.linux(Self.poll, Self.fds, 1, 0), 1, "input pending")
             harness.console.input = []
             harness.console.inputOpen = true
-            #expect(harness.linux(Self.poll, Self.fds, 1, 0) == 0, "nothing pending, more may come")
-            #expect(harness.linuxOutcome(Self.poll, Self.fds, 1, 20)
-                    == .polls(LinuxPollRequest(entries: [.init(descriptor: 0, events: Self.pollIn)], address: VirtualAddress(Self.fds),
-                                               deadline: Self.now + 20_000_000, setsMask: false)))
+            expectEqual(harness.linux(Self.poll, Self.fds, 1, 0), 0, "nothing pending, more may come")
+            expectEqual(harness.linuxOutcome(Self.poll, Self.fds, 1, 20), .polls(LinuxPollRequest(entries: [.init(descriptor: 0, events: Self.pollIn)], address: VirtualAddress(Self.fds),
+                                                   deadline: Self.now + 20_000_000, setsMask: false)))
             guard case .polls(let request) = harness.linuxOutcome(Self.poll, Self.fds, 1, UInt64(bitPattern: -1)) else {
                 Issue.record("poll with nothing ready and no timeout does not wait")
                 return
             }
-            #expect(request.deadline == nil)
-            #expect(LinuxSyscalls.pollAgain(request, by: 1, at: Self.now, in: &harness.process) == .nothingReady(watchesConsole: true))
+            expectEqual(request.deadline, nil)
+            expectEqual(LinuxSyscalls.pollAgain(request, by: 1, at: Self.now, in: &harness.process), .nothingReady(watchesConsole: true))
             harness.console.input = Array("y".utf8)
-            #expect(LinuxSyscalls.pollAgain(request, by: 1, at: Self.now, in: &harness.process) == .done(1))
+            expectEqual(LinuxSyscalls.pollAgain(request, by: 1, at: Self.now, in: &harness.process), .done(1))
             harness.console.input = []
             harness.console.inputOpen = false
-            #expect(harness.linux(Self.poll, Self.fds, 1, 0) == 1, "the end of the input is readable")
-            #expect(try Self.results(1, in: harness) == [Self.pollIn])
+            expectEqual(harness.linux(Self.poll, Self.fds, 1, 0), 1, "the end of the input is readable")
+            expectEqual(try Self.results(1, in: harness), [Self.pollIn])
         }
     }
 
@@ -153,21 +152,20 @@ struct LinuxPollTests {
                 return
             }
             #expect(request.deadline == Self.now + 50_000_000)
-            #expect(LinuxSyscalls.pollAgain(request, by: 1, at: Self.now, in: &harness.process) == .nothingReady(watchesConsole: false))
-            #expect(LinuxSyscalls.finishPoll(request, by: 1, interrupted: false, at: Self.now, in: &harness.process) == 0)
-            #expect(try Self.results(2, in: harness) == [0, 0])
+            expectEqual(LinuxSyscalls.pollAgain(request, by: 1, at: Self.now, in: &harness.process), .nothingReady(watchesConsole: false))
+            expectEqual(LinuxSyscalls.finishPoll(request, by: 1, interrupted: false, at: Self.now, in: &harness.process), 0)
+            expectEqual(try Self.results(2, in: harness), [0, 0])
             try Self.write([(reader, Self.pollIn), (-5, Self.pollIn)], in: harness)
-            #expect(LinuxSyscalls.finishPoll(request, by: 1, interrupted: true, at: Self.now, in: &harness.process) == -4, "a signal ends it with EINTR")
-            #expect(try Self.results(2, in: harness) == [0, 0])
+            expectEqual(LinuxSyscalls.finishPoll(request, by: 1, interrupted: true, at: Self.now, in: &harness.process), -4, "a signal ends it with EINTR")
+            expectEqual(try Self.results(2, in: harness), [0, 0])
         }
     }
 
     @Test func noEntriesAtAllIsASleep() throws {
         try withMachine { machine in
             let harness = try ProcessHarness(machine)
-            #expect(harness.linux(Self.poll, 0, 0, 0) == 0)
-            #expect(harness.linuxOutcome(Self.poll, 0, 0, 7)
-                    == .polls(LinuxPollRequest(entries: [], address: VirtualAddress(0), deadline: Self.now + 7_000_000, setsMask: false)))
+            expectEqual(harness.linux(Self.poll, 0, 0, 0), 0)
+            expectEqual(harness.linuxOutcome(Self.poll, 0, 0, 7), .polls(LinuxPollRequest(entries: [], address: VirtualAddress(0), deadline: Self.now + 7_000_000, setsMask: false)))
         }
     }
 
@@ -184,17 +182,17 @@ struct LinuxPollTests {
                 return
             }
             #expect(request.deadline == Self.now + 1_000_000_005 && request.setsMask)
-            #expect(harness.process.linux.signals.signals(of: 1)?.blocked == SignalSet([.user1]), "the call's mask while it waits")
-            #expect(LinuxSyscalls.finishPoll(request, by: 1, interrupted: false, at: Self.now, in: &harness.process) == 0)
-            #expect(harness.process.linux.signals.signals(of: 1)?.blocked == .empty, "the thread's own mask after")
+            expectEqual(harness.process.linux.signals.signals(of: 1)?.blocked, SignalSet([.user1]), "the call's mask while it waits")
+            expectEqual(LinuxSyscalls.finishPoll(request, by: 1, interrupted: false, at: Self.now, in: &harness.process), 0)
+            expectEqual(harness.process.linux.signals.signals(of: 1)?.blocked, .empty, "the thread's own mask after")
             guard case .polls(let forever) = harness.linuxOutcome(Self.ppoll, Self.fds, 1, 0, 0, 0) else {
                 Issue.record("ppoll with no timespec does not wait")
                 return
             }
             #expect(forever.deadline == nil && !forever.setsMask)
             try harness.process.mm.copyOut([UInt8](repeating: 0, count: 16), to: VirtualAddress(timespec))
-            #expect(harness.linux(Self.ppoll, Self.fds, 1, timespec, mask, 8) == 0, "a zero timespec returns at once")
-            #expect(harness.process.linux.signals.signals(of: 1)?.blocked == .empty)
+            expectEqual(harness.linux(Self.ppoll, Self.fds, 1, timespec, mask, 8), 0, "a zero timespec returns at once")
+            expectEqual(harness.process.linux.signals.signals(of: 1)?.blocked, .empty)
         }
     }
 
@@ -207,19 +205,19 @@ struct LinuxPollTests {
             try harness.process.mm.copyOut(UInt64(0).littleEndianBytes + UInt64(1_000_000_000).littleEndianBytes, to: VirtualAddress(timespec))
             try harness.process.mm.copyOut(SignalSet([.user1]).bytes, to: VirtualAddress(mask))
             let signals = harness.process.linux.signals
-            #expect(harness.linux(Self.poll, Self.fds, UInt64(fileDescriptorLimit) + 1, 0) == -22, "more entries than RLIMIT_NOFILE")
-            #expect(harness.linux(Self.poll, 0x10, 1, 0) == -14)
-            #expect(harness.linux(Self.poll, ProcessHarnessLayout.readOnly, 1, 0) == -14, "revents must be writable")
-            #expect(harness.linux(Self.poll, Self.buffer + 0x2000 - 4, 1, 0) == -14, "an array past the mapping")
-            #expect(harness.linux(Self.ppoll, Self.fds, 1, timespec, 0, 0) == -22, "nanoseconds past a second")
-            #expect(harness.linux(Self.ppoll, Self.fds, 1, 0x10, 0, 0) == -14)
-            #expect(harness.linux(Self.ppoll, Self.fds, 1, 0, mask, 4) == -22, "sigsetsize must be 8")
-            #expect(harness.linux(Self.ppoll, Self.fds, 1, 0, 0x10, 8) == -14)
-            #expect(harness.linux(Self.ppoll, Self.fds, UInt64(fileDescriptorLimit) + 1, 0, mask, 8) == -22)
-            #expect(harness.process.linux.signals == signals, "no mask set by a refused ppoll")
-            #expect(try Self.results(1, in: harness) == [0xFFFF], "no revents stored")
+            expectEqual(harness.linux(Self.poll, Self.fds, UInt64(fileDescriptorLimit) + 1, 0), -22, "more entries than RLIMIT_NOFILE")
+            expectEqual(harness.linux(Self.poll, 0x10, 1, 0), -14)
+            expectEqual(harness.linux(Self.poll, ProcessHarnessLayout.readOnly, 1, 0), -14, "revents must be writable")
+            expectEqual(harness.linux(Self.poll, Self.buffer + 0x2000 - 4, 1, 0), -14, "an array past the mapping")
+            expectEqual(harness.linux(Self.ppoll, Self.fds, 1, timespec, 0, 0), -22, "nanoseconds past a second")
+            expectEqual(harness.linux(Self.ppoll, Self.fds, 1, 0x10, 0, 0), -14)
+            expectEqual(harness.linux(Self.ppoll, Self.fds, 1, 0, mask, 4), -22, "sigsetsize must be 8")
+            expectEqual(harness.linux(Self.ppoll, Self.fds, 1, 0, 0x10, 8), -14)
+            expectEqual(harness.linux(Self.ppoll, Self.fds, UInt64(fileDescriptorLimit) + 1, 0, mask, 8), -22)
+            expectEqual(harness.process.linux.signals, signals, "no mask set by a refused ppoll")
+            expectEqual(try Self.results(1, in: harness), [0xFFFF], "no revents stored")
             let readOnly = try harness.process.mm.copyIn(count: 8, from: VirtualAddress(ProcessHarnessLayout.readOnly))
-            #expect(readOnly == Array("hello.tx".utf8))
+            expectEqual(readOnly, Array("hello.tx".utf8))
         }
     }
 }

@@ -101,7 +101,7 @@ struct LinuxRegionRangeTests {
             try mm.protect(VirtualAddress(Self.base + 0x2000), length: 0x1000, protection: Self.rw)
             var bytes = [UInt8](repeating: 0, count: 2)
             try bytes.withUnsafeMutableBytes { try mm.copyIn(from: VirtualAddress(Self.base + 0x1FFF), into: $0) }
-            #expect(bytes == [2, 3])
+            expectEqual(bytes, [2, 3])
         }
     }
 
@@ -109,7 +109,7 @@ struct LinuxRegionRangeTests {
         try withMachine { machine in
             var mm = try machine.addressSpace()
             let first = try mm.pickRange(length: 0x1800)
-            #expect(first.raw == MmStruct<HostMemory, EagerPager>.pickedMappingsTop.raw - 0x2000)
+            expectEqual(first.raw, MmStruct<HostMemory, EagerPager>.pickedMappingsTop.raw - 0x2000)
             _ = try mm.mmap(at: first, length: 0x1800, protection: Self.rw, backing: .anonymous)
             let second = try mm.pickRange(length: 0x1000)
             #expect(second.raw == first.raw - 0x1000)

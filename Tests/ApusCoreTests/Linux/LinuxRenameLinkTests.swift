@@ -24,19 +24,19 @@ struct LinuxRenameLinkTests {
     @Test func renameMovesAFileAndRenameat2WithNoReplaceRefusesAnExistingName() throws {
         try withMachine { machine in
             let harness = try ProcessHarness(machine)
-            #expect(try harness.linuxOpen("a", flags: 0o101) == 3)
-            #expect(try harness.linuxOpen("b", flags: 0o101) == 4)
+            expectEqual(try harness.linuxOpen("a", flags: 0o101), 3)
+            expectEqual(try harness.linuxOpen("b", flags: 0o101), 4)
             try Self.paths(harness, "a", "c")
-            #expect(harness.linux(LinuxSyscallNumber.rename.rawValue, Self.first, Self.second) == 0)
-            #expect(try harness.linuxOpen("a", flags: 0) == -2, "the old name is gone")
+            expectEqual(harness.linux(LinuxSyscallNumber.rename.rawValue, Self.first, Self.second), 0)
+            expectEqual(try harness.linuxOpen("a", flags: 0), -2, "the old name is gone")
             try Self.paths(harness, "c", "b")
-            #expect(harness.linux(LinuxSyscallNumber.renameat2.rawValue, Self.atCurrentDirectory, Self.first, Self.atCurrentDirectory, Self.second, 1) == -17)
-            #expect(harness.linux(LinuxSyscallNumber.renameat2.rawValue, Self.atCurrentDirectory, Self.first, Self.atCurrentDirectory, Self.second, 2) == -22,
-                    "RENAME_EXCHANGE is not offered")
+            expectEqual(harness.linux(LinuxSyscallNumber.renameat2.rawValue, Self.atCurrentDirectory, Self.first, Self.atCurrentDirectory, Self.second, 1), -17)
+            expectEqual(harness.linux(LinuxSyscallNumber.renameat2.rawValue, Self.atCurrentDirectory, Self.first, Self.atCurrentDirectory, Self.second, 2), -22,
+                        "RENAME_EXCHANGE is not offered")
             #expect(try harness.linuxOpen("c", flags: 0) >= 0, "a refused rename changes nothing")
-            #expect(harness.linux(LinuxSyscallNumber.renameat.rawValue, Self.atCurrentDirectory, Self.first, Self.atCurrentDirectory, Self.second) == 0,
-                    "renameat replaces an existing file")
-            #expect(harness.linux(LinuxSyscallNumber.rename.rawValue, 0x10, Self.second) == -14)
+            expectEqual(harness.linux(LinuxSyscallNumber.renameat.rawValue, Self.atCurrentDirectory, Self.first, Self.atCurrentDirectory, Self.second), 0,
+                        "renameat replaces an existing file")
+            expectEqual(harness.linux(LinuxSyscallNumber.rename.rawValue, 0x10, Self.second), -14)
         }
     }
 
@@ -44,27 +44,27 @@ struct LinuxRenameLinkTests {
         try withMachine { machine in
             let harness = try ProcessHarness(machine)
             try Self.paths(harness, "d", "e")
-            #expect(harness.linux(LinuxSyscallNumber.mkdir.rawValue, Self.first) == 0)
-            #expect(harness.linux(LinuxSyscallNumber.mkdir.rawValue, Self.second) == 0)
+            expectEqual(harness.linux(LinuxSyscallNumber.mkdir.rawValue, Self.first), 0)
+            expectEqual(harness.linux(LinuxSyscallNumber.mkdir.rawValue, Self.second), 0)
             let file = try harness.linuxOpen("d/f", flags: 0o101)
             #expect(file >= 0)
             let d = try harness.linuxOpen("d", flags: 0o200000), e = try harness.linuxOpen("e", flags: 0o200000)
             try Self.paths(harness, "f", "g")
-            #expect(harness.linux(LinuxSyscallNumber.linkat.rawValue, UInt64(d), Self.first, UInt64(e), Self.second, 0) == 0)
-            #expect(try Self.linkCount(harness, "d/f") == 2)
+            expectEqual(harness.linux(LinuxSyscallNumber.linkat.rawValue, UInt64(d), Self.first, UInt64(e), Self.second, 0), 0)
+            expectEqual(try Self.linkCount(harness, "d/f"), 2)
             try Self.paths(harness, "f", "g")
-            #expect(harness.linux(LinuxSyscallNumber.linkat.rawValue, UInt64(d), Self.first, UInt64(e), Self.second, 0) == -17)
-            #expect(harness.linux(LinuxSyscallNumber.linkat.rawValue, UInt64(d), Self.first, UInt64(e), Self.second, 0x1000) == -22)
-            #expect(harness.linux(LinuxSyscallNumber.linkat.rawValue, UInt64(file), Self.first, UInt64(e), Self.second, 0) == -20,
-                    "a file's descriptor is no directory")
+            expectEqual(harness.linux(LinuxSyscallNumber.linkat.rawValue, UInt64(d), Self.first, UInt64(e), Self.second, 0), -17)
+            expectEqual(harness.linux(LinuxSyscallNumber.linkat.rawValue, UInt64(d), Self.first, UInt64(e), Self.second, 0x1000), -22)
+            expectEqual(harness.linux(LinuxSyscallNumber.linkat.rawValue, UInt64(file), Self.first, UInt64(e), Self.second, 0), -20,
+                        "a file's descriptor is no directory")
             try Self.paths(harness, "f", "h")
-            #expect(harness.linux(LinuxSyscallNumber.renameat.rawValue, UInt64(d), Self.first, UInt64(e), Self.second) == 0)
-            #expect(try Self.linkCount(harness, "e/h") == 2, "e/g and e/h name the same file")
-            #expect(try Self.linkCount(harness, "d/f") == -1)
+            expectEqual(harness.linux(LinuxSyscallNumber.renameat.rawValue, UInt64(d), Self.first, UInt64(e), Self.second), 0)
+            expectEqual(try Self.linkCount(harness, "e/h"), 2, "e/g and e/h name the same file")
+            expectEqual(try Self.linkCount(harness, "d/f"), -1)
             try Self.paths(harness, "d", "e/sub")
-            #expect(harness.linux(LinuxSyscallNumber.link.rawValue, Self.first, Self.second) == -1, "a directory gets no second name")
-            #expect(harness.linux(LinuxSyscallNumber.rename.rawValue, Self.first, Self.second) == 0)
-            #expect(try Self.linkCount(harness, "e") == 3, "e holds the moved directory")
+            expectEqual(harness.linux(LinuxSyscallNumber.link.rawValue, Self.first, Self.second), -1, "a directory gets no second name")
+            expectEqual(harness.linux(LinuxSyscallNumber.rename.rawValue, Self.first, Self.second), 0)
+            expectEqual(try Self.linkCount(harness, "e"), 3, "e holds the moved directory")
         }
     }
 }
@@ -80,19 +80,19 @@ struct LinuxModeAndOwnerTests {
             let text = try harness.linuxOpen("text", flags: 0o101)
             try LinuxRenameLinkTests.paths(harness, "text", "missing")
             let first = LinuxRenameLinkTests.first, second = LinuxRenameLinkTests.second
-            #expect(harness.linux(LinuxSyscallNumber.chmod.rawValue, first, 0o100644) == 0)
-            #expect(harness.linux(LinuxSyscallNumber.chmod.rawValue, first, 0o755) == -1)
-            #expect(harness.linux(LinuxSyscallNumber.fchmod.rawValue, UInt64(text), 0o644) == 0)
-            #expect(harness.linux(LinuxSyscallNumber.fchmod.rawValue, 99, 0o644) == -9)
-            #expect(harness.linux(LinuxSyscallNumber.chmod.rawValue, second, 0o644) == -2)
-            #expect(harness.linux(LinuxSyscallNumber.fchmodat.rawValue, LinuxRenameLinkTests.atCurrentDirectory, first, 0o644, 0) == 0)
+            expectEqual(harness.linux(LinuxSyscallNumber.chmod.rawValue, first, 0o100644), 0)
+            expectEqual(harness.linux(LinuxSyscallNumber.chmod.rawValue, first, 0o755), -1)
+            expectEqual(harness.linux(LinuxSyscallNumber.fchmod.rawValue, UInt64(text), 0o644), 0)
+            expectEqual(harness.linux(LinuxSyscallNumber.fchmod.rawValue, 99, 0o644), -9)
+            expectEqual(harness.linux(LinuxSyscallNumber.chmod.rawValue, second, 0o644), -2)
+            expectEqual(harness.linux(LinuxSyscallNumber.fchmodat.rawValue, LinuxRenameLinkTests.atCurrentDirectory, first, 0o644, 0), 0)
             try LinuxRenameLinkTests.paths(harness, "/", "missing")
-            #expect(harness.linux(LinuxSyscallNumber.chmod.rawValue, first, 0o40755) == 0, "a directory is rwxr-xr-x")
-            #expect(harness.linux(LinuxSyscallNumber.chown.rawValue, first, 0, 0) == 0)
-            #expect(harness.linux(LinuxSyscallNumber.chown.rawValue, first, UInt64(UInt32.max), 0) == 0, "-1 keeps the owner")
-            #expect(harness.linux(LinuxSyscallNumber.chown.rawValue, first, 1000, 0) == -1)
-            #expect(harness.linux(LinuxSyscallNumber.fchown.rawValue, UInt64(text), 0, 5) == -1)
-            #expect(harness.linux(LinuxSyscallNumber.fchownat.rawValue, LinuxRenameLinkTests.atCurrentDirectory, second, 0, 0, 0) == -2)
+            expectEqual(harness.linux(LinuxSyscallNumber.chmod.rawValue, first, 0o40755), 0, "a directory is rwxr-xr-x")
+            expectEqual(harness.linux(LinuxSyscallNumber.chown.rawValue, first, 0, 0), 0)
+            expectEqual(harness.linux(LinuxSyscallNumber.chown.rawValue, first, UInt64(UInt32.max), 0), 0, "-1 keeps the owner")
+            expectEqual(harness.linux(LinuxSyscallNumber.chown.rawValue, first, 1000, 0), -1)
+            expectEqual(harness.linux(LinuxSyscallNumber.fchown.rawValue, UInt64(text), 0, 5), -1)
+            expectEqual(harness.linux(LinuxSyscallNumber.fchownat.rawValue, LinuxRenameLinkTests.atCurrentDirectory, second, 0, 0, 0), -2)
         }
     }
 }

@@ -56,11 +56,11 @@ struct LinuxSelectTests {
             try Self.write([Int(reader), Int(writer), Int(file)], at: Self.readSet, in: harness)
             try Self.write([Int(reader), Int(writer), Int(file)], at: Self.writeSet, in: harness)
             try Self.write([Int(reader), Int(writer), Int(file)], at: Self.exceptSet, in: harness)
-            #expect(harness.linux(Self.select, 64, Self.readSet, Self.writeSet, Self.exceptSet, 0) == 4)
-            #expect(try Self.descriptors(at: Self.readSet, in: harness) == [Int(reader), Int(file)], "a write end is never readable")
-            #expect(try Self.descriptors(at: Self.writeSet, in: harness) == [Int(writer), Int(file)], "a read end is never writable")
-            #expect(try Self.descriptors(at: Self.exceptSet, in: harness) == [], "no file has exceptional conditions")
-            #expect(try Self.words(at: Self.readSet, in: harness)[16] == .max, "words past nfds untouched")
+            expectEqual(harness.linux(Self.select, 64, Self.readSet, Self.writeSet, Self.exceptSet, 0), 4)
+            expectEqual(try Self.descriptors(at: Self.readSet, in: harness), [Int(reader), Int(file)], "a write end is never readable")
+            expectEqual(try Self.descriptors(at: Self.writeSet, in: harness), [Int(writer), Int(file)], "a read end is never writable")
+            expectEqual(try Self.descriptors(at: Self.exceptSet, in: harness), [], "no file has exceptional conditions")
+            expectEqual(try Self.words(at: Self.readSet, in: harness)[16], .max, "words past nfds untouched")
         }
     }
 
@@ -69,14 +69,14 @@ struct LinuxSelectTests {
             let harness = try ProcessHarness(machine)
             let (reader, writer) = try LinuxPollTests.pipe(in: harness)
             let (otherReader, otherWriter) = try LinuxPollTests.pipe(in: harness)
-            #expect(harness.linux(LinuxSyscallNumber.close.rawValue, UInt64(writer)) == 0)
-            #expect(harness.linux(LinuxSyscallNumber.close.rawValue, UInt64(otherReader)) == 0)
+            expectEqual(harness.linux(LinuxSyscallNumber.close.rawValue, UInt64(writer)), 0)
+            expectEqual(harness.linux(LinuxSyscallNumber.close.rawValue, UInt64(otherReader)), 0)
             try Self.write([Int(reader), Int(otherWriter)], at: Self.readSet, in: harness)
             try Self.write([Int(reader), Int(otherWriter)], at: Self.writeSet, in: harness)
-            #expect(harness.linux(Self.select, 64, Self.readSet, Self.writeSet, 0, 0) == 3)
-            #expect(try Self.descriptors(at: Self.readSet, in: harness) == [Int(reader), Int(otherWriter)],
-                    "the end of the input is readable; a write end with no reader has an error")
-            #expect(try Self.descriptors(at: Self.writeSet, in: harness) == [Int(otherWriter)], "a hang-up is no room to write")
+            expectEqual(harness.linux(Self.select, 64, Self.readSet, Self.writeSet, 0, 0), 3)
+            expectEqual(try Self.descriptors(at: Self.readSet, in: harness), [Int(reader), Int(otherWriter)],
+                        "the end of the input is readable; a write end with no reader has an error")
+            expectEqual(try Self.descriptors(at: Self.writeSet, in: harness), [Int(otherWriter)], "a hang-up is no room to write")
         }
     }
 
@@ -84,12 +84,12 @@ struct LinuxSelectTests {
         try withMachine { machine in
             let harness = try ProcessHarness(machine)
             try Self.write([1, 5, 63], at: Self.writeSet, in: harness)
-            #expect(harness.linux(Self.select, 3, 0, Self.writeSet, 0, 0) == 1, "descriptors 5 and 63 are past nfds, closed or not")
-            #expect(try Self.words(at: Self.writeSet, in: harness)[0] == 0b10)
-            #expect(try Self.words(at: Self.writeSet, in: harness)[1] == 0, "the second word is inside the 17 written")
+            expectEqual(harness.linux(Self.select, 3, 0, Self.writeSet, 0, 0), 1, "descriptors 5 and 63 are past nfds, closed or not")
+            expectEqual(try Self.words(at: Self.writeSet, in: harness)[0], 0b10)
+            expectEqual(try Self.words(at: Self.writeSet, in: harness)[1], 0, "the second word is inside the 17 written")
             try Self.write([1, 64], at: Self.writeSet, in: harness)
-            #expect(harness.linux(Self.select, 64, 0, Self.writeSet, 0, 0) == 1, "exactly one word read and written")
-            #expect(try Self.words(at: Self.writeSet, in: harness)[0...1] == [0b10, 1])
+            expectEqual(harness.linux(Self.select, 64, 0, Self.writeSet, 0, 0), 1, "exactly one word read and written")
+            expectEqual(try Self.words(at: Self.writeSet, in: harness)[0...1], [0b10, 1])
         }
     }
 
@@ -97,12 +97,12 @@ struct LinuxSelectTests {
         try withMachine { machine in
             let harness = try ProcessHarness(machine)
             try Self.write([2], at: Self.writeSet, in: harness)
-            #expect(harness.linux(Self.select, 0x7FFF_FFFF, 0, Self.writeSet, 0, 0) == 1)
-            #expect(try Self.descriptors(at: Self.writeSet, in: harness) == [2])
-            #expect(try Self.words(at: Self.writeSet, in: harness)[16] == .max, "nothing past 1,024 bits is read or written")
+            expectEqual(harness.linux(Self.select, 0x7FFF_FFFF, 0, Self.writeSet, 0, 0), 1)
+            expectEqual(try Self.descriptors(at: Self.writeSet, in: harness), [2])
+            expectEqual(try Self.words(at: Self.writeSet, in: harness)[16], .max, "nothing past 1,024 bits is read or written")
             try Self.write([1, 2], at: Self.writeSet, in: harness)
-            #expect(harness.linux(Self.select, 0x1_0000_0002, 0, Self.writeSet, 0, 0) == 1, "nfds is a C int: 2 here")
-            #expect(try Self.descriptors(at: Self.writeSet, in: harness) == [1])
+            expectEqual(harness.linux(Self.select, 0x1_0000_0002, 0, Self.writeSet, 0, 0), 1, "nfds is a C int: 2 here")
+            expectEqual(try Self.descriptors(at: Self.writeSet, in: harness), [1])
         }
     }
 
@@ -112,9 +112,9 @@ struct LinuxSelectTests {
             let (reader, _) = try LinuxPollTests.pipe(in: harness)
             try Self.write([Int(reader)], at: Self.readSet, in: harness)
             try Self.writeTime(0, 0, in: harness)
-            #expect(harness.linux(Self.select, 64, Self.readSet, 0, 0, Self.timeout) == 0)
-            #expect(try Self.descriptors(at: Self.readSet, in: harness) == [])
-            #expect(try Self.time(in: harness) == [0, 0])
+            expectEqual(harness.linux(Self.select, 64, Self.readSet, 0, 0, Self.timeout), 0)
+            expectEqual(try Self.descriptors(at: Self.readSet, in: harness), [])
+            expectEqual(try Self.time(in: harness), [0, 0])
         }
     }
 
@@ -129,15 +129,15 @@ struct LinuxSelectTests {
                 return
             }
             #expect(request.deadline == Self.now + 3_500_000_000, "microseconds past a second carry into the seconds")
-            #expect(request.timeLeft == LinuxTimeLeft(address: VirtualAddress(Self.timeout), form: .timeval))
-            #expect(LinuxSyscalls.pollAgain(request, by: 1, at: Self.now + 1, in: &harness.process) == .nothingReady(watchesConsole: false))
+            expectEqual(request.timeLeft, LinuxTimeLeft(address: VirtualAddress(Self.timeout), form: .timeval))
+            expectEqual(LinuxSyscalls.pollAgain(request, by: 1, at: Self.now + 1, in: &harness.process), .nothingReady(watchesConsole: false))
             try LinuxPollTests.writeByte(to: writer, in: harness)
-            #expect(LinuxSyscalls.pollAgain(request, by: 1, at: Self.now + 1_000_000_999, in: &harness.process) == .done(1))
-            #expect(try Self.descriptors(at: Self.readSet, in: harness) == [Int(reader)])
-            #expect(try Self.time(in: harness) == [2, 499_999], "2.499999001 s left, in whole microseconds")
-            #expect(LinuxSyscalls.finishPoll(request, by: 1, interrupted: false, at: Self.now + 9_000_000_000, in: &harness.process) == 0)
-            #expect(try Self.descriptors(at: Self.readSet, in: harness) == [], "a timeout clears the sets")
-            #expect(try Self.time(in: harness) == [0, 0], "no time left past the deadline")
+            expectEqual(LinuxSyscalls.pollAgain(request, by: 1, at: Self.now + 1_000_000_999, in: &harness.process), .done(1))
+            expectEqual(try Self.descriptors(at: Self.readSet, in: harness), [Int(reader)])
+            expectEqual(try Self.time(in: harness), [2, 499_999], "2.499999001 s left, in whole microseconds")
+            expectEqual(LinuxSyscalls.finishPoll(request, by: 1, interrupted: false, at: Self.now + 9_000_000_000, in: &harness.process), 0)
+            expectEqual(try Self.descriptors(at: Self.readSet, in: harness), [], "a timeout clears the sets")
+            expectEqual(try Self.time(in: harness), [0, 0], "no time left past the deadline")
         }
     }
 
@@ -151,10 +151,10 @@ struct LinuxSelectTests {
                 Issue.record("pselect6 of an empty pipe does not wait")
                 return
             }
-            #expect(request.timeLeft == LinuxTimeLeft(address: VirtualAddress(Self.timeout), form: .timespec))
-            #expect(LinuxSyscalls.finishPoll(request, by: 1, interrupted: true, at: Self.now + 1_250_000_001, in: &harness.process) == -4)
-            #expect(try Self.descriptors(at: Self.readSet, in: harness) == [Int(reader)])
-            #expect(try Self.time(in: harness) == [3, 749_999_999])
+            expectEqual(request.timeLeft, LinuxTimeLeft(address: VirtualAddress(Self.timeout), form: .timespec))
+            expectEqual(LinuxSyscalls.finishPoll(request, by: 1, interrupted: true, at: Self.now + 1_250_000_001, in: &harness.process), -4)
+            expectEqual(try Self.descriptors(at: Self.readSet, in: harness), [Int(reader)])
+            expectEqual(try Self.time(in: harness), [3, 749_999_999])
         }
     }
 
@@ -187,9 +187,9 @@ struct LinuxSelectTests {
                 return
             }
             #expect(request.setsMask)
-            #expect(harness.process.linux.signals.signals(of: 1)?.blocked == SignalSet([.user1]), "the call's mask while it waits")
-            #expect(LinuxSyscalls.finishPoll(request, by: 1, interrupted: false, at: Self.now, in: &harness.process) == 0)
-            #expect(harness.process.linux.signals.signals(of: 1)?.blocked == .empty, "the thread's own mask after")
+            expectEqual(harness.process.linux.signals.signals(of: 1)?.blocked, SignalSet([.user1]), "the call's mask while it waits")
+            expectEqual(LinuxSyscalls.finishPoll(request, by: 1, interrupted: false, at: Self.now, in: &harness.process), 0)
+            expectEqual(harness.process.linux.signals.signals(of: 1)?.blocked, .empty, "the thread's own mask after")
             try harness.process.mm.copyOut(UInt64(0).littleEndianBytes + UInt64(8).littleEndianBytes, to: VirtualAddress(Self.pack))
             guard case .polls(let unmasked) = harness.linuxOutcome(Self.pselect6, 64, Self.readSet, 0, 0, 0, Self.pack) else {
                 Issue.record("pselect6 with a null mask does not wait")
@@ -208,8 +208,8 @@ struct LinuxSelectTests {
             try harness.process.mm.copyOut(SignalSet.empty.bytes, to: VirtualAddress(Self.mask))
             try harness.process.mm.copyOut(Self.mask.littleEndianBytes + UInt64(8).littleEndianBytes, to: VirtualAddress(Self.pack))
             try Self.writeTime(0, 0, in: harness)
-            #expect(harness.linux(Self.pselect6, 0, 0, 0, 0, Self.timeout, Self.pack) == -4)
-            #expect(harness.process.linux.signals.signals(of: 1)?.blocked == .empty, "the call's mask stays until the signal is delivered")
+            expectEqual(harness.linux(Self.pselect6, 0, 0, 0, 0, Self.timeout, Self.pack), -4)
+            expectEqual(harness.process.linux.signals.signals(of: 1)?.blocked, .empty, "the call's mask stays until the signal is delivered")
         }
     }
 
@@ -221,30 +221,30 @@ struct LinuxSelectTests {
             try harness.process.mm.copyOut(SignalSet([.user1]).bytes, to: VirtualAddress(Self.mask))
             try harness.process.mm.copyOut(Self.mask.littleEndianBytes + UInt64(4).littleEndianBytes, to: VirtualAddress(Self.pack))
             let signals = harness.process.linux.signals
-            #expect(harness.linux(Self.select, 64, Self.readSet, 0, 0, 0) == -9, "descriptor 40 is not open")
-            #expect(harness.linux(Self.select, 64, 0, Self.readSet, 0, 0) == -9, "in the write set too")
-            #expect(harness.linux(Self.select, 64, 0, 0, Self.readSet, 0) == -9, "and the exceptional set")
-            #expect(harness.linux(Self.select, UInt64(bitPattern: -1), 0, 0, 0, 0) == -22)
-            #expect(harness.linux(Self.select, 64, 0x10, 0, 0, 0) == -14)
-            #expect(harness.linux(Self.select, 64, 0, 0, Self.buffer + 0x2000 - 4, 0) == -14, "a set past the mapping")
-            #expect(harness.linux(Self.select, 1, 0, 0, 0, 0x10) == -14)
+            expectEqual(harness.linux(Self.select, 64, Self.readSet, 0, 0, 0), -9, "descriptor 40 is not open")
+            expectEqual(harness.linux(Self.select, 64, 0, Self.readSet, 0, 0), -9, "in the write set too")
+            expectEqual(harness.linux(Self.select, 64, 0, 0, Self.readSet, 0), -9, "and the exceptional set")
+            expectEqual(harness.linux(Self.select, UInt64(bitPattern: -1), 0, 0, 0, 0), -22)
+            expectEqual(harness.linux(Self.select, 64, 0x10, 0, 0, 0), -14)
+            expectEqual(harness.linux(Self.select, 64, 0, 0, Self.buffer + 0x2000 - 4, 0), -14, "a set past the mapping")
+            expectEqual(harness.linux(Self.select, 1, 0, 0, 0, 0x10), -14)
             try Self.writeTime(0, -1, in: harness)
-            #expect(harness.linux(Self.select, 1, 0, 0, 0, Self.timeout) == -22, "negative microseconds")
+            expectEqual(harness.linux(Self.select, 1, 0, 0, 0, Self.timeout), -22, "negative microseconds")
             try Self.writeTime(-1, 0, in: harness)
-            #expect(harness.linux(Self.select, 1, 0, 0, 0, Self.timeout) == -22, "negative seconds")
+            expectEqual(harness.linux(Self.select, 1, 0, 0, 0, Self.timeout), -22, "negative seconds")
             try Self.writeTime(1, -1_000_000, in: harness)
-            #expect(harness.linux(Self.pselect6, 1, 0, 0, 0, Self.timeout, 0) == -22, "negative nanoseconds")
+            expectEqual(harness.linux(Self.pselect6, 1, 0, 0, 0, Self.timeout, 0), -22, "negative nanoseconds")
             try Self.writeTime(0, 1_000_000_000, in: harness)
-            #expect(harness.linux(Self.pselect6, 1, 0, 0, 0, Self.timeout, 0) == -22, "a timespec's nanoseconds stay below a second")
-            #expect(harness.linux(Self.pselect6, 1, 0, 0, 0, 0x10, 0) == -14)
-            #expect(harness.linux(Self.pselect6, 1, 0, 0, 0, 0, 0x10) == -14, "the mask's address and size unreadable")
-            #expect(harness.linux(Self.pselect6, 1, 0, 0, 0, 0, Self.pack) == -22, "sigsetsize must be 8")
+            expectEqual(harness.linux(Self.pselect6, 1, 0, 0, 0, Self.timeout, 0), -22, "a timespec's nanoseconds stay below a second")
+            expectEqual(harness.linux(Self.pselect6, 1, 0, 0, 0, 0x10, 0), -14)
+            expectEqual(harness.linux(Self.pselect6, 1, 0, 0, 0, 0, 0x10), -14, "the mask's address and size unreadable")
+            expectEqual(harness.linux(Self.pselect6, 1, 0, 0, 0, 0, Self.pack), -22, "sigsetsize must be 8")
             try harness.process.mm.copyOut(UInt64(0x10).littleEndianBytes + UInt64(8).littleEndianBytes, to: VirtualAddress(Self.pack))
-            #expect(harness.linux(Self.pselect6, 1, 0, 0, 0, 0, Self.pack) == -14, "the mask unreadable")
+            expectEqual(harness.linux(Self.pselect6, 1, 0, 0, 0, 0, Self.pack), -14, "the mask unreadable")
             try harness.process.mm.copyOut(Self.mask.littleEndianBytes + UInt64(8).littleEndianBytes, to: VirtualAddress(Self.pack))
-            #expect(harness.linux(Self.pselect6, 64, Self.readSet, 0, 0, 0, Self.pack) == -9)
-            #expect(harness.process.linux.signals == signals, "no mask set by a refused pselect6")
-            #expect(try Self.words(at: Self.readSet, in: harness) == before, "no set written")
+            expectEqual(harness.linux(Self.pselect6, 64, Self.readSet, 0, 0, 0, Self.pack), -9)
+            expectEqual(harness.process.linux.signals, signals, "no mask set by a refused pselect6")
+            expectEqual(try Self.words(at: Self.readSet, in: harness), before, "no set written")
         }
     }
 
@@ -253,11 +253,11 @@ struct LinuxSelectTests {
             let harness = try ProcessHarness(machine)
             try Self.write([40], at: Self.readSet, in: harness)
             try Self.writeTime(0, 2_500_000, in: harness)
-            #expect(harness.linux(Self.select, 64, Self.readSet, 0, 0, Self.timeout) == -9)
-            #expect(try Self.time(in: harness) == [2, 500_000], "rewritten in its normal form")
+            expectEqual(harness.linux(Self.select, 64, Self.readSet, 0, 0, Self.timeout), -9)
+            expectEqual(try Self.time(in: harness), [2, 500_000], "rewritten in its normal form")
             try Self.writeTime(0, 2_500_000, in: harness)
-            #expect(harness.linux(Self.select, UInt64(bitPattern: -5), 0, 0, 0, Self.timeout) == -22)
-            #expect(try Self.time(in: harness) == [2, 500_000])
+            expectEqual(harness.linux(Self.select, UInt64(bitPattern: -5), 0, 0, 0, Self.timeout), -22)
+            expectEqual(try Self.time(in: harness), [2, 500_000])
         }
     }
 
@@ -266,7 +266,7 @@ struct LinuxSelectTests {
             let harness = try ProcessHarness(machine)
             let readOnly = ProcessHarnessLayout.readOnly
             try Self.writeTime(0, 0, in: harness)
-            #expect(harness.linux(Self.select, 3, readOnly, 0, 0, Self.timeout) == -14, "read, found empty below nfds, not writable")
+            expectEqual(harness.linux(Self.select, 3, readOnly, 0, 0, Self.timeout), -14, "read, found empty below nfds, not writable")
             try Self.writeTime(3, 0, in: harness)
             guard case .polls(let request) = harness.linuxOutcome(Self.select, 0, 0, 0, 0, Self.timeout) else {
                 Issue.record("select with a timeout does not wait")
@@ -274,7 +274,7 @@ struct LinuxSelectTests {
             }
             var unwritable = request
             unwritable.timeLeft = LinuxTimeLeft(address: VirtualAddress(readOnly), form: .timeval)
-            #expect(LinuxSyscalls.finishPoll(unwritable, by: 1, interrupted: false, at: Self.now, in: &harness.process) == 0)
+            expectEqual(LinuxSyscalls.finishPoll(unwritable, by: 1, interrupted: false, at: Self.now, in: &harness.process), 0)
         }
     }
 }
@@ -292,7 +292,7 @@ struct LinuxFchdirTests {
 
     func mkdir(_ path: String, _ harness: ProcessHarness<EagerPager>) throws {
         try harness.process.mm.copyOut(Array(path.utf8) + [0], to: VirtualAddress(LinuxSyscallTests.pathArea))
-        #expect(harness.linux(LinuxSyscallNumber.mkdir.rawValue, LinuxSyscallTests.pathArea, 0o755) == 0)
+        expectEqual(harness.linux(LinuxSyscallNumber.mkdir.rawValue, LinuxSyscallTests.pathArea, 0o755), 0)
     }
 
     @Test func fchdirEntersTheOpenDirectoryAndGetcwdNamesIt() throws {
@@ -303,17 +303,17 @@ struct LinuxFchdirTests {
             try mkdir("/a/bb/c", harness)
             let deep = try harness.linuxOpen("/a/bb/c", flags: 0o200000)
             let root = try harness.linuxOpen("/", flags: 0o200000)
-            #expect(harness.linux(Self.fchdir, UInt64(deep)) == 0)
-            #expect(try cwd(harness) == "/a/bb/c")
+            expectEqual(harness.linux(Self.fchdir, UInt64(deep)), 0)
+            expectEqual(try cwd(harness), "/a/bb/c")
             #expect(try harness.linuxOpen("../../../hello.txt", flags: 0) >= 0, "relative paths start there")
-            #expect(harness.linux(Self.fchdir, UInt64(root)) == 0)
-            #expect(try cwd(harness) == "/")
+            expectEqual(harness.linux(Self.fchdir, UInt64(root)), 0)
+            expectEqual(try cwd(harness), "/")
             #expect(try harness.linuxOpen("a/bb", flags: 0o200000) >= 0)
-            #expect(harness.linux(LinuxSyscallNumber.close.rawValue, UInt64(deep)) == 0)
+            expectEqual(harness.linux(LinuxSyscallNumber.close.rawValue, UInt64(deep)), 0)
             let bb = try harness.linuxOpen("a/bb", flags: 0o200000)
-            #expect(harness.linux(Self.fchdir, UInt64(bb)) == 0)
-            #expect(harness.linux(LinuxSyscallNumber.close.rawValue, UInt64(bb)) == 0)
-            #expect(try cwd(harness) == "/a/bb", "the directory stays current after its descriptor closes")
+            expectEqual(harness.linux(Self.fchdir, UInt64(bb)), 0)
+            expectEqual(harness.linux(LinuxSyscallNumber.close.rawValue, UInt64(bb)), 0)
+            expectEqual(try cwd(harness), "/a/bb", "the directory stays current after its descriptor closes")
             #expect(try harness.linuxOpen("c", flags: 0o200000) >= 0)
         }
     }
@@ -322,15 +322,15 @@ struct LinuxFchdirTests {
         try withMachine { machine in
             let harness = try ProcessHarness(machine)
             let file = try harness.linuxOpen("/hello.txt", flags: 0)
-            #expect(harness.linux(Self.fchdir, UInt64(file)) == -20)
-            #expect(harness.linux(Self.fchdir, 99) == -9)
-            #expect(harness.linux(Self.fchdir, UInt64(bitPattern: -100)) == -9, "AT_FDCWD is no descriptor")
+            expectEqual(harness.linux(Self.fchdir, UInt64(file)), -20)
+            expectEqual(harness.linux(Self.fchdir, 99), -9)
+            expectEqual(harness.linux(Self.fchdir, UInt64(bitPattern: -100)), -9, "AT_FDCWD is no descriptor")
             try mkdir("/gone", harness)
             let gone = try harness.linuxOpen("/gone", flags: 0o200000)
             try harness.process.mm.copyOut(Array("/gone\0".utf8), to: VirtualAddress(LinuxSyscallTests.pathArea))
-            #expect(harness.linux(LinuxSyscallNumber.rmdir.rawValue, LinuxSyscallTests.pathArea) == 0)
-            #expect(harness.linux(Self.fchdir, UInt64(gone)) == -2)
-            #expect(try cwd(harness) == "/", "nothing changed")
+            expectEqual(harness.linux(LinuxSyscallNumber.rmdir.rawValue, LinuxSyscallTests.pathArea), 0)
+            expectEqual(harness.linux(Self.fchdir, UInt64(gone)), -2)
+            expectEqual(try cwd(harness), "/", "nothing changed")
         }
     }
 }
@@ -348,15 +348,15 @@ struct LinuxAlarmTests {
         let first = alarm.set(seconds: 10, at: 0)
         #expect(first == 0 && alarm.deadline == 10 * Self.second)
         let replaced = alarm.set(seconds: 5, at: Self.second / 10)
-        #expect(replaced == 10, "9.9 s left")
-        #expect(alarm.secondsLeft(at: Self.second / 10 + 4 * Self.second / 10) == 5, "4.6 s left")
-        #expect(alarm.secondsLeft(at: Self.second / 10 + 6 * Self.second / 10) == 4, "4.4 s left")
-        #expect(alarm.secondsLeft(at: 5 * Self.second) == 1, "0.1 s left is still 1")
-        #expect(alarm.secondsLeft(at: 6 * Self.second) == 0, "past its time")
+        expectEqual(replaced, 10, "9.9 s left")
+        expectEqual(alarm.secondsLeft(at: Self.second / 10 + 4 * Self.second / 10), 5, "4.6 s left")
+        expectEqual(alarm.secondsLeft(at: Self.second / 10 + 6 * Self.second / 10), 4, "4.4 s left")
+        expectEqual(alarm.secondsLeft(at: 5 * Self.second), 1, "0.1 s left is still 1")
+        expectEqual(alarm.secondsLeft(at: 6 * Self.second), 0, "past its time")
         let stopped = alarm.set(seconds: 0, at: Self.second)
         #expect(stopped == 4 && !alarm.isSet, "alarm(0) stops it")
         let again = alarm.set(seconds: 0, at: Self.second)
-        #expect(again == 0)
+        expectEqual(again, 0)
         let longest = alarm.set(seconds: .max, at: 0)
         #expect(longest == 0 && alarm.secondsLeft(at: 0) == .max, "as long as an unsigned int allows")
     }
@@ -379,9 +379,9 @@ struct LinuxAlarmTests {
         try withMachine { machine in
             let harness = try ProcessHarness(machine)
             let alarm = LinuxSyscallNumber.alarm.rawValue
-            #expect(harness.linuxOutcome(alarm, 3) == .signal(.alarmChanged(secondsLeft: 0)))
+            expectEqual(harness.linuxOutcome(alarm, 3), .signal(.alarmChanged(secondsLeft: 0)))
             #expect(harness.process.linux.alarm.deadline == Self.now + 3 * Self.second)
-            #expect(harness.linuxOutcome(alarm, 0x1_0000_0000) == .signal(.alarmChanged(secondsLeft: 3)), "seconds is an unsigned int: 0")
+            expectEqual(harness.linuxOutcome(alarm, 0x1_0000_0000), .signal(.alarmChanged(secondsLeft: 3)), "seconds is an unsigned int: 0")
             #expect(!harness.process.linux.alarm.isSet)
             _ = harness.linuxOutcome(alarm, 9)
             let child = try harness.process.fork(mainThread: 2)

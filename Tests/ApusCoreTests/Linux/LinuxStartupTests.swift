@@ -26,17 +26,17 @@ struct LinuxStartupTests {
     }
 
     @Test func theOSABIByteChoosesThePersonalityAndTheRunChoosesForUnmarkedPrograms() throws {
-        #expect(Personality(osABI: 3) == .linux)
-        #expect(Personality(osABI: 0) == .keos)
-        #expect(Personality(osABI: 0, unmarked: .linux) == .linux)
-        #expect(Personality(osABI: 9, unmarked: .keos) == .keos)
-        #expect(Personality(name: "linux".utf8) == .linux)
-        #expect(Personality(name: "keos".utf8) == .keos)
-        #expect(Personality(name: "Linux".utf8) == nil)
+        expectEqual(Personality(osABI: 3), .linux)
+        expectEqual(Personality(osABI: 0), .keos)
+        expectEqual(Personality(osABI: 0, unmarked: .linux), .linux)
+        expectEqual(Personality(osABI: 9, unmarked: .keos), .keos)
+        expectEqual(Personality(name: "linux".utf8), .linux)
+        expectEqual(Personality(name: "keos".utf8), .keos)
+        expectEqual(Personality(name: "Linux".utf8), nil)
         try withMachine { machine in
             var mm = try machine.addressSpace()
             let start = try ProgramLaunch.load(TestFile(Self.linuxProgram(osABI: 0)), arguments: [Array("p".utf8)], into: &mm)
-            #expect(start.personality == .keos)
+            expectEqual(start.personality, .keos)
             #expect(start.stack.stackPointer < UserStack.top, "KeOS's stack")
         }
     }
@@ -46,17 +46,17 @@ struct LinuxStartupTests {
             var mm = try machine.addressSpace()
             let start = try ProgramLaunch.load(TestFile(Self.linuxProgram()), arguments: [Array("prog".utf8), Array("-x".utf8)],
                                                into: &mm, linux: Self.context)
-            #expect(start.personality == .linux)
-            #expect(start.programBreak == VirtualAddress(0x406000), "the page past the data and its BSS")
+            expectEqual(start.personality, .linux)
+            expectEqual(start.programBreak, VirtualAddress(0x406000), "the page past the data and its BSS")
             let sp = start.stack.stackPointer
             #expect(sp % 16 == 0 && sp < LinuxStartupStack.top && sp > LinuxStartupStack.top - 4096)
-            #expect(try Self.word(&mm, sp) == 2)
-            #expect(try Self.string(&mm, Self.word(&mm, sp + 8)) == "prog")
-            #expect(try Self.string(&mm, Self.word(&mm, sp + 16)) == "-x")
-            #expect(try Self.word(&mm, sp + 24) == 0)
-            #expect(try Self.string(&mm, Self.word(&mm, sp + 32)) == "HOME=/")
-            #expect(try Self.string(&mm, Self.word(&mm, sp + 40)) == "TERM=dumb")
-            #expect(try Self.word(&mm, sp + 48) == 0)
+            expectEqual(try Self.word(&mm, sp), 2)
+            expectEqual(try Self.string(&mm, Self.word(&mm, sp + 8)), "prog")
+            expectEqual(try Self.string(&mm, Self.word(&mm, sp + 16)), "-x")
+            expectEqual(try Self.word(&mm, sp + 24), 0)
+            expectEqual(try Self.string(&mm, Self.word(&mm, sp + 32)), "HOME=/")
+            expectEqual(try Self.string(&mm, Self.word(&mm, sp + 40)), "TERM=dumb")
+            expectEqual(try Self.word(&mm, sp + 48), 0)
             var auxiliary: [UInt64: UInt64] = [:]
             var slot = sp + 56
             while true {
@@ -65,16 +65,16 @@ struct LinuxStartupTests {
                 slot += 16
                 if type == 0 { break }
             }
-            #expect(auxiliary[3] == 0x400040, "AT_PHDR: the headers where the first segment loads them")
-            #expect(auxiliary[4] == 56)
-            #expect(auxiliary[5] == 3)
-            #expect(auxiliary[6] == 4096)
-            #expect(auxiliary[9] == 0x401000)
+            expectEqual(auxiliary[3], 0x400040, "AT_PHDR: the headers where the first segment loads them")
+            expectEqual(auxiliary[4], 56)
+            expectEqual(auxiliary[5], 3)
+            expectEqual(auxiliary[6], 4096)
+            expectEqual(auxiliary[9], 0x401000)
             #expect(auxiliary[11] == 0 && auxiliary[12] == 0 && auxiliary[13] == 0 && auxiliary[14] == 0 && auxiliary[23] == 0)
-            #expect(auxiliary[16] == 0x178B_FBFF)
-            #expect(auxiliary[17] == 100)
-            #expect(try Self.string(&mm, auxiliary[31] ?? 0) == "/bin/prog")
-            #expect(try mm.copyIn(count: 16, from: VirtualAddress(auxiliary[25] ?? 0)) == Array(1...16))
+            expectEqual(auxiliary[16], 0x178B_FBFF)
+            expectEqual(auxiliary[17], 100)
+            expectEqual(try Self.string(&mm, auxiliary[31] ?? 0), "/bin/prog")
+            expectEqual(try mm.copyIn(count: 16, from: VirtualAddress(auxiliary[25] ?? 0)), Array(1...16))
         }
     }
 
@@ -88,26 +88,26 @@ struct LinuxStartupTests {
                 try LinuxStartupStack.build(arguments: [[0x61]], environment: huge, executableName: [0x61],
                                             facts: .init(programHeaders: 0, programHeaderCount: 0, entry: 0, random: [], hardwareCapabilities: 0), in: &mm)
             }
-            #expect(mm.regionCount == 0)
+            expectEqual(mm.regionCount, 0)
         }
     }
 
     @Test func linuxStructuresHaveLinuxsLayout() {
         let stat = LinuxStructures.stat(.init(inode: 7, mode: 0o100644, linkCount: 1, size: 5000))
-        #expect(stat.count == 144)
-        #expect(UInt64(littleEndianBytes: stat, at: 8) == 7)
-        #expect(UInt32(littleEndianBytes: stat, at: 24) == 0o100644)
-        #expect(UInt64(littleEndianBytes: stat, at: 48) == 5000)
-        #expect(UInt64(littleEndianBytes: stat, at: 64) == 10, "512-byte blocks")
+        expectEqual(stat.count, 144)
+        expectEqual(UInt64(littleEndianBytes: stat, at: 8), 7)
+        expectEqual(UInt32(littleEndianBytes: stat, at: 24), 0o100644)
+        expectEqual(UInt64(littleEndianBytes: stat, at: 48), 5000)
+        expectEqual(UInt64(littleEndianBytes: stat, at: 64), 10, "512-byte blocks")
         let entry = LinuxStructures.directoryEntry(inode: 3, next: 9, type: 0, name: Array("abc".utf8))
         #expect(entry.count == 24 && UInt16(littleEndianBytes: entry, at: 16) == 24 && entry[19...22] == [0x61, 0x62, 0x63, 0])
-        #expect(LinuxStructures.utsname(LinuxStructures.systemNames).count == 390)
-        #expect(LinuxStructures.canonicalTerminal.count == 36)
+        expectEqual(LinuxStructures.utsname(LinuxStructures.systemNames).count, 390)
+        expectEqual(LinuxStructures.canonicalTerminal.count, 36)
         #expect(LinuxStructures.timespec(nanoseconds: 2_000_000_003) == UInt64(2).littleEndianBytes + UInt64(3).littleEndianBytes)
         #expect(LinuxStructures.FileFacts.looksExecutable([0x7F, 0x45, 0x4C, 0x46]))
         #expect(LinuxStructures.FileFacts.looksExecutable(Array("#!/bin/sh".utf8)))
         #expect(!LinuxStructures.FileFacts.looksExecutable(Array("hello".utf8)))
-        #expect(LinuxErrno(.badAddress).syscallReturnValue == -14)
+        expectEqual(LinuxErrno(.badAddress).syscallReturnValue, -14)
         #expect(WaitStatus.exited(3).raw == 0x300 && WaitStatus.killed(by: Signal.kill, coreDumped: false).raw == 9)
     }
 
@@ -117,20 +117,20 @@ struct LinuxStartupTests {
         let shell = (try? table.fork(from: 1) { _ in 2 })!
         let child = (try? table.fork(from: shell) { _ in 3 })!
         let grandchild = (try? table.fork(from: child) { _ in 4 })!
-        #expect(table.reap(by: shell, .any, group: { _ in 0 }) == .childrenRunning)
-        #expect(table.reap(by: shell, .process(99), group: { _ in 0 }) == .noChild)
+        expectEqual(table.reap(by: shell, .any, group: { _ in 0 }), .childrenRunning)
+        expectEqual(table.reap(by: shell, .process(99), group: { _ in 0 }), .noChild)
         table.end(child, status: 0) { _ in }
         table.keep(ZombieProcess(id: child, parent: shell, group: 5, status: WaitStatus.exited(4).raw))
-        #expect(table.entry(grandchild)?.parent == ProcessTable<Int>.firstProcessID, "adopted by the first process")
-        #expect(table.reap(by: shell, .group(6), group: { _ in 0 }) == .noChild)
-        #expect(table.reap(by: shell, .group(5), group: { _ in 0 }) == .reaped(ZombieProcess(id: child, parent: shell, group: 5, status: 0x400)))
-        #expect(table.reap(by: shell, .any, group: { _ in 0 }) == .noChild, "reaped once")
+        expectEqual(table.entry(grandchild)?.parent, ProcessTable<Int>.firstProcessID, "adopted by the first process")
+        expectEqual(table.reap(by: shell, .group(6), group: { _ in 0 }), .noChild)
+        expectEqual(table.reap(by: shell, .group(5), group: { _ in 0 }), .reaped(ZombieProcess(id: child, parent: shell, group: 5, status: 0x400)))
+        expectEqual(table.reap(by: shell, .any, group: { _ in 0 }), .noChild, "reaped once")
         table.keep(ZombieProcess(id: 42, parent: 77, group: 0, status: 0))
         #expect(table.zombies.isEmpty, "a zombie whose parent is gone is not kept")
-        #expect(ChildSelector(pid: -1, callerGroup: 8) == .any)
-        #expect(ChildSelector(pid: 0, callerGroup: 8) == .group(8))
-        #expect(ChildSelector(pid: -8, callerGroup: 1) == .group(8))
-        #expect(ChildSelector(pid: 8, callerGroup: 1) == .process(8))
+        expectEqual(ChildSelector(pid: -1, callerGroup: 8), .any)
+        expectEqual(ChildSelector(pid: 0, callerGroup: 8), .group(8))
+        expectEqual(ChildSelector(pid: -8, callerGroup: 1), .group(8))
+        expectEqual(ChildSelector(pid: 8, callerGroup: 1), .process(8))
     }
 
     @Test func killFindsAZombieUntilItIsReaped() {

@@ -43,10 +43,10 @@ struct ForkModelTests {
             .read(0, 0x1000_0000, count: 1), .exit(1),
         ]
         let divergence = ProcessModelRunner.replay(operations)
-        #expect(divergence?.step == 8)
-        #expect(divergence?.message.contains("process 0: byte 0x10000000 reads 165") == true, "\(divergence.map { "\($0)" } ?? "none")")
-        #expect(shrink(operations) { ProcessModelRunner.replay($0) != nil } == essential)
-        #expect(ProcessModelRunner.replay(Array(essential.dropLast())) == nil)
+        expectEqual(divergence?.step, 8)
+        expectEqual(divergence?.message.contains("process 0: byte 0x10000000 reads 165"), true, "\(divergence.map { "\($0)" } ?? "none")")
+        expectEqual(shrink(operations) { ProcessModelRunner.replay($0) != nil }, essential)
+        expectEqual(ProcessModelRunner.replay(Array(essential.dropLast())), nil)
     }
 
     @Test func handWrittenScenariosAgreeWithTheModel() {
@@ -67,7 +67,7 @@ struct ForkModelTests {
                 + [.write(0, 0x7F_FFFF_E000, count: 0x4000, seed: 5, failAfter: 2), .write(0, 0x7F_FFFF_E000, count: 0x4000, seed: 5, failAfter: nil)],
         ]
         for scenario in scenarios {
-            #expect(ProcessModelRunner.replay(scenario) == nil, "\(scenario)")
+            expectEqual(ProcessModelRunner.replay(scenario), nil, "\(scenario)")
         }
     }
 }

@@ -68,10 +68,10 @@ struct ModelBasedTests {
         }
         operations.insert(.leakFrame, at: 150)
         let divergence = ModelRunner.replay(operations)
-        #expect(divergence?.step == 150)
-        #expect(divergence?.message.contains("frames in use") == true)
+        expectEqual(divergence?.step, 150)
+        expectEqual(divergence?.message.contains("frames in use"), true)
         let shortest = shrink(operations) { ModelRunner.replay($0) != nil }
-        #expect(shortest == [.leakFrame])
+        expectEqual(shortest, [.leakFrame])
     }
 
     @Test func shrinkingKeepsOnlyWhatTheFailureNeeds() {
@@ -80,8 +80,8 @@ struct ModelBasedTests {
             guard let three = list.firstIndex(of: 3) else { return false }
             return list[three...].contains(7)
         }
-        #expect(shrink(Array(0..<100), stillFails: fails) == [3, 7])
-        #expect(shrink([3, 1, 3, 9, 7, 7], stillFails: fails) == [3, 7])
+        expectEqual(shrink(Array(0..<100), stillFails: fails), [3, 7])
+        expectEqual(shrink([3, 1, 3, 9, 7, 7], stillFails: fails), [3, 7])
     }
 
     @Test func handWrittenScenariosAgreeWithTheModel() {
@@ -91,7 +91,7 @@ struct ModelBasedTests {
             [.mmap(0x1F_E000, 0x4000, 7, 4, 0x2000, failAfter: 4), .mmap(0x1F_E000, 0x4000, 7, 4, 0x2000, failAfter: 6), .accessOK(0x1F_E000, 0x4000, write: true)],
         ]
         for scenario in scenarios {
-            #expect(ModelRunner.replay(scenario, fullCheckInterval: 1) == nil)
+            expectEqual(ModelRunner.replay(scenario, fullCheckInterval: 1), nil)
         }
     }
 }

@@ -166,21 +166,21 @@ struct PerCPUSchedulingModelTests {
     func withEnoughWorkEveryCPURunsSomeAndNoneRunsAll(cpus: Int) {
         // 40 threads that never wait, the timers of all CPUs ticking in turn.
         var simulation = PerCPUSimulation(cpuCount: cpus)
-        for _ in 0..<40 { #expect(simulation.apply(.spawn) == nil) }
-        for round in 0..<400 { #expect(simulation.apply(.tick(round % cpus)) == nil) }
+        for _ in 0..<40 { expectEqual(simulation.apply(.spawn), nil) }
+        for round in 0..<400 { expectEqual(simulation.apply(.tick(round % cpus)), nil) }
         let total = simulation.slices.reduce(0, +)
         #expect(simulation.slices.allSatisfy { $0 > 0 }, "every CPU ran threads: \(simulation.slices)")
         #expect(simulation.slices.allSatisfy { $0 < total }, "no CPU ran all of them")
-        #expect(simulation.cpusOf.count == 40, "every thread ran")
+        expectEqual(simulation.cpusOf.count, 40, "every thread ran")
     }
 
     @Test func newThreadsGoToTheLeastLoadedCPU() {
         var policy = PerCPURunQueues<Int>(cpuCount: 3)
-        #expect(policy.enqueue(1, .new) == 0)
-        #expect(policy.next(on: 0) == 1, "CPU 0 runs thread 1")
+        expectEqual(policy.enqueue(1, .new), 0)
+        expectEqual(policy.next(on: 0), 1, "CPU 0 runs thread 1")
         #expect(policy.enqueue(2, .new) == 1 && policy.enqueue(3, .new) == 2, "then the idle CPUs")
-        #expect(policy.enqueue(4, .new) == 0, "then the least loaded, lowest first")
-        #expect(policy.enqueue(5, .new) == 1)
+        expectEqual(policy.enqueue(4, .new), 0, "then the least loaded, lowest first")
+        expectEqual(policy.enqueue(5, .new), 1)
         #expect(policy.load(of: 0) == 2 && policy.load(of: 1) == 2 && policy.load(of: 2) == 1)
     }
 
@@ -194,42 +194,42 @@ struct PerCPUSchedulingModelTests {
         #expect((0..<3).allSatisfy { policy.readyCount(on: CPUIndex($0)) == 1 }, "one more each")
         #expect(policy.next(on: 2) == 6 && policy.steals == 0, "CPU 2's thread waits: the next is its own")
         // That one waits too: CPU 2's queue is empty.
-        #expect(policy.next(on: 2) == 4, "it takes the front of the busiest queue, CPU 0's")
+        expectEqual(policy.next(on: 2), 4, "it takes the front of the busiest queue, CPU 0's")
         #expect(policy.steals == 1 && policy.readyCount(on: 0) == 0 && policy.readyCount(on: 1) == 1)
     }
 
     @Test func aThreadQueuedForAnIdleCPUIsLeftToItButAnOfflineCPUsAreTaken() {
         var policy = PerCPURunQueues<Int>(cpuCount: 3)
         _ = policy.enqueue(1, .new)
-        #expect(policy.next(on: 0) == 1)
-        #expect(policy.enqueue(2, .new) == 1, "CPU 1 idles: the thread is queued for it")
+        expectEqual(policy.next(on: 0), 1)
+        expectEqual(policy.enqueue(2, .new), 1, "CPU 1 idles: the thread is queued for it")
         #expect(policy.next(on: 2) == nil && policy.steals == 0, "CPU 2 leaves it to CPU 1, which the kernel woke")
-        #expect(policy.next(on: 1) == 2)
+        expectEqual(policy.next(on: 1), 2)
         policy.setOnline(CPUSet([0, 1] as [CPUIndex]))
         #expect(policy.enqueue(3, .new) == 0 || policy.enqueue(3, .new) == 1)
         #expect(policy.enqueue(4, .woken(lastCPU: 2)) != 2, "CPU 2 is not online: never placed there")
         var stranded = PerCPURunQueues<Int>(cpuCount: 2)
         _ = stranded.enqueue(5, .woken(lastCPU: 1))
         stranded.setOnline(CPUSet([0] as [CPUIndex]))
-        #expect(stranded.next(on: 0) == 5, "a thread left on a CPU that went offline is taken")
+        expectEqual(stranded.next(on: 0), 5, "a thread left on a CPU that went offline is taken")
     }
 
     @Test func aWokenThreadGoesToItsWakersCPUWhenNothingElseWaitsThere() {
         var policy = PerCPURunQueues<Int>(cpuCount: 3)
         _ = policy.enqueue(1, .new)
-        #expect(policy.next(on: 0) == 1, "thread 1 runs on CPU 0")
-        #expect(policy.enqueue(2, .woken(lastCPU: 2, by: 0)) == 0, "thread 1 woke it: it waits for CPU 0, which 1 will soon leave")
-        #expect(policy.enqueue(3, .woken(lastCPU: 2, by: 0)) == 2, "CPU 0 has a thread queued now: back to its own, idle")
+        expectEqual(policy.next(on: 0), 1, "thread 1 runs on CPU 0")
+        expectEqual(policy.enqueue(2, .woken(lastCPU: 2, by: 0)), 0, "thread 1 woke it: it waits for CPU 0, which 1 will soon leave")
+        expectEqual(policy.enqueue(3, .woken(lastCPU: 2, by: 0)), 2, "CPU 0 has a thread queued now: back to its own, idle")
     }
 
     @Test func aWokenThreadGoesBackToItsCPUUnlessAnotherHasLessLoad() {
         var policy = PerCPURunQueues<Int>(cpuCount: 2)
         _ = policy.enqueue(1, .new)
         _ = policy.next(on: 0)
-        #expect(policy.enqueue(2, .woken(lastCPU: 1)) == 1, "its last CPU is idle")
+        expectEqual(policy.enqueue(2, .woken(lastCPU: 1)), 1, "its last CPU is idle")
         _ = policy.next(on: 1)
-        #expect(policy.enqueue(3, .woken(lastCPU: 1)) == 1, "equal load: it stays with its caches")
-        #expect(policy.enqueue(5, .woken(lastCPU: 1)) == 0, "CPU 0 has less load now")
+        expectEqual(policy.enqueue(3, .woken(lastCPU: 1)), 1, "equal load: it stays with its caches")
+        expectEqual(policy.enqueue(5, .woken(lastCPU: 1)), 0, "CPU 0 has less load now")
     }
 
     @Test func aPreemptedThreadMovesOnlyWhenAnotherCPUHasTwoLessLoad() {
@@ -238,11 +238,11 @@ struct PerCPUSchedulingModelTests {
         _ = policy.next(on: 0)
         _ = policy.enqueue(2, .preempted(on: 0))
         // CPU 0 runs 1 with 2 queued; CPU 1 idles: 1 ends its slice.
-        #expect(policy.enqueue(1, .preempted(on: 0)) == 1, "two less load on CPU 1: it moves there")
-        #expect(policy.migrations == 1)
+        expectEqual(policy.enqueue(1, .preempted(on: 0)), 1, "two less load on CPU 1: it moves there")
+        expectEqual(policy.migrations, 1)
         var single = PerCPURunQueues<Int>(cpuCount: 2)
         _ = single.enqueue(1, .new)
         _ = single.next(on: 0)
-        #expect(single.enqueue(1, .preempted(on: 0)) == 0, "alone, it stays")
+        expectEqual(single.enqueue(1, .preempted(on: 0)), 0, "alone, it stays")
     }
 }

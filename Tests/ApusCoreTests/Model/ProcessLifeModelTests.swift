@@ -68,7 +68,7 @@ struct ProcessLifeModelTests {
         runner.model.threadLimit = 129
         let actions = [LifeAction](repeating: .createThread, count: 130)
         let divergence = runner.run { step, _ in step < actions.count ? actions[step] : nil }.divergence
-        #expect(divergence?.step == 127)
-        #expect(divergence?.message.contains("thread_create gave NoMemory") == true, "\(divergence.map { "\($0)" } ?? "none")")
+        expectEqual(divergence?.step, 127)
+        expectEqual(divergence?.message.contains("thread_create gave NoMemory"), true, "\(divergence.map { "\($0)" } ?? "none")")
     }
 }

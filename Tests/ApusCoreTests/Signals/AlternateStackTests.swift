@@ -19,27 +19,27 @@ struct AlternateStackTests {
     }
 
     @Test func aQueryReportsDisabledOnStackOrOffAndTheAutoDisarmBit() {
-        #expect(AlternateStack.disabled.reportedFlags(stackPointer: Self.normalStack) == AlternateStack.disable)
-        #expect(Self.stack.reportedFlags(stackPointer: Self.normalStack) == 0)
-        #expect(Self.stack.reportedFlags(stackPointer: Self.base + 64) == AlternateStack.onStack)
+        expectEqual(AlternateStack.disabled.reportedFlags(stackPointer: Self.normalStack), AlternateStack.disable)
+        expectEqual(Self.stack.reportedFlags(stackPointer: Self.normalStack), 0)
+        expectEqual(Self.stack.reportedFlags(stackPointer: Self.base + 64), AlternateStack.onStack)
         let disarming = AlternateStack(base: Self.base, size: Self.size, flags: AlternateStack.onStack | AlternateStack.autoDisarm)
-        #expect(disarming.reportedFlags(stackPointer: Self.base + 64) == AlternateStack.autoDisarm)
+        expectEqual(disarming.reportedFlags(stackPointer: Self.base + 64), AlternateStack.autoDisarm)
         let report = Self.stack.reportBytes(stackPointer: Self.base + 64)
-        #expect(report.count == AlternateStack.byteCount)
-        #expect(AlternateStack(stackT: report) == AlternateStack(base: Self.base, size: Self.size, flags: AlternateStack.onStack))
-        #expect(AlternateStack(stackT: disarming.frameBytes) == disarming, "a frame saves the flags as set")
+        expectEqual(report.count, AlternateStack.byteCount)
+        expectEqual(AlternateStack(stackT: report), AlternateStack(base: Self.base, size: Self.size, flags: AlternateStack.onStack))
+        expectEqual(AlternateStack(stackT: disarming.frameBytes), disarming, "a frame saves the flags as set")
     }
 
     @Test func aChangeFollowsLinuxsRules() throws {
         let current = AlternateStack.disabled
-        #expect(try current.changed(to: Self.stack, stackPointer: Self.normalStack) == Self.stack)
+        expectEqual(try current.changed(to: Self.stack, stackPointer: Self.normalStack), Self.stack)
         let onStack = AlternateStack(base: Self.base, size: Self.size, flags: AlternateStack.onStack)
-        #expect(try current.changed(to: onStack, stackPointer: Self.normalStack) == onStack, "SS_ONSTACK is accepted as 0")
+        expectEqual(try current.changed(to: onStack, stackPointer: Self.normalStack), onStack, "SS_ONSTACK is accepted as 0")
         let disable = AlternateStack(base: 0x1234, size: 99, flags: AlternateStack.disable)
-        #expect(try Self.stack.changed(to: disable, stackPointer: Self.normalStack) == .disabled, "SS_DISABLE forgets the stack")
-        #expect(try AlternateStack.disabled.changed(to: .disabled, stackPointer: Self.normalStack) == .disabled)
+        expectEqual(try Self.stack.changed(to: disable, stackPointer: Self.normalStack), .disabled, "SS_DISABLE forgets the stack")
+        expectEqual(try AlternateStack.disabled.changed(to: .disabled, stackPointer: Self.normalStack), .disabled)
         let smallest = AlternateStack(base: Self.base, size: AlternateStack.minimumSize, flags: AlternateStack.autoDisarm)
-        #expect(try current.changed(to: smallest, stackPointer: Self.normalStack) == smallest)
+        expectEqual(try current.changed(to: smallest, stackPointer: Self.normalStack), smallest)
     }
 
     @Test func refusedChangesAreEPERMOnTheStackEINVALForBadFlagsENOMEMBelowTheMinimum() {
@@ -82,8 +82,8 @@ struct AlternateStackTests {
         #expect(frame.fpuStateAddress + UInt64(FPUStateArea.size) > Self.base + Self.size - FPUStateArea.alignment, "no red zone")
         #expect(Self.stack.contains(frame.address) && (frame.handlerEntry.rsp + 8) % 16 == 0)
         let saved = Array(frame.bytes[24..<48])
-        #expect(AlternateStack(stackT: saved) == Self.stack)
-        #expect(try SignalReturn(frame: SignalFrameTests.frameBytes(frame)).alternateStack == Self.stack)
+        expectEqual(AlternateStack(stackT: saved), Self.stack)
+        expectEqual(try SignalReturn(frame: SignalFrameTests.frameBytes(frame)).alternateStack, Self.stack)
     }
 
     @Test func theAlternateStackServesWhateverTheInterruptedStackPointerIs() throws {
@@ -91,7 +91,7 @@ struct AlternateStackTests {
             let frame = try SignalFrame(running: Self.run(), interrupted: Self.registers(rsp: rsp), fpuState: Self.fpu,
                                         alternateStack: Self.stack)
             #expect(Self.stack.contains(frame.address), "rsp \(rsp)")
-            #expect(UserRegisters(sigcontextOrder: (0..<18).map { UInt64(littleEndianBytes: frame.bytes, at: 48 + $0 * 8) }).rsp == rsp)
+            expectEqual(UserRegisters(sigcontextOrder: (0..<18).map { UInt64(littleEndianBytes: frame.bytes, at: 48 + $0 * 8) }).rsp, rsp)
         }
         #expect(throws: KernelError.badAddress) {
             try SignalFrame(running: Self.run(), interrupted: Self.registers(rsp: 0x10), fpuState: Self.fpu)
@@ -105,8 +105,8 @@ struct AlternateStackTests {
                                   alternateStack: Self.stack)
         #expect(off.fpuStateAddress + UInt64(FPUStateArea.size) <= Self.normalStack - SignalFrame.redZone)
         let none = try SignalFrame(running: Self.run(), interrupted: Self.registers(rsp: Self.normalStack), fpuState: Self.fpu)
-        #expect(none.address == off.address)
-        #expect(AlternateStack(stackT: Array(none.bytes[24..<48])) == .disabled)
+        expectEqual(none.address, off.address)
+        expectEqual(AlternateStack(stackT: Array(none.bytes[24..<48])), .disabled)
     }
 
     @Test func aNestedHandlerStaysOnTheAlternateStackBelowTheInterruptedOne() throws {
@@ -150,12 +150,12 @@ struct AlternateStackTests {
         var state = SignalState(mainThread: 1)
         state.setAlternateStack(disarming, of: 1)
         state.handlerEntered(1)
-        #expect(state.alternateStack(of: 1) == .disabled)
+        expectEqual(state.alternateStack(of: 1), .disabled)
         state.restoreAlternateStack(of: 1, to: disarming, stackPointer: Self.base + 0x400)
-        #expect(state.alternateStack(of: 1) == disarming)
+        expectEqual(state.alternateStack(of: 1), disarming)
         state.setAlternateStack(Self.stack, of: 1)
         state.handlerEntered(1)
-        #expect(state.alternateStack(of: 1) == Self.stack, "without SS_AUTODISARM nothing changes")
+        expectEqual(state.alternateStack(of: 1), Self.stack, "without SS_AUTODISARM nothing changes")
     }
 
     @Test func rtSigreturnSetsTheSavedStackUnlessTheCallIsStillOnTheCurrentOne() {
@@ -163,23 +163,23 @@ struct AlternateStackTests {
         state.setAlternateStack(Self.stack, of: 1)
         let other = AlternateStack(base: 0x90_0000, size: 0x4000, flags: 0)
         state.restoreAlternateStack(of: 1, to: other, stackPointer: Self.base + 0x100)
-        #expect(state.alternateStack(of: 1) == Self.stack, "on the stack: EPERM, silently")
+        expectEqual(state.alternateStack(of: 1), Self.stack, "on the stack: EPERM, silently")
         state.restoreAlternateStack(of: 1, to: AlternateStack(base: 0, size: 0, flags: 0), stackPointer: Self.normalStack)
-        #expect(state.alternateStack(of: 1) == Self.stack, "a forged uc_stack with size 0: ENOMEM, silently")
+        expectEqual(state.alternateStack(of: 1), Self.stack, "a forged uc_stack with size 0: ENOMEM, silently")
         state.restoreAlternateStack(of: 1, to: other, stackPointer: Self.normalStack)
-        #expect(state.alternateStack(of: 1) == other)
+        expectEqual(state.alternateStack(of: 1), other)
         state.restoreAlternateStack(of: 2, to: Self.stack, stackPointer: Self.normalStack)
-        #expect(state.alternateStack(of: 2) == .disabled, "no such thread")
+        expectEqual(state.alternateStack(of: 2), .disabled, "no such thread")
     }
 
     @Test func forkKeepsTheCallersStackAndExecveForgetsIt() {
         var state = SignalState(mainThread: 1)
         state.addThread(2, createdBy: 1)
         state.setAlternateStack(Self.stack, of: 1)
-        #expect(state.alternateStack(of: 2) == .disabled, "a new thread has none")
-        #expect(state.forked(from: 1, child: 7).alternateStack(of: 7) == Self.stack)
-        #expect(state.forked(from: 2, child: 8).alternateStack(of: 8) == .disabled)
+        expectEqual(state.alternateStack(of: 2), .disabled, "a new thread has none")
+        expectEqual(state.forked(from: 1, child: 7).alternateStack(of: 7), Self.stack)
+        expectEqual(state.forked(from: 2, child: 8).alternateStack(of: 8), .disabled)
         state.resetForExecve(keeping: 1)
-        #expect(state.alternateStack(of: 1) == .disabled)
+        expectEqual(state.alternateStack(of: 1), .disabled)
     }
 }

@@ -22,27 +22,27 @@ struct FaultSignalTests {
     ])
     func anExceptionGivesLinuxsSignalCodeAndAddress(vector: UInt64, signal: Signal, code: Int32, address: UInt64) throws {
         let fault = try #require(FaultSignal.exception(vector, errorCode: 0x18, instruction: Self.rip))
-        #expect(fault.info == .fault(signal, code: code, address: address))
-        #expect(fault.context == SignalFrame.Fault(vector: vector, errorCode: 0x18, address: 0))
-        #expect(fault.resumeOffset == 0)
+        expectEqual(fault.info, .fault(signal, code: code, address: address))
+        expectEqual(fault.context, SignalFrame.Fault(vector: vector, errorCode: 0x18, address: 0))
+        expectEqual(fault.resumeOffset, 0)
         let bytes = fault.info.bytes
         #expect(Int32(littleEndianBytes: bytes, at: 0) == Int32(signal.number) && Int32(littleEndianBytes: bytes, at: 8) == code)
-        #expect(UInt64(littleEndianBytes: bytes, at: 16) == address)
+        expectEqual(UInt64(littleEndianBytes: bytes, at: 16), address)
     }
 
     @Test func exceptionsLinuxGivesNoProgramHaveNoSignal() {
         for vector: UInt64 in [1, 2, 7, 8, 9, 14, 15, 18, 20, 21, 31, 32, 255] {
-            #expect(FaultSignal.exception(vector, errorCode: 0, instruction: Self.rip) == nil, "vector \(vector)")
+            expectEqual(FaultSignal.exception(vector, errorCode: 0, instruction: Self.rip), nil, "vector \(vector)")
         }
     }
 
     @Test func int3ThroughTheClosedBreakpointGateIsATrapAfterTheInstruction() throws {
         let gate = FaultSignal.closedBreakpointGate
-        #expect(gate == 0x32)
+        expectEqual(gate, 0x32)
         let int3 = try #require(FaultSignal.exception(FaultSignal.generalProtection, errorCode: gate, instruction: Self.rip, opcode: 0xCC))
-        #expect(int3.info == .fault(.trap, code: SignalInfo.codeKernel, address: 0))
-        #expect(int3.context == SignalFrame.Fault(vector: FaultSignal.breakpoint, errorCode: 0, address: 0))
-        #expect(int3.resumeOffset == 1)
+        expectEqual(int3.info, .fault(.trap, code: SignalInfo.codeKernel, address: 0))
+        expectEqual(int3.context, SignalFrame.Fault(vector: FaultSignal.breakpoint, errorCode: 0, address: 0))
+        expectEqual(int3.resumeOffset, 1)
         let intN = try #require(FaultSignal.exception(FaultSignal.generalProtection, errorCode: gate, instruction: Self.rip, opcode: 0xCD))
         #expect(intN.info.signal == .trap && intN.resumeOffset == 2)
         for opcode: UInt8? in [nil, 0x90, 0x0F] {
@@ -50,7 +50,7 @@ struct FaultSignalTests {
             #expect(other.info.signal == .segmentationFault && other.resumeOffset == 0)
         }
         let int80 = try #require(FaultSignal.exception(FaultSignal.generalProtection, errorCode: 0x80 << 4 | 2, instruction: Self.rip, opcode: 0xCD))
-        #expect(int80.info == .fault(.segmentationFault, code: SignalInfo.codeKernel, address: 0))
+        expectEqual(int80.info, .fault(.segmentationFault, code: SignalInfo.codeKernel, address: 0))
     }
 
     /// An FXSAVE image with x87 control and status words `control`, `status` and `mxcsr`.
@@ -69,15 +69,15 @@ struct FaultSignalTests {
                                        (0x1F80 & ~0x280 | 0x05, 7)]
         for (mxcsr, code) in simd {
             let fault = try #require(FaultSignal.floatingPoint(FaultSignal.simdFloatingPoint, instruction: Self.rip, fpuState: Self.fpuImage(mxcsr: mxcsr)))
-            #expect(fault.info == .fault(.floatingPointException, code: code, address: Self.rip), "MXCSR \(mxcsr)")
-            #expect(fault.context == SignalFrame.Fault(vector: 19, errorCode: 0, address: 0))
+            expectEqual(fault.info, .fault(.floatingPointException, code: code, address: Self.rip), "MXCSR \(mxcsr)")
+            expectEqual(fault.context, SignalFrame.Fault(vector: 19, errorCode: 0, address: 0))
         }
-        #expect(FaultSignal.floatingPoint(19, instruction: Self.rip, fpuState: Self.fpuImage(mxcsr: 0x1F80 | 0x3F)) == nil, "every flag masked")
+        expectEqual(FaultSignal.floatingPoint(19, instruction: Self.rip, fpuState: Self.fpuImage(mxcsr: 0x1F80 | 0x3F)), nil, "every flag masked")
         let x87 = try #require(FaultSignal.floatingPoint(FaultSignal.x87FloatingPoint, instruction: Self.rip,
                                                          fpuState: Self.fpuImage(control: 0x37F & ~0x04, status: 0x04)))
         #expect(x87.info.code == FaultSignal.floatDivide && x87.context.vector == 16)
-        #expect(FaultSignal.floatingPoint(16, instruction: Self.rip, fpuState: Self.fpuImage(status: 0x04)) == nil)
-        #expect(FaultSignal.floatingPoint(19, instruction: Self.rip, fpuState: [0, 1]) == nil, "a short image")
+        expectEqual(FaultSignal.floatingPoint(16, instruction: Self.rip, fpuState: Self.fpuImage(status: 0x04)), nil)
+        expectEqual(FaultSignal.floatingPoint(19, instruction: Self.rip, fpuState: [0, 1]), nil, "a short image")
     }
 
     @Test func aRefusedPageAccessIsMapErrOutsideEveryRegionAndAccErrInsideOne() {
@@ -85,13 +85,13 @@ struct FaultSignalTests {
         let causes: [FaultCause] = [.notPresent, .writeToReadOnly, .executeNonExecutable,
                                     .unservable(PageFaultErrorCode(rawValue: 0x0D)), .repeated(PageFaultErrorCode(rawValue: 7))]
         for cause in causes {
-            #expect(FaultSignal.pageFault(cause, at: address, inRegion: false, errorCode: 4).info == .fault(.segmentationFault, code: 1, address: address))
-            #expect(FaultSignal.pageFault(cause, at: address, inRegion: true, errorCode: 7).info == .fault(.segmentationFault, code: 2, address: address))
+            expectEqual(FaultSignal.pageFault(cause, at: address, inRegion: false, errorCode: 4).info, .fault(.segmentationFault, code: 1, address: address))
+            expectEqual(FaultSignal.pageFault(cause, at: address, inRegion: true, errorCode: 7).info, .fault(.segmentationFault, code: 2, address: address))
         }
         let unreadable = FaultSignal.pageFault(.unreadableFile, at: address, inRegion: true, errorCode: 4)
-        #expect(unreadable.info == .fault(.busError, code: 2, address: address))
+        expectEqual(unreadable.info, .fault(.busError, code: 2, address: address))
         let context = FaultSignal.pageFault(.notPresent, at: address, inRegion: false, errorCode: 2).context
-        #expect(context == SignalFrame.Fault(vector: 14, errorCode: 6, address: address), "err gets the user bit")
+        expectEqual(context, SignalFrame.Fault(vector: 14, errorCode: 6, address: address), "err gets the user bit")
     }
 
     // MARK: Posting and delivering
@@ -102,10 +102,10 @@ struct FaultSignalTests {
         var state = SignalState(mainThread: 1)
         _ = try state.changeAction(11, to: Self.handler)
         let fault = FaultSignal.pageFault(.notPresent, at: 0x10000, inRegion: false, errorCode: 4)
-        #expect(state.postFault(fault, toThread: 1).wake == 1)
+        expectEqual(state.postFault(fault, toThread: 1).wake, 1)
         guard case let .handler(run) = state.nextDelivery(for: 1) else { Issue.record("no handler"); return }
         #expect(run.info == fault.info && run.maskDuringHandler.contains(.segmentationFault))
-        #expect(state.signals(of: 1)?.lastFault == fault.context)
+        expectEqual(state.signals(of: 1)?.lastFault, fault.context)
     }
 
     @Test func aBlockedOrIgnoredFaultSignalKillsWithItsDefault() throws {
@@ -114,8 +114,8 @@ struct FaultSignalTests {
             _ = try state.changeAction(8, to: ignored ? .ignore : Self.handler)
             if !ignored { _ = try state.changeMask(of: 1, how: 0, set: SignalSet([.floatingPointException])) }
             _ = state.postFault(try #require(FaultSignal.exception(0, errorCode: 0, instruction: Self.rip)), toThread: 1)
-            #expect(state.action(for: .floatingPointException) == .default)
-            #expect(state.nextDelivery(for: 1) == .terminate(.floatingPointException, withCore: true))
+            expectEqual(state.action(for: .floatingPointException), .default)
+            expectEqual(state.nextDelivery(for: 1), .terminate(.floatingPointException, withCore: true))
         }
     }
 
@@ -129,18 +129,18 @@ struct FaultSignalTests {
         #expect(fault.signal == .segmentationFault && fault.info.code == SignalInfo.codeSegvMapping)
         state.restoreMask(of: 1, to: .empty)
         guard case let .handler(next) = state.nextDelivery(for: 1) else { Issue.record("no handler"); return }
-        #expect(next.signal == .interrupt, "then the lowest number")
+        expectEqual(next.signal, .interrupt, "then the lowest number")
         state.restoreMask(of: 1, to: .empty)
         _ = state.postFault(try #require(FaultSignal.exception(3, errorCode: 0, instruction: Self.rip)), toThread: 1)
         guard case let .handler(trap) = state.nextDelivery(for: 1) else { Issue.record("no handler"); return }
-        #expect(trap.signal == .trap, "SIGTRAP from int3 comes before the pending SIGUSR1")
+        expectEqual(trap.signal, .trap, "SIGTRAP from int3 comes before the pending SIGUSR1")
 
         var sent = SignalState(mainThread: 1)
         for number: Int64 in [10, 11] { _ = try sent.changeAction(number, to: Self.handler) }
         _ = sent.post(.sent(.user1, byProcess: 5), toThread: 1)
         _ = sent.post(.sent(.segmentationFault, byProcess: 5, toThread: true), toThread: 1)
         guard case let .handler(first) = sent.nextDelivery(for: 1) else { Issue.record("no handler"); return }
-        #expect(first.signal == .user1, "a SIGSEGV another process sent is no fault")
+        expectEqual(first.signal, .user1, "a SIGSEGV another process sent is no fault")
     }
 
     @Test func theSigcontextKeepsTheLastPageFaultsAddressAcrossOtherFaults() throws {
@@ -148,13 +148,13 @@ struct FaultSignalTests {
         _ = try state.changeAction(11, to: Self.handler)
         _ = state.postFault(FaultSignal.pageFault(.notPresent, at: 0xDEAD_0000, inRegion: false, errorCode: 6), toThread: 1)
         _ = state.postFault(try #require(FaultSignal.exception(13, errorCode: 0x10, instruction: Self.rip)), toThread: 1)
-        #expect(state.signals(of: 1)?.lastFault == SignalFrame.Fault(vector: 13, errorCode: 0x10, address: 0xDEAD_0000))
+        expectEqual(state.signals(of: 1)?.lastFault, SignalFrame.Fault(vector: 13, errorCode: 0x10, address: 0xDEAD_0000))
         _ = state.postFault(FaultSignal.pageFault(.notPresent, at: 0x10, inRegion: false, errorCode: 4), toThread: 9)
-        #expect(state.signals(of: 9) == nil)
+        expectEqual(state.signals(of: 9), nil)
     }
 
     @Test func aThreadKillIsSITKILL() {
-        #expect(SignalInfo.sent(.user1, byProcess: 3, toThread: true).code == SignalInfo.codeThreadKill)
-        #expect(SignalInfo.sent(.user1, byProcess: 3).code == SignalInfo.codeUser)
+        expectEqual(SignalInfo.sent(.user1, byProcess: 3, toThread: true).code, SignalInfo.codeThreadKill)
+        expectEqual(SignalInfo.sent(.user1, byProcess: 3).code, SignalInfo.codeUser)
     }
 }

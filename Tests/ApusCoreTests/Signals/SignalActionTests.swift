@@ -11,28 +11,28 @@ struct SignalActionTests {
     @Test func decodesHandlerFlagsRestorerAndMaskInKernelOrder() throws {
         let bytes = Self.kernelSigaction(handler: 0x40_1234, flags: 0x1400_0004, restorer: 0x40_5678, mask: 1 << 1 | 1 << 14)
         let action = try SignalAction(kernelSigaction: bytes, sigsetSize: 8)
-        #expect(action.handler == .function(0x40_1234))
-        #expect(action.flags == [.siginfo, .restorer, .restart])
-        #expect(action.restorer == 0x40_5678)
-        #expect(action.mask == SignalSet([.interrupt, .terminate]))
-        #expect(action.kernelSigaction == bytes)
+        expectEqual(action.handler, .function(0x40_1234))
+        expectEqual(action.flags, [.siginfo, .restorer, .restart])
+        expectEqual(action.restorer, 0x40_5678)
+        expectEqual(action.mask, SignalSet([.interrupt, .terminate]))
+        expectEqual(action.kernelSigaction, bytes)
     }
 
     @Test func handlerZeroIsDefaultAndOneIsIgnore() throws {
-        #expect(try SignalAction(kernelSigaction: Self.kernelSigaction(handler: 0, flags: 0, restorer: 0, mask: 0), sigsetSize: 8).handler == .default)
-        #expect(try SignalAction(kernelSigaction: Self.kernelSigaction(handler: 1, flags: 0, restorer: 0, mask: 0), sigsetSize: 8).handler == .ignore)
+        expectEqual(try SignalAction(kernelSigaction: Self.kernelSigaction(handler: 0, flags: 0, restorer: 0, mask: 0), sigsetSize: 8).handler, .default)
+        expectEqual(try SignalAction(kernelSigaction: Self.kernelSigaction(handler: 1, flags: 0, restorer: 0, mask: 0), sigsetSize: 8).handler, .ignore)
     }
 
     @Test func everyKnownFlagIsKeptAndUnknownBitsAreDropped() throws {
         let known: UInt64 = 0x1 | 0x2 | 0x4 | 0x0400_0000 | 0x0800_0000 | 0x1000_0000 | 0x4000_0000 | 0x8000_0000
         let action = try SignalAction(kernelSigaction: Self.kernelSigaction(handler: 5, flags: ~0, restorer: 0, mask: 0), sigsetSize: 8)
-        #expect(action.flags.rawValue == known)
+        expectEqual(action.flags.rawValue, known)
         #expect(action.flags.contains([.siginfo, .restorer, .restart, .noDefer, .resetHand, .onStack]))
     }
 
     @Test func killAndStopAreDroppedFromAnActionsMask() throws {
         let action = try SignalAction(kernelSigaction: Self.kernelSigaction(handler: 5, flags: 0, restorer: 0, mask: ~0), sigsetSize: 8)
-        #expect(action.mask == SignalSet.all.blockable)
+        expectEqual(action.mask, SignalSet.all.blockable)
     }
 
     @Test func aSigsetSizeOtherThanEightIsInvalid() {
@@ -49,10 +49,10 @@ struct SignalActionTests {
     @Test func setReturnsTheOldActionAndReadingChangesNothing() throws {
         var state = SignalState(mainThread: 1)
         let handler = SignalAction(handler: .function(0x40_1000), flags: [.restorer], restorer: 0x40_2000)
-        #expect(try state.changeAction(2, to: handler) == .default)
-        #expect(try state.changeAction(2, to: nil) == handler)
-        #expect(try state.changeAction(2, to: .ignore) == handler)
-        #expect(state.action(for: .interrupt) == .ignore)
+        expectEqual(try state.changeAction(2, to: handler), .default)
+        expectEqual(try state.changeAction(2, to: nil), handler)
+        expectEqual(try state.changeAction(2, to: .ignore), handler)
+        expectEqual(state.action(for: .interrupt), .ignore)
     }
 
     @Test func killAndStopRefuseEveryNewActionButCanBeRead() throws {
@@ -61,9 +61,9 @@ struct SignalActionTests {
             for action in [SignalAction.default, .ignore, SignalAction(handler: .function(0x40_1000))] {
                 #expect(throws: KernelError.invalidArgument) { try state.changeAction(number, to: action) }
             }
-            #expect(try state.changeAction(number, to: nil) == .default)
+            expectEqual(try state.changeAction(number, to: nil), .default)
         }
-        #expect(state == SignalState(mainThread: 1))
+        expectEqual(state, SignalState(mainThread: 1))
     }
 
     @Test func signalNumbersOutOfRangeAreInvalidAndChangeNothing() {
@@ -72,7 +72,7 @@ struct SignalActionTests {
             #expect(throws: KernelError.invalidArgument) { try state.changeAction(number, to: .ignore) }
             #expect(throws: KernelError.invalidArgument) { try state.changeAction(number, to: nil) }
         }
-        #expect(state == SignalState(mainThread: 1))
+        expectEqual(state, SignalState(mainThread: 1))
     }
 
     @Test func ignoringASignalDiscardsItWherePending() throws {
@@ -99,6 +99,6 @@ struct SignalActionTests {
     @Test func anActionStoredWithKillInItsMaskLeavesItOut() throws {
         var state = SignalState(mainThread: 1)
         _ = try state.changeAction(2, to: SignalAction(handler: .function(0x40_1000), mask: .all))
-        #expect(state.action(for: .interrupt).mask == SignalSet.all.blockable)
+        expectEqual(state.action(for: .interrupt).mask, SignalSet.all.blockable)
     }
 }

@@ -14,10 +14,10 @@ struct SignalDeliveryTests {
         _ = state.post(.fromKernel(.interrupt))
         guard case let .handler(run) = state.nextDelivery(for: 1) else { Issue.record("no handler"); return }
         #expect(run.signal == .interrupt && run.handler == 0x40_1000 && run.action == Self.handler)
-        #expect(run.savedMask == SignalSet([.quit]))
-        #expect(run.maskDuringHandler == SignalSet([.quit, .user2, .interrupt]))
-        #expect(state.signals(of: 1)!.blocked == run.maskDuringHandler)
-        #expect(state.action(for: .interrupt) == Self.handler)
+        expectEqual(run.savedMask, SignalSet([.quit]))
+        expectEqual(run.maskDuringHandler, SignalSet([.quit, .user2, .interrupt]))
+        expectEqual(state.signals(of: 1)!.blocked, run.maskDuringHandler)
+        expectEqual(state.action(for: .interrupt), Self.handler)
         #expect(!run.restartsInterruptedCall)
     }
 
@@ -37,15 +37,15 @@ struct SignalDeliveryTests {
 
     @Test func noDeferLeavesTheSignalUnblockedDuringItsHandler() throws {
         let (_, run) = try Self.deliver(.interrupt, adding: .noDefer)
-        #expect(run.maskDuringHandler == SignalSet([.user2]))
+        expectEqual(run.maskDuringHandler, SignalSet([.user2]))
     }
 
     @Test func resetHandRunsTheHandlerOnceThenTheDefault() throws {
         var (state, _) = try Self.deliver(.interrupt, adding: .resetHand)
-        #expect(state.action(for: .interrupt) == .default)
+        expectEqual(state.action(for: .interrupt), .default)
         state.restoreMask(of: 1, to: .empty)
         _ = state.post(.fromKernel(.interrupt))
-        #expect(state.nextDelivery(for: 1) == .terminate(.interrupt, withCore: false))
+        expectEqual(state.nextDelivery(for: 1), .terminate(.interrupt, withCore: false))
     }
 
     @Test func saRestartIsReportedForTheInterruptedCall() throws {
@@ -60,10 +60,10 @@ struct SignalDeliveryTests {
         for signal in [Signal.terminate, .user1, .interrupt] { _ = state.post(.fromKernel(signal)) }
         _ = try state.changeMask(of: 1, how: 2, set: .empty)
         guard case let .handler(first) = state.nextDelivery(for: 1) else { Issue.record("no handler"); return }
-        #expect(first.signal == .interrupt)
+        expectEqual(first.signal, .interrupt)
         state.restoreMask(of: 1, to: .empty)
         _ = state.post(.fromKernel(.kill))
-        #expect(state.nextDelivery(for: 1) == .terminate(.kill, withCore: false))
+        expectEqual(state.nextDelivery(for: 1), .terminate(.kill, withCore: false))
     }
 
     @Test func ignoredAndContinueDefaultsAreConsumedSilently() throws {
@@ -72,16 +72,16 @@ struct SignalDeliveryTests {
         for signal in [Signal.child, .continue, .windowChange] { _ = state.post(.fromKernel(signal)) }
         _ = try state.changeMask(of: 1, how: 2, set: .empty)
         #expect(!state.hasDeliverableSignal(1))
-        #expect(state.nextDelivery(for: 1) == .none)
+        expectEqual(state.nextDelivery(for: 1), .none)
         #expect(state.sharedPending.set.isEmpty)
     }
 
     @Test func stopSignalsStopAndErrorSignalsTerminateWithCore() {
         var state = SignalState(mainThread: 1)
         _ = state.post(.fromKernel(.terminalStop))
-        #expect(state.nextDelivery(for: 1) == .stop(.terminalStop))
+        expectEqual(state.nextDelivery(for: 1), .stop(.terminalStop))
         _ = state.post(.fromKernel(.abort))
-        #expect(state.nextDelivery(for: 1) == .terminate(.abort, withCore: true))
+        expectEqual(state.nextDelivery(for: 1), .terminate(.abort, withCore: true))
     }
 
     @Test func aThreadTakesItsOwnPendingSignalsAndTheProcesssButNotAnothersThread() throws {
@@ -91,11 +91,11 @@ struct SignalDeliveryTests {
         _ = try state.changeAction(12, to: Self.handler)
         _ = state.post(.fromKernel(.user1), toThread: 2)
         _ = state.post(.fromKernel(.user2))
-        #expect(state.deliverable(for: 1) == SignalSet([.user2]))
-        #expect(state.deliverable(for: 2) == SignalSet([.user1, .user2]))
+        expectEqual(state.deliverable(for: 1), SignalSet([.user2]))
+        expectEqual(state.deliverable(for: 2), SignalSet([.user1, .user2]))
         guard case let .handler(run) = state.nextDelivery(for: 1) else { Issue.record("no handler"); return }
-        #expect(run.signal == .user2)
-        #expect(state.deliverable(for: 2) == SignalSet([.user1]))
+        expectEqual(run.signal, .user2)
+        expectEqual(state.deliverable(for: 2), SignalSet([.user1]))
     }
 
     @Test func forkCopiesActionsAndTheCallersMaskWithNothingPending() throws {
@@ -107,8 +107,8 @@ struct SignalDeliveryTests {
         _ = state.post(.fromKernel(.terminate))
         _ = state.post(.fromKernel(.user1), toThread: 2)
         let child = state.forked(from: 2, child: 7)
-        #expect(child.threads.map(\.thread) == [7])
-        #expect(child.signals(of: 7)!.blocked == SignalSet([.user1, .terminate]))
+        expectEqual(child.threads.map(\.thread), [7])
+        expectEqual(child.signals(of: 7)!.blocked, SignalSet([.user1, .terminate]))
         #expect(child.signals(of: 7)!.pending.set.isEmpty && child.sharedPending.set.isEmpty)
         #expect(child.action(for: .interrupt) == Self.handler && child.action(for: .quit) == .ignore)
     }
@@ -123,11 +123,11 @@ struct SignalDeliveryTests {
         _ = try state.changeMask(of: 2, how: 0, set: SignalSet([.user1]))
         _ = state.post(.fromKernel(.user1))
         state.resetForExecve(keeping: 2)
-        #expect(state.threads.map(\.thread) == [2])
-        #expect(state.action(for: .interrupt) == .default)
-        #expect(state.action(for: .hangUp) == .ignore)
-        #expect(state.signals(of: 2)!.blocked == SignalSet([.user1]))
-        #expect(state.sharedPending.set == SignalSet([.user1]))
+        expectEqual(state.threads.map(\.thread), [2])
+        expectEqual(state.action(for: .interrupt), .default)
+        expectEqual(state.action(for: .hangUp), .ignore)
+        expectEqual(state.signals(of: 2)!.blocked, SignalSet([.user1]))
+        expectEqual(state.sharedPending.set, SignalSet([.user1]))
     }
 
     @Test func aFailedFrameRestoresTheMaskAndRaisesSegv() throws {
@@ -137,12 +137,12 @@ struct SignalDeliveryTests {
         _ = state.post(.fromKernel(.interrupt))
         guard case let .handler(run) = state.nextDelivery(for: 1) else { Issue.record("no handler"); return }
         state.frameFailed(run, thread: 1)
-        #expect(state.signals(of: 1)!.blocked == .empty)
+        expectEqual(state.signals(of: 1)!.blocked, .empty)
         guard case let .handler(segv) = state.nextDelivery(for: 1) else { Issue.record("no SIGSEGV handler"); return }
-        #expect(segv.signal == .segmentationFault)
+        expectEqual(segv.signal, .segmentationFault)
         state.frameFailed(segv, thread: 1)
-        #expect(state.action(for: .segmentationFault) == .default)
-        #expect(state.nextDelivery(for: 1) == .terminate(.segmentationFault, withCore: true))
+        expectEqual(state.action(for: .segmentationFault), .default)
+        expectEqual(state.nextDelivery(for: 1), .terminate(.segmentationFault, withCore: true))
     }
 
     @Test func removedThreadsLoseTheirOwnPendingSignals() {
@@ -150,8 +150,8 @@ struct SignalDeliveryTests {
         state.addThread(2, createdBy: 1)
         _ = state.post(.fromKernel(.user1), toThread: 2)
         state.removeThread(2)
-        #expect(state.signals(of: 2) == nil)
-        #expect(state.nextDelivery(for: 2) == .none)
+        expectEqual(state.signals(of: 2), nil)
+        expectEqual(state.nextDelivery(for: 2), .none)
         #expect(state.deliverable(for: 1).isEmpty)
     }
 }

@@ -45,8 +45,8 @@ struct SignalFrameTests {
             #expect(frame.fpuStateAddress % 64 == 0)
             #expect(frame.fpuStateAddress + 512 <= registers.rsp - 128)
             #expect(frame.address + UInt64(SignalFrame.size) <= frame.fpuStateAddress)
-            #expect(frame.bytes.count == Int(frame.fpuStateAddress + 512 - frame.address))
-            #expect(UInt64(littleEndianBytes: frame.bytes, at: 0) == 0x40_2000)
+            expectEqual(frame.bytes.count, Int(frame.fpuStateAddress + 512 - frame.address))
+            expectEqual(UInt64(littleEndianBytes: frame.bytes, at: 0), 0x40_2000)
         }
     }
 
@@ -61,20 +61,20 @@ struct SignalFrameTests {
         let frame = try SignalFrame(running: try Self.run(.segmentationFault), interrupted: registers, fpuState: Self.fpuImage(9), fault: fault)
         let b = frame.bytes
         func word(_ offset: Int) -> UInt64 { UInt64(littleEndianBytes: b, at: offset) }
-        #expect(word(8) == 2)                                 // uc_flags: UC_SIGCONTEXT_SS
-        #expect(UInt32(littleEndianBytes: b, at: 32) == 2)    // uc_stack.ss_flags: SS_DISABLE
-        #expect(word(48) == 0x1111)                           // sigcontext.r8
-        #expect(word(48 + 13 * 8) == 0xAAAA)                  // rax
-        #expect(word(48 + 15 * 8) == 0x7FFF_FFFF_E000)        // rsp
-        #expect(word(48 + 16 * 8) == 0x40_5555)               // rip
-        #expect(word(48 + 17 * 8) == 0x246)                   // eflags
+        expectEqual(word(8), 2)                                 // uc_flags: UC_SIGCONTEXT_SS
+        expectEqual(UInt32(littleEndianBytes: b, at: 32), 2)    // uc_stack.ss_flags: SS_DISABLE
+        expectEqual(word(48), 0x1111)                           // sigcontext.r8
+        expectEqual(word(48 + 13 * 8), 0xAAAA)                  // rax
+        expectEqual(word(48 + 15 * 8), 0x7FFF_FFFF_E000)        // rsp
+        expectEqual(word(48 + 16 * 8), 0x40_5555)               // rip
+        expectEqual(word(48 + 17 * 8), 0x246)                   // eflags
         #expect(UInt16(littleEndianBytes: b, at: 192) == 0x23 && UInt16(littleEndianBytes: b, at: 198) == 0x1B)
         #expect(word(200) == 6 && word(208) == 14 && word(216) == SignalSet([.quit]).bits && word(224) == 0xDEAD_0000)
-        #expect(word(232) == frame.fpuStateAddress)
-        #expect(word(304) == SignalSet([.quit]).bits)         // uc_sigmask
-        #expect(Array(b[312..<440]) == SignalInfo.sent(.segmentationFault, byProcess: 33).bytes)
+        expectEqual(word(232), frame.fpuStateAddress)
+        expectEqual(word(304), SignalSet([.quit]).bits)         // uc_sigmask
+        expectEqual(Array(b[312..<440]), SignalInfo.sent(.segmentationFault, byProcess: 33).bytes)
         let fpuAt = Int(frame.fpuStateAddress - frame.address)
-        #expect(Array(b[fpuAt..<fpuAt + 512]) == Self.fpuImage(9))
+        expectEqual(Array(b[fpuAt..<fpuAt + 512]), Self.fpuImage(9))
     }
 
     @Test func aFrameRoundTripsThroughRtSigreturn() throws {
@@ -86,10 +86,10 @@ struct SignalFrameTests {
             let back = try SignalReturn(frame: Self.frameBytes(frame))
             var expected = registers
             expected.rflags = UserRegisters.sanitisedFlags(registers.rflags)
-            #expect(back.registers == expected)
-            #expect(back.mask == saved.blockable)
-            #expect(back.fpuStateAddress == frame.fpuStateAddress)
-            #expect(SignalReturn.frameAddress(userStackPointer: frame.address + 8) == frame.address)
+            expectEqual(back.registers, expected)
+            expectEqual(back.mask, saved.blockable)
+            expectEqual(back.fpuStateAddress, frame.fpuStateAddress)
+            expectEqual(SignalReturn.frameAddress(userStackPointer: frame.address + 8), frame.address)
         }
     }
 
@@ -104,7 +104,7 @@ struct SignalFrameTests {
         }
         let back = try SignalReturn(frame: bytes)
         #expect(back.registers.rflags == 0xCD5 | 0x202)
-        #expect(back.mask == SignalSet.all.blockable)
+        expectEqual(back.mask, SignalSet.all.blockable)
     }
 
     @Test func sigreturnRefusesAnRipThatIsNotUserCode() throws {
@@ -133,7 +133,7 @@ struct SignalFrameTests {
         }
         var zero = good
         for index in 232..<240 { zero[index] = 0 }
-        #expect(try SignalReturn(frame: zero).fpuStateAddress == nil)
+        expectEqual(try SignalReturn(frame: zero).fpuStateAddress, nil)
         #expect(throws: KernelError.badAddress) { try SignalReturn(frame: Array(good.prefix(439))) }
     }
 
@@ -157,9 +157,9 @@ struct SignalFrameTests {
         var image = [UInt8](repeating: 0xAB, count: 512)
         for (index, byte) in UInt32.max.littleEndianBytes.enumerated() { image[24 + index] = byte }
         let clean = FPUStateArea.sanitised(image)
-        #expect(UInt32(littleEndianBytes: clean, at: 24) == 0xFFBF)
-        #expect(UInt32(littleEndianBytes: FPUStateArea.sanitised(image, mxcsrMask: 0xFFFF), at: 24) == 0xFFFF)
+        expectEqual(UInt32(littleEndianBytes: clean, at: 24), 0xFFBF)
+        expectEqual(UInt32(littleEndianBytes: FPUStateArea.sanitised(image, mxcsrMask: 0xFFFF), at: 24), 0xFFFF)
         #expect(clean[0] == 0xAB && clean[511] == 0xAB && clean.count == 512)
-        #expect(FPUStateArea.sanitised([1, 2, 3]).count == 512)
+        expectEqual(FPUStateArea.sanitised([1, 2, 3]).count, 512)
     }
 }

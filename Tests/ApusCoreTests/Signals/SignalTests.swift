@@ -5,10 +5,10 @@ import Testing
 @Suite("Signals: numbers, sets, default actions")
 struct SignalTests {
     @Test func signalsAreNumberedOneToSixtyFour() {
-        #expect(Signal(number: 0) == nil)
-        #expect(Signal(number: 65) == nil)
-        #expect(Signal(number: 1) == .hangUp)
-        #expect(Signal(number: 64)?.isRealTime == true)
+        expectEqual(Signal(number: 0), nil)
+        expectEqual(Signal(number: 65), nil)
+        expectEqual(Signal(number: 1), .hangUp)
+        expectEqual(Signal(number: 64)?.isRealTime, true)
         #expect(Signal.child.number == 17 && Signal.segmentationFault.number == 11 && Signal.stop.number == 19)
     }
 
@@ -16,20 +16,20 @@ struct SignalTests {
         for raw: Int64 in [0, -1, 65, Int64.max, Int64.min] {
             #expect(throws: KernelError.invalidArgument) { try Signal.decoded(raw) }
         }
-        #expect(try Signal.decoded(9) == .kill)
+        expectEqual(try Signal.decoded(9), .kill)
     }
 
     @Test func standardSignalsHaveTheirLinuxNames() {
-        #expect(Signal.interrupt.description == "SIGINT")
-        #expect(Signal.badSystemCall.description == "SIGSYS")
-        #expect(Signal.child.description == "SIGCHLD")
-        #expect(Signal(number: 34)!.description == "SIGRT34")
+        expectEqual(Signal.interrupt.description, "SIGINT")
+        expectEqual(Signal.badSystemCall.description, "SIGSYS")
+        expectEqual(Signal.child.description, "SIGCHLD")
+        expectEqual(Signal(number: 34)!.description, "SIGRT34")
     }
 
     @Test func onlyKillAndStopCannotBeCaught() {
         for number in Signal.numbers {
             let signal = Signal(number: number)!
-            #expect(signal.isCatchable == (number != 9 && number != 19))
+            expectEqual(signal.isCatchable, (number != 9 && number != 19))
         }
     }
 
@@ -37,13 +37,13 @@ struct SignalTests {
         let set = SignalSet([.hangUp, .child, Signal(number: 64)!])
         #expect(set.bits == UInt64(1) | 1 << 16 | 1 << 63)
         #expect(set.bytes == set.bits.littleEndianBytes && set.bytes.count == 8)
-        #expect(SignalSet(bytes: set.bytes) == set)
-        #expect(set.lowest == .hangUp)
-        #expect(set.signals == [.hangUp, .child, Signal(number: 64)!])
-        #expect(set.description == "{SIGHUP, SIGCHLD, SIGRT64}")
-        #expect(SignalSet.all.blockable.contains(.kill) == false)
-        #expect(SignalSet.all.blockable.contains(.stop) == false)
-        #expect(SignalSet.empty.lowest == nil)
+        expectEqual(SignalSet(bytes: set.bytes), set)
+        expectEqual(set.lowest, .hangUp)
+        expectEqual(set.signals, [.hangUp, .child, Signal(number: 64)!])
+        expectEqual(set.description, "{SIGHUP, SIGCHLD, SIGRT64}")
+        expectEqual(SignalSet.all.blockable.contains(.kill), false)
+        expectEqual(SignalSet.all.blockable.contains(.stop), false)
+        expectEqual(SignalSet.empty.lowest, nil)
     }
 
     @Test func onlyAnEightByteSigsetSizeIsAccepted() throws {
@@ -62,8 +62,8 @@ struct SignalTests {
             (24, .terminateWithCore), (25, .terminateWithCore), (26, .terminate), (27, .terminate), (28, .ignore),
             (29, .terminate), (30, .terminate), (31, .terminateWithCore),
         ]
-        for (number, action) in table { #expect(Signal(number: number)!.defaultAction == action, "signal \(number)") }
-        for number in 32...64 { #expect(Signal(number: number)!.defaultAction == .terminate) }
-        #expect(SignalSet.stops == SignalSet([.stop, .terminalStop, .terminalInput, .terminalOutput]))
+        for (number, action) in table { expectEqual(Signal(number: number)!.defaultAction, action, "signal \(number)") }
+        for number in 32...64 { expectEqual(Signal(number: number)!.defaultAction, .terminate) }
+        expectEqual(SignalSet.stops, SignalSet([.stop, .terminalStop, .terminalInput, .terminalOutput]))
     }
 }

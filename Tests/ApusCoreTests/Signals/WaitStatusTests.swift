@@ -5,14 +5,14 @@ import Testing
 @Suite("Signals: wait status")
 struct WaitStatusTests {
     @Test func encodesAsLinuxDoes() {
-        #expect(WaitStatus.exited(0).raw == 0)
-        #expect(WaitStatus.exited(3).raw == 0x300)
-        #expect(WaitStatus.exited(255).raw == 0xff00)
-        #expect(WaitStatus.exited(256 + 7).raw == 0x700)
-        #expect(WaitStatus.killed(by: .kill, coreDumped: false).raw == 9)
-        #expect(WaitStatus.killed(by: .segmentationFault, coreDumped: true).raw == 0x8b)
-        #expect(WaitStatus.stopped(by: .terminalStop).raw == 0x147f)
-        #expect(WaitStatus.continued.raw == 0xffff)
+        expectEqual(WaitStatus.exited(0).raw, 0)
+        expectEqual(WaitStatus.exited(3).raw, 0x300)
+        expectEqual(WaitStatus.exited(255).raw, 0xff00)
+        expectEqual(WaitStatus.exited(256 + 7).raw, 0x700)
+        expectEqual(WaitStatus.killed(by: .kill, coreDumped: false).raw, 9)
+        expectEqual(WaitStatus.killed(by: .segmentationFault, coreDumped: true).raw, 0x8b)
+        expectEqual(WaitStatus.stopped(by: .terminalStop).raw, 0x147f)
+        expectEqual(WaitStatus.continued.raw, 0xffff)
     }
 
     /// (status, WIFEXITED, WEXITSTATUS, WIFSIGNALED, WTERMSIG, WCOREDUMP, WIFSTOPPED, WSTOPSIG,
@@ -28,14 +28,14 @@ struct WaitStatusTests {
 
     @Test func predicatesAgreeWithGlibcsMacros() {
         for (s, exited, exitStatus, signaled, termSig, core, stopped, stopSig, continued) in Self.glibc {
-            #expect(WaitStatus.ifExited(s) == exited, "\(s)")
-            #expect(WaitStatus.exitStatus(s) == exitStatus, "\(s)")
-            #expect(WaitStatus.ifSignaled(s) == signaled, "\(s)")
-            #expect(WaitStatus.termSignal(s) == termSig, "\(s)")
-            #expect(WaitStatus.coreDump(s) == core, "\(s)")
-            #expect(WaitStatus.ifStopped(s) == stopped, "\(s)")
-            #expect(WaitStatus.stopSignal(s) == stopSig, "\(s)")
-            #expect(WaitStatus.ifContinued(s) == continued, "\(s)")
+            expectEqual(WaitStatus.ifExited(s), exited, "\(s)")
+            expectEqual(WaitStatus.exitStatus(s), exitStatus, "\(s)")
+            expectEqual(WaitStatus.ifSignaled(s), signaled, "\(s)")
+            expectEqual(WaitStatus.termSignal(s), termSig, "\(s)")
+            expectEqual(WaitStatus.coreDump(s), core, "\(s)")
+            expectEqual(WaitStatus.ifStopped(s), stopped, "\(s)")
+            expectEqual(WaitStatus.stopSignal(s), stopSig, "\(s)")
+            expectEqual(WaitStatus.ifContinued(s), continued, "\(s)")
         }
     }
 
@@ -46,11 +46,11 @@ struct WaitStatusTests {
             let signal = Signal(number: number)!
             statuses += [.killed(by: signal, coreDumped: false), .killed(by: signal, coreDumped: true), .stopped(by: signal)]
         }
-        for status in statuses { #expect(WaitStatus(raw: status.raw) == status, "\(status)") }
+        for status in statuses { expectEqual(WaitStatus(raw: status.raw), status, "\(status)") }
     }
 
     @Test func valuesWait4NeverStoresDoNotDecode() {
-        for raw: Int32 in [0x10000, 0x0041, 0x7f, 0x4100 | 0x7f, -1] { #expect(WaitStatus(raw: raw) == nil, "\(raw)") }
+        for raw: Int32 in [0x10000, 0x0041, 0x7f, 0x4100 | 0x7f, -1] { expectEqual(WaitStatus(raw: raw), nil, "\(raw)") }
     }
 
     @Test func sigchldCarriesTheChildsCodeAndStatus() {
@@ -63,11 +63,11 @@ struct WaitStatusTests {
         ]
         for (status, code, value) in cases {
             let bytes = SignalInfo.childChanged(pid: 77, status: status).bytes
-            #expect(bytes.count == 128)
-            #expect(Int32(littleEndianBytes: bytes, at: 0) == 17)
-            #expect(Int32(littleEndianBytes: bytes, at: 8) == code)
-            #expect(Int32(littleEndianBytes: bytes, at: 16) == 77)
-            #expect(Int32(littleEndianBytes: bytes, at: 24) == value)
+            expectEqual(bytes.count, 128)
+            expectEqual(Int32(littleEndianBytes: bytes, at: 0), 17)
+            expectEqual(Int32(littleEndianBytes: bytes, at: 8), code)
+            expectEqual(Int32(littleEndianBytes: bytes, at: 16), 77)
+            expectEqual(Int32(littleEndianBytes: bytes, at: 24), value)
         }
     }
 }

@@ -39,7 +39,7 @@ final class ProcessHarness<P: Pager> {
         } catch {
             Issue.record("unmount: \(error)", sourceLocation: sourceLocation)
         }
-        #expect(FileSystemCheck.check(disk) == [], sourceLocation: sourceLocation)
+        expectEqual(FileSystemCheck.check(disk), [], sourceLocation: sourceLocation)
     }
 
     static var buffer: UInt64 { ProcessHarnessLayout.buffer }

@@ -39,7 +39,7 @@ final class TestMachine {
 func withMachine(megabytes: Int = 4, sourceLocation: SourceLocation = #_sourceLocation, _ body: (TestMachine) throws -> Void) rethrows {
     let machine = TestMachine(megabytes: megabytes)
     try body(machine)
-    #expect(machine.frames.freeCount == machine.baseline, "frames leaked", sourceLocation: sourceLocation)
+    expectEqual(machine.frames.freeCount, machine.baseline, "frames leaked", sourceLocation: sourceLocation)
 }
 
 /// A regular file in memory, as the file table will provide.
