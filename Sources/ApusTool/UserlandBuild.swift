@@ -120,36 +120,52 @@ public struct UserlandBuild: Sendable {
     /// library's sources and headers (whole folders: a header added or removed counts) and the
     /// linker script.
     func sharedFingerprint() throws -> BuildFingerprint {
-        var shared = BuildFingerprint()
-        shared.add("checkout", [workspace.root.standardizedFileURL.path])
-        shared.add("flags", Self.compileFlags + Self.linkFlags)
-        shared.addTool("clang")
-        for folder in ["lib", "include"] {
-            shared.addFiles(under: userland.appendingPathComponent(folder), relativeTo: userland)
-        }
+        var shared = libraryFingerprint(flags: Self.compileFlags + Self.linkFlags, folders: ["lib", "include"])
         shared.addFile(userland.appendingPathComponent("user.ld"), as: "user.ld")
         return shared
+    }
+
+    /// What a library's objects depend on: the checkout, `flags`, clang and every file of
+    /// `folders` (of `Userland`).
+    private func libraryFingerprint(flags: [String], folders: [String]) -> BuildFingerprint {
+        var fingerprint = BuildFingerprint()
+        fingerprint.add("checkout", [workspace.root.standardizedFileURL.path])
+        fingerprint.add("flags", flags)
+        fingerprint.addTool("clang")
+        for folder in folders {
+            fingerprint.addFiles(under: userland.appendingPathComponent(folder), relativeTo: userland)
+        }
+        return fingerprint
     }
 
     /// Compiles each stale source of `Userland/lib` into an object of its own and returns
     /// every object, in the sources' order (the order programs link them in).
     func buildLibrary(_ shared: BuildFingerprint, progress: (String) -> Void) throws -> [URL] {
         let sources = try contents(of: "lib").filter { ["c", "S"].contains($0.pathExtension) }
-        let objects = sources.map { FingerprintStamp(product: libraryObjects.appendingPathComponent($0.lastPathComponent + ".o"),
-                                                     stamp: stamps.appendingPathComponent("lib/\($0.lastPathComponent).o.fingerprint")) }
-        let stale = zip(sources, objects).filter { !$0.1.isCurrent(shared) }
-        for (source, _) in stale { progress("compiling lib/\(source.lastPathComponent)") }
+        let objects = sources.map { (source: $0, object: FingerprintStamp(product: libraryObjects.appendingPathComponent($0.lastPathComponent + ".o"),
+                                                                          stamp: stamps.appendingPathComponent("lib/\($0.lastPathComponent).o.fingerprint"))) }
+        return try compileObjects(objects, flags: Self.compileFlags + ["-I", userland.appendingPathComponent("include").path],
+                                  fingerprint: shared, progress: progress)
+    }
+
+    /// Compiles each source of `objects` whose object is stale (its stamp does not hold
+    /// `fingerprint`) with `flags`, as many at once as this machine has cores, and returns
+    /// every object, in order. `progress` gets a line for each source about to be compiled
+    /// (`compiling lib/NAME`), then what the compiler said about them (their warnings).
+    private func compileObjects(_ objects: [(source: URL, object: FingerprintStamp)], flags: [String],
+                                fingerprint: BuildFingerprint, progress: (String) -> Void) throws -> [URL] {
+        @Sendable func name(_ source: URL) -> String { source.deletingLastPathComponent().lastPathComponent + "/" + source.lastPathComponent }
+        let stale = objects.filter { !$0.object.isCurrent(fingerprint) }
+        for (source, _) in stale { progress("compiling \(name(source))") }
         let warnings = try Self.inParallel(stale) { source, object in
             object.forget()
-            let arguments = Self.compileFlags + ["-I", userland.appendingPathComponent("include").path,
-                                                  "-c", "-o", object.product.path, source.path]
-            let (status, messages) = try run("clang", arguments)
-            guard status == 0 else { throw ToolError("lib/\(source.lastPathComponent) did not compile:\n\(messages)") }
-            try object.record(shared)
+            let (status, messages) = try run("clang", flags + ["-c", "-o", object.product.path, source.path])
+            guard status == 0 else { throw ToolError("\(name(source)) did not compile:\n\(messages)") }
+            try object.record(fingerprint)
             return messages
         }
         for messages in warnings where !messages.isEmpty { progress(messages) }
-        return objects.map(\.product)
+        return objects.map(\.object.product)
     }
 
     /// Runs `body` for every item, as many at once as this machine has cores, and returns what
@@ -205,13 +221,6 @@ public struct UserlandBuild: Sendable {
     /// stale: when a source or header of `Userland/linux`, `lib` or `include`, the flags or
     /// clang changed.
     func linuxLibraryObjects() throws -> [URL] {
-        var fingerprint = BuildFingerprint()
-        fingerprint.add("checkout", [workspace.root.standardizedFileURL.path])
-        fingerprint.add("flags", Self.linuxCompileFlags)
-        fingerprint.addTool("clang")
-        for folder in ["linux", "lib", "include"] {
-            fingerprint.addFiles(under: userland.appendingPathComponent(folder), relativeTo: userland)
-        }
         let objects = linuxLibrary.map { source in
             // linux/syscall.c and lib/syscall6.c: the folder is part of the name.
             let name = source.deletingLastPathComponent().lastPathComponent + "-" + source.lastPathComponent + ".o"
@@ -219,14 +228,9 @@ public struct UserlandBuild: Sendable {
                                                              stamp: stamps.appendingPathComponent("linux/\(name).fingerprint")))
         }
         try FileManager.default.createDirectory(at: userland.appendingPathComponent(".build/linux/lib"), withIntermediateDirectories: true)
-        let inputs = fingerprint
-        _ = try Self.inParallel(objects.filter { !$0.object.isCurrent(inputs) }) { source, object in
-            object.forget()
-            let (status, messages) = try run("clang", Self.linuxCompileFlags + linuxHeaders + ["-c", "-o", object.product.path, source.path])
-            guard status == 0 else { throw ToolError("\(source.lastPathComponent) did not compile for Linux:\n\(messages)") }
-            try object.record(inputs)
-        }
-        return objects.map(\.object.product)
+        return try compileObjects(objects, flags: Self.linuxCompileFlags + linuxHeaders,
+                                  fingerprint: libraryFingerprint(flags: Self.linuxCompileFlags, folders: ["linux", "lib", "include"]),
+                                  progress: { _ in })
     }
 
     private func contents(of folder: String) throws -> [URL] {
