@@ -1,8 +1,8 @@
 import Foundation
 
 /// Building the kernel: `swift build` on the `Kernel` package for bare-metal x86-64, whose
-/// manifest makes ApusCore and the kernel Embedded Swift (DESIGN.md, "Facts that shape the
-/// layout"). SwiftPM rebuilds only what changed, but even finding that nothing did costs
+/// manifest makes the kernel, with ApusCore's sources, one module of Embedded Swift
+/// (DESIGN.md, "Facts that shape the layout"). SwiftPM rebuilds only what changed, but even finding that nothing did costs
 /// about 0.6 s, so `swift build` runs only when the inputs' fingerprint (``inputs``) differs
 /// from the last successful build's, kept beside the kernel (``BuildFingerprint``).
 public struct KernelBuild: Sendable {
@@ -13,8 +13,8 @@ public struct KernelBuild: Sendable {
     public static let triple = "x86_64-unknown-none-elf"
 
     /// The arguments of `swift build` for the kernel: the target and the configuration. Every
-    /// other flag is in the kernel package's manifest (Kernel/Package.swift), for ApusCore
-    /// too, which is a target of that package.
+    /// other flag is in the kernel package's manifest (Kernel/Package.swift), whose one
+    /// module holds the core's sources too.
     public static let flags: [String] = ["--triple", triple, "-c", "release"]
 
     /// The arguments of `swift` that build the kernel (CI runs the same, from a checkout's

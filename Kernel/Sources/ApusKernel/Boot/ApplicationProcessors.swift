@@ -1,4 +1,3 @@
-import ApusCore
 import X86_64Support
 
 /// Starting the other CPUs, the *application processors* (APs), the way Intel's

@@ -1,4 +1,3 @@
-import ApusCore
 import X86_64Support
 
 /// What the firmware says about the machine: the MADT (ApusCore's ``MADT``), found through

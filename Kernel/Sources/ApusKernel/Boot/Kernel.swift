@@ -1,4 +1,3 @@
-import ApusCore
 import X86_64Support
 
 /// The running kernel: what boot sets up, in the order it must happen.

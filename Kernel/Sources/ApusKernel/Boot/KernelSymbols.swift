@@ -1,5 +1,3 @@
-import ApusCore
-
 /// The kernel's own symbol table, for naming addresses in panics. `apus` passes the kernel's
 /// ELF file as the boot module named `kernel-symbols`; without it, addresses stay bare.
 enum KernelSymbols {

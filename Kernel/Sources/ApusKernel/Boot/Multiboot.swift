@@ -1,4 +1,3 @@
-import ApusCore
 import X86_64Support
 
 /// What the boot loader tells the kernel (Multiboot Specification 0.6.96, §3.3): the memory

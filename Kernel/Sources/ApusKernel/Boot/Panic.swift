@@ -1,4 +1,3 @@
-import ApusCore
 import X86_64Support
 
 /// The kernel's last words: what happened, where, and how it got there, on the kernel log;

@@ -1,4 +1,3 @@
-import ApusCore
 import KernelRuntime
 import X86_64Support
 

@@ -1,4 +1,3 @@
-import ApusCore
 import X86_64Support
 
 /// Checks of the disk driver against a scratch disk that the host made for the boot

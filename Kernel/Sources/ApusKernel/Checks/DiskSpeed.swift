@@ -1,4 +1,3 @@
-import ApusCore
 import X86_64Support
 
 /// What the disk costs, measured in the kernel with the time-stamp counter and written to

@@ -1,4 +1,3 @@
-import ApusCore
 import X86_64Support
 
 /// Checks, run in the booted kernel, that the hardware does what ApusCore's page tables

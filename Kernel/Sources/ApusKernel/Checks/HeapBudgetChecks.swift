@@ -1,5 +1,3 @@
-import ApusCore
-
 /// Checks, in the booted kernel, that the kernel's own objects are no larger than ApusCore's
 /// `HeapBudget` says (the host tests check the core's objects; these are the kernel's): what
 /// a thread and a process cost the heap, measured by the heap itself.

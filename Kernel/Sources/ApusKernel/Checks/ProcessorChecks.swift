@@ -1,4 +1,3 @@
-import ApusCore
 import X86_64Support
 
 /// Checks of the kernel's threads spread over every CPU: the synchronisation types keep their

@@ -1,4 +1,3 @@
-import ApusCore
 import X86_64Support
 
 /// Checks, with real kernel threads on the kernel's scheduler, that the synchronisation

@@ -1,4 +1,3 @@
-import ApusCore
 import X86_64Support
 
 /// A check of the virtqueue's bookkeeping with no device behind it: the check writes the

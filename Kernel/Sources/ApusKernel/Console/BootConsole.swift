@@ -1,5 +1,3 @@
-import ApusCore
-
 /// The console of a run: standard input from the `stdin` boot module (then end of input),
 /// standard output and standard error to their channels (Serial.swift). Every process of the
 /// run shares it.

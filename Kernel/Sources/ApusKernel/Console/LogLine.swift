@@ -1,5 +1,3 @@
-import ApusCore
-
 /// One line of the kernel log, built from a string literal with interpolations
 /// (`log("process \(id) ended with status \(status)")`) without making a `String`.
 ///

@@ -1,4 +1,3 @@
-import ApusCore
 import X86_64Support
 
 /// Memory a device reaches on its own (DMA): where a kernel pointer is in physical memory.

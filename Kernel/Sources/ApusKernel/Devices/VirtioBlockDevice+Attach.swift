@@ -1,4 +1,3 @@
-import ApusCore
 import X86_64Support
 
 /// Finding the disk and starting it.

@@ -1,4 +1,3 @@
-import ApusCore
 import X86_64Support
 
 /// The kernel's disk: a virtio block device (QEMU's `virtio-blk-pci`), as ApusCore's

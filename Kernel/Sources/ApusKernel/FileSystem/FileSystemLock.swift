@@ -1,4 +1,3 @@
-import ApusCore
 import X86_64Support
 
 /// The file system lock: one sleeping lock, on the kernel's scheduler, that keeps the file

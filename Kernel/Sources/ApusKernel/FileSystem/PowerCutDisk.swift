@@ -1,5 +1,3 @@
-import ApusCore
-
 /// A disk whose power goes right after its n-th block write: the kernel's side of the crash
 /// tests (`crash-after-writes=N` on the command line, DESIGN.md "Storage").
 ///

@@ -1,5 +1,3 @@
-import ApusCore
-
 /// The root file system: the disk's KeOS file system (ABI.md §6), mounted at the start of a
 /// run, synced at the end of every run, unmounted before the power goes.
 ///

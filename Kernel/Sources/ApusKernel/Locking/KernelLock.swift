@@ -1,4 +1,3 @@
-import ApusCore
 import X86_64Support
 
 /// The kernel lock: one lock that a CPU holds whenever it runs kernel code on shared state,

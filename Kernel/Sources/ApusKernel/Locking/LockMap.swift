@@ -1,5 +1,3 @@
-import ApusCore
-
 /// Every lock of the kernel, what it owns, and the order they are taken in: the lock map.
 ///
 /// Each class of locks is registered here with the lock-order validator (``LockOrder``),

@@ -1,4 +1,3 @@
-import ApusCore
 import X86_64Support
 
 /// The kernel's window on physical memory: all of RAM mapped at a fixed offset in the

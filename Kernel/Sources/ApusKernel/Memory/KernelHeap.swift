@@ -1,4 +1,3 @@
-import ApusCore
 import X86_64Support
 
 /// The kernel heap: ApusCore's `HeapAllocator` over the lower-half kernel window, behind the

@@ -1,4 +1,3 @@
-import ApusCore
 import X86_64Support
 
 /// The kernel's physical memory and its own address space.

@@ -1,5 +1,3 @@
-import ApusCore
-
 /// The kernel stacks of threads: one block of the kernel heap, taken at boot and cut into
 /// stacks of `HeapBudget.kernelStackBytes` (64 KiB), one for each thread a run may have.
 ///

@@ -1,4 +1,3 @@
-import ApusCore
 import X86_64Support
 
 /// TLB shootdown: when an address space loses a translation, every CPU that may cache it

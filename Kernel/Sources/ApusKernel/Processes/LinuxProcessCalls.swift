@@ -1,4 +1,3 @@
-import ApusCore
 import X86_64Support
 
 /// Linux's `wait4` and `execve` in the kernel (ABI.md §7): what ApusCore decoded

@@ -1,4 +1,3 @@
-import ApusCore
 import KernelRuntime
 
 /// `memory-map` on the command line (`apus run --memory-map`): every process's memory map,

@@ -1,4 +1,3 @@
-import ApusCore
 import X86_64Support
 
 /// A process's control block: what the kernel keeps of a live process. It holds the process

@@ -1,4 +1,3 @@
-import ApusCore
 import X86_64Support
 
 /// How a process ends (ABI.md §5): when its last thread ends (with its main thread's

@@ -1,5 +1,3 @@
-import ApusCore
-
 /// How the kernel log names threads and processes, and its `ps`-like view of a run.
 extension ProcessRun {
     /// How the log names a thread: by its process alone when it is the process's only one

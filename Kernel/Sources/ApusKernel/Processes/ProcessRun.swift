@@ -1,4 +1,3 @@
-import ApusCore
 import X86_64Support
 
 /// One run of a program (`apus run`): its first process, every process it forks and every
@@ -10,7 +9,7 @@ import X86_64Support
 /// with what only the kernel has: control blocks, kernel stacks, CR3 and the FPU state, the
 /// scheduler. It is the one owner of the process table: every system call, fault and tick
 /// of a program reaches the running thread through it (SystemCallEntry.swift,
-/// UserExceptions.swift), `fork` and `thread_create` add to it (Fork.swift,
+/// UserExceptions.swift), `fork` and `thread_create` add to it (ProcessRun+Fork.swift,
 /// ThreadCreation.swift), and a process's end takes from it (ProcessEnd.swift).
 final class ProcessRun {
     /// The run going on now.

@@ -1,4 +1,3 @@
-import ApusCore
 import X86_64Support
 
 /// `thread_create` in the kernel (ABI.md §5): the process checked where the thread starts

@@ -1,4 +1,3 @@
-import ApusCore
 import X86_64Support
 
 /// The first and last moments of a thread, which context_switch.S hands to Swift: a new thread is

@@ -1,4 +1,3 @@
-import ApusCore
 import X86_64Support
 
 /// Something outside the threads that can make a waiting thread's condition true: console

@@ -1,4 +1,3 @@
-import ApusCore
 import X86_64Support
 
 /// Where a Linux thread waits in `poll`, `ppoll`, `select` or `pselect6` (ApusCore's

@@ -1,4 +1,3 @@
-import ApusCore
 import Synchronization
 import X86_64Support
 

@@ -1,4 +1,3 @@
-import ApusCore
 import X86_64Support
 
 /// Where Linux threads sleep (`nanosleep`, `clock_nanosleep`): each sleeper's deadline on the

@@ -1,4 +1,3 @@
-import ApusCore
 import X86_64Support
 
 /// Where the processes' alarms ring (`alarm`; ApusCore's LinuxAlarm.swift holds the rules).

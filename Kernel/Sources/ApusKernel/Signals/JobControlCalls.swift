@@ -1,4 +1,3 @@
-import ApusCore
 import X86_64Support
 
 /// Linux's calls about process groups, sessions and the console's foreground group

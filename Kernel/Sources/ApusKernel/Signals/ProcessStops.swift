@@ -1,11 +1,10 @@
-import ApusCore
 import X86_64Support
 
 /// Stopping and continuing a Linux process (ApusCore's ``JobState`` keeps the rules): a
 /// stop signal's default action stops it, `SIGCONT` (or `SIGKILL`) lets it go on.
 ///
 /// A stopped process's threads run no program: each waits on ``ProcessRun/processContinues``
-/// as it reaches the way back to its program (SignalDelivery.swift), and one running on
+/// as it reaches the way back to its program (ProcessRun+SignalDelivery.swift), and one running on
 /// another CPU is brought into the kernel to do so. A thread waiting in a system call stays
 /// there (its program does not run either) and stops on its way back. The wait is a
 /// condition only a thread can bring about (a `kill -CONT`), so when every process left is

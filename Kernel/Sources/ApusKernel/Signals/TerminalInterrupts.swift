@@ -1,4 +1,3 @@
-import ApusCore
 import X86_64Support
 
 /// Ctrl-C at the host's terminal, as a Linux program expects it: `SIGINT` to the console's

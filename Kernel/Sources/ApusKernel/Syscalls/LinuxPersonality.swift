@@ -1,4 +1,3 @@
-import ApusCore
 import X86_64Support
 
 /// What the kernel gives Linux programs beside their system call table (ApusCore's

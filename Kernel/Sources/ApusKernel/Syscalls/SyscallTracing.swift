@@ -1,4 +1,3 @@
-import ApusCore
 import KernelRuntime
 
 /// `trace` on the command line (`apus run --trace`): a record of every system call of every

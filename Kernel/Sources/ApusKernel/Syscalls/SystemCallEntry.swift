@@ -1,4 +1,3 @@
-import ApusCore
 import X86_64Support
 
 /// syscall_entry.S: a program's `syscall`, its registers in a ``TrapFrame`` (rcx and r11 hold

@@ -1,4 +1,3 @@
-import ApusCore
 import X86_64Support
 
 /// What the CPU raises while a program runs (Trap.swift sends it here): a page fault, which

@@ -1,4 +1,3 @@
-import ApusCore
 import X86_64Support
 
 /// The descriptor tables the CPU reads on every interrupt and privilege change, one set per

@@ -1,4 +1,3 @@
-import ApusCore
 import X86_64Support
 
 /// An I/O APIC: where devices raise their interrupts once the 8259s are off (Intel 82093AA

@@ -1,4 +1,3 @@
-import ApusCore
 import X86_64Support
 
 /// The local APIC: each CPU's own interrupt controller (Intel SDM Vol. 3A §11).

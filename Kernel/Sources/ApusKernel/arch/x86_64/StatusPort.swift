@@ -1,4 +1,3 @@
-import ApusCore
 import X86_64Support
 
 /// The kernel's status channel: an I/O port that only the kernel writes, through which it

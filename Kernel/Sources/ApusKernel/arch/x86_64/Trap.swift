@@ -1,4 +1,3 @@
-import ApusCore
 import X86_64Support
 
 /// The general-purpose registers as registers.h saves them on every kernel entry, in memory
@@ -12,7 +11,7 @@ struct GeneralRegisters {
 /// CPU pushed (Intel SDM Vol. 3A §6.14.2). syscall_entry.S leaves the same for a system call
 /// (vector and error code 0, the user selectors, `rip` and `rflags` from rcx and r11), so a
 /// program's registers look alike whichever way it entered, and the kernel may return to it
-/// with any of them changed (signal delivery: SignalDelivery.swift).
+/// with any of them changed (signal delivery: ProcessRun+SignalDelivery.swift).
 struct TrapFrame {
     var registers: GeneralRegisters
     var vector: UInt64

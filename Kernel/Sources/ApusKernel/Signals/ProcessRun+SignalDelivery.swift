@@ -1,4 +1,3 @@
-import ApusCore
 import X86_64Support
 
 /// Delivering Linux signals: the mechanism under ApusCore's ``SignalState``, which holds the
@@ -8,7 +7,7 @@ import X86_64Support
 /// on: a handler entered through a ``SignalFrame`` copied to its stack, the process killed
 /// or stopped, or nothing. So a program that never makes a system call still takes its
 /// signals, at its next tick (a `SIGKILL` from another CPU reaches it at once: the poster
-/// interrupts its CPU, SignalPosting.swift).
+/// interrupts its CPU, ProcessRun+SignalPosting.swift).
 ///
 /// Every entry leaves the program's registers in a ``TrapFrame``, so delivery reads and
 /// writes one shape. Which registers count differs: after a `syscall`, rcx and r11 hold

@@ -1,4 +1,3 @@
-import ApusCore
 import X86_64Support
 
 /// `fork()` in the kernel (ABI.md §5): the process table gives the child its id (or refuses
