@@ -7,15 +7,13 @@
 //     swift build --package-path Kernel --triple x86_64-unknown-none-elf -c release
 //
 // Every flag is in this manifest, and this package depends on nothing. The kernel is one
-// Swift module: its own sources and ApusCore's, compiled whole. Sources/ApusKernel/ApusCore
-// is a link to the root package's core (the same sources `swift test` checks), so the
-// kernel's flags reach the core, and the optimiser sees both at once: one compile, where a
-// core module of its own was compiled and then specialised again inside the kernel's
-// (docs/testing.md, "What the tests cost to build"). Being one module, the kernel could
-// name what the core keeps internal; .ci/embedded-check checks that it names only what the
-// core makes public. Two files of the module may not share a name (SwiftPM names their
-// objects after them), so the kernel's extensions of its own types are named
-// `Type+Subject.swift`.
+// Swift module: its own sources and ApusCore's, compiled whole, so the kernel's flags reach
+// the core and the optimiser specialises the core's generics once, for the kernel
+// (docs/testing.md, "CI"). Sources/ApusKernel/ApusCore is a link to the root package's core
+// (the same sources `swift test` checks). Being one module, the kernel could name what the
+// core keeps internal; .ci/embedded-check checks that it names only what the core makes
+// public. No two files of the module may share a name (SwiftPM names their objects after
+// them), so the kernel's extensions of its own types are named `Type+Subject.swift`.
 
 import Foundation
 import PackageDescription

@@ -2,9 +2,10 @@ import Foundation
 
 /// Building the kernel: `swift build` on the `Kernel` package for bare-metal x86-64, whose
 /// manifest makes the kernel, with ApusCore's sources, one module of Embedded Swift
-/// (DESIGN.md, "Facts that shape the layout"). SwiftPM rebuilds only what changed, but even finding that nothing did costs
-/// about 0.6 s, so `swift build` runs only when the inputs' fingerprint (``inputs``) differs
-/// from the last successful build's, kept beside the kernel (``BuildFingerprint``).
+/// (DESIGN.md, "Facts that shape the layout"). SwiftPM rebuilds only what changed, but even
+/// finding that nothing did costs about 0.6 s, so `swift build` runs only when the inputs'
+/// fingerprint (``inputs``) differs from the last successful build's, kept beside the
+/// kernel (``BuildFingerprint``).
 public struct KernelBuild: Sendable {
     public let workspace: Workspace
 

@@ -46,7 +46,8 @@ final class ThreadControlBlock {
     /// Set while it waits in a Linux system call that a signal ends (``Scheduler/interrupt(_:)``).
     var waitsInterruptibly = false
     /// Set when a signal was posted for it to take, until its next delivery: a tick reads it
-    /// without the kernel lock, to know whether to enter the kernel (ProcessRun+SignalPosting.swift).
+    /// without the kernel lock, to know whether to enter the kernel
+    /// (ProcessRun+SignalPosting.swift).
     var signalHint = false
     /// A Linux thread's FS base (`arch_prctl(ARCH_SET_FS)`), loaded whenever it runs.
     var threadPointer: UInt64 = 0

@@ -5,8 +5,8 @@ import X86_64Support
 /// rules (``SignalState/post(_:)``), and the thread that is to take it is brought to take it
 /// soon: woken from an interruptible wait (its call returns −EINTR or is made again), or,
 /// running a program on another CPU, interrupted by a wake-up IPI so that it enters the
-/// kernel and takes it on its way back (ProcessRun+SignalDelivery.swift). A thread running on this CPU,
-/// or ready on a queue, takes it at its next return to its program anyway.
+/// kernel and takes it on its way back (ProcessRun+SignalDelivery.swift). A thread running
+/// on this CPU, or ready on a queue, takes it at its next return to its program anyway.
 ///
 /// A KeOS program has no signal calls, so every signal does its default action there: those
 /// whose default is to end the process end it, the others do nothing. So a Linux shell can
