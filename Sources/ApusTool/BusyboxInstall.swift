@@ -54,8 +54,8 @@ extension ProgramRun {
         process.standardOutput = output
         process.standardError = FileHandle.nullDevice
         process.standardInput = FileHandle.nullDevice
-        do { try process.run() } catch {
-            throw ToolError("\(text): cannot run it to list its applets (busybox --list): \(error.localizedDescription); a busybox in --rootfs must be one that runs on this host (a static x86-64 Linux build)")
+        do { try process.runWaitingWhileBusy() } catch {
+            throw ToolError("\(text): cannot run it to list its applets (busybox --list): \(Process.reason(error)); a busybox in --rootfs must be one that runs on this host (a static x86-64 Linux build)")
         }
         let bytes = output.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()

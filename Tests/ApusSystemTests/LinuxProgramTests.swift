@@ -236,10 +236,24 @@ struct LinuxProgramTests {
         // Its source, executable but no program, is there too (for `execve` to refuse).
         try FileManager.default.copyItem(at: source(of: name), to: folder.appendingPathComponent("src.c"))
         try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: folder.appendingPathComponent("src.c").path)
-        try FileManager.default.copyItem(at: folder, to: hostFolder)
+        try copyForExecution(folder, to: hostFolder)
         let hostRun = HostRun(hostFolder.appendingPathComponent(name), in: hostFolder)
         defer { _ = try? hostRun.output() } // the folders go only once the host's run has ended
         try body(folder, hostRun)
+    }
+
+    /// Copies `folder` to `copy` with `cp`, so that no descriptor of this process ever
+    /// writes the copy's programs. A program file is busy (ETXTBSY: it cannot be run) while
+    /// any process holds it open for writing, and a child that another thread of this
+    /// process is starting holds a copy of every descriptor of this process until its own
+    /// program starts, milliseconds later on a loaded machine.
+    static func copyForExecution(_ folder: URL, to copy: URL) throws {
+        let cp = Process()
+        cp.executableURL = URL(fileURLWithPath: "/bin/cp")
+        cp.arguments = ["-R", folder.path, copy.path]
+        try cp.run()
+        cp.waitUntilExit()
+        guard cp.terminationStatus == 0 else { throw ToolError("cp -R \(folder.path) \(copy.path) exited with \(cp.terminationStatus)") }
     }
 
     /// A program's run on this host (``HostSpawn``), on a thread of its own.

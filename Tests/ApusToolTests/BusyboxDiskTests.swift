@@ -77,8 +77,23 @@ struct BusyboxDiskTests {
         let rootfs = folder.url.appendingPathComponent("rootfs")
         try FileManager.default.createDirectory(at: rootfs, withIntermediateDirectories: true)
         try Data("not a program".utf8).write(to: rootfs.appendingPathComponent("busybox"))
+        try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: rootfs.appendingPathComponent("busybox").path)
         let error = #expect(throws: ToolError.self) { _ = try Self.disk(with: rootfs, in: folder) }
-        #expect("\(error.map { "\($0)" } ?? "")".contains("busybox --list"))
+        let message = "\(error.map { "\($0)" } ?? "")"
+        #expect(message.contains("busybox --list") && message.contains("Exec format error"), "\(message)")
+    }
+
+    /// A program file written a moment ago is busy (ETXTBSY) while a child that another
+    /// thread is starting still holds a copy of the writer's descriptor: held open here.
+    @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/busybox"), "the host has no /usr/bin/busybox"))
+    func aBusyboxBusyForAMomentIsListedOnceItIsFree() throws {
+        let folder = try TemporaryFolder()
+        let copy = folder.url.appendingPathComponent("busybox")
+        try FileManager.default.copyItem(atPath: "/usr/bin/busybox", toPath: copy.path)
+        let writer = open(copy.path, O_WRONLY)
+        try #require(writer >= 0)
+        DispatchQueue.global().asyncAfter(deadline: .now() + 0.2) { close(writer) }
+        #expect(try ProgramRun.busyboxApplets(at: Array(copy.path.utf8)).count > 100)
     }
 
     @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/busybox"), "the host has no /usr/bin/busybox"))
