@@ -248,12 +248,8 @@ struct LinuxProgramTests {
     /// process is starting holds a copy of every descriptor of this process until its own
     /// program starts, milliseconds later on a loaded machine.
     static func copyForExecution(_ folder: URL, to copy: URL) throws {
-        let cp = Process()
-        cp.executableURL = URL(fileURLWithPath: "/bin/cp")
-        cp.arguments = ["-R", folder.path, copy.path]
-        try cp.run()
-        cp.waitUntilExit()
-        guard cp.terminationStatus == 0 else { throw ToolError("cp -R \(folder.path) \(copy.path) exited with \(cp.terminationStatus)") }
+        let status = try runReadingOutput(URL(fileURLWithPath: "/bin/cp"), ["-R", folder.path, copy.path], onData: { _ in })
+        try #require(status == 0, "cp -R \(folder.path) \(copy.path) exited with \(status)")
     }
 
     /// A program's run on this host (``HostSpawn``), on a thread of its own.
